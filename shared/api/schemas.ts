@@ -1,0 +1,103 @@
+/**
+ * zod schemas of the REST API's requests and replies. The handlers validate with them,
+ * the OpenAPI document is generated from them, and `types.ts` infers the TypeScript types
+ * from them, so the three cannot drift apart.
+ */
+import { z } from 'zod';
+
+export const clusterNameParam = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower-case letters, digits and "-")').max(63);
+
+export const clusterStatusSchema = z.enum(['Pending', 'Creating', 'Ready', 'Updating', 'Degraded', 'Deleting', 'Deleted', 'Failed']);
+export const operationStatusSchema = z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Interrupted', 'Skipped']);
+
+export const recordedErrorSchema = z.object({ code: z.string(), message: z.string(), step: z.string().optional() });
+
+export const stepViewSchema = z.object({
+  name: z.string(),
+  status: z.enum(['Running', 'Succeeded', 'Failed', 'Skipped']),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  attempts: z.number().int().optional(),
+  error: recordedErrorSchema.optional(),
+  detail: z.unknown().optional(),
+});
+
+export const operationViewSchema = z.object({
+  id: z.string(),
+  cluster: z.string(),
+  type: z.string(),
+  status: operationStatusSchema,
+  currentStep: z.string().optional(),
+  steps: z.array(stepViewSchema),
+  error: recordedErrorSchema.optional(),
+  executionArn: z.string().optional(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+});
+
+export const instanceGroupViewSchema = z.object({
+  name: z.string(),
+  role: z.enum(['ControlPlane', 'Node', 'Bastion']),
+  machineType: z.string(),
+  min: z.number().int(),
+  max: z.number().int(),
+  zones: z.array(z.string()),
+  status: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const resourceViewSchema = z.object({
+  type: z.string(),
+  id: z.string(),
+  zone: z.string().optional(),
+  ownership: z.enum(['owned', 'shared']),
+  name: z.string().optional(),
+});
+
+export const clusterSummarySchema = z.object({
+  name: z.string(),
+  status: clusterStatusSchema,
+  region: z.string(),
+  kubernetesVersion: z.string().optional(),
+  zones: z.array(z.string()),
+  createdAt: z.string(),
+});
+
+export const clusterViewSchema = z.object({
+  name: z.string(),
+  status: clusterStatusSchema,
+  message: z.string().optional(),
+  kubernetesVersion: z.string().optional(),
+  spec: z.record(z.string(), z.unknown()),
+  instanceGroups: z.array(instanceGroupViewSchema),
+  resources: z.array(resourceViewSchema),
+  lastOperation: operationViewSchema.optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const acceptedViewSchema = z.object({ cluster: clusterSummarySchema, operation: operationViewSchema });
+
+export const planChangeSchema = z.object({
+  action: z.enum(['create', 'update', 'delete']),
+  kind: z.string(),
+  name: z.string(),
+  fields: z.array(z.object({ field: z.string(), from: z.unknown().optional(), to: z.unknown().optional() })),
+});
+
+export const planViewSchema = z.object({
+  cluster: z.string(),
+  changes: z.array(planChangeSchema),
+  rollingUpdateRequired: z.boolean(),
+  summary: z.string(),
+});
+
+export const errorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()).optional() }),
+});
+
+export const kubeconfigViewSchema = z.object({ cluster: z.string(), kubeconfig: z.string() });
+
+export const operationsListSchema = z.object({ operations: z.array(operationViewSchema) });
+export const clustersListSchema = z.object({ clusters: z.array(clusterSummarySchema) });

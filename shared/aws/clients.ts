@@ -1,0 +1,53 @@
+/**
+ * AWS SDK clients, built once per process and passed into step cores (style: clients
+ * built once, passed in). With no endpoint given, each client honours AWS_ENDPOINT_URL and
+ * the service-specific AWS_ENDPOINT_URL_<SERVICE> variables, so the same code talks to
+ * AWS, to the cloud simulator, to LocalStack or moto.
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface AwsClients {
+  ec2: EC2Client;
+  autoscaling: AutoScalingClient;
+  ssm: SSMClient;
+  elbv2: ElasticLoadBalancingV2Client;
+  sfn: SFNClient;
+  ddb: DynamoDBDocumentClient;
+}
+
+/** Retries for throttling and 5xx: the SDK's adaptive strategy backs off on RequestLimitExceeded. */
+const common = { maxAttempts: 8, retryMode: 'adaptive' as const };
+
+let cached: AwsClients | undefined;
+
+/** The process-wide clients (created on first use). */
+export function awsClients(): AwsClients {
+  cached ??= createAwsClients();
+  return cached;
+}
+
+/** Build a fresh set of clients; `region` defaults to AWS_REGION, then us-east-1. */
+export function createAwsClients(region = process.env.AWS_REGION ?? 'us-east-1'): AwsClients {
+  const config = { ...common, region };
+  return {
+    ec2: new EC2Client(config),
+    autoscaling: new AutoScalingClient(config),
+    ssm: new SSMClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    sfn: new SFNClient(config),
+    ddb: DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+  };
+}
+
+/** Forget the cached clients (the embedded runtime and tests call this after changing endpoints). */
+export function resetAwsClients(): void {
+  cached = undefined;
+}
