@@ -1,0 +1,99 @@
+/**
+ * One workflow step = a pure core `(input, deps) → output` plus this thin handler.
+ *
+ * The handler validates the event (the state machine's Parameters) with zod, records the
+ * stage on the operation when asked (`stage` in the input: marked Running on first entry;
+ * `endsStage: true` marks it Succeeded after the core returns), and translates errors into
+ * Hopper's contract so the ASL `Retry`/`Catch` can match them by name:
+ * - NotReadyError, TransientAwsError, DependencyPendingError, VersionConflictError: retryable;
+ * - anything else is terminal: recorded as the stage's failure (naming the step and the AWS
+ *   error code), then rethrown as StepFailedError (or its own Hopper type).
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { DependencyPendingError, HopperError, StepFailedError, TransientAwsError } from '../../shared/errors';
+import { awsErrorCode, isDependencyViolation, isThrottling } from '../../shared/aws/errors';
+import { defaultDeps, type StepDeps } from './deps';
+
+export const logger = new Logger({ serviceName: 'hopper-step' });
+
+/** Fields every step input may carry, beside its own. */
+export const stepEnvelope = z.object({
+  cluster: z.string(),
+  operationId: z.string(),
+  /** The operation step (stage) this call belongs to, e.g. `Network`. */
+  stage: z.string().optional(),
+  /** Mark the stage Succeeded when this call succeeds. */
+  endsStage: z.boolean().optional(),
+  /** Another stage this call closes first (the stage before it, when branches joined). */
+  completesStage: z.string().optional(),
+});
+export type StepEnvelope = z.infer<typeof stepEnvelope>;
+
+export interface StepDefinition<S extends z.ZodType, O> {
+  /** The step's name, as in the state machine (`EnsureVpc`). */
+  name: string;
+  /** The input schema; it should extend `stepEnvelope`. */
+  input: S;
+  run: (input: z.infer<S>, deps: StepDeps) => Promise<O>;
+}
+
+/** Classify an error from a core into Hopper's contract. */
+export function classify(err: unknown, step: string): Error {
+  if (err instanceof HopperError) return err;
+  const code = awsErrorCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
+  if (isThrottling(err) || status >= 500) {
+    return new TransientAwsError(`${step}: AWS is busy (${code ?? status}): ${message}`, { cause: err });
+  }
+  if (isDependencyViolation(err)) {
+    return new DependencyPendingError(`${step}: ${code}: ${message}`, { cause: err });
+  }
+  return new StepFailedError(`${step} failed${code ? ` with ${code}` : ''}: ${message}`, { cause: err });
+}
+
+/**
+ * Wrap a core as a step. Returns the core (for tests and other steps) and the Lambda handler.
+ */
+export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S, O>) {
+  const core = definition.run;
+  const run = async (event: unknown, _context?: Context, deps: StepDeps = defaultDeps()): Promise<O> => {
+    const parsed = definition.input.safeParse(event);
+    if (!parsed.success) {
+      // A malformed step input is a bug in the state machine, not something a retry fixes.
+      throw new StepFailedError(`${definition.name}: invalid input: ${parsed.error.message}`);
+    }
+    const input = parsed.data as z.infer<S>;
+    const envelope = stepEnvelope.partial().parse(input);
+    if (envelope.completesStage && envelope.operationId) {
+      await deps.store.endStep(envelope.operationId, envelope.completesStage, { status: 'Succeeded' });
+    }
+    if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage);
+    try {
+      const output = await core(input, deps);
+      if (envelope.stage && envelope.endsStage && envelope.operationId) {
+        await deps.store.endStep(envelope.operationId, envelope.stage, { status: 'Succeeded' });
+      }
+      return output;
+    } catch (err) {
+      const classified = classify(err, definition.name);
+      const retryable = classified instanceof HopperError && classified.retryable;
+      if (!retryable && envelope.stage && envelope.operationId) {
+        const code = awsErrorCode(err) ?? classified.name;
+        await deps.store
+          .endStep(envelope.operationId, envelope.stage, {
+            status: 'Failed',
+            error: { code, message: classified.message },
+          })
+          .catch((e: unknown) => logger.warn('could not record the failed step', { error: e as Error }));
+      }
+      if (!retryable) logger.error(`${definition.name} failed`, { error: classified });
+      throw classified;
+    }
+  };
+  const handler = middy().handler((event: unknown, context: Context) => run(event, context));
+  return { name: definition.name, core, run, handler };
+}
