@@ -1,0 +1,148 @@
+/**
+ * The state store: cluster records with optimistic locking, one operation per cluster at a
+ * time (the lock lives on the cluster item), operation history, resource inventory and
+ * events — all in one DynamoDB table, using single-item conditional writes only.
+ */
+import * as clusters from './clusters';
+import { storeContext, type StoreContext, type StoreOptions } from './context';
+import { createCluster, type CreateClusterInput, type CreateClusterResult } from './create-cluster';
+import * as events from './events';
+import * as locks from './locks';
+import * as operations from './operations';
+import * as resources from './resources';
+import type {
+  ClusterPatch,
+  ClusterRecord,
+  ClusterStatus,
+  EventRecord,
+  JsonObject,
+  OperationRecord,
+  OperationStatus,
+  ResourceRecord,
+} from './types';
+
+export class ClusterStore {
+  private readonly ctx: StoreContext;
+
+  constructor(options: StoreOptions) {
+    this.ctx = storeContext(options);
+  }
+
+  // Clusters
+
+  /** Create an incarnation under a free name; see {@link createCluster}. */
+  createCluster(input: CreateClusterInput): Promise<CreateClusterResult> {
+    return createCluster(this.ctx, input);
+  }
+
+  /** The current item for `name` (Deleted incarnations included), or undefined. */
+  getCluster(name: string): Promise<ClusterRecord | undefined> {
+    return clusters.getCluster(this.ctx, name);
+  }
+
+  /** The live incarnation, or NotFoundError (also for a Deleted one). */
+  requireCluster(name: string): Promise<ClusterRecord> {
+    return clusters.requireCluster(this.ctx, name);
+  }
+
+  /** Clusters sorted by name; by status through gsi1. Deleted ones only on request. */
+  listClusters(filter: { status?: ClusterStatus; includeDeleted?: boolean } = {}): Promise<ClusterRecord[]> {
+    return clusters.listClusters(this.ctx, filter);
+  }
+
+  /** Earlier, Deleted incarnations of `name`, oldest first. */
+  listClusterHistory(name: string): Promise<ClusterRecord[]> {
+    return clusters.listClusterHistory(this.ctx, name);
+  }
+
+  /** Conditional update on `version`; VersionConflictError on mismatch. */
+  updateCluster(name: string, expectedVersion: number, patch: ClusterPatch): Promise<ClusterRecord> {
+    return clusters.updateCluster(this.ctx, name, expectedVersion, patch);
+  }
+
+  /** Read, compute a patch, write conditionally; retried on conflict. */
+  mutateCluster(
+    name: string,
+    fn: (cluster: ClusterRecord) => ClusterPatch | undefined | Promise<ClusterPatch | undefined>,
+    options?: { maxAttempts?: number },
+  ): Promise<ClusterRecord> {
+    return clusters.mutateCluster(this.ctx, name, fn, options);
+  }
+
+  // The operation lock
+
+  /** Take the lock (and store spec/status) in one conditional write, and record the operation. */
+  beginOperation(
+    name: string,
+    input: locks.BeginOperationInput & { spec?: JsonObject; status?: ClusterStatus },
+  ): Promise<locks.BeginOperationResult> {
+    return locks.beginOperation(this.ctx, name, input);
+  }
+
+  /** Extend the holder's lease; returns the new expiry in epoch ms. */
+  renewLease(name: string, operationId: string, seconds: number): Promise<number> {
+    return locks.renewLease(this.ctx, name, operationId, seconds);
+  }
+
+  /** Release the lock if `operationId` holds it; says what happened otherwise. */
+  releaseLock(name: string, operationId: string): Promise<locks.ReleaseResult> {
+    return locks.releaseLock(this.ctx, name, operationId);
+  }
+
+  // Operations
+
+  getOperation(id: string): Promise<OperationRecord | undefined> {
+    return operations.getOperation(this.ctx, id);
+  }
+
+  /** Operations of a cluster name, newest first. */
+  listOperations(cluster: string, options?: { limit?: number }): Promise<OperationRecord[]> {
+    return operations.listOperations(this.ctx, cluster, options);
+  }
+
+  startStep(opId: string, step: string): Promise<OperationRecord> {
+    return operations.startStep(this.ctx, opId, step);
+  }
+
+  /** Idempotent: ending a step twice with the same status leaves one, unchanged, record. */
+  endStep(opId: string, step: string, outcome: operations.StepOutcome): Promise<OperationRecord> {
+    return operations.endStep(this.ctx, opId, step, outcome);
+  }
+
+  setExecutionArn(opId: string, executionArn: string): Promise<OperationRecord> {
+    return operations.setExecutionArn(this.ctx, opId, executionArn);
+  }
+
+  /** First finish wins. Does not release the lock: call `releaseLock` too. */
+  finishOperation(
+    opId: string,
+    result: { status: Exclude<OperationStatus, 'Pending' | 'Running'>; error?: { code: string; message: string; step?: string } },
+  ): Promise<OperationRecord> {
+    return operations.finishOperation(this.ctx, opId, result);
+  }
+
+  // Resource inventory
+
+  recordResource(cluster: string, resource: resources.ResourceInput): Promise<ResourceRecord> {
+    return resources.recordResource(this.ctx, cluster, resource);
+  }
+
+  listResources(cluster: string): Promise<ResourceRecord[]> {
+    return resources.listResources(this.ctx, cluster);
+  }
+
+  forgetResource(cluster: string, type: string, id: string): Promise<void> {
+    return resources.forgetResource(this.ctx, cluster, type, id);
+  }
+
+  // Events
+
+  putEvent(cluster: string, event: { type: string; message: string; detail?: unknown }): Promise<EventRecord> {
+    return events.putEvent(this.ctx, cluster, event);
+  }
+
+  /** The latest `limit` events, newest first. */
+  listEvents(cluster: string, limit = 50): Promise<EventRecord[]> {
+    return events.listEvents(this.ctx, cluster, limit);
+  }
+}
