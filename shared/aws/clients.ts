@@ -32,18 +32,33 @@ export function awsClients(): AwsClients {
   return cached;
 }
 
-/** Build a fresh set of clients; `region` defaults to AWS_REGION, then us-east-1. */
-export function createAwsClients(region = process.env.AWS_REGION ?? 'us-east-1'): AwsClients {
-  const config = { ...common, region };
+export interface ClientOptions {
+  /** Defaults to AWS_REGION, then us-east-1. */
+  region?: string;
+  /** One endpoint for EC2, Auto Scaling, SSM and ELBv2 (the cloud simulator); else the SDK's own resolution. */
+  cloudEndpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** A DynamoDB document client to use instead of building one. */
+  ddb?: DynamoDBDocumentClient;
+  maxAttempts?: number;
+}
+
+/** Build a fresh set of clients. */
+export function createAwsClients(options: ClientOptions = {}): AwsClients {
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const base = { ...common, region, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}), ...(options.credentials ? { credentials: options.credentials } : {}) };
+  const config = { ...base, ...(options.cloudEndpoint ? { endpoint: options.cloudEndpoint } : {}) };
   return {
     ec2: new EC2Client(config),
     autoscaling: new AutoScalingClient(config),
     ssm: new SSMClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
-    sfn: new SFNClient(config),
-    ddb: DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
+    sfn: new SFNClient(base),
+    ddb:
+      options.ddb ??
+      DynamoDBDocumentClient.from(new DynamoDBClient(base), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
   };
 }
 
