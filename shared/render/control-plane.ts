@@ -1,0 +1,175 @@
+/**
+ * SSM commands that bootstrap the control plane: `kubeadm init` on the first instance,
+ * publishing the join data to Parameter Store, and `kubeadm join --control-plane` on the
+ * others. Secrets (token, certificate key, kubeconfig) go to Parameter Store as
+ * SecureString and never to stdout, which SSM keeps in its command output and logs.
+ */
+import { resolveContext, type ResolvedContext } from './context';
+import { joinConfigTemplate, PLACEHOLDERS, renderKubeadmInitConfig } from './kubeadm';
+import {
+  awsVariables,
+  IMDS,
+  JOIN_FORMATS,
+  NODE_IDENTITY,
+  PARAMETERS,
+  REQUIRE_FORMAT,
+  RUN_LOGGED,
+  script,
+  shellQuote,
+  writeTemplate,
+} from './shell';
+import type { RenderContext } from './types';
+
+const INIT_CONFIG = '/etc/kubernetes/kubeadm-init.yaml';
+const JOIN_CONFIG = '/etc/kubernetes/kubeadm-join.yaml';
+
+/**
+ * Creates a fresh bootstrap token and certificate key on a working control plane and
+ * stores all join data. The certificate key dies with the uploaded certificates after two
+ * hours, so a control-plane join later than that needs this run again first.
+ */
+function publishJoinData(r: ResolvedContext): string {
+  const f = JOIN_FORMATS;
+  return `# Join data for the other instances. The join command holds the token: parsed, never printed.
+JOIN_COMMAND=$(kubeadm token create --ttl ${shellQuote(r.tokenTtl)} --print-join-command)
+read -r -a JOIN_WORDS <<<"$JOIN_COMMAND"
+JOIN_ENDPOINT=\${JOIN_WORDS[2]:-}
+JOIN_TOKEN=""
+CA_CERT_HASH=""
+for ((i = 3; i + 1 < \${#JOIN_WORDS[@]}; i++)); do
+  case \${JOIN_WORDS[i]} in
+    --token) JOIN_TOKEN=\${JOIN_WORDS[i + 1]} ;;
+    --discovery-token-ca-cert-hash) CA_CERT_HASH=\${JOIN_WORDS[i + 1]} ;;
+  esac
+done
+# The last line of upload-certs' output is the key that decrypts the uploaded certificates.
+CERTIFICATE_KEY=$(kubeadm init phase upload-certs --upload-certs | tail -n 1)
+require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '${f.endpoint}'
+require_format JOIN_TOKEN "$JOIN_TOKEN" '${f.token}'
+require_format CA_CERT_HASH "$CA_CERT_HASH" '${f.caCertHash}'
+require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '${f.certificateKey}'
+put_param join/token "$JOIN_TOKEN"
+put_param join/ca-cert-hash "$CA_CERT_HASH"
+put_param join/certificate-key "$CERTIFICATE_KEY"
+put_param join/endpoint "$JOIN_ENDPOINT"
+# The aws CLI reads a file:// value from the file.
+put_param kubeconfig/admin file:///etc/kubernetes/admin.conf
+echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint, admin kubeconfig)"`;
+}
+
+/**
+ * The SSM command for the first control-plane instance: writes the init config from its
+ * instance metadata, runs `kubeadm init --upload-certs` unless `/etc/kubernetes/admin.conf`
+ * already exists, and publishes the join data. A failed init is reset so a retry starts
+ * from a clean host.
+ */
+export function renderControlPlaneInitScript(ctx: RenderContext): string {
+  const r = resolveContext(ctx);
+  const template = renderKubeadmInitConfig(ctx, { name: PLACEHOLDERS.nodeName, advertiseAddress: PLACEHOLDERS.nodeIp });
+  return script(r, 'initialise the first control-plane instance (kubeadm init)', [
+    awsVariables(r),
+    REQUIRE_FORMAT,
+    IMDS,
+    NODE_IDENTITY,
+    PARAMETERS,
+    RUN_LOGGED,
+    [
+      'mkdir -p /etc/kubernetes',
+      writeTemplate(INIT_CONFIG, template, { [PLACEHOLDERS.nodeName]: 'NODE_NAME', [PLACEHOLDERS.nodeIp]: 'NODE_IP' }),
+      'if [[ -f /etc/kubernetes/admin.conf ]]; then',
+      '  echo "hopper: control plane already initialised on $NODE_NAME; skipping kubeadm init"',
+      `elif ! run_logged kubeadm-init kubeadm init --config ${INIT_CONFIG} --upload-certs; then`,
+      '  # A half-initialised host fails the preflight checks of the next attempt.',
+      '  run_logged kubeadm-reset kubeadm reset -f || true',
+      '  exit 1',
+      'else',
+      '  echo "hopper: kubeadm init finished on $NODE_NAME"',
+      'fi',
+    ].join('\n'),
+    publishJoinData(r),
+  ]);
+}
+
+/**
+ * An SSM command for any working control-plane instance: a new token and certificate key
+ * in Parameter Store, before joins that come after the old ones expired (the rolling
+ * update, scale-up of the control plane).
+ */
+export function renderRefreshJoinDataScript(ctx: RenderContext): string {
+  const r = resolveContext(ctx);
+  return script(r, 'refresh the join data in Parameter Store', [
+    awsVariables(r),
+    REQUIRE_FORMAT,
+    PARAMETERS,
+    [
+      'if [[ ! -f /etc/kubernetes/admin.conf ]]; then',
+      '  echo "hopper: this instance is not an initialised control plane" >&2',
+      '  exit 1',
+      'fi',
+    ].join('\n'),
+    publishJoinData(r),
+  ]);
+}
+
+/** Reads the join data from Parameter Store into shell variables and checks their format. */
+export function readJoinData(options: { controlPlane: boolean }): string {
+  const f = JOIN_FORMATS;
+  const lines = [
+    'JOIN_TOKEN=$(get_param join/token)',
+    'CA_CERT_HASH=$(get_param join/ca-cert-hash)',
+    'JOIN_ENDPOINT=$(get_param join/endpoint)',
+    `require_format JOIN_TOKEN "$JOIN_TOKEN" '${f.token}'`,
+    `require_format CA_CERT_HASH "$CA_CERT_HASH" '${f.caCertHash}'`,
+    `require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '${f.endpoint}'`,
+  ];
+  if (options.controlPlane) {
+    lines.splice(3, 0, 'CERTIFICATE_KEY=$(get_param join/certificate-key)');
+    lines.push(`require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '${f.certificateKey}'`);
+  }
+  return lines.join('\n');
+}
+
+/** Placeholder → shell variable map of the join config templates. */
+export function joinFill(controlPlane: boolean): Record<string, string> {
+  return {
+    [PLACEHOLDERS.nodeName]: 'NODE_NAME',
+    [PLACEHOLDERS.nodeIp]: 'NODE_IP',
+    [PLACEHOLDERS.endpoint]: 'JOIN_ENDPOINT',
+    [PLACEHOLDERS.token]: 'JOIN_TOKEN',
+    [PLACEHOLDERS.caCertHash]: 'CA_CERT_HASH',
+    ...(controlPlane ? { [PLACEHOLDERS.certificateKey]: 'CERTIFICATE_KEY' } : {}),
+  };
+}
+
+/**
+ * The SSM command for an additional control-plane instance: reads the join data, writes a
+ * JoinConfiguration with `controlPlane.certificateKey` and runs `kubeadm join`. Does
+ * nothing on an instance that has joined already (`/etc/kubernetes/kubelet.conf` exists).
+ */
+export function renderControlPlaneJoinScript(ctx: RenderContext): string {
+  const r = resolveContext(ctx);
+  return script(r, 'join a control-plane instance (kubeadm join, control plane)', [
+    awsVariables(r),
+    REQUIRE_FORMAT,
+    IMDS,
+    NODE_IDENTITY,
+    [
+      'if [[ -f /etc/kubernetes/kubelet.conf ]]; then',
+      '  echo "hopper: $NODE_NAME has joined already; nothing to do"',
+      '  exit 0',
+      'fi',
+    ].join('\n'),
+    PARAMETERS,
+    RUN_LOGGED,
+    readJoinData({ controlPlane: true }),
+    [
+      'mkdir -p /etc/kubernetes',
+      writeTemplate(JOIN_CONFIG, joinConfigTemplate(ctx, { controlPlane: true }), joinFill(true)),
+      `if ! run_logged kubeadm-join kubeadm join --config ${JOIN_CONFIG}; then`,
+      '  run_logged kubeadm-reset kubeadm reset -f || true',
+      '  exit 1',
+      'fi',
+      'echo "hopper: $NODE_NAME joined the control plane at $JOIN_ENDPOINT"',
+    ].join('\n'),
+  ]);
+}

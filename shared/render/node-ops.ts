@@ -1,0 +1,119 @@
+/**
+ * SSM commands run on a control-plane instance to operate on nodes: drain before a
+ * replacement, uncordon, delete, and read the cluster's state for validation.
+ */
+import { RenderError, resolveContext } from './context';
+import { KUBECTL, script, shellQuote } from './shell';
+import type { RenderContext } from './types';
+
+/** Options of {@link renderDrainScript}. */
+export interface DrainOptions {
+  node: string;
+  /** Deadline of the drain; kubectl gives up after it. */
+  timeoutSeconds: number;
+  /** Delete pods directly, past PodDisruptionBudgets and unmanaged pods (kops' hang, #2537). */
+  force: boolean;
+}
+
+function checkNode(node: string): void {
+  if (node === '' || /[\r\n]/.test(node)) throw new RenderError('invalid node name', [{ path: 'node', message: 'must be one non-empty line' }]);
+}
+
+/**
+ * Runs a kubectl subcommand on NODE; a node that no longer exists counts as done, so a
+ * retried step succeeds.
+ */
+function onNode(verb: string, done: string): string {
+  return `if ! OUTPUT=$(kc ${verb} "$NODE" 2>&1); then
+  if [[ $OUTPUT == *NotFound* || $OUTPUT == *"not found"* ]]; then
+    echo "hopper: node $NODE not found; ${done}"
+    exit 0
+  fi
+  printf '%s\\n' "$OUTPUT" >&2
+  exit 1
+fi
+printf '%s\\n' "$OUTPUT"`;
+}
+
+function nodeScript(ctx: RenderContext, node: string, title: string, body: string[]): string {
+  const r = resolveContext(ctx);
+  checkNode(node);
+  return script(r, title, [KUBECTL, `NODE=${shellQuote(node)}`, ...body]);
+}
+
+/**
+ * Cordons a node and drains it with a deadline. When `force` is set, pods are deleted
+ * instead of evicted, so a PodDisruptionBudget cannot hold the rolling update forever.
+ * Exits non-zero when the drain does not finish in time; a missing node is already drained.
+ */
+export function renderDrainScript(ctx: RenderContext, options: DrainOptions): string {
+  if (!Number.isInteger(options.timeoutSeconds) || options.timeoutSeconds <= 0) {
+    throw new RenderError('invalid drain timeout', [{ path: 'timeoutSeconds', message: 'must be a positive whole number of seconds' }]);
+  }
+  const flags = ['--ignore-daemonsets', '--delete-emptydir-data', `--timeout=${options.timeoutSeconds}s`, ...(options.force ? ['--disable-eviction', '--force'] : [])];
+  return nodeScript(ctx, options.node, `drain a node${options.force ? ' (forced)' : ''}`, [
+    onNode('cordon', 'nothing to drain'),
+    `if ! kc drain "$NODE" ${flags.join(' ')}; then
+  echo "hopper: drain of $NODE did not complete within ${options.timeoutSeconds}s" >&2
+  exit 1
+fi
+echo "hopper: node $NODE drained"`,
+  ]);
+}
+
+/** Makes a node schedulable again. */
+export function renderUncordonScript(ctx: RenderContext, options: { node: string }): string {
+  return nodeScript(ctx, options.node, 'uncordon a node', [onNode('uncordon', 'nothing to uncordon')]);
+}
+
+/** Removes a node object (after its instance is gone). A missing node is already deleted. */
+export function renderDeleteNodeScript(ctx: RenderContext, options: { node: string }): string {
+  return nodeScript(ctx, options.node, 'delete a node', [onNode('delete node', 'already deleted')]);
+}
+
+/** Marker lines in the status script's output; each is followed by one line of JSON. */
+export const STATUS_MARKERS = { nodes: '### hopper:nodes', pods: '### hopper:kube-system-pods' } as const;
+
+/**
+ * Prints `kubectl get nodes -o json` and `kubectl get pods -n kube-system -o json`, each
+ * after a marker line and squeezed onto one line (kubectl's JSON never breaks a string
+ * across lines, so dropping indentation and newlines keeps it valid). SSM cuts output at
+ * 24,000 characters: a large cluster needs the command's S3 output; see
+ * {@link parseNodesStatusOutput}.
+ */
+export function renderNodesStatusScript(ctx: RenderContext): string {
+  const r = resolveContext(ctx);
+  return script(r, 'report nodes and kube-system pods', [
+    KUBECTL,
+    `squeeze() {
+  sed -e 's/^[[:space:]]*//' | tr -d '\\n'
+  echo
+}
+NODES_JSON=$(kc get nodes -o json)
+PODS_JSON=$(kc get pods -n kube-system -o json)
+echo '${STATUS_MARKERS.nodes}'
+printf '%s\\n' "$NODES_JSON" | squeeze
+echo '${STATUS_MARKERS.pods}'
+printf '%s\\n' "$PODS_JSON" | squeeze`,
+  ]);
+}
+
+/** The two kubectl lists printed by the status script, parsed. */
+export interface NodesStatus {
+  nodes: unknown;
+  pods: unknown;
+}
+
+/**
+ * Parses the status script's output. Throws when a section is missing or its JSON is cut
+ * (SSM's 24,000-character limit), rather than returning half a cluster.
+ */
+export function parseNodesStatusOutput(stdout: string): NodesStatus {
+  const lines = stdout.split('\n');
+  const section = (marker: string): unknown => {
+    const at = lines.indexOf(marker);
+    if (at < 0 || at + 1 >= lines.length) throw new Error(`status output has no ${marker} section`);
+    return JSON.parse(lines[at + 1]);
+  };
+  return { nodes: section(STATUS_MARKERS.nodes), pods: section(STATUS_MARKERS.pods) };
+}

@@ -1,0 +1,144 @@
+#!/bin/bash
+# Hopper: initialise the first control-plane instance (kubeadm init)
+# Rendered for cluster prod.k8s.local, Kubernetes v1.32.1. Do not edit: Hopper renders it again.
+if [ -z "${BASH_VERSION:-}" ]; then exec /bin/bash "$0" "$@"; fi
+set -euo pipefail
+umask 077
+export DEBIAN_FRONTEND=noninteractive
+
+REGION='cn-north-1'
+PARAM_PREFIX='/hopper/prod.k8s.local/'
+
+# Run-time values are checked before they reach a config file, and never printed:
+# some of them are secrets, and SSM output ends up in logs.
+require_format() {
+  if [[ ! $2 =~ $3 ]]; then
+    echo "hopper: $1 has an unexpected format" >&2
+    exit 1
+  fi
+}
+
+# IMDSv2: instances require a session token first.
+TOKEN=""
+for _ in $(seq 1 30); do
+  if TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 21600"); then
+    break
+  fi
+  sleep 2
+done
+if [[ -z $TOKEN ]]; then
+  echo "hopper: instance metadata service unavailable" >&2
+  exit 1
+fi
+imds() {
+  curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "http://169.254.169.254/latest/meta-data/$1"
+}
+
+NODE_NAME=$(imds local-hostname)
+# With several domains in the DHCP options the name lists them all: the first is the node's.
+NODE_NAME=${NODE_NAME%% *}
+NODE_NAME=${NODE_NAME,,}
+NODE_IP=$(imds local-ipv4)
+require_format NODE_NAME "$NODE_NAME" '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'
+require_format NODE_IP "$NODE_IP" '^[0-9]{1,3}([.][0-9]{1,3}){3}$'
+
+get_param() {
+  aws ssm get-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --with-decryption --query Parameter.Value --output text
+}
+put_param() {
+  aws ssm put-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --type SecureString --value "$2" --overwrite >/dev/null
+}
+
+LOG_DIR=/var/log/hopper
+mkdir -p "$LOG_DIR"
+run_logged() {
+  local log="$LOG_DIR/$1.log"
+  shift
+  local status=0
+  "$@" >"$log" 2>&1 || status=$?
+  if [[ $status -ne 0 ]]; then
+    echo "hopper: $1 failed with status $status; last lines of $log:" >&2
+    tail -n 40 "$log" | grep -v -i -E 'token|certificate-key|private key' >&2 || true
+  fi
+  return "$status"
+}
+
+mkdir -p /etc/kubernetes
+HOPPER_TEMPLATE=$(cat <<'HOPPER_EOF'
+apiVersion: "kubeadm.k8s.io/v1beta4"
+kind: "InitConfiguration"
+bootstrapTokens:
+  - groups:
+      - "system:bootstrappers:kubeadm:default-node-token"
+    ttl: "2h0m0s"
+    usages:
+      - "signing"
+      - "authentication"
+localAPIEndpoint:
+  advertiseAddress: "__HOPPER_NODE_IP__"
+  bindPort: 6443
+nodeRegistration:
+  name: "__HOPPER_NODE_NAME__"
+  criSocket: "unix:///var/run/containerd/containerd.sock"
+  kubeletExtraArgs:
+    - name: "cloud-provider"
+      value: "external"
+---
+apiVersion: "kubeadm.k8s.io/v1beta4"
+kind: "ClusterConfiguration"
+clusterName: "prod.k8s.local"
+kubernetesVersion: "v1.32.1"
+controlPlaneEndpoint: "api-prod-0123456789.elb.cn-north-1.amazonaws.com.cn:6443"
+imageRepository: "registry.example.cn/k8s"
+networking:
+  podSubnet: "192.168.0.0/16"
+  serviceSubnet: "10.96.0.0/12"
+  dnsDomain: "cluster.local"
+apiServer:
+  certSANs:
+    - "api-prod-0123456789.elb.cn-north-1.amazonaws.com.cn"
+    - "api.prod.example.cn"
+controllerManager:
+  extraArgs:
+    - name: "cloud-provider"
+      value: "external"
+HOPPER_EOF
+)
+HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_NODE_NAME__/"$NODE_NAME"}
+HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_NODE_IP__/"$NODE_IP"}
+printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-init.yaml
+if [[ -f /etc/kubernetes/admin.conf ]]; then
+  echo "hopper: control plane already initialised on $NODE_NAME; skipping kubeadm init"
+elif ! run_logged kubeadm-init kubeadm init --config /etc/kubernetes/kubeadm-init.yaml --upload-certs; then
+  # A half-initialised host fails the preflight checks of the next attempt.
+  run_logged kubeadm-reset kubeadm reset -f || true
+  exit 1
+else
+  echo "hopper: kubeadm init finished on $NODE_NAME"
+fi
+
+# Join data for the other instances. The join command holds the token: parsed, never printed.
+JOIN_COMMAND=$(kubeadm token create --ttl '2h0m0s' --print-join-command)
+read -r -a JOIN_WORDS <<<"$JOIN_COMMAND"
+JOIN_ENDPOINT=${JOIN_WORDS[2]:-}
+JOIN_TOKEN=""
+CA_CERT_HASH=""
+for ((i = 3; i + 1 < ${#JOIN_WORDS[@]}; i++)); do
+  case ${JOIN_WORDS[i]} in
+    --token) JOIN_TOKEN=${JOIN_WORDS[i + 1]} ;;
+    --discovery-token-ca-cert-hash) CA_CERT_HASH=${JOIN_WORDS[i + 1]} ;;
+  esac
+done
+# The last line of upload-certs' output is the key that decrypts the uploaded certificates.
+CERTIFICATE_KEY=$(kubeadm init phase upload-certs --upload-certs | tail -n 1)
+require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '^[A-Za-z0-9.-]+:[0-9]{1,5}$'
+require_format JOIN_TOKEN "$JOIN_TOKEN" '^[a-z0-9]{6}[.][a-z0-9]{16}$'
+require_format CA_CERT_HASH "$CA_CERT_HASH" '^sha256:[0-9a-f]{64}$'
+require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '^[0-9a-f]{64}$'
+put_param join/token "$JOIN_TOKEN"
+put_param join/ca-cert-hash "$CA_CERT_HASH"
+put_param join/certificate-key "$CERTIFICATE_KEY"
+put_param join/endpoint "$JOIN_ENDPOINT"
+# The aws CLI reads a file:// value from the file.
+put_param kubeconfig/admin file:///etc/kubernetes/admin.conf
+echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint, admin kubeconfig)"

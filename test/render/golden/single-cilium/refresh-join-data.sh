@@ -1,0 +1,57 @@
+#!/bin/bash
+# Hopper: refresh the join data in Parameter Store
+# Rendered for cluster demo, Kubernetes v1.31.4. Do not edit: Hopper renders it again.
+if [ -z "${BASH_VERSION:-}" ]; then exec /bin/bash "$0" "$@"; fi
+set -euo pipefail
+umask 077
+export DEBIAN_FRONTEND=noninteractive
+
+REGION='us-east-1'
+PARAM_PREFIX='/hopper/demo/'
+
+# Run-time values are checked before they reach a config file, and never printed:
+# some of them are secrets, and SSM output ends up in logs.
+require_format() {
+  if [[ ! $2 =~ $3 ]]; then
+    echo "hopper: $1 has an unexpected format" >&2
+    exit 1
+  fi
+}
+
+get_param() {
+  aws ssm get-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --with-decryption --query Parameter.Value --output text
+}
+put_param() {
+  aws ssm put-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --type SecureString --value "$2" --overwrite >/dev/null
+}
+
+if [[ ! -f /etc/kubernetes/admin.conf ]]; then
+  echo "hopper: this instance is not an initialised control plane" >&2
+  exit 1
+fi
+
+# Join data for the other instances. The join command holds the token: parsed, never printed.
+JOIN_COMMAND=$(kubeadm token create --ttl '24h0m0s' --print-join-command)
+read -r -a JOIN_WORDS <<<"$JOIN_COMMAND"
+JOIN_ENDPOINT=${JOIN_WORDS[2]:-}
+JOIN_TOKEN=""
+CA_CERT_HASH=""
+for ((i = 3; i + 1 < ${#JOIN_WORDS[@]}; i++)); do
+  case ${JOIN_WORDS[i]} in
+    --token) JOIN_TOKEN=${JOIN_WORDS[i + 1]} ;;
+    --discovery-token-ca-cert-hash) CA_CERT_HASH=${JOIN_WORDS[i + 1]} ;;
+  esac
+done
+# The last line of upload-certs' output is the key that decrypts the uploaded certificates.
+CERTIFICATE_KEY=$(kubeadm init phase upload-certs --upload-certs | tail -n 1)
+require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '^[A-Za-z0-9.-]+:[0-9]{1,5}$'
+require_format JOIN_TOKEN "$JOIN_TOKEN" '^[a-z0-9]{6}[.][a-z0-9]{16}$'
+require_format CA_CERT_HASH "$CA_CERT_HASH" '^sha256:[0-9a-f]{64}$'
+require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '^[0-9a-f]{64}$'
+put_param join/token "$JOIN_TOKEN"
+put_param join/ca-cert-hash "$CA_CERT_HASH"
+put_param join/certificate-key "$CERTIFICATE_KEY"
+put_param join/endpoint "$JOIN_ENDPOINT"
+# The aws CLI reads a file:// value from the file.
+put_param kubeconfig/admin file:///etc/kubernetes/admin.conf
+echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint, admin kubeconfig)"

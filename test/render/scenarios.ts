@@ -1,0 +1,62 @@
+/** The rendered files of each golden scenario, by file name. */
+import {
+  renderBakeScript,
+  renderCloudControllerManagerScript,
+  renderCniInstallScript,
+  renderControlPlaneInitScript,
+  renderControlPlaneJoinScript,
+  renderDeleteNodeScript,
+  renderDrainScript,
+  renderKubeadmInitConfig,
+  renderKubeadmJoinConfig,
+  renderNodesStatusScript,
+  renderNodeUserData,
+  renderRefreshJoinDataScript,
+  renderUncordonScript,
+  renderUpgradeScripts,
+} from '../../shared/render';
+import { haCalicoChina, singleCilium, TOKEN, CA_HASH, CERT_KEY } from './fixtures';
+
+const node = { name: 'ip-10-0-1-10.ec2.internal', advertiseAddress: '10.0.1.10' };
+
+/** Scenario name → file name → rendered content. Files ending in .sh are shell scripts. */
+export const SCENARIOS: Record<string, Record<string, string>> = {
+  'single-cilium': {
+    'bake.sh': renderBakeScript(singleCilium),
+    'kubeadm-init.yaml': renderKubeadmInitConfig(singleCilium, node),
+    'control-plane-init.sh': renderControlPlaneInitScript(singleCilium),
+    'refresh-join-data.sh': renderRefreshJoinDataScript(singleCilium),
+    'cni.sh': renderCniInstallScript(singleCilium),
+    'cloud-controller-manager.sh': renderCloudControllerManagerScript(singleCilium),
+    'drain.sh': renderDrainScript(singleCilium, { node: node.name, timeoutSeconds: 300, force: false }),
+    'drain-forced.sh': renderDrainScript(singleCilium, { node: node.name, timeoutSeconds: 120, force: true }),
+    'uncordon.sh': renderUncordonScript(singleCilium, { node: node.name }),
+    'delete-node.sh': renderDeleteNodeScript(singleCilium, { node: node.name }),
+    'nodes-status.sh': renderNodesStatusScript(singleCilium),
+    'upgrade-first-kubeadm.sh': renderUpgradeScripts(singleCilium, { first: true, version: '1.32.0' }).kubeadm,
+    'upgrade-first-kubelet.sh': renderUpgradeScripts(singleCilium, { first: true, version: '1.32.0' }).kubelet,
+  },
+  'ha-calico-china': {
+    'bake.sh': renderBakeScript(haCalicoChina),
+    'kubeadm-init.yaml': renderKubeadmInitConfig(haCalicoChina, { name: 'ip-10-1-1-10.cn-north-1.compute.internal', advertiseAddress: '10.1.1.10' }),
+    'kubeadm-join-control-plane.yaml': renderKubeadmJoinConfig(
+      haCalicoChina,
+      { name: 'ip-10-1-2-10.cn-north-1.compute.internal', advertiseAddress: '10.1.2.10' },
+      { apiServerEndpoint: haCalicoChina.controlPlaneEndpoint, token: TOKEN, caCertHash: CA_HASH, certificateKey: CERT_KEY },
+    ),
+    'control-plane-init.sh': renderControlPlaneInitScript(haCalicoChina),
+    'control-plane-join.sh': renderControlPlaneJoinScript(haCalicoChina),
+    'cni.sh': renderCniInstallScript(haCalicoChina),
+    'cloud-controller-manager.sh': renderCloudControllerManagerScript(haCalicoChina),
+    'upgrade-other-full.sh': renderUpgradeScripts(haCalicoChina, { first: false, version: '1.33.0' }).full,
+  },
+  'node-user-data': {
+    'user-data-gpu.sh': renderNodeUserData(haCalicoChina, 'gpu'),
+    'user-data-nodes.sh': renderNodeUserData(singleCilium, 'nodes'),
+    'kubeadm-join-gpu.yaml': renderKubeadmJoinConfig(
+      haCalicoChina,
+      { name: 'ip-10-1-3-7.cn-north-1.compute.internal', advertiseAddress: '10.1.3.7' },
+      { apiServerEndpoint: haCalicoChina.controlPlaneEndpoint, token: TOKEN, caCertHash: CA_HASH, group: haCalicoChina.instanceGroups![0] },
+    ),
+  },
+};

@@ -1,0 +1,194 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  parseNodesStatusOutput,
+  renderBakeScript,
+  renderCniInstallScript,
+  renderControlPlaneInitScript,
+  renderControlPlaneJoinScript,
+  renderDrainScript,
+  renderNodesStatusScript,
+  renderNodeUserData,
+  renderNodeUserDataBase64,
+  renderUpgradeScripts,
+  RenderError,
+  shellQuote,
+} from '../../shared/render';
+import { haCalicoChina, singleCilium } from './fixtures';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/**
+ * Runs a script with a stub `kubectl` first on PATH that records its arguments, one per
+ * line, then prints `stubOutput` (or runs `stubBody` instead, to fail like kubectl does).
+ */
+function runWithStubKubectl(script: string, stubOutput = '', stubBody = `printf '%s' ${shellQuote(stubOutput)}`): { status: number | null; args: string[]; stdout: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'hopper-render-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'kubectl'), `#!/bin/bash\nprintf '%s\\n' "$@" >>"${dir}/args"\n${stubBody}\n`);
+  chmodSync(join(dir, 'kubectl'), 0o755);
+  const result = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env: { PATH: `${dir}:${process.env.PATH}` } });
+  const args = existsSync(join(dir, 'args')) ? readFileSync(join(dir, 'args'), 'utf8').split('\n').filter(Boolean) : [];
+  return { status: result.status, args, stdout: result.stdout, dir };
+}
+
+describe('shellQuote', () => {
+  it.each(['plain', "it's", '$(rm -rf /)', '`id`', 'a b\nc', ''])('makes %j one literal word for bash', (value) => {
+    const out = spawnSync('bash', ['-c', `printf '%s' ${shellQuote(value)}`], { encoding: 'utf8' });
+    expect(out.stdout).toBe(value);
+  });
+});
+
+describe('user values in scripts', () => {
+  it('passes a node name with a command substitution to kubectl literally, without running it', () => {
+    const evil = '$(touch pwned)`touch pwned2`';
+    const { status, args, dir } = runWithStubKubectl(renderDrainScript(singleCilium, { node: evil, timeoutSeconds: 60, force: false }));
+    expect(status).toBe(0);
+    expect(args).toContain(evil);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    expect(existsSync(join(dir, 'pwned2'))).toBe(false);
+  });
+
+  it('writes a label value of $(rm -rf /) only inside a quoted heredoc, where bash never expands it', () => {
+    const ctx = { ...singleCilium, instanceGroups: [{ name: 'evil', labels: { app: '$(rm -rf /)' } }] };
+    const script = renderNodeUserData(ctx, 'evil');
+    const outside = script.replace(/<<'HOPPER_EOF'\n[\s\S]*?\nHOPPER_EOF\n/g, '');
+    expect(script).toContain('app=$(rm -rf /)');
+    expect(outside).not.toContain('rm -rf');
+  });
+});
+
+describe('renderDrainScript', () => {
+  it('cordons, then drains with the deadline and without forcing by default', () => {
+    const { args } = runWithStubKubectl(renderDrainScript(singleCilium, { node: 'n1', timeoutSeconds: 90, force: false }));
+    expect(args.join(' ')).toBe(
+      '--kubeconfig /etc/kubernetes/admin.conf cordon n1 --kubeconfig /etc/kubernetes/admin.conf drain n1 --ignore-daemonsets --delete-emptydir-data --timeout=90s',
+    );
+  });
+
+  it('deletes pods past disruption budgets when forced', () => {
+    expect(renderDrainScript(singleCilium, { node: 'n1', timeoutSeconds: 90, force: true })).toContain('--timeout=90s --disable-eviction --force');
+  });
+
+  it('treats a node that no longer exists as drained, so a retried step succeeds', () => {
+    const notFound = `echo 'Error from server (NotFound): nodes "gone" not found' >&2; exit 1`;
+    const { status, stdout, args } = runWithStubKubectl(renderDrainScript(singleCilium, { node: 'gone', timeoutSeconds: 60, force: false }), '', notFound);
+    expect(status).toBe(0);
+    expect(stdout).toContain('hopper: node gone not found; nothing to drain');
+    expect(args).not.toContain('drain');
+  });
+
+  it('fails when the drain does not finish by its deadline', () => {
+    const drainTimesOut = `if [[ $3 == drain ]]; then echo 'error: timed out waiting for the condition' >&2; exit 1; fi`;
+    const { status } = runWithStubKubectl(renderDrainScript(singleCilium, { node: 'n1', timeoutSeconds: 60, force: false }), '', drainTimesOut);
+    expect(status).toBe(1);
+  });
+
+  it('refuses a deadline that is not a positive whole number of seconds', () => {
+    expect(() => renderDrainScript(singleCilium, { node: 'n', timeoutSeconds: 0, force: false })).toThrow(RenderError);
+  });
+});
+
+describe('renderBakeScript', () => {
+  it('pins the packages of pkgs.k8s.io for the minor and holds them', () => {
+    const script = renderBakeScript(singleCilium);
+    expect(script).toContain("curl -fsSL 'https://pkgs.k8s.io/core:/stable:/v1.31/deb/Release.key' | gpg --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg");
+    expect(script).toContain("'kubeadm=1.31.4-1.1' 'kubelet=1.31.4-1.1' 'kubectl=1.31.4-1.1'");
+    expect(script).toContain('apt-mark hold kubeadm kubelet kubectl');
+    expect(script).not.toContain('apt.kubernetes.io');
+    expect(script).not.toContain('certs.d');
+  });
+
+  it('uses the mirror for packages and registries when given', () => {
+    const script = renderBakeScript(haCalicoChina);
+    expect(script).toContain('https://mirrors.example.cn/kubernetes-new/core/stable/v1.32/deb/ /');
+    expect(script).toContain('[host."https://registry.example.cn/k8s"]');
+    expect(script).not.toContain('pkgs.k8s.io');
+  });
+});
+
+describe('control plane scripts', () => {
+  it('skips kubeadm init when admin.conf exists, but still refreshes the join data', () => {
+    const script = renderControlPlaneInitScript(singleCilium);
+    expect(script).toMatch(/if \[\[ -f \/etc\/kubernetes\/admin.conf \]\]; then[\s\S]*kubeadm init --config \/etc\/kubernetes\/kubeadm-init.yaml --upload-certs[\s\S]*kubeadm token create --ttl '24h0m0s' --print-join-command/);
+  });
+
+  it('stores every join value as a SecureString under the cluster prefix and prints none of them', () => {
+    const script = renderControlPlaneInitScript(singleCilium);
+    expect(script).toContain("PARAM_PREFIX='/hopper/demo/'");
+    expect(script).toContain('--type SecureString --value "$2" --overwrite');
+    for (const name of ['join/token', 'join/ca-cert-hash', 'join/certificate-key', 'join/endpoint', 'kubeconfig/admin']) expect(script).toContain(`put_param ${name} `);
+    expect(script).toContain('put_param kubeconfig/admin file:///etc/kubernetes/admin.conf');
+    const printing = script.split('\n').filter((line) => /\b(echo|printf)\b/.test(line));
+    for (const secret of ['JOIN_TOKEN', 'CERTIFICATE_KEY', 'JOIN_COMMAND', 'CA_CERT_HASH']) expect(printing.join('\n')).not.toContain(secret);
+  });
+
+  it('joins another control plane only when it has not joined yet', () => {
+    const script = renderControlPlaneJoinScript(haCalicoChina);
+    expect(script.indexOf('-f /etc/kubernetes/kubelet.conf')).toBeLessThan(script.indexOf('get_param join/token'));
+    expect(script).toContain('--with-decryption --query Parameter.Value --output text');
+    expect(script).toContain('certificateKey: "__HOPPER_CERTIFICATE_KEY__"');
+    expect(script).toContain('kubeadm join --config /etc/kubernetes/kubeadm-join.yaml');
+  });
+});
+
+describe('renderNodeUserData', () => {
+  it('is a bash script that retries the join, reading the parameters again each time', () => {
+    const script = renderNodeUserData(haCalicoChina, 'gpu');
+    expect(script.startsWith('#!/bin/bash\n')).toBe(true);
+    expect(script).toContain('for attempt in $(seq 1 30); do\n  if read_join_data; then');
+  });
+
+  it('encodes the same script in base64 for the launch template', () => {
+    expect(Buffer.from(renderNodeUserDataBase64(haCalicoChina, 'gpu'), 'base64').toString('utf8')).toBe(renderNodeUserData(haCalicoChina, 'gpu'));
+  });
+
+  it('refuses a group the context does not have', () => {
+    expect(() => renderNodeUserData(singleCilium, 'missing')).toThrow(RenderError);
+  });
+});
+
+describe('renderCniInstallScript', () => {
+  it.each([
+    ['cilium', 'https://raw.githubusercontent.com/cilium/cilium/'],
+    ['calico', 'https://raw.githubusercontent.com/projectcalico/calico/'],
+    ['amazon-vpc-cni', 'https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/'],
+  ] as const)('downloads the %s manifest from upstream and applies it', (networking, url) => {
+    expect(renderCniInstallScript({ ...singleCilium, networking })).toContain(`curl -fsSL --retry 5 '${url}`);
+  });
+
+  it('fetches the manifest through the file mirror when one is configured', () => {
+    expect(renderCniInstallScript(haCalicoChina)).toContain("'https://mirrors.example.cn/files/raw.githubusercontent.com/projectcalico/calico/");
+  });
+});
+
+describe('renderUpgradeScripts', () => {
+  it('runs kubeadm upgrade apply on the first control plane and upgrade node on the others', () => {
+    expect(renderUpgradeScripts(singleCilium, { first: true, version: '1.32.0' }).kubeadm).toContain("kubeadm upgrade apply 'v1.32.0' --yes");
+    const other = renderUpgradeScripts(singleCilium, { first: false, version: '1.32.0' });
+    expect(other.kubeadm).toContain('kubeadm upgrade node');
+    expect(other.kubeadm).toContain('https://pkgs.k8s.io/core:/stable:/v1.32/deb/');
+    expect(other.kubelet).toContain("'kubelet=1.32.0-1.1' 'kubectl=1.32.0-1.1'");
+    expect(other.kubelet).toContain('systemctl restart kubelet');
+  });
+
+  it.each(['1.33.0', '1.30.9', '1.31.3'])('refuses to go from 1.31.4 to %s', (version) => {
+    expect(() => renderUpgradeScripts(singleCilium, { first: true, version })).toThrow(RenderError);
+  });
+});
+
+describe('renderNodesStatusScript', () => {
+  it('prints both lists on one line each, which parseNodesStatusOutput reads back', () => {
+    const json = JSON.stringify({ kind: 'List', items: [{ metadata: { name: 'a b' } }] }, null, 4);
+    const { stdout } = runWithStubKubectl(renderNodesStatusScript(singleCilium), json);
+    expect(parseNodesStatusOutput(stdout)).toEqual({ nodes: JSON.parse(json), pods: JSON.parse(json) });
+  });
+
+  it('throws on output cut short rather than returning half a cluster', () => {
+    expect(() => parseNodesStatusOutput('### hopper:nodes\n{"items": [')).toThrow();
+  });
+});
