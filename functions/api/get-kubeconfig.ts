@@ -1,0 +1,24 @@
+/**
+ * `GET /v1/clusters/{name}/kubeconfig`: the admin kubeconfig, read from Parameter Store
+ * (SecureString) where the control plane wrote it. Never stored in DynamoDB, never logged.
+ */
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import type { z } from 'zod';
+import { isNotFound } from '../../shared/aws/errors';
+import { NotFoundError } from '../../shared/errors';
+import { apiDeps, type ApiDeps } from './deps';
+import { route, type ApiRequest, type ApiResponse } from './http';
+import { clusterParams } from './params';
+
+export async function getKubeconfig(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
+  const record = await deps.store.requireCluster(req.params.name);
+  try {
+    const out = await deps.ssm.send(new GetParameterCommand({ Name: `${deps.parameterPrefix}/${record.name}/kubeconfig/admin`, WithDecryption: true }));
+    return { status: 200, body: { cluster: record.name, kubeconfig: out.Parameter?.Value ?? '' } };
+  } catch (err) {
+    if (isNotFound(err)) throw new NotFoundError(`cluster ${record.name} has no kubeconfig yet (status ${record.status}): the control plane writes it when it initialises`);
+    throw err;
+  }
+}
+
+export const handler = route({ params: clusterParams }, (req) => getKubeconfig(req));

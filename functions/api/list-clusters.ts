@@ -1,0 +1,15 @@
+/** `GET /v1/clusters[?status=Ready]`: every live cluster, by name. */
+import { z } from 'zod';
+import { clusterStatusSchema } from '../../shared/api/schemas';
+import { apiDeps, type ApiDeps } from './deps';
+import { route, type ApiRequest, type ApiResponse } from './http';
+import { clusterSummary } from './views';
+
+const query = z.object({ status: clusterStatusSchema.optional() });
+
+export async function listClusters(req: ApiRequest<unknown, Record<string, string>, z.infer<typeof query>>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
+  const records = await deps.store.listClusters(req.query.status ? { status: req.query.status } : {});
+  return { status: 200, body: { clusters: records.map(clusterSummary) } };
+}
+
+export const handler = route({ query }, (req) => listClusters(req));

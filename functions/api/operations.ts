@@ -1,0 +1,113 @@
+/**
+ * Starting a workflow from an API request, exactly once.
+ *
+ * The operation id is derived from the request (cluster incarnation, type, canonical body,
+ * the record's version when read), and doubles as the execution name. So:
+ * - a retried request whose operation still holds the cluster gets the same 202 back, and
+ *   StartExecution with the same name and input starts nothing new (AWS semantics);
+ * - a different request while an operation holds the cluster gets a 409 naming it;
+ * - if we crash between taking the lock and starting the execution, the retry finds its own
+ *   lock and starts the execution then.
+ */
+import { createHash } from 'node:crypto';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ClusterRecord, JsonObject, OperationRecord, ClusterStatus } from '../../shared/store';
+import type { ApiDeps, WorkflowName } from './deps';
+
+/** How long an operation may hold the cluster before another may take it over. */
+export const LEASE_SECONDS: Record<WorkflowName, number> = {
+  create: 3 * 3600,
+  delete: 2 * 3600,
+  update: 2 * 3600,
+  'rolling-update': 6 * 3600,
+  upgrade: 6 * 3600,
+  validate: 600,
+  scale: 2 * 3600,
+};
+
+/** JSON with sorted keys, so equal requests hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** A hash of what the request asks for. */
+export function requestHash(type: string, body: unknown): string {
+  return createHash('sha256').update(`${type}\n${canonicalJson(body)}`).digest('hex').slice(0, 16);
+}
+
+/** A deterministic operation id, valid as a Step Functions execution name (≤ 80 chars). */
+export function operationId(cluster: string, type: string, parts: string[]): string {
+  const digest = createHash('sha256').update([cluster, type, ...parts].join('\n')).digest('hex').slice(0, 20);
+  return `${cluster}-${type}-${digest}`.slice(0, 80);
+}
+
+/** The execution's input: steps read everything else from the store. */
+export function executionInput(cluster: string, opId: string): string {
+  return JSON.stringify({ cluster, operationId: opId });
+}
+
+/** Start (or confirm) the execution behind an operation and record its ARN. */
+export async function startExecution(deps: ApiDeps, workflow: WorkflowName, op: OperationRecord): Promise<OperationRecord> {
+  const out = await deps.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: deps.stateMachineArn(workflow),
+      name: op.id,
+      input: executionInput(op.cluster, op.id),
+    }),
+  );
+  if (!out.executionArn) return op;
+  return deps.store.setExecutionArn(op.id, out.executionArn);
+}
+
+/**
+ * Take the cluster's lock for a new operation (storing `spec`/`status` in the same write)
+ * and start its workflow; or, for a retry of the request that holds the lock, return that
+ * operation. ConflictError (409) when another operation holds the cluster.
+ */
+export async function beginWorkflow(
+  deps: ApiDeps,
+  cluster: ClusterRecord,
+  request: { workflow: WorkflowName; type?: string; body: unknown; owner: string; spec?: JsonObject; status?: ClusterStatus },
+): Promise<{ cluster: ClusterRecord; operation: OperationRecord }> {
+  const type = request.type ?? request.workflow;
+  const hash = requestHash(type, request.body);
+  if (cluster.lock && cluster.lock.type === type) {
+    const held = await deps.store.getOperation(cluster.lock.operationId);
+    if (held && (held.input as { requestHash?: string } | undefined)?.requestHash === hash) {
+      return { cluster, operation: await startExecution(deps, request.workflow, held) };
+    }
+  }
+  const opId = operationId(cluster.name, type, [cluster.uid, String(cluster.version), hash]);
+  const begun = await deps.store.beginOperation(cluster.name, {
+    operationId: opId,
+    type,
+    owner: request.owner,
+    leaseSeconds: LEASE_SECONDS[request.workflow],
+    input: { requestHash: hash, request: request.body ?? null },
+    spec: request.spec,
+    status: request.status,
+  });
+  const operation = await startOrRelease(deps, request.workflow, begun.operation, cluster.name);
+  return { cluster: begun.cluster, operation };
+}
+
+/** Start the execution; if AWS refuses, give the cluster back and record why. */
+export async function startOrRelease(deps: ApiDeps, workflow: WorkflowName, op: OperationRecord, cluster: string): Promise<OperationRecord> {
+  try {
+    return await startExecution(deps, workflow, op);
+  } catch (err) {
+    await deps.store.finishOperation(op.id, {
+      status: 'Failed',
+      error: { code: (err as Error).name ?? 'StartExecutionFailed', message: `The workflow could not start: ${(err as Error).message}` },
+    });
+    await deps.store.releaseLock(cluster, op.id);
+    throw err;
+  }
+}
