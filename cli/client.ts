@@ -1,0 +1,172 @@
+/**
+ * The HTTP client for Hopper's `/v1` API: one typed method per route, error replies turned
+ * into `ApiError`, requests SigV4-signed when the endpoint is not on this machine.
+ */
+import type { AcceptedView, ClusterSummary, ClusterView, OperationView, PlanView } from '../shared/api/types';
+import { ApiError, UnreachableError } from './errors';
+import { defaultCredentials, isLoopback, regionFor, signRequest, type Credentials } from './sigv4';
+
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:3000';
+
+/** A group as `PUT /v1/clusters/{name}/instance-groups/{group}` takes it. */
+export interface InstanceGroupSpec {
+  name: string;
+  machineType?: string;
+  min?: number;
+  max?: number;
+  zones?: string[];
+  labels?: Record<string, string>;
+  taints?: unknown[];
+  image?: string;
+  [key: string]: unknown;
+}
+
+export interface ValidationFailure {
+  kind: string;
+  name: string;
+  message: string;
+}
+
+export interface NodeStatus {
+  name: string;
+  role?: string;
+  ready?: boolean | string;
+  [key: string]: unknown;
+}
+
+/** `POST /v1/clusters/{name}/validate`. */
+export interface ValidationView {
+  ok: boolean;
+  failures: ValidationFailure[];
+  nodes: NodeStatus[];
+}
+
+export interface RollingUpdateRequest {
+  instanceGroups?: string[];
+  force?: boolean;
+  maxSurge?: number;
+  maxUnavailable?: number;
+  dryRun?: boolean;
+}
+
+export interface ClientOptions {
+  endpoint: string;
+  env?: Record<string, string | undefined>;
+  /** Injected for tests; defaults to the default provider chain, asked once. */
+  credentials?: () => Promise<Credentials>;
+}
+
+export class HopperClient {
+  readonly endpoint: string;
+  private readonly sign: boolean;
+  private readonly env: Record<string, string | undefined>;
+  private credentials?: Promise<Credentials>;
+  private readonly credentialSource: () => Promise<Credentials>;
+
+  constructor(options: ClientOptions) {
+    this.endpoint = options.endpoint.replace(/\/+$/, '');
+    this.env = options.env ?? {};
+    this.sign = !isLoopback(this.endpoint);
+    this.credentialSource = options.credentials ?? defaultCredentials;
+  }
+
+  createCluster(spec: unknown, dryRun: true): Promise<PlanView>;
+  createCluster(spec: unknown, dryRun: false): Promise<AcceptedView>;
+  createCluster(spec: unknown, dryRun: boolean): Promise<PlanView | AcceptedView> {
+    return this.request('POST', '/v1/clusters', { body: spec, dryRun });
+  }
+
+  async listClusters(): Promise<ClusterSummary[]> {
+    return listOf<ClusterSummary>(await this.request('GET', '/v1/clusters'), 'clusters');
+  }
+
+  getCluster(name: string): Promise<ClusterView> {
+    return this.request('GET', `/v1/clusters/${enc(name)}`);
+  }
+
+  /** The spec with every default filled in. */
+  getSpec(name: string): Promise<Record<string, unknown>> {
+    return this.request('GET', `/v1/clusters/${enc(name)}/spec`);
+  }
+
+  deleteCluster(name: string): Promise<AcceptedView> {
+    return this.request('DELETE', `/v1/clusters/${enc(name)}`);
+  }
+
+  putInstanceGroup(cluster: string, group: InstanceGroupSpec): Promise<ClusterView> {
+    return this.request('PUT', `/v1/clusters/${enc(cluster)}/instance-groups/${enc(group.name)}`, { body: group });
+  }
+
+  /** Dry run: the plan. Applied: 202 with the operation (or a plan with no changes). */
+  updateCluster(name: string, dryRun: boolean): Promise<PlanView | AcceptedView> {
+    return this.request('POST', `/v1/clusters/${enc(name)}/update`, { dryRun });
+  }
+
+  rollingUpdate(name: string, body: RollingUpdateRequest): Promise<AcceptedView | Record<string, unknown>> {
+    return this.request('POST', `/v1/clusters/${enc(name)}/rolling-update`, { body });
+  }
+
+  upgrade(name: string, body: { kubernetesVersion?: string }, dryRun: boolean): Promise<AcceptedView | Record<string, unknown>> {
+    return this.request('POST', `/v1/clusters/${enc(name)}/upgrade`, { body, dryRun });
+  }
+
+  validate(name: string): Promise<ValidationView> {
+    return this.request('POST', `/v1/clusters/${enc(name)}/validate`, { body: {} });
+  }
+
+  kubeconfig(name: string): Promise<{ kubeconfig: string }> {
+    return this.request('GET', `/v1/clusters/${enc(name)}/kubeconfig`);
+  }
+
+  async listOperations(name: string): Promise<OperationView[]> {
+    return listOf<OperationView>(await this.request('GET', `/v1/clusters/${enc(name)}/operations`), 'operations');
+  }
+
+  getOperation(id: string): Promise<OperationView> {
+    return this.request('GET', `/v1/operations/${enc(id)}`);
+  }
+
+  /** One request: JSON in, JSON out, `ApiError` for any non-2xx. */
+  async request<T>(method: string, path: string, options: { body?: unknown; dryRun?: boolean } = {}): Promise<T> {
+    const url = `${this.endpoint}${path}${options.dryRun ? '?dryRun=true' : ''}`;
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    let headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.sign) {
+      this.credentials ??= this.credentialSource();
+      headers = await signRequest({ method, url, headers, body }, { credentials: await this.credentials, region: regionFor(url, this.env) });
+      // fetch sets Host itself and refuses to be told.
+      delete headers.host;
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body });
+    } catch (err) {
+      throw new UnreachableError(this.endpoint, { cause: err });
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string; details?: unknown[] } } | undefined)?.error;
+      throw new ApiError(res.status, e?.code ?? `Http${res.status}`, e?.message ?? (text.trim() || res.statusText), e?.details ?? []);
+    }
+    return json as T;
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+/** List routes may answer with a bare array or `{clusters: [...]}`/`{items: [...]}`; take either. */
+function listOf<T>(reply: unknown, key: string): T[] {
+  if (Array.isArray(reply)) return reply as T[];
+  const obj = (reply ?? {}) as Record<string, unknown>;
+  const list = obj[key] ?? obj.items;
+  return Array.isArray(list) ? (list as T[]) : [];
+}

@@ -1,0 +1,84 @@
+/**
+ * `hopper export kubeconfig NAME [--kubeconfig PATH|-]`: merge the cluster's credentials into a
+ * kubeconfig (default $KUBECONFIG or ~/.kube/config), mode 0600, and make it the current context.
+ */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { parse, stringify } from 'yaml';
+import { clusterName, type Ctx } from '../context';
+import { CliError } from '../errors';
+import { println } from '../io';
+
+interface Named {
+  name: string;
+  [key: string]: unknown;
+}
+
+interface KubeConfig {
+  apiVersion?: string;
+  kind?: string;
+  clusters?: Named[];
+  users?: Named[];
+  contexts?: Named[];
+  'current-context'?: string;
+  [key: string]: unknown;
+}
+
+export function registerExport(program: Command, ctx: Ctx): void {
+  const exp = program.command('export').description('export credentials');
+  exp
+    .command('kubeconfig')
+    .description('write the cluster\'s kubeconfig (merged into an existing file)')
+    .argument('[name]', 'cluster name (or --name)')
+    .option('--name <cluster>', 'cluster name')
+    .option('--kubeconfig <path>', 'file to write, or - for stdout')
+    .action(async (arg: string | undefined, opts: { kubeconfig?: string }, cmd: Command) => {
+      const { io } = ctx;
+      const name = clusterName(arg, cmd);
+      const { kubeconfig } = await ctx.client(cmd).kubeconfig(name);
+      if (opts.kubeconfig === '-') {
+        io.stdout.write(kubeconfig.endsWith('\n') ? kubeconfig : `${kubeconfig}\n`);
+        return;
+      }
+      const path = opts.kubeconfig ?? io.env.KUBECONFIG?.split(delimiter)[0] ?? join(io.env.HOME ?? homedir(), '.kube', 'config');
+      const existing = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw new CliError(`cannot read ${path}: ${err.message}`);
+      });
+      const merged = existing?.trim() ? mergeKubeconfig(parseConfig(existing, path), parseConfig(kubeconfig, 'the API reply')) : parseConfig(kubeconfig, 'the API reply');
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await writeFile(path, stringify(merged), { mode: 0o600 });
+      // writeFile's mode only applies to new files; credentials must not stay world-readable.
+      await chmod(path, 0o600);
+      println(io.stdout, `kubeconfig for ${name} written to ${path} (context "${merged['current-context'] ?? name}")`);
+    });
+}
+
+/**
+ * Entries of `incoming` replace same-named ones in `base`; the rest of `base` is kept, and the
+ * current context moves to the incoming one (as kops export kubecfg does).
+ */
+export function mergeKubeconfig(base: KubeConfig, incoming: KubeConfig): KubeConfig {
+  const merge = (a: Named[] = [], b: Named[] = []): Named[] => [...a.filter((x) => !b.some((y) => y.name === x.name)), ...b];
+  return {
+    ...base,
+    apiVersion: base.apiVersion ?? incoming.apiVersion ?? 'v1',
+    kind: base.kind ?? incoming.kind ?? 'Config',
+    clusters: merge(base.clusters, incoming.clusters),
+    users: merge(base.users, incoming.users),
+    contexts: merge(base.contexts, incoming.contexts),
+    'current-context': incoming['current-context'] ?? base['current-context'],
+  };
+}
+
+function parseConfig(text: string, where: string): KubeConfig {
+  try {
+    const doc = parse(text) as unknown;
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) return doc as KubeConfig;
+  } catch {
+    // fall through to the error below
+  }
+  throw new CliError(`${where} is not a kubeconfig (YAML mapping)`);
+}

@@ -1,0 +1,113 @@
+/** `hopper get clusters|cluster NAME|ig|operations`: tables by default, `-o yaml|json` for scripts. */
+import type { Command } from 'commander';
+import type { ClusterSummary, ClusterView, InstanceGroupView, OperationView } from '../../shared/api/types';
+import { clusterName, globals, type Ctx } from '../context';
+import { CliError } from '../errors';
+import { println } from '../io';
+import { formatData } from '../render/output';
+import { formatDuration } from '../render/progress';
+import { table } from '../render/table';
+
+export function registerGet(program: Command, ctx: Ctx): void {
+  const get = program.command('get').description('list clusters, instance groups and operations');
+
+  get
+    .command('clusters')
+    .alias('cluster')
+    .description('list clusters, or show one (-o yaml prints its spec; --full with every default)')
+    .argument('[name]', 'a cluster name')
+    .option('--full', 'with -o yaml|json: the spec with every default filled in')
+    .action(async (name: string | undefined, opts: { full?: boolean }, cmd: Command) => {
+      const { io } = ctx;
+      const client = ctx.client(cmd);
+      const format = globals(cmd, io).output;
+      if (!name) {
+        const clusters = await client.listClusters();
+        io.stdout.write(format === 'table' ? `${clustersTable(clusters)}\n` : formatData(clusters, format));
+        return;
+      }
+      if (format !== 'table') {
+        // The spec, like `kops get cluster -o yaml`: it round-trips through `hopper create -f`.
+        const spec = opts.full ? await client.getSpec(name) : (await client.getCluster(name)).spec;
+        io.stdout.write(formatData(spec, format));
+        return;
+      }
+      println(io.stdout, clustersTable([summaryOf(await client.getCluster(name))]));
+    });
+
+  get
+    .command('instancegroups')
+    .aliases(['ig', 'instancegroup'])
+    .description('list a cluster\'s instance groups (hopper get ig --name CLUSTER [GROUP], or get ig CLUSTER)')
+    .argument('[name]', 'the cluster when --name is absent; otherwise a group to show')
+    .option('--name <cluster>', 'cluster name')
+    .action(async (arg: string | undefined, opts: { name?: string }, cmd: Command) => {
+      const { io } = ctx;
+      // kops takes the cluster from --name and the group as the argument; `get ig CLUSTER` is a shorthand.
+      const cluster = opts.name ?? clusterName(arg, cmd);
+      const only = opts.name ? arg : undefined;
+      const view = await ctx.client(cmd).getCluster(cluster);
+      const groups = only ? view.instanceGroups.filter((g) => g.name === only) : view.instanceGroups;
+      if (only && groups.length === 0) throw new CliError(`instance group "${only}" not found in cluster ${cluster}`);
+      const format = globals(cmd, io).output;
+      io.stdout.write(format === 'table' ? `${groupsTable(groups)}\n` : formatData(only ? groups[0] : groups, format));
+    });
+
+  get
+    .command('operations')
+    .alias('operation')
+    .description('list the operations of a cluster, or of every cluster')
+    .argument('[name]', 'cluster name')
+    .action(async (name: string | undefined, _opts, cmd: Command) => {
+      const { io } = ctx;
+      const client = ctx.client(cmd);
+      // There is no global operations route: without a name, ask each cluster.
+      const names = name ? [name] : (await client.listClusters()).map((c) => c.name);
+      const ops = (await Promise.all(names.map((n) => client.listOperations(n)))).flat();
+      ops.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      const format = globals(cmd, io).output;
+      io.stdout.write(format === 'table' ? `${operationsTable(ops)}\n` : formatData(ops, format));
+    });
+}
+
+export function clustersTable(clusters: ClusterSummary[]): string {
+  return table(
+    ['NAME', 'STATUS', 'REGION', 'VERSION', 'ZONES'],
+    clusters.map((c) => [c.name, c.status, c.region, c.kubernetesVersion, c.zones.join(',')]),
+  );
+}
+
+export function groupsTable(groups: InstanceGroupView[]): string {
+  return table(
+    ['NAME', 'ROLE', 'MACHINETYPE', 'MIN', 'MAX', 'ZONES'],
+    groups.map((g) => [g.name, g.role, g.machineType, g.min, g.max, g.zones.join(',')]),
+  );
+}
+
+export function operationsTable(ops: OperationView[]): string {
+  return table(
+    ['ID', 'CLUSTER', 'TYPE', 'STATUS', 'STEP', 'STARTED', 'DURATION'],
+    ops.map((op) => [
+      op.id,
+      op.cluster,
+      op.type,
+      op.status,
+      op.error?.step ?? op.currentStep,
+      op.startedAt,
+      formatDuration((op.endedAt ? Date.parse(op.endedAt) : Date.now()) - Date.parse(op.startedAt)),
+    ]),
+  );
+}
+
+/** A ClusterView as the list route summarises it. */
+function summaryOf(view: ClusterView): ClusterSummary {
+  const spec = view.spec as { region?: string; zones?: string[] };
+  return {
+    name: view.name,
+    status: view.status,
+    region: spec.region ?? '',
+    kubernetesVersion: view.kubernetesVersion,
+    zones: spec.zones ?? [],
+    createdAt: view.createdAt,
+  };
+}

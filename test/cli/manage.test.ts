@@ -1,0 +1,233 @@
+import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { FakeApi } from './fake-api';
+import { hopper } from './harness';
+
+const api = new FakeApi();
+let env: Record<string, string>;
+let dir: string;
+
+beforeAll(async () => {
+  env = { HOPPER_ENDPOINT: await api.start() };
+  dir = await mkdtemp(join(tmpdir(), 'hopper-cli-'));
+});
+afterAll(() => api.stop());
+beforeEach(() => {
+  api.requests.length = 0;
+  api.clusters.clear();
+  api.validations = [];
+  api.seed('demo');
+});
+
+/** An $EDITOR that runs `sed` on the file it is given. */
+async function sedEditor(script: string): Promise<string> {
+  const file = join(dir, `editor-${Math.random().toString(36).slice(2)}.sh`);
+  await writeFile(file, `#!/bin/sh\nsed -i '${script}' "$1"\n`);
+  await chmod(file, 0o755);
+  return file;
+}
+
+describe('hopper get', () => {
+  it('lists clusters as a NAME STATUS REGION VERSION ZONES table', async () => {
+    api.seed('other');
+    const r = await hopper(['get', 'clusters'], env);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0].split(/\s+/)).toEqual(['NAME', 'STATUS', 'REGION', 'VERSION', 'ZONES']);
+    expect(lines[1].split(/\s+/)).toEqual(['demo', 'Ready', 'us-east-1', '1.31.4', 'us-east-1a,us-east-1b']);
+    expect(lines).toHaveLength(3);
+  });
+
+  it('prints a cluster spec with -o yaml that parses back to the stored spec', async () => {
+    const r = await hopper(['get', 'cluster', 'demo', '-o', 'yaml'], env);
+    expect(r.code).toBe(0);
+    expect(parse(r.stdout)).toEqual(api.clusters.get('demo')!.spec);
+  });
+
+  it('uses the full spec route with --full', async () => {
+    const r = await hopper(['get', 'cluster', 'demo', '-o', 'json', '--full'], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).instanceGroups[0].name).toBe('nodes');
+    expect(api.requestsTo('GET', '/v1/clusters/demo/spec')).toHaveLength(1);
+  });
+
+  it('reports a missing cluster with the API message and exit 1', async () => {
+    const r = await hopper(['get', 'cluster', 'nope'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cluster nope not found (NotFound, HTTP 404)');
+  });
+
+  it.each([
+    [['get', 'ig', '--name', 'demo']],
+    [['get', 'ig', 'demo']],
+    [['get', 'instancegroups', '--name', 'demo']],
+  ])('lists instance groups as a kops table (%j)', async (argv) => {
+    const r = await hopper(argv, env);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/));
+    expect(lines[0]).toEqual(['NAME', 'ROLE', 'MACHINETYPE', 'MIN', 'MAX', 'ZONES']);
+    expect(lines).toContainEqual(['nodes', 'Node', 't3.medium', '2', '2', 'us-east-1a,us-east-1b']);
+  });
+
+  it('lists a cluster\'s operations', async () => {
+    await hopper(['update', 'cluster', 'demo'], env);
+    await hopper(['delete', 'cluster', 'demo', '--yes'], env);
+    const r = await hopper(['get', 'operations', 'demo'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ID\s+CLUSTER\s+TYPE\s+STATUS/);
+    expect(r.stdout).toMatch(/op-\d+\s+demo\s+delete\s+Succeeded/);
+  });
+});
+
+describe('hopper edit ig', () => {
+  it('PUTs the group with the edited max', async () => {
+    const editor = await sedEditor('s/^max: 2$/max: 3/');
+    const r = await hopper(['edit', 'ig', '--name', 'demo', 'nodes'], { ...env, EDITOR: editor });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const puts = api.requestsTo('PUT', '/v1/clusters/demo/instance-groups/nodes');
+    expect(puts).toHaveLength(1);
+    expect(puts[0].body).toEqual({ name: 'nodes', machineType: 't3.medium', min: 2, max: 3, zones: ['us-east-1a', 'us-east-1b'], labels: {}, taints: [] });
+    expect(r.stdout).toContain('hopper update cluster demo');
+  });
+
+  it('prefers VISUAL over EDITOR and accepts the group before --name', async () => {
+    const visual = await sedEditor('s/^machineType: .*/machineType: m7i.large/');
+    const r = await hopper(['edit', 'ig', 'nodes', '--name', 'demo'], { ...env, VISUAL: visual, EDITOR: 'false' });
+    expect(r.code).toBe(0);
+    expect(api.requestsTo('PUT', '/v1/clusters/demo')[0].body).toMatchObject({ machineType: 'm7i.large' });
+  });
+
+  it('sends nothing when the file is saved unchanged', async () => {
+    const r = await hopper(['edit', 'ig', '--name', 'demo', 'nodes'], { ...env, EDITOR: 'true' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no changes');
+    expect(api.requestsTo('PUT', '/v1/clusters')).toHaveLength(0);
+  });
+
+  it('shows the API\'s problems and exits 1 when the group is invalid', async () => {
+    const editor = await sedEditor('s/^min: 2$/min: 5/');
+    const r = await hopper(['edit', 'ig', '--name', 'demo', 'nodes'], { ...env, EDITOR: editor });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('instance group "nodes" was not saved: the instance group is invalid');
+    expect(r.stderr).toContain('  - min: must not exceed max');
+  });
+
+  it('refuses YAML that does not parse, without calling the API', async () => {
+    const editor = await sedEditor('s/^max: 2$/max: [2/');
+    const r = await hopper(['edit', 'ig', '--name', 'demo', 'nodes'], { ...env, EDITOR: editor });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not valid YAML');
+    expect(api.requestsTo('PUT', '/v1/clusters')).toHaveLength(0);
+  });
+});
+
+describe('hopper update cluster', () => {
+  it('prints the plan kops-style and asks for --yes', async () => {
+    api.clusters.get('demo')!.desired[1].max = 3;
+    api.clusters.get('demo')!.desired[1].min = 3;
+    const r = await hopper(['update', 'cluster', 'demo'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      ['Will modify resources:', '  AutoscalingGroup/nodes', '    MinSize   2 -> 3', '    MaxSize   2 -> 3', '', 'Must specify --yes to apply changes', ''].join('\n'),
+    );
+    expect(api.requestsTo('POST', '/v1/clusters/demo/update')[0].query.get('dryRun')).toBe('true');
+  });
+
+  it('says when there is nothing to apply', async () => {
+    const r = await hopper(['update', 'cluster', 'demo'], env);
+    expect(r.stdout).toContain('No changes need to be applied');
+  });
+
+  it('applies with --yes and follows the operation', async () => {
+    api.clusters.get('demo')!.desired[1].machineType = 'm7i.large';
+    const r = await hopper(['update', 'cluster', 'demo', '--yes'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✓ UpdateAutoScalingGroups (8s)');
+    expect(r.stdout).toContain('Cluster changes have been applied to the cloud.');
+  });
+});
+
+describe('hopper validate cluster', () => {
+  const invalid = {
+    ok: false,
+    failures: [{ kind: 'InstanceGroup', name: 'nodes', message: 'InstanceGroup "nodes" did not have enough nodes 1 vs 2' }],
+    nodes: [{ name: 'i-0cp', role: 'control-plane', ready: true }],
+  };
+
+  it('polls until the cluster is valid with --wait', async () => {
+    api.validations = [invalid, invalid];
+    const r = await hopper(['validate', 'cluster', 'demo', '--wait', '1m'], env);
+    expect(r.code).toBe(0);
+    expect(api.requestsTo('POST', '/v1/clusters/demo/validate')).toHaveLength(3);
+    expect(r.stderr.match(/Validation failed \(1 problem\); retrying/g)).toHaveLength(2);
+    expect(r.stdout).toContain('Your cluster demo is ready');
+    expect(r.stdout).toMatch(/INSTANCE GROUPS\nNAME\s+ROLE\s+MACHINETYPE/);
+  });
+
+  it('exits 2 with a VALIDATION ERRORS table when the cluster is not valid', async () => {
+    api.validations = [invalid];
+    const r = await hopper(['validate', 'cluster', 'demo'], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/VALIDATION ERRORS\nKIND\s+NAME\s+MESSAGE\nInstanceGroup\s+nodes\s+InstanceGroup "nodes" did not have enough nodes 1 vs 2/);
+    expect(api.requestsTo('POST', '/v1/clusters/demo/validate')).toHaveLength(1);
+  });
+
+  it('rejects a malformed --wait duration', async () => {
+    const r = await hopper(['validate', 'cluster', 'demo', '--wait', 'ten'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('expected a duration');
+  });
+});
+
+describe('hopper delete cluster', () => {
+  it('lists what would be deleted and exits 0 without --yes', async () => {
+    const r = await hopper(['delete', 'cluster', 'demo'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/VPC\s+vpc-0abc/);
+    expect(r.stdout).toContain('Must specify --yes to delete cluster demo');
+    expect(api.requestsTo('DELETE', '/v1/clusters')).toHaveLength(0);
+  });
+
+  it('deletes with --yes and follows the operation', async () => {
+    const r = await hopper(['delete', 'cluster', '--name', 'demo', '--yes'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Deleted cluster: "demo"');
+    expect(api.clusters.get('demo')?.status).toBe('Deleted');
+  });
+});
+
+describe('hopper export kubeconfig', () => {
+  it('writes the kubeconfig with mode 0600', async () => {
+    const path = join(dir, 'fresh', 'config');
+    const r = await hopper(['export', 'kubeconfig', 'demo', '--kubeconfig', path], env);
+    expect(r.code).toBe(0);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(parse(await readFile(path, 'utf8'))['current-context']).toBe('demo');
+  });
+
+  it('merges into an existing file, keeping other entries and tightening its mode', async () => {
+    const path = join(dir, 'existing-config');
+    await writeFile(
+      path,
+      'apiVersion: v1\nkind: Config\nclusters:\n- name: old\n  cluster: {server: https://old}\n- name: demo\n  cluster: {server: https://stale}\nusers: []\ncontexts:\n- name: old\n  context: {cluster: old}\ncurrent-context: old\n',
+      { mode: 0o644 },
+    );
+    const r = await hopper(['export', 'kubeconfig', 'demo'], { ...env, KUBECONFIG: path });
+    expect(r.code).toBe(0);
+    const config = parse(await readFile(path, 'utf8'));
+    expect(config.clusters.map((c: { name: string }) => c.name)).toEqual(['old', 'demo']);
+    expect(config.clusters[1].cluster.server).toBe('https://api.demo:6443');
+    expect(config.contexts.map((c: { name: string }) => c.name)).toEqual(['old', 'demo']);
+    expect(config['current-context']).toBe('demo');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('prints to stdout with --kubeconfig -', async () => {
+    const r = await hopper(['export', 'kubeconfig', 'demo', '--kubeconfig', '-'], env);
+    expect(parse(r.stdout).kind).toBe('Config');
+  });
+});
