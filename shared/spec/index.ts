@@ -2,7 +2,7 @@
  * The cluster spec: schema, defaults, checks and the helpers other parts of Hopper need
  * (regions and partitions, Kubernetes versions, CIDR arithmetic).
  */
-export { clusterSpecInputSchema, MAX_CLUSTER_NAME_LENGTH, MAX_GROUP_NAME_LENGTH, WEEKDAYS, type ClusterSpecInput } from './schema';
+export { clusterSpecInputSchema, instanceGroupInputSchema, MAX_CLUSTER_NAME_LENGTH, MAX_GROUP_NAME_LENGTH, WEEKDAYS, type ClusterSpecInput } from './schema';
 export type { ClusterSpec, InstanceGroupSpec, Problem, SubnetSpec } from './types';
 export { parseClusterSpec, type ParseResult } from './parse';
 export {

@@ -55,7 +55,7 @@ const subnetSchema = z.strictObject({
   id: awsId('subnet', 'a subnet').optional(),
 });
 
-const instanceGroupSchema = z.strictObject({
+export const instanceGroupInputSchema = z.strictObject({
   name: dnsLabel(MAX_GROUP_NAME_LENGTH),
   machineType: machineType.optional(),
   min: z.int().min(0).max(1000).optional(),
@@ -92,7 +92,7 @@ export const clusterSpecInputSchema = z.strictObject({
       zones: z.array(zone).min(1).optional(),
     })
     .optional(),
-  instanceGroups: z.array(instanceGroupSchema).optional(),
+  instanceGroups: z.array(instanceGroupInputSchema).optional(),
   bastion: z.strictObject({ enabled: z.boolean().optional(), machineType: machineType.optional() }).optional(),
   api: z
     .strictObject({

@@ -1,0 +1,10 @@
+/** `GET /v1/openapi.json`: the OpenAPI 3.1 document generated from the route schemas. */
+import { openApiDocument } from '../../shared/api/openapi';
+import { route } from './http';
+
+let document: Record<string, unknown> | undefined;
+
+export const handler = route({}, async () => {
+  document ??= openApiDocument();
+  return { status: 200, body: document };
+});

@@ -1,0 +1,47 @@
+/**
+ * RecordFailure: the Catch of every workflow ends here. It records the failed step and its
+ * error on the operation (readable: the step's name, the AWS error), sets the cluster's
+ * status, and releases the lock — so a failed workflow never leaves the cluster locked.
+ */
+import { z } from 'zod';
+import { clusterStatusSchema } from '../../shared/api/schemas';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+
+const input = stepEnvelope.extend({
+  status: clusterStatusSchema,
+  /** What the Catch captured: `{Error, Cause}`; Cause is JSON from Lambda or plain text. */
+  failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});
+
+/** The readable message inside a Step Functions Cause. */
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string; errorType?: string };
+    if (typeof parsed === 'object' && parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: States.* errors and Pass-made causes are plain text.
+  }
+  return cause;
+}
+
+export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps): Promise<{ status: string }> {
+  const op = await deps.store.getOperation(event.operationId);
+  const code = event.failure?.Error ?? 'WorkflowFailed';
+  const message = causeMessage(event.failure?.Cause);
+  // The stage that failed: the one the step wrapper marked Failed, else the one running.
+  const failed = op?.steps.find((s) => s.status === 'Failed') ?? op?.steps.find((s) => s.status === 'Running');
+  const stepName = failed?.name ?? op?.currentStep ?? 'unknown';
+  for (const s of op?.steps ?? []) {
+    if (s.status === 'Running') await deps.store.endStep(event.operationId, s.name, { status: 'Failed', error: { code, message } });
+  }
+  await deps.store.finishOperation(event.operationId, { status: 'Failed', error: { code, message: `${stepName}: ${message}`, step: stepName } });
+  await deps.store.mutateCluster(event.cluster, (record) =>
+    record.status === event.status ? undefined : { status: event.status, message: `${stepName} failed: ${message}`.slice(0, 500) },
+  );
+  await deps.store.releaseLock(event.cluster, event.operationId);
+  return { status: event.status };
+}
+
+export const { handler } = defineStep({ name: 'FailWorkflow', input, run: failWorkflow });

@@ -1,0 +1,23 @@
+/**
+ * FinishCreate (and every workflow's success end): the cluster gets its final status, the
+ * operation is Succeeded, and the lock is released. Idempotent: a rerun changes nothing.
+ */
+import { z } from 'zod';
+import { clusterStatusSchema } from '../../shared/api/schemas';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+
+const input = stepEnvelope.extend({ status: clusterStatusSchema, kubernetesVersion: z.string().optional(), message: z.string().optional() });
+
+export async function finishWorkflow(event: z.infer<typeof input>, deps: StepDeps): Promise<{ status: string }> {
+  await deps.store.mutateCluster(event.cluster, (record) =>
+    record.status === event.status && (event.kubernetesVersion === undefined || record.kubernetesVersion === event.kubernetesVersion)
+      ? undefined
+      : { status: event.status, ...(event.kubernetesVersion ? { kubernetesVersion: event.kubernetesVersion } : {}), message: event.message ?? '' },
+  );
+  await deps.store.finishOperation(event.operationId, { status: 'Succeeded' });
+  await deps.store.releaseLock(event.cluster, event.operationId);
+  return { status: event.status };
+}
+
+export const { handler } = defineStep({ name: 'FinishWorkflow', input, run: finishWorkflow });

@@ -1,0 +1,73 @@
+/**
+ * The REST API's routes with their schemas: the source of the OpenAPI document. A test
+ * checks this list against the `httpApi` events in serverless.yml, so they cannot drift.
+ */
+import { z } from 'zod';
+import { clusterSpecInputSchema, instanceGroupInputSchema } from '../spec';
+import {
+  acceptedViewSchema,
+  clusterNameParam,
+  clustersListSchema,
+  clusterViewSchema,
+  kubeconfigViewSchema,
+  operationsListSchema,
+  operationViewSchema,
+  planViewSchema,
+} from './schemas';
+
+export interface RouteDoc {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  summary: string;
+  body?: z.ZodType;
+  query?: Record<string, z.ZodType>;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+const dryRun = { dryRun: z.enum(['true', 'false']).describe('Return the plan and change nothing.') };
+const errors = {
+  400: { description: 'Invalid input: every problem listed in details' },
+  404: { description: 'No such cluster or operation' },
+  409: { description: 'The name is taken, or another operation holds the cluster' },
+  422: { description: 'Valid input asking for an impossible change' },
+} as const;
+
+export const rollingUpdateBodySchema = z.strictObject({
+  instanceGroups: z.array(z.string()).optional().describe('Only these groups (control-plane included by name).'),
+  force: z.boolean().optional().describe('Replace every instance, up to date or not.'),
+  maxSurge: z.number().int().min(0).max(100).optional(),
+  maxUnavailable: z.number().int().min(0).max(100).optional(),
+  drainTimeoutSeconds: z.number().int().min(10).max(3600).optional(),
+  forceDrain: z.boolean().optional().describe('Evict by force after the drain deadline instead of failing.'),
+  failOnValidationError: z.boolean().optional(),
+});
+
+export const upgradeBodySchema = z.strictObject({
+  kubernetesVersion: z.string().optional().describe('Defaults to the latest patch of the next minor version.'),
+});
+
+export const ROUTES: RouteDoc[] = [
+  { method: 'GET', path: '/healthz', summary: 'The API answers', responses: { 200: { description: 'OK' } } },
+  { method: 'GET', path: '/v1/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
+  {
+    method: 'POST', path: '/v1/clusters', summary: 'Create a cluster (or, with dryRun, return its plan)', body: clusterSpecInputSchema, query: dryRun,
+    responses: { 202: { description: 'Accepted: the create workflow runs', schema: acceptedViewSchema }, 200: { description: 'The plan (dry run)', schema: planViewSchema }, ...errors },
+  },
+  { method: 'GET', path: '/v1/clusters', summary: 'List clusters', responses: { 200: { description: 'Clusters by name', schema: clustersListSchema } } },
+  { method: 'GET', path: '/v1/clusters/{name}', summary: 'A cluster: spec, status, instance groups, resources, last operation', responses: { 200: { description: 'The cluster', schema: clusterViewSchema }, 404: errors[404] } },
+  { method: 'GET', path: '/v1/clusters/{name}/spec', summary: 'The full spec with every default filled in', responses: { 200: { description: 'The spec' }, 404: errors[404] } },
+  { method: 'DELETE', path: '/v1/clusters/{name}', summary: 'Delete a cluster and everything it owns', responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, 404: errors[404], 409: errors[409] } },
+  {
+    method: 'PUT', path: '/v1/clusters/{name}/instance-groups/{group}', summary: 'Store an instance group’s desired state (applied by update)', body: instanceGroupInputSchema.partial(),
+    responses: { 200: { description: 'The cluster with the new desired state', schema: clusterViewSchema }, ...errors },
+  },
+  { method: 'POST', path: '/v1/clusters/{name}/update', summary: 'Plan (dryRun) or apply the desired state', query: dryRun, responses: { 200: { description: 'The plan', schema: planViewSchema }, 202: { description: 'Accepted', schema: acceptedViewSchema }, ...errors } },
+  { method: 'POST', path: '/v1/clusters/{name}/rolling-update', summary: 'Replace out-of-date instances, control plane first', body: rollingUpdateBodySchema, responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, ...errors } },
+  { method: 'POST', path: '/v1/clusters/{name}/upgrade', summary: 'Upgrade Kubernetes by one minor version (or a patch)', body: upgradeBodySchema, query: dryRun, responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, ...errors } },
+  { method: 'POST', path: '/v1/clusters/{name}/validate', summary: 'Validate the cluster like kops validate', responses: { 202: { description: 'Accepted: the report is in the operation', schema: acceptedViewSchema }, 404: errors[404] } },
+  { method: 'GET', path: '/v1/clusters/{name}/kubeconfig', summary: 'The admin kubeconfig (from Parameter Store)', responses: { 200: { description: 'The kubeconfig', schema: kubeconfigViewSchema }, 404: errors[404] } },
+  { method: 'GET', path: '/v1/clusters/{name}/operations', summary: 'The cluster’s operations, newest first', responses: { 200: { description: 'Operations', schema: operationsListSchema }, 404: errors[404] } },
+  { method: 'GET', path: '/v1/operations/{id}', summary: 'An operation: type, status, steps with times, error', responses: { 200: { description: 'The operation', schema: operationViewSchema }, 404: errors[404] } },
+];
+
+export { clusterNameParam };
