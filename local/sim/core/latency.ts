@@ -1,0 +1,84 @@
+import { Rng } from './rng';
+
+/** A latency in simulated seconds: the typical value and the range it varies in. */
+export interface LatencySpec {
+  typical: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * AWS-typical latencies (design.md, "The cloud simulator"). Keys are shared with the
+ * hosts engineer's models (ssm, kubeadm…), so add keys rather than rename them.
+ */
+export const DEFAULT_LATENCIES: Record<string, LatencySpec> = {
+  'vpc.available': { typical: 1, min: 0.5, max: 2 },
+  'subnet.available': { typical: 1, min: 0.5, max: 2 },
+  'igw.available': { typical: 1, min: 0.5, max: 2 },
+  'route.active': { typical: 1, min: 0.5, max: 2 },
+  'securityGroup.available': { typical: 1, min: 0.5, max: 2 },
+  'natGateway.available': { typical: 90, min: 60, max: 180 },
+  'natGateway.deleted': { typical: 60, min: 40, max: 90 },
+  'instance.running': { typical: 30, min: 15, max: 45 },
+  'instance.stopped': { typical: 30, min: 15, max: 45 },
+  'instance.terminated': { typical: 45, min: 30, max: 60 },
+  'ssm.online': { typical: 45, min: 30, max: 60 },
+  'image.available': { typical: 300, min: 180, max: 600 },
+  'bake.packages': { typical: 120, min: 90, max: 180 },
+  'kubeadm.init': { typical: 90, min: 60, max: 120 },
+  'node.joined': { typical: 45, min: 30, max: 60 },
+  'node.ready': { typical: 20, min: 10, max: 30 },
+  'loadBalancer.active': { typical: 150, min: 120, max: 180 },
+  'target.healthy': { typical: 30, min: 20, max: 45 },
+  'drain': { typical: 20, min: 10, max: 60 },
+  'asg.reconcile': { typical: 10, min: 10, max: 10 },
+};
+
+/**
+ * Draws latencies: mostly near the typical value, sometimes towards the ends of the
+ * range (a triangular distribution), deterministic for a given seed.
+ */
+export class LatencyModel {
+  private readonly specs: Record<string, LatencySpec>;
+
+  constructor(
+    private readonly rng: Rng,
+    overrides: Record<string, Partial<LatencySpec>> = {},
+  ) {
+    this.specs = { ...DEFAULT_LATENCIES };
+    for (const [k, v] of Object.entries(overrides)) this.set(k, v);
+  }
+
+  /** Overrides one latency (tests use it to make a state change instant or slow). */
+  set(key: string, spec: Partial<LatencySpec>): void {
+    const base = this.specs[key] ?? { typical: 1, min: 1, max: 1 };
+    const typical = spec.typical ?? base.typical;
+    this.specs[key] = {
+      typical,
+      min: spec.min ?? Math.min(base.min, typical),
+      max: spec.max ?? Math.max(base.max, typical),
+    };
+  }
+
+  /** The spec for a key (1 s when unknown). */
+  spec(key: string): LatencySpec {
+    return this.specs[key] ?? { typical: 1, min: 1, max: 1 };
+  }
+
+  /** A sampled latency in simulated seconds. */
+  sample(key: string): number {
+    const { typical, min, max } = this.spec(key);
+    if (max <= min) return typical;
+    // Triangular(min, typical, max) by inverse transform.
+    const u = this.rng.next();
+    const c = (typical - min) / (max - min);
+    return u < c
+      ? min + Math.sqrt(u * (max - min) * (typical - min))
+      : max - Math.sqrt((1 - u) * (max - min) * (max - typical));
+  }
+
+  /** All specs, for the inspection routes. */
+  all(): Record<string, LatencySpec> {
+    return { ...this.specs };
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Optional persistence: the whole state as one JSON file in `HOPPER_DATA_DIR`, so
+ * `npm start` keeps its simulated cloud across restarts. Timers are not saved; the
+ * service plugins resume transitional states (pending, deleting…) when they start.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SimState } from './state';
+
+const FILE = 'cloud-simulator.json';
+
+export function loadSnapshot(state: SimState, dataDir: string): boolean {
+  const file = join(dataDir, FILE);
+  if (!existsSync(file)) return false;
+  state.load(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+  return true;
+}
+
+export function saveSnapshot(state: SimState, dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, FILE);
+  // Write then rename, so a crash mid-write never leaves a truncated snapshot.
+  writeFileSync(`${file}.tmp`, JSON.stringify(state.snapshot()));
+  renameSync(`${file}.tmp`, file);
+}

@@ -1,0 +1,59 @@
+/**
+ * EC2's token-bucket throttling (design.md, "Numbers from the anchors").
+ *
+ * Buckets refill on the wall clock, not simulated time: throttling is about request
+ * rate, and the SDK's retry backoff waits in real time.
+ */
+export interface BucketSpec {
+  capacity: number;
+  /** Tokens added per real second. */
+  refill: number;
+}
+
+export const DEFAULT_BUCKETS: Record<string, BucketSpec> = {
+  'non-mutating': { capacity: 100, refill: 20 },
+  mutating: { capacity: 50, refill: 5 },
+  RunInstances: { capacity: 5, refill: 2 },
+  CreateNatGateway: { capacity: 10, refill: 1 },
+  CreateTags: { capacity: 100, refill: 10 },
+};
+
+/** The bucket an action draws from. */
+export function bucketFor(action: string): string {
+  if (action in DEFAULT_BUCKETS) return action;
+  return /^(Describe|Get|List)/.test(action) ? 'non-mutating' : 'mutating';
+}
+
+export class Throttler {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  specs: Record<string, BucketSpec> = { ...DEFAULT_BUCKETS };
+
+  /** Replaces some bucket specs and refills every bucket. */
+  configure(specs: Record<string, Partial<BucketSpec>> = {}): void {
+    for (const [k, v] of Object.entries(specs)) {
+      const base = this.specs[k] ?? DEFAULT_BUCKETS.mutating;
+      this.specs[k] = { capacity: v.capacity ?? base.capacity, refill: v.refill ?? base.refill };
+    }
+    this.buckets.clear();
+  }
+
+  /** Back to design.md's numbers, buckets full. */
+  reset(): void {
+    this.specs = { ...DEFAULT_BUCKETS };
+    this.buckets.clear();
+  }
+
+  /** Takes a token for the action; false means throttled. */
+  take(action: string): boolean {
+    const key = bucketFor(action);
+    const spec = this.specs[key] ?? DEFAULT_BUCKETS.mutating;
+    const now = Date.now();
+    const b = this.buckets.get(key) ?? { tokens: spec.capacity, at: now };
+    b.tokens = Math.min(spec.capacity, b.tokens + ((now - b.at) / 1000) * spec.refill);
+    b.at = now;
+    this.buckets.set(key, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+}

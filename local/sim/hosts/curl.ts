@@ -1,0 +1,114 @@
+/**
+ * `curl` on a simulated host: the instance metadata service (IMDSv2: PUT a token,
+ * then GET with it; 401 without one when the instance requires tokens) and the
+ * simulated internet of `network.ts`. Exit codes and messages are curl's: 6 for an
+ * unknown host, 22 for an HTTP error under `-f`.
+ */
+import type { SimInstance } from '../core/types';
+import type { SimHost } from './host';
+import { fetchUrl } from './network';
+import type { ShimRequest, ShimResult } from './protocol';
+
+interface CurlArgs {
+  url?: string;
+  method: string;
+  headers: Record<string, string>;
+  fail: boolean;
+  silent: boolean;
+  showError: boolean;
+  output?: string;
+}
+
+function parse(args: string[]): CurlArgs {
+  const c: CurlArgs = { method: 'GET', headers: {}, fail: false, silent: false, showError: false };
+  const withValue = ['-X', '--request', '-H', '--header', '-o', '--output', '-m', '--max-time', '--retry', '--retry-delay', '--connect-timeout', '-w', '--write-out', '-d', '--data', '-A', '--user-agent', '--retry-max-time'];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (withValue.includes(a)) {
+      const v = args[++i] ?? '';
+      if (a === '-X' || a === '--request') c.method = v.toUpperCase();
+      if (a === '-H' || a === '--header') {
+        const idx = v.indexOf(':');
+        if (idx > 0) c.headers[v.slice(0, idx).trim().toLowerCase()] = v.slice(idx + 1).trim();
+      }
+      if (a === '-o' || a === '--output') c.output = v;
+      continue;
+    }
+    if (a === '--fail' || a === '--fail-with-body') c.fail = true;
+    else if (a === '--silent') c.silent = true;
+    else if (a === '--show-error') c.showError = true;
+    else if (/^-[a-zA-Z]+$/.test(a)) {
+      if (a.includes('f')) c.fail = true;
+      if (a.includes('s')) c.silent = true;
+      if (a.includes('S')) c.showError = true;
+      if (a.endsWith('o')) c.output = args[++i];
+    } else if (!a.startsWith('-')) c.url = a;
+  }
+  return c;
+}
+
+const TOKEN_TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
+
+/** Answers from the metadata service. */
+function imds(host: SimHost, inst: SimInstance, c: CurlArgs, path: string, now: number): { status: number; body: string } {
+  if (inst.metadataOptions.httpEndpoint === 'disabled') return { status: 404, body: '' };
+  if (path === '/latest/api/token') {
+    if (c.method !== 'PUT') return { status: 405, body: '' };
+    const ttl = Number(c.headers[TOKEN_TTL_HEADER]);
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21600) return { status: 400, body: '' };
+    const token = `AQAEA${Buffer.from(`${inst.instanceId}:${now}:${Math.random()}`).toString('base64url')}==`;
+    host.imdsTokens.set(token, now + ttl * 1000);
+    return { status: 200, body: token };
+  }
+  const token = c.headers['x-aws-ec2-metadata-token'];
+  if (token !== undefined) {
+    const exp = host.imdsTokens.get(token);
+    if (exp === undefined || exp < now) return { status: 401, body: '' };
+  } else if (inst.metadataOptions.httpTokens === 'required') {
+    return { status: 401, body: '' };
+  }
+  const region = inst.availabilityZone.replace(/[a-z]$/, '');
+  const values: Record<string, string | undefined> = {
+    'instance-id': inst.instanceId,
+    'ami-id': inst.imageId,
+    'instance-type': inst.instanceType,
+    'local-ipv4': inst.privateIpAddress,
+    'local-hostname': inst.privateDnsName,
+    hostname: inst.privateDnsName,
+    'public-ipv4': inst.publicIpAddress,
+    'placement/availability-zone': inst.availabilityZone,
+    'placement/region': region,
+    mac: '0a:00:00:00:00:01',
+  };
+  if (path === '/latest/meta-data/' || path === '/latest/meta-data') return { status: 200, body: Object.keys(values).join('\n') };
+  if (path === '/latest/user-data') return inst.userData ? { status: 200, body: inst.userData } : { status: 404, body: '' };
+  if (path === '/latest/dynamic/instance-identity/document') {
+    return { status: 200, body: JSON.stringify({ accountId: '123456789012', architecture: inst.architecture, availabilityZone: inst.availabilityZone, imageId: inst.imageId, instanceId: inst.instanceId, instanceType: inst.instanceType, privateIp: inst.privateIpAddress, region }, null, 2) };
+  }
+  const value = values[path.replace(/^\/latest\/meta-data\//, '')];
+  return value === undefined ? { status: 404, body: '' } : { status: 200, body: value };
+}
+
+export function curl(host: SimHost, inst: SimInstance, req: ShimRequest, now: number): ShimResult {
+  const c = parse(req.args);
+  const err = (code: number, message: string): ShimResult => ({ exitCode: code, stderr: !c.silent || c.showError ? `curl: (${code}) ${message}\n` : '' });
+  if (!c.url) return { exitCode: 2, stderr: 'curl: no URL specified\ncurl: try \'curl --help\' for more information\n' };
+  let u: URL;
+  try {
+    u = new URL(/^[a-z]+:\/\//.test(c.url) ? c.url : `http://${c.url}`);
+  } catch {
+    return err(3, 'URL rejected: Malformed input to a URL function');
+  }
+  let res: { status: number; body: string };
+  if (u.hostname === '169.254.169.254') {
+    res = imds(host, inst, c, u.pathname, now);
+  } else {
+    const r = fetchUrl(u.toString());
+    if ('error' in r) return err(6, `Could not resolve host: ${r.host}`);
+    res = r;
+  }
+  if (c.fail && res.status >= 400) return err(22, `The requested URL returned error: ${res.status}`);
+  if (!c.output) return { stdout: res.body, exitCode: 0 };
+  const path = c.output.startsWith('/') ? c.output : `${req.cwd.replace(/\/$/, '')}/${c.output}`;
+  return { exitCode: 0, files: [{ path, content: res.body, mode: '0644' }] };
+}

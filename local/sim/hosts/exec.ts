@@ -1,0 +1,67 @@
+/** Dispatches one shim call on a host to the command's simulation. */
+import type { SimState } from '../core/state';
+import type { SimInstance } from '../core/types';
+import { runKubeadm } from '../kube/kubeadm';
+import { runKubectl } from '../kube/kubectl';
+import type { KubeRegistry } from '../kube/registry';
+import { parseVersion } from '../kube/version';
+import { awsCli } from './aws';
+import { curl } from './curl';
+import type { SimHost } from './host';
+import { aptGet, aptMark } from './packages';
+import { type ShimRequest, type ShimResult, fail, ok } from './protocol';
+import { containerTools, gpg, hostnamectl, modprobe, sysctl, systemctl } from './system';
+
+/** Which package provides a command that is not on a fresh Ubuntu image. */
+const PROVIDED_BY: Record<string, string[]> = {
+  kubectl: ['kubectl'],
+  kubelet: ['kubelet'],
+  containerd: ['containerd', 'containerd.io'],
+  ctr: ['containerd', 'containerd.io'],
+  crictl: ['cri-tools'],
+};
+
+export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimHost, inst: SimInstance, req: ShimRequest): Promise<ShimResult> {
+  const providers = PROVIDED_BY[req.cmd];
+  if (providers && !providers.some((p) => host.packages[p])) return fail(`${req.cmd}: command not found`, 127);
+  const region = inst.availabilityZone.replace(/[a-z]$/, '');
+  switch (req.cmd) {
+    case 'kubeadm':
+      return runKubeadm(kube, host, req);
+    case 'kubectl':
+      return runKubectl(kube, req);
+    case 'kubelet':
+      return ok(`Kubernetes v${host.packages.kubelet?.replace(/-.*$/, '')}\n`);
+    case 'apt-get':
+    case 'apt':
+      return aptGet(host, req);
+    case 'apt-mark':
+      return aptMark(host, req.args);
+    case 'apt-key':
+      return ok('OK\n', { stderr: 'Warning: apt-key is deprecated. Manage keyring files in trusted.gpg.d instead (see apt-key(8)).\n' });
+    case 'gpg':
+      return gpg(req);
+    case 'systemctl':
+      return systemctl(host, req.args, () => {
+        const m = kube.membership(host.instanceId);
+        const v = parseVersion(host.packages.kubelet ?? '');
+        if (m && v) m.cluster.restartKubelet(m.nodeName, v);
+      });
+    case 'modprobe':
+      return modprobe(host, req.args);
+    case 'sysctl':
+      return sysctl(host, req);
+    case 'containerd':
+    case 'ctr':
+    case 'crictl':
+      return containerTools(host, req.cmd, req.args);
+    case 'hostnamectl':
+      return hostnamectl(host, req.args);
+    case 'curl':
+      return curl(host, inst, req, state.clock.now());
+    case 'aws':
+      return awsCli(state, region, req.args);
+    default:
+      return fail(`${req.cmd}: command not found`, 127);
+  }
+}

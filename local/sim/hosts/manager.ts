@@ -1,0 +1,156 @@
+/**
+ * The hosts of one simulator: a host per running instance (booted from its image's
+ * captured disk when the image was made from a host), its user data run at boot, SSM
+ * registration after the latency model's `ssm.online`, shim calls, and image capture.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SimState } from '../core/state';
+import type { SimInstance } from '../core/types';
+import { type KubeFaults, KubeRegistry } from '../kube/registry';
+import { execOnHost } from './exec';
+import { type HostSystemState, type RunResult, SimHost } from './host';
+import { parseShimRequest, renderShimResult } from './protocol';
+import { ensureShimDir } from './shims';
+import { userDataScript } from './userdata';
+
+export class HostManager {
+  readonly hosts = new Map<string, SimHost>();
+  readonly kube: KubeRegistry;
+  /** Images captured from hosts: image id → disk copy and system state. */
+  readonly images = new Map<string, { dir: string; system: HostSystemState }>();
+  /** Boot results of user data, for inspection. */
+  readonly userData = new Map<string, RunResult | 'running'>();
+  private readonly imagesDir = mkdtempSync(join(tmpdir(), 'hopper-images-'));
+  private readonly shimDir = ensureShimDir();
+
+  constructor(
+    readonly state: SimState,
+    readonly endpoint: string,
+  ) {
+    this.kube = new KubeRegistry({
+      now: () => state.clock.now(),
+      hex: (n) => state.rng.hex(n),
+      readyDelaySeconds: () => state.latency.sample('node.ready'),
+      sleep: (s) => state.clock.sleep(s),
+      latency: (k) => state.latency.sample(k),
+      faults: () => state.faults.state.hosts as KubeFaults,
+    });
+  }
+
+  /** Subscribes to instance lifecycle events; returns the cleanup. */
+  start(): () => void {
+    const running = (i: SimInstance) => this.onRunning(i);
+    const terminated = (i: SimInstance) => this.onGone(i);
+    const reset = () => this.clear();
+    this.state.events.on('instance:running', running);
+    this.state.events.on('instance:terminated', terminated);
+    this.state.events.on('instance:stopped', terminated);
+    this.state.events.on('reset', reset);
+    return () => {
+      this.state.events.off('instance:running', running);
+      this.state.events.off('instance:terminated', terminated);
+      this.state.events.off('instance:stopped', terminated);
+      this.state.events.off('reset', reset);
+      this.clear();
+      rmSync(this.imagesDir, { recursive: true, force: true });
+    };
+  }
+
+  private clear(): void {
+    for (const h of this.hosts.values()) h.destroy();
+    this.hosts.clear();
+    this.kube.clusters.clear();
+    this.kube.members.clear();
+  }
+
+  private onRunning(inst: SimInstance): void {
+    if (this.hosts.has(inst.instanceId)) return;
+    this.captureMissingImages();
+    const image = this.images.get(inst.imageId);
+    const shortName = inst.privateDnsName.split('.')[0] || `ip-${inst.privateIpAddress.replace(/\./g, '-')}`;
+    const host = new SimHost(inst.instanceId, inst.availabilityZone, inst.privateIpAddress, shortName, image);
+    this.hosts.set(inst.instanceId, host);
+    host.boot();
+    const script = userDataScript(inst.userData);
+    if (script) {
+      this.userData.set(inst.instanceId, 'running');
+      void host.run('/var/lib/cloud/instance/scripts/part-001', script, this.env(inst.instanceId), this.shimDir).then((r) => this.userData.set(inst.instanceId, r));
+    }
+    this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
+      if (this.hosts.get(inst.instanceId) === host) host.ssmOnline = true;
+    });
+  }
+
+  private onGone(inst: SimInstance): void {
+    this.captureMissingImages();
+    const host = this.hosts.get(inst.instanceId);
+    if (!host) return;
+    this.hosts.delete(inst.instanceId);
+    host.destroy();
+    this.kube.instanceGone(inst.instanceId);
+  }
+
+  /** Environment of every script on the host (how shims find the simulator). */
+  env(instanceId: string): Record<string, string> {
+    return { HOPPER_SIM_URL: this.endpoint, HOPPER_SIM_INSTANCE: instanceId, HOPPER_SIM_TIME_SCALE: String(this.state.clock.timeScale) };
+  }
+
+  /** Runs a script on a host (SSM Run Command), real timeout from simulated seconds. */
+  run(instanceId: string, path: string, script: string, timeoutSimSeconds: number): Promise<RunResult> {
+    const host = this.hosts.get(instanceId);
+    if (!host) return Promise.resolve({ stdout: '', stderr: 'instance is gone\n', exitCode: 1 });
+    return host.run(path, script, this.env(instanceId), this.shimDir, this.state.clock.realMs(timeoutSimSeconds));
+  }
+
+  /** Answers a shim's `POST /_sim/hosts/<id>/exec`. */
+  async exec(instanceId: string, body: string): Promise<string> {
+    const host = this.hosts.get(instanceId);
+    const inst = this.state.instances.get(instanceId);
+    if (!host || !inst) return renderShimResult({ exitCode: 255, stderr: `no such host ${instanceId}\n` });
+    const result = await execOnHost(this.state, this.kube, host, inst, parseShimRequest(body));
+    return renderShimResult(result);
+  }
+
+  /**
+   * CreateImage: copies the host's disk and installed state into the image, so
+   * instances launched from it start with the same packages and files.
+   */
+  captureImage(instanceId: string, imageId: string): boolean {
+    const host = this.hosts.get(instanceId);
+    if (!host || this.images.has(imageId)) return false;
+    const dir = join(this.imagesDir, imageId);
+    this.images.set(imageId, { dir, system: host.capture(dir) });
+    return true;
+  }
+
+  /** Images made from a live host that nobody captured yet (if CreateImage did not call us). */
+  private captureMissingImages(): void {
+    for (const img of this.state.images.values()) {
+      if (img.sourceInstanceId && !this.images.has(img.imageId)) this.captureImage(img.sourceInstanceId, img.imageId);
+    }
+  }
+}
+
+const managers = new WeakMap<SimState, HostManager>();
+
+/** The host manager of a simulator (made by the hosts plugin at start). */
+export function hostManager(state: SimState): HostManager | undefined {
+  return managers.get(state);
+}
+
+export function createHostManager(state: SimState, endpoint: string): HostManager {
+  const m = new HostManager(state, endpoint);
+  managers.set(state, m);
+  return m;
+}
+
+/**
+ * For the simulator's CreateImage: copy a host's installed state into an image now.
+ * Returns false when the instance has no host (not running). Without this call the
+ * hosts module captures the image lazily, at the next launch or termination.
+ */
+export function captureHostImage(state: SimState, instanceId: string, imageId: string): boolean {
+  return managers.get(state)?.captureImage(instanceId, imageId) ?? false;
+}

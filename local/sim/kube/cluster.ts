@@ -1,0 +1,381 @@
+/**
+ * One simulated Kubernetes cluster, keyed by its control-plane endpoint.
+ *
+ * State changes are synchronous and report failures as `KubeError` carrying the
+ * message the real tool prints; how long an operation takes is the caller's business
+ * (`kubeadm.ts`, `kubectl.ts` wait on the simulated clock).
+ */
+import type { BootstrapToken, CniName, SimKubeNode, SimPod, Taint } from './model';
+import { type KubeVersion, compareVersions, formatVersion, kubeletSkewProblem, minorDistance } from './version';
+
+/** A failure with the text and exit code the real command-line tool would give. */
+export class KubeError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'KubeError';
+  }
+}
+
+/** What the cluster needs from the simulator: time and randomness. */
+export interface KubeEnv {
+  /** Simulated epoch milliseconds. */
+  now(): number;
+  /** `n` random lower-case hex digits. */
+  hex(n: number): string;
+  /** Seconds from join (or CNI) to Ready. */
+  readyDelaySeconds(): number;
+}
+
+/** The machine a node runs on. */
+export interface NodeHost {
+  instanceId: string;
+  availabilityZone: string;
+  internalIp: string;
+  hostname: string;
+}
+
+export interface NewNode {
+  name: string;
+  host: NodeHost;
+  kubeletVersion: KubeVersion;
+  labels?: Record<string, string>;
+  /** Undefined: the role's default taints. */
+  taints?: Taint[];
+  /** `--cloud-provider=external`: the node waits for the cloud controller manager. */
+  externalCloudProvider: boolean;
+}
+
+/** Certificate keys live in the kubeadm-certs Secret for two hours, as in kubeadm. */
+export const CERTIFICATE_KEY_TTL_SECONDS = 2 * 3600;
+const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+const UNINITIALIZED_TAINT: Taint = { key: 'node.cloudprovider.kubernetes.io/uninitialized', value: 'true', effect: 'NoSchedule' };
+const CNI_DAEMONSETS: Record<CniName, { ds: string; deployment: string; image: string }> = {
+  cilium: { ds: 'cilium', deployment: 'cilium-operator', image: 'quay.io/cilium/cilium:v1.16.5' },
+  calico: { ds: 'calico-node', deployment: 'calico-kube-controllers', image: 'docker.io/calico/node:v3.29.1' },
+  'amazon-vpc-cni': { ds: 'aws-node', deployment: '', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2' },
+};
+
+export class KubeCluster {
+  readonly nodes = new Map<string, SimKubeNode>();
+  pods: SimPod[] = [];
+  tokens: BootstrapToken[] = [];
+  certificateKey?: { key: string; expiresAt: number };
+  cni?: { name: CniName; appliedAt: number };
+  cloudControllerManager = false;
+  readonly caCertHash: string;
+  readonly createdAt: number;
+  private readonly readyDelays = new Map<string, number>();
+
+  /** Simulated epoch ms. */
+  now(): number {
+    return this.env.now();
+  }
+
+  constructor(
+    readonly endpoint: string,
+    readonly clusterName: string,
+    /** The API server's version: what `kubeadm upgrade apply` moves. */
+    public version: KubeVersion,
+    readonly podSubnet: string | undefined,
+    private readonly env: KubeEnv,
+  ) {
+    this.caCertHash = `sha256:${env.hex(64)}`;
+    this.createdAt = env.now();
+    // The cluster's own Deployment: CoreDNS waits for a CNI before it can run.
+    for (let i = 0; i < 2; i++) this.addPod('coredns', 'kube-system', 'deployment', 'registry.k8s.io/coredns/coredns:v1.11.3');
+  }
+
+  /** A new bootstrap token; ttlSeconds 0 never expires (kubeadm's `--ttl 0`). */
+  createToken(ttlSeconds: number, token?: string): string {
+    const value = token ?? `${this.env.hex(6)}.${this.env.hex(16)}`;
+    this.tokens = this.tokens.filter((t) => t.token !== value);
+    this.tokens.push({ token: value, expiresAt: ttlSeconds > 0 ? this.env.now() + ttlSeconds * 1000 : undefined });
+    return value;
+  }
+
+  /** `kubeadm init phase upload-certs --upload-certs`: a fresh key, valid two hours. */
+  uploadCerts(key?: string): string {
+    const value = key ?? this.env.hex(64);
+    this.certificateKey = { key: value, expiresAt: this.env.now() + CERTIFICATE_KEY_TTL_SECONDS * 1000 };
+    return value;
+  }
+
+  /** Checks the discovery data a `kubeadm join` brings, with kubeadm's messages. */
+  checkDiscovery(token: string, caCertHashes: string[], certificateKey: string | undefined, controlPlane: boolean): void {
+    const now = this.env.now();
+    const tokenId = token.split('.')[0];
+    const found = this.tokens.find((t) => t.token === token && (t.expiresAt === undefined || t.expiresAt > now));
+    if (!found) {
+      throw new KubeError(
+        `error execution phase preflight: couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "${tokenId}"`,
+      );
+    }
+    if (caCertHashes.length === 0) {
+      throw new KubeError(
+        'error execution phase preflight: couldn\'t validate the identity of the API Server: discovery.bootstrapToken.caCertHashes must be set, or discovery.bootstrapToken.unsafeSkipCAVerification must be true',
+      );
+    }
+    if (!caCertHashes.includes(this.caCertHash)) {
+      throw new KubeError(
+        `error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${this.caCertHash}" are pinned`,
+      );
+    }
+    if (!controlPlane) return;
+    if (!this.certificateKey || this.certificateKey.expiresAt <= now) {
+      throw new KubeError(
+        'error execution phase control-plane-prepare/download-certs: error downloading certs: error downloading the secret: Secret "kubeadm-certs" was not found in the "kube-system" Namespace. This Secret might have expired. Please, run `kubeadm init phase upload-certs --upload-certs` on a control plane to generate a new one',
+      );
+    }
+    if (certificateKey !== this.certificateKey.key) {
+      throw new KubeError(
+        'error execution phase control-plane-prepare/download-certs: error downloading certs: error decoding secret data with provided key: cipher: message authentication failed',
+      );
+    }
+  }
+
+  /** Registers a node (after `checkDiscovery`), with its static and DaemonSet pods. */
+  addNode(spec: NewNode, role: SimKubeNode['role']): SimKubeNode {
+    const skew = kubeletSkewProblem(spec.kubeletVersion, this.version);
+    if (skew) throw new KubeError(`error execution phase kubelet-start: ${skew}`);
+    if (this.nodes.has(spec.name)) {
+      throw new KubeError(
+        `error execution phase kubelet-start: a Node with name "${spec.name}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`,
+      );
+    }
+    const cp = role === 'control-plane';
+    const taints = spec.taints ?? (cp ? [CONTROL_PLANE_TAINT] : []);
+    const node: SimKubeNode = {
+      name: spec.name,
+      role,
+      instanceId: spec.host.instanceId,
+      availabilityZone: spec.host.availabilityZone,
+      internalIp: spec.host.internalIp,
+      hostname: spec.host.hostname,
+      kubeletVersion: spec.kubeletVersion,
+      controlPlaneVersion: cp ? this.version : undefined,
+      joinedAt: this.env.now(),
+      unschedulable: false,
+      labels: {
+        'kubernetes.io/hostname': spec.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        ...(cp ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {}),
+        ...spec.labels,
+      },
+      taints: [...taints, ...(spec.externalCloudProvider && !this.cloudControllerManager ? [UNINITIALIZED_TAINT] : [])],
+    };
+    this.nodes.set(node.name, node);
+    this.readyDelays.set(node.name, this.env.readyDelaySeconds());
+    if (cp) this.addStaticPods(node);
+    this.addDaemonSetPods(node);
+    if (role === 'worker') this.addPod('web', 'default', 'deployment', 'registry.k8s.io/e2e-test-images/agnhost:2.52', node.name, true);
+    return node;
+  }
+
+  /** The node's Ready condition, evaluated now (Ready comes from time passing, not a timer). */
+  readyCondition(node: SimKubeNode): { status: 'True' | 'False' | 'Unknown'; reason: string; message: string; since: number } {
+    if (node.hostGoneAt !== undefined) {
+      return { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: node.hostGoneAt };
+    }
+    if (node.kubeletError) return { status: 'False', reason: 'KubeletNotReady', message: node.kubeletError, since: node.joinedAt };
+    const notReady = {
+      status: 'False' as const,
+      reason: 'KubeletNotReady',
+      message:
+        'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+      since: node.joinedAt,
+    };
+    if (!this.cni) return notReady;
+    const readyAt = Math.max(node.joinedAt, this.cni.appliedAt) + (this.readyDelays.get(node.name) ?? 20) * 1000;
+    if (this.env.now() < readyAt) return notReady;
+    return { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', since: readyAt };
+  }
+
+  isReady(node: SimKubeNode): boolean {
+    return this.readyCondition(node).status === 'True';
+  }
+
+  /** The node or kubectl's NotFound error. */
+  node(name: string): SimKubeNode {
+    const node = this.nodes.get(name);
+    if (!node) throw new KubeError(`Error from server (NotFound): nodes "${name}" not found`);
+    return node;
+  }
+
+  setUnschedulable(name: string, value: boolean): boolean {
+    const node = this.node(name);
+    const changed = node.unschedulable !== value;
+    node.unschedulable = value;
+    return changed;
+  }
+
+  /** `kubectl delete node`: the object and its pods go; workload pods are rescheduled. */
+  deleteNode(name: string): void {
+    this.node(name);
+    this.nodes.delete(name);
+    for (const pod of this.pods.filter((p) => p.nodeName === name)) this.evict(pod);
+  }
+
+  /** Evicts one pod: DaemonSet and static pods vanish, Deployment pods are replaced elsewhere. */
+  evict(pod: SimPod): void {
+    this.pods = this.pods.filter((p) => p !== pod);
+    if (pod.kind !== 'deployment') return;
+    const target = this.schedulableNodeFor(pod);
+    this.addPod(pod.owner, pod.namespace, 'deployment', pod.image, target?.name);
+  }
+
+  /** `kubectl apply` of a CNI manifest: DaemonSet pods on every node, CoreDNS scheduled. */
+  applyCni(name: CniName): void {
+    if (!this.cni) this.cni = { name, appliedAt: this.env.now() };
+    for (const node of this.nodes.values()) this.addDaemonSetPods(node);
+    const ds = CNI_DAEMONSETS[name];
+    if (ds.deployment && !this.pods.some((p) => p.owner === ds.deployment)) {
+      this.addPod(ds.deployment, 'kube-system', 'deployment', ds.image, this.firstControlPlane()?.name);
+    }
+    for (const pod of this.pods.filter((p) => p.owner === 'coredns' && !p.nodeName)) {
+      pod.nodeName = this.schedulableNodeFor(pod, true)?.name;
+    }
+  }
+
+  /** `kubectl apply` of the AWS cloud controller manager: nodes lose the uninitialized taint. */
+  applyCloudControllerManager(): void {
+    this.cloudControllerManager = true;
+    for (const node of this.nodes.values()) {
+      node.taints = node.taints.filter((t) => t.key !== UNINITIALIZED_TAINT.key);
+      this.addDaemonSetPods(node);
+    }
+  }
+
+  /** The instance behind a node is gone; with a cloud controller manager the node is deleted. */
+  hostGone(instanceId: string): void {
+    for (const node of [...this.nodes.values()].filter((n) => n.instanceId === instanceId)) {
+      node.hostGoneAt = this.env.now();
+      if (this.cloudControllerManager) this.deleteNode(node.name);
+    }
+  }
+
+  /**
+   * `kubeadm upgrade apply`: the API server moves one minor at most, and only if every
+   * kubelet stays within the skew policy of the new version.
+   */
+  upgradeApply(target: KubeVersion, kubeadm: KubeVersion, nodeName: string): void {
+    const t = formatVersion(target);
+    if (compareVersions(target, kubeadm) > 0) {
+      throw new KubeError(
+        `[upgrade/version] FATAL: the --version argument is invalid due to these fatal errors:\n\n\t- Specified version to upgrade to "${t}" is higher than the kubeadm version "${formatVersion(kubeadm)}". Upgrade kubeadm first using the tool you used to install kubeadm\n`,
+      );
+    }
+    if (compareVersions(target, this.version) < 0) {
+      throw new KubeError(
+        `[upgrade/version] FATAL: the --version argument is invalid due to these fatal errors:\n\n\t- Specified version to upgrade to "${t}" is equal to or lower than the cluster version "${formatVersion(this.version)}". Downgrades are not supported yet\n`,
+      );
+    }
+    if (minorDistance(target, this.version) > 1) {
+      throw new KubeError(
+        `[upgrade/version] FATAL: the --version argument is invalid due to these fatal errors:\n\n\t- Specified version to upgrade to "${t}" is too high; kubeadm can upgrade only 1 minor version at a time\n`,
+      );
+    }
+    const tooOld = [...this.nodes.values()].filter((n) => kubeletSkewProblem(n.kubeletVersion, target) && compareVersions(n.kubeletVersion, target) < 0);
+    if (tooOld.length > 0) {
+      throw new KubeError(
+        `[upgrade/version] FATAL: the --version argument is invalid due to these fatal errors:\n\n\t- There are kubelets in this cluster that are too old that have these versions [${tooOld.map((n) => formatVersion(n.kubeletVersion)).join(' ')}]\n`,
+      );
+    }
+    this.version = target;
+    const node = this.nodes.get(nodeName);
+    if (node?.role === 'control-plane') node.controlPlaneVersion = target;
+    this.refreshStaticPods();
+  }
+
+  /** `kubeadm upgrade node`: a control-plane node's static pods follow the cluster version. */
+  upgradeNode(nodeName: string, kubeadm: KubeVersion): void {
+    if (minorDistance(kubeadm, this.version) !== 0) {
+      throw new KubeError(
+        `error execution phase preflight: the kubeadm version "${formatVersion(kubeadm)}" does not match the cluster version "${formatVersion(this.version)}"; upgrade the control plane with "kubeadm upgrade apply" first`,
+      );
+    }
+    const node = this.nodes.get(nodeName);
+    if (node?.role === 'control-plane') node.controlPlaneVersion = this.version;
+    this.refreshStaticPods();
+  }
+
+  /** `systemctl restart kubelet` after a package upgrade: the node reports the new version. */
+  restartKubelet(nodeName: string, kubelet: KubeVersion): void {
+    const node = this.nodes.get(nodeName);
+    if (!node) return;
+    node.kubeletVersion = kubelet;
+    node.kubeletError = kubeletSkewProblem(kubelet, this.version);
+  }
+
+  firstControlPlane(): SimKubeNode | undefined {
+    return [...this.nodes.values()].find((n) => n.role === 'control-plane' && n.hostGoneAt === undefined);
+  }
+
+  /** Adds a pod with a generated name the way the owning controller would. */
+  addPod(owner: string, namespace: string, kind: SimPod['kind'], image: string, nodeName?: string, emptyDir = false): SimPod {
+    const suffix = kind === 'static' ? nodeName ?? '' : kind === 'daemonset' ? this.env.hex(5) : `${this.env.hex(10)}-${this.env.hex(5)}`;
+    const pod: SimPod = {
+      name: `${owner}-${suffix}`,
+      namespace,
+      nodeName,
+      kind,
+      owner,
+      labels: kind === 'static' ? { component: owner, tier: 'control-plane' } : { 'k8s-app': owner },
+      image,
+      createdAt: this.env.now(),
+      refusesEviction: false,
+      emptyDir,
+    };
+    this.pods.push(pod);
+    return pod;
+  }
+
+  private addStaticPods(node: SimKubeNode): void {
+    for (const component of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) {
+      if (!this.pods.some((p) => p.kind === 'static' && p.owner === component && p.nodeName === node.name)) {
+        this.addPod(component, 'kube-system', 'static', '', node.name);
+      }
+    }
+    this.refreshStaticPods();
+  }
+
+  private refreshStaticPods(): void {
+    for (const pod of this.pods.filter((p) => p.kind === 'static')) {
+      const v = this.nodes.get(pod.nodeName ?? '')?.controlPlaneVersion ?? this.version;
+      pod.image = pod.owner === 'etcd' ? 'registry.k8s.io/etcd:3.5.16-0' : `registry.k8s.io/${pod.owner}:${formatVersion(v)}`;
+    }
+  }
+
+  private addDaemonSetPods(node: SimKubeNode): void {
+    const wanted: { owner: string; image: string }[] = [{ owner: 'kube-proxy', image: `registry.k8s.io/kube-proxy:${formatVersion(this.version)}` }];
+    if (this.cni) wanted.push({ owner: CNI_DAEMONSETS[this.cni.name].ds, image: CNI_DAEMONSETS[this.cni.name].image });
+    if (this.cloudControllerManager && node.role === 'control-plane') {
+      wanted.push({ owner: 'aws-cloud-controller-manager', image: 'registry.k8s.io/provider-aws/cloud-controller-manager:v1.31.1' });
+    }
+    for (const w of wanted) {
+      if (!this.pods.some((p) => p.owner === w.owner && p.nodeName === node.name)) this.addPod(w.owner, 'kube-system', 'daemonset', w.image, node.name);
+    }
+  }
+
+  /** A node the scheduler could place the pod on: Ready, schedulable, no taint it does not tolerate. */
+  private schedulableNodeFor(pod: SimPod, toleratesControlPlane = false): SimKubeNode | undefined {
+    const candidates = [...this.nodes.values()].filter(
+      (n) =>
+        !n.unschedulable &&
+        n.hostGoneAt === undefined &&
+        n.taints.every((t) => t.effect === 'PreferNoSchedule' || (toleratesControlPlane && t.key === CONTROL_PLANE_TAINT.key)),
+    );
+    const ready = candidates.filter((n) => this.isReady(n) || !this.cni);
+    const pool = ready.length > 0 ? ready : candidates;
+    // Spread: the node with the fewest pods of the same owner.
+    pool.sort((a, b) => this.countOn(a.name, pod.owner) - this.countOn(b.name, pod.owner));
+    return pool[0];
+  }
+
+  private countOn(nodeName: string, owner: string): number {
+    return this.pods.filter((p) => p.nodeName === nodeName && p.owner === owner).length;
+  }
+}

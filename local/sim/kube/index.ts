@@ -1,0 +1,5 @@
+/** Registers `GET /_sim/kubernetes`: every simulated cluster with its nodes and pods. */
+import { registerRoute } from '../core/registry';
+import { hostManager } from '../hosts/manager';
+
+registerRoute('GET', '/_sim/kubernetes', (_req, { state }) => ({ body: hostManager(state)?.kube.inspect() ?? { clusters: [] } }));

@@ -1,0 +1,349 @@
+/**
+ * `kubeadm` on a simulated host: init, join, token, upload-certs, upgrade, reset.
+ * Each subcommand checks what real kubeadm checks (config API version, preflight,
+ * version skew, discovery), takes its simulated time, changes the cluster model and
+ * prints kubeadm's own output.
+ */
+import { parseAllDocuments } from 'yaml';
+import type { ProducedFile, ShimRequest, ShimResult } from '../hosts/protocol';
+import { fail, ok } from '../hosts/protocol';
+import { KubeCluster, KubeError, type NewNode } from './cluster';
+import { type KubeHost, flag, hasFlag, parseGoDuration, positionals } from './host';
+import { renderKubeconfig } from './kubeconfig';
+import type { Taint } from './model';
+import type { KubeRegistry } from './registry';
+import { type KubeVersion, formatVersion, minorDistance, parseVersion } from './version';
+
+const API_VERSIONS = ['kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1beta3'];
+const FLAGS_WITH_VALUES = ['--config', '--token', '--discovery-token-ca-cert-hash', '--certificate-key', '--node-name', '--ttl', '--kubernetes-version', '--control-plane-endpoint', '--pod-network-cidr', '--ignore-preflight-errors', '-o', '--output', '--cri-socket', '--apiserver-advertise-address', '--v'];
+
+/** Runs one kubeadm command line. */
+export async function runKubeadm(registry: KubeRegistry, host: KubeHost, req: ShimRequest): Promise<ShimResult> {
+  const args = req.args;
+  const pos = positionals(args, FLAGS_WITH_VALUES);
+  const kubeadmVersion = parseVersion(host.packageVersion('kubeadm') ?? '');
+  if (!kubeadmVersion) return fail('kubeadm: command not found', 127);
+  try {
+    switch (pos.join(' ')) {
+      case 'version':
+        return ok(hasFlag(args, '-o', '--output') || flag(args, '-o', '--output') === 'short' ? `${formatVersion(kubeadmVersion)}\n` : `kubeadm version: &version.Info{Major:"1", Minor:"${kubeadmVersion.minor}", GitVersion:"${formatVersion(kubeadmVersion)}", GoVersion:"go1.23.4", Compiler:"gc", Platform:"linux/amd64"}\n`);
+      case 'init':
+        return await init(registry, host, req, kubeadmVersion);
+      case 'init phase upload-certs':
+        return uploadCerts(registry, host, args);
+      case 'certs certificate-key':
+        return ok(`${registry.runtime.hex(64)}\n`);
+      case 'token create':
+        return tokenCreate(registry, host, args);
+      case 'token list':
+        return tokenList(registry, host);
+      case 'join':
+      case `join ${pos[1] ?? ''}`:
+        return await join(registry, host, req, kubeadmVersion);
+      case 'upgrade plan':
+        return upgradePlan(registry, host, kubeadmVersion);
+      case `upgrade apply ${pos[2] ?? ''}`:
+        return await upgradeApply(registry, host, req, kubeadmVersion, pos[2]);
+      case 'upgrade node':
+        return await upgradeNode(registry, host, kubeadmVersion);
+      case 'reset':
+        return reset(registry, host, args);
+      case 'config images pull':
+        return ok(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'].map((c) => `[config/images] Pulled registry.k8s.io/${c}:${formatVersion(kubeadmVersion)}\n`).join(''));
+      default:
+        return fail(`unknown command "${pos.join(' ')}" for "kubeadm"\nRun 'kubeadm --help' for usage.`);
+    }
+  } catch (err) {
+    if (err instanceof KubeError) return fail(`${err.message}\nTo see the stack trace of this error execute with --v=5 or higher`, err.exitCode);
+    throw err;
+  }
+}
+
+interface Docs {
+  init?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- kubeadm config is free-form YAML
+  cluster?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  join?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Reads the `--config` file (forwarded by the shim) into its kubeadm documents. */
+function readConfig(req: ShimRequest): Docs {
+  const path = flag(req.args, '--config');
+  if (path === undefined) return {};
+  const abs = path.startsWith('/') ? path : `${req.cwd.replace(/\/$/, '')}/${path}`;
+  const content = req.files.get(abs);
+  if (!content) throw new KubeError(`unable to read config from "${path}" : open ${path}: no such file or directory`);
+  const docs: Docs = {};
+  for (const doc of parseAllDocuments(content.toString())) {
+    if (doc.errors.length > 0) throw new KubeError(`error converting YAML to JSON: yaml: ${doc.errors[0].message}`);
+    const obj = doc.toJS() as Record<string, unknown> | null;
+    if (!obj) continue;
+    const kind = String(obj.kind ?? '');
+    const apiVersion = String(obj.apiVersion ?? '');
+    if (kind.startsWith('Kube') || kind === 'KubeletConfiguration' || apiVersion.startsWith('kubelet.') || apiVersion.startsWith('kubeproxy.')) continue;
+    if (!API_VERSIONS.includes(apiVersion)) throw new KubeError(`no kind "${kind}" is registered for version "${apiVersion}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);
+    if (kind === 'InitConfiguration') docs.init = obj;
+    else if (kind === 'ClusterConfiguration') docs.cluster = obj;
+    else if (kind === 'JoinConfiguration') docs.join = obj;
+    else throw new KubeError(`no kind "${kind}" is registered for version "${apiVersion}"`);
+  }
+  return docs;
+}
+
+/** kubeadm's preflight checks that a script can get wrong. */
+function preflight(registry: KubeRegistry, host: KubeHost, args: string[], phase: 'init' | 'join'): void {
+  const ignore = (flag(args, '--ignore-preflight-errors') ?? '').toLowerCase().split(',');
+  if (ignore.includes('all')) return;
+  const errors: string[] = [];
+  if (!host.serviceActive('containerd')) {
+    errors.push(
+      '[ERROR CRI]: container runtime is not running: output: time="" level=fatal msg="validate service connection: validate CRI v1 runtime API for endpoint \\"unix:///var/run/containerd/containerd.sock\\": rpc error: code = Unavailable desc = connection error: desc = \\"transport: Error while dialing: dial unix /var/run/containerd/containerd.sock: connect: no such file or directory\\""',
+    );
+  }
+  if (host.sysctl('net.ipv4.ip_forward') !== '1' && !ignore.includes('filecontent--proc-sys-net-ipv4-ip_forward')) {
+    errors.push('[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1');
+  }
+  if (!host.packageVersion('kubelet')) errors.push('[ERROR FileExisting-kubelet]: kubelet not found in system path');
+  if (registry.members.has(host.instanceId)) {
+    errors.push(
+      phase === 'init'
+        ? '[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml]: /etc/kubernetes/manifests/kube-apiserver.yaml already exists'
+        : '[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists',
+    );
+  }
+  if (errors.length > 0) {
+    throw new KubeError(
+      `error execution phase preflight: [preflight] Some fatal errors occurred:\n${errors.map((e) => `\t${e}`).join('\n')}\n[preflight] If you know what you are doing, you can make a check non-fatal with \`--ignore-preflight-errors=...\``,
+    );
+  }
+}
+
+const withPort = (endpoint: string) => (/:\d+$/.test(endpoint) ? endpoint : `${endpoint}:6443`);
+
+/** `kubeletExtraArgs` as v1beta4's list of {name, value} or v1beta3's map. */
+function extraArgs(raw: unknown): Record<string, string> {
+  if (Array.isArray(raw)) return Object.fromEntries(raw.map((a: { name: string; value: string }) => [a.name, String(a.value)]));
+  return raw && typeof raw === 'object' ? (Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {};
+}
+
+function nodeSpec(host: KubeHost, kubelet: KubeVersion, registration: Record<string, unknown> | undefined, nameFlag: string | undefined): NewNode {
+  const args = extraArgs(registration?.kubeletExtraArgs);
+  const labels = Object.fromEntries(
+    (args['node-labels'] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  );
+  return {
+    name: String(nameFlag ?? registration?.name ?? host.hostname).toLowerCase(),
+    host,
+    kubeletVersion: kubelet,
+    labels,
+    taints: Array.isArray(registration?.taints) ? (registration.taints as Taint[]) : undefined,
+    externalCloudProvider: args['cloud-provider'] === 'external',
+  };
+}
+
+function installedKubelet(host: KubeHost): KubeVersion {
+  const v = parseVersion(host.packageVersion('kubelet') ?? '');
+  if (!v) throw new KubeError('error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR FileExisting-kubelet]: kubelet not found in system path');
+  return v;
+}
+
+async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, kubeadm: KubeVersion): Promise<ShimResult> {
+  const docs = readConfig(req);
+  const cc = docs.cluster ?? {};
+  const wanted = flag(req.args, '--kubernetes-version') ?? cc.kubernetesVersion ?? formatVersion(kubeadm);
+  const version = parseVersion(String(wanted));
+  if (!version) throw new KubeError(`couldn't parse Kubernetes version "${wanted}"`);
+  const head = `[init] Using Kubernetes version: ${formatVersion(version)}\n[preflight] Running pre-flight checks\n`;
+  if (minorDistance(version, kubeadm) > 0) {
+    throw new KubeError(`${head}error execution phase preflight: the specified version to deploy (${formatVersion(version)}) is newer than the kubeadm version (${formatVersion(kubeadm)}). This is not a supported version skew`);
+  }
+  if (minorDistance(version, kubeadm) < 0) {
+    throw new KubeError(`${head}error execution phase preflight: this version of kubeadm only supports deploying clusters with the control plane version >= ${kubeadm.major}.${kubeadm.minor}.0. Current version: ${formatVersion(version)}`);
+  }
+  preflight(registry, host, req.args, 'init');
+  const kubelet = installedKubelet(host);
+  await registry.runtime.sleep(registry.runtime.latency('kubeadm.init'));
+  if (registry.takeFault('kubeadmInitFailures')) {
+    throw new KubeError(
+      `${head}[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"\n[kubelet-check] The kubelet is not healthy after 4m0.000s\n\nUnfortunately, an error has occurred:\n\tcontext deadline exceeded\n\nThis error is likely caused by:\n\t- The kubelet is not running\n\t- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)\nerror execution phase wait-control-plane: could not initialize a Kubernetes cluster`,
+    );
+  }
+  const cpEndpoint = flag(req.args, '--control-plane-endpoint') ?? cc.controlPlaneEndpoint;
+  const endpoint = withPort(cpEndpoint ? String(cpEndpoint) : host.internalIp);
+  const podSubnet = flag(req.args, '--pod-network-cidr') ?? cc.networking?.podSubnet;
+  const cluster = new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime);
+  const spec = nodeSpec(host, kubelet, docs.init?.nodeRegistration, flag(req.args, '--node-name'));
+  const node = cluster.addNode(spec, 'control-plane');
+  registry.clusters.set(endpoint, cluster);
+  registry.members.set(host.instanceId, { endpoint, nodeName: node.name });
+  const bt = docs.init?.bootstrapTokens?.[0];
+  const token = cluster.createToken(parseGoDuration(String(bt?.ttl ?? flag(req.args, '--token-ttl') ?? '24h0m0s')) ?? 86400, bt?.token ?? flag(req.args, '--token'));
+  const upload = hasFlag(req.args, '--upload-certs');
+  const key = upload ? cluster.uploadCerts(docs.init?.certificateKey ?? flag(req.args, '--certificate-key')) : undefined;
+  const join = `kubeadm join ${endpoint} --token ${token} \\\n\t--discovery-token-ca-cert-hash ${cluster.caCertHash}`;
+  const out = [
+    head,
+    '[preflight] Pulling images required for setting up a Kubernetes cluster\n',
+    '[certs] Using certificateDir folder "/etc/kubernetes/pki"\n',
+    '[kubeconfig] Writing "admin.conf" kubeconfig file\n',
+    '[control-plane] Creating static Pod manifest for "kube-apiserver"\n',
+    `[api-check] The API server is healthy after ${(registry.runtime.latency('kubeadm.init') / 3).toFixed(6)}s\n`,
+    ...(key ? ['[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n', `[upload-certs] Using certificate key:\n${key}\n`] : []),
+    `[mark-control-plane] Marking the node ${node.name} as control-plane by adding the labels: [node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]\n`,
+    `[bootstrap-token] Using token: ${token}\n`,
+    '[addons] Applied essential addon: CoreDNS\n[addons] Applied essential addon: kube-proxy\n\n',
+    'Your Kubernetes control-plane has initialized successfully!\n\n',
+    'To start using your cluster, you need to run the following as a regular user:\n\n  mkdir -p $HOME/.kube\n  sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n  sudo chown $(id -u):$(id -g) $HOME/.kube/config\n\n',
+    'Alternatively, if you are the root user, you can run:\n\n  export KUBECONFIG=/etc/kubernetes/admin.conf\n\n',
+    'You should now deploy a pod network to the cluster.\nRun "kubectl apply -f [podnetwork].yaml" with one of the options listed at:\n  https://kubernetes.io/docs/concepts/cluster-administration/addons/\n\n',
+    ...(cpEndpoint
+      ? [
+          `You can now join any number of control-plane nodes running the following command on each as root:\n\n  ${join.replace(/\n/g, '\n  ')} \\\n\t--control-plane${key ? ` --certificate-key ${key}` : ''}\n\n`,
+          'Please note that the certificate-key gives access to cluster sensitive data, keep it secret!\nAs a safeguard, uploaded-certs will be deleted in two hours; If necessary, you can use\n"kubeadm init phase upload-certs --upload-certs" to reload certs afterward.\n\n',
+        ]
+      : []),
+    `Then you can join any number of worker nodes by running the following on each as root:\n\n${join} \n`,
+  ];
+  return ok(out.join(''), { files: controlPlaneFiles(cluster) });
+}
+
+/** The files kubeadm leaves on a control-plane node. */
+function controlPlaneFiles(cluster: KubeCluster): ProducedFile[] {
+  const f = (path: string, content: string, mode = '0600'): ProducedFile => ({ path, content, mode, createDirs: true });
+  return [
+    f('/etc/kubernetes/admin.conf', renderKubeconfig(cluster.endpoint, cluster.clusterName, 'kubernetes-admin')),
+    f('/etc/kubernetes/super-admin.conf', renderKubeconfig(cluster.endpoint, cluster.clusterName, 'kubernetes-super-admin')),
+    ...workerFiles(cluster),
+    f('/etc/kubernetes/manifests/kube-apiserver.yaml', `apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  containers:\n  - image: registry.k8s.io/kube-apiserver:${formatVersion(cluster.version)}\n    name: kube-apiserver\n`),
+  ];
+}
+
+function workerFiles(cluster: KubeCluster): ProducedFile[] {
+  return [
+    { path: '/etc/kubernetes/kubelet.conf', content: renderKubeconfig(cluster.endpoint, cluster.clusterName, 'system:node'), mode: '0600', createDirs: true },
+    { path: '/etc/kubernetes/pki/ca.crt', content: '-----BEGIN CERTIFICATE-----\nSIMULATED CA\n-----END CERTIFICATE-----\n', mode: '0644', createDirs: true },
+  ];
+}
+
+/** The cluster this host is a control-plane member of (kubeadm reads admin.conf). */
+function controlPlaneOf(registry: KubeRegistry, host: KubeHost): KubeCluster {
+  const m = registry.membership(host.instanceId);
+  if (!m || m.cluster.nodes.get(m.nodeName)?.role !== 'control-plane') {
+    throw new KubeError('failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory');
+  }
+  return m.cluster;
+}
+
+function uploadCerts(registry: KubeRegistry, host: KubeHost, args: string[]): ShimResult {
+  if (!hasFlag(args, '--upload-certs')) return ok('[upload-certs] Skipping phase. Please see --upload-certs\n');
+  const key = controlPlaneOf(registry, host).uploadCerts(flag(args, '--certificate-key'));
+  return ok(`[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[upload-certs] Using certificate key:\n${key}\n`);
+}
+
+function tokenCreate(registry: KubeRegistry, host: KubeHost, args: string[]): ShimResult {
+  const cluster = controlPlaneOf(registry, host);
+  const ttlText = flag(args, '--ttl') ?? '24h0m0s';
+  const ttl = parseGoDuration(ttlText);
+  if (ttl === undefined) throw new KubeError(`invalid argument "${ttlText}" for "--ttl" flag: time: invalid duration "${ttlText}"`);
+  const token = cluster.createToken(ttl);
+  if (!hasFlag(args, '--print-join-command')) return ok(`${token}\n`);
+  return ok(`kubeadm join ${cluster.endpoint} --token ${token} --discovery-token-ca-cert-hash ${cluster.caCertHash} \n`);
+}
+
+function tokenList(registry: KubeRegistry, host: KubeHost): ShimResult {
+  const cluster = controlPlaneOf(registry, host);
+  const now = registry.runtime.now();
+  const rows = cluster.tokens
+    .filter((t) => t.expiresAt === undefined || t.expiresAt > now)
+    .map((t) => `${t.token.padEnd(24)}${t.expiresAt ? `${Math.round((t.expiresAt - now) / 3600000)}h` : '<forever>'}`.padEnd(34) + 'authentication,signing');
+  return ok(`TOKEN                     TTL         USAGES\n${rows.join('\n')}\n`);
+}
+
+async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, kubeadm: KubeVersion): Promise<ShimResult> {
+  const docs = readConfig(req);
+  const jc = docs.join ?? {};
+  const bt = jc.discovery?.bootstrapToken ?? {};
+  const endpoint = withPort(String(positionals(req.args, FLAGS_WITH_VALUES)[1] ?? bt.apiServerEndpoint ?? ''));
+  const token = String(flag(req.args, '--token') ?? bt.token ?? '');
+  const hashes: string[] = flag(req.args, '--discovery-token-ca-cert-hash') ? [String(flag(req.args, '--discovery-token-ca-cert-hash'))] : (bt.caCertHashes ?? []);
+  const controlPlane = hasFlag(req.args, '--control-plane') || jc.controlPlane !== undefined;
+  const certificateKey = flag(req.args, '--certificate-key') ?? jc.controlPlane?.certificateKey;
+  if (!/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token)) {
+    throw new KubeError(`discovery.bootstrapToken.token: Invalid value: "${token}": the bootstrap token is invalid`);
+  }
+  preflight(registry, host, req.args, 'join');
+  const kubelet = installedKubelet(host);
+  const cluster = registry.find(endpoint);
+  if (!cluster) {
+    // kubeadm keeps retrying discovery until its timeout; a short wait stands for that.
+    await registry.runtime.sleep(registry.runtime.latency('node.joined'));
+    const hostPart = endpoint.replace(/:\d+$/, '');
+    throw new KubeError(
+      `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${hostPart}:6443: connect: connection refused`,
+    );
+  }
+  cluster.checkDiscovery(token, hashes, certificateKey, controlPlane);
+  if (minorDistance(kubeadm, cluster.version) > 1 || (controlPlane && minorDistance(kubeadm, cluster.version) !== 0)) {
+    throw new KubeError(`error execution phase preflight: this version of kubeadm only supports deploying clusters with the control plane version >= ${kubeadm.major}.${kubeadm.minor - (controlPlane ? 0 : 1)}.0. Current version: ${formatVersion(cluster.version)}`);
+  }
+  await registry.runtime.sleep(registry.runtime.latency('node.joined'));
+  if (registry.takeFault('kubeadmJoinFailures')) {
+    throw new KubeError(`[preflight] Running pre-flight checks\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\nerror execution phase kubelet-start: timed out waiting for the condition`);
+  }
+  const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name')), controlPlane ? 'control-plane' : 'worker');
+  registry.members.set(host.instanceId, { endpoint: cluster.endpoint, nodeName: node.name });
+  const text = controlPlane
+    ? `[preflight] Running pre-flight checks\n[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[mark-control-plane] Marking the node ${node.name} as control-plane\n\nThis node has joined the cluster and a new control plane instance was created:\n\n* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n\nRun 'kubectl get nodes' to see this node join the cluster.\n`
+    : `[preflight] Running pre-flight checks\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n`;
+  return ok(text, { files: controlPlane ? controlPlaneFiles(cluster) : workerFiles(cluster) });
+}
+
+function upgradePlan(registry: KubeRegistry, host: KubeHost, kubeadm: KubeVersion): ShimResult {
+  const cluster = controlPlaneOf(registry, host);
+  const current = formatVersion(cluster.version);
+  const target = minorDistance(kubeadm, cluster.version) >= 0 && minorDistance(kubeadm, cluster.version) <= 1 ? formatVersion(kubeadm) : current;
+  return ok(
+    `[upgrade/config] Making sure the configuration is correct:\n[preflight] Running pre-flight checks.\n[upgrade] Running cluster health checks\n[upgrade] Fetching available versions to upgrade to\n[upgrade/versions] Cluster version: ${current}\n[upgrade/versions] kubeadm version: ${formatVersion(kubeadm)}\n\nUpgrade to the latest stable version:\n\nCOMPONENT                 NODE      CURRENT   TARGET\nkube-apiserver                      ${current}   ${target}\n\nYou can now apply the upgrade by executing the following command:\n\n\tkubeadm upgrade apply ${target}\n`,
+  );
+}
+
+async function upgradeApply(registry: KubeRegistry, host: KubeHost, req: ShimRequest, kubeadm: KubeVersion, versionArg: string | undefined): Promise<ShimResult> {
+  const cluster = controlPlaneOf(registry, host);
+  const target = parseVersion(versionArg ?? '');
+  if (!target) throw new KubeError(`[upgrade/version] FATAL: the --version argument is invalid: "${versionArg}"`);
+  if (!hasFlag(req.args, '--yes', '-y', '-f', '--force')) {
+    throw new KubeError('[upgrade/confirm] Are you sure you want to proceed? [y/N]: won\'t proceed; the user didn\'t answer (Y|y) in order to continue');
+  }
+  const nodeName = registry.membership(host.instanceId)?.nodeName ?? '';
+  cluster.upgradeApply(target, kubeadm, nodeName);
+  await registry.runtime.sleep(registry.runtime.latency('kubeadm.init'));
+  return ok(`[upgrade/version] You have chosen to change the cluster version to "${formatVersion(target)}"\n[upgrade/versions] Cluster version: ${formatVersion(target)}\n[upgrade/staticpods] Component "kube-apiserver" upgraded successfully!\n[upgrade/staticpods] Component "kube-controller-manager" upgraded successfully!\n[upgrade/staticpods] Component "kube-scheduler" upgraded successfully!\n[addons] Applied essential addon: CoreDNS\n[addons] Applied essential addon: kube-proxy\n\n[upgrade] SUCCESS! A control plane node of your cluster was upgraded to "${formatVersion(target)}".\n\n[upgrade] Now please proceed with upgrading the rest of the nodes by following the right order.\n`);
+}
+
+async function upgradeNode(registry: KubeRegistry, host: KubeHost, kubeadm: KubeVersion): Promise<ShimResult> {
+  const m = registry.membership(host.instanceId);
+  if (!m) throw new KubeError('couldn\'t create a Kubernetes client from file "/etc/kubernetes/kubelet.conf": failed to load admin kubeconfig: open /etc/kubernetes/kubelet.conf: no such file or directory');
+  const isCp = m.cluster.nodes.get(m.nodeName)?.role === 'control-plane';
+  if (isCp) m.cluster.upgradeNode(m.nodeName, kubeadm);
+  await registry.runtime.sleep(registry.runtime.latency(isCp ? 'node.joined' : 'node.ready'));
+  return ok(`[upgrade] Reading configuration from the cluster...\n${isCp ? '[upgrade/staticpods] Component "kube-apiserver" upgraded successfully!\n' : '[upgrade] Skipping phase. Not a control plane node.\n'}[upgrade/kubelet-config] The kubelet configuration for this node was now updated. Please restart the kubelet with "systemctl restart kubelet"\n[upgrade] The configuration for this node was successfully upgraded!\n`);
+}
+
+function reset(registry: KubeRegistry, host: KubeHost, args: string[]): ShimResult {
+  if (!hasFlag(args, '-f', '--force')) {
+    throw new KubeError('[reset] Are you sure you want to proceed? [y/N]: aborted reset operation');
+  }
+  const m = registry.membership(host.instanceId);
+  if (m) {
+    // The node object stays (kubeadm reset does not delete it); its kubelet stops.
+    const node = m.cluster.nodes.get(m.nodeName);
+    if (node) node.kubeletError = 'kubelet stopped (kubeadm reset)';
+    m.cluster.pods = m.cluster.pods.filter((p) => !(p.kind === 'static' && p.nodeName === m.nodeName));
+    registry.members.delete(host.instanceId);
+  }
+  return ok('[reset] Reading configuration from the cluster...\n[preflight] Running pre-flight checks\n[reset] Stopping the kubelet service\n[reset] Unmounting mounted directories in "/var/lib/kubelet"\n[reset] Deleting contents of directories: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]\n[reset] Deleting files: [/etc/kubernetes/admin.conf /etc/kubernetes/super-admin.conf /etc/kubernetes/kubelet.conf]\n\nThe reset process does not clean CNI configuration.\n', {
+    remove: ['/etc/kubernetes/admin.conf', '/etc/kubernetes/super-admin.conf', '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/manifests', '/etc/kubernetes/pki', '/var/lib/kubelet'],
+  });
+}

@@ -1,0 +1,229 @@
+/**
+ * `kubectl` on a simulated host. It finds its cluster the way kubectl does — through
+ * the kubeconfig (`--kubeconfig`, `KUBECONFIG`, `~/.kube/config`) — and answers from
+ * the cluster model: get (json/name/table), apply (CNI and cloud controller manager
+ * manifests), cordon, uncordon, drain, delete node, label node, wait.
+ */
+import { parseAllDocuments } from 'yaml';
+import { fetchUrl, recogniseManifest } from '../hosts/network';
+import type { ShimRequest, ShimResult } from '../hosts/protocol';
+import { fail, ok } from '../hosts/protocol';
+import { type KubeCluster, KubeError } from './cluster';
+import { flag, hasFlag, parseGoDuration, positionals } from './host';
+import { kubeconfigServer } from './kubeconfig';
+import { list, nodeObject, podObject } from './objects';
+import type { KubeRegistry } from './registry';
+import { formatVersion } from './version';
+
+const FLAGS_WITH_VALUES = ['--kubeconfig', '-o', '--output', '-n', '--namespace', '-f', '--filename', '--timeout', '--for', '-l', '--selector', '--grace-period'];
+
+/** Runs one kubectl command line. */
+export async function runKubectl(registry: KubeRegistry, req: ShimRequest): Promise<ShimResult> {
+  const args = req.args;
+  const pos = positionals(args, FLAGS_WITH_VALUES);
+  if (pos[0] === 'version' && hasFlag(args, '--client')) return ok('Client Version: v1.31.4\nKustomize Version: v5.4.2\n');
+  try {
+    const cluster = connect(registry, req);
+    switch (pos[0]) {
+      case 'get':
+        return get(cluster, pos.slice(1), args);
+      case 'apply':
+        return apply(cluster, req);
+      case 'cordon':
+      case 'uncordon': {
+        const name = nodeArg(pos);
+        const changed = cluster.setUnschedulable(name, pos[0] === 'cordon');
+        return ok(`node/${name} ${changed ? `${pos[0]}ed` : `already ${pos[0]}ed`}\n`);
+      }
+      case 'drain':
+        return await drain(registry, cluster, nodeArg(pos), args);
+      case 'delete':
+        if (pos[1] !== 'node' && pos[1] !== 'nodes') return fail(`error: the server doesn't have a resource type "${pos[1]}"`);
+        cluster.deleteNode(pos[2] ?? '');
+        return ok(`node "${pos[2]}" deleted\n`);
+      case 'label':
+        return label(cluster, pos, hasFlag(args, '--overwrite'));
+      case 'wait':
+        return await wait(registry, cluster, pos, args);
+      case 'version':
+        return ok(`Client Version: v1.31.4\nKustomize Version: v5.4.2\nServer Version: ${formatVersion(cluster.version)}\n`);
+      case 'cluster-info':
+        return ok(`Kubernetes control plane is running at https://${cluster.endpoint}\nCoreDNS is running at https://${cluster.endpoint}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n`);
+      default:
+        return fail(`error: unknown command "${pos[0] ?? ''}" for "kubectl"`);
+    }
+  } catch (err) {
+    if (err instanceof KubeError) return fail(err.message, err.exitCode);
+    throw err;
+  }
+}
+
+/** The cluster the kubeconfig points at, or kubectl's connection error. */
+function connect(registry: KubeRegistry, req: ShimRequest): KubeCluster {
+  const path = flag(req.args, '--kubeconfig') ?? req.env.KUBECONFIG ?? `${req.env.HOME ?? '/root'}/.kube/config`;
+  const abs = path.startsWith('/') ? path : `${req.cwd.replace(/\/$/, '')}/${path}`;
+  const text = req.files.get(abs);
+  const explicit = flag(req.args, '--kubeconfig') ?? req.env.KUBECONFIG;
+  if (!text && explicit) throw new KubeError(`error: stat ${path}: no such file or directory`);
+  const server = text ? kubeconfigServer(text.toString()) : undefined;
+  const target = server ?? 'localhost:8080';
+  const cluster = server ? registry.find(server) : undefined;
+  if (!cluster || !cluster.firstControlPlane()) {
+    throw new KubeError(`The connection to the server ${target.replace(/^https?:\/\//, '')} was refused - did you specify the right host or port?`);
+  }
+  return cluster;
+}
+
+function nodeArg(pos: string[]): string {
+  const name = pos[1]?.replace(/^nodes?\//, '');
+  if (!name) throw new KubeError('error: USAGE: kubectl cordon NODE [flags]');
+  return name;
+}
+
+function get(cluster: KubeCluster, what: string[], args: string[]): ShimResult {
+  const output = flag(args, '-o', '--output');
+  const kind = (what[0] ?? '').replace(/\/.*$/, '');
+  const name = what[0]?.includes('/') ? what[0].split('/')[1] : what[1];
+  if (kind === 'nodes' || kind === 'node' || kind === 'no') {
+    const nodes = name ? [cluster.node(name)] : [...cluster.nodes.values()];
+    const objects = nodes.map((n) => nodeObject(cluster, n));
+    if (output === 'json') return ok(`${JSON.stringify(name ? objects[0] : list(objects), null, 4)}\n`);
+    if (output === 'name') return ok(nodes.map((n) => `node/${n.name}\n`).join(''));
+    const rows = nodes.map((n) => {
+      const ready = cluster.isReady(n) ? 'Ready' : 'NotReady';
+      const status = n.unschedulable ? `${ready},SchedulingDisabled` : ready;
+      const age = `${Math.max(0, Math.round((cluster.now() - n.joinedAt) / 60000))}m`;
+      return [n.name.padEnd(32), status.padEnd(28), (n.role === 'control-plane' ? 'control-plane' : '<none>').padEnd(15), age.padEnd(6), formatVersion(n.kubeletVersion)].join(' ');
+    });
+    return ok(`${['NAME'.padEnd(32), 'STATUS'.padEnd(28), 'ROLES'.padEnd(15), 'AGE'.padEnd(6), 'VERSION'].join(' ')}\n${rows.join('\n')}\n`);
+  }
+  if (kind === 'pods' || kind === 'pod' || kind === 'po') {
+    const ns = hasFlag(args, '-A', '--all-namespaces') ? undefined : flag(args, '-n', '--namespace') ?? 'default';
+    const pods = cluster.pods.filter((p) => (ns === undefined || p.namespace === ns) && (!name || p.name === name));
+    const objects = pods.map((p) => podObject(cluster, p));
+    if (output === 'json') return ok(`${JSON.stringify(list(objects), null, 4)}\n`);
+    if (pods.length === 0) return ok('', { stderr: `No resources found in ${ns ?? 'any'} namespace.\n` });
+    const rows = objects.map((o) => {
+      const md = o.metadata as { name: string; namespace: string };
+      const phase = (o.status as { phase: string }).phase;
+      return `${ns === undefined ? `${md.namespace.padEnd(16)}` : ''}${md.name.padEnd(48)}${phase === 'Running' ? '1/1' : '0/1'}     ${phase}`;
+    });
+    return ok(`${ns === undefined ? 'NAMESPACE       ' : ''}${'NAME'.padEnd(48)}READY   STATUS\n${rows.join('\n')}\n`);
+  }
+  return fail(`error: the server doesn't have a resource type "${kind}"`);
+}
+
+function apply(cluster: KubeCluster, req: ShimRequest): ShimResult {
+  const source = flag(req.args, '-f', '--filename');
+  if (!source) return fail('error: must specify one of -f and -k');
+  let text: string;
+  if (/^https?:\/\//.test(source)) {
+    const r = fetchUrl(source);
+    if ('error' in r) return fail(`error: unable to read URL "${source}", server reported dial tcp: lookup ${r.host}: no such host, status code=0`);
+    if (r.status !== 200) return fail(`error: unable to read URL "${source}", server reported 404 Not Found, status code=404`);
+    text = r.body;
+  } else if (source === '-') {
+    text = req.stdin?.toString() ?? '';
+  } else {
+    const abs = source.startsWith('/') ? source : `${req.cwd.replace(/\/$/, '')}/${source}`;
+    const file = req.files.get(abs);
+    if (!file) return fail(`error: the path "${source}" does not exist`);
+    text = file.toString();
+  }
+  const lines: string[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) return fail(`error: error parsing ${source}: error converting YAML to JSON: yaml: ${doc.errors[0].message}`);
+    const obj = doc.toJS() as { kind?: string; apiVersion?: string; metadata?: { name?: string } } | null;
+    if (!obj) continue;
+    if (!obj.kind || !obj.apiVersion) return fail(`error: error validating "${source}": error validating data: [apiVersion not set, kind not set]`);
+    const group = obj.apiVersion.includes('/') ? `.${obj.apiVersion.split('/')[0]}` : '';
+    lines.push(`${obj.kind.toLowerCase()}${group}/${obj.metadata?.name ?? ''} created`);
+  }
+  const what = recogniseManifest(text, source);
+  if (what === 'ccm') cluster.applyCloudControllerManager();
+  else if (what) cluster.applyCni(what);
+  return ok(`${lines.join('\n')}\n`);
+}
+
+/**
+ * `kubectl drain`: cordon, then evict. A pod that refuses eviction is retried until
+ * `--timeout` and fails the drain with kubectl's message, unless eviction is bypassed.
+ */
+async function drain(registry: KubeRegistry, cluster: KubeCluster, name: string, args: string[]): Promise<ShimResult> {
+  const node = cluster.node(name);
+  const out: string[] = [];
+  cluster.setUnschedulable(name, true);
+  out.push(`node/${name} cordoned`);
+  const pods = cluster.pods.filter((p) => p.nodeName === name && p.kind !== 'static');
+  const daemon = pods.filter((p) => p.kind === 'daemonset');
+  if (daemon.length > 0 && !hasFlag(args, '--ignore-daemonsets')) {
+    return fail(`error: unable to drain node "${name}" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): ${daemon.map((p) => `kube-system/${p.name}`).join(', ')}, continuing command...\nThere are pending nodes to be drained:\n ${name}\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): ${daemon.map((p) => `kube-system/${p.name}`).join(', ')}`, 1, { stdout: `${out.join('\n')}\n` });
+  }
+  const evictable = pods.filter((p) => p.kind === 'deployment');
+  const local = evictable.filter((p) => p.emptyDir);
+  if (local.length > 0 && !hasFlag(args, '--delete-emptydir-data')) {
+    const list = local.map((p) => `${p.namespace}/${p.name}`).join(', ');
+    return fail(`error: unable to drain node "${name}" due to error: cannot delete Pods with local storage (use --delete-emptydir-data to override): ${list}, continuing command...\nThere are pending nodes to be drained:\n ${name}\ncannot delete Pods with local storage (use --delete-emptydir-data to override): ${list}`, 1, { stdout: `${out.join('\n')}\n` });
+  }
+  if (daemon.length > 0) out.push(`Warning: ignoring DaemonSet-managed Pods: ${daemon.map((p) => `kube-system/${p.name}`).join(', ')}`);
+  const bypass = hasFlag(args, '--disable-eviction', '--force');
+  const faulted = registry.refusesEviction(name, node.instanceId);
+  const stubborn = bypass ? [] : evictable.filter((p) => p.refusesEviction || faulted);
+  for (const p of evictable) out.push(`evicting pod ${p.namespace}/${p.name}`);
+  if (stubborn.length > 0) {
+    // Default --timeout=0s means "forever"; a real drain would hang until the SSM timeout.
+    const timeout = parseGoDuration(flag(args, '--timeout') ?? '0') || 3600;
+    const err: string[] = [];
+    for (let t = 0; t < Math.min(timeout, 30); t += 5) {
+      for (const p of stubborn) err.push(`error when evicting pods/"${p.name}" -n "${p.namespace}" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.`);
+    }
+    await registry.runtime.sleep(timeout);
+    for (const p of evictable.filter((x) => !stubborn.includes(x))) cluster.evict(p);
+    const reason = stubborn.map((p) => `error when evicting pods/"${p.name}" -n "${p.namespace}": global timeout reached: ${flag(args, '--timeout') ?? '0s'}`).join(', ');
+    err.push(`error: unable to drain node "${name}" due to error: [${reason}], continuing command...`, 'There are pending nodes to be drained:', ` ${name}`, reason);
+    return fail(err.join('\n'), 1, { stdout: `${out.join('\n')}\n` });
+  }
+  await registry.runtime.sleep(evictable.length > 0 ? registry.runtime.latency('drain') : 1);
+  for (const p of evictable) {
+    cluster.evict(p);
+    out.push(`pod/${p.name} evicted`);
+  }
+  out.push(`node/${name} drained`);
+  return ok(`${out.join('\n')}\n`);
+}
+
+function label(cluster: KubeCluster, pos: string[], overwrite: boolean): ShimResult {
+  if (pos[1] !== 'node' && pos[1] !== 'nodes' && !pos[1]?.startsWith('node/')) return fail(`error: the server doesn't have a resource type "${pos[1]}"`);
+  const rest = pos[1].startsWith('node/') ? [pos[1].slice(5), ...pos.slice(2)] : pos.slice(2);
+  const node = cluster.node(rest[0] ?? '');
+  for (const kv of rest.slice(1)) {
+    if (kv.endsWith('-')) {
+      delete node.labels[kv.slice(0, -1)];
+      continue;
+    }
+    const [k, v = ''] = kv.split('=');
+    if (k in node.labels && node.labels[k] !== v && !overwrite) {
+      return fail(`error: '${k}' already has a value (${node.labels[k]}), and --overwrite is false`);
+    }
+    node.labels[k] = v;
+  }
+  return ok(`node/${node.name} labeled\n`);
+}
+
+/** `kubectl wait --for=condition=Ready node/NAME|nodes --all --timeout=Ns`: polls the model. */
+async function wait(registry: KubeRegistry, cluster: KubeCluster, pos: string[], args: string[]): Promise<ShimResult> {
+  const cond = flag(args, '--for') ?? '';
+  if (cond.toLowerCase() !== 'condition=ready') return fail(`error: unrecognized condition: "${cond}"`);
+  const timeout = parseGoDuration(flag(args, '--timeout') ?? '30s') ?? 30;
+  const target = pos[1] ?? '';
+  const all = hasFlag(args, '--all') || target === 'nodes';
+  const names = all ? [...cluster.nodes.keys()] : [target.replace(/^nodes?\//, '') || (pos[2] ?? '')];
+  for (const n of names) cluster.node(n);
+  const deadline = cluster.now() + timeout * 1000;
+  for (;;) {
+    const pending = names.filter((n) => !cluster.nodes.get(n) || !cluster.isReady(cluster.node(n)));
+    if (pending.length === 0) return ok(names.map((n) => `node/${n} condition met\n`).join(''));
+    if (cluster.now() >= deadline) return fail(pending.map((n) => `error: timed out waiting for the condition on nodes/${n}`).join('\n'));
+    await registry.runtime.sleep(Math.min(2, timeout));
+  }
+}

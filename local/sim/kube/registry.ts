@@ -1,0 +1,100 @@
+/**
+ * Every simulated Kubernetes cluster of one simulator, keyed by control-plane
+ * endpoint (`host:port`), and which instance is which node. Faults for kubeadm and
+ * evictions are read from the simulator's fault state (`POST /_sim/faults` with a
+ * `hosts` object, see `KubeFaults`).
+ */
+import { KubeCluster, type KubeEnv } from './cluster';
+import { nodeObject } from './objects';
+import { formatVersion } from './version';
+
+/** The `hosts` part of `POST /_sim/faults` that the Kubernetes model reads. */
+export interface KubeFaults {
+  /** The next N `kubeadm init` runs fail (after their usual duration). */
+  kubeadmInitFailures?: number;
+  /** The next N `kubeadm join` runs fail. */
+  kubeadmJoinFailures?: number;
+  /** Node names or instance ids whose workload pods refuse eviction (a PDB with no budget). */
+  refuseEviction?: string[];
+}
+
+/** What kubeadm/kubectl need besides the cluster: waiting and the latency model. */
+export interface KubeRuntime extends KubeEnv {
+  /** Resolves after `simSeconds` of simulated time. */
+  sleep(simSeconds: number): Promise<void>;
+  /** A latency draw in simulated seconds (`kubeadm.init`, `node.joined`, `drain`). */
+  latency(key: string): number;
+  /** The live fault settings; counters are decremented in place. */
+  faults(): KubeFaults;
+}
+
+export class KubeRegistry {
+  readonly clusters = new Map<string, KubeCluster>();
+  /** instance id → the cluster endpoint and node name it joined as. */
+  readonly members = new Map<string, { endpoint: string; nodeName: string }>();
+
+  constructor(readonly runtime: KubeRuntime) {}
+
+  /** The cluster behind an endpoint or a kubeconfig `server:` URL. */
+  find(endpointOrUrl: string): KubeCluster | undefined {
+    const key = endpointOrUrl.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+    return this.clusters.get(key) ?? this.clusters.get(`${key}:443`);
+  }
+
+  /** The cluster and node an instance belongs to, if it has joined one. */
+  membership(instanceId: string): { cluster: KubeCluster; nodeName: string } | undefined {
+    const m = this.members.get(instanceId);
+    const cluster = m && this.clusters.get(m.endpoint);
+    return m && cluster ? { cluster, nodeName: m.nodeName } : undefined;
+  }
+
+  /** Takes one from a fault counter; true when this run should fail. */
+  takeFault(key: 'kubeadmInitFailures' | 'kubeadmJoinFailures'): boolean {
+    const f = this.runtime.faults();
+    const n = Number(f[key] ?? 0);
+    if (n <= 0) return false;
+    f[key] = n - 1;
+    return true;
+  }
+
+  /** Whether workload pods on this node refuse eviction (fault). */
+  refusesEviction(nodeName: string, instanceId: string): boolean {
+    const list = this.runtime.faults().refuseEviction ?? [];
+    return list.includes(nodeName) || list.includes(instanceId);
+  }
+
+  /** The instance is gone (terminated): its node stops reporting. */
+  instanceGone(instanceId: string): void {
+    for (const cluster of this.clusters.values()) cluster.hostGone(instanceId);
+    this.members.delete(instanceId);
+  }
+
+  /** `GET /_sim/kubernetes`: clusters with their nodes, as tests and people read them. */
+  inspect(): Record<string, unknown> {
+    return {
+      clusters: [...this.clusters.values()].map((c) => ({
+        endpoint: c.endpoint,
+        clusterName: c.clusterName,
+        version: formatVersion(c.version),
+        cni: c.cni?.name ?? null,
+        cloudControllerManager: c.cloudControllerManager,
+        certificateKeyExpiresAt: c.certificateKey ? new Date(c.certificateKey.expiresAt).toISOString() : null,
+        tokens: c.tokens.length,
+        nodes: [...c.nodes.values()].map((n) => ({
+          name: n.name,
+          role: n.role,
+          instanceId: n.instanceId,
+          ready: c.isReady(n),
+          readyReason: c.readyCondition(n).reason,
+          unschedulable: n.unschedulable,
+          kubeletVersion: formatVersion(n.kubeletVersion),
+          controlPlaneVersion: n.controlPlaneVersion ? formatVersion(n.controlPlaneVersion) : null,
+          providerID: (nodeObject(c, n).spec as { providerID: string }).providerID,
+          labels: n.labels,
+          taints: n.taints,
+        })),
+        pods: c.pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.nodeName ?? null, kind: p.kind })),
+      })),
+    };
+  }
+}

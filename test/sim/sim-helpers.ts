@@ -1,0 +1,34 @@
+/** Shared setup for the simulator tests: a simulator on a free port and SDK clients pointed at it. */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { startCloudSimulator, type SimServer, type SimServerOptions } from '../../local/sim/server';
+
+export const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
+
+export async function startSim(options: SimServerOptions = {}): Promise<SimServer> {
+  return startCloudSimulator({ port: 0, timeScale: 1000, ...options });
+}
+
+export function ec2Client(sim: SimServer, extra: Record<string, unknown> = {}): EC2Client {
+  return new EC2Client({ endpoint: sim.url, region: 'us-east-1', credentials, ...extra });
+}
+
+export function asgClient(sim: SimServer): AutoScalingClient {
+  return new AutoScalingClient({ endpoint: sim.url, region: 'us-east-1', credentials });
+}
+
+/** Polls until `fn` returns a truthy value (real time). */
+export async function until<T>(fn: () => Promise<T> | T, timeoutMs = 5000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function postJson(sim: SimServer, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${sim.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  return res.json();
+}
