@@ -1,0 +1,172 @@
+/**
+ * Local EventBridge: the `schedule` events of serverless.yml on timers, and a PutEvents
+ * endpoint (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`) that delivers events to
+ * the functions whose `eventBridge.pattern` matches. Delivery is asynchronous, as in AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { matchesPattern } from './event-pattern';
+import { listen, readBody, sendJson, type RunningServer } from './http-util';
+import type { LambdaInvoker } from './lambda';
+import { parseSchedule } from './schedule';
+import { LOCAL_ACCOUNT_ID, type FunctionConfig } from './serverless-config';
+
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+export interface EventBridgeOptions {
+  port: number;
+  region: string;
+  functions: Record<string, FunctionConfig>;
+  lambda: LambdaInvoker;
+  /** False turns schedules off (`HOPPER_SCHEDULES=off`); PutEvents still works. */
+  schedules?: boolean;
+  /** Divides rate() intervals (see parseSchedule). */
+  timeScale?: number;
+}
+
+export interface EventBridgeServer extends RunningServer {
+  /** Resolves when every delivery started so far has finished (tests). */
+  idle(): Promise<void>;
+}
+
+/** The EventBridge envelope a target receives. */
+export interface EventEnvelope {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+}
+
+/** Start schedules and the PutEvents endpoint. */
+export async function startEventBridge(options: EventBridgeOptions): Promise<EventBridgeServer> {
+  const pending = new Set<Promise<unknown>>();
+  const deliver = (fn: string, event: unknown): void => {
+    const delivery = options.lambda
+      .invoke(fn, event)
+      .catch((error: unknown) => console.error(`[eventbridge] ${fn} failed`, error))
+      .finally(() => pending.delete(delivery));
+    pending.add(delivery);
+  };
+  const timers = options.schedules === false ? [] : startSchedules(options, deliver);
+  const server = await listen((req, res) => {
+    handle(req, res, options, deliver).catch((error: unknown) => {
+      console.error('[eventbridge] request failed', error);
+      if (!res.headersSent) sendJson(res, 500, { __type: 'InternalException', message: String(error) }, CONTENT_TYPE);
+    });
+  }, options.port);
+  return {
+    ...server,
+    async idle() {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer.handle);
+      await server.close();
+    },
+  };
+}
+
+interface Timer {
+  handle: ReturnType<typeof setTimeout>;
+}
+
+function startSchedules(options: EventBridgeOptions, deliver: (fn: string, event: unknown) => void): Timer[] {
+  const timers: Timer[] = [];
+  for (const fn of Object.values(options.functions)) {
+    fn.events.forEach((event, index) => {
+      if (event.type !== 'schedule' || !event.enabled) return;
+      const schedule = parseSchedule(event.expression, options.timeScale);
+      const ruleArn = `arn:aws:events:${options.region}:${LOCAL_ACCOUNT_ID}:rule/${fn.name}-schedule-${index + 1}`;
+      const timer: Timer = { handle: setTimeout(() => undefined, 0) };
+      const arm = () => {
+        const delay = Math.max(0, schedule.next(Date.now()) - Date.now());
+        timer.handle = setTimeout(() => {
+          const envelope = makeEnvelope(options.region, 'aws.events', 'Scheduled Event', {}, [ruleArn]);
+          // A constant `input` replaces the event, as the rule's target Input does in AWS.
+          deliver(fn.name, event.input !== undefined ? event.input : envelope);
+          arm();
+        }, delay);
+        // Schedules alone must not keep a process (a test run) alive.
+        timer.handle.unref();
+      };
+      arm();
+      timers.push(timer);
+    });
+  }
+  return timers;
+}
+
+function makeEnvelope(region: string, source: string, detailType: string, detail: unknown, resources: string[], time?: Date): EventEnvelope {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailType,
+    source,
+    account: LOCAL_ACCOUNT_ID,
+    time: (time ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources,
+    detail,
+  };
+}
+
+interface PutEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  Resources?: string[];
+  Time?: number | string;
+  EventBusName?: string;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: EventBridgeOptions, deliver: (fn: string, event: unknown) => void): Promise<void> {
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const body = (await readBody(req)).toString('utf8');
+  if (target !== 'AWSEvents.PutEvents') {
+    sendJson(res, 400, { __type: 'UnknownOperationException', message: `Unsupported action ${target}` }, CONTENT_TYPE);
+    return;
+  }
+  const request = JSON.parse(body || '{}') as { Entries?: PutEntry[] };
+  const entries = request.Entries ?? [];
+  const results = entries.map((entry) => putOne(entry, options, deliver));
+  sendJson(res, 200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results }, CONTENT_TYPE);
+}
+
+function putOne(entry: PutEntry, options: EventBridgeOptions, deliver: (fn: string, event: unknown) => void): { EventId: string } | { ErrorCode: string; ErrorMessage: string } {
+  if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
+    return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameters Source, DetailType and Detail are required' };
+  }
+  let detail: unknown;
+  try {
+    detail = JSON.parse(entry.Detail);
+  } catch {
+    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed' };
+  }
+  if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail must be a JSON object' };
+  }
+  // The SDK sends Time as epoch seconds.
+  const time = entry.Time === undefined ? undefined : new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time);
+  const envelope = makeEnvelope(options.region, entry.Source, entry.DetailType, detail, entry.Resources ?? [], time);
+  const bus = busName(entry.EventBusName);
+  for (const fn of Object.values(options.functions)) {
+    for (const event of fn.events) {
+      if (event.type !== 'eventBridge' || busName(event.eventBus) !== bus) continue;
+      if (matchesPattern(event.pattern, envelope as unknown as Record<string, unknown>)) {
+        deliver(fn.name, event.input !== undefined ? event.input : envelope);
+      }
+    }
+  }
+  return { EventId: envelope.id };
+}
+
+/** A bus named by name or ARN; absent means `default`. */
+function busName(nameOrArn: unknown): string {
+  if (typeof nameOrArn !== 'string' || nameOrArn === '') return 'default';
+  return nameOrArn.includes(':event-bus/') ? nameOrArn.slice(nameOrArn.indexOf(':event-bus/') + ':event-bus/'.length) : nameOrArn;
+}

@@ -1,0 +1,314 @@
+/**
+ * The embedded Step Functions service: runs each state machine's ASL definition,
+ * unchanged, with aws-local-stepfunctions, dispatching every Task to the in-process
+ * function it names. The HTTP endpoint (stepfunctions.ts) is a thin layer over this.
+ */
+import './polyfills';
+import { randomUUID } from 'node:crypto';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { LambdaInvoker } from './lambda';
+import { stateMachineArn, LOCAL_ACCOUNT_ID, type StateMachineConfig } from './serverless-config';
+import { functionOfResource, LAMBDA_INVOKE, retryIntervalOverrides, taskResources, waitTimeOverrides } from './sfn-definition';
+import { HistoryBuilder, type HistoryEvent, type LibraryEvent } from './sfn-history';
+import { ExecutionStore, type ExecutionRecord } from './sfn-store';
+
+/** An error with a Step Functions error code (`__type` on the wire). */
+export class SfnError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** Cause written on executions a restart found RUNNING. */
+export const INTERRUPTED_CAUSE = 'interrupted by runtime restart';
+
+export interface StepFunctionsOptions {
+  region: string;
+  stateMachines: Record<string, StateMachineConfig>;
+  lambda: LambdaInvoker;
+  /** Wait states and retry intervals last seconds × 1000 / timeScale ms. */
+  timeScale?: number;
+  /** Where executions are kept across restarts; in memory only when absent. */
+  dataDir?: string;
+  /**
+   * Called once per execution a previous run left RUNNING, after it is marked ABORTED.
+   * start.ts uses it to let Hopper mark the operation Interrupted and release its lock.
+   */
+  onInterrupted?: (execution: ExecutionRecord) => Promise<void> | void;
+}
+
+interface Machine {
+  config: StateMachineConfig;
+  arn: string;
+  engine: StateMachine;
+  /** Task state name → function name. */
+  taskFunctions: Map<string, string | undefined>;
+  tasks: Map<string, unknown>;
+  waits: Record<string, number>;
+  createdAt: number;
+}
+
+interface Live {
+  abort(): void;
+  history: HistoryBuilder;
+  done: Promise<void>;
+}
+
+/** Runs executions and answers the Step Functions API's questions about them. */
+export class StepFunctionsRuntime {
+  private readonly machines = new Map<string, Machine>();
+  private readonly live = new Map<string, Live>();
+  /** Histories of executions finished during this process's life (not persisted). */
+  private readonly histories = new Map<string, HistoryEvent[]>();
+  private readonly store: ExecutionStore;
+  private readonly timeScale: number;
+  private closing = false;
+
+  private constructor(private readonly options: StepFunctionsOptions) {
+    this.timeScale = options.timeScale ?? 1;
+    this.store = new ExecutionStore(options.dataDir);
+    for (const config of Object.values(options.stateMachines)) {
+      const definition = config.definition as unknown as StateMachineDefinition;
+      const tasks = taskResources(config.definition);
+      this.machines.set(stateMachineArn(options.region, config.name), {
+        config,
+        arn: stateMachineArn(options.region, config.name),
+        // Validates the ASL at start: a broken definition fails `npm start`, not the first run.
+        engine: new StateMachine(definition, { validationOptions: { checkArn: false } }),
+        tasks,
+        taskFunctions: new Map([...tasks].map(([state, resource]) => [state, functionOfResource(resource)])),
+        waits: waitTimeOverrides(config.definition, this.timeScale),
+        createdAt: Date.now(),
+      });
+    }
+  }
+
+  /** Create the runtime; executions a previous run left RUNNING become ABORTED first. */
+  static async create(options: StepFunctionsOptions): Promise<StepFunctionsRuntime> {
+    const runtime = new StepFunctionsRuntime(options);
+    await runtime.recoverInterrupted();
+    return runtime;
+  }
+
+  private async recoverInterrupted(): Promise<void> {
+    for (const record of this.store.all()) {
+      if (record.status !== 'RUNNING') continue;
+      const aborted: ExecutionRecord = { ...record, status: 'ABORTED', stopDate: Date.now(), error: 'States.Runtime', cause: INTERRUPTED_CAUSE };
+      this.store.put(aborted);
+      try {
+        await this.options.onInterrupted?.(aborted);
+      } catch (error) {
+        // One failing hook must not keep the runtime from starting.
+        console.error(`[stepfunctions] onInterrupted failed for ${record.executionArn}`, error);
+      }
+    }
+  }
+
+  /** Local ARNs of the state machines, by name. */
+  stateMachineArns(): Record<string, string> {
+    return Object.fromEntries([...this.machines.values()].map((m) => [m.config.name, m.arn]));
+  }
+
+  listStateMachines(): { arn: string; name: string; createdAt: number }[] {
+    return [...this.machines.values()].map((m) => ({ arn: m.arn, name: m.config.name, createdAt: m.createdAt }));
+  }
+
+  describeStateMachine(arn: string): { arn: string; name: string; definition: string; createdAt: number } {
+    const machine = this.machine(arn);
+    return { arn, name: machine.config.name, definition: JSON.stringify(machine.config.definition), createdAt: machine.createdAt };
+  }
+
+  /**
+   * StartExecution. As in AWS, the same name with the same input while that execution is
+   * RUNNING returns it again; a different input, or a closed execution, is ExecutionAlreadyExists.
+   */
+  start(stateMachineArnValue: string, name: string | undefined, input: string | undefined): ExecutionRecord {
+    const machine = this.machine(stateMachineArnValue);
+    const executionName = name ?? randomUUID();
+    if (!/^[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/.test(executionName)) throw new SfnError('InvalidName', `Invalid execution name: ${executionName}`);
+    const inputText = input ?? '{}';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(inputText);
+    } catch {
+      throw new SfnError('InvalidExecutionInput', 'Invalid execution input: not JSON');
+    }
+    const executionArn = `arn:aws:states:${this.options.region}:${LOCAL_ACCOUNT_ID}:execution:${machine.config.name}:${executionName}`;
+    const existing = this.store.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === inputText) return existing;
+      throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.arn,
+      stateMachineName: machine.config.name,
+      name: executionName,
+      input: inputText,
+      status: 'RUNNING',
+      startDate: Date.now(),
+      transitions: 0,
+    };
+    this.store.put(record);
+    this.run(machine, record, parsed);
+    return record;
+  }
+
+  private run(machine: Machine, record: ExecutionRecord, input: unknown): void {
+    const failures = new Map<string, number>();
+    const history = new HistoryBuilder((state) => describeResource(machine.tasks.get(state)));
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [state, fn] of machine.taskFunctions) {
+      handlers[state] = async (taskInput) => {
+        try {
+          const result = await this.invokeTask(machine.tasks.get(state), fn, taskInput);
+          failures.delete(state);
+          return result;
+        } catch (error) {
+          failures.set(state, (failures.get(state) ?? 0) + 1);
+          throw toTaskError(error);
+        }
+      };
+    }
+    const execution = machine.engine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: machine.waits,
+        retryIntervalOverrides: retryIntervalOverrides(machine.config.definition, this.timeScale, (s) => failures.get(s) ?? 0),
+      },
+      context: {
+        Execution: { Id: record.executionArn, Name: record.name, RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/local` },
+        StateMachine: { Id: machine.arn, Name: machine.config.name },
+      },
+    });
+    const consume = (async () => {
+      for await (const event of execution.eventLogs) {
+        history.add(event as unknown as LibraryEvent);
+        record.transitions = history.transitions;
+      }
+    })();
+    const settle = execution.result.then(
+      (output) => ({ status: 'SUCCEEDED' as const, output: JSON.stringify(output ?? null) }),
+      (error: unknown) => failureOf(error),
+    );
+    const done = Promise.all([settle, consume.catch(() => undefined)]).then(([outcome]) => {
+      this.live.delete(record.executionArn);
+      this.histories.set(record.executionArn, history.events);
+      // Shutting down: leave the record RUNNING on disk so the next start reports it interrupted.
+      if (this.closing) return;
+      const current = this.store.get(record.executionArn) ?? record;
+      if (current.status !== 'RUNNING') return; // StopExecution already closed it
+      this.store.put({ ...current, ...outcome, transitions: history.transitions, stopDate: Date.now() });
+    });
+    this.live.set(record.executionArn, { abort: execution.abort, history, done });
+  }
+
+  /** Call the Task's function; the optimised `lambda:invoke` integration wraps the result as AWS does. */
+  private async invokeTask(resource: unknown, fn: string | undefined, input: unknown): Promise<unknown> {
+    if (resource === LAMBDA_INVOKE) {
+      const params = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
+      const target = functionOfResource(params.FunctionName);
+      if (!target) throw new SfnError('States.Runtime', `lambda:invoke without a known FunctionName`);
+      const payload = await this.options.lambda.invoke(target, params.Payload ?? {});
+      return { ExecutedVersion: '$LATEST', Payload: jsonValue(payload), StatusCode: 200 };
+    }
+    if (!fn) throw new SfnError('States.Runtime', `Task resource ${JSON.stringify(resource)} is not a Lambda function`);
+    return jsonValue(await this.options.lambda.invoke(fn, input));
+  }
+
+  describe(executionArn: string): ExecutionRecord {
+    const record = this.store.get(executionArn);
+    if (!record) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    const live = this.live.get(executionArn);
+    return live ? { ...record, transitions: live.history.transitions } : record;
+  }
+
+  /** State transitions of an execution so far, for benchmarks. */
+  transitions(executionArn: string): number {
+    return this.describe(executionArn).transitions;
+  }
+
+  /** StopExecution: abort a running execution; a closed one is left as it is. */
+  stop(executionArn: string, error?: string, cause?: string): ExecutionRecord {
+    const record = this.describe(executionArn);
+    if (record.status !== 'RUNNING') return record;
+    const stopped: ExecutionRecord = { ...record, status: 'ABORTED', stopDate: Date.now(), error, cause };
+    this.store.put(stopped);
+    this.live.get(executionArn)?.abort();
+    return stopped;
+  }
+
+  list(stateMachineArnValue: string, statusFilter?: string): ExecutionRecord[] {
+    this.machine(stateMachineArnValue);
+    return this.store
+      .all()
+      .filter((r) => r.stateMachineArn === stateMachineArnValue && (!statusFilter || r.status === statusFilter))
+      .map((r) => this.describe(r.executionArn))
+      .sort((a, b) => b.startDate - a.startDate);
+  }
+
+  /** History events; executions from before a restart have none (histories are not persisted). */
+  history(executionArn: string): HistoryEvent[] {
+    this.describe(executionArn);
+    return this.live.get(executionArn)?.history.events ?? this.histories.get(executionArn) ?? [];
+  }
+
+  /** Wait until an execution is no longer RUNNING (tests and benchmarks). */
+  async waitFor(executionArn: string): Promise<ExecutionRecord> {
+    await this.live.get(executionArn)?.done;
+    return this.describe(executionArn);
+  }
+
+  /** Abort every running execution without recording it, so a restart sees them interrupted. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const running = [...this.live.values()];
+    for (const live of running) live.abort();
+    await Promise.all(running.map((live) => live.done));
+  }
+
+  private machine(arn: string): Machine {
+    const machine = this.machines.get(arn);
+    if (!machine) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+}
+
+/**
+ * A handler's error as Lambda reports it to Step Functions: the error name is the
+ * `errorType` (what Retry/Catch `ErrorEquals` match), and the library copies the message
+ * into the Catch output's `Cause`, so the message IS the Lambda error payload JSON.
+ */
+export function toTaskError(error: unknown): Error {
+  if (error instanceof SfnError) return error;
+  const errorType = error instanceof Error ? error.name : 'Error';
+  const errorMessage = error instanceof Error ? error.message : String(error);
+  const trace = error instanceof Error && error.stack ? error.stack.split('\n') : [];
+  const taskError = new Error(JSON.stringify({ errorType, errorMessage, trace }));
+  taskError.name = errorType;
+  return taskError;
+}
+
+function failureOf(error: unknown): Pick<ExecutionRecord, 'status' | 'error' | 'cause'> {
+  if (error instanceof ExecutionError) {
+    const cause = error.cause as Error & { cause?: unknown };
+    const text = cause.cause === undefined ? cause.message : typeof cause.cause === 'string' ? cause.cause : JSON.stringify(cause.cause);
+    return { status: 'FAILED', error: cause.name, cause: text };
+  }
+  if (error instanceof Error && error.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout' };
+  if (error instanceof Error && error.name === 'ExecutionAbortedError') return { status: 'ABORTED' };
+  return { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) };
+}
+
+/** What Lambda would return: JSON, with undefined as null. */
+function jsonValue(value: unknown): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
+function describeResource(resource: unknown): string {
+  return typeof resource === 'string' ? resource : JSON.stringify(resource ?? null);
+}

@@ -1,0 +1,219 @@
+/**
+ * `npm start`: Hopper's embedded control plane on 127.0.0.1 — the same handlers and
+ * state machines as in AWS, wired from serverless.yml, over an embedded DynamoDB, an
+ * embedded Step Functions runner, local EventBridge and the cloud simulator.
+ *
+ * `startEmbedded()` is exported so tests run the whole thing in-process.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startEmbeddedDynamo } from './dynamo';
+import { startEventBridge, type EventBridgeServer } from './runtime/eventbridge';
+import { startHttpApi } from './runtime/http-api';
+import { applyFunctionEnvironment, createLambdaInvoker, type LambdaInvoker } from './runtime/lambda';
+import { loadServerlessConfig, type ServerlessConfig } from './runtime/serverless-config';
+import { startStepFunctions, type ExecutionRecord, type StepFunctionsRuntime } from './runtime/stepfunctions';
+import { startCloudSimulator } from './sim/server';
+
+/** Endpoint variables the embedded runtime sets for the simulated cloud services. */
+const CLOUD_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2'];
+
+/**
+ * The Hopper function a restart calls for each execution it found RUNNING, so the
+ * operation is marked Interrupted and the cluster lock released. Until that function
+ * exists in serverless.yml, the runtime only logs the interruption.
+ */
+export const INTERRUPTED_EXECUTION_FUNCTION = 'operationInterrupted';
+
+export interface EmbeddedOptions {
+  /** HTTP API port (PORT, else 3000). 0 picks a free port. */
+  port?: number;
+  /** Cloud simulator port (HOPPER_CLOUD_PORT, else 4566). */
+  cloudPort?: number;
+  /** Ports of the internal endpoints; free ports by default. */
+  stepFunctionsPort?: number;
+  eventBridgePort?: number;
+  dynamoPort?: number;
+  /** HOPPER_DATA_DIR: DynamoDB, executions and simulator state survive restarts. */
+  dataDir?: string;
+  /** HOPPER_TIME_SCALE. */
+  timeScale?: number;
+  /** HOPPER_SCHEDULES != 'off'. */
+  schedules?: boolean;
+  /** serverless.yml to wire (Hopper's own by default). */
+  configFile?: string;
+  stage?: string;
+  region?: string;
+  /** The environment to read and to set endpoints in; `process.env` by default (handlers read it). */
+  env?: NodeJS.ProcessEnv;
+  /** Replaces the default interrupted-execution hook (see INTERRUPTED_EXECUTION_FUNCTION). */
+  onInterrupted?: (execution: ExecutionRecord) => Promise<void> | void;
+  /** Print nothing. */
+  quiet?: boolean;
+}
+
+export interface Embedded {
+  urls: { api: string; stepFunctions: string; eventBridge: string; dynamodb: string; cloud?: string };
+  config: ServerlessConfig;
+  lambda: LambdaInvoker;
+  stepFunctions: StepFunctionsRuntime;
+  eventBridge: EventBridgeServer;
+  /** Stops every server this call started, in reverse order. */
+  stop(): Promise<void>;
+}
+
+/** Start everything; on a failure part-way, what already started is stopped again. */
+export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embedded> {
+  const env = options.env ?? process.env;
+  const stops: (() => Promise<void>)[] = [];
+  // Variables we set are restored on stop, so a second in-process start (tests) sees the user's own.
+  const saved = new Map<string, string | undefined>();
+  const set = (name: string, value: string) => {
+    if (!saved.has(name)) saved.set(name, env[name]);
+    env[name] = value;
+  };
+  stops.push(async () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
+  });
+  const stop = async () => {
+    for (const fn of stops.splice(0).reverse()) await fn().catch((error: unknown) => console.error('[start] stop failed', error));
+  };
+  try {
+    const timeScale = options.timeScale ?? numberOr(env.HOPPER_TIME_SCALE, 1);
+    const dataDir = options.dataDir ?? (env.HOPPER_DATA_DIR || undefined);
+    const config = loadServerlessConfig(options.configFile ?? fileURLToPath(new URL('../serverless.yml', import.meta.url)), {
+      stage: options.stage ?? env.HOPPER_STAGE,
+      region: options.region ?? env.AWS_REGION,
+      env,
+    });
+    if (!options.quiet) for (const warning of new Set(config.warnings)) console.warn(`[start] serverless.yml: ${warning}`);
+    if (!env.AWS_REGION) set('AWS_REGION', config.region);
+    if (!env.HOPPER_TIME_SCALE) set('HOPPER_TIME_SCALE', String(timeScale));
+    if (!env.AWS_ACCESS_KEY_ID) {
+      // Local endpoints accept any signature; real credentials, when set, are kept.
+      set('AWS_ACCESS_KEY_ID', 'local');
+      set('AWS_SECRET_ACCESS_KEY', 'local');
+    }
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const union = applyFunctionEnvironment(config.functions, env, set);
+
+    const dynamo = await startEmbeddedDynamo({
+      tableName: union.HOPPER_TABLE ?? env.HOPPER_TABLE ?? 'hopper',
+      port: options.dynamoPort ?? 0,
+      path: dataDir ? ensureDir(join(dataDir, 'dynamodb')) : undefined,
+    });
+    stops.push(() => dynamo.stop());
+    if (!env.AWS_ENDPOINT_URL_DYNAMODB) set('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
+
+    let cloud: string | undefined;
+    if (isExternalCloud(env)) {
+      if (!options.quiet) console.log('[start] external cloud endpoints set: the simulator is not started');
+    } else {
+      const sim = await startCloudSimulator({
+        port: options.cloudPort ?? numberOr(env.HOPPER_CLOUD_PORT, 4566),
+        timeScale,
+        dataDir: dataDir ? ensureDir(join(dataDir, 'cloud')) : undefined,
+      });
+      stops.push(() => sim.stop());
+      cloud = sim.url;
+      for (const name of CLOUD_ENDPOINT_VARS) set(name, sim.url);
+    }
+
+    const lambda = createLambdaInvoker(config.functions, config.region);
+    const sfn = await startStepFunctions({
+      port: options.stepFunctionsPort ?? 0,
+      region: config.region,
+      stateMachines: config.stateMachines,
+      lambda,
+      timeScale,
+      dataDir,
+      onInterrupted: options.onInterrupted ?? ((execution) => onExecutionInterrupted(execution, lambda, options.quiet)),
+    });
+    stops.push(() => sfn.close());
+    if (!env.AWS_ENDPOINT_URL_SFN) set('AWS_ENDPOINT_URL_SFN', sfn.url);
+
+    const events = await startEventBridge({
+      port: options.eventBridgePort ?? 0,
+      region: config.region,
+      functions: config.functions,
+      lambda,
+      timeScale,
+      schedules: options.schedules ?? env.HOPPER_SCHEDULES !== 'off',
+    });
+    stops.push(() => events.close());
+    if (!env.AWS_ENDPOINT_URL_EVENTBRIDGE) set('AWS_ENDPOINT_URL_EVENTBRIDGE', events.url);
+
+    const api = await startHttpApi({ port: options.port ?? numberOr(env.PORT, 3000), functions: config.functions, lambda });
+    stops.push(() => api.close());
+
+    const urls = { api: api.url, stepFunctions: sfn.url, eventBridge: events.url, dynamodb: dynamo.endpoint, cloud };
+    return { urls, config, lambda, stepFunctions: sfn.runtime, eventBridge: events, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * The default interrupted-execution hook: hand the execution to Hopper's
+ * INTERRUPTED_EXECUTION_FUNCTION when serverless.yml defines it, else only report it.
+ */
+async function onExecutionInterrupted(execution: ExecutionRecord, lambda: LambdaInvoker, quiet?: boolean): Promise<void> {
+  if (lambda.get(INTERRUPTED_EXECUTION_FUNCTION)) {
+    await lambda.invoke(INTERRUPTED_EXECUTION_FUNCTION, { execution });
+  } else if (!quiet) {
+    console.warn(`[start] execution ${execution.executionArn} was interrupted by the restart`);
+  }
+}
+
+/** AWS_ENDPOINT_URL, a cloud service's own endpoint, or HOPPER_CLOUD=aws: leave the cloud to them. */
+function isExternalCloud(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.AWS_ENDPOINT_URL || CLOUD_ENDPOINT_VARS.some((name) => env[name]) || env.HOPPER_CLOUD === 'aws');
+}
+
+function numberOr(value: string | undefined, fallback: number): number {
+  return value === undefined || value === '' ? fallback : Number(value);
+}
+
+function ensureDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const embedded = await startEmbedded();
+  const { urls } = embedded;
+  console.log(`Hopper embedded control plane ready in ${Date.now() - started} ms`);
+  console.log(`  HTTP API        ${urls.api}`);
+  console.log(`  cloud simulator ${urls.cloud ?? '(external endpoints)'}`);
+  console.log(`  Step Functions  ${urls.stepFunctions}`);
+  console.log(`  EventBridge     ${urls.eventBridge}`);
+  console.log(`  DynamoDB        ${urls.dynamodb}`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    embedded.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
