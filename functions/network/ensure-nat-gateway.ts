@@ -1,0 +1,91 @@
+/**
+ * EnsureNatGateway: the NAT gateway of a zone (every zone, or the first one when natMode
+ * is `single`) in the zone's utility subnet, with its own Elastic IP. A brought NAT
+ * gateway is used as it is. Returns at once; CheckNatGateway waits for `available`.
+ */
+import {
+  AllocateAddressCommand,
+  CreateNatGatewayCommand,
+  DescribeAddressesCommand,
+  DescribeNatGatewaysCommand,
+  type NatGateway,
+} from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { StepFailedError } from '../../shared/errors';
+import { roleFilters } from '../../shared/tags';
+import { loadCluster } from '../lib/cluster';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { ROLES, clientToken, resourceName, subnetsSchema, tagSpec, tagsFor, type ZoneSubnets } from './common';
+
+export const ensureNatGatewayInput = stepEnvelope.extend({ zone: z.string(), subnets: subnetsSchema });
+
+export interface NatGatewayOutput {
+  natGatewayId: string;
+  state: string;
+}
+
+/** States of a NAT gateway that still is (or will be) one: a failed or deleted one is not adopted. */
+const LIVE_STATES = ['pending', 'available'];
+
+export async function ensureNatGateway(
+  input: { cluster: string; operationId: string; zone: string; subnets: ZoneSubnets[] },
+  deps: StepDeps,
+): Promise<NatGatewayOutput> {
+  const { record, spec } = await loadCluster(deps, input.cluster);
+  const ec2 = deps.clients.ec2;
+
+  const brought = spec.natGateways.find((n) => n.zone === input.zone);
+  if (brought) {
+    const out = await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [brought.id] }));
+    const nat = out.NatGateways?.[0];
+    if (!nat) throw new StepFailedError(`The NAT gateway ${brought.id} given for ${input.zone} does not exist`);
+    await deps.store.recordResource(spec.name, { type: 'nat-gateway', id: brought.id, zone: input.zone, ownership: 'shared' });
+    return { natGatewayId: brought.id, state: nat.State ?? 'pending' };
+  }
+
+  const subnetId = input.subnets.find((s) => s.zone === input.zone)?.utilitySubnetId;
+  if (!subnetId) throw new StepFailedError(`No utility subnet in ${input.zone} for its NAT gateway`);
+
+  const found = await ec2.send(
+    new DescribeNatGatewaysCommand({
+      Filter: [...roleFilters(spec.name, ROLES.natGateway, input.zone), { Name: 'state', Values: LIVE_STATES }],
+    }),
+  );
+  let nat: NatGateway | undefined = found.NatGateways?.[0];
+  const name = resourceName(spec.name, ROLES.natGateway, input.zone);
+  if (!nat) {
+    const allocationId = await ensureAddress(spec, input.zone, deps);
+    const created = await ec2.send(
+      new CreateNatGatewayCommand({
+        SubnetId: subnetId,
+        AllocationId: allocationId,
+        ConnectivityType: 'public',
+        ClientToken: clientToken(record.uid, input.operationId, ROLES.natGateway, input.zone),
+        TagSpecifications: tagSpec('natgateway', tagsFor(spec, ROLES.natGateway, name, input.zone)),
+      }),
+    );
+    nat = created.NatGateway!;
+  }
+  const natGatewayId = nat.NatGatewayId!;
+  await deps.store.recordResource(spec.name, { type: 'nat-gateway', id: natGatewayId, zone: input.zone, ownership: 'owned', name });
+  return { natGatewayId, state: nat.State ?? 'pending' };
+}
+
+/** The zone's NAT Elastic IP: the tagged one, or a new one (AllocateAddress takes no ClientToken). */
+async function ensureAddress(spec: Parameters<typeof tagsFor>[0], zone: string, deps: StepDeps): Promise<string> {
+  const ec2 = deps.clients.ec2;
+  const found = await ec2.send(new DescribeAddressesCommand({ Filters: roleFilters(spec.name, ROLES.natAddress, zone) }));
+  const name = resourceName(spec.name, ROLES.natAddress, zone);
+  let allocationId = found.Addresses?.[0]?.AllocationId;
+  if (!allocationId) {
+    const created = await ec2.send(
+      new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpec('elastic-ip', tagsFor(spec, ROLES.natAddress, name, zone)) }),
+    );
+    allocationId = created.AllocationId!;
+  }
+  await deps.store.recordResource(spec.name, { type: 'elastic-ip', id: allocationId, zone, ownership: 'owned', name });
+  return allocationId;
+}
+
+export const { handler } = defineStep({ name: 'EnsureNatGateway', input: ensureNatGatewayInput, run: ensureNatGateway });

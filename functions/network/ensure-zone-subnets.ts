@@ -1,0 +1,106 @@
+/**
+ * EnsureZoneSubnets: one zone's subnets. Private topology: a `utility` subnet (public
+ * addresses, `kubernetes.io/role/elb`) for load balancers, NAT and bastion, and a `private`
+ * one (`kubernetes.io/role/internal-elb`) for the instances. Public topology: one `public`
+ * subnet, returned as both. A brought subnet (spec `id`) is checked against the spec and
+ * only tagged `shared`.
+ */
+import {
+  CreateSubnetCommand,
+  DescribeSubnetsCommand,
+  ModifySubnetAttributeCommand,
+  type Subnet,
+} from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { isNotFound } from '../../shared/aws/errors';
+import { StepFailedError } from '../../shared/errors';
+import type { ClusterSpec, SubnetSpec } from '../../shared/spec';
+import { roleFilters, type Tag } from '../../shared/tags';
+import { loadCluster } from '../lib/cluster';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { ROLES, resourceName, tagShared, tagSpec, tagsFor, type ZoneSubnets } from './common';
+
+export const ensureZoneSubnetsInput = stepEnvelope.extend({ vpcId: z.string(), zone: z.string() });
+
+/** The Kubernetes tags that tell the cloud controller where to put load balancers. */
+const ELB_ROLE_TAGS: Record<SubnetSpec['type'], Tag> = {
+  utility: { Key: 'kubernetes.io/role/elb', Value: '1' },
+  public: { Key: 'kubernetes.io/role/elb', Value: '1' },
+  private: { Key: 'kubernetes.io/role/internal-elb', Value: '1' },
+};
+
+const SUBNET_ROLES: Record<SubnetSpec['type'], string> = {
+  utility: ROLES.utilitySubnet,
+  private: ROLES.privateSubnet,
+  public: ROLES.publicSubnet,
+};
+
+export async function ensureZoneSubnets(input: { cluster: string; vpcId: string; zone: string }, deps: StepDeps): Promise<ZoneSubnets> {
+  const { spec } = await loadCluster(deps, input.cluster);
+  if (!spec.zones.includes(input.zone)) throw new StepFailedError(`Zone ${input.zone} is not one of cluster ${spec.name}'s zones`);
+  if (spec.topology === 'public') {
+    const id = await ensureSubnet(spec, input.vpcId, input.zone, 'public', deps);
+    return { zone: input.zone, utilitySubnetId: id, privateSubnetId: id };
+  }
+  // One after the other: a crash between them leaves a tagged subnet the rerun adopts.
+  const utilitySubnetId = await ensureSubnet(spec, input.vpcId, input.zone, 'utility', deps);
+  const privateSubnetId = await ensureSubnet(spec, input.vpcId, input.zone, 'private', deps);
+  return { zone: input.zone, utilitySubnetId, privateSubnetId };
+}
+
+async function ensureSubnet(spec: ClusterSpec, vpcId: string, zone: string, type: SubnetSpec['type'], deps: StepDeps): Promise<string> {
+  const wanted = spec.subnets.find((s) => s.zone === zone && s.type === type);
+  if (!wanted) throw new StepFailedError(`The spec of cluster ${spec.name} has no ${type} subnet in ${zone}`);
+  if (wanted.id) return useBroughtSubnet(spec, vpcId, wanted, wanted.id, deps);
+
+  const ec2 = deps.clients.ec2;
+  const role = SUBNET_ROLES[type];
+  const name = resourceName(spec.name, type, zone);
+  const found = await ec2.send(
+    new DescribeSubnetsCommand({ Filters: [...roleFilters(spec.name, role, zone), { Name: 'vpc-id', Values: [vpcId] }] }),
+  );
+  let subnet: Subnet | undefined = found.Subnets?.[0];
+  if (subnet) {
+    if (subnet.CidrBlock !== wanted.cidr) {
+      throw new StepFailedError(`Subnet ${subnet.SubnetId} (${type}, ${zone}) has CIDR ${subnet.CidrBlock}, but the spec says ${wanted.cidr}`);
+    }
+  } else {
+    const created = await ec2.send(
+      new CreateSubnetCommand({
+        VpcId: vpcId,
+        AvailabilityZone: zone,
+        CidrBlock: wanted.cidr,
+        TagSpecifications: tagSpec('subnet', [...tagsFor(spec, role, name, zone), ELB_ROLE_TAGS[type]]),
+      }),
+    );
+    subnet = created.Subnet!;
+  }
+  const id = subnet.SubnetId!;
+  await deps.store.recordResource(spec.name, { type: 'subnet', id, zone, ownership: 'owned', name, attrs: { role: type, cidr: wanted.cidr } });
+  // Instances in a utility or public subnet (bastion, NAT's neighbours) get a public address.
+  if (type !== 'private' && !subnet.MapPublicIpOnLaunch) {
+    await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: id, MapPublicIpOnLaunch: { Value: true } }));
+  }
+  return id;
+}
+
+/** A brought subnet must be where the spec says: in the VPC, the zone and the CIDR. */
+async function useBroughtSubnet(spec: ClusterSpec, vpcId: string, wanted: SubnetSpec, id: string, deps: StepDeps): Promise<string> {
+  let subnet: Subnet | undefined;
+  try {
+    subnet = (await deps.clients.ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets?.[0];
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const what = `The ${wanted.type} subnet ${id} given for ${wanted.zone}`;
+  if (!subnet) throw new StepFailedError(`${what} does not exist`);
+  if (subnet.AvailabilityZone !== wanted.zone) throw new StepFailedError(`${what} is in ${subnet.AvailabilityZone}, not in ${wanted.zone}`);
+  if (subnet.VpcId !== vpcId) throw new StepFailedError(`${what} belongs to ${subnet.VpcId}, not to the cluster's VPC ${vpcId}`);
+  if (subnet.CidrBlock !== wanted.cidr) throw new StepFailedError(`${what} has CIDR ${subnet.CidrBlock}, not ${wanted.cidr}`);
+  await tagShared(deps, spec.name, id, subnet.Tags);
+  await deps.store.recordResource(spec.name, { type: 'subnet', id, zone: wanted.zone, ownership: 'shared', attrs: { role: wanted.type, cidr: wanted.cidr } });
+  return id;
+}
+
+export const { handler } = defineStep({ name: 'EnsureZoneSubnets', input: ensureZoneSubnetsInput, run: ensureZoneSubnets });
