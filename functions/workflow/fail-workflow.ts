@@ -9,7 +9,8 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 
 const input = stepEnvelope.extend({
-  status: clusterStatusSchema,
+  /** The cluster's status after the failure; absent for read-only operations (validate). */
+  status: clusterStatusSchema.optional(),
   /** What the Catch captured: `{Error, Cause}`; Cause is JSON from Lambda or plain text. */
   failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
@@ -37,11 +38,14 @@ export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps)
     if (s.status === 'Running') await deps.store.endStep(event.operationId, s.name, { status: 'Failed', error: { code, message } });
   }
   await deps.store.finishOperation(event.operationId, { status: 'Failed', error: { code, message: `${stepName}: ${message}`, step: stepName } });
-  await deps.store.mutateCluster(event.cluster, (record) =>
-    record.status === event.status ? undefined : { status: event.status, message: `${stepName} failed: ${message}`.slice(0, 500) },
-  );
+  const status = event.status;
+  if (status) {
+    await deps.store.mutateCluster(event.cluster, (record) =>
+      record.status === status ? undefined : { status, message: `${stepName} failed: ${message}`.slice(0, 500) },
+    );
+  }
   await deps.store.releaseLock(event.cluster, event.operationId);
-  return { status: event.status };
+  return { status: event.status ?? 'unchanged' };
 }
 
 export const { handler } = defineStep({ name: 'FailWorkflow', input, run: failWorkflow });

@@ -91,6 +91,15 @@ export class ClusterStore {
 
   // Operations
 
+  /**
+   * Record an operation that does not take the cluster's lock (a read-only one, such as
+   * validate). Idempotent: the same id returns the stored record.
+   */
+  async recordOperation(cluster: ClusterRecord, input: locks.BeginOperationInput): Promise<OperationRecord> {
+    const lock = locks.newLock(this.ctx, input);
+    return operations.putOperationOnce(this.ctx, locks.newOperation(cluster, input, lock));
+  }
+
   getOperation(id: string): Promise<OperationRecord | undefined> {
     return operations.getOperation(this.ctx, id);
   }

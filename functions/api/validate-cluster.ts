@@ -1,0 +1,21 @@
+/**
+ * `POST /v1/clusters/{name}/validate`: start the validate workflow (one pass of the same
+ * check create runs twice). It reads only, so it takes no lock and runs beside other
+ * operations. 202 `{cluster, operation}`; the report lands in the operation's Validate step.
+ */
+import type { z } from 'zod';
+import { apiDeps, type ApiDeps } from './deps';
+import { route, type ApiRequest, type ApiResponse } from './http';
+import { LEASE_SECONDS, operationId, startOrRelease } from './operations';
+import { clusterParams } from './params';
+import { clusterSummary, operationView } from './views';
+
+export async function validateCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
+  const record = await deps.store.requireCluster(req.params.name);
+  const id = operationId(record.name, 'validate', [record.uid, req.requestId]);
+  const op = await deps.store.recordOperation(record, { operationId: id, type: 'validate', owner: req.requestId, leaseSeconds: LEASE_SECONDS.validate });
+  const operation = await startOrRelease(deps, 'validate', op, record.name);
+  return { status: 202, body: { cluster: clusterSummary(record), operation: operationView(operation) } };
+}
+
+export const handler = route({ params: clusterParams }, (req) => validateCluster(req));

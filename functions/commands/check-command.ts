@@ -1,0 +1,74 @@
+/**
+ * CheckCommand: whether an SSM command finished on one instance. Retried by the state
+ * machine while it runs (NotReadyError); a failure becomes a readable StepFailedError that
+ * names the step, the instance and the end of the script's stderr:
+ * "InitControlPlane failed on i-0abc…: kubeadm init: …".
+ */
+import { GetCommandInvocationCommand, type GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
+import { z } from 'zod';
+import { awsErrorCode } from '../../shared/aws/errors';
+import { NotReadyError, StepFailedError } from '../../shared/errors';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { tailLines } from './output';
+
+export const checkCommandInput = stepEnvelope.extend({
+  commandId: z.string().min(1),
+  instanceId: z.string().min(1),
+  /** The step that sent the command (`InitControlPlane`), for messages. */
+  step: z.string().min(1),
+});
+export type CheckCommandInput = z.infer<typeof checkCommandInput>;
+
+export interface CheckCommandOutput {
+  status: 'Success';
+  /** The last lines of stdout, secrets masked. */
+  output: string;
+}
+
+/** Lines of stdout returned on success, and of stderr quoted on failure. */
+const OUTPUT_LINES = 20;
+const ERROR_LINES = 6;
+
+const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+
+export async function checkCommand(input: Pick<CheckCommandInput, 'commandId' | 'instanceId' | 'step'>, deps: StepDeps): Promise<CheckCommandOutput> {
+  const { commandId, instanceId, step } = input;
+  let inv: GetCommandInvocationCommandOutput;
+  try {
+    inv = await deps.clients.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+  } catch (err) {
+    // SSM is eventually consistent: a command just sent may not have its invocation yet.
+    if (awsErrorCode(err) === 'InvocationDoesNotExist') {
+      throw new NotReadyError(`${step}: command ${commandId} not yet delivered to ${instanceId}`);
+    }
+    throw err;
+  }
+  const status = inv.Status ?? 'Pending';
+  if (RUNNING.has(status)) {
+    throw new NotReadyError(`${step}: command ${commandId} on ${instanceId} is ${status}`);
+  }
+  if (status === 'Success') {
+    return { status: 'Success', output: tailLines(inv.StandardOutputContent, OUTPUT_LINES).join('\n') };
+  }
+  throw new StepFailedError(failureMessage(step, instanceId, status, inv));
+}
+
+/** "<step> failed on <instance>[ (timed out|cancelled)]: <last lines of stderr>". */
+export function failureMessage(step: string, instanceId: string, status: string, inv: Pick<GetCommandInvocationCommandOutput, 'StandardErrorContent' | 'StandardOutputContent' | 'ResponseCode' | 'StatusDetails'>): string {
+  const why =
+    status === 'TimedOut'
+      ? ' (timed out)'
+      : status === 'Cancelled'
+        ? ' (cancelled)'
+        : status === 'Failed'
+          ? ''
+          : ` (${inv.StatusDetails ?? status})`;
+  // stderr explains a failure; without it, the end of stdout is the best we have.
+  let lines = tailLines(inv.StandardErrorContent, ERROR_LINES, 1000);
+  if (lines.length === 0) lines = tailLines(inv.StandardOutputContent, ERROR_LINES, 1000);
+  const detail = lines.length > 0 ? lines.join('; ') : inv.ResponseCode !== undefined && inv.ResponseCode >= 0 ? `exit status ${inv.ResponseCode}` : 'no output';
+  return `${step} failed on ${instanceId}${why}: ${detail}`;
+}
+
+export const { handler } = defineStep({ name: 'CheckCommand', input: checkCommandInput, run: checkCommand });

@@ -1,0 +1,38 @@
+/**
+ * InitControlPlane: `kubeadm init` on the first control-plane instance over SSM, with the
+ * join data published to Parameter Store. Sent once per operation (see sendOnce); the
+ * state machine's CheckInit waits for it.
+ */
+import { z } from 'zod';
+import { renderControlPlaneInitScript } from '../../shared/render';
+import { loadCluster } from '../lib/cluster';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { renderContext } from './render-context';
+import { sendOnce, type SentCommand } from './send-once';
+
+/** kubeadm init takes 60–120 s; image pulls on a slow mirror can take several minutes more. */
+export const INIT_TIMEOUT_SECONDS = 900;
+
+export const initControlPlaneInput = stepEnvelope.extend({
+  instanceId: z.string().min(1),
+  apiEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/),
+});
+
+export async function initControlPlane(
+  input: { cluster: string; operationId: string; instanceId: string; apiEndpoint: string },
+  deps: StepDeps,
+): Promise<SentCommand> {
+  const { spec } = await loadCluster(deps, input.cluster);
+  const script = renderControlPlaneInitScript(renderContext(spec, input.apiEndpoint, deps));
+  return sendOnce(deps, {
+    cluster: spec.name,
+    operationId: input.operationId,
+    purpose: 'InitControlPlane',
+    instanceId: input.instanceId,
+    script,
+    timeoutSeconds: INIT_TIMEOUT_SECONDS,
+  });
+}
+
+export const { handler } = defineStep({ name: 'InitControlPlane', input: initControlPlaneInput, run: initControlPlane });

@@ -1,0 +1,32 @@
+/**
+ * SendJoin (joinControlPlane): `kubeadm join --control-plane` on one of the other
+ * control-plane instances, with the join data the init published. Sent once per
+ * operation and instance; the Map's CheckJoin waits for it.
+ */
+import { z } from 'zod';
+import { renderControlPlaneJoinScript } from '../../shared/render';
+import { loadCluster } from '../lib/cluster';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { loadRenderContext } from './render-context';
+import { sendOnce, type SentCommand } from './send-once';
+
+/** A control-plane join pulls images and grows etcd: like init, minutes at most. */
+export const JOIN_TIMEOUT_SECONDS = 900;
+
+export const joinControlPlaneInput = stepEnvelope.extend({ instanceId: z.string().min(1) });
+
+export async function joinControlPlane(input: { cluster: string; operationId: string; instanceId: string }, deps: StepDeps): Promise<SentCommand> {
+  const { spec } = await loadCluster(deps, input.cluster);
+  const script = renderControlPlaneJoinScript(await loadRenderContext(deps, spec));
+  return sendOnce(deps, {
+    cluster: spec.name,
+    operationId: input.operationId,
+    purpose: 'JoinControlPlane',
+    instanceId: input.instanceId,
+    script,
+    timeoutSeconds: JOIN_TIMEOUT_SECONDS,
+  });
+}
+
+export const { handler } = defineStep({ name: 'SendJoin', input: joinControlPlaneInput, run: joinControlPlane });

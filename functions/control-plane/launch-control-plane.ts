@@ -1,0 +1,225 @@
+/**
+ * LaunchControlPlane: one instance per control-plane seat, seat `i` in
+ * `spec.controlPlane.zones[i]`, in that zone's private subnet (the public one in a public
+ * topology). IMDSv2 required, an encrypted gp3 root volume, the control-plane instance
+ * profile and security group. Each seat is first looked up by tag, else launched with a
+ * ClientToken fixed per (cluster incarnation, seat), so a retry after a lost response gets
+ * the same instance back; each instance is recorded the moment its id is known. With a load
+ * balancer, the instances are registered as targets of the API target group.
+ */
+import { createHash } from 'node:crypto';
+import { DescribeImagesCommand, DescribeInstancesCommand, RunInstancesCommand, type Instance, type _InstanceType } from '@aws-sdk/client-ec2';
+import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { z } from 'zod';
+import { awsErrorCode } from '../../shared/aws/errors';
+import { DependencyPendingError, StepFailedError } from '../../shared/errors';
+import type { ClusterSpec } from '../../shared/spec';
+import { resourceTags, roleFilters, tagRecord, type Tag } from '../../shared/tags';
+import { loadCluster } from '../lib/cluster';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { securityGroupsSchema, subnetsSchema, tagSpec, type SecurityGroupIds, type ZoneSubnets } from '../network/common';
+import { API_PORT, CONTROL_PLANE_ROLE } from './render-context';
+
+/** The seat an instance fills (0 is the one `kubeadm init` runs on). */
+export const SEAT_TAG = 'hopper:control-plane-seat';
+/** Root volume of a control-plane instance, GiB (etcd and images; kops uses 64 too). */
+export const CONTROL_PLANE_ROOT_GIB = 64;
+/**
+ * Everything on a control-plane instance that reads instance metadata (kubelet, the
+ * host-networked cloud controller manager) runs on the host: one hop is enough, and pods
+ * in containers cannot reach the instance's credentials.
+ */
+export const CONTROL_PLANE_HOP_LIMIT = 1;
+
+/** The instance profile of control-plane instances (read once, at cold start). */
+const INSTANCE_PROFILE = process.env.CONTROL_PLANE_INSTANCE_PROFILE ?? 'hopper-control-plane';
+
+/** Instances that hold (or will hold) a seat; a terminated one frees its seat. */
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+
+export const apiLoadBalancerSchema = z
+  .object({
+    state: z.string(),
+    loadBalancerArn: z.string().optional(),
+    dnsName: z.string().optional(),
+    targetGroupArn: z.string().optional(),
+  })
+  .passthrough();
+
+export const launchControlPlaneInput = stepEnvelope.extend({
+  imageId: z.string().min(1),
+  subnets: subnetsSchema,
+  securityGroups: securityGroupsSchema,
+  apiLoadBalancer: apiLoadBalancerSchema.optional(),
+});
+export type LaunchControlPlaneInput = z.infer<typeof launchControlPlaneInput>;
+
+export interface LaunchControlPlaneOutput {
+  instanceIds: string[];
+  /** Seat 0: where `kubeadm init` runs. */
+  first: string;
+  /** The other seats, which join with `--control-plane`. */
+  others: string[];
+  /** `<load balancer DNS name>:6443`, or `<first instance's private IP>:6443`. */
+  apiEndpoint: string;
+}
+
+/** The RunInstances ClientToken of a seat: the same for every retry of the same cluster incarnation. */
+export function seatClientToken(uid: string, seat: number): string {
+  const digest = createHash('sha256').update([uid, CONTROL_PLANE_ROLE, String(seat)].join('\n')).digest('hex');
+  return `hopper-cp-${digest.slice(0, 48)}`;
+}
+
+/** The tags of the instance (and its volume) in `seat`. */
+export function controlPlaneTags(spec: ClusterSpec, seat: number, zone: string): Tag[] {
+  return [
+    ...resourceTags({ cluster: spec.name, role: CONTROL_PLANE_ROLE, name: `${spec.name}-control-plane-${seat}`, zone, extra: spec.tags }),
+    { Key: SEAT_TAG, Value: String(seat) },
+  ];
+}
+
+export async function launchControlPlane(
+  input: Pick<LaunchControlPlaneInput, 'cluster' | 'imageId' | 'subnets' | 'securityGroups' | 'apiLoadBalancer'>,
+  deps: StepDeps,
+): Promise<LaunchControlPlaneOutput> {
+  const { record, spec } = await loadCluster(deps, input.cluster);
+  const seats = spec.controlPlane.zones;
+  if (seats.length !== spec.controlPlane.count) {
+    throw new StepFailedError(`cluster ${spec.name} has ${spec.controlPlane.count} control-plane instances but ${seats.length} zones for them`);
+  }
+  const existing = await findSeats(deps, spec.name);
+  const rootDevice = await rootDeviceName(deps, input.imageId);
+  const instances: Instance[] = [];
+  for (const [seat, zone] of seats.entries()) {
+    let instance = existing.get(seat);
+    if (!instance) {
+      instance = await launchSeat(deps, { spec, uid: record.uid, seat, zone, input, rootDevice });
+    }
+    const id = instance.InstanceId!;
+    // At once: a crash after this leaves nothing the inventory does not know.
+    await deps.store.recordResource(spec.name, {
+      type: 'instance',
+      id,
+      zone,
+      ownership: 'owned',
+      name: `${spec.name}-control-plane-${seat}`,
+      attrs: { role: CONTROL_PLANE_ROLE, seat, ...(instance.PrivateIpAddress ? { privateIp: instance.PrivateIpAddress } : {}) },
+    });
+    instances.push(instance);
+  }
+
+  const lb = input.apiLoadBalancer;
+  const useLoadBalancer = lb?.dnsName !== undefined && lb.state !== 'none';
+  const firstIp = instances[0].PrivateIpAddress;
+  if (!useLoadBalancer && !firstIp) throw new StepFailedError(`control-plane instance ${instances[0].InstanceId} has no private IP address`);
+  const apiEndpoint = useLoadBalancer ? `${lb.dnsName}:${API_PORT}` : `${firstIp}:${API_PORT}`;
+  // The endpoint on seat 0's record: the steps after this render their scripts with it.
+  await deps.store.recordResource(spec.name, {
+    type: 'instance',
+    id: instances[0].InstanceId!,
+    zone: seats[0],
+    ownership: 'owned',
+    name: `${spec.name}-control-plane-0`,
+    attrs: { role: CONTROL_PLANE_ROLE, seat: 0, ...(firstIp ? { privateIp: firstIp } : {}), apiEndpoint },
+  });
+
+  const instanceIds = instances.map((i) => i.InstanceId!);
+  if (useLoadBalancer && lb.targetGroupArn) await registerTargets(deps, lb.targetGroupArn, instanceIds);
+  return { instanceIds, first: instanceIds[0], others: instanceIds.slice(1), apiEndpoint };
+}
+
+/** Live control-plane instances of the cluster, by seat (the oldest one if a seat has two). */
+async function findSeats(deps: StepDeps, cluster: string): Promise<Map<number, Instance>> {
+  const seats = new Map<number, Instance>();
+  let nextToken: string | undefined;
+  const found: Instance[] = [];
+  do {
+    const page = await deps.clients.ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [...roleFilters(cluster, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: LIVE_STATES }],
+        NextToken: nextToken,
+      }),
+    );
+    found.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  found.sort((a, b) => (a.LaunchTime?.getTime() ?? 0) - (b.LaunchTime?.getTime() ?? 0));
+  for (const inst of found) {
+    const seat = Number(tagRecord(inst.Tags)[SEAT_TAG]);
+    if (Number.isInteger(seat) && !seats.has(seat)) seats.set(seat, inst);
+  }
+  return seats;
+}
+
+/** The image's root device (`/dev/sda1` on Ubuntu), so the encrypted mapping replaces the root volume. */
+export async function rootDeviceName(deps: StepDeps, imageId: string): Promise<string> {
+  const image = (await deps.clients.ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0];
+  if (!image) throw new StepFailedError(`image ${imageId} does not exist`);
+  return image.RootDeviceName ?? '/dev/sda1';
+}
+
+async function launchSeat(
+  deps: StepDeps,
+  options: {
+    spec: ClusterSpec;
+    uid: string;
+    seat: number;
+    zone: string;
+    input: { imageId: string; subnets: ZoneSubnets[]; securityGroups: SecurityGroupIds };
+    rootDevice: string;
+  },
+): Promise<Instance> {
+  const { spec, seat, zone, input } = options;
+  const subnet = input.subnets.find((s) => s.zone === zone);
+  if (!subnet) throw new StepFailedError(`no subnet in ${zone} for control-plane seat ${seat}`);
+  const tags = controlPlaneTags(spec, seat, zone);
+  const out = await deps.clients.ec2.send(
+    new RunInstancesCommand({
+      ImageId: input.imageId,
+      InstanceType: spec.controlPlane.machineType as _InstanceType,
+      MinCount: 1,
+      MaxCount: 1,
+      // Public topology: EnsureZoneSubnets returns the one public subnet as both.
+      SubnetId: subnet.privateSubnetId,
+      SecurityGroupIds: [input.securityGroups.controlPlane],
+      IamInstanceProfile: { Name: INSTANCE_PROFILE },
+      ClientToken: seatClientToken(options.uid, seat),
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: CONTROL_PLANE_HOP_LIMIT },
+      BlockDeviceMappings: [
+        {
+          DeviceName: options.rootDevice,
+          Ebs: { VolumeType: 'gp3', VolumeSize: CONTROL_PLANE_ROOT_GIB, Encrypted: true, DeleteOnTermination: true },
+        },
+      ],
+      TagSpecifications: [...tagSpec('instance', tags), ...tagSpec('volume', tags)],
+    }),
+  );
+  const instance = out.Instances?.[0];
+  if (!instance?.InstanceId) throw new StepFailedError(`RunInstances returned no instance for control-plane seat ${seat}`);
+  // A ClientToken replays the first launch, even one that has since been terminated.
+  const state = instance.State?.Name ?? 'pending';
+  if (state === 'terminated' || state === 'shutting-down') {
+    throw new StepFailedError(`control-plane seat ${seat}'s instance ${instance.InstanceId} is ${state}; it will not be launched again by this cluster`);
+  }
+  return instance;
+}
+
+/**
+ * Registers the instances with the API target group (idempotent in ELBv2). An instance not
+ * yet running cannot be registered: that is retried with backoff (DependencyPendingError).
+ */
+async function registerTargets(deps: StepDeps, targetGroupArn: string, instanceIds: string[]): Promise<void> {
+  try {
+    await deps.clients.elbv2.send(
+      new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: instanceIds.map((Id) => ({ Id, Port: API_PORT })) }),
+    );
+  } catch (err) {
+    if (awsErrorCode(err) === 'InvalidTarget') {
+      throw new DependencyPendingError(`control-plane instances are not running yet, so not registered with the API load balancer: ${(err as Error).message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+export const { handler } = defineStep({ name: 'LaunchControlPlane', input: launchControlPlaneInput, run: launchControlPlane });

@@ -1,0 +1,13 @@
+/**
+ * ControlPlaneReady / NodesLaunched (markStage): no work of its own. The state machine
+ * calls it with `endsStage: true` where branches join, and defineStep records the stage
+ * as Succeeded.
+ */
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+
+export async function markStage(_input: unknown, _deps: StepDeps): Promise<Record<string, never>> {
+  return {};
+}
+
+export const { handler } = defineStep({ name: 'MarkStage', input: stepEnvelope, run: markStage });

@@ -1,0 +1,50 @@
+/**
+ * CheckBake (create-cluster, stage Image): NotReadyError while the bake-image execution
+ * runs; its image when it succeeded; its error, readable, when it did not.
+ */
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { NotReadyError, StepFailedError } from '../../shared/errors';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+
+export const checkBakeInput = stepEnvelope.extend({ bakeExecutionArn: z.string().min(1) });
+
+export interface CheckBakeOutput {
+  imageId: string;
+}
+
+export async function checkBake(input: { bakeExecutionArn: string }, deps: StepDeps): Promise<CheckBakeOutput> {
+  const execution = await deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn: input.bakeExecutionArn }));
+  const name = execution.name ?? input.bakeExecutionArn.split(':').pop();
+  switch (execution.status) {
+    case 'RUNNING':
+    case 'PENDING_REDRIVE':
+      throw new NotReadyError(`image bake ${name} is running`);
+    case 'SUCCEEDED': {
+      const output = parseJson(execution.output) as { imageId?: unknown } | undefined;
+      if (typeof output?.imageId !== 'string') throw new StepFailedError(`image bake ${name} succeeded without an imageId in its output`);
+      return { imageId: output.imageId };
+    }
+    default:
+      throw new StepFailedError(`image bake ${name} ${String(execution.status ?? 'ended').toLowerCase().replace('_', ' ')}: ${describeFailure(execution.error, execution.cause)}`);
+  }
+}
+
+/** "error: message": a Lambda error's cause is JSON with errorMessage; say only that. */
+export function describeFailure(error: string | undefined, cause: string | undefined): string {
+  const parsed = parseJson(cause) as { errorMessage?: unknown } | undefined;
+  const message = typeof parsed?.errorMessage === 'string' ? parsed.errorMessage : cause;
+  return [error, message].filter((s) => s !== undefined && s !== '').join(': ') || 'no error recorded';
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export const { handler } = defineStep({ name: 'CheckBake', input: checkBakeInput, run: checkBake });

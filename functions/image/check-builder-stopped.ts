@@ -1,0 +1,6 @@
+/** CheckBuilderStopped: NotReadyError until the builder is stopped (see builder-state.ts). */
+import { defineStep } from '../lib/step';
+import { builderInput, checkBuilderStopped } from './builder-state';
+
+export { checkBuilderStopped };
+export const { handler } = defineStep({ name: 'CheckBuilderStopped', input: builderInput, run: checkBuilderStopped });

@@ -1,0 +1,59 @@
+/**
+ * SendValidation (validateCluster): sends the node and pod status query
+ * (`kubectl get nodes` / `get pods -n kube-system` as JSON) to a control-plane instance
+ * over SSM — the first one that SSM reports Online, so a control plane that lost an
+ * instance can still be validated. Every pass sends a new command: a status is a
+ * snapshot, never to be reused from an earlier pass.
+ */
+import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
+import { z } from 'zod';
+import { renderNodesStatusScript } from '../../shared/render';
+import { sendScript } from '../commands/send-script';
+import { renderContext } from '../control-plane/render-context';
+import { loadCluster } from '../lib/cluster';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+
+/** kubectl answers in seconds; a status older than this is no use to a validation pass. */
+export const VALIDATION_TIMEOUT_SECONDS = 120;
+
+export const controlPlaneSchema = z.object({
+  instanceIds: z.array(z.string().min(1)).min(1),
+  first: z.string().min(1),
+  others: z.array(z.string()).default([]),
+  apiEndpoint: z.string().min(1),
+});
+
+export const validateClusterInput = stepEnvelope.extend({ controlPlane: controlPlaneSchema });
+
+export async function validateCluster(
+  input: { cluster: string; operationId: string; controlPlane: z.infer<typeof controlPlaneSchema> },
+  deps: StepDeps,
+): Promise<{ commandId: string; instanceId: string }> {
+  const { spec } = await loadCluster(deps, input.cluster);
+  const instanceId = await pickOnline(deps, input.controlPlane.instanceIds);
+  const script = renderNodesStatusScript(renderContext(spec, input.controlPlane.apiEndpoint, deps));
+  const commandId = await sendScript(deps, {
+    instanceIds: [instanceId],
+    script,
+    // The time makes each pass's comment unique, so sendScript does not return an old pass's command.
+    comment: `hopper ${spec.name} ValidateCluster ${deps.now().toISOString()}`,
+    timeoutSeconds: VALIDATION_TIMEOUT_SECONDS,
+  });
+  return { commandId, instanceId };
+}
+
+/**
+ * The first instance (in seat order) whose SSM agent is Online. With none online the first
+ * seat is used anyway: SSM holds the command until the agent is back, and CheckValidation
+ * counts a command that never ran as a failed pass rather than failing the workflow.
+ */
+async function pickOnline(deps: StepDeps, instanceIds: string[]): Promise<string> {
+  const out = await deps.clients.ssm.send(
+    new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: instanceIds.slice(0, 50) }] }),
+  );
+  const online = new Set((out.InstanceInformationList ?? []).filter((i) => i.PingStatus === 'Online').map((i) => i.InstanceId));
+  return instanceIds.find((id) => online.has(id)) ?? instanceIds[0];
+}
+
+export const { handler } = defineStep({ name: 'SendValidation', input: validateClusterInput, run: validateCluster });

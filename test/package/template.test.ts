@@ -1,0 +1,111 @@
+/**
+ * `npm run package` builds the deployable artifact offline; this reads the CloudFormation
+ * template it wrote and checks the wiring a deploy depends on: every function, HTTP route,
+ * schedule, EventBridge rule and state machine, the table, and least-privilege IAM.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../shared/api/routes';
+import { TABLE_DEFINITION } from '../../shared/store';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+interface FunctionConfig {
+  handler: string;
+  events?: Array<Record<string, Record<string, unknown>>>;
+}
+
+let resources: Record<string, Resource>;
+let functions: Record<string, FunctionConfig>;
+
+/** The logical id the framework gives a function's resources (`apiHealthz` → `ApiHealthz`). */
+const logicalId = (fn: string) => fn.charAt(0).toUpperCase() + fn.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+beforeAll(() => {
+  execFileSync('npm', ['run', '--silent', 'package'], { stdio: 'pipe', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
+  resources = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8')).Resources;
+  functions = JSON.parse(readFileSync('.serverless/serverless-state.json', 'utf8')).service.functions;
+}, 180_000);
+
+describe('the packaged CloudFormation template', () => {
+  it('has a Lambda function on Node 22 or newer, bundled as ESM, for every function in serverless.yml', () => {
+    expect(Object.keys(functions).length).toBeGreaterThan(10);
+    for (const name of Object.keys(functions)) {
+      const fn = resources[`${logicalId(name)}LambdaFunction`];
+      expect(fn, name).toBeDefined();
+      expect(String(fn.Properties.Runtime)).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
+      expect(String(fn.Properties.Handler)).toMatch(/\.handler$/);
+    }
+  });
+
+  it('routes every documented REST route to a function, with IAM authorization on all but /healthz', () => {
+    const routes = new Map(ofType('AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey as string, r.Properties]));
+    for (const route of ROUTES) {
+      const key = `${route.method} ${route.path}`;
+      const wired = routes.get(key);
+      if (route.path.includes('/update') || route.path.includes('/rolling-update') || route.path.includes('/upgrade')) continue; // day-2 routes come with their workflows
+      expect(wired, key).toBeDefined();
+      if (route.path !== '/healthz') expect(wired?.AuthorizationType, key).toBe('AWS_IAM');
+    }
+    // …and nothing is served that the OpenAPI document does not describe.
+    const documented = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
+    for (const key of routes.keys()) expect(documented.has(key), key).toBe(true);
+  });
+
+  it('creates a state machine for every definition in statemachines/, whose tasks name existing functions', () => {
+    const machines = ofType('AWS::StepFunctions::StateMachine');
+    const files = readdirSync('statemachines').filter((f) => f.endsWith('.asl.json'));
+    expect(machines.length).toBe(files.length);
+    for (const file of files) {
+      const text = readFileSync(`statemachines/${file}`, 'utf8');
+      const named = [...text.matchAll(/"Fn::GetAtt":\s*\[\s*"([^"]+)"/g)].map((m) => m[1]);
+      expect(named.length, file).toBeGreaterThan(0);
+      for (const fn of named) expect(Object.keys(functions), `${file} → ${fn}`).toContain(fn);
+    }
+  });
+
+  it('references only resources the template defines', () => {
+    const text = JSON.stringify(resources);
+    const refs = new Set([...text.matchAll(/"Ref":"([A-Za-z0-9]+)"/g)].map((m) => m[1]));
+    const getAtts = new Set([...text.matchAll(/"Fn::GetAtt":\["([A-Za-z0-9]+)"/g)].map((m) => m[1]));
+    const pseudo = new Set(['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::StackName', 'AWS::URLSuffix']);
+    for (const id of [...refs, ...getAtts]) if (!pseudo.has(id)) expect(resources[id], id).toBeDefined();
+  });
+
+  it('declares a schedule or EventBridge rule for every schedule and eventBridge event', () => {
+    const rules = ofType('AWS::Events::Rule');
+    const wanted = Object.values(functions).flatMap((f) => (f.events ?? []).filter((e) => e.schedule || e.eventBridge));
+    expect(rules.length).toBeGreaterThanOrEqual(wanted.length);
+  });
+
+  it('defines the table exactly as the store expects it', () => {
+    const table = resources.HopperTable.Properties as Record<string, unknown>;
+    expect(table.KeySchema).toEqual(TABLE_DEFINITION.KeySchema);
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.GlobalSecondaryIndexes).toEqual(TABLE_DEFINITION.GlobalSecondaryIndexes);
+  });
+
+  it('gives each function its own role, with no mutating action on "*"', () => {
+    const readOnly = /^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]*$/;
+    for (const name of Object.keys(functions)) {
+      const role = resources[`${logicalId(name)}IamRoleLambdaExecution`];
+      expect(role, `${name} has its own role`).toBeDefined();
+      const policies = (role.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ?? [];
+      for (const statement of policies.flatMap((p) => p.PolicyDocument.Statement)) {
+        const actions = ([] as string[]).concat(statement.Action);
+        const onEverything = ([] as unknown[]).concat(statement.Resource).includes('*');
+        if (!onEverything) continue;
+        for (const action of actions) expect(action, `${name}: ${action} on *`).toMatch(readOnly);
+      }
+    }
+  });
+
+  it('grants the API functions only the table, their state machine and (for kubeconfig) one parameter path', () => {
+    const role = resources.ApiCreateClusterIamRoleLambdaExecution;
+    const statements = (role.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>)[0].PolicyDocument.Statement;
+    const actions = statements.flatMap((s) => ([] as string[]).concat(s.Action)).filter((a) => !a.startsWith('logs:'));
+    expect(actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:StartExecution']);
+  });
+});
