@@ -14,7 +14,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DependencyPendingError, HopperError, StepFailedError, TransientAwsError } from '../../shared/errors';
-import { awsErrorCode, isDependencyViolation, isThrottling } from '../../shared/aws/errors';
+import { awsErrorCode, isDependencyViolation, isNotFound, isThrottling } from '../../shared/aws/errors';
 import { defaultDeps, type StepDeps } from './deps';
 
 export const logger = new Logger({ serviceName: 'hopper-step' });
@@ -48,6 +48,11 @@ export function classify(err: unknown, step: string): Error {
   const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
   if (isThrottling(err) || status >= 500) {
     return new TransientAwsError(`${step}: AWS is busy (${code ?? status}): ${message}`, { cause: err });
+  }
+  // Right after a create, EC2 may not know the new id yet (eventual consistency): asking
+  // again shortly is the documented remedy. A NotFound that persists still fails, later.
+  if (isNotFound(err)) {
+    return new TransientAwsError(`${step}: ${code} (retrying in case AWS has not caught up): ${message}`, { cause: err });
   }
   if (isDependencyViolation(err)) {
     return new DependencyPendingError(`${step}: ${code}: ${message}`, { cause: err });

@@ -11,7 +11,9 @@
  * | control plane | tcp 2379-2380     | control plane (etcd)                                  |
  * | control plane | tcp 10250/57/59   | control plane (kubelet, controller-manager, scheduler)|
  * | nodes         | all               | nodes                                                 |
- * | nodes         | tcp 10250         | control plane                                         |
+ * | control plane | tcp 1-2378, 2381-65535, udp all, IPIP | nodes (pod network: CNI tunnels, BGP,  |
+ * |               |                   | health checks, CoreDNS — everything but etcd, as kops) |
+ * | nodes         | all               | control plane (kubelet 10250 and the pod network)     |
  * | nodes         | tcp 30000-32767   | the VPC CIDR (NodePorts)                              |
  * | API LB        | tcp 6443          | api.accessCidrs                                       |
  * | bastion       | tcp 22            | sshAccessCidrs (none by default)                      |
@@ -51,7 +53,8 @@ type GroupKey = keyof typeof GROUP_ROLES;
 
 /** One ingress rule: protocol (`-1` = all), ports, and a source group (by key) or CIDR. */
 export interface IngressRule {
-  protocol: 'tcp' | '-1';
+  /** `-1` = all; `4` = IP-in-IP (calico's IPIP mode). */
+  protocol: 'tcp' | 'udp' | '4' | '-1';
   fromPort?: number;
   toPort?: number;
   source: { group: GroupKey } | { cidr: string };
@@ -65,6 +68,8 @@ const tcp = (fromPort: number, toPort: number, source: IngressRule['source'], de
   source,
   description,
 });
+const udp = (source: IngressRule['source'], description: string): IngressRule => ({ protocol: 'udp', fromPort: 1, toPort: 65535, source, description });
+const ipip = (source: IngressRule['source'], description: string): IngressRule => ({ protocol: '4', source, description });
 const all = (source: IngressRule['source'], description: string): IngressRule => ({ protocol: '-1', source, description });
 
 /** The groups a spec needs and the ingress rules of each (the matrix above). */
@@ -84,6 +89,11 @@ export function securityGroupPlan(spec: ClusterSpec, vpcCidr: string): Partial<R
           ...lbSubnets.map((cidr) => tcp(6443, 6443, { cidr }, 'Kubernetes API from the load balancer subnets (health checks)')),
         ]
       : spec.api.accessCidrs.map((cidr) => tcp(6443, 6443, { cidr }, 'Kubernetes API from api.accessCidrs'))),
+    // The pod network spans both groups: everything from nodes but etcd.
+    tcp(1, 2378, nodes, 'pod network from nodes (below etcd)'),
+    tcp(2381, 65535, nodes, 'pod network from nodes (above etcd)'),
+    udp(nodes, 'pod network from nodes (VXLAN, Geneve, DNS)'),
+    ipip(nodes, 'pod network from nodes (IPIP)'),
     tcp(2379, 2380, cp, 'etcd from control plane'),
     tcp(10250, 10250, cp, 'kubelet from control plane'),
     tcp(10257, 10257, cp, 'kube-controller-manager from control plane'),
@@ -91,7 +101,7 @@ export function securityGroupPlan(spec: ClusterSpec, vpcCidr: string): Partial<R
   ];
   const nodeRules: IngressRule[] = [
     all(nodes, 'node to node'),
-    tcp(10250, 10250, cp, 'kubelet from control plane'),
+    all(cp, 'kubelet and the pod network from control plane'),
     tcp(30000, 32767, { cidr: vpcCidr }, 'NodePorts from the VPC'),
   ];
   if (withBastion) {

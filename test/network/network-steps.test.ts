@@ -294,7 +294,7 @@ describe('security groups', () => {
     const rows: string[] = [];
     for (const g of out.SecurityGroups ?? []) {
       for (const p of g.IpPermissions ?? []) {
-        const ports = p.IpProtocol === '-1' ? 'all' : `${p.IpProtocol} ${p.FromPort}${p.FromPort === p.ToPort ? '' : `-${p.ToPort}`}`;
+        const ports = p.IpProtocol === '-1' ? 'all' : p.FromPort === undefined ? `${p.IpProtocol}` : `${p.IpProtocol} ${p.FromPort}${p.FromPort === p.ToPort ? '' : `-${p.ToPort}`}`;
         for (const r of p.IpRanges ?? []) rows.push(`${byId[g.GroupId!]} | ${ports} | ${r.CidrIp}`);
         for (const r of p.UserIdGroupPairs ?? []) rows.push(`${byId[g.GroupId!]} | ${ports} | ${byId[r.GroupId!]}`);
       }
@@ -317,12 +317,16 @@ describe('security groups', () => {
         'controlPlane | tcp 6443 | apiLoadBalancer',
         ...lb.map((cidr) => `controlPlane | tcp 6443 | ${cidr}`),
         'controlPlane | tcp 2379-2380 | controlPlane',
+        'controlPlane | tcp 1-2378 | nodes',
+        'controlPlane | tcp 2381-65535 | nodes',
+        'controlPlane | udp 1-65535 | nodes',
+        'controlPlane | 4 | nodes',
         'controlPlane | tcp 10250 | controlPlane',
         'controlPlane | tcp 10257 | controlPlane',
         'controlPlane | tcp 10259 | controlPlane',
         'controlPlane | tcp 22 | bastion',
         'nodes | all | nodes',
-        'nodes | tcp 10250 | controlPlane',
+        'nodes | all | controlPlane',
         `nodes | tcp 30000-32767 | ${vpc}`,
         'nodes | tcp 22 | bastion',
         'apiLoadBalancer | tcp 6443 | 198.51.100.0/24',
@@ -337,11 +341,15 @@ describe('security groups', () => {
         'controlPlane | tcp 6443 | nodes',
         'controlPlane | tcp 6443 | 198.51.100.0/24',
         'controlPlane | tcp 2379-2380 | controlPlane',
+        'controlPlane | tcp 1-2378 | nodes',
+        'controlPlane | tcp 2381-65535 | nodes',
+        'controlPlane | udp 1-65535 | nodes',
+        'controlPlane | 4 | nodes',
         'controlPlane | tcp 10250 | controlPlane',
         'controlPlane | tcp 10257 | controlPlane',
         'controlPlane | tcp 10259 | controlPlane',
         'nodes | all | nodes',
-        'nodes | tcp 10250 | controlPlane',
+        'nodes | all | controlPlane',
         `nodes | tcp 30000-32767 | ${vpc}`,
       ],
     },
