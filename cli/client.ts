@@ -110,8 +110,23 @@ export class HopperClient {
     return this.request('POST', `/v1/clusters/${enc(name)}/upgrade`, { body, dryRun });
   }
 
-  validate(name: string): Promise<ValidationView> {
-    return this.request('POST', `/v1/clusters/${enc(name)}/validate`, { body: {} });
+  /**
+   * Validate once. The API runs the check as a short workflow (202 with its operation);
+   * follow it and return the report it leaves on its Validate step. A server that answers
+   * with the report directly is accepted too.
+   */
+  async validate(name: string, pollMs = 300): Promise<ValidationView> {
+    const answer = await this.request<AcceptedView | ValidationView>('POST', `/v1/clusters/${enc(name)}/validate`, { body: {} });
+    if ('ok' in answer) return answer;
+    let op = answer.operation;
+    while (op.status === 'Pending' || op.status === 'Running') {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      op = await this.getOperation(op.id);
+    }
+    const report = op.steps.find((s) => s.name === 'Validate')?.detail as ValidationView | undefined;
+    if (op.status === 'Succeeded' && report) return report;
+    const message = op.error ? `${op.error.code}: ${op.error.message}` : `the validation ended ${op.status}`;
+    return { ok: false, nodes: [], failures: [{ kind: 'Validation', name, message }] };
   }
 
   kubeconfig(name: string): Promise<{ kubeconfig: string }> {
