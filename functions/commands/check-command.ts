@@ -71,4 +71,4 @@ export function failureMessage(step: string, instanceId: string, status: string,
   return `${step} failed on ${instanceId}${why}: ${detail}`;
 }
 
-export const { handler } = defineStep({ name: 'CheckCommand', input: checkCommandInput, run: checkCommand });
+export const { handler, run: runStep } = defineStep({ name: 'CheckCommand', input: checkCommandInput, run: checkCommand });

@@ -47,4 +47,4 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-export const { handler } = defineStep({ name: 'CheckBake', input: checkBakeInput, run: checkBake });
+export const { handler, run: runStep } = defineStep({ name: 'CheckBake', input: checkBakeInput, run: checkBake });

@@ -35,4 +35,4 @@ export async function checkImage(input: { imageId: string }, deps: StepDeps): Pr
   }
 }
 
-export const { handler } = defineStep({ name: 'CheckImage', input: checkImageInput, run: checkImage });
+export const { handler, run: runStep } = defineStep({ name: 'CheckImage', input: checkImageInput, run: checkImage });

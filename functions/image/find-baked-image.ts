@@ -29,4 +29,4 @@ export async function findBakedImage(input: z.infer<typeof findBakedImageInput>,
   return { state: 'none', imageKey: key };
 }
 
-export const { handler } = defineStep({ name: 'FindBakedImage', input: findBakedImageInput, run: findBakedImage });
+export const { handler, run: runStep } = defineStep({ name: 'FindBakedImage', input: findBakedImageInput, run: findBakedImage });

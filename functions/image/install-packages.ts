@@ -38,4 +38,4 @@ export async function installPackages(input: z.infer<typeof installPackagesInput
   return { commandId, instanceId: input.instanceId };
 }
 
-export const { handler } = defineStep({ name: 'InstallPackages', input: installPackagesInput, run: installPackages });
+export const { handler, run: runStep } = defineStep({ name: 'InstallPackages', input: installPackagesInput, run: installPackages });

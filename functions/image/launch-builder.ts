@@ -140,4 +140,4 @@ export async function ensureBuilderSecurityGroup(deps: StepDeps, cluster: string
   return groupId;
 }
 
-export const { handler } = defineStep({ name: 'LaunchBuilder', input: launchBuilderInput, run: launchBuilder });
+export const { handler, run: runStep } = defineStep({ name: 'LaunchBuilder', input: launchBuilderInput, run: launchBuilder });

@@ -6,7 +6,6 @@
  */
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
@@ -70,4 +69,4 @@ async function newestByName(deps: StepDeps, architecture: Architecture): Promise
   return newestFirst(out.Images ?? [])[0];
 }
 
-export const { handler } = defineStep({ name: 'ResolveBaseImage', input: resolveBaseImageInput, run: resolveBaseImage });
+export const { handler, run: runStep } = defineStep({ name: 'ResolveBaseImage', input: resolveBaseImageInput, run: resolveBaseImage });

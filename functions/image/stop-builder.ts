@@ -3,4 +3,4 @@ import { defineStep } from '../lib/step';
 import { builderInput, stopBuilder } from './builder-state';
 
 export { stopBuilder };
-export const { handler } = defineStep({ name: 'StopBuilder', input: builderInput, run: stopBuilder });
+export const { handler, run: runStep } = defineStep({ name: 'StopBuilder', input: builderInput, run: stopBuilder });
