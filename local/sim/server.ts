@@ -7,6 +7,7 @@
 import './core/inspect';
 import './ec2';
 import './autoscaling';
+import './elbv2';
 import { startSimServer, type SimServer, type SimServerOptions } from './core/server';
 
 export type { SimServer, SimServerOptions } from './core/server';
