@@ -19,7 +19,7 @@ import { GetCommandInvocationCommand, type GetCommandInvocationCommandOutput } f
 import { z } from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { NotReadyError } from '../../shared/errors';
-import { INSTANCE_GROUP_LABEL, parseNodesStatusOutput, type NodesStatus } from '../../shared/render';
+import { parseNodesStatusOutput, type NodesStatus } from '../../shared/render';
 import type { ClusterSpec } from '../../shared/spec';
 import type { InstanceGroupStatus } from '../../shared/store';
 import { roleFilters } from '../../shared/tags';
@@ -255,21 +255,24 @@ export async function checkValidation(
   if (RUNNING.has(state)) throw new NotReadyError(`validation command ${commandId} on ${instanceId} is ${state}`);
 
   const groups = await observeGroups(deps, spec);
-  let result: ReturnType<typeof evaluateCluster>;
-  if (state !== 'Success') {
-    result = { nodes: [], ready: {}, failures: [{ kind: 'Command', name: instanceId, message: failureMessage('ValidateCluster', instanceId, state, inv) }] };
-  } else {
-    let status: NodesStatus | undefined;
-    try {
-      status = parseNodesStatusOutput(inv.StandardOutputContent ?? '');
-    } catch (err) {
-      result = { nodes: [], ready: {}, failures: [{ kind: 'Status', name: instanceId, message: `could not read the cluster status: ${(err as Error).message}` }] };
-    }
-    result = status ? evaluateCluster({ networking: spec.networking, groups, status }) : result!;
-  }
+  const result =
+    state === 'Success'
+      ? judge(spec, groups, instanceId, inv.StandardOutputContent ?? '')
+      : { nodes: [], ready: {}, failures: [{ kind: 'Command', name: instanceId, message: failureMessage('ValidateCluster', instanceId, state, inv) }] };
   await recordGroupStatus(deps, spec.name, groups, result.ready);
   const ok = result.failures.length === 0;
   return { ok, passes: ok ? input.passes + 1 : 0, nodes: result.nodes, failures: result.failures };
+}
+
+/** The status output judged; output that cannot be read (cut at SSM's limit) is a failed pass. */
+function judge(spec: ClusterSpec, groups: ObservedGroup[], instanceId: string, stdout: string): ReturnType<typeof evaluateCluster> {
+  let status: NodesStatus;
+  try {
+    status = parseNodesStatusOutput(stdout);
+  } catch (err) {
+    return { nodes: [], ready: {}, failures: [{ kind: 'Status', name: instanceId, message: `could not read the cluster status: ${(err as Error).message}` }] };
+  }
+  return evaluateCluster({ networking: spec.networking, groups, status });
 }
 
 /** The control plane's instances and every group's Auto Scaling group, as the cloud has them now. */

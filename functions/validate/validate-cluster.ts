@@ -14,8 +14,12 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 
-/** kubectl answers in seconds; a status older than this is no use to a validation pass. */
-export const VALIDATION_TIMEOUT_SECONDS = 120;
+/**
+ * kubectl answers in seconds. A command hung on an API server that is not up must end
+ * (TimedOut: a failed pass) before CheckValidation's NotReadyError retries run out
+ * (about a minute in create-cluster), or the workflow would fail instead of trying again.
+ */
+export const VALIDATION_TIMEOUT_SECONDS = 50;
 
 export const controlPlaneSchema = z.object({
   instanceIds: z.array(z.string().min(1)).min(1),

@@ -149,7 +149,14 @@ export function localIntrinsics(value: Record<string, unknown>, config: Serverle
     if (sm) return attr === 'Name' ? sm.name : stateMachineArn(config.region, sm.name);
     const resource = config.resources[id];
     const tableName = resource?.Type === 'AWS::DynamoDB::Table' ? String(resource.Properties?.TableName ?? id) : undefined;
-    if (tableName === undefined) return undefined;
+    if (tableName === undefined) {
+      // Any other resource: `Ref` gives its name (as CloudFormation does for instance
+      // profiles, roles, log groups…): the stated name property, else the logical id.
+      if (!resource || attr !== 'Ref') return undefined;
+      const props = (resource.Properties ?? {}) as Record<string, unknown>;
+      const named = Object.entries(props).find(([k, v]) => /Name$/.test(k) && typeof v === 'string');
+      return named ? String(named[1]) : id;
+    }
     if (attr === 'Ref' || attr === 'TableName') return tableName;
     if (attr === 'Arn') return `arn:aws:dynamodb:${config.region}:${LOCAL_ACCOUNT_ID}:table/${tableName}`;
     return undefined;
