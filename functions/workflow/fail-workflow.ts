@@ -34,8 +34,11 @@ export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps)
   // The stage that failed: the one the step wrapper marked Failed, else the one running.
   const failed = op?.steps.find((s) => s.status === 'Failed') ?? op?.steps.find((s) => s.status === 'Running');
   const stepName = failed?.name ?? op?.currentStep ?? 'unknown';
+  // Stages still running beside the failed one (parallel branches) stop with it.
   for (const s of op?.steps ?? []) {
-    if (s.status === 'Running') await deps.store.endStep(event.operationId, s.name, { status: 'Failed', error: { code, message } });
+    if (s.status !== 'Running') continue;
+    const error = s.name === stepName ? { code, message } : { code: 'Cancelled', message: `stopped because ${stepName} failed` };
+    await deps.store.endStep(event.operationId, s.name, { status: 'Failed', error });
   }
   await deps.store.finishOperation(event.operationId, { status: 'Failed', error: { code, message: `${stepName}: ${message}`, step: stepName } });
   const status = event.status;
