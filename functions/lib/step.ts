@@ -40,6 +40,25 @@ export interface StepDefinition<S extends z.ZodType, O> {
   run: (input: z.infer<S>, deps: StepDeps) => Promise<O>;
 }
 
+/**
+ * Fault injection for crash-recovery tests and chaos runs: with
+ * HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT set (`all`, or a comma list of step names), each
+ * step "crashes" once per distinct input AFTER its core has done its work, as a Lambda
+ * dying before it could return. The state machine's retry runs it again, which must then
+ * create nothing new. Unset (always, in AWS), this does nothing.
+ */
+const crashed = new Set<string>();
+function crashAfterSideEffect(step: string, input: unknown): void {
+  const which = process.env.HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT;
+  if (!which || (which !== 'all' && !which.split(',').includes(step))) return;
+  const key = `${step}:${JSON.stringify(input)}`;
+  if (crashed.has(key)) return;
+  crashed.add(key);
+  const crash = new Error(`${step} crashed after its side effect (injected fault)`);
+  crash.name = 'Lambda.ServiceException';
+  throw crash;
+}
+
 /** Classify an error from a core into Hopper's contract. */
 export function classify(err: unknown, step: string): Error {
   if (err instanceof HopperError) return err;
@@ -79,11 +98,13 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage);
     try {
       const output = await core(input, deps);
+      crashAfterSideEffect(definition.name, event);
       if (envelope.stage && envelope.endsStage && envelope.operationId) {
         await deps.store.endStep(envelope.operationId, envelope.stage, { status: 'Succeeded' });
       }
       return output;
     } catch (err) {
+      if (err instanceof Error && err.name === 'Lambda.ServiceException') throw err;
       const classified = classify(err, definition.name);
       const retryable = classified instanceof HopperError && classified.retryable;
       if (!retryable && envelope.stage && envelope.operationId) {
