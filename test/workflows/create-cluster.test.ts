@@ -1,0 +1,67 @@
+/**
+ * The create-cluster workflow end to end: the real ASL on the local Step Functions runner,
+ * the real steps, the cloud simulator (whose hosts run the rendered scripts) and dynalite,
+ * driven over the HTTP API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+import { clusterResources, countByKind, kubernetesNodes } from './world';
+
+let cp: TestControlPlane;
+beforeAll(async () => {
+  cp = await startTestControlPlane({ timeScale: 400 });
+}, 60_000);
+afterAll(() => cp?.stop());
+
+async function create(spec: Record<string, unknown>) {
+  const res = await cp.request<{ operation: { id: string } }>('POST', '/v1/clusters', spec);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return cp.waitForOperation(res.body.operation.id, 240_000);
+}
+
+describe('create-cluster', () => {
+  it('builds a single-control-plane public cluster that ends Ready with its nodes in Kubernetes', async () => {
+    const op = await create({ name: 'solo', region: 'us-east-1', zones: ['us-east-1a'], topology: 'public' });
+    expect(op.error, JSON.stringify(op.error)).toBeUndefined();
+    expect(op.status).toBe('Succeeded');
+    expect(op.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Network', 'Image', 'ControlPlane', 'Nodes', 'Validate']));
+    const cluster = await cp.request<{ status: string; kubernetesVersion: string; lock?: unknown }>('GET', '/v1/clusters/solo');
+    expect(cluster.body.status).toBe('Ready');
+    const res = countByKind(await clusterResources(cp, 'solo'));
+    expect(res.vpcs).toBe(1);
+    expect(res.natGateways).toBeUndefined(); // public topology: no NAT
+    expect(res.autoScalingGroups).toBe(1);
+    const nodes = await kubernetesNodes(cp);
+    expect(nodes.filter((n) => n.ready !== false).length).toBeGreaterThanOrEqual(3); // 1 control plane + 2 nodes
+  }, 300_000);
+
+  it('reuses the cached image for a second cluster, with no bake', async () => {
+    const imagesBefore = ((await cp.simResources()).images ?? []).length;
+    const op = await create({ name: 'again', region: 'us-east-1', zones: ['us-east-1a'], topology: 'public' });
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+    expect(((await cp.simResources()).images ?? []).length).toBe(imagesBefore);
+    const instances = (await cp.simResources()).instances as Array<{ tags: Record<string, string> }>;
+    expect(instances.filter((i) => i.tags['hopper:role'] === 'image-builder' && i.tags['hopper:cluster'] === 'again')).toHaveLength(0);
+  }, 300_000);
+
+  it('builds an HA private cluster over three zones with a bastion', async () => {
+    const op = await create({
+      name: 'ha',
+      region: 'us-east-1',
+      zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      controlPlane: { count: 3 },
+      bastion: { enabled: true },
+      sshAccessCidrs: ['203.0.113.0/24'],
+    });
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+    const res = await clusterResources(cp, 'ha');
+    const counts = countByKind(res);
+    expect(counts.natGateways).toBe(3);
+    expect(counts.loadBalancers).toBe(1);
+    const roles = res.instances.map((i) => i.tags['hopper:role']);
+    expect(roles.filter((r) => r === 'control-plane')).toHaveLength(3);
+    expect(roles.filter((r) => r === 'bastion')).toHaveLength(1);
+    const zones = new Set(res.instances.filter((i) => i.tags['hopper:role'] === 'control-plane').map((i) => i.availabilityZone));
+    expect(zones.size).toBe(3);
+  }, 300_000);
+});
