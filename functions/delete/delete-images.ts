@@ -1,0 +1,20 @@
+/**
+ * DeleteImages (pass 9, only when asked): deregister the images Discover found baked for this
+ * cluster and used by no other cluster, with their snapshots.
+ */
+import { DeregisterImageCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import type { StepDeps } from '../lib/deps';
+import { defineStep } from '../lib/step';
+import { deleteEach, passInput, type DeleteSummary } from './common';
+
+export const deleteImagesInput = passInput({ images: z.array(z.string()) });
+
+export async function deleteImages(input: z.infer<typeof deleteImagesInput>, deps: StepDeps): Promise<DeleteSummary> {
+  return deleteEach(deps, input.cluster, 'images', input.images, (id) =>
+    deps.clients.ec2.send(new DeregisterImageCommand({ ImageId: id, DeleteAssociatedSnapshots: true })),
+  );
+}
+
+export const step = defineStep({ name: 'DeleteImages', input: deleteImagesInput, run: deleteImages });
+export const { handler } = step;

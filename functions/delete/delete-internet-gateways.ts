@@ -1,0 +1,33 @@
+/**
+ * DeleteInternetGateways (pass 4): detach the cluster's own internet gateway from its VPC,
+ * then delete it. Detaching fails while public addresses are still mapped in the VPC
+ * (DependencyViolation → retried). A brought gateway is never detached: Discover lists it
+ * as shared.
+ */
+import { DeleteInternetGatewayCommand, DescribeInternetGatewaysCommand, DetachInternetGatewayCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { awsErrorCode, isNotFound } from '../../shared/aws/errors';
+import type { StepDeps } from '../lib/deps';
+import { defineStep } from '../lib/step';
+import { deleteEach, passInput, type DeleteSummary } from './common';
+
+export const deleteInternetGatewaysInput = passInput({ internetGateways: z.array(z.string()) });
+
+export async function deleteInternetGateways(input: z.infer<typeof deleteInternetGatewaysInput>, deps: StepDeps): Promise<DeleteSummary> {
+  const ec2 = deps.clients.ec2;
+  return deleteEach(deps, input.cluster, 'internetGateways', input.internetGateways, async (id) => {
+    const out = await ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'internet-gateway-id', Values: [id] }] }));
+    for (const a of out.InternetGateways?.[0]?.Attachments ?? []) {
+      try {
+        await ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: id, VpcId: a.VpcId }));
+      } catch (err) {
+        // Detached by an earlier attempt.
+        if (!isNotFound(err) && awsErrorCode(err) !== 'Gateway.NotAttached') throw err;
+      }
+    }
+    await ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id }));
+  });
+}
+
+export const step = defineStep({ name: 'DeleteInternetGateways', input: deleteInternetGatewaysInput, run: deleteInternetGateways });
+export const { handler } = step;

@@ -1,0 +1,17 @@
+/** DeleteLaunchTemplates (pass 8): the node groups' launch templates, once their groups are gone. */
+import { DeleteLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import type { StepDeps } from '../lib/deps';
+import { defineStep } from '../lib/step';
+import { deleteEach, passInput, type DeleteSummary } from './common';
+
+export const deleteLaunchTemplatesInput = passInput({ launchTemplates: z.array(z.string()) });
+
+export async function deleteLaunchTemplates(input: z.infer<typeof deleteLaunchTemplatesInput>, deps: StepDeps): Promise<DeleteSummary> {
+  return deleteEach(deps, input.cluster, 'launchTemplates', input.launchTemplates, (id) =>
+    deps.clients.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id })),
+  );
+}
+
+export const step = defineStep({ name: 'DeleteLaunchTemplates', input: deleteLaunchTemplatesInput, run: deleteLaunchTemplates });
+export const { handler } = step;

@@ -1,0 +1,21 @@
+/**
+ * DeleteNatGateways (pass 3): ask for the deletion of the cluster's own NAT gateways (never a
+ * brought one: Discover lists those as shared). Deletion takes about a minute;
+ * CheckNatGatewaysDeleted waits for it and forgets them.
+ */
+import { DeleteNatGatewayCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import type { StepDeps } from '../lib/deps';
+import { defineStep } from '../lib/step';
+import { deleteEach, passInput, type DeleteSummary } from './common';
+
+export const deleteNatGatewaysInput = passInput({ natGateways: z.array(z.string()) });
+
+export async function deleteNatGateways(input: z.infer<typeof deleteNatGatewaysInput>, deps: StepDeps): Promise<DeleteSummary> {
+  return deleteEach(deps, input.cluster, 'natGateways', input.natGateways, (id) => deps.clients.ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })), {
+    forget: false,
+  });
+}
+
+export const step = defineStep({ name: 'DeleteNatGateways', input: deleteNatGatewaysInput, run: deleteNatGateways });
+export const { handler } = step;

@@ -1,0 +1,18 @@
+/**
+ * DeleteSubnets (pass 5): the cluster's own subnets. A load balancer's or NAT gateway's
+ * interfaces linger for a while after their owner is deleted: DependencyViolation, retried.
+ */
+import { DeleteSubnetCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import type { StepDeps } from '../lib/deps';
+import { defineStep } from '../lib/step';
+import { deleteEach, passInput, type DeleteSummary } from './common';
+
+export const deleteSubnetsInput = passInput({ subnets: z.array(z.string()) });
+
+export async function deleteSubnets(input: z.infer<typeof deleteSubnetsInput>, deps: StepDeps): Promise<DeleteSummary> {
+  return deleteEach(deps, input.cluster, 'subnets', input.subnets, (id) => deps.clients.ec2.send(new DeleteSubnetCommand({ SubnetId: id })));
+}
+
+export const step = defineStep({ name: 'DeleteSubnets', input: deleteSubnetsInput, run: deleteSubnets });
+export const { handler } = step;

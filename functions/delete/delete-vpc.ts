@@ -1,0 +1,18 @@
+/**
+ * DeleteVpc (pass 7): the cluster's own VPC, last of the network (its main route table and
+ * default security group go with it). A brought VPC is never here: Discover lists it as shared.
+ */
+import { DeleteVpcCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import type { StepDeps } from '../lib/deps';
+import { defineStep } from '../lib/step';
+import { deleteEach, passInput, type DeleteSummary } from './common';
+
+export const deleteVpcInput = passInput({ vpcs: z.array(z.string()) });
+
+export async function deleteVpc(input: z.infer<typeof deleteVpcInput>, deps: StepDeps): Promise<DeleteSummary> {
+  return deleteEach(deps, input.cluster, 'vpcs', input.vpcs, (id) => deps.clients.ec2.send(new DeleteVpcCommand({ VpcId: id })));
+}
+
+export const step = defineStep({ name: 'DeleteVpc', input: deleteVpcInput, run: deleteVpc });
+export const { handler } = step;

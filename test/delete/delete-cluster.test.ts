@@ -1,0 +1,155 @@
+/**
+ * The delete-cluster workflow on the simulator, run whole (the ASL on the embedded runtime,
+ * each Task calling its step): it leaks nothing, never deletes what the cluster does not own,
+ * works from any state and twice, and copes with throttling and DependencyViolation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterTagKey } from '../../shared/tags';
+import { startStepEnv, type StepEnv } from '../helpers/step-env';
+import { allResources, buildBroughtNetwork, buildFootprint, buildOtherCluster, hasElb, postFaults, stillTagged } from './footprint';
+import { clusterBeingDeleted, startDeleteRunner, STEPS, type DeleteRunner } from './harness';
+
+let env: StepEnv;
+let runner: DeleteRunner;
+let elb = false;
+
+beforeAll(async () => {
+  env = await startStepEnv({ timeScale: 1000 });
+  runner = await startDeleteRunner(env);
+  elb = await hasElb(env);
+  if (!elb) console.warn('the simulator serves no ELBv2 yet: footprints without load balancers');
+});
+afterAll(async () => {
+  await runner?.close();
+  await env?.stop();
+});
+
+async function expectDeleted(name: string, operationId: string) {
+  const record = await env.deps.store.getCluster(name);
+  expect(record?.status).toBe('Deleted');
+  expect(record?.lock).toBeUndefined();
+  expect((await env.deps.store.getOperation(operationId))?.status).toBe('Succeeded');
+  expect(await env.deps.store.listResources(name)).toEqual([]);
+}
+
+describe('delete-cluster', () => {
+  it('deletes a whole footprint, recorded or only tagged, and leaves nothing tagged for the cluster', async () => {
+    const name = 'full';
+    const operationId = await clusterBeingDeleted(env, name);
+    const footprint = await buildFootprint(env, name, { elb });
+    const other = await buildOtherCluster(env, 'neighbour');
+    expect((await stillTagged(env, name)).length).toBeGreaterThan(15);
+
+    const execution = await runner.run({ cluster: name, operationId });
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+
+    expect(await stillTagged(env, name)).toEqual([]);
+    const ids = new Set((await allResources(env)).filter((r) => !(r.kind === 'instances' && r.state === 'terminated') && r.state !== 'deleted').map((r) => r.id));
+    for (const id of [footprint.vpcId, ...footprint.subnetIds, ...footprint.securityGroupIds, ...footprint.untracked, ...footprint.loadBalancerArns]) expect(ids.has(id), id).toBe(false);
+    // Another cluster's resources are never touched.
+    for (const id of other) expect(ids.has(id), id).toBe(true);
+    const neighbour = (await allResources(env)).find((r) => r.id === other[0]);
+    expect(neighbour?.tags?.[clusterTagKey('neighbour')]).toBe('owned');
+    // Nothing left in Parameter Store under the cluster's path.
+    expect([...JSON.stringify(await env.resources()).matchAll(/\/hopper\/full\//g)]).toHaveLength(0);
+    await expectDeleted(name, operationId);
+    const op = await env.deps.store.getOperation(operationId);
+    expect(op?.steps.map((s) => [s.name, s.status])).toEqual(
+      expect.arrayContaining([['Discover', 'Succeeded'], ['Compute', 'Succeeded'], ['Vpc', 'Succeeded'], ['Release', 'Succeeded']]),
+    );
+  });
+
+  it('leaves a brought VPC, subnets, internet gateway and NAT gateway as they were, minus Hopper’s tags', async () => {
+    const brought = await buildBroughtNetwork(env);
+    const before = new Map((await allResources(env)).map((r) => [r.id, r]));
+    const name = 'byo';
+    const operationId = await clusterBeingDeleted(env, name);
+    const footprint = await buildFootprint(env, name, { brought });
+    expect((await allResources(env)).find((r) => r.id === brought.vpcId)?.tags?.[clusterTagKey(name)]).toBe('shared');
+
+    const execution = await runner.run({ cluster: name, operationId });
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+
+    const after = new Map((await allResources(env)).map((r) => [r.id, r]));
+    for (const id of [brought.vpcId, ...brought.subnetIds, brought.natGatewayId, brought.internetGatewayId]) {
+      const was = before.get(id)!;
+      const now = after.get(id);
+      expect(now, id).toBeDefined();
+      // Same tags as before the cluster (its `shared` tag gone), same state.
+      expect(now?.tags, id).toEqual(was.tags);
+      expect(now?.state, id).toEqual(was.state);
+    }
+    // The brought subnets are back on their VPC's main route table; Hopper's own groups and tables are gone.
+    for (const id of footprint.securityGroupIds) expect(after.has(id), id).toBe(false);
+    expect(await stillTagged(env, name)).toEqual([]);
+    await expectDeleted(name, operationId);
+  });
+
+  it('finishes for a cluster that never got a resource', async () => {
+    const operationId = await clusterBeingDeleted(env, 'empty');
+    const execution = await runner.run({ cluster: 'empty', operationId });
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    await expectDeleted('empty', operationId);
+  });
+
+  it('resumes a delete that failed half-way, and running every pass again afterwards is harmless', async () => {
+    const name = 'half';
+    const first = await clusterBeingDeleted(env, name);
+    await buildFootprint(env, name, { elb });
+    // A terminal error half-way (after compute, NAT and gateways are gone).
+    await postFaults(env, { failNext: [{ service: 'ec2', action: 'DeleteVpc', code: 'UnauthorizedOperation', count: 1 }] });
+    const failed = await runner.run({ cluster: name, operationId: first });
+    expect(failed.status).toBe('FAILED');
+    const record = await env.deps.store.getCluster(name);
+    expect(record?.status).toBe('Failed');
+    expect(record?.lock).toBeUndefined();
+    expect((await env.deps.store.getOperation(first))?.error?.step).toBe('Vpc');
+    expect((await stillTagged(env, name)).some((r) => r.startsWith('vpcs:'))).toBe(true);
+
+    // Delete again: a new operation, from what is left.
+    const second = await clusterBeingDeleted(env, name);
+    const resumed = await runner.run({ cluster: name, operationId: second });
+    expect(resumed.status, resumed.cause).toBe('SUCCEEDED');
+    expect(await stillTagged(env, name)).toEqual([]);
+    await expectDeleted(name, second);
+
+    // Every pass once more on the empty footprint: NotFound is success, nothing is touched.
+    const deps = env.deps;
+    const base = { cluster: name, operationId: second };
+    const set = (await STEPS.discoverResources({ ...base, deleteImages: true }, undefined, deps)) as Record<string, unknown>;
+    expect(Object.entries(set).filter(([k, v]) => k !== 'skipped' && Array.isArray(v) && v.length)).toEqual([]);
+    for (const step of ['deleteAutoScalingGroups', 'terminateInstances', 'checkInstancesTerminated', 'deleteLoadBalancers', 'deleteNatGateways', 'checkNatGatewaysDeleted',
+      'releaseAddresses', 'deleteInternetGateways', 'deleteNetworkInterfaces', 'deleteSubnets', 'deleteRouteTables', 'deleteSecurityGroups', 'deleteVpc',
+      'deleteLaunchTemplates', 'deleteParameters', 'deleteImages', 'releaseShared']) {
+      await STEPS[step]({ ...base, ...set }, undefined, deps);
+    }
+  });
+
+  it('completes under throttling and DependencyViolation retries', async () => {
+    const name = 'busy';
+    const operationId = await clusterBeingDeleted(env, name);
+    await buildFootprint(env, name, { elb });
+    await postFaults(env, {
+      throttling: true,
+      buckets: { mutating: { capacity: 8, refill: 5 } },
+      failNext: [
+        { service: 'ec2', action: 'DeleteSubnet', code: 'DependencyViolation', count: 3 },
+        { service: 'ec2', action: 'DeleteSecurityGroup', code: 'DependencyViolation', count: 2 },
+        { service: 'ec2', action: 'DeleteVpc', code: 'DependencyViolation', count: 2 },
+        { service: 'ec2', action: 'DetachInternetGateway', code: 'DependencyViolation', count: 1 },
+      ],
+    });
+    try {
+      const execution = await runner.run({ cluster: name, operationId });
+      expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    } finally {
+      await postFaults(env, { throttling: false });
+    }
+    const calls = (await (await fetch(`${env.simUrl}/_sim/calls`)).json()) as Record<string, { errors: Record<string, number> }>;
+    expect(calls['ec2:DeleteSubnet']?.errors.DependencyViolation).toBeGreaterThanOrEqual(3);
+    const throttled = Object.values(calls).reduce((n, c) => n + (c.errors.RequestLimitExceeded ?? 0), 0);
+    expect(throttled).toBeGreaterThan(0);
+    expect(await stillTagged(env, name)).toEqual([]);
+    await expectDeleted(name, operationId);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * Runs statemachines/delete-cluster.asl.json, unchanged, on the embedded Step Functions
+ * runtime, with every Task calling the step's own wrapper (`run`: validation, stage
+ * records, error classification) over the test environment's dependencies.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { defineStep } from '../../functions/lib/step';
+import { beginWorkflow } from '../../functions/workflow/begin-workflow';
+import { failWorkflow } from '../../functions/workflow/fail-workflow';
+import { finishWorkflow } from '../../functions/workflow/finish-workflow';
+import * as discover from '../../functions/delete/discover-resources';
+import * as groups from '../../functions/delete/delete-auto-scaling-groups';
+import * as terminate from '../../functions/delete/terminate-instances';
+import * as checkInstances from '../../functions/delete/check-instances-terminated';
+import * as lbs from '../../functions/delete/delete-load-balancers';
+import * as nats from '../../functions/delete/delete-nat-gateways';
+import * as checkNats from '../../functions/delete/check-nat-gateways-deleted';
+import * as addresses from '../../functions/delete/release-addresses';
+import * as igws from '../../functions/delete/delete-internet-gateways';
+import * as enis from '../../functions/delete/delete-network-interfaces';
+import * as subnets from '../../functions/delete/delete-subnets';
+import * as routeTables from '../../functions/delete/delete-route-tables';
+import * as groupsSg from '../../functions/delete/delete-security-groups';
+import * as vpc from '../../functions/delete/delete-vpc';
+import * as templates from '../../functions/delete/delete-launch-templates';
+import * as parameters from '../../functions/delete/delete-parameters';
+import * as images from '../../functions/delete/delete-images';
+import * as release from '../../functions/delete/release-shared';
+import { StepFunctionsRuntime, type ExecutionRecord } from '../../local/runtime/stepfunctions';
+import { stateMachineArn } from '../../local/runtime/serverless-config';
+import type { StepEnv } from '../helpers/step-env';
+
+type Runner = (event: unknown, context: undefined, deps: StepEnv['deps']) => Promise<unknown>;
+
+const loose = z.looseObject({ cluster: z.string(), operationId: z.string() });
+const workflow = {
+  beginWorkflow: defineStep({ name: 'BeginWorkflow', input: loose, run: (e, d) => beginWorkflow(e as never, d) }).run,
+  finishWorkflow: defineStep({ name: 'FinishWorkflow', input: loose, run: (e, d) => finishWorkflow(e as never, d) }).run,
+  failWorkflow: defineStep({ name: 'FailWorkflow', input: loose, run: (e, d) => failWorkflow(e as never, d) }).run,
+};
+
+/** The Task function names of the ASL → the step's wrapper. */
+export const STEPS: Record<string, Runner> = {
+  ...(workflow as Record<string, Runner>),
+  discoverResources: discover.step.run as Runner,
+  deleteAutoScalingGroups: groups.step.run as Runner,
+  terminateInstances: terminate.step.run as Runner,
+  checkInstancesTerminated: checkInstances.step.run as Runner,
+  deleteLoadBalancers: lbs.step.run as Runner,
+  deleteNatGateways: nats.step.run as Runner,
+  checkNatGatewaysDeleted: checkNats.step.run as Runner,
+  releaseAddresses: addresses.step.run as Runner,
+  deleteInternetGateways: igws.step.run as Runner,
+  deleteNetworkInterfaces: enis.step.run as Runner,
+  deleteSubnets: subnets.step.run as Runner,
+  deleteRouteTables: routeTables.step.run as Runner,
+  deleteSecurityGroups: groupsSg.step.run as Runner,
+  deleteVpc: vpc.step.run as Runner,
+  deleteLaunchTemplates: templates.step.run as Runner,
+  deleteParameters: parameters.step.run as Runner,
+  deleteImages: images.step.run as Runner,
+  releaseShared: release.step.run as Runner,
+};
+
+const definition = JSON.parse(readFileSync(new URL('../../statemachines/delete-cluster.asl.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const NAME = 'hopper-test-delete-cluster';
+
+export interface DeleteRunner {
+  run(input: Record<string, unknown>, name?: string): Promise<ExecutionRecord>;
+  /** Task names called, in order. */
+  calls: string[];
+  close(): Promise<void>;
+}
+
+export async function startDeleteRunner(env: StepEnv): Promise<DeleteRunner> {
+  const calls: string[] = [];
+  const runtime = await StepFunctionsRuntime.create({
+    region: 'us-east-1',
+    timeScale: 1000,
+    stateMachines: { deleteCluster: { key: 'deleteCluster', id: 'DeleteClusterStateMachine', name: NAME, definition } },
+    lambda: {
+      region: 'us-east-1',
+      get: () => undefined,
+      invoke: async (name, event) => {
+        const step = STEPS[name];
+        if (!step) throw new Error(`no step ${name}`);
+        calls.push(name);
+        return step(event, undefined, env.deps);
+      },
+    },
+  });
+  let n = 0;
+  return {
+    calls,
+    async run(input, name = `delete-${++n}-${Date.now()}`) {
+      const started = runtime.start(stateMachineArn('us-east-1', NAME), name, JSON.stringify(input));
+      return runtime.waitFor(started.executionArn);
+    },
+    close: () => runtime.close(),
+  };
+}
+
+/** Store a cluster and give a delete operation its lock, as DELETE /v1/clusters/{name} does. */
+export async function clusterBeingDeleted(env: StepEnv, name: string, operationId = `op-delete-${name}-${Date.now()}`): Promise<string> {
+  const store = env.deps.store;
+  const existing = await store.getCluster(name);
+  if (!existing || existing.status === 'Deleted') {
+    const created = await env.createCluster({ name, region: 'us-east-1', zones: ['us-east-1a', 'us-east-1b'] }, `op-create-${name}-${Date.now()}`);
+    await store.releaseLock(name, created.operationId);
+  } else if (existing.lock) {
+    await store.releaseLock(name, existing.lock.operationId);
+  }
+  await store.beginOperation(name, { operationId, type: 'delete', owner: 'test', leaseSeconds: 3600, status: 'Deleting' });
+  return operationId;
+}
