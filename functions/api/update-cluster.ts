@@ -1,0 +1,46 @@
+/**
+ * `POST /v1/clusters/{name}/update`: the plan from the desired spec to what AWS runs
+ * (`?dryRun=true`: 200 PlanView, no lock taken, nothing changed), or — without dryRun —
+ * take the cluster's lock and start the update-cluster workflow (202 `{cluster, operation}`).
+ * Edits the cloud cannot take (a CIDR, a removed or moved subnet) are refused with 422
+ * before anything starts; 409 while another operation holds the cluster.
+ */
+import { z } from 'zod';
+import type { PlanView } from '../../shared/api/types';
+import { awsClients } from '../../shared/aws/clients';
+import type { ClusterSpec } from '../../shared/spec';
+import { planUpdate } from '../update/observe-plan';
+import type { ObserveDeps } from '../update/observe';
+import { apiDeps, type ApiDeps } from './deps';
+import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
+import { beginWorkflow } from './operations';
+import { clusterParams } from './params';
+import { clusterSummary, operationView } from './views';
+
+const query = z.object({ dryRun: booleanQuery });
+
+/** The API's dependencies plus the read-only AWS clients the plan observes with. */
+export type UpdateDeps = ApiDeps & { observe: ObserveDeps };
+
+let cached: UpdateDeps | undefined;
+function updateDeps(): UpdateDeps {
+  if (!cached) {
+    const deps = apiDeps();
+    cached = { ...deps, observe: { clients: awsClients(), store: deps.store, parameterPrefix: deps.parameterPrefix } };
+  }
+  return cached;
+}
+
+export async function updateCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, z.infer<typeof query>>, deps: UpdateDeps = updateDeps()): Promise<ApiResponse> {
+  const record = await deps.store.requireCluster(req.params.name);
+  // Observed first: a 422 (impossible edit) is said before a lock is taken.
+  const plan = await planUpdate(deps.observe, record.spec as unknown as ClusterSpec);
+  if (req.query.dryRun) {
+    const view: PlanView = { cluster: plan.cluster, changes: plan.changes, rollingUpdateRequired: plan.rollingUpdateRequired, summary: plan.summary };
+    return { status: 200, body: view };
+  }
+  const { cluster, operation } = await beginWorkflow(deps, record, { workflow: 'update', body: {}, owner: req.requestId });
+  return { status: 202, body: { cluster: clusterSummary(cluster), operation: operationView(operation) } };
+}
+
+export const handler = route({ params: clusterParams, query }, (req) => updateCluster(req));
