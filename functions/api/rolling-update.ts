@@ -1,0 +1,45 @@
+/**
+ * `POST /v1/clusters/{name}/rolling-update`: replace out-of-date instances, control plane
+ * first (body: rollingUpdateBodySchema — groups, force, maxSurge, maxUnavailable, drain
+ * deadline, forceDrain, failOnValidationError). The plan is computed first from the cloud:
+ * with nothing to replace (and no `force`) the answer is 200 with that plan and no workflow;
+ * otherwise the rolling-update workflow starts under the cluster's lock: 202.
+ */
+import { z } from 'zod';
+import { rollingUpdateBodySchema } from '../../shared/api/routes';
+import { awsClients } from '../../shared/aws/clients';
+import { UnprocessableError } from '../../shared/errors';
+import type { ClusterSpec } from '../../shared/spec';
+import type { StepDeps } from '../lib/deps';
+import { observeRollout, planView, remaining, rollingOptionsSchema } from '../rolling/common';
+import { apiDeps, type ApiDeps } from './deps';
+import { route, type ApiRequest, type ApiResponse } from './http';
+import { beginWorkflow } from './operations';
+import { clusterParams } from './params';
+import { clusterSummary, operationView } from './views';
+
+const body = rollingUpdateBodySchema.optional();
+type Body = z.infer<typeof body>;
+
+/** What planning needs beside the store: the cloud's clients (Describe* only). */
+export function planningDeps(deps: ApiDeps): StepDeps {
+  return { clients: awsClients(), store: deps.store, parameterPrefix: deps.parameterPrefix, now: () => deps.now() };
+}
+
+export async function rollingUpdate(req: ApiRequest<Body, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps(), cloud: StepDeps = planningDeps(deps)): Promise<ApiResponse> {
+  const record = await deps.store.requireCluster(req.params.name);
+  const spec = record.spec as unknown as ClusterSpec;
+  const request = req.body ?? {};
+  const unknownGroups = (request.instanceGroups ?? []).filter((g) => g !== 'control-plane' && !spec.instanceGroups.some((x) => x.name === g));
+  if (unknownGroups.length > 0) {
+    throw new UnprocessableError(`cluster ${spec.name} has no instance group ${unknownGroups.join(', ')}`, unknownGroups.map((g) => ({ path: 'instanceGroups', message: `no instance group ${g}` })));
+  }
+  const rollout = await observeRollout(cloud, spec, rollingOptionsSchema.parse(request));
+  if (remaining(rollout) === 0 && !request.force) {
+    return { status: 200, body: { cluster: clusterSummary(record), plan: { ...planView(rollout), message: 'every instance is up to date: nothing to do' } } };
+  }
+  const { cluster, operation } = await beginWorkflow(deps, record, { workflow: 'rolling-update', body: request, owner: req.requestId });
+  return { status: 202, body: { cluster: clusterSummary(cluster), operation: operationView(operation), plan: planView(rollout) } };
+}
+
+export const handler = route({ params: clusterParams, body }, (req) => rollingUpdate(req));

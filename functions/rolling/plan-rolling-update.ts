@@ -1,0 +1,44 @@
+/**
+ * PlanRollingUpdate: the options (from the execution input, else the API request stored on
+ * the operation, with kops' defaults) and the plan — which control-plane seats and node
+ * instances run an old launch template version or image. The plan is recorded as the
+ * operation's `Plan` step detail, where `GET /v1/operations/{id}` shows it.
+ */
+import { z } from 'zod';
+import type { StepDeps } from '../lib/deps';
+import { loadCluster } from '../lib/cluster';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { observeRollout, planView, remaining, rollingOptionsSchema, type RollingOptions } from './common';
+
+export const planRollingUpdateInput = stepEnvelope.extend({ options: z.record(z.string(), z.unknown()).optional() });
+
+export interface PlanRollingUpdateOutput {
+  options: RollingOptions;
+  remaining: number;
+  /** Epoch ms when the operation began: with `force`, instances launched since are up to date. */
+  since: number;
+}
+
+/** The options a rolling update runs with: given, or from the operation's request. */
+export async function rollingOptions(deps: StepDeps, operationId: string, given?: Record<string, unknown>): Promise<RollingOptions> {
+  const op = await deps.store.getOperation(operationId);
+  const request = (op?.input as { request?: unknown } | undefined)?.request;
+  const raw = given ?? (request && typeof request === 'object' ? (request as Record<string, unknown>) : {});
+  const options = rollingOptionsSchema.parse(raw);
+  // With neither surge nor unavailability there is no way forward: kops surges one.
+  if (options.maxSurge === 0 && options.maxUnavailable === 0) options.maxSurge = 1;
+  return options;
+}
+
+export async function planRollingUpdate(input: z.infer<typeof planRollingUpdateInput>, deps: StepDeps): Promise<PlanRollingUpdateOutput> {
+  const { spec } = await loadCluster(deps, input.cluster);
+  const options = await rollingOptions(deps, input.operationId, input.options);
+  const op = await deps.store.getOperation(input.operationId);
+  const since = op ? Date.parse(op.startedAt) : deps.now().getTime();
+  const rollout = await observeRollout(deps, spec, options, new Date(since));
+  await deps.store.startStep(input.operationId, 'Plan');
+  await deps.store.endStep(input.operationId, 'Plan', { status: 'Succeeded', detail: { options, ...planView(rollout) } });
+  return { options, remaining: remaining(rollout), since };
+}
+
+export const { handler, run: runStep } = defineStep({ name: 'PlanRollingUpdate', input: planRollingUpdateInput, run: planRollingUpdate });

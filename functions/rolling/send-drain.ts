@@ -1,0 +1,49 @@
+/**
+ * SendDrain: cordon and drain one node with a deadline (`kubectl drain --timeout`), over
+ * SSM on a control-plane instance other than the node's own. With `forceDrain`, pods are
+ * deleted instead of evicted (`--disable-eviction --force`), so a PodDisruptionBudget with
+ * no room cannot hold the rollout forever (kops #2537, #10400). Sent once per operation and
+ * instance (sendScript finds a command already sent by its comment).
+ */
+import { z } from 'zod';
+import { renderDrainScript } from '../../shared/render';
+import { sendScript } from '../commands/send-script';
+import { loadRenderContext } from '../control-plane/render-context';
+import { loadCluster } from '../lib/cluster';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { kubectlRunner, nodeNameOf } from './common';
+
+export const sendDrainInput = stepEnvelope.extend({
+  instanceId: z.string().min(1),
+  drainTimeoutSeconds: z.number().int().positive(),
+  forceDrain: z.boolean().default(false),
+});
+
+export interface SentDrain {
+  commandId: string;
+  /** Where kubectl runs. */
+  runner: string;
+  /** The instance being drained, and its node. */
+  instanceId: string;
+  node: string;
+}
+
+/** Time SSM gives the drain beyond its own deadline (cordon, kubectl start-up). */
+const DRAIN_MARGIN_SECONDS = 120;
+
+export async function sendDrain(input: z.infer<typeof sendDrainInput>, deps: StepDeps): Promise<SentDrain> {
+  const { spec } = await loadCluster(deps, input.cluster);
+  const { node } = await nodeNameOf(deps, input.instanceId);
+  const runner = await kubectlRunner(deps, spec.name, input.instanceId);
+  const script = renderDrainScript(await loadRenderContext(deps, spec), { node, timeoutSeconds: input.drainTimeoutSeconds, force: input.forceDrain });
+  const commandId = await sendScript(deps, {
+    instanceIds: [runner],
+    script,
+    comment: `hopper ${spec.name} Drain ${input.instanceId} ${input.operationId}`.slice(0, 100),
+    timeoutSeconds: input.drainTimeoutSeconds + DRAIN_MARGIN_SECONDS,
+  });
+  return { commandId, runner, instanceId: input.instanceId, node };
+}
+
+export const { handler, run: runStep } = defineStep({ name: 'SendDrain', input: sendDrainInput, run: sendDrain });

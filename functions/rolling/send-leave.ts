@@ -1,0 +1,36 @@
+/**
+ * SendLeave: `kubeadm reset -f` on a control-plane instance about to be replaced. On a
+ * control-plane node kubeadm removes the node's etcd member first; a member left behind by a
+ * terminated instance would count against etcd's quorum for every replacement after it
+ * (three seats replaced without it: six members, three dead, no quorum). CheckLeave
+ * (checkCommand) waits for it. An instance SSM cannot reach is skipped: nothing to reset.
+ */
+import { z } from 'zod';
+import { sendScript } from '../commands/send-script';
+import { loadCluster } from '../lib/cluster';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { onlineInstances } from './common';
+
+export const sendLeaveInput = stepEnvelope.extend({ instanceId: z.string().min(1) });
+
+export const LEAVE_SCRIPT = `#!/bin/bash
+# Hopper: leave the control plane before this instance is terminated.
+set -euo pipefail
+kubeadm reset -f
+echo "hopper: left the control plane (etcd member removed)"
+`;
+
+export async function sendLeave(input: z.infer<typeof sendLeaveInput>, deps: StepDeps): Promise<{ commandId: string; instanceId: string; skipped: boolean }> {
+  const { spec } = await loadCluster(deps, input.cluster);
+  if ((await onlineInstances(deps, [input.instanceId])).length === 0) return { commandId: '', instanceId: input.instanceId, skipped: true };
+  const commandId = await sendScript(deps, {
+    instanceIds: [input.instanceId],
+    script: LEAVE_SCRIPT,
+    comment: `hopper ${spec.name} Leave ${input.operationId}`.slice(0, 100),
+    timeoutSeconds: 300,
+  });
+  return { commandId, instanceId: input.instanceId, skipped: false };
+}
+
+export const { handler, run: runStep } = defineStep({ name: 'SendLeave', input: sendLeaveInput, run: sendLeave });

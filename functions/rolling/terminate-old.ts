@@ -1,0 +1,65 @@
+/**
+ * TerminateOld: the drained instance goes. An instance still in its group (replaced without
+ * a surge) is terminated through the group without decrementing its desired capacity, so
+ * the group launches the replacement; a detached one or a control-plane one is terminated
+ * directly (a control-plane instance is deregistered from the API target group first and
+ * forgotten by the inventory). Idempotent: an instance already gone is done.
+ */
+import { DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { isNotFound } from '../../shared/aws/errors';
+import { API_PORT, CONTROL_PLANE_ROLE } from '../control-plane/render-context';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+import { describeInstances } from './common';
+
+export const terminateOldInput = stepEnvelope.extend({
+  instanceId: z.string().min(1),
+  kind: z.enum(['control-plane', 'node']),
+  inGroup: z.boolean().default(false),
+});
+
+export async function terminateOld(input: z.infer<typeof terminateOldInput>, deps: StepDeps): Promise<{ instanceId: string; state: string }> {
+  const found = (await describeInstances(deps, [{ Name: 'instance-id', Values: [input.instanceId] }]))[0];
+  const state = found?.State?.Name ?? 'terminated';
+  if (state === 'terminated' || state === 'shutting-down') return { instanceId: input.instanceId, state };
+  if (input.kind === 'control-plane') {
+    for (const tg of (await deps.store.listResources(input.cluster)).filter((r) => r.type === 'target-group')) {
+      await deps.clients.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: tg.id, Targets: [{ Id: input.instanceId, Port: API_PORT }] })).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+    }
+  }
+  if (input.inGroup) {
+    const member = (await deps.clients.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [input.instanceId] }))).AutoScalingInstances?.[0];
+    if (member) {
+      await deps.clients.autoscaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: input.instanceId, ShouldDecrementDesiredCapacity: false }));
+      return { instanceId: input.instanceId, state: 'shutting-down' };
+    }
+  }
+  await deps.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [input.instanceId] }));
+  if (input.kind === 'control-plane') await forgetControlPlaneInstance(deps, input.cluster, input.instanceId);
+  return { instanceId: input.instanceId, state: 'shutting-down' };
+}
+
+/**
+ * Forget a control-plane instance. The API endpoint lives on a seat's inventory entry (see
+ * recordedApiEndpoint); it is copied to the other seats first, so the steps after this one
+ * still render with it.
+ */
+async function forgetControlPlaneInstance(deps: StepDeps, cluster: string, instanceId: string): Promise<void> {
+  const resources = await deps.store.listResources(cluster);
+  const own = resources.find((r) => r.type === 'instance' && r.id === instanceId);
+  const endpoint = own?.attrs?.apiEndpoint;
+  if (typeof endpoint === 'string') {
+    for (const other of resources.filter((r) => r.type === 'instance' && r.id !== instanceId && r.attrs?.role === CONTROL_PLANE_ROLE)) {
+      if (other.attrs?.apiEndpoint === endpoint) continue;
+      await deps.store.recordResource(cluster, { type: 'instance', id: other.id, zone: other.zone, ownership: other.ownership, name: other.name, attrs: { ...other.attrs, apiEndpoint: endpoint } });
+    }
+  }
+  await deps.store.forgetResource(cluster, 'instance', instanceId);
+}
+
+export const { handler, run: runStep } = defineStep({ name: 'TerminateOld', input: terminateOldInput, run: terminateOld });

@@ -1,0 +1,29 @@
+/**
+ * ValidationFailed: the cluster did not validate (two passes in a row) within the deadline
+ * after a batch. Like kops, the rolling update stops here — with the failures named — unless
+ * it was started with `failOnValidationError: false`, in which case the failures are
+ * recorded on the batch and the rollout goes on.
+ */
+import { z } from 'zod';
+import { StepFailedError } from '../../shared/errors';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+
+export const validationFailedInput = stepEnvelope.extend({
+  batch: z.number().int(),
+  failOnValidationError: z.boolean(),
+  failures: z.array(z.looseObject({ message: z.string().optional() })).default([]),
+});
+
+export async function validationFailed(input: z.infer<typeof validationFailedInput>, deps: StepDeps): Promise<{ continued: true }> {
+  const messages = input.failures.map((f) => f.message ?? JSON.stringify(f));
+  const summary = messages.slice(0, 5).join('; ') + (messages.length > 5 ? ` (and ${messages.length - 5} more)` : '');
+  if (input.failOnValidationError) {
+    throw new StepFailedError(`the cluster did not validate after batch ${input.batch}: ${summary || 'no passing validation before the deadline'}`);
+  }
+  await deps.store.startStep(input.operationId, `Batch ${input.batch} validation`);
+  await deps.store.endStep(input.operationId, `Batch ${input.batch} validation`, { status: 'Failed', error: { code: 'ValidationFailed', message: `continued (failOnValidationError is false): ${summary}` } });
+  return { continued: true };
+}
+
+export const { handler, run: runStep } = defineStep({ name: 'ValidationFailed', input: validationFailedInput, run: validationFailed });

@@ -1,0 +1,42 @@
+/**
+ * SendControlPlaneUpgrade: the in-place upgrade of one control-plane instance, the kubeadm
+ * way — new kubeadm, `kubeadm upgrade apply vX --yes` on the first instance (the API server
+ * moves first, so no kubelet is ever newer than it), `kubeadm upgrade node` on the others,
+ * then kubelet and kubectl. The state machine sends them one at a time, first instance
+ * first; checkCommand waits for each. Sent once per operation and instance.
+ */
+import { z } from 'zod';
+import { renderUpgradeScripts } from '../../shared/render';
+import { sendOnce, type SentCommand } from '../control-plane/send-once';
+import { renderContext } from '../control-plane/render-context';
+import { loadCluster } from '../lib/cluster';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+
+export const sendControlPlaneUpgradeInput = stepEnvelope.extend({
+  instanceId: z.string().min(1),
+  first: z.boolean(),
+  from: z.string().min(1),
+  to: z.string().min(1),
+  apiEndpoint: z.string().min(1),
+});
+
+/** kubeadm upgrade pulls images and restarts static pods: minutes. */
+export const UPGRADE_TIMEOUT_SECONDS = 1200;
+
+export async function sendControlPlaneUpgrade(input: z.infer<typeof sendControlPlaneUpgradeInput>, deps: StepDeps): Promise<SentCommand> {
+  const { spec } = await loadCluster(deps, input.cluster);
+  // The scripts are rendered from the running version: they refuse a skip or a downgrade.
+  const ctx = renderContext({ ...spec, kubernetesVersion: input.from }, input.apiEndpoint, deps);
+  const scripts = renderUpgradeScripts(ctx, { first: input.first, version: input.to });
+  return sendOnce(deps, {
+    cluster: spec.name,
+    operationId: input.operationId,
+    purpose: input.first ? 'UpgradeApply' : 'UpgradeNode',
+    instanceId: input.instanceId,
+    script: scripts.full,
+    timeoutSeconds: UPGRADE_TIMEOUT_SECONDS,
+  });
+}
+
+export const { handler, run: runStep } = defineStep({ name: 'SendControlPlaneUpgrade', input: sendControlPlaneUpgradeInput, run: sendControlPlaneUpgrade });

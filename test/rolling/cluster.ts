@@ -1,0 +1,166 @@
+/**
+ * A real cluster on the cloud simulator for the rolling-update and upgrade tests, built
+ * with the create steps in create-cluster's order: network, a baked image (bake-image on
+ * the embedded runner), three control-plane instances (kubeadm init, add-ons, joins over
+ * SSM), a node group whose instances join through their user data. The rolling-update,
+ * upgrade-cluster and bake-image state machines run unchanged on the embedded Step
+ * Functions runner, their Task resources mapped onto the step cores.
+ */
+import { readFileSync } from 'node:fs';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { startStepFunctions, type StepFunctionsServer } from '../../local/runtime/stepfunctions';
+import { stateMachineArn } from '../../local/runtime/serverless-config';
+import type { LambdaInvoker } from '../../local/runtime/lambda';
+import { startStepEnv, type StepEnv } from '../helpers/step-env';
+import { clusterWithNetwork, seedFstab, untilReady } from '../image/helpers';
+import type { StepDeps } from '../../functions/lib/deps';
+import { defineStep } from '../../functions/lib/step';
+import * as img from './steps';
+
+export const TIME_SCALE = 1000;
+/** The simulated pkgs.k8s.io has 1.31 up to 1.31.4 and 1.32 up to 1.32.1 (see test/image). */
+export const FROM_VERSION = '1.31.4';
+export const TO_VERSION = '1.32.1';
+
+export interface Harness {
+  env: StepEnv;
+  deps: StepDeps;
+  server: StepFunctionsServer;
+  sfn: SFNClient;
+  arn(machine: 'rolling' | 'upgrade'): string;
+  /** Steps the test replaces (by function name). */
+  overrides: Map<string, (event: unknown) => Promise<unknown>>;
+  stop(): Promise<void>;
+}
+
+const MACHINES = { rolling: 'hopper-test-rolling-update', upgrade: 'hopper-test-upgrade-cluster', bake: 'hopper-test-bake-image' };
+
+export async function startHarness(): Promise<Harness> {
+  const env = await startStepEnv({ timeScale: TIME_SCALE });
+  const overrides = new Map<string, (event: unknown) => Promise<unknown>>();
+  let deps: StepDeps = env.deps;
+  const steps = img.allSteps(env);
+  const lambda: LambdaInvoker = {
+    region: 'us-east-1',
+    get: () => undefined,
+    async invoke(name, event) {
+      const o = overrides.get(name);
+      if (o) return o(event);
+      const run = steps[name];
+      if (!run) throw new Error(`no step ${name}`);
+      return run(event, undefined, deps);
+    },
+  };
+  const def = (file: string) => JSON.parse(readFileSync(new URL(`../../statemachines/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  const server = await startStepFunctions({
+    port: 0,
+    region: 'us-east-1',
+    stateMachines: {
+      rollingUpdate: { key: 'rollingUpdate', id: 'RollingUpdateStateMachine', name: MACHINES.rolling, definition: def('rolling-update.asl.json') },
+      upgradeCluster: { key: 'upgradeCluster', id: 'UpgradeClusterStateMachine', name: MACHINES.upgrade, definition: def('upgrade-cluster.asl.json') },
+      bakeImage: { key: 'bakeImage', id: 'BakeImageStateMachine', name: MACHINES.bake, definition: def('bake-image.asl.json') },
+    },
+    lambda,
+    timeScale: TIME_SCALE,
+  });
+  const sfn = new SFNClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  deps = { ...env.deps, clients: { ...env.deps.clients, sfn } };
+  process.env.BAKE_IMAGE_STATE_MACHINE_ARN = stateMachineArn('us-east-1', MACHINES.bake);
+  process.env.ROLLING_UPDATE_STATE_MACHINE_ARN = stateMachineArn('us-east-1', MACHINES.rolling);
+  process.env.UPGRADE_CLUSTER_STATE_MACHINE_ARN = stateMachineArn('us-east-1', MACHINES.upgrade);
+  return {
+    env,
+    get deps() {
+      return deps;
+    },
+    server,
+    sfn,
+    arn: (m) => stateMachineArn('us-east-1', m === 'rolling' ? MACHINES.rolling : MACHINES.upgrade),
+    overrides,
+    async stop() {
+      sfn.destroy();
+      await server.close();
+      await env.stop();
+    },
+  } as Harness;
+}
+
+export { clusterWithNetwork, defineStep, seedFstab, untilReady };
+
+import * as asg from '@aws-sdk/client-auto-scaling';
+import { launchControlPlane } from '../../functions/control-plane/launch-control-plane';
+import { initControlPlane } from '../../functions/control-plane/init-control-plane';
+import { installAddons } from '../../functions/control-plane/install-addons';
+import { joinControlPlane } from '../../functions/control-plane/join-control-plane';
+import { checkCommand } from '../../functions/commands/check-command';
+import { checkInstancesOnline } from '../../functions/commands/check-instances-online';
+import { ensureLaunchTemplate } from '../../functions/nodes/ensure-launch-template';
+import { ensureAutoScalingGroup } from '../../functions/nodes/ensure-auto-scaling-group';
+import { ensureSecurityGroups } from '../../functions/network/ensure-security-groups';
+import { resolveImage } from '../../functions/image/resolve-image';
+import { checkBake } from '../../functions/image/check-bake';
+import { validateCluster } from '../../functions/validate/validate-cluster';
+import { checkValidation } from '../../functions/validate/check-validation';
+import { NotReadyError } from '../../shared/errors';
+
+/** Build `name`: 3 control-plane instances and `nodes` nodes at FROM_VERSION; the create operation finished. */
+export async function buildCluster(h: Harness, name: string, nodes: number): Promise<{ imageId: string }> {
+  const deps = h.deps;
+  const net = await clusterWithNetwork(h.env, name, { zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], controlPlane: { count: 3 }, instanceGroups: [{ name: 'nodes', min: nodes, max: nodes + 4, machineType: 't3.medium' }] });
+  // The archive's version (the spec only names supported patches): as the running version too.
+  await deps.store.mutateCluster(name, (r) => ({ spec: { ...r.spec, kubernetesVersion: FROM_VERSION }, kubernetesVersion: FROM_VERSION }));
+  const base = { cluster: name, operationId: net.operationId };
+  const securityGroups = await ensureSecurityGroups({ cluster: name, vpcId: net.vpcId }, deps);
+  const started = await resolveImage({ ...base, vpcId: net.vpcId, subnets: net.subnets }, deps);
+  const imageId = 'imageId' in started ? started.imageId : (await untilReady(() => checkBake(started, deps), 120_000, 50)).imageId;
+  const cp = await launchControlPlane({ cluster: name, imageId, subnets: net.subnets, securityGroups, apiLoadBalancer: { state: 'active', dnsName: `${name}-api.elb.us-east-1.amazonaws.com` } }, deps);
+  await untilReady(() => checkInstancesOnline({ instanceIds: cp.instanceIds }, deps), 60_000);
+  const run = async (sent: Promise<{ commandId: string; instanceId: string }>, step: string) => {
+    const c = await sent;
+    return untilReady(() => checkCommand({ ...c, step }, deps), 120_000, 25);
+  };
+  await run(initControlPlane({ ...base, instanceId: cp.first, apiEndpoint: cp.apiEndpoint }, deps), 'InitControlPlane');
+  await run(installAddons({ ...base, instanceId: cp.first }, deps), 'InstallAddons');
+  for (const other of cp.others) await run(joinControlPlane({ ...base, instanceId: other }, deps), 'JoinControlPlane');
+  const launchTemplate = await ensureLaunchTemplate({ cluster: name, group: 'nodes', imageId, securityGroups }, deps);
+  await ensureAutoScalingGroup({ cluster: name, group: 'nodes', subnets: net.subnets, launchTemplate }, deps);
+  await waitValid(h, name, 2);
+  await deps.store.finishOperation(net.operationId, { status: 'Succeeded' });
+  await deps.store.releaseLock(name, net.operationId);
+  await deps.store.mutateCluster(name, () => ({ status: 'Ready' }));
+  return { imageId };
+}
+
+/** Validate until `passes` passes in a row (what the state machines' loop does). */
+export async function waitValid(h: Harness, name: string, passes: number, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let count = 0;
+  let last: unknown;
+  while (count < passes) {
+    if (Date.now() > deadline) throw new Error(`cluster ${name} did not validate: ${JSON.stringify(last)}`);
+    const op = (await h.deps.store.requireCluster(name)).lock?.operationId ?? 'test';
+    const resources = await h.deps.store.listResources(name);
+    const ids = resources.filter((r) => r.type === 'instance' && r.attrs?.role === 'control-plane').map((r) => r.id);
+    const endpoint = String(resources.find((r) => r.attrs?.apiEndpoint)?.attrs?.apiEndpoint ?? '');
+    const command = await validateCluster({ cluster: name, operationId: op, controlPlane: { instanceIds: ids, first: ids[0], others: ids.slice(1), apiEndpoint: endpoint } }, h.deps);
+    const result = await untilReady(() => checkValidation({ cluster: name, command, passes: count }, h.deps), 30_000, 25);
+    last = result.failures;
+    count = result.passes;
+    if (count < passes) await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Kubernetes as the simulator has it (`GET /_sim/kubernetes`). */
+export interface SimKube {
+  clusters: Array<{ endpoint: string; version: string; nodes: Array<{ name: string; role: string; instanceId: string; ready: boolean; unschedulable: boolean; kubeletVersion: string; controlPlaneVersion: string | null }> }>;
+}
+export async function simKube(h: Harness): Promise<SimKube> {
+  return (await (await fetch(`${h.env.simUrl}/_sim/kubernetes`)).json()) as SimKube;
+}
+
+/** The group's Auto Scaling group. */
+export async function group(h: Harness, name: string): Promise<asg.AutoScalingGroup> {
+  return (await h.deps.clients.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${name}-nodes`] }))).AutoScalingGroups![0];
+}
+
+export { NotReadyError };
