@@ -71,6 +71,14 @@ export class SimHost implements KubeHost {
     put('etc/hosts', `127.0.0.1 localhost\n${this.internalIp} ${this.hostname}\n`);
     put('etc/resolv.conf', 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch ec2.internal\n');
     writeFileSync(join(this.rootDir, 'etc/hostname'), `${this.hostname}\n`);
+    // /usr/bin/awk and friends are symlinks through /etc/alternatives: the host's own /etc needs them.
+    if (!existsSync(join(this.rootDir, 'etc/alternatives'))) {
+      try {
+        cpSync('/etc/alternatives', join(this.rootDir, 'etc/alternatives'), { recursive: true, verbatimSymlinks: true });
+      } catch {
+        mkdirSync(join(this.rootDir, 'etc/alternatives'), { recursive: true });
+      }
+    }
     for (const d of ['etc/apt/keyrings', 'etc/apt/sources.list.d', 'etc/sysctl.d', 'etc/modules-load.d', 'var/lib/cloud/instance/scripts', 'var/log', 'run/systemd', 'opt']) {
       mkdirSync(join(this.rootDir, d), { recursive: true });
     }

@@ -4,7 +4,7 @@
  * read it) stdin to the simulator, then sources the answer (see `protocol.ts`).
  * bash + curl + base64 start in a few milliseconds; a node script would take ~50 ms.
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -64,7 +64,10 @@ exec /usr/bin/sleep "$(awk -v t="$__t" -v k="${'$'}{HOPPER_SIM_TIME_SCALE:-1}" '
 let shimDir: string | undefined;
 export function ensureShimDir(): string {
   if (shimDir) return shimDir;
-  const dir = join(mkdtempSync(join(tmpdir(), 'hopper-sim-shims-')), 'bin');
+  const parent = mkdtempSync(join(tmpdir(), 'hopper-sim-shims-'));
+  // One directory per process, removed when the process exits.
+  process.once('exit', () => rmSync(parent, { recursive: true, force: true }));
+  const dir = join(parent, 'bin');
   mkdirSync(dir);
   for (const cmd of SHIMMED_COMMANDS) {
     writeFileSync(join(dir, cmd), SHIM);
