@@ -2,6 +2,7 @@
  * Images: a public catalogue of Ubuntu LTS images per region (owner 099720109477,
  * Canonical), plus CreateImage (pending → available ~300 s), CopyImage, DeregisterImage.
  */
+import { captureHostImage } from '../hosts/manager';
 import { createHash } from 'node:crypto';
 import type {
   CopyImageRequest,
@@ -127,6 +128,8 @@ const createImage: QueryHandler = (input: CreateImageRequest, ctx: SimContext): 
     })),
   };
   state.images.set(id, img);
+  // The image carries the instance's disk: what the bake installed is there at the next launch.
+  captureHostImage(state, inst.id, id);
   schedule(state, img);
   return { ImageId: id };
 };

@@ -69,6 +69,8 @@ export class SimHost implements KubeHost {
     put('etc/passwd', 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
     put('etc/group', 'root:x:0:\nnogroup:x:65534:\n');
     put('etc/hosts', `127.0.0.1 localhost\n${this.internalIp} ${this.hostname}\n`);
+    // Ubuntu's cloud images mount the root by label; scripts (swap off) edit this file.
+    put('etc/fstab', 'LABEL=cloudimg-rootfs\t/\t ext4\tdiscard,commit=30,errors=remount-ro\t0 1\nLABEL=UEFI\t/boot/efi\tvfat\tumask=0077\t0 1\n');
     put('etc/resolv.conf', 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch ec2.internal\n');
     writeFileSync(join(this.rootDir, 'etc/hostname'), `${this.hostname}\n`);
     // /usr/bin/awk and friends are symlinks through /etc/alternatives: the host's own /etc needs them.

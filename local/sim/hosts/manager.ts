@@ -43,15 +43,16 @@ export class HostManager {
   start(): () => void {
     const running = (i: SimInstance) => this.onRunning(i);
     const terminated = (i: SimInstance) => this.onGone(i);
+    const stopped = (i: SimInstance) => this.onStopped(i);
     const reset = () => this.clear();
     this.state.events.on('instance:running', running);
     this.state.events.on('instance:terminated', terminated);
-    this.state.events.on('instance:stopped', terminated);
+    this.state.events.on('instance:stopped', stopped);
     this.state.events.on('reset', reset);
     return () => {
       this.state.events.off('instance:running', running);
       this.state.events.off('instance:terminated', terminated);
-      this.state.events.off('instance:stopped', terminated);
+      this.state.events.off('instance:stopped', stopped);
       this.state.events.off('reset', reset);
       this.clear();
       rmSync(this.imagesDir, { recursive: true, force: true });
@@ -66,7 +67,16 @@ export class HostManager {
   }
 
   private onRunning(inst: SimInstance): void {
-    if (this.hosts.has(inst.instanceId)) return;
+    const existing = this.hosts.get(inst.instanceId);
+    if (existing) {
+      // Started again after a stop: same disk, user data does not run twice (cloud-init
+      // runs it once per instance); the SSM agent registers again after its delay.
+      existing.boot();
+      this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
+        if (this.hosts.get(inst.instanceId) === existing) existing.ssmOnline = true;
+      });
+      return;
+    }
     this.captureMissingImages();
     const image = this.images.get(inst.imageId);
     const shortName = inst.privateDnsName.split('.')[0] || `ip-${inst.privateIpAddress.replace(/\./g, '-')}`;
@@ -81,6 +91,12 @@ export class HostManager {
     this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
       if (this.hosts.get(inst.instanceId) === host) host.ssmOnline = true;
     });
+  }
+
+  /** A stopped instance keeps its disk (an EBS root): CreateImage and a later start need it. */
+  private onStopped(inst: SimInstance): void {
+    const host = this.hosts.get(inst.instanceId);
+    if (host) host.ssmOnline = false;
   }
 
   private onGone(inst: SimInstance): void {

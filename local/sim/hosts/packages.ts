@@ -12,7 +12,8 @@ import { fail, ok } from './protocol';
 import type { SimHost } from './host';
 
 /** Latest patch per Kubernetes minor in the simulated pkgs.k8s.io. */
-const LATEST_PATCH: Record<number, number> = { 28: 15, 29: 14, 30: 8, 31: 4, 32: 1, 33: 0 };
+// The latest patch release of each minor on pkgs.k8s.io.
+const LATEST_PATCH: Record<number, number> = { 28: 15, 29: 15, 30: 14, 31: 13, 32: 9, 33: 5, 34: 1 };
 const K8S_PACKAGES = ['kubeadm', 'kubelet', 'kubectl'];
 const DEPENDENCIES: Record<string, string[]> = { kubeadm: ['cri-tools', 'kubernetes-cni'], kubelet: ['kubernetes-cni'] };
 const UBUNTU: Record<string, string> = {
