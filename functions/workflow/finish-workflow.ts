@@ -15,6 +15,11 @@ export async function finishWorkflow(event: z.infer<typeof input>, deps: StepDep
       ? undefined
       : { status: event.status, ...(event.kubernetesVersion ? { kubernetesVersion: event.kubernetesVersion } : {}), message: event.message ?? '' },
   );
+  // The last stage (and any that a loop left open) ends with the workflow.
+  const op = await deps.store.getOperation(event.operationId);
+  for (const step of op?.steps ?? []) {
+    if (step.status === 'Running') await deps.store.endStep(event.operationId, step.name, { status: 'Succeeded' });
+  }
   await deps.store.finishOperation(event.operationId, { status: 'Succeeded' });
   await deps.store.releaseLock(event.cluster, event.operationId);
   return { status: event.status };

@@ -117,7 +117,10 @@ export class HostManager {
   run(instanceId: string, path: string, script: string, timeoutSimSeconds: number): Promise<RunResult> {
     const host = this.hosts.get(instanceId);
     if (!host) return Promise.resolve({ stdout: '', stderr: 'instance is gone\n', exitCode: 1 });
-    return host.run(path, script, this.env(instanceId), this.shimDir, this.state.clock.realMs(timeoutSimSeconds));
+    // The timeout is simulated time, but bash, the shims and their HTTP calls run in real
+    // time whatever the scale: never cut a script off sooner than a real minute.
+    const timeoutMs = Math.max(this.state.clock.realMs(timeoutSimSeconds), MIN_REAL_TIMEOUT_MS);
+    return host.run(path, script, this.env(instanceId), this.shimDir, timeoutMs);
   }
 
   /** Answers a shim's `POST /_sim/hosts/<id>/exec`. */
@@ -148,6 +151,9 @@ export class HostManager {
     }
   }
 }
+
+/** The shortest real time a Run Command script gets, at any time scale. */
+const MIN_REAL_TIMEOUT_MS = 60_000;
 
 const managers = new WeakMap<SimState, HostManager>();
 
