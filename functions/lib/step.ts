@@ -27,8 +27,8 @@ export const stepEnvelope = z.object({
   stage: z.string().optional(),
   /** Mark the stage Succeeded when this call succeeds. */
   endsStage: z.boolean().optional(),
-  /** Another stage this call closes first (the stage before it, when branches joined). */
-  completesStage: z.string().optional(),
+  /** Other stages this call closes first (those before it, when parallel branches joined). */
+  completesStage: z.union([z.string(), z.array(z.string())]).optional(),
 });
 export type StepEnvelope = z.infer<typeof stepEnvelope>;
 
@@ -92,8 +92,13 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     }
     const input = parsed.data as z.infer<S>;
     const envelope = stepEnvelope.partial().parse(input);
-    if (envelope.completesStage && envelope.operationId) {
-      await deps.store.endStep(envelope.operationId, envelope.completesStage, { status: 'Succeeded' });
+    const opId = envelope.operationId;
+    if (opId && envelope.completesStage) {
+      // Only stages still open: one that ended (e.g. Image, closed by CheckBake) keeps its times.
+      const op = await deps.store.getOperation(opId);
+      for (const done of [envelope.completesStage].flat()) {
+        if (op?.steps.find((s) => s.name === done)?.status === 'Running') await deps.store.endStep(opId, done, { status: 'Succeeded' });
+      }
     }
     if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage);
     try {

@@ -2,6 +2,7 @@
  * SSM commands run on a control-plane instance to operate on nodes: drain before a
  * replacement, uncordon, delete, and read the cluster's state for validation.
  */
+import { gunzipSync } from 'node:zlib';
 import { RenderError, resolveContext } from './context';
 import { KUBECTL, script, shellQuote } from './shell';
 import type { RenderContext } from './types';
@@ -76,25 +77,25 @@ export const STATUS_MARKERS = { nodes: '### hopper:nodes', pods: '### hopper:kub
 
 /**
  * Prints `kubectl get nodes -o json` and `kubectl get pods -n kube-system -o json`, each
- * after a marker line and squeezed onto one line (kubectl's JSON never breaks a string
- * across lines, so dropping indentation and newlines keeps it valid). SSM cuts output at
- * 24,000 characters: a large cluster needs the command's S3 output; see
- * {@link parseNodesStatusOutput}.
+ * after a marker line as one line of gzip + base64. SSM cuts a command's output at 24,000
+ * characters; the lists of an HA cluster pass that as plain JSON, while compressed they
+ * fit for clusters of a hundred-odd nodes (gzip and base64 are on every Ubuntu host).
+ * See {@link parseNodesStatusOutput}.
  */
 export function renderNodesStatusScript(ctx: RenderContext): string {
   const r = resolveContext(ctx);
   return script(r, 'report nodes and kube-system pods', [
     KUBECTL,
-    `squeeze() {
-  sed -e 's/^[[:space:]]*//' | tr -d '\\n'
+    `pack() {
+  gzip -c | base64 -w0
   echo
 }
 NODES_JSON=$(kc get nodes -o json)
 PODS_JSON=$(kc get pods -n kube-system -o json)
 echo '${STATUS_MARKERS.nodes}'
-printf '%s\\n' "$NODES_JSON" | squeeze
+printf '%s\\n' "$NODES_JSON" | pack
 echo '${STATUS_MARKERS.pods}'
-printf '%s\\n' "$PODS_JSON" | squeeze`,
+printf '%s\\n' "$PODS_JSON" | pack`,
   ]);
 }
 
@@ -113,7 +114,9 @@ export function parseNodesStatusOutput(stdout: string): NodesStatus {
   const section = (marker: string): unknown => {
     const at = lines.indexOf(marker);
     if (at < 0 || at + 1 >= lines.length) throw new Error(`status output has no ${marker} section`);
-    return JSON.parse(lines[at + 1]);
+    const line = lines[at + 1].trim();
+    // Compressed (gzip + base64) as the script prints it; plain JSON is accepted too.
+    return JSON.parse(line.startsWith('{') ? line : gunzipSync(Buffer.from(line, 'base64')).toString('utf8'));
   };
   return { nodes: section(STATUS_MARKERS.nodes), pods: section(STATUS_MARKERS.pods) };
 }

@@ -188,6 +188,19 @@ describe('renderNodesStatusScript', () => {
     expect(parseNodesStatusOutput(stdout)).toEqual({ nodes: JSON.parse(json), pods: JSON.parse(json) });
   });
 
+  it('keeps the lists of a 60-node cluster under the 24,000 characters SSM returns', () => {
+    const node = (i: number) => ({
+      metadata: { name: `ip-10-0-${i}-1.ec2.internal`, labels: { 'kubernetes.io/hostname': `ip-10-0-${i}-1`, 'hopper.io/instance-group': 'nodes' } },
+      spec: { providerID: `aws:///us-east-1a/i-0${String(i).padStart(16, '0')}` },
+      status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }], nodeInfo: { kubeletVersion: 'v1.34.1' } },
+    });
+    const json = JSON.stringify({ kind: 'List', items: Array.from({ length: 60 }, (_, i) => node(i)) }, null, 4);
+    expect(json.length).toBeGreaterThan(24_000);
+    const { stdout } = runWithStubKubectl(renderNodesStatusScript(singleCilium), json);
+    expect(stdout.length).toBeLessThan(24_000);
+    expect(parseNodesStatusOutput(stdout).nodes).toEqual(JSON.parse(json));
+  });
+
   it('throws on output cut short rather than returning half a cluster', () => {
     expect(() => parseNodesStatusOutput('### hopper:nodes\n{"items": [')).toThrow();
   });

@@ -10,13 +10,13 @@ kc() {
   kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"
 }
 
-squeeze() {
-  sed -e 's/^[[:space:]]*//' | tr -d '\n'
+pack() {
+  gzip -c | base64 -w0
   echo
 }
 NODES_JSON=$(kc get nodes -o json)
 PODS_JSON=$(kc get pods -n kube-system -o json)
 echo '### hopper:nodes'
-printf '%s\n' "$NODES_JSON" | squeeze
+printf '%s\n' "$NODES_JSON" | pack
 echo '### hopper:kube-system-pods'
-printf '%s\n' "$PODS_JSON" | squeeze
+printf '%s\n' "$PODS_JSON" | pack
