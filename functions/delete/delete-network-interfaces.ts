@@ -35,7 +35,7 @@ export async function deleteNetworkInterfaces(input: z.infer<typeof deleteNetwor
   const attached: string[] = [];
   for (const [id, n] of found) {
     if (n.RequesterManaged) continue;
-    const tags = tagRecord(n.Tags);
+    const tags = tagRecord(n.TagSet);
     // In our subnet but tagged for another cluster only: not ours to remove.
     if (!listed.has(id) && verdict(input.cluster, tags, 'owned') !== 'delete') continue;
     if (n.Status === 'available') deletable.push(id);

@@ -29,6 +29,7 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTagsCommand as DescribeElbTagsCommand,
   DescribeTargetGroupsCommand,
+  type DescribeTargetGroupsCommandOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
@@ -244,7 +245,7 @@ async function discoverElb(deps: StepDeps, cluster: string, candidates: Map<Dele
   const tgs: string[] = [];
   marker = undefined;
   do {
-    const out = await elb.send(new DescribeTargetGroupsCommand({ Marker: marker, PageSize: 400 }));
+    const out: DescribeTargetGroupsCommandOutput = await elb.send(new DescribeTargetGroupsCommand({ Marker: marker, PageSize: 400 }));
     for (const tg of out.TargetGroups ?? []) if (tg.TargetGroupArn) tgs.push(tg.TargetGroupArn);
     marker = out.NextMarker;
   } while (marker);

@@ -38,10 +38,11 @@ export const launchBuilderInput = stepEnvelope.extend({
 });
 export type LaunchBuilderInput = z.input<typeof launchBuilderInput>;
 
-export interface LaunchBuilderOutput {
+// A type alias (not an interface), so it passes where a loose `{instanceId?}` object is expected.
+export type LaunchBuilderOutput = {
   instanceId: string;
   securityGroupId: string;
-}
+};
 
 /** Root volume of the builder, and so of every node booted from the image (nodes may ask for more). */
 const ROOT_VOLUME_GIB = 20;

@@ -36,7 +36,7 @@ const SUBNET_ROLES: Record<SubnetSpec['type'], string> = {
   public: ROLES.publicSubnet,
 };
 
-export async function ensureZoneSubnets(input: { cluster: string; vpcId: string; zone: string }, deps: StepDeps): Promise<ZoneSubnets> {
+export async function ensureZoneSubnets(input: { cluster: string; operationId?: string; vpcId: string; zone: string }, deps: StepDeps): Promise<ZoneSubnets> {
   const { spec } = await loadCluster(deps, input.cluster);
   if (!spec.zones.includes(input.zone)) throw new StepFailedError(`Zone ${input.zone} is not one of cluster ${spec.name}'s zones`);
   if (spec.topology === 'public') {

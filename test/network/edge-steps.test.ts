@@ -66,7 +66,7 @@ describe('API load balancer', () => {
     for (let i = 0; i < 200 && !result; i++) {
       result = await checkApiLoadBalancer({ loadBalancerArn: lb.loadBalancerArn }, env.deps).catch((err: unknown) => {
         if (!(err instanceof NotReadyError)) throw err;
-        return new Promise<undefined>((r) => setTimeout(r, 50));
+        return new Promise<undefined>((r) => setTimeout(() => r(undefined), 50));
       });
     }
     expect(result).toEqual({ loadBalancerArn: lb.loadBalancerArn, dnsName: lb.dnsName, targetGroupArn: lb.targetGroupArn, state: 'active' });

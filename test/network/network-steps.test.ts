@@ -111,7 +111,7 @@ describe('private topology, NAT per zone', () => {
     for (let i = 0; i < 100 && !result; i++) {
       result = await checkNatGateway({ natGatewayId, zone: 'us-east-1a' }, env.deps).catch((err: unknown) => {
         if (!(err instanceof NotReadyError)) throw err;
-        return new Promise<undefined>((r) => setTimeout(r, 50));
+        return new Promise<undefined>((r) => setTimeout(() => r(undefined), 50));
       });
     }
     expect(result).toEqual({ natGatewayId, state: 'available' });
