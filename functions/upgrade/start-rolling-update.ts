@@ -1,17 +1,15 @@
 /**
- * StartRollingUpdate / CheckRollingUpdate: the upgrade reuses the rolling update as a
+ * StartRollingUpdate (CheckRollingUpdate follows it): the upgrade reuses the rolling update as a
  * nested execution of the same state machine (one definition of the rollout, not a copy),
  * under the upgrade's own operation: the nested run skips BeginWorkflow and FinishWorkflow,
  * records its plan and batches on the upgrade's operation, and its failure is the
  * upgrade's. The execution's name is derived from the operation, so a retried start is the
  * same execution (StartExecution with the same name and input is idempotent).
  */
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { requiredEnv } from '../../shared/config';
-import { NotReadyError, StepFailedError } from '../../shared/errors';
-import { describeFailure } from '../image/check-bake';
 import { executionArn } from '../image/resolve-image';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
@@ -36,16 +34,5 @@ export async function startRollingUpdate(input: z.infer<typeof startRollingUpdat
   }
 }
 
-export const checkRollingUpdateInput = stepEnvelope.extend({ executionArn: z.string().min(1) });
-
-export async function checkRollingUpdate(input: z.infer<typeof checkRollingUpdateInput>, deps: StepDeps): Promise<{ status: 'SUCCEEDED' }> {
-  const execution = await deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn: input.executionArn }));
-  if (execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE') throw new NotReadyError('the rolling update is running');
-  if (execution.status === 'SUCCEEDED') return { status: 'SUCCEEDED' };
-  throw new StepFailedError(`the rolling update ${String(execution.status ?? 'ended').toLowerCase()}: ${describeFailure(execution.error, execution.cause)}`);
-}
-
 export const start = defineStep({ name: 'StartRollingUpdate', input: startRollingUpdateInput, run: startRollingUpdate });
-export const check = defineStep({ name: 'CheckRollingUpdate', input: checkRollingUpdateInput, run: checkRollingUpdate });
 export const handler = start.handler;
-export const checkHandler = check.handler;

@@ -36,6 +36,7 @@ import * as prepare from '../../functions/upgrade/prepare-upgrade';
 import * as sendUpgrade from '../../functions/upgrade/send-control-plane-upgrade';
 import * as updateTemplates from '../../functions/upgrade/update-node-templates';
 import * as nested from '../../functions/upgrade/start-rolling-update';
+import * as nestedCheck from '../../functions/upgrade/check-rolling-update';
 
 export type Run = (event: unknown, context: undefined, deps: StepDeps) => Promise<unknown>;
 
@@ -81,6 +82,6 @@ export function allSteps(env: StepEnv): Record<string, Run> {
     sendControlPlaneUpgrade: sendUpgrade.runStep as Run,
     updateNodeTemplates: updateTemplates.runStep as Run,
     startRollingUpdate: nested.start.run as Run,
-    checkRollingUpdate: nested.check.run as Run,
+    checkRollingUpdate: nestedCheck.check.run as Run,
   };
 }

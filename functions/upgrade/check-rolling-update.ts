@@ -1,0 +1,19 @@
+/** CheckRollingUpdate: polls the nested rolling-update execution the upgrade started. */
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { NotReadyError, StepFailedError } from '../../shared/errors';
+import { describeFailure } from '../image/check-bake';
+import type { StepDeps } from '../lib/deps';
+import { defineStep, stepEnvelope } from '../lib/step';
+
+export const checkRollingUpdateInput = stepEnvelope.extend({ executionArn: z.string().min(1) });
+
+export async function checkRollingUpdate(input: z.infer<typeof checkRollingUpdateInput>, deps: StepDeps): Promise<{ status: 'SUCCEEDED' }> {
+  const execution = await deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn: input.executionArn }));
+  if (execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE') throw new NotReadyError('the rolling update is running');
+  if (execution.status === 'SUCCEEDED') return { status: 'SUCCEEDED' };
+  throw new StepFailedError(`the rolling update ${String(execution.status ?? 'ended').toLowerCase()}: ${describeFailure(execution.error, execution.cause)}`);
+}
+
+export const check = defineStep({ name: 'CheckRollingUpdate', input: checkRollingUpdateInput, run: checkRollingUpdate });
+export const handler = check.handler;
