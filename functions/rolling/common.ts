@@ -104,17 +104,21 @@ export async function controlPlaneTargetImage(deps: StepDeps, spec: ClusterSpec,
   return (await findAvailableImage(deps, key))?.ImageId;
 }
 
-/** Whether an instance was launched before the operation began (what `force` replaces). */
-function launchedBefore(instance: Instance | undefined, since: Date | undefined): boolean {
-  if (!since || !instance?.LaunchTime) return true;
-  return instance.LaunchTime.getTime() < since.getTime();
+/**
+ * Whether `force` replaces an instance: one of those the operation found when it first
+ * planned (recorded on its Plan step, so a resumed run keeps the same set). Launch times
+ * are not compared: the replacement's clock and the operation's need not agree.
+ */
+function isForced(instance: Instance | undefined, forced: ReadonlySet<string> | undefined): boolean {
+  if (!forced) return true;
+  return instance?.InstanceId !== undefined && forced.has(instance.InstanceId);
 }
 
 /**
- * The rollout as the cloud has it now. `since` is when the operation began: with `force`,
- * instances launched after it (the replacements) are up to date.
+ * The rollout as the cloud has it now. With `force`, `forced` names the instances to
+ * replace whatever their version (the replacements are not in it); absent, every instance.
  */
-export async function observeRollout(deps: StepDeps, spec: ClusterSpec, options: RollingOptions, since?: Date): Promise<Rollout> {
+export async function observeRollout(deps: StepDeps, spec: ClusterSpec, options: RollingOptions, forced?: ReadonlySet<string>): Promise<Rollout> {
   const wanted = (name: string) => options.instanceGroups === undefined || options.instanceGroups.length === 0 || options.instanceGroups.includes(name);
 
   // Control plane: one seat per zone entry; the newest live instance of a seat is its occupant.
@@ -132,7 +136,7 @@ export async function observeRollout(deps: StepDeps, spec: ClusterSpec, options:
       let reason: string | undefined;
       if (!inst) reason = 'no instance';
       else if (targetImageId && inst.ImageId !== targetImageId) reason = `image ${inst.ImageId} → ${targetImageId}`;
-      else if (options.force && launchedBefore(inst, since)) reason = 'forced';
+      else if (options.force && isForced(inst, forced)) reason = 'forced';
       seats.push({ seat, zone, instanceId: inst?.InstanceId, imageId: inst?.ImageId, subnetId: inst?.SubnetId, reason });
     }
   }
@@ -181,7 +185,7 @@ export async function observeRollout(deps: StepDeps, spec: ClusterSpec, options:
         reason = `launch template version ${m.LaunchTemplate.Version} → ${launchTemplate.version}`;
       } else if (launchTemplate?.imageId && inst?.ImageId && inst.ImageId !== launchTemplate.imageId) {
         reason = `image ${inst.ImageId} → ${launchTemplate.imageId}`;
-      } else if (options.force && launchedBefore(inst, since)) {
+      } else if (options.force && isForced(inst, forced)) {
         reason = 'forced';
       }
       if (reason) outdated.push({ instanceId: m.InstanceId!, reason });

@@ -37,7 +37,7 @@ export type Batch = z.infer<typeof batchSchema>;
 
 export const nextBatchInput = stepEnvelope.extend({
   options: rollingOptionsSchema,
-  since: z.number().optional(),
+  forced: z.array(z.string()).optional(),
   previous: batchSchema.optional(),
 });
 
@@ -58,7 +58,7 @@ export async function nextBatch(input: z.infer<typeof nextBatchInput>, deps: Ste
   }
   const number = (prev?.number ?? 0) + 1;
   const options = input.options;
-  const rollout = await observeRollout(deps, spec, options, input.since !== undefined ? new Date(input.since) : undefined);
+  const rollout = await observeRollout(deps, spec, options, input.forced ? new Set(input.forced) : undefined);
   const left = remaining(rollout);
   const base = { number, controlPlane: rollout.validation, detach: [] as string[], drain: [] as Batch['drain'], remaining: left };
 

@@ -15,8 +15,8 @@ export const planRollingUpdateInput = stepEnvelope.extend({ options: z.record(z.
 export interface PlanRollingUpdateOutput {
   options: RollingOptions;
   remaining: number;
-  /** Epoch ms when the operation began: with `force`, instances launched since are up to date. */
-  since: number;
+  /** With `force`: the instances found at the first plan, the ones to replace (empty without). */
+  forced: string[];
 }
 
 /** The options a rolling update runs with: given, or from the operation's request. */
@@ -34,11 +34,22 @@ export async function planRollingUpdate(input: z.infer<typeof planRollingUpdateI
   const { spec } = await loadCluster(deps, input.cluster);
   const options = await rollingOptions(deps, input.operationId, input.options);
   const op = await deps.store.getOperation(input.operationId);
-  const since = op ? Date.parse(op.startedAt) : deps.now().getTime();
-  const rollout = await observeRollout(deps, spec, options, new Date(since));
+  // A resumed run keeps the set of instances its first plan forced.
+  const recorded = (op?.steps.find((s) => s.name === 'Plan')?.detail as { forced?: string[] } | undefined)?.forced;
+  let forced: string[] | undefined;
+  if (options.force) {
+    if (recorded) forced = recorded;
+    else {
+      const everything = await observeRollout(deps, spec, options);
+      forced = [...everything.controlPlane.seats.map((s) => s.instanceId), ...everything.groups.flatMap((g) => g.outdated.map((o) => o.instanceId))].filter(
+        (id): id is string => id !== undefined,
+      );
+    }
+  }
+  const rollout = await observeRollout(deps, spec, options, forced ? new Set(forced) : undefined);
   await deps.store.startStep(input.operationId, 'Plan');
-  await deps.store.endStep(input.operationId, 'Plan', { status: 'Succeeded', detail: { options, ...planView(rollout) } });
-  return { options, remaining: remaining(rollout), since };
+  await deps.store.endStep(input.operationId, 'Plan', { status: 'Succeeded', detail: { options, ...planView(rollout), ...(forced ? { forced } : {}) } });
+  return { options, remaining: remaining(rollout), forced: forced ?? [] };
 }
 
 export const { handler, run: runStep } = defineStep({ name: 'PlanRollingUpdate', input: planRollingUpdateInput, run: planRollingUpdate });
