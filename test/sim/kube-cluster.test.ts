@@ -4,31 +4,8 @@
  * with join data from Parameter Store, a CNI applied, three Ready nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PREPARE } from './kube-scripts';
+import { INIT, JOIN_USER_DATA } from './kube-scripts';
 import { type Sim, launch, network, runScript, startSim, stopSim, until } from './ssm-helpers';
-
-const INIT = [
-  ...PREPARE,
-  "printf 'apiVersion: kubeadm.k8s.io/v1beta4\\nkind: InitConfiguration\\nnodeRegistration:\\n  name: %s\\n---\\napiVersion: kubeadm.k8s.io/v1beta4\\nkind: ClusterConfiguration\\nkubernetesVersion: v1.31.4\\ncontrolPlaneEndpoint: %s:6443\\nnetworking:\\n  podSubnet: 10.244.0.0/16\\n' \"$NAME\" \"$IP\" > /etc/kubernetes/kubeadm-init.yaml",
-  'kubeadm init --config /etc/kubernetes/kubeadm-init.yaml --upload-certs',
-  'JOIN=$(kubeadm token create --ttl 24h0m0s --print-join-command)',
-  'put() { aws ssm put-parameter --region "$REGION" --name "/hopper/seed/$1" --type SecureString --value "$2" --overwrite >/dev/null; }',
-  'put join/ca-cert-hash "$(echo "$JOIN" | awk \'{print $7}\')"',
-  'put join/endpoint "$IP:6443"',
-  'put join/certificate-key "$(kubeadm init phase upload-certs --upload-certs | tail -1)"',
-  // The token last: workers wait for it, so everything else is there when it appears.
-  'put join/token "$(echo "$JOIN" | awk \'{print $5}\')"',
-];
-
-const JOIN_USER_DATA = [
-  '#!/bin/bash',
-  ...PREPARE,
-  'get() { aws ssm get-parameter --region "$REGION" --name "/hopper/seed/$1" --with-decryption --query Parameter.Value --output text; }',
-  'until get join/token >/dev/null 2>&1; do sleep 10; done',
-  "printf 'apiVersion: kubeadm.k8s.io/v1beta4\\nkind: JoinConfiguration\\ndiscovery:\\n  bootstrapToken:\\n    apiServerEndpoint: %s\\n    token: %s\\n    caCertHashes:\\n    - %s\\nnodeRegistration:\\n  name: %s\\n' \"$(get join/endpoint)\" \"$(get join/token)\" \"$(get join/ca-cert-hash)\" \"$NAME\" > /etc/kubernetes/kubeadm-join.yaml",
-  'kubeadm join --config /etc/kubernetes/kubeadm-join.yaml',
-  '',
-].join('\n');
 
 interface NodeList {
   apiVersion: string;
