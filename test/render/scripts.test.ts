@@ -120,7 +120,7 @@ describe('control plane scripts', () => {
   it('stores every join value as a SecureString under the cluster prefix and prints none of them', () => {
     const script = renderControlPlaneInitScript(singleCilium);
     expect(script).toContain("PARAM_PREFIX='/hopper/demo/'");
-    expect(script).toContain('--type SecureString --value "$2" --overwrite');
+    expect(script).toContain('--type SecureString --tier Intelligent-Tiering --value "$2" --overwrite');
     for (const name of ['join/token', 'join/ca-cert-hash', 'join/certificate-key', 'join/endpoint', 'kubeconfig/admin']) expect(script).toContain(`put_param ${name} `);
     expect(script).toContain('put_param kubeconfig/admin file:///etc/kubernetes/admin.conf');
     const printing = script.split('\n').filter((line) => /\b(echo|printf)\b/.test(line));

@@ -1,4 +1,5 @@
 /** Reading the simulated world after a workflow: the cluster's resources by kind, and its Kubernetes. */
+import type { OperationView } from '../../shared/api/types';
 import type { TestControlPlane } from '../helpers/embedded';
 
 export type SimResource = { id: string; tags: Record<string, string>; state?: string | { name?: string }; [k: string]: unknown };
@@ -36,4 +37,106 @@ interface KubeNode {
 export async function kubernetesNodes(cp: TestControlPlane): Promise<KubeNode[]> {
   const body = (await (await fetch(`${cp.cloud}/_sim/kubernetes`)).json()) as { clusters: Array<{ nodes: KubeNode[] }> };
   return body.clusters.flatMap((c) => c.nodes);
+}
+
+/** The simulator's resource kinds and the inventory type Hopper records each under. */
+export const INVENTORY_TYPE: Record<string, string> = {
+  vpcs: 'vpc',
+  subnets: 'subnet',
+  internetGateways: 'internet-gateway',
+  addresses: 'elastic-ip',
+  natGateways: 'nat-gateway',
+  routeTables: 'route-table',
+  securityGroups: 'security-group',
+  launchTemplates: 'launch-template',
+  instances: 'instance',
+  autoScalingGroups: 'autoscaling-group',
+  loadBalancers: 'load-balancer',
+  targetGroups: 'target-group',
+  listeners: 'listener',
+  images: 'image',
+};
+
+export interface InventoryRecord {
+  type: string;
+  id: string;
+  ownership: 'owned' | 'shared';
+  zone?: string;
+  name?: string;
+}
+
+/** The inventory, as `GET /v1/clusters/{name}` shows it. */
+export async function inventory(cp: TestControlPlane, cluster: string): Promise<InventoryRecord[]> {
+  const res = await cp.request<{ resources?: InventoryRecord[] }>('GET', `/v1/clusters/${cluster}`);
+  if (res.status !== 200) throw new Error(`GET /v1/clusters/${cluster}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.resources ?? [];
+}
+
+/**
+ * The tag scan against the inventory: `unknown` lists live resources tagged for the cluster
+ * that the inventory does not hold (a leak a crash could cause); `missing` lists owned
+ * inventory records of a simulated kind whose resource the simulator never had.
+ */
+export async function inventoryGaps(cp: TestControlPlane, cluster: string): Promise<{ unknown: string[]; missing: string[] }> {
+  const records = await inventory(cp, cluster);
+  const known = new Set(records.map((r) => `${r.type}:${r.id}`));
+  const tagged = await clusterResources(cp, cluster);
+  const unknown: string[] = [];
+  for (const [kind, list] of Object.entries(tagged)) {
+    for (const r of list) if (!known.has(`${INVENTORY_TYPE[kind] ?? kind}:${r.id}`)) unknown.push(`${kind}:${r.id} ${r.tags.Name ?? ''}`);
+  }
+  const all = (await cp.simResources()) as unknown as Record<string, SimResource[]>;
+  const exists = new Set<string>();
+  for (const [kind, list] of Object.entries(all)) if (Array.isArray(list) && INVENTORY_TYPE[kind]) for (const r of list) exists.add(`${INVENTORY_TYPE[kind]}:${r.id}`);
+  const simulated = new Set(Object.values(INVENTORY_TYPE));
+  const missing = records.filter((r) => r.ownership === 'owned' && simulated.has(r.type) && !exists.has(`${r.type}:${r.id}`)).map((r) => `${r.type}:${r.id}`);
+  return { unknown, missing };
+}
+
+/** Live resources tagged `owned` for the cluster, as `kind:id` (what a delete must leave none of). */
+export async function ownedLeft(cp: TestControlPlane, cluster: string): Promise<string[]> {
+  const tagged = await clusterResources(cp, cluster);
+  return Object.entries(tagged).flatMap(([kind, list]) =>
+    list.filter((r) => r.tags[`kubernetes.io/cluster/${cluster}`] === 'owned').map((r) => `${kind}:${r.id} ${r.tags.Name ?? ''}`),
+  );
+}
+
+/** Resources carrying any Hopper tag for the cluster (`kubernetes.io/cluster/<name>`, `hopper:cluster`). */
+export async function anyTagged(cp: TestControlPlane, cluster: string): Promise<string[]> {
+  const all = (await cp.simResources()) as unknown as Record<string, SimResource[]>;
+  const out: string[] = [];
+  for (const [kind, list] of Object.entries(all)) {
+    if (!Array.isArray(list)) continue;
+    for (const r of list) {
+      if (isGone(r) || !r.tags) continue;
+      if (r.tags[`kubernetes.io/cluster/${cluster}`] !== undefined || r.tags['hopper:cluster'] === cluster) out.push(`${kind}:${r.id}`);
+    }
+  }
+  return out;
+}
+
+/** POST a spec and wait for the create to end (any end). */
+export async function createAndWait(cp: TestControlPlane, spec: Record<string, unknown>, timeoutMs = 120_000): Promise<OperationView> {
+  const res = await cp.request<{ operation: { id: string } }>('POST', '/v1/clusters', spec);
+  if (res.status !== 202) throw new Error(`POST /v1/clusters: ${res.status} ${JSON.stringify(res.body)}`);
+  return cp.waitForOperation(res.body.operation.id, timeoutMs);
+}
+
+/** DELETE a cluster and wait for the delete to end. */
+export async function deleteAndWait(cp: TestControlPlane, cluster: string, timeoutMs = 120_000): Promise<OperationView> {
+  const res = await cp.request<{ operation: { id: string } }>('DELETE', `/v1/clusters/${cluster}`);
+  if (res.status !== 202) throw new Error(`DELETE /v1/clusters/${cluster}: ${res.status} ${JSON.stringify(res.body)}`);
+  return cp.waitForOperation(res.body.operation.id, timeoutMs);
+}
+
+/** Run `fn` with HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT set, restoring the variable after. */
+export async function withCrashes<T>(which: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT;
+  process.env.HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT = which;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT;
+    else process.env.HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT = before;
+  }
 }

@@ -20,14 +20,26 @@ function render(value: unknown, output: string | undefined): string {
   return `${JSON.stringify(value, null, 4)}\n`;
 }
 
-export function awsCli(state: SimState, defaultRegion: string, args: string[]): ShimResult {
+/**
+ * A parameter value as the CLI reads it: `file://PATH` loads the file (the shim sent it),
+ * anything else is the value itself.
+ */
+function paramValue(value: string | undefined, files: ReadonlyMap<string, Buffer>): string | undefined {
+  if (value === undefined || !value.startsWith('file://')) return value;
+  const path = value.slice('file://'.length);
+  const content = files.get(path);
+  if (content === undefined) throw new SimError('ParamValidation', `Unable to load paramfile ${value}: [Errno 2] No such file or directory: '${path}'`);
+  return content.toString('utf8');
+}
+
+export function awsCli(state: SimState, defaultRegion: string, args: string[], files: ReadonlyMap<string, Buffer> = new Map()): ShimResult {
   const [service, op] = args.filter((a, i) => !a.startsWith('-') && !(args[i - 1] ?? '').startsWith('--'));
   const region = flag(args, '--region') ?? defaultRegion;
   const name = flag(args, '--name') ?? '';
   const operation = (op ?? '').split('-').map((w) => w[0]?.toUpperCase() + w.slice(1)).join('');
   try {
     if (service === 'ssm' && op === 'put-parameter') {
-      const out = putParameter(state, region, { Name: name, Value: flag(args, '--value'), Type: flag(args, '--type'), KeyId: flag(args, '--key-id'), Overwrite: hasFlag(args, '--overwrite') });
+      const out = putParameter(state, region, { Name: name, Value: paramValue(flag(args, '--value'), files), Type: flag(args, '--type'), KeyId: flag(args, '--key-id'), Overwrite: hasFlag(args, '--overwrite') });
       return ok(render(query(out, flag(args, '--query')), flag(args, '--output')));
     }
     if (service === 'ssm' && op === 'get-parameter') {

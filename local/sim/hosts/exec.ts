@@ -60,7 +60,7 @@ export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimH
     case 'curl':
       return curl(host, inst, req, state.clock.now());
     case 'aws':
-      return awsCli(state, region, req.args);
+      return awsCli(state, region, req.args, req.files);
     default:
       return fail(`${req.cmd}: command not found`, 127);
   }

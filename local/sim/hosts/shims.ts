@@ -25,7 +25,7 @@ __req=$(mktemp /tmp/.hopper-shim.XXXXXX) || exit 255
   printf 'cwd %s\n' "$(__e "$PWD")"
   for __a in "$@"; do printf 'arg %s\n' "$(__e "$__a")"; done
   for __v in KUBECONFIG HOME; do [ -n "${'$'}{!__v:-}" ] && printf 'env %s\n' "$(__e "$__v=${'$'}{!__v}")"; done
-  for __a in "$@"; do __f "${'$'}{__a#--*=}"; done
+  for __a in "$@"; do __f "${'$'}{__a#--*=}"; case $__a in file://*) __f "${'$'}{__a#file://}" ;; esac; done
   [ -n "${'$'}{KUBECONFIG:-}" ] && __f "$KUBECONFIG"
   __f "${'$'}{HOME:-/root}/.kube/config"
   case $__n in

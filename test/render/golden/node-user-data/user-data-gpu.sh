@@ -50,8 +50,10 @@ fi
 get_param() {
   aws ssm get-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --with-decryption --query Parameter.Value --output text
 }
+# Intelligent-Tiering: standard (free) while a value fits 4 KB, advanced for the admin
+# kubeconfig, which does not.
 put_param() {
-  aws ssm put-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --type SecureString --value "$2" --overwrite >/dev/null
+  aws ssm put-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --type SecureString --tier Intelligent-Tiering --value "$2" --overwrite >/dev/null
 }
 
 LOG_DIR=/var/log/hopper
