@@ -7,8 +7,9 @@
  * the same instance back; each instance is recorded the moment its id is known. With a load
  * balancer, the instances are registered as targets of the API target group.
  */
+import { describeInstances } from '../lib/ec2';
 import { createHash } from 'node:crypto';
-import { DescribeImagesCommand, DescribeInstancesCommand, RunInstancesCommand, type Instance, type _InstanceType } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, RunInstancesCommand, type Instance, type _InstanceType } from '@aws-sdk/client-ec2';
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
@@ -132,18 +133,7 @@ export async function launchControlPlane(
 /** Live control-plane instances of the cluster, by seat (the oldest one if a seat has two). */
 async function findSeats(deps: StepDeps, cluster: string): Promise<Map<number, Instance>> {
   const seats = new Map<number, Instance>();
-  let nextToken: string | undefined;
-  const found: Instance[] = [];
-  do {
-    const page = await deps.clients.ec2.send(
-      new DescribeInstancesCommand({
-        Filters: [...roleFilters(cluster, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: LIVE_STATES }],
-        NextToken: nextToken,
-      }),
-    );
-    found.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
+  const found = await describeInstances(deps, [...roleFilters(cluster, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: LIVE_STATES }]);
   found.sort((a, b) => (a.LaunchTime?.getTime() ?? 0) - (b.LaunchTime?.getTime() ?? 0));
   for (const inst of found) {
     const seat = Number(tagRecord(inst.Tags)[SEAT_TAG]);

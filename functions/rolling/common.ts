@@ -10,7 +10,7 @@
  * `hopper:rolling-update` tag and is taken first.
  */
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeLaunchTemplateVersionsCommand, type Instance } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import type { ClusterSpec } from '../../shared/spec';
@@ -19,6 +19,7 @@ import { SEAT_TAG } from '../control-plane/launch-control-plane';
 import { CONTROL_PLANE_ROLE, recordedApiEndpoint } from '../control-plane/render-context';
 import { findAvailableImage, imageKey } from '../image/common';
 import type { StepDeps } from '../lib/deps';
+import { describeInstances } from '../lib/ec2';
 import { groupResourceName, NODE_ROLE } from '../nodes/common';
 
 /** Tag put on an instance before it is detached for a surge: the operation that detached it. */
@@ -78,17 +79,8 @@ export interface Rollout {
   validation: { instanceIds: string[]; first: string; others: string[]; apiEndpoint: string };
 }
 
-/** Instances matching EC2 filters, every page. */
-export async function describeInstances(deps: StepDeps, filters: Array<{ Name: string; Values: string[] }>): Promise<Instance[]> {
-  const out: Instance[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await deps.clients.ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken: nextToken }));
-    out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return out;
-}
+/** Shared with the other steps (functions/lib/ec2.ts); re-exported for the rolling steps. */
+export { describeInstances };
 
 /** The cluster's live control-plane instances, oldest first. */
 export async function controlPlaneInstances(deps: StepDeps, cluster: string): Promise<Instance[]> {

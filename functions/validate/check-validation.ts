@@ -13,8 +13,9 @@
  * may still be coming up), not a terminal error. The observed group sizes are written to
  * the cluster record.
  */
+import { describeInstances } from '../lib/ec2';
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { type Instance } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, type GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
@@ -332,16 +333,6 @@ function machineOf(i: Instance): ExpectedMachine {
   };
 }
 
-async function describeInstances(deps: StepDeps, filters: { Name: string; Values: string[] }[]): Promise<Instance[]> {
-  const out: Instance[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await deps.clients.ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken: nextToken }));
-    out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return out;
-}
 
 /** desired / inService / ready per group (control-plane included) on the cluster record. */
 async function recordGroupStatus(deps: StepDeps, cluster: string, groups: ObservedGroup[], ready: Record<string, number>): Promise<void> {
