@@ -9,7 +9,10 @@ import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { renderNodesStatusScript } from '../../shared/render';
 import { sendScript } from '../commands/send-script';
-import { renderContext } from '../control-plane/render-context';
+import { CONTROL_PLANE_ROLE, recordedApiEndpoint, renderContext } from '../control-plane/render-context';
+import { StepFailedError } from '../../shared/errors';
+import { roleFilters } from '../../shared/tags';
+import { describeInstances } from '../lib/ec2';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
@@ -28,15 +31,26 @@ export const controlPlaneSchema = z.object({
   apiEndpoint: z.string().min(1),
 });
 
-export const validateClusterInput = stepEnvelope.extend({ controlPlane: controlPlaneSchema });
+/** create-cluster passes the control plane it launched; the validate workflow lets the step find it. */
+export const validateClusterInput = stepEnvelope.extend({ controlPlane: controlPlaneSchema.optional() });
+
+/** The cluster's running control-plane instances (oldest first) and its recorded API endpoint. */
+async function findControlPlane(deps: StepDeps, cluster: string): Promise<{ instanceIds: string[]; apiEndpoint: string }> {
+  const found = await describeInstances(deps, [...roleFilters(cluster, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['running'] }]);
+  found.sort((a, b) => (a.LaunchTime?.getTime() ?? 0) - (b.LaunchTime?.getTime() ?? 0));
+  const instanceIds = found.map((i) => i.InstanceId!).filter(Boolean);
+  if (instanceIds.length === 0) throw new StepFailedError(`cluster ${cluster} has no running control-plane instance to validate from`);
+  return { instanceIds, apiEndpoint: await recordedApiEndpoint(deps, cluster) };
+}
 
 export async function validateCluster(
-  input: { cluster: string; operationId: string; controlPlane: z.infer<typeof controlPlaneSchema> },
+  input: { cluster: string; operationId: string; controlPlane?: z.infer<typeof controlPlaneSchema> },
   deps: StepDeps,
 ): Promise<{ commandId: string; instanceId: string }> {
   const { spec } = await loadCluster(deps, input.cluster);
-  const instanceId = await pickOnline(deps, input.controlPlane.instanceIds);
-  const script = renderNodesStatusScript(renderContext(spec, input.controlPlane.apiEndpoint, deps));
+  const controlPlane = input.controlPlane ?? (await findControlPlane(deps, input.cluster));
+  const instanceId = await pickOnline(deps, controlPlane.instanceIds);
+  const script = renderNodesStatusScript(renderContext(spec, controlPlane.apiEndpoint, deps));
   const commandId = await sendScript(deps, {
     instanceIds: [instanceId],
     script,

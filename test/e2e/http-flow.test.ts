@@ -1,0 +1,126 @@
+/**
+ * The same flow as cli-flow, over raw HTTP with fetch against `npm start` in a child
+ * process: create an HA cluster, follow its operation, validate, scale the node group
+ * through desired state + update, delete, and nothing tagged for it is left.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OperationView } from '../../shared/api/types';
+import { clusterResources, kubeNodes, simResources, sleep, startHopper, type Hopper } from './harness';
+
+const NAME = 'e2e-http';
+
+let hopper: Hopper;
+
+beforeAll(async () => {
+  hopper = await startHopper({ timeScale: 400 });
+}, 60_000);
+
+afterAll(() => hopper?.stop());
+
+async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${hopper.api}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** Poll `GET /v1/operations/{id}` until it ends. */
+async function follow(id: string, timeoutMs = 45_000): Promise<OperationView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await call<OperationView>('GET', `/v1/operations/${encodeURIComponent(id)}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    if (!['Pending', 'Running'].includes(body.status)) return body;
+    if (Date.now() > deadline) throw new Error(`operation ${id} still ${body.status} at ${body.currentStep} after ${timeoutMs} ms`);
+    await sleep(150);
+  }
+}
+
+async function accepted(res: { status: number; body: unknown }): Promise<OperationView> {
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  const { operation } = res.body as { operation: OperationView };
+  expect(operation.id).toBeTruthy();
+  return operation;
+}
+
+function describeOp(op: OperationView): string {
+  return JSON.stringify({ status: op.status, error: op.error, steps: op.steps.map((s) => `${s.name}:${s.status}`) });
+}
+
+async function nodesGroup(): Promise<{ desiredCapacity: number; minSize: number; maxSize: number }> {
+  const groups = (await simResources(hopper.cloud, 'autoScalingGroups')).autoScalingGroups ?? [];
+  const mine = groups.filter((g) => g.tags?.[`kubernetes.io/cluster/${NAME}`] !== undefined);
+  expect(mine).toHaveLength(1);
+  return mine[0] as unknown as { desiredCapacity: number; minSize: number; maxSize: number };
+}
+
+describe('the REST API against npm start', () => {
+  it('creates an HA cluster: 202, the operation runs its steps and the cluster ends Ready', async () => {
+    const op = await accepted(
+      await call('POST', '/v1/clusters', {
+        name: NAME,
+        region: 'us-east-1',
+        zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+        controlPlane: { count: 3 },
+        instanceGroups: [{ name: 'nodes', min: 2, max: 2 }],
+      }),
+    );
+    expect(op.type).toBe('create');
+    const done = await follow(op.id);
+    expect(done.status, describeOp(done)).toBe('Succeeded');
+    expect(done.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Network', 'Image', 'ControlPlane', 'Nodes', 'Validate']));
+    for (const step of done.steps) expect(['Succeeded', 'Skipped'], step.name).toContain(step.status);
+
+    const cluster = await call<{ name: string; status: string; lock?: unknown; instanceGroups: Array<{ name: string; min: number; max: number }> }>('GET', `/v1/clusters/${NAME}`);
+    expect(cluster.status).toBe(200);
+    expect(cluster.body.status).toBe('Ready');
+    expect(cluster.body.lock ?? undefined).toBeUndefined();
+    expect(cluster.body.instanceGroups.find((g) => g.name === 'nodes')).toMatchObject({ min: 2, max: 2 });
+
+    const list = await call<{ clusters: Array<{ name: string; status: string }> }>('GET', '/v1/clusters');
+    expect(list.body.clusters).toContainEqual(expect.objectContaining({ name: NAME, status: 'Ready' }));
+  }, 60_000);
+
+  it('validates: the operation\'s Validate step carries the report {ok: true}', async () => {
+    const op = await accepted(await call('POST', `/v1/clusters/${NAME}/validate`, {}));
+    const done = await follow(op.id);
+    expect(done.status, describeOp(done)).toBe('Succeeded');
+    const report = done.steps.find((s) => s.name === 'Validate')?.detail as { ok?: boolean } | undefined;
+    expect(report, describeOp(done)).toMatchObject({ ok: true });
+  }, 60_000);
+
+  it('scales the node group to 3 with PUT instance-groups + POST update', async () => {
+    const put = await call<{ instanceGroups: Array<{ name: string; min: number; max: number }> }>('PUT', `/v1/clusters/${NAME}/instance-groups/nodes`, { min: 3, max: 3 });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body.instanceGroups.find((g) => g.name === 'nodes')).toMatchObject({ min: 3, max: 3 });
+    expect((await nodesGroup()).desiredCapacity).toBe(2); // desired state only, so far
+
+    const op = await accepted(await call('POST', `/v1/clusters/${NAME}/update`));
+    const done = await follow(op.id);
+    expect(done.status, describeOp(done)).toBe('Succeeded');
+    expect(await nodesGroup()).toMatchObject({ desiredCapacity: 3, minSize: 3, maxSize: 3 });
+
+    const deadline = Date.now() + 30_000;
+    let workers = 0;
+    while (Date.now() < deadline) {
+      workers = (await kubeNodes(hopper.cloud, NAME)).filter((n) => n.role !== 'control-plane' && n.ready).length;
+      if (workers >= 3) break;
+      await sleep(250);
+    }
+    expect(workers).toBe(3);
+  }, 60_000);
+
+  it('deletes: 202, the operation succeeds, the cluster is gone and nothing tagged for it is left', async () => {
+    const op = await accepted(await call('DELETE', `/v1/clusters/${NAME}`));
+    expect(op.type).toBe('delete');
+    const done = await follow(op.id);
+    expect(done.status, describeOp(done)).toBe('Succeeded');
+    expect(await clusterResources(hopper.cloud, NAME)).toEqual({});
+    expect((await call('GET', `/v1/clusters/${NAME}`)).status).toBe(404);
+    const list = await call<{ clusters: Array<{ name: string }> }>('GET', '/v1/clusters');
+    expect(list.body.clusters.map((c) => c.name)).not.toContain(NAME);
+  }, 60_000);
+});
