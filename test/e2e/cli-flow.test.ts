@@ -20,7 +20,7 @@ const show = (r: CliResult) => `exit ${r.code ?? r.signal}\n${r.all}\n--- npm st
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'hopper-e2e-cli-'));
-  hopper = await startHopper({ timeScale: 400 });
+  hopper = await startHopper({ timeScale: 200 });
 }, 60_000);
 
 afterAll(async () => {

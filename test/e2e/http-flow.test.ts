@@ -12,7 +12,7 @@ const NAME = 'e2e-http';
 let hopper: Hopper;
 
 beforeAll(async () => {
-  hopper = await startHopper({ timeScale: 400 });
+  hopper = await startHopper({ timeScale: 200 });
 }, 60_000);
 
 afterAll(() => hopper?.stop());
