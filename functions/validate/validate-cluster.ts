@@ -20,7 +20,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 /**
  * kubectl answers in seconds. A command hung on an API server that is not up must end
  * (TimedOut: a failed pass) before CheckValidation's NotReadyError retries run out
- * (about a minute in create-cluster), or the workflow would fail instead of trying again.
+ * (five minutes in create-cluster), or the workflow would fail instead of trying again.
  */
 export const VALIDATION_TIMEOUT_SECONDS = 50;
 
