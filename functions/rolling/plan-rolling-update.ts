@@ -34,12 +34,20 @@ export async function planRollingUpdate(input: z.infer<typeof planRollingUpdateI
   const { spec } = await loadCluster(deps, input.cluster);
   const options = await rollingOptions(deps, input.operationId, input.options);
   const op = await deps.store.getOperation(input.operationId);
-  // A resumed run keeps the set of instances its first plan forced.
+  // A resumed run keeps the set of instances its first plan forced; a rolling update started
+  // again after an interrupted or failed one continues with what that one had left.
   const recorded = (op?.steps.find((s) => s.name === 'Plan')?.detail as { forced?: string[] } | undefined)?.forced;
   let forced: string[] | undefined;
+  let resumedFrom: string | undefined;
   if (options.force) {
+    const earlier = recorded ? undefined : await unfinishedForcedRun(deps, input.cluster, input.operationId, options);
     if (recorded) forced = recorded;
-    else {
+    else if (earlier) {
+      const live = await observeRollout(deps, spec, options);
+      const ids = new Set([...live.controlPlane.seats.map((s) => s.instanceId), ...live.groups.flatMap((g) => [...g.outdated.map((o) => o.instanceId), ...g.detached])]);
+      forced = earlier.forced.filter((id) => ids.has(id));
+      resumedFrom = earlier.operationId;
+    } else {
       const everything = await observeRollout(deps, spec, options);
       forced = [...everything.controlPlane.seats.map((s) => s.instanceId), ...everything.groups.flatMap((g) => g.outdated.map((o) => o.instanceId))].filter(
         (id): id is string => id !== undefined,
@@ -48,8 +56,23 @@ export async function planRollingUpdate(input: z.infer<typeof planRollingUpdateI
   }
   const rollout = await observeRollout(deps, spec, options, forced ? new Set(forced) : undefined);
   await deps.store.startStep(input.operationId, 'Plan');
-  await deps.store.endStep(input.operationId, 'Plan', { status: 'Succeeded', detail: { options, ...planView(rollout), ...(forced ? { forced } : {}) } });
+  await deps.store.endStep(input.operationId, 'Plan', { status: 'Succeeded', detail: { options, ...planView(rollout), ...(forced ? { forced } : {}), ...(resumedFrom ? { resumedFrom } : {}) } });
   return { options, remaining: remaining(rollout), forced: forced ?? [] };
+}
+
+/**
+ * The forced set of the cluster's latest other operation, when that is a forced rolling update
+ * over the same instance groups that ended without finishing (Interrupted, Failed): without it,
+ * a new forced run would force the replacements the earlier one launched all over again.
+ */
+async function unfinishedForcedRun(deps: StepDeps, cluster: string, operationId: string, options: RollingOptions): Promise<{ operationId: string; forced: string[] } | undefined> {
+  const latest = (await deps.store.listOperations(cluster, { limit: 5 })).find((o) => o.id !== operationId);
+  if (!latest || latest.type !== 'rolling-update' || (latest.status !== 'Interrupted' && latest.status !== 'Failed')) return undefined;
+  const plan = latest.steps.find((s) => s.name === 'Plan')?.detail as { forced?: string[]; options?: { instanceGroups?: string[] } } | undefined;
+  if (!plan?.forced) return undefined;
+  const groups = (g: string[] | undefined) => [...(g ?? [])].sort().join(',');
+  if (groups(plan.options?.instanceGroups) !== groups(options.instanceGroups)) return undefined;
+  return { operationId: latest.id, forced: plan.forced };
 }
 
 export const { handler, run: runStep } = defineStep({ name: 'PlanRollingUpdate', input: planRollingUpdateInput, run: planRollingUpdate });

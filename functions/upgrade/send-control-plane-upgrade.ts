@@ -3,7 +3,12 @@
  * way — new kubeadm, `kubeadm upgrade apply vX --yes` on the first instance (the API server
  * moves first, so no kubelet is ever newer than it), `kubeadm upgrade node` on the others,
  * then kubelet and kubectl. The state machine sends them one at a time, first instance
- * first; checkCommand waits for each. Sent once per operation and instance.
+ * first; checkCommand waits for each. Sent once per operation, instance and part.
+ *
+ * `part`: `kubeadm` (the API server and the other control-plane components) on every
+ * instance first, then `kubelet` on every instance: a kubelet upgraded right after its own
+ * instance's `upgrade apply` would be newer than the API servers not yet upgraded, which the
+ * version-skew policy forbids. `full` does both on one instance (a single control plane).
  */
 import { z } from 'zod';
 import { renderUpgradeScripts } from '../../shared/render';
@@ -19,6 +24,7 @@ export const sendControlPlaneUpgradeInput = stepEnvelope.extend({
   from: z.string().min(1),
   to: z.string().min(1),
   apiEndpoint: z.string().min(1),
+  part: z.enum(['kubeadm', 'kubelet', 'full']).default('full'),
 });
 
 /** kubeadm upgrade pulls images and restarts static pods: minutes. */
@@ -29,12 +35,13 @@ export async function sendControlPlaneUpgrade(input: z.infer<typeof sendControlP
   // The scripts are rendered from the running version: they refuse a skip or a downgrade.
   const ctx = renderContext({ ...spec, kubernetesVersion: input.from }, input.apiEndpoint, deps);
   const scripts = renderUpgradeScripts(ctx, { first: input.first, version: input.to });
+  const purpose = input.part === 'kubelet' ? 'UpgradeKubelet' : input.first ? 'UpgradeApply' : 'UpgradeNode';
   return sendOnce(deps, {
     cluster: spec.name,
     operationId: input.operationId,
-    purpose: input.first ? 'UpgradeApply' : 'UpgradeNode',
+    purpose,
     instanceId: input.instanceId,
-    script: scripts.full,
+    script: scripts[input.part],
     timeoutSeconds: UPGRADE_TIMEOUT_SECONDS,
   });
 }

@@ -35,8 +35,17 @@ export interface Harness {
 
 const MACHINES = { rolling: 'hopper-test-rolling-update', upgrade: 'hopper-test-upgrade-cluster', bake: 'hopper-test-bake-image' };
 
-export async function startHarness(): Promise<Harness> {
-  const env = await startStepEnv({ timeScale: TIME_SCALE });
+/**
+ * `timeScale`: how much faster than the wall clock the simulated cloud runs (TIME_SCALE unless
+ * given). `runnerTimeScale`: the same for the runner's Wait and Retry intervals (timeScale
+ * unless given). The hosts run real bash, whose wall-clock time the simulator counts at
+ * `timeScale`: on a busy machine a validation script can take a few hundred simulated seconds
+ * at 500, more than the state machines poll for. A slower runner keeps the polls' budgets
+ * larger than that without slowing the simulated cloud.
+ */
+export async function startHarness(options: { timeScale?: number; runnerTimeScale?: number } = {}): Promise<Harness> {
+  const timeScale = options.timeScale ?? TIME_SCALE;
+  const env = await startStepEnv({ timeScale });
   const overrides = new Map<string, (event: unknown) => Promise<unknown>>();
   let deps: StepDeps = env.deps;
   const steps = img.allSteps(env);
@@ -61,7 +70,7 @@ export async function startHarness(): Promise<Harness> {
       bakeImage: { key: 'bakeImage', id: 'BakeImageStateMachine', name: MACHINES.bake, definition: def('bake-image.asl.json') },
     },
     lambda,
-    timeScale: TIME_SCALE,
+    timeScale: options.runnerTimeScale ?? timeScale,
   });
   const sfn = new SFNClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   deps = { ...env.deps, clients: { ...env.deps.clients, sfn } };
@@ -103,12 +112,12 @@ import { validateCluster } from '../../functions/validate/validate-cluster';
 import { checkValidation } from '../../functions/validate/check-validation';
 import { NotReadyError } from '../../shared/errors';
 
-/** Build `name`: 3 control-plane instances and `nodes` nodes at FROM_VERSION; the create operation finished. */
-export async function buildCluster(h: Harness, name: string, nodes: number): Promise<{ imageId: string }> {
+/** Build `name`: 3 control-plane instances and `nodes` nodes at `version` (FROM_VERSION); the create operation finished. */
+export async function buildCluster(h: Harness, name: string, nodes: number, version = FROM_VERSION): Promise<{ imageId: string }> {
   const deps = h.deps;
   const net = await clusterWithNetwork(h.env, name, { zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], controlPlane: { count: 3 }, instanceGroups: [{ name: 'nodes', min: nodes, max: nodes + 4, machineType: 't3.medium' }] });
   // The archive's version (the spec only names supported patches): as the running version too.
-  await deps.store.mutateCluster(name, (r) => ({ spec: { ...r.spec, kubernetesVersion: FROM_VERSION }, kubernetesVersion: FROM_VERSION }));
+  await deps.store.mutateCluster(name, (r) => ({ spec: { ...r.spec, kubernetesVersion: version }, kubernetesVersion: version }));
   const base = { cluster: name, operationId: net.operationId };
   const securityGroups = await ensureSecurityGroups({ cluster: name, vpcId: net.vpcId }, deps);
   const started = await resolveImage({ ...base, vpcId: net.vpcId, subnets: net.subnets }, deps);
@@ -152,7 +161,12 @@ export async function waitValid(h: Harness, name: string, passes: number, timeou
 
 /** Kubernetes as the simulator has it (`GET /_sim/kubernetes`). */
 export interface SimKube {
-  clusters: Array<{ endpoint: string; version: string; nodes: Array<{ name: string; role: string; instanceId: string; ready: boolean; unschedulable: boolean; kubeletVersion: string; controlPlaneVersion: string | null }> }>;
+  clusters: Array<{
+    endpoint: string;
+    version: string;
+    nodes: Array<{ name: string; role: string; instanceId: string; ready: boolean; unschedulable: boolean; kubeletVersion: string; controlPlaneVersion: string | null }>;
+    pods: Array<{ namespace: string; name: string; node: string | null; kind: string }>;
+  }>;
 }
 export async function simKube(h: Harness): Promise<SimKube> {
   return (await (await fetch(`${h.env.simUrl}/_sim/kubernetes`)).json()) as SimKube;
@@ -164,3 +178,28 @@ export async function group(h: Harness, name: string): Promise<asg.AutoScalingGr
 }
 
 export { NotReadyError };
+
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ApiDeps } from '../../functions/api/deps';
+
+/** What the API handlers need, over the harness (its store, runner and state machines). */
+export function apiDepsOf(h: Harness): ApiDeps {
+  return { store: h.deps.store, sfn: h.sfn, ssm: h.deps.clients.ssm, parameterPrefix: '/hopper', now: () => new Date(), stateMachineArn: (w) => (w === 'rolling-update' ? h.arn('rolling') : h.arn('upgrade')) };
+}
+
+/** Poll an execution until it leaves RUNNING. */
+export async function waitExecution(h: Harness, arn: string, timeoutMs = 240_000): Promise<{ status: string; error?: string; cause?: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const e = await h.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    if (e.status !== 'RUNNING') return { status: e.status!, error: e.error, cause: e.cause };
+    if (Date.now() > deadline) throw new Error(`execution ${arn} still running`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `POST /_sim/faults`. */
+export async function postFaults(h: Harness, body: unknown): Promise<void> {
+  const res = await fetch(`${h.env.simUrl}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`POST /_sim/faults: ${res.status} ${await res.text()}`);
+}
