@@ -124,6 +124,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     }
 
     const lambda = createLambdaInvoker(config.functions, config.region);
+    // Step Functions reports closed executions to EventBridge, as in AWS (rules such as
+    // Hopper's operationInterrupted match them); EventBridge starts next, so bind late.
+    let bus: EventBridgeServer | undefined;
     const sfn = await startStepFunctions({
       port: options.stepFunctionsPort ?? 0,
       region: config.region,
@@ -132,6 +135,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       timeScale,
       dataDir,
       onInterrupted: options.onInterrupted ?? ((execution) => onExecutionInterrupted(execution, lambda, options.quiet)),
+      onClosed: (execution) => bus?.publish('aws.states', 'Step Functions Execution Status Change', statusChangeDetail(execution), [execution.executionArn]),
     });
     stops.push(() => sfn.close());
     if (!env.AWS_ENDPOINT_URL_SFN) set('AWS_ENDPOINT_URL_SFN', sfn.url);
@@ -144,6 +148,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       timeScale,
       schedules: options.schedules ?? env.HOPPER_SCHEDULES !== 'off',
     });
+    bus = events;
     stops.push(() => events.close());
     if (!env.AWS_ENDPOINT_URL_EVENTBRIDGE) set('AWS_ENDPOINT_URL_EVENTBRIDGE', events.url);
 
@@ -156,6 +161,22 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     await stop();
     throw error;
   }
+}
+
+/** The `detail` of AWS's "Step Functions Execution Status Change" event. */
+function statusChangeDetail(execution: ExecutionRecord): Record<string, unknown> {
+  return {
+    executionArn: execution.executionArn,
+    stateMachineArn: execution.stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: execution.startDate,
+    stopDate: execution.stopDate ?? null,
+    input: execution.input,
+    output: execution.output ?? null,
+    error: execution.error ?? null,
+    cause: execution.cause ?? null,
+  };
 }
 
 /**

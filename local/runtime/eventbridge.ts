@@ -27,6 +27,8 @@ export interface EventBridgeOptions {
 export interface EventBridgeServer extends RunningServer {
   /** Resolves when every delivery started so far has finished (tests). */
   idle(): Promise<void>;
+  /** An event from an AWS service (e.g. Step Functions' status changes), routed like PutEvents. */
+  publish(source: string, detailType: string, detail: Record<string, unknown>, resources?: string[]): void;
 }
 
 /** The EventBridge envelope a target receives. */
@@ -61,6 +63,9 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Eve
   }, options.port);
   return {
     ...server,
+    publish(source, detailType, detail, resources = []) {
+      putOne({ Source: source, DetailType: detailType, Detail: JSON.stringify(detail), Resources: resources }, options, deliver);
+    },
     async idle() {
       while (pending.size > 0) await Promise.all([...pending]);
     },

@@ -39,6 +39,11 @@ export interface StepFunctionsOptions {
    * start.ts uses it to let Hopper mark the operation Interrupted and release its lock.
    */
   onInterrupted?: (execution: ExecutionRecord) => Promise<void> | void;
+  /**
+   * Called when an execution closes (SUCCEEDED, FAILED, ABORTED, TIMED_OUT), as AWS emits
+   * its "Step Functions Execution Status Change" event.
+   */
+  onClosed?: (execution: ExecutionRecord) => void;
 }
 
 interface Machine {
@@ -202,7 +207,9 @@ export class StepFunctionsRuntime {
       if (this.closing) return;
       const current = this.store.get(record.executionArn) ?? record;
       if (current.status !== 'RUNNING') return; // StopExecution already closed it
-      this.store.put({ ...current, ...outcome, transitions: history.transitions, stopDate: Date.now() });
+      const closed = { ...current, ...outcome, transitions: history.transitions, stopDate: Date.now() };
+      this.store.put(closed);
+      this.options.onClosed?.(closed);
     });
     this.live.set(record.executionArn, { abort: execution.abort, history, done });
   }
@@ -239,6 +246,7 @@ export class StepFunctionsRuntime {
     const stopped: ExecutionRecord = { ...record, status: 'ABORTED', stopDate: Date.now(), error, cause };
     this.store.put(stopped);
     this.live.get(executionArn)?.abort();
+    this.options.onClosed?.(stopped);
     return stopped;
   }
 
