@@ -126,7 +126,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     const lambda = createLambdaInvoker(config.functions, config.region);
     // Step Functions reports closed executions to EventBridge, as in AWS (rules such as
     // Hopper's operationInterrupted match them); EventBridge starts next, so bind late.
-    let bus: EventBridgeServer | undefined;
+    const bus: { current?: EventBridgeServer } = {};
     const sfn = await startStepFunctions({
       port: options.stepFunctionsPort ?? 0,
       region: config.region,
@@ -135,7 +135,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       timeScale,
       dataDir,
       onInterrupted: options.onInterrupted ?? ((execution) => onExecutionInterrupted(execution, lambda, options.quiet)),
-      onClosed: (execution) => bus?.publish('aws.states', 'Step Functions Execution Status Change', statusChangeDetail(execution), [execution.executionArn]),
+      onClosed: (execution) => bus.current?.publish('aws.states', 'Step Functions Execution Status Change', statusChangeDetail(execution), [execution.executionArn]),
     });
     stops.push(() => sfn.close());
     if (!env.AWS_ENDPOINT_URL_SFN) set('AWS_ENDPOINT_URL_SFN', sfn.url);
@@ -148,7 +148,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       timeScale,
       schedules: options.schedules ?? env.HOPPER_SCHEDULES !== 'off',
     });
-    bus = events;
+    bus.current = events;
     stops.push(() => events.close());
     if (!env.AWS_ENDPOINT_URL_EVENTBRIDGE) set('AWS_ENDPOINT_URL_EVENTBRIDGE', events.url);
 
