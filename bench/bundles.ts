@@ -1,0 +1,145 @@
+/**
+ * Lambda bundles: each packaged function's zip size (`npm run package` → `.serverless/*.zip`),
+ * its unzipped `.mjs` size, and its module's cold load time (the bundled `.mjs` imported in a
+ * fresh node process).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { available, fmt, kb, notAvailable, table, type Figure, type Goal } from './lib/report';
+
+const run = promisify(execFile);
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PACKAGE_DIR = join(ROOT, '.serverless');
+export const BUNDLE_LIMIT_BYTES = 1024 * 1024;
+
+export interface BundleFigure {
+  function: string;
+  zipBytes: number;
+  mjsBytes: number;
+  /** Median of the cold loads, ms (undefined when the load failed). */
+  coldLoadMs?: number;
+  loadError?: string;
+}
+
+export interface BundlesResult {
+  packagedAt: string;
+  packagedNow: boolean;
+  functions: BundleFigure[];
+}
+
+/**
+ * `repackage`: run `npm run package` first (it wipes `.serverless` and `.esbuild`, which
+ * other engineers' runs may be using: the smoke run reuses an existing package instead).
+ * `limit`: measure only the N largest bundles (smoke).
+ */
+export async function measureBundles(options: { repackage: boolean; limit?: number; loads?: number }): Promise<Figure<BundlesResult>> {
+  let packagedNow = false;
+  if (options.repackage || !hasZips()) {
+    if (!options.repackage && !hasZips()) {
+      // In smoke mode a missing package is reported, not built (a package takes ~40 s).
+      if (options.limit !== undefined) return notAvailable('no .serverless/*.zip (run `npm run package`, or `npm run bench` which packages)');
+    }
+    try {
+      await run('npm', ['run', 'package'], { cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 });
+      packagedNow = true;
+    } catch (error) {
+      return notAvailable(`npm run package failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (!hasZips()) return notAvailable('npm run package produced no .serverless/*.zip');
+  const zips = readdirSync(PACKAGE_DIR).filter((f) => f.endsWith('.zip'));
+  const packagedAt = new Date(Math.max(...zips.map((z) => statSync(join(PACKAGE_DIR, z)).mtimeMs))).toISOString();
+  const work = mkdtempSync(join(tmpdir(), 'hopper-bundles-'));
+  try {
+    const figures: BundleFigure[] = [];
+    for (const zip of zips) {
+      const name = zip.replace(/\.zip$/, '');
+      const dir = join(work, name);
+      mkdirSync(dir);
+      const zipBytes = statSync(join(PACKAGE_DIR, zip)).size;
+      await run('unzip', ['-q', '-o', join(PACKAGE_DIR, zip), '-d', dir]);
+      const mjs = findFiles(dir).filter((f) => f.endsWith('.mjs'));
+      const mjsBytes = mjs.reduce((n, f) => n + statSync(f).size, 0);
+      figures.push({ function: name, zipBytes, mjsBytes, ...(mjs.length === 1 ? {} : { loadError: `${mjs.length} .mjs files` }) });
+    }
+    figures.sort((a, b) => b.zipBytes - a.zipBytes);
+    const toLoad = options.limit === undefined ? figures : figures.slice(0, options.limit);
+    for (const f of toLoad) {
+      if (f.loadError) continue;
+      const file = findFiles(join(work, f.function)).find((p) => p.endsWith('.mjs'));
+      if (!file) continue;
+      try {
+        f.coldLoadMs = await coldLoad(file, options.loads ?? 3);
+      } catch (error) {
+        f.loadError = (error as Error).message.split('\n')[0].slice(0, 200);
+      }
+    }
+    return available({ packagedAt, packagedNow, functions: options.limit === undefined ? figures : toLoad });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Median import time of a module in fresh node processes, ms. */
+async function coldLoad(file: string, times: number): Promise<number> {
+  const script = `const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(JSON.stringify({ ms: performance.now() - t0 }));`;
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) {
+    // The Lambda environment's usual variables, so module-level setup behaves as deployed.
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dirname(file),
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', HOPPER_TABLE: 'hopper-dev', NODE_ENV: 'production' },
+      timeout: 30_000,
+    });
+    const line = stdout.trim().split('\n').pop() ?? '';
+    samples.push((JSON.parse(line) as { ms: number }).ms);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+function hasZips(): boolean {
+  return existsSync(PACKAGE_DIR) && readdirSync(PACKAGE_DIR).some((f) => f.endsWith('.zip'));
+}
+
+function findFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findFiles(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+export function bundlesMarkdown(fig: Figure<BundlesResult>): string {
+  if (!fig.ok) return `not available: ${fig.notAvailable}`;
+  const { functions, packagedAt, packagedNow } = fig.value;
+  const total = functions.reduce((n, f) => n + f.zipBytes, 0);
+  return [
+    `Package from ${packagedAt}${packagedNow ? ' (packaged by this run)' : ' (existing package reused)'}; ${functions.length} functions, ${kb(total)} zipped in all. Cold load: median of fresh \`node\` processes importing the bundled module.`,
+    '',
+    table(
+      ['function', 'zip', 'unzipped .mjs', 'cold load (ms)'],
+      functions.map((f) => [f.function, kb(f.zipBytes), kb(f.mjsBytes), f.coldLoadMs !== undefined ? fmt(f.coldLoadMs) : f.loadError ? `failed: ${f.loadError}` : '–']),
+    ),
+  ].join('\n');
+}
+
+export function bundlesGoals(fig: Figure<BundlesResult>): Goal[] {
+  const goal = 'largest function bundle ≤ 1 MB (zip)';
+  if (!fig.ok) return [{ goal, status: 'N/A', detail: `not available: ${fig.notAvailable}` }];
+  const largest = fig.value.functions.reduce((a, b) => (b.zipBytes > a.zipBytes ? b : a));
+  const largestMjs = fig.value.functions.reduce((a, b) => (b.mjsBytes > a.mjsBytes ? b : a));
+  return [
+    {
+      goal,
+      status: largest.zipBytes <= BUNDLE_LIMIT_BYTES ? 'PASS' : 'FAIL',
+      detail: `${largest.function}: ${kb(largest.zipBytes)} zipped (largest unzipped: ${largestMjs.function} ${kb(largestMjs.mjsBytes)})`,
+    },
+  ];
+}

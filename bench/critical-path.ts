@@ -1,0 +1,260 @@
+/**
+ * The critical path of the create workflow in the simulator's latency model: how long a
+ * create would take if every step started the moment its inputs were ready and every
+ * wait ended the moment the thing waited for was ready (no poll intervals, no Lambda or
+ * Step Functions overhead). The measured create time is compared against it.
+ *
+ * The dependency graph is written out below, one node per step that takes simulated
+ * time, each with the latency keys (`local/sim/core/latency.ts`) it costs and the edges
+ * (dependencies) it waits for. Durations come from the latencies the simulator is
+ * configured with (`GET /_sim/latencies`), so a run with changed latencies stays
+ * consistent. Keys the model does not define cost 1 s, as in `LatencyModel.spec`.
+ */
+export interface LatencySpecLike {
+  typical: number;
+  min?: number;
+  max?: number;
+}
+
+export type Latencies = Record<string, LatencySpecLike>;
+
+export interface CreateVariant {
+  /** 3 control-plane instances over 3 zones behind a load balancer, vs 1 and no balancer. */
+  ha: boolean;
+  /** The image for (version, arch, region) was baked before: no bake chain. */
+  cachedImage: boolean;
+}
+
+export interface PathNode {
+  id: string;
+  /** Nodes this one waits for (its start = the latest of their finishes). */
+  after: string[];
+  /** Latency keys summed for this node's own duration. */
+  keys: string[];
+  /** Seconds that are workflow policy rather than cloud latency (e.g. time between validation passes). */
+  policySeconds?: number;
+  /** Why the edges and the keys are what they are. */
+  why: string;
+  /** Only in these variants (all when absent). */
+  when?: (v: CreateVariant) => boolean;
+}
+
+/**
+ * Time between the two validation passes. The workflow's `WaitBetweenPasses` (10 s) is a
+ * policy (kops validates twice in a row), not a cloud latency, but a create cannot finish
+ * without it, so it is on the path.
+ */
+export const VALIDATION_PASS_INTERVAL_SECONDS = 10;
+
+/** The create workflow's dependency graph (statemachines/create-cluster.asl.json). */
+export const CREATE_GRAPH: PathNode[] = [
+  {
+    id: 'vpc',
+    after: [],
+    keys: ['vpc.available'],
+    why: 'EnsureVpc: the first resource; everything lives in the VPC.',
+  },
+  {
+    id: 'internetGateway',
+    after: ['vpc'],
+    keys: ['igw.available'],
+    why: 'EnsureInternetGateway attaches to the VPC, so it waits for it.',
+  },
+  {
+    id: 'subnets',
+    after: ['vpc'],
+    keys: ['subnet.available'],
+    why: 'EnsureSubnets (Map over zones, in parallel): subnets need the VPC only. The workflow runs them after the gateway; the model lets them overlap.',
+  },
+  {
+    id: 'publicRouting',
+    after: ['internetGateway', 'subnets'],
+    keys: ['route.active'],
+    why: 'EnsurePublicRouting: a route to the gateway, associated with the utility subnets — needs both. From here the bake builder has internet access.',
+  },
+  {
+    id: 'bake',
+    after: ['publicRouting'],
+    keys: ['instance.running', 'ssm.online', 'bake.packages', 'instance.stopped', 'image.available'],
+    why: 'bake-image: a builder instance in a utility subnet boots, registers with SSM, installs the packages, is stopped, and the image is captured (CreateImage → available). Terminating the builder is off the path.',
+    when: (v) => !v.cachedImage,
+  },
+  {
+    id: 'cachedImage',
+    after: ['publicRouting'],
+    keys: [],
+    why: 'ResolveImage finds the baked image by tags: no latency.',
+    when: (v) => v.cachedImage,
+  },
+  {
+    id: 'natGateway',
+    after: ['subnets'],
+    keys: ['natGateway.available'],
+    why: 'EnsureNatGateway (per NAT zone, in parallel) sits in a utility subnet; pending → available. (The workflow starts it after public routing, 1 s later.)',
+  },
+  {
+    id: 'privateRouting',
+    after: ['natGateway'],
+    keys: ['route.active'],
+    why: 'EnsurePrivateRouting: private subnets route to their zone\'s NAT gateway, so it waits for it to be available.',
+  },
+  {
+    id: 'securityGroups',
+    after: ['vpc'],
+    keys: ['securityGroup.available'],
+    why: 'EnsureSecurityGroups: only the VPC is needed.',
+  },
+  {
+    id: 'apiLoadBalancer',
+    after: ['securityGroups', 'subnets'],
+    keys: ['loadBalancer.active'],
+    why: 'HA only: the API load balancer spans the utility subnets with its security group; provisioning → active.',
+    when: (v) => v.ha,
+  },
+  {
+    id: 'launchControlPlane',
+    after: ['bake', 'cachedImage', 'privateRouting', 'securityGroups', 'apiLoadBalancer'],
+    keys: ['instance.running'],
+    why: 'LaunchControlPlane needs the image, private subnets with a way out (NAT), the security groups and, for HA, the balancer\'s DNS name (controlPlaneEndpoint). pending → running.',
+  },
+  {
+    id: 'controlPlaneOnline',
+    after: ['launchControlPlane'],
+    keys: ['ssm.online'],
+    why: 'CheckControlPlaneOnline: Run Command needs the SSM agent registered (ssm.online after running).',
+  },
+  {
+    id: 'kubeadmInit',
+    after: ['controlPlaneOnline'],
+    keys: ['ssm.invocationVisible', 'kubeadm.init'],
+    why: 'InitControlPlane: an SSM command runs kubeadm init on the first instance; it publishes the join data (SSM parameters) at its end.',
+  },
+  {
+    id: 'addons',
+    after: ['kubeadmInit'],
+    keys: ['ssm.invocationVisible'],
+    why: 'InstallAddons: CNI and cloud controller manager applied with kubectl over SSM; needs the API server. Nodes turn Ready only after the CNI is applied.',
+  },
+  {
+    id: 'controlPlaneJoins',
+    after: ['addons'],
+    keys: ['ssm.invocationVisible', 'node.joined', 'node.ready'],
+    why: 'HA only: the other control-plane instances (already online) run kubeadm join --control-plane in parallel, after init and addons as the workflow orders them; then Ready.',
+    when: (v) => v.ha,
+  },
+  {
+    id: 'nodeGroupLaunch',
+    after: ['bake', 'cachedImage', 'privateRouting', 'securityGroups'],
+    keys: ['asg.reconcile', 'instance.running'],
+    why: 'EnsureLaunchTemplate + EnsureAutoScalingGroup need the image and subnets; the group reconciles and its instances boot in parallel with the control plane.',
+  },
+  {
+    id: 'nodesJoined',
+    after: ['nodeGroupLaunch', 'kubeadmInit'],
+    keys: ['node.joined'],
+    why: 'Node user data reads the join data (published by kubeadm init) and runs kubeadm join: the later of boot and init, then the join.',
+  },
+  {
+    id: 'nodesReady',
+    after: ['nodesJoined', 'addons'],
+    keys: ['node.ready'],
+    why: 'A node is Ready node.ready after the later of its join and the CNI (the simulated kubelet\'s rule).',
+  },
+  {
+    id: 'controlPlaneReady',
+    after: ['addons'],
+    keys: ['node.ready'],
+    why: 'The first control-plane node is Ready node.ready after the CNI is applied.',
+  },
+  {
+    id: 'validation',
+    after: ['nodesReady', 'controlPlaneReady', 'controlPlaneJoins'],
+    keys: ['ssm.invocationVisible', 'ssm.invocationVisible'],
+    policySeconds: VALIDATION_PASS_INTERVAL_SECONDS,
+    why: 'Validate: two passing passes in a row (each a kubectl command over SSM), spaced by the workflow\'s pass interval (policy).',
+  },
+];
+
+export interface CriticalPathResult {
+  variant: CreateVariant;
+  /** Simulated seconds. */
+  seconds: number;
+  /** The nodes on the longest path, first to last, with their finish times. */
+  path: { id: string; finish: number; seconds: number }[];
+  /** Finish time of every node of the variant. */
+  finish: Record<string, number>;
+}
+
+/** Seconds a list of latency keys costs (typical values; unknown keys 1 s). */
+export function costOf(keys: string[], latencies: Latencies): number {
+  return keys.reduce((sum, key) => sum + (latencies[key]?.typical ?? 1), 0);
+}
+
+/** Longest path through the graph (earliest finish of every node, then walk back). */
+export function criticalPath(graph: PathNode[], variant: CreateVariant, latencies: Latencies): CriticalPathResult {
+  const nodes = new Map(graph.filter((n) => !n.when || n.when(variant)).map((n) => [n.id, n]));
+  const finish: Record<string, number> = {};
+  const via: Record<string, string | undefined> = {};
+  const visiting = new Set<string>();
+  const visit = (id: string): number => {
+    if (finish[id] !== undefined) return finish[id];
+    const node = nodes.get(id);
+    if (!node) throw new Error(`unknown node ${id}`);
+    if (visiting.has(id)) throw new Error(`cycle at ${id}`);
+    visiting.add(id);
+    let start = 0;
+    let from: string | undefined;
+    for (const dep of node.after) {
+      if (!nodes.has(dep)) continue; // a node of another variant (e.g. bake when the image is cached)
+      const f = visit(dep);
+      if (f >= start) {
+        start = f;
+        from = dep;
+      }
+    }
+    visiting.delete(id);
+    via[id] = from;
+    finish[id] = start + costOf(node.keys, latencies) + (node.policySeconds ?? 0);
+    return finish[id];
+  };
+  let last = '';
+  for (const id of nodes.keys()) if (visit(id) >= (finish[last] ?? -1)) last = id;
+  const path: CriticalPathResult['path'] = [];
+  for (let id: string | undefined = last; id; id = via[id]) {
+    const from = via[id];
+    const start = from ? finish[from] : 0;
+    path.unshift({ id, finish: finish[id], seconds: finish[id] - start });
+  }
+  return { variant, seconds: finish[last], path, finish };
+}
+
+export function createCriticalPath(variant: CreateVariant, latencies: Latencies): CriticalPathResult {
+  return criticalPath(CREATE_GRAPH, variant, latencies);
+}
+
+/**
+ * The ideal of a rolling update's batch plan (statemachines/rolling-update.asl.json, kops-like):
+ * batches of `batchSize` nodes (maxSurge, maxUnavailable 0) one after another; per batch:
+ * - surge: the old instances are detached, the group launches replacements
+ *   (asg.reconcile + instance.running), they join and turn Ready (node.joined + node.ready);
+ * - a validation pass (one kubectl command over SSM: ssm.invocationVisible);
+ * - the old instances drain (drain) and are terminated (not waited for: instance.terminated
+ *   is off the path);
+ * - a validation pass before the next batch (ssm.invocationVisible).
+ */
+export const ROLLING_BATCH_KEYS = ['asg.reconcile', 'instance.running', 'node.joined', 'node.ready', 'ssm.invocationVisible', 'drain', 'ssm.invocationVisible'];
+
+export function rollingUpdateIdeal(nodes: number, batchSize: number, latencies: Latencies): { seconds: number; batches: number; perBatch: number } {
+  const batches = Math.ceil(nodes / Math.max(1, batchSize));
+  const perBatch = costOf(ROLLING_BATCH_KEYS, latencies);
+  return { seconds: batches * perBatch, batches, perBatch };
+}
+
+/** A readable summary of a path: `vpc 1 → subnets 1 → … = 812 s`. */
+export function describePath(result: CriticalPathResult): string {
+  return `${result.path.map((p) => `${p.id} ${round(p.seconds)}`).join(' → ')} = ${round(result.seconds)} s`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
