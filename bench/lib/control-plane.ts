@@ -2,10 +2,7 @@
  * The embedded control plane as the benchmarks drive it: over HTTP, like a user, plus the
  * simulator's inspection routes and the Step Functions runtime's counters.
  */
-import { resetApiDeps } from '../../functions/api/deps';
-import { resetDefaultDeps } from '../../functions/lib/deps';
 import { startEmbedded, type Embedded } from '../../local/start';
-import { resetAwsClients } from '../../shared/aws/clients';
 import type { OperationView } from '../../shared/api/types';
 
 export interface LatencySpecJson {
@@ -32,12 +29,6 @@ export interface BenchControlPlane {
 
 export async function startControlPlane(options: { timeScale: number }): Promise<BenchControlPlane> {
   const embedded = await startEmbedded({ port: 0, cloudPort: 0, timeScale: options.timeScale, quiet: true, schedules: false });
-  // The handlers cache their clients per process (as in a Lambda container); the embedded
-  // runtime does not reset them, so a second control plane in this process would reach the
-  // first one's (stopped) endpoints. Forget them.
-  resetAwsClients();
-  resetApiDeps();
-  resetDefaultDeps();
   const api = embedded.urls.api;
   const cloud = embedded.urls.cloud;
   if (!cloud) {

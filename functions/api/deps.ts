@@ -28,12 +28,13 @@ export interface ApiDeps {
   now(): Date;
 }
 
-let cached: ApiDeps | undefined;
+let cached: { clients: ReturnType<typeof awsClients>; table: string; deps: ApiDeps } | undefined;
 
 export function apiDeps(): ApiDeps {
-  if (!cached) {
-    const clients = awsClients();
-    cached = {
+  const clients = awsClients();
+  // Rebuilt with the clients (new endpoints) or a new table, as the step dependencies are.
+  if (!cached || cached.clients !== clients || cached.table !== tableName()) {
+    const deps: ApiDeps = {
       store: new ClusterStore({ ddb: clients.ddb, tableName: tableName() }),
       sfn: clients.sfn,
       ssm: clients.ssm,
@@ -46,11 +47,7 @@ export function apiDeps(): ApiDeps {
       },
       now: () => new Date(),
     };
+    cached = { clients, table: tableName(), deps };
   }
-  return cached;
-}
-
-/** Forget the cached dependencies (the embedded runtime calls this after setting endpoints). */
-export function resetApiDeps(): void {
-  cached = undefined;
+  return cached.deps;
 }

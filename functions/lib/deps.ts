@@ -15,11 +15,14 @@ export interface StepDeps {
 }
 
 let cached: StepDeps | undefined;
+let cachedTable: string | undefined;
 
 /** The container-wide dependencies (created on first use). */
 export function defaultDeps(): StepDeps {
-  if (!cached) {
-    const clients = awsClients();
+  const clients = awsClients();
+  // Rebuilt with the clients (new endpoints), and when the table changes.
+  if (!cached || cached.clients !== clients || cachedTable !== tableName()) {
+    cachedTable = tableName();
     cached = {
       clients,
       store: new ClusterStore({ ddb: clients.ddb, tableName: tableName() }),
@@ -28,9 +31,4 @@ export function defaultDeps(): StepDeps {
     };
   }
   return cached;
-}
-
-/** Forget the cached dependencies (the embedded runtime calls this after setting endpoints). */
-export function resetDefaultDeps(): void {
-  cached = undefined;
 }

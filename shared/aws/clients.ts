@@ -21,15 +21,29 @@ export interface AwsClients {
   ddb: DynamoDBDocumentClient;
 }
 
-/** Retries for throttling and 5xx: the SDK's adaptive strategy backs off on RequestLimitExceeded. */
-const common = { maxAttempts: 8, retryMode: 'adaptive' as const };
+/**
+ * Retries for throttling and 5xx: a few quick ones with jittered backoff inside the step,
+ * then the step fails with TransientAwsError and the state machine backs off (jittered,
+ * for minutes). A step never sits in retries for long: Lambda has a timeout, and many
+ * workflows sharing one client-side rate limiter (the adaptive mode) stall each other.
+ */
+const common = { maxAttempts: 4, retryMode: 'standard' as const };
 
-let cached: AwsClients | undefined;
+let cached: { key: string; clients: AwsClients } | undefined;
 
-/** The process-wide clients (created on first use). */
+/** What the clients depend on: region and endpoint variables (the embedded runtime sets them). */
+function environmentKey(): string {
+  return JSON.stringify(Object.entries(process.env).filter(([k]) => k === 'AWS_REGION' || k.startsWith('AWS_ENDPOINT_URL')).sort());
+}
+
+/**
+ * The process-wide clients, created on first use and again when the region or endpoint
+ * variables change (a second embedded control plane in the same process).
+ */
 export function awsClients(): AwsClients {
-  cached ??= createAwsClients();
-  return cached;
+  const key = environmentKey();
+  if (cached?.key !== key) cached = { key, clients: createAwsClients() };
+  return cached.clients;
 }
 
 export interface ClientOptions {
@@ -60,9 +74,4 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
         marshallOptions: { removeUndefinedValues: true },
       }),
   };
-}
-
-/** Forget the cached clients (the embedded runtime and tests call this after changing endpoints). */
-export function resetAwsClients(): void {
-  cached = undefined;
 }

@@ -7,8 +7,6 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ClusterStore } from '../../shared/store';
-import { resetApiDeps } from '../../functions/api/deps';
-import { resetAwsClients } from '../../shared/aws/clients';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 
 export interface ApiEnv {
@@ -35,8 +33,6 @@ export async function startApiEnv(): Promise<ApiEnv> {
     DELETE_CLUSTER_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:hopper-test-delete-cluster',
     VALIDATE_CLUSTER_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:hopper-test-validate-cluster',
   });
-  resetAwsClients();
-  resetApiDeps();
   const sfn = mockClient(SFNClient);
   sfn.on(StartExecutionCommand).callsFake((input: { name: string; stateMachineArn: string }) => ({
     executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`,
