@@ -12,8 +12,8 @@ import { logger } from '../lib/step';
 
 const executionInput = z.object({ cluster: z.string(), operationId: z.string() });
 const event = z.union([
-  z.object({ execution: z.looseObject({ input: z.string(), status: z.string().optional(), cause: z.string().optional() }) }),
-  z.object({ detail: z.looseObject({ input: z.string(), status: z.string(), cause: z.string().nullish() }) }),
+  z.object({ execution: z.looseObject({ input: z.string(), status: z.string().optional(), cause: z.string().optional(), executionArn: z.string().optional() }) }),
+  z.object({ detail: z.looseObject({ input: z.string(), status: z.string(), cause: z.string().nullish(), executionArn: z.string().optional() }) }),
 ]);
 
 export async function operationInterrupted(raw: unknown, deps: StepDeps): Promise<{ operationId?: string; interrupted: boolean }> {
@@ -28,6 +28,9 @@ export async function operationInterrupted(raw: unknown, deps: StepDeps): Promis
   const { cluster, operationId } = input.data;
   const op = await deps.store.getOperation(operationId);
   if (!op) return { operationId, interrupted: false };
+  // A child execution (the image bake a create starts) carries its parent's operationId:
+  // its end is the parent's to handle (CheckBake), not an interruption of the operation.
+  if (execution.executionArn && op.executionArn && execution.executionArn !== op.executionArn) return { operationId, interrupted: false };
   const why = `the workflow ended without finishing (${execution.status ?? 'interrupted'}${execution.cause ? `: ${execution.cause}` : ''})`;
   if (op.status === 'Pending' || op.status === 'Running') {
     await deps.store.finishOperation(operationId, { status: 'Interrupted', error: { code: 'Interrupted', message: why, step: op.currentStep } });

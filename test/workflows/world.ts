@@ -83,7 +83,13 @@ export async function inventoryGaps(cp: TestControlPlane, cluster: string): Prom
   const tagged = await clusterResources(cp, cluster);
   const unknown: string[] = [];
   for (const [kind, list] of Object.entries(tagged)) {
-    for (const r of list) if (!known.has(`${INVENTORY_TYPE[kind] ?? kind}:${r.id}`)) unknown.push(`${kind}:${r.id} ${r.tags.Name ?? ''}`);
+    for (const r of list) {
+      if (known.has(`${INVENTORY_TYPE[kind] ?? kind}:${r.id}`)) continue;
+      // A group's instances are the group's: known through it, as the delete finds them.
+      const group = kind === 'instances' ? r.tags['aws:autoscaling:groupName'] : undefined;
+      if (group && known.has(`autoscaling-group:${group}`)) continue;
+      unknown.push(`${kind}:${r.id} ${r.tags.Name ?? ''}`);
+    }
   }
   const all = (await cp.simResources()) as unknown as Record<string, SimResource[]>;
   const exists = new Set<string>();
