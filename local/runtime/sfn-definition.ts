@@ -78,6 +78,7 @@ export function unscaledWaits(definition: Definition): string[] {
 }
 
 interface Retrier {
+  ErrorEquals?: string[];
   IntervalSeconds?: number;
   BackoffRate?: number;
   MaxDelaySeconds?: number;
@@ -88,15 +89,17 @@ interface Retrier {
  * `retryIntervalOverrides` for one execution, as a live object: the library reads
  * `overrides[stateName][retrierIndex]` each time a state fails, and accepts one constant
  * per retrier, which would lose the exponential backoff. So the object computes the value
- * when read, from `failures(stateName)` — the consecutive failures the runner has seen for
- * that Task state — giving IntervalSeconds × BackoffRate^(attempt−1), capped by
- * MaxDelaySeconds, with FULL jitter, then scaled. (Map/Parallel states with Retry, whose
- * failures the runner does not see, get the first interval each time.)
+ * when read, from `failures(stateName)` — the errors of the consecutive failures the runner
+ * has seen for that Task state. As in AWS, each retrier counts only the failures it
+ * matched (a poller's many NotReadyErrors do not stretch the backoff of one Lambda error):
+ * IntervalSeconds × BackoffRate^(attempt−1), capped by MaxDelaySeconds, with FULL jitter,
+ * then scaled. (Map/Parallel states with Retry, whose failures the runner does not see, get
+ * the first interval each time.)
  */
 export function retryIntervalOverrides(
   definition: Definition,
   timeScale: number,
-  failures: (stateName: string) => number,
+  failures: (stateName: string) => string[],
 ): Record<string, number[]> {
   const retriers = new Map<string, Retrier[]>();
   walkStates(definition, (name, state) => {
@@ -107,8 +110,10 @@ export function retryIntervalOverrides(
       if (typeof key !== 'string') return undefined;
       const list = retriers.get(key);
       if (!list) return undefined;
-      const attempt = Math.max(0, failures(key) - 1);
-      return list.map((r) => {
+      // Which retrier each failure fell to: the first whose ErrorEquals names it (or States.ALL).
+      const matched = failures(key).map((error) => list.findIndex((r) => (r.ErrorEquals ?? []).some((e) => e === error || e === 'States.ALL')));
+      return list.map((r, index) => {
+        const attempt = Math.max(0, matched.filter((m) => m === index).length - 1);
         let seconds = (r.IntervalSeconds ?? 1) * Math.pow(r.BackoffRate ?? 2, attempt);
         if (r.MaxDelaySeconds !== undefined) seconds = Math.min(seconds, r.MaxDelaySeconds);
         if (r.JitterStrategy === 'FULL') seconds = Math.random() * seconds;

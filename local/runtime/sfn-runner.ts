@@ -164,7 +164,8 @@ export class StepFunctionsRuntime {
   }
 
   private run(machine: Machine, record: ExecutionRecord, input: unknown): void {
-    const failures = new Map<string, number>();
+    // The errors of each Task state's consecutive failures, for the retry backoff.
+    const failures = new Map<string, string[]>();
     const history = new HistoryBuilder((state) => describeResource(machine.tasks.get(state)));
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [state, fn] of machine.taskFunctions) {
@@ -174,8 +175,9 @@ export class StepFunctionsRuntime {
           failures.delete(state);
           return result;
         } catch (error) {
-          failures.set(state, (failures.get(state) ?? 0) + 1);
-          throw toTaskError(error);
+          const taskError = toTaskError(error);
+          failures.set(state, [...(failures.get(state) ?? []), taskError.name]);
+          throw taskError;
         }
       };
     }
@@ -183,7 +185,7 @@ export class StepFunctionsRuntime {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         waitTimeOverrides: machine.waits,
-        retryIntervalOverrides: retryIntervalOverrides(machine.config.definition, this.timeScale, (s) => failures.get(s) ?? 0),
+        retryIntervalOverrides: retryIntervalOverrides(machine.config.definition, this.timeScale, (s) => failures.get(s) ?? []),
       },
       context: {
         Execution: { Id: record.executionArn, Name: record.name, RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/local` },
