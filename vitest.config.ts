@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores on CI: workflow tests start servers, so keep parallelism modest.
     maxWorkers: 2,
+    // Step logs (Powertools) are for CloudWatch; in tests they only bury the results.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
   },
 });
