@@ -6,14 +6,21 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseChaosArgs, runChaos } from '../../bench/chaos';
 import { CREATE_GRAPH, createCriticalPath } from '../../bench/critical-path';
 import type { BenchmarksFile } from '../../bench/lib/report';
 import { parseArgs, runBench } from '../../bench/run';
 
 const dir = mkdtempSync(join(tmpdir(), 'hopper-bench-smoke-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The harnesses print their report; in the test run it would only read like test results.
+beforeAll(() => {
+  vi.spyOn(console, 'log').mockImplementation(() => undefined);
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** A figure as the harness stores it: measured or not available with a reason. */
 function expectFigure(figure: unknown): void {
