@@ -6,16 +6,9 @@
  * is adopted; when its latest version differs from what the spec renders, a new version is
  * added (with a ClientToken derived from the data, so a retry adds it once).
  */
-import {
-  CreateLaunchTemplateCommand,
-  CreateLaunchTemplateVersionCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  type LaunchTemplate,
-  type RequestLaunchTemplateData,
-} from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, type RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { isAlreadyExists, isNotFound } from '../../shared/aws/errors';
+import { isAlreadyExists } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import { renderNodeUserDataBase64 } from '../../shared/render';
 import type { ClusterSpec, InstanceGroupSpec } from '../../shared/spec';
@@ -27,6 +20,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema, tagSpec, type SecurityGroupIds } from '../network/common';
 import { findGroupSpec, groupResourceName, groupTags, tokenOf } from './common';
+import { ensureVersion, findTemplate } from './launch-template-versions';
 
 /** The instance profile of worker nodes (read once, at cold start). */
 const INSTANCE_PROFILE = process.env.NODE_INSTANCE_PROFILE ?? 'hopper-node';
@@ -130,7 +124,7 @@ export async function ensureLaunchTemplate(
   } else {
     const owner = tagRecord(template.Tags)[HOPPER_CLUSTER_TAG];
     if (owner !== spec.name) throw new StepFailedError(`launch template ${name} exists but belongs to ${owner ? `cluster ${owner}` : 'someone else'}`);
-    version = await ensureVersion(deps, template, data, record.uid);
+    version = (await ensureVersion(deps, template, data, record.uid)).version;
   }
   const launchTemplateId = template.LaunchTemplateId!;
   await deps.store.recordResource(spec.name, {
@@ -141,42 +135,6 @@ export async function ensureLaunchTemplate(
     attrs: { group: group.name, version },
   });
   return { launchTemplateId, version };
-}
-
-async function findTemplate(deps: StepDeps, name: string): Promise<LaunchTemplate | undefined> {
-  try {
-    return (await deps.clients.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] }))).LaunchTemplates?.[0];
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-/** The fields that decide what an instance becomes; a difference in any of them needs a new version. */
-function fingerprint(data: RequestLaunchTemplateData | undefined): string {
-  return JSON.stringify([data?.ImageId, data?.InstanceType, data?.UserData, data?.IamInstanceProfile?.Name, data?.SecurityGroupIds, data?.InstanceMarketOptions?.MarketType ?? null]);
-}
-
-/** The latest version when it matches `data`, else a new version (ClientToken: the data's hash). */
-async function ensureVersion(deps: StepDeps, template: LaunchTemplate, data: RequestLaunchTemplateData, uid: string): Promise<number> {
-  const ec2 = deps.clients.ec2;
-  const latest = (
-    await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.LaunchTemplateId, Versions: ['$Latest'] }))
-  ).LaunchTemplateVersions?.[0];
-  if (latest && fingerprint(latest.LaunchTemplateData as RequestLaunchTemplateData) === fingerprint(data)) {
-    return latest.VersionNumber ?? template.LatestVersionNumber ?? 1;
-  }
-  const out = await ec2.send(
-    new CreateLaunchTemplateVersionCommand({
-      LaunchTemplateId: template.LaunchTemplateId,
-      ClientToken: tokenOf('hopper-ltv', uid, fingerprint(data)),
-      LaunchTemplateData: data,
-      VersionDescription: 'Rendered by Hopper',
-    }),
-  );
-  const version = out.LaunchTemplateVersion?.VersionNumber;
-  if (version === undefined) throw new StepFailedError(`no new version of launch template ${template.LaunchTemplateName}`);
-  return version;
 }
 
 export const { handler } = defineStep({ name: 'EnsureLaunchTemplate', input: ensureLaunchTemplateInput, run: ensureLaunchTemplate });

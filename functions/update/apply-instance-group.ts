@@ -7,16 +7,7 @@
  * Instances keep running their old version: the rolling update replaces them.
  */
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import {
-  CreateLaunchTemplateVersionCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  type LaunchTemplate,
-  type RequestLaunchTemplateData,
-} from '@aws-sdk/client-ec2';
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { isNotFound } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import { renderNodeUserDataBase64 } from '../../shared/render';
 import { HOPPER_CLUSTER_TAG, tagRecord } from '../../shared/tags';
@@ -27,7 +18,8 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ensureAutoScalingGroup } from '../nodes/ensure-auto-scaling-group';
 import { ensureLaunchTemplate, launchTemplateData } from '../nodes/ensure-launch-template';
-import { findGroupSpec, groupResourceName, tokenOf } from '../nodes/common';
+import { ensureVersion, findTemplate } from '../nodes/launch-template-versions';
+import { findGroupSpec, groupResourceName } from '../nodes/common';
 import { recordedSecurityGroups, recordedSubnets } from './common';
 import { describeClusterGroups, imageFor, observeGroup } from './observe';
 
@@ -47,61 +39,6 @@ export interface ApplyInstanceGroupOutput {
   min: number;
   max: number;
   desired: number;
-}
-
-/**
- * The launch template fields that decide what an instance becomes, normalised so a version
- * read back from EC2 compares equal to the data it was created from.
- */
-export function launchTemplateFingerprint(data: RequestLaunchTemplateData | undefined): string {
-  const root = data?.BlockDeviceMappings?.[0];
-  return JSON.stringify([
-    data?.ImageId ?? null,
-    data?.InstanceType ?? null,
-    data?.UserData ?? null,
-    data?.IamInstanceProfile?.Name ?? data?.IamInstanceProfile?.Arn ?? null,
-    [...(data?.SecurityGroupIds ?? [])].sort(),
-    root?.DeviceName ?? null,
-    root?.Ebs?.VolumeSize ?? null,
-    root?.Ebs?.VolumeType ?? null,
-    root?.Ebs?.Encrypted ?? null,
-    data?.MetadataOptions?.HttpTokens ?? null,
-    data?.MetadataOptions?.HttpPutResponseHopLimit ?? null,
-    data?.InstanceMarketOptions?.MarketType ?? null,
-    data?.InstanceMarketOptions?.SpotOptions?.MaxPrice ?? null,
-  ]);
-}
-
-async function findTemplate(deps: StepDeps, name: string): Promise<LaunchTemplate | undefined> {
-  try {
-    return (await deps.clients.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] }))).LaunchTemplates?.[0];
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-/** The latest version when it equals `data`; else a new version (ClientToken from the data, so a retry adds one). */
-async function ensureVersion(deps: StepDeps, template: LaunchTemplate, data: RequestLaunchTemplateData, uid: string): Promise<{ version: number; created: boolean }> {
-  const ec2 = deps.clients.ec2;
-  const latest = (await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.LaunchTemplateId, Versions: ['$Latest'] })))
-    .LaunchTemplateVersions?.[0];
-  const wanted = launchTemplateFingerprint(data);
-  if (latest?.VersionNumber !== undefined && launchTemplateFingerprint(latest.LaunchTemplateData as RequestLaunchTemplateData) === wanted) {
-    return { version: latest.VersionNumber, created: false };
-  }
-  const digest = createHash('sha256').update(wanted).digest('hex');
-  const out = await ec2.send(
-    new CreateLaunchTemplateVersionCommand({
-      LaunchTemplateId: template.LaunchTemplateId,
-      ClientToken: tokenOf('hopper-upd', uid, template.LaunchTemplateId ?? '', String(latest?.VersionNumber ?? 0), digest),
-      LaunchTemplateData: data,
-      VersionDescription: 'Hopper update',
-    }),
-  );
-  const version = out.LaunchTemplateVersion?.VersionNumber;
-  if (version === undefined) throw new StepFailedError(`no new version of launch template ${template.LaunchTemplateName}`);
-  return { version, created: true };
 }
 
 export async function applyInstanceGroup(
