@@ -77,7 +77,7 @@ export function scaleMarkdown(fig: Figure<ScaleResult>): string {
   if (!fig.ok) return `not available: ${fig.notAvailable}`;
   const s = fig.value;
   const lines = [
-    `${s.concurrency} concurrent single-zone creates (each polled every 2 s over the API; the times come from the executions' start and stop), EC2 throttling on (design.md's token buckets), latencies at typical values, time scale ${s.timeScale}. The throttling buckets refill on the wall clock, so at a high time scale they are relatively more generous than in AWS.`,
+    `${s.concurrency} concurrent single-zone creates (each polled every 2 s over the API; the times come from the executions' start and stop), EC2 throttling on (design.md's token buckets), latencies at typical values, time scale ${s.timeScale}. The throttling buckets refill per simulated second, as the workflows wait and retry in simulated time.`,
     '',
     table(
       ['creates', 'completed', 'failed', 'hung', 'total sim s', 'single create sim s', 'total / single', 'AWS calls', 'RequestLimitExceeded', 'failed task attempts (polls excluded)'],

@@ -131,7 +131,8 @@ describe('delete-cluster', () => {
     await buildFootprint(env, name, { elb });
     await postFaults(env, {
       throttling: true,
-      buckets: { mutating: { capacity: 8, refill: 5 } },
+      // Buckets refill per simulated second: this is ~5 calls per real second at the test's time scale.
+      buckets: { mutating: { capacity: 8, refill: 5 / env.sim.state.clock.timeScale } },
       failNext: [
         { service: 'ec2', action: 'DeleteSubnet', code: 'DependencyViolation', count: 3 },
         { service: 'ec2', action: 'DeleteSecurityGroup', code: 'DependencyViolation', count: 2 },

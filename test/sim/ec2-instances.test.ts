@@ -109,7 +109,8 @@ describe('instances', () => {
 
 describe('throttling', () => {
   it('answers RequestLimitExceeded beyond the bucket, and the SDK retries the burst through', async () => {
-    await postJson(sim, '/_sim/faults', { throttling: true, buckets: { 'non-mutating': { capacity: 5, refill: 50 } } });
+    // Buckets refill per simulated second; at this test's time scale 0.05 is ~50 per real second.
+    await postJson(sim, '/_sim/faults', { throttling: true, buckets: { 'non-mutating': { capacity: 5, refill: 50 / sim.state.clock.timeScale } } });
     const noRetry = ec2Client(sim, { maxAttempts: 1 });
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => noRetry.send(new ec2.DescribeVpcsCommand({}))));
     const throttled = results.filter((r) => r.status === 'rejected' && (r.reason as Error).name === 'RequestLimitExceeded');

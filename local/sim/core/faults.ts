@@ -52,9 +52,15 @@ export function defaultFaults(): FaultState {
 /** Holds the fault settings and decides, per call, whether to fail it. */
 export class Faults {
   state: FaultState = defaultFaults();
-  readonly throttler = new Throttler();
+  readonly throttler: Throttler;
 
-  constructor(private readonly rng: Rng) {}
+  /** `now`: the simulated clock (ms), which the throttling buckets refill by. */
+  constructor(
+    private readonly rng: Rng,
+    now: () => number = Date.now,
+  ) {
+    this.throttler = new Throttler(now);
+  }
 
   /** Throws the error a call should fail with, if any (throttling first, as AWS does). */
   check(service: string, action: string): void {

@@ -120,7 +120,7 @@ export class SimState {
     this.clock = new SimClock({ timeScale: options.timeScale });
     this.rng = new Rng(options.seed ?? 1);
     this.latency = new LatencyModel(this.rng, options.latencies);
-    this.faults = new Faults(this.rng);
+    this.faults = new Faults(this.rng, () => this.clock.now());
     this.accountId = options.accountId ?? '123456789012';
     this.events.setMaxListeners(100);
   }

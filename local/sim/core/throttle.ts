@@ -1,12 +1,13 @@
 /**
  * EC2's token-bucket throttling (design.md, "Numbers from the anchors").
  *
- * Buckets refill on the wall clock, not simulated time: throttling is about request
- * rate, and the SDK's retry backoff waits in real time.
+ * Buckets refill in simulated time, like every other rate and delay here: with the cloud
+ * running HOPPER_TIME_SCALE times faster, so do the workflows' waits and retries, and a
+ * workload sees the request rates AWS allows per (simulated) second.
  */
 export interface BucketSpec {
   capacity: number;
-  /** Tokens added per real second. */
+  /** Tokens added per simulated second. */
   refill: number;
 }
 
@@ -28,6 +29,9 @@ export class Throttler {
   private buckets = new Map<string, { tokens: number; at: number }>();
   specs: Record<string, BucketSpec> = { ...DEFAULT_BUCKETS };
 
+  /** `now`: the simulated clock, in milliseconds. */
+  constructor(private readonly now: () => number = Date.now) {}
+
   /** Replaces some bucket specs and refills every bucket. */
   configure(specs: Record<string, Partial<BucketSpec>> = {}): void {
     for (const [k, v] of Object.entries(specs)) {
@@ -47,7 +51,7 @@ export class Throttler {
   take(action: string): boolean {
     const key = bucketFor(action);
     const spec = this.specs[key] ?? DEFAULT_BUCKETS.mutating;
-    const now = Date.now();
+    const now = this.now();
     const b = this.buckets.get(key) ?? { tokens: spec.capacity, at: now };
     b.tokens = Math.min(spec.capacity, b.tokens + ((now - b.at) / 1000) * spec.refill);
     b.at = now;
