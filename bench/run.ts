@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --smoke] [--time-scale N] [--only a,b]`: speed, cost and scale figures
+ * `npm run bench [-- --smoke] [--time-scale N] [--only a,b] [--creates-only]`: speed, cost and scale figures
  * of the embedded control plane, printed and written to docs/benchmarks.md and
  * docs/benchmarks.json. Each figure degrades to "not available: <why>" rather than failing
  * the run. Sections: criticalPath, bundles, api, workflows, scale.
@@ -26,6 +26,8 @@ export const SCALE_CONCURRENCY = 20;
 
 export interface BenchOptions {
   smoke: boolean;
+  /** Workflows: only the four create variants (for a run at a low time scale). */
+  createsOnly: boolean;
   timeScale: number;
   only?: string[];
   /** Where to write (docs/ by default); tests write elsewhere. */
@@ -62,6 +64,7 @@ export function parseArgs(argv: string[]): BenchOptions {
   const outDir = value('--out-dir');
   return {
     smoke,
+    createsOnly: argv.includes('--creates-only'),
     timeScale: ts ? Number(ts) : smoke ? 200 : 50,
     only: only ? only.split(',') : undefined,
     out: outDir ? { json: `${outDir}/benchmarks.json`, md: `${outDir}/benchmarks.md` } : undefined,
@@ -125,7 +128,8 @@ export async function runBench(options: BenchOptions): Promise<Record<string, Se
         // At a low time scale a create takes minutes of wall time: allow ~2,000 simulated s.
         deadlineMs: Math.max(options.smoke ? 30_000 : 180_000, 2_000_000 / options.timeScale),
         singleOnly: options.smoke,
-        secondTimeScale: options.smoke ? undefined : options.timeScale * 2,
+        createsOnly: options.createsOnly,
+        secondTimeScale: options.smoke || options.createsOnly ? undefined : options.timeScale * 2,
       }),
     );
     section('workflows', 'Workflows: create, delete, rolling update, upgrade', workflowsMarkdown(fig), fig, workflowsGoals(fig));

@@ -56,6 +56,8 @@ export interface WorkflowOptions {
   deadlineMs: number;
   /** Only the single-zone create variants (smoke). */
   singleOnly?: boolean;
+  /** Only the creates (all four variants): for a run at a low time scale. */
+  createsOnly?: boolean;
   /**
    * Also run the single-zone creates at this second time scale and extrapolate to time
    * scale 0 (see `Extrapolated`).
@@ -132,11 +134,13 @@ export async function measureWorkflows(options: WorkflowOptions): Promise<Figure
       const haCached = await create(cp, 'bench-ha', HA('bench-ha'), deadline);
       result.creates.push(imageCached ? createFigure(haCached, true, true, result.latencies) : notAvailable(`needs the image the first create bakes (it ${single.outcome.toLowerCase()})`));
     }
-    result.delete = await measureDelete(cp, singleCached.outcome === 'Succeeded' ? 'bench-single-2' : undefined, deadline);
-    result.rollingUpdates = imageCached
-      ? await measureRolling(cp, options.rollingNodes, result.latencies, deadline)
-      : options.rollingNodes.map(() => notAvailable(`needs a cluster to roll, and the first create ${single.outcome.toLowerCase()}`));
-    result.upgrade = imageCached ? await measureUpgrade(cp, deadline) : notAvailable(`needs a working create, and the first create ${single.outcome.toLowerCase()}`);
+    if (!options.createsOnly) {
+      result.delete = await measureDelete(cp, singleCached.outcome === 'Succeeded' ? 'bench-single-2' : undefined, deadline);
+      result.rollingUpdates = imageCached
+        ? await measureRolling(cp, options.rollingNodes, result.latencies, deadline)
+        : options.rollingNodes.map(() => notAvailable(`needs a cluster to roll, and the first create ${single.outcome.toLowerCase()}`));
+      result.upgrade = imageCached ? await measureUpgrade(cp, deadline) : notAvailable(`needs a working create, and the first create ${single.outcome.toLowerCase()}`);
+    }
   } finally {
     await cp.stop();
   }
