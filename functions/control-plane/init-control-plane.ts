@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { renderControlPlaneInitScript } from '../../shared/render';
 import { loadCluster } from '../lib/cluster';
+import { registerTargets } from './launch-control-plane';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { renderContext } from './render-context';
@@ -17,13 +18,18 @@ export const INIT_TIMEOUT_SECONDS = 900;
 export const initControlPlaneInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
   apiEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/),
+  /** With a load balancer: every control-plane instance, registered with its target group first. */
+  instanceIds: z.array(z.string()).optional(),
+  targetGroupArn: z.string().optional(),
 });
 
 export async function initControlPlane(
-  input: { cluster: string; operationId: string; instanceId: string; apiEndpoint: string },
+  input: { cluster: string; operationId: string; instanceId: string; apiEndpoint: string; instanceIds?: string[]; targetGroupArn?: string },
   deps: StepDeps,
 ): Promise<SentCommand> {
   const { spec } = await loadCluster(deps, input.cluster);
+  // The instances are online in SSM, so running: the target group takes them now (idempotent).
+  if (input.targetGroupArn && input.instanceIds?.length) await registerTargets(deps, input.targetGroupArn, input.instanceIds);
   const script = renderControlPlaneInitScript(renderContext(spec, input.apiEndpoint, deps));
   return sendOnce(deps, {
     cluster: spec.name,

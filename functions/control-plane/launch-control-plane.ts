@@ -62,6 +62,8 @@ export interface LaunchControlPlaneOutput {
   first: string;
   /** The other seats, which join with `--control-plane`. */
   others: string[];
+  /** The API target group the instances join once running (InitControlPlane registers them); '' without one. */
+  targetGroupArn: string;
   /** `<load balancer DNS name>:6443`, or `<first instance's private IP>:6443`. */
   apiEndpoint: string;
 }
@@ -126,8 +128,10 @@ export async function launchControlPlane(
   });
 
   const instanceIds = instances.map((i) => i.InstanceId!);
-  if (useLoadBalancer && lb.targetGroupArn) await registerTargets(deps, lb.targetGroupArn, instanceIds);
-  return { instanceIds, first: instanceIds[0], others: instanceIds.slice(1), apiEndpoint };
+  // Registered with the target group later (InitControlPlane), once running: waiting for that
+  // here would hold the workflow in backoff retries while the instances boot.
+  const targetGroupArn = useLoadBalancer ? (lb.targetGroupArn ?? '') : '';
+  return { instanceIds, first: instanceIds[0], others: instanceIds.slice(1), targetGroupArn, apiEndpoint };
 }
 
 /** Live control-plane instances of the cluster, by seat (the oldest one if a seat has two). */
@@ -199,7 +203,7 @@ async function launchSeat(
  * Registers the instances with the API target group (idempotent in ELBv2). An instance not
  * yet running cannot be registered: that is retried with backoff (DependencyPendingError).
  */
-async function registerTargets(deps: StepDeps, targetGroupArn: string, instanceIds: string[]): Promise<void> {
+export async function registerTargets(deps: StepDeps, targetGroupArn: string, instanceIds: string[]): Promise<void> {
   try {
     await deps.clients.elbv2.send(
       new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: instanceIds.map((Id) => ({ Id, Port: API_PORT })) }),

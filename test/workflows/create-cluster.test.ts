@@ -72,5 +72,9 @@ describe('create-cluster', () => {
     expect(roles.filter((r) => r === 'bastion')).toHaveLength(1);
     const zones = new Set(res.instances.filter((i) => i.tags['hopper:role'] === 'control-plane').map((i) => i.availabilityZone));
     expect(zones.size).toBe(3);
+    // The API load balancer sends to every control-plane instance.
+    const controlPlane = res.instances.filter((i) => i.tags['hopper:role'] === 'control-plane').map((i) => i.id).sort();
+    const targets = (res.targetGroups[0].targets as Array<{ id: string }>).map((t) => t.id).sort();
+    expect(targets).toEqual(controlPlane);
   }, 300_000);
 });
