@@ -124,10 +124,7 @@ describe('bake-image steps, in workflow order', () => {
     imageId = created.imageId;
   });
 
-  // Skipped until the simulator keeps a stopped instance's disk: today `instance:stopped`
-  // destroys the host (local/sim/hosts/manager.ts) before CreateImage runs, and EC2's
-  // CreateImage does not call captureHostImage, so an image of a stopped builder is empty.
-  it.skip('boots nodes from the baked image with kubeadm, kubelet and kubectl pinned', async () => {
+  it('boots nodes from the baked image with kubeadm, kubelet and kubectl pinned', async () => {
     const baked = await launchBuilder(
       { cluster: net.cluster, operationId: net.operationId, bakeId: 'boot-from-image', vpcId: net.vpcId, subnetId: net.subnetId, architecture: 'amd64', baseImageId: imageId },
       env.deps,
