@@ -99,6 +99,12 @@ imds() {
 }`;
 
 /** Sets NODE_NAME (the private DNS name, which the AWS cloud controller manager expects) and NODE_IP. */
+/** A machine that joined already (kubelet.conf exists) has nothing to do: joins are idempotent. */
+export const ALREADY_JOINED = `if [[ -f /etc/kubernetes/kubelet.conf ]]; then
+  echo "hopper: $NODE_NAME has joined already; nothing to do"
+  exit 0
+fi`;
+
 export const NODE_IDENTITY = `NODE_NAME=$(imds local-hostname)
 # With several domains in the DHCP options the name lists them all: the first is the node's.
 NODE_NAME=\${NODE_NAME%% *}

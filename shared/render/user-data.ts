@@ -5,7 +5,7 @@
 import { findGroup, RenderError, resolveContext, validateGroup } from './context';
 import { joinFill, readJoinData } from './control-plane';
 import { joinConfigTemplate } from './kubeadm';
-import { awsVariables, IMDS, NODE_IDENTITY, PARAMETERS, REQUIRE_FORMAT, RUN_LOGGED, script, writeTemplate } from './shell';
+import { awsVariables, IMDS, ALREADY_JOINED, NODE_IDENTITY, PARAMETERS, REQUIRE_FORMAT, RUN_LOGGED, script, writeTemplate } from './shell';
 import type { NodeGroupContext, RenderContext } from './types';
 
 /** EC2 refuses user data over 16 KB (before base64). */
@@ -31,12 +31,7 @@ export function renderNodeUserData(ctx: RenderContext, group: NodeGroupContext |
     REQUIRE_FORMAT,
     IMDS,
     NODE_IDENTITY,
-    [
-      'if [[ -f /etc/kubernetes/kubelet.conf ]]; then',
-      '  echo "hopper: $NODE_NAME has joined already; nothing to do"',
-      '  exit 0',
-      'fi',
-    ].join('\n'),
+    ALREADY_JOINED,
     PARAMETERS,
     RUN_LOGGED,
     'mkdir -p /etc/kubernetes',
