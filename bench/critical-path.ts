@@ -238,15 +238,30 @@ export function createCriticalPath(variant: CreateVariant, latencies: Latencies)
  * - surge: the old instances are detached, the group launches replacements
  *   (asg.reconcile + instance.running), they join and turn Ready (node.joined + node.ready);
  * - a validation pass (one kubectl command over SSM: ssm.invocationVisible);
- * - the old instances drain (drain) and are terminated (not waited for: instance.terminated
- *   is off the path);
- * - a validation pass before the next batch (ssm.invocationVisible).
+ * - the old instances drain (a command over SSM: ssm.invocationVisible + drain) and are
+ *   terminated (not waited for: instance.terminated is off the path);
+ * - two validation passes in a row before the next batch (2 × ssm.invocationVisible), 10 s
+ *   apart: kops' `--validate-count 2` and its success interval, a policy of the plan as the
+ *   create's pass interval is.
  */
-export const ROLLING_BATCH_KEYS = ['asg.reconcile', 'instance.running', 'node.joined', 'node.ready', 'ssm.invocationVisible', 'drain', 'ssm.invocationVisible'];
+export const ROLLING_BATCH_KEYS = [
+  'asg.reconcile',
+  'instance.running',
+  'node.joined',
+  'node.ready',
+  'ssm.invocationVisible',
+  'ssm.invocationVisible',
+  'drain',
+  'ssm.invocationVisible',
+  'ssm.invocationVisible',
+];
+
+/** Seconds between the two validation passes after a batch's drain (`WaitBeforeNextPass`). */
+export const ROLLING_PASS_INTERVAL_SECONDS = 10;
 
 export function rollingUpdateIdeal(nodes: number, batchSize: number, latencies: Latencies): { seconds: number; batches: number; perBatch: number } {
   const batches = Math.ceil(nodes / Math.max(1, batchSize));
-  const perBatch = costOf(ROLLING_BATCH_KEYS, latencies);
+  const perBatch = costOf(ROLLING_BATCH_KEYS, latencies) + ROLLING_PASS_INTERVAL_SECONDS;
   return { seconds: batches * perBatch, batches, perBatch };
 }
 
