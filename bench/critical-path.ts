@@ -90,7 +90,7 @@ export const CREATE_GRAPH: PathNode[] = [
     id: 'natGateway',
     after: ['subnets'],
     keys: ['natGateway.available'],
-    why: 'EnsureNatGateway (per NAT zone, in parallel) sits in a utility subnet; pending → available. (The workflow starts it after public routing, 1 s later.)',
+    why: 'EnsureNatGateway (per NAT zone, in parallel) sits in a utility subnet; pending → available. (The workflow creates it once the gateway is attached and the subnets exist.)',
   },
   {
     id: 'privateRouting',

@@ -25,6 +25,15 @@ export class TransientAwsError extends HopperError {
   override readonly retryable = true;
 }
 
+/**
+ * AWS answered NotFound for an id it just handed out (EC2's eventual consistency: a new VPC,
+ * subnet or route table is not visible to every API at once). Retried soon and often, without
+ * the long jittered backoff meant for throttling; a NotFound that persists fails the step.
+ */
+export class NotYetVisibleError extends HopperError {
+  override readonly retryable = true;
+}
+
 /** A delete hit a dependency that is still going away (DependencyViolation). */
 export class DependencyPendingError extends HopperError {
   override readonly retryable = true;

@@ -5,7 +5,8 @@
  * stage on the operation when asked (`stage` in the input: marked Running on first entry;
  * `endsStage: true` marks it Succeeded after the core returns), and translates errors into
  * Hopper's contract so the ASL `Retry`/`Catch` can match them by name:
- * - NotReadyError, TransientAwsError, DependencyPendingError, VersionConflictError: retryable;
+ * - NotReadyError, NotYetVisibleError, TransientAwsError, DependencyPendingError,
+ *   VersionConflictError: retryable;
  * - anything else is terminal: recorded as the stage's failure (naming the step and the AWS
  *   error code), then rethrown as StepFailedError (or its own Hopper type).
  */
@@ -13,7 +14,7 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { DependencyPendingError, HopperError, StepFailedError, TransientAwsError } from '../../shared/errors';
+import { DependencyPendingError, HopperError, NotYetVisibleError, StepFailedError, TransientAwsError } from '../../shared/errors';
 import { awsErrorCode, isDependencyViolation, isNotFound, isThrottling } from '../../shared/aws/errors';
 import { defaultDeps, type StepDeps } from './deps';
 
@@ -69,9 +70,10 @@ export function classify(err: unknown, step: string): Error {
     return new TransientAwsError(`${step}: AWS is busy (${code ?? status}): ${message}`, { cause: err });
   }
   // Right after a create, EC2 may not know the new id yet (eventual consistency): asking
-  // again shortly is the documented remedy. A NotFound that persists still fails, later.
+  // again shortly is the documented remedy (the ASL retries NotYetVisibleError about a
+  // second apart). A NotFound that persists still fails, after about a minute and a half.
   if (isNotFound(err)) {
-    return new TransientAwsError(`${step}: ${code} (retrying in case AWS has not caught up): ${message}`, { cause: err });
+    return new NotYetVisibleError(`${step}: ${code} (retrying in case AWS has not caught up): ${message}`, { cause: err });
   }
   if (isDependencyViolation(err)) {
     return new DependencyPendingError(`${step}: ${code}: ${message}`, { cause: err });

@@ -11,10 +11,12 @@ import type { NodeGroupContext, RenderContext } from './types';
 /** EC2 refuses user data over 16 KB (before base64). */
 export const USER_DATA_LIMIT = 16 * 1024;
 /** Join attempts, and seconds between them: about ten minutes for a control plane still coming up. */
-const ATTEMPTS = 60;
-// Short enough to add little after the join data appears, long enough that a large group
-// stays well inside Parameter Store's request rate.
-const PAUSE_SECONDS = 10;
+const ATTEMPTS = 120;
+// Short enough to add little after the join data appears (half the pause on average), long
+// enough that a large group stays inside Parameter Store's request rate: while the data is
+// missing each attempt reads one parameter, so 100 nodes ask 20 times a second (the
+// standard throughput is 40).
+const PAUSE_SECONDS = 5;
 
 /**
  * The user data of a node group (`group` by name from `ctx.instanceGroups`, or given):

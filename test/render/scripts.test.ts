@@ -140,7 +140,7 @@ describe('renderNodeUserData', () => {
   it('is a bash script that retries the join, reading the parameters again each time', () => {
     const script = renderNodeUserData(haCalicoChina, 'gpu');
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
-    expect(script).toContain('for attempt in $(seq 1 60); do\n  if read_join_data; then');
+    expect(script).toContain('for attempt in $(seq 1 120); do\n  if read_join_data; then');
   });
 
   it('encodes the same script in base64 for the launch template', () => {

@@ -80,7 +80,7 @@ read_join_data() {
 }
 
 joined=false
-for attempt in $(seq 1 60); do
+for attempt in $(seq 1 120); do
   if read_join_data; then
     require_format JOIN_TOKEN "$JOIN_TOKEN" '^[a-z0-9]{6}[.][a-z0-9]{16}$'
     require_format CA_CERT_HASH "$CA_CERT_HASH" '^sha256:[0-9a-f]{64}$'
@@ -117,8 +117,8 @@ printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-join.yaml
     # Clean up the failed attempt, or the next one fails its preflight checks.
     run_logged kubeadm-reset kubeadm reset -f || true
   fi
-  echo "hopper: join attempt $attempt of 60 failed; retrying in 10s" >&2
-  sleep 10
+  echo "hopper: join attempt $attempt of 120 failed; retrying in 5s" >&2
+  sleep 5
 done
 if [[ $joined != true ]]; then
   echo "hopper: $NODE_NAME could not join the cluster" >&2
