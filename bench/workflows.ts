@@ -4,7 +4,7 @@
  * those workflows exist.
  */
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../shared/spec/versions';
-import { createCriticalPath, describePath, rollingUpdateIdeal, type Latencies } from './critical-path';
+import { costOf, createCriticalPath, describePath, ROLLING_BATCH_KEYS, ROLLING_PASS_INTERVAL_SECONDS, rollingUpdateIdeal, type Latencies } from './critical-path';
 import { fixLatenciesToTypical, startControlPlane, type BenchControlPlane } from './lib/control-plane';
 import { callsByService, runOperation, stateMachineNamed, type OperationRun } from './lib/operation-run';
 import { available, fmt, notAvailable, table, type Figure, type Goal } from './lib/report';
@@ -356,6 +356,11 @@ export function workflowsMarkdown(fig: Figure<WorkflowsResult>): string {
   }
   other.push(w.upgrade.ok ? [`upgrade ${w.upgrade.value.from} → ${w.upgrade.value.to}`, ...runCells(w.upgrade.value.run), '–', '–'] : ['upgrade', `not available: ${w.upgrade.notAvailable}`, '', '', '', '', '', '']);
   lines.push(table(['operation', 'outcome', 'sim s', 'state transitions', 'Lambda invocations', 'AWS calls', 'ideal s', 'ratio'], other));
+  const perBatch = costOf(ROLLING_BATCH_KEYS, w.latencies) + ROLLING_PASS_INTERVAL_SECONDS;
+  lines.push(
+    '',
+    `Ideal of a rolling update's batch plan (\`bench/critical-path.ts\`): batches one after another, each ${ROLLING_BATCH_KEYS.map((k) => `${k} (${w.latencies[k]?.typical ?? 1})`).join(' + ')} + ${ROLLING_PASS_INTERVAL_SECONDS} between the two passes after the drain = ${fmt(perBatch, 0)} s: the replacements come up and pass validation, the old nodes drain, two passes in a row.`,
+  );
   return lines.join('\n');
 }
 
@@ -387,7 +392,7 @@ export function workflowsGoals(fig: Figure<WorkflowsResult>): Goal[] {
   if (rolls.length === 0) goals.push({ goal: rollGoal, status: 'N/A', detail: w.rollingUpdates.map((r) => (r.ok ? '' : `not available: ${r.notAvailable}`))[0] ?? 'not run' });
   else {
     const pass = rolls.every((r) => r.ratio !== undefined && r.ratio <= ROLLING_RATIO_GOAL) && rolls.length === w.rollingUpdates.length;
-    goals.push({ goal: rollGoal, status: pass ? 'PASS' : 'FAIL', detail: rolls.map((r) => `${r.nodes} nodes: ${r.run.outcome} ${r.ratio === undefined ? '' : fmt(r.ratio, 2)}`).join('; ') });
+    goals.push({ goal: rollGoal, status: pass ? 'PASS' : 'FAIL', detail: `at time scale ${w.timeScale}: ` + rolls.map((r) => `${r.nodes} nodes: ${r.run.outcome} ${r.ratio === undefined ? '' : fmt(r.ratio, 2)}`).join('; ') });
   }
   const ha = w.creates.flatMap((c) => (c.ok ? [c.value] : [])).filter((c) => c.ha && c.run.outcome === 'Succeeded');
   if (ha.length === 0) goals.push({ goal: transGoal, status: 'N/A', detail: 'no HA create succeeded' });

@@ -16,7 +16,8 @@ import { ensureAutoScalingGroup } from '../../functions/nodes/ensure-auto-scalin
 import { ensureLaunchTemplate } from '../../functions/nodes/ensure-launch-template';
 import { checkValidation, type CheckValidationOutput } from '../../functions/validate/check-validation';
 import { validateCluster } from '../../functions/validate/validate-cluster';
-import { NotReadyError } from '../../shared/errors';
+import { classify } from '../../functions/lib/step';
+import { HopperError, NotReadyError } from '../../shared/errors';
 import { renderBakeScript } from '../../shared/render';
 import { startStepEnv } from '../helpers/step-env';
 import { baseSpec, startWorld, type World } from './world';
@@ -30,14 +31,15 @@ beforeAll(async () => {
 });
 afterAll(() => w?.env.stop());
 
-/** Calls `fn` until it stops throwing NotReadyError (the state machine's Retry). */
+/** Calls a step core again while it fails with what the state machine would retry (not ready, NotFound just after a create). */
 async function poll<T>(fn: () => Promise<T>, timeoutMs = 40000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof NotReadyError) || Date.now() > end) throw err;
+      const hopper = classify(err, 'step');
+      if (!(hopper instanceof HopperError && hopper.retryable) || Date.now() > end) throw err;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -72,7 +74,7 @@ describe('a cluster on the simulator’s hosts', () => {
     const addons = await installAddons({ cluster: 'demo', operationId: w.operationId, instanceId: cp.first }, deps);
     await poll(() => checkCommand({ ...addons, step: 'InstallAddons' }, deps));
     const launchTemplate = await ensureLaunchTemplate({ cluster: 'demo', group: 'nodes', imageId, securityGroups: w.securityGroups }, deps);
-    await ensureAutoScalingGroup({ cluster: 'demo', group: 'nodes', subnets: w.subnets, launchTemplate }, deps);
+    await poll(() => ensureAutoScalingGroup({ cluster: 'demo', group: 'nodes', subnets: w.subnets, launchTemplate }, deps));
 
     let result: CheckValidationOutput = { ok: false, passes: 0, nodes: [], failures: [] };
     const end = Date.now() + 40000;
