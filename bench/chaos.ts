@@ -8,6 +8,7 @@
  * Printed and written to docs/benchmarks.md / docs/benchmarks.json (section `chaos`).
  */
 import { pathToFileURL } from 'node:url';
+import { argValue } from './lib/args';
 import { fixLatenciesToTypical, quietStepLogs, reasonOf, sleep, startControlPlane, type BenchControlPlane } from './lib/control-plane';
 import { runOperation, stateMachineNamed, type OperationRun } from './lib/operation-run';
 import { available, fmt, measure, printGoals, renderMarkdown, table, writeBenchmarks, type Figure, type Goal, type Section } from './lib/report';
@@ -321,10 +322,7 @@ export interface ChaosRunOptions extends ChaosOptions {
 
 export function parseChaosArgs(argv: string[]): ChaosRunOptions {
   const smoke = argv.includes('--smoke');
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-  };
+  const value = (name: string) => argValue(argv, name);
   const outDir = value('--out-dir');
   const timeScale = Number(value('--time-scale') ?? (smoke ? 200 : 100));
   return {

@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { apiMarkdown, measureApiLoad } from './api-load';
 import { bundlesGoals, bundlesMarkdown, measureBundles } from './bundles';
 import { CREATE_GRAPH, createCriticalPath, describePath, type Latencies } from './critical-path';
+import { argValue } from './lib/args';
 import { quietStepLogs, startControlPlane } from './lib/control-plane';
 import { chaosGoals, chaosMarkdown } from './chaos';
 import { available, DEFAULT_OUT, measure, printGoals, readBenchmarks, renderMarkdown, table, writeBenchmarks, type Figure, type Goal, type Section } from './lib/report';
@@ -62,10 +63,7 @@ export function rerender(out = DEFAULT_OUT): void {
 
 export function parseArgs(argv: string[]): BenchOptions {
   const smoke = argv.includes('--smoke');
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-  };
+  const value = (name: string) => argValue(argv, name);
   const ts = value('--time-scale');
   const sts = value('--scale-time-scale');
   const only = value('--only');

@@ -9,6 +9,7 @@
  * with the cached image, `rolling` a rolling update of a `--nodes`-node group after a
  * machine-type change.
  */
+import { argValue } from './lib/args';
 import { fixLatenciesToTypical, quietStepLogs, startControlPlane, type BenchControlPlane } from './lib/control-plane';
 import { runOperation, type OperationRun } from './lib/operation-run';
 
@@ -22,8 +23,8 @@ interface Invocation {
 const DEADLINE_MS = 20 * 60_000;
 
 function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
+  const given = argValue(argv, name);
+  return given === undefined ? fallback : Number(given);
 }
 
 /** Records every invocation but the API's operation polling (the bench's own reads). */
