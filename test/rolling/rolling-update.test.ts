@@ -1,9 +1,9 @@
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beginWorkflow } from '../../functions/api/operations';
 import type { ApiDeps } from '../../functions/api/deps';
 import { rollingUpdate } from '../../functions/api/rolling-update';
-import { buildCluster, group, simKube, startHarness, type Harness } from './cluster';
+import { buildCluster, group, simKube, startHarness, waitExecution, type Harness } from './cluster';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,16 +14,6 @@ afterAll(() => h?.stop());
 
 function apiDeps(): ApiDeps {
   return { store: h.deps.store, sfn: h.sfn, ssm: h.deps.clients.ssm, parameterPrefix: '/hopper', now: () => new Date(), stateMachineArn: (w) => (w === 'rolling-update' ? h.arn('rolling') : h.arn('upgrade')) };
-}
-
-async function waitExecution(arn: string, timeoutMs = 240_000): Promise<{ status: string; error?: string; cause?: string }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const e = await h.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-    if (e.status !== 'RUNNING') return { status: e.status!, error: e.error, cause: e.cause };
-    if (Date.now() > deadline) throw new Error(`execution ${arn} still running`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('rolling update on the simulator', () => {
@@ -49,7 +39,7 @@ describe('rolling update on the simulator', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    const out = await waitExecution((await h.deps.store.getOperation(op.id))!.executionArn!);
+    const out = await waitExecution(h, (await h.deps.store.getOperation(op.id))!.executionArn!);
     done = true;
     await sampler;
     const record = await h.deps.store.getOperation(op.id);
