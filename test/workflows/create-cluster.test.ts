@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
-import { clusterResources, countByKind, kubernetesNodes } from './world';
+import { clusterResources, countByKind, haPrivateWithBastion, kubernetesNodes } from './world';
 
 let cp: TestControlPlane;
 beforeAll(async () => {
@@ -54,14 +54,7 @@ describe('create-cluster', () => {
   }, 300_000);
 
   it('builds an HA private cluster over three zones with a bastion', async () => {
-    const op = await create({
-      name: 'ha',
-      region: 'us-east-1',
-      zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-      controlPlane: { count: 3 },
-      bastion: { enabled: true },
-      sshAccessCidrs: ['203.0.113.0/24'],
-    });
+    const op = await create(haPrivateWithBastion('ha'));
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
     const res = await clusterResources(cp, 'ha');
     const counts = countByKind(res);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../shared/api/types';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
 import { buildBroughtNetwork, snapshotBrought } from './brought';
-import { anyTagged, clusterResources, createAndWait, deleteAndWait, ownedLeft, type SimResource } from './world';
+import { anyTagged, clusterResources, createAndWait, deleteAndWait, haPrivateWithBastion, ownedLeft, type SimResource } from './world';
 
 let cp: TestControlPlane;
 beforeAll(async () => {
@@ -160,14 +160,7 @@ describe('delete after a create that succeeded', () => {
   }, 300_000);
 
   it('HA private with a bastion: nothing left', async () => {
-    const op = await createAndWait(cp, {
-      name: 'ha',
-      region: 'us-east-1',
-      zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-      controlPlane: { count: 3 },
-      bastion: { enabled: true },
-      sshAccessCidrs: ['203.0.113.0/24'],
-    });
+    const op = await createAndWait(cp, haPrivateWithBastion('ha'));
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
     const res = await clusterResources(cp, 'ha');
     expect(res.natGateways).toHaveLength(3);

@@ -122,6 +122,18 @@ export async function anyTagged(cp: TestControlPlane, cluster: string): Promise<
 }
 
 /** POST a spec and wait for the create to end (any end). */
+/** The issue's HA scenario: private topology over three zones, three control planes, a bastion reachable from one CIDR. */
+export function haPrivateWithBastion(name: string): Record<string, unknown> {
+  return {
+    name,
+    region: 'us-east-1',
+    zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+    controlPlane: { count: 3 },
+    bastion: { enabled: true },
+    sshAccessCidrs: ['203.0.113.0/24'],
+  };
+}
+
 export async function createAndWait(cp: TestControlPlane, spec: Record<string, unknown>, timeoutMs = 120_000): Promise<OperationView> {
   const res = await cp.request<{ operation: { id: string } }>('POST', '/v1/clusters', spec);
   if (res.status !== 202) throw new Error(`POST /v1/clusters: ${res.status} ${JSON.stringify(res.body)}`);
