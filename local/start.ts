@@ -14,6 +14,7 @@ import { startHttpApi } from './runtime/http-api';
 import { applyFunctionEnvironment, createLambdaInvoker, type LambdaInvoker } from './runtime/lambda';
 import { loadServerlessConfig, type ServerlessConfig } from './runtime/serverless-config';
 import { startStepFunctions, type ExecutionRecord, type StepFunctionsRuntime } from './runtime/stepfunctions';
+import { hostSandbox } from './sim/hosts/sandbox';
 import { startCloudSimulator } from './sim/server';
 
 /** Endpoint variables the embedded runtime sets for the simulated cloud services. */
@@ -212,6 +213,11 @@ async function main(): Promise<void> {
   console.log(`Hopper embedded control plane ready in ${Date.now() - started} ms`);
   console.log(`  HTTP API        ${urls.api}`);
   console.log(`  cloud simulator ${urls.cloud ?? '(external endpoints)'}`);
+  if (urls.cloud) {
+    const sandbox = hostSandbox();
+    console.log(`  host sandbox    ${sandbox.description}`);
+    if (!sandbox.kind) console.warn(`[start] simulated hosts cannot run scripts, so a create fails at its first host step: ${sandbox.unavailable}`);
+  }
   console.log(`  Step Functions  ${urls.stepFunctions}`);
   console.log(`  EventBridge     ${urls.eventBridge}`);
   console.log(`  DynamoDB        ${urls.dynamodb}`);

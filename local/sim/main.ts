@@ -3,6 +3,7 @@
  * (default `HOPPER_CLOUD_PORT` or 4566). Honours `HOPPER_TIME_SCALE` and
  * `HOPPER_DATA_DIR`; stops cleanly (saving its snapshot) on SIGINT/SIGTERM.
  */
+import { hostSandbox } from './hosts/sandbox';
 import { startCloudSimulator } from './server';
 
 function arg(name: string): string | undefined {
@@ -16,6 +17,9 @@ const port = Number(arg('port') ?? process.env.HOPPER_CLOUD_PORT ?? 4566);
 const timeScale = arg('time-scale') ? Number(arg('time-scale')) : undefined;
 const sim = await startCloudSimulator({ port, timeScale, dataDir: arg('data-dir') });
 console.log(`cloud simulator listening on ${sim.url} (time scale ${sim.state.clock.timeScale})`);
+const sandbox = hostSandbox();
+console.log(`host sandbox: ${sandbox.description}`);
+if (!sandbox.kind) console.warn(`simulated hosts cannot run scripts: ${sandbox.unavailable}`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

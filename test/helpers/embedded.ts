@@ -18,8 +18,8 @@ export interface TestControlPlane {
   stop(): Promise<void>;
 }
 
-export async function startTestControlPlane(options: { timeScale?: number } = {}): Promise<TestControlPlane> {
-  const embedded = await startEmbedded({ port: 0, cloudPort: 0, timeScale: options.timeScale ?? 500, quiet: true, schedules: false });
+export async function startTestControlPlane(options: { timeScale?: number; dataDir?: string } = {}): Promise<TestControlPlane> {
+  const embedded = await startEmbedded({ port: 0, cloudPort: 0, timeScale: options.timeScale ?? 500, quiet: true, schedules: false, dataDir: options.dataDir });
   const api = embedded.urls.api;
   const cloud = embedded.urls.cloud!;
   const request = async <T>(method: string, path: string, body?: unknown) => {

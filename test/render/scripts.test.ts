@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hostSandbox, prepareHost, sandboxCommand } from '../../local/sim/hosts/sandbox';
 import {
   parseNodesStatusOutput,
   renderBakeScript,
@@ -23,17 +24,27 @@ const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /**
- * Runs a script with a stub `kubectl` first on PATH that records its arguments, one per
- * line, then prints `stubOutput` (or runs `stubBody` instead, to fail like kubectl does).
+ * Runs a script on a throw-away host in the simulator's sandbox (never on this machine),
+ * with a stub `kubectl` first on PATH that records its arguments, one per line, then
+ * prints `stubOutput` (or runs `stubBody` instead, to fail like kubectl does). `dir` is
+ * the host's /root, where the script runs.
  */
 function runWithStubKubectl(script: string, stubOutput = '', stubBody = `printf '%s' ${shellQuote(stubOutput)}`): { status: number | null; args: string[]; stdout: string; dir: string } {
+  const sandbox = hostSandbox();
+  if (!sandbox.kind) throw new Error(`rendered scripts run only in a host sandbox: ${sandbox.description}`);
   const dir = mkdtempSync(join(tmpdir(), 'hopper-render-'));
   dirs.push(dir);
-  writeFileSync(join(dir, 'kubectl'), `#!/bin/bash\nprintf '%s\\n' "$@" >>"${dir}/args"\n${stubBody}\n`);
-  chmodSync(join(dir, 'kubectl'), 0o755);
-  const result = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env: { PATH: `${dir}:${process.env.PATH}` } });
-  const args = existsSync(join(dir, 'args')) ? readFileSync(join(dir, 'args'), 'utf8').split('\n').filter(Boolean) : [];
-  return { status: result.status, args, stdout: result.stdout, dir };
+  const shimDir = join(dir, 'shims');
+  mkdirSync(shimDir);
+  writeFileSync(join(shimDir, 'kubectl'), `#!/bin/bash\nprintf '%s\\n' "$@" >>/tmp/kubectl-args\n${stubBody}\n`);
+  chmodSync(join(shimDir, 'kubectl'), 0o755);
+  const layout = prepareHost(join(dir, 'host'), shimDir);
+  writeFileSync(join(layout.rootDir, 'root/script.sh'), script);
+  const cmd = sandboxCommand(sandbox, { layout, shimDir, hostname: 'render-test', env: {}, script: '/root/script.sh' });
+  const result = spawnSync(cmd.file, cmd.args, { env: cmd.env, encoding: 'utf8' });
+  const argsFile = join(layout.rootDir, 'tmp/kubectl-args');
+  const args = existsSync(argsFile) ? readFileSync(argsFile, 'utf8').split('\n').filter(Boolean) : [];
+  return { status: result.status, args, stdout: result.stdout, dir: join(layout.rootDir, 'root') };
 }
 
 describe('shellQuote', () => {

@@ -48,6 +48,8 @@ export interface RouteRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body's bytes (for binary payloads such as the shims' multipart forms). */
+  raw: Buffer;
   /** The body parsed as JSON ({} when empty); throws on bad JSON. */
   json(): unknown;
 }
@@ -61,8 +63,12 @@ export interface RouteResponse {
 
 export type RouteHandler = (req: RouteRequest, ctx: { state: SimState; endpoint: string }) => RouteResponse | Promise<RouteResponse>;
 
-/** Runs when a simulator starts (after any snapshot is loaded); may return a cleanup for stop. */
-export type Plugin = (sim: { state: SimState; endpoint: string }) => void | (() => void);
+/**
+ * Runs when a simulator starts (after any snapshot is loaded); may return a cleanup for stop.
+ * `dataDir` is the simulator's own directory (the snapshot's, or a temporary one removed
+ * at stop): whatever a plugin writes to disk (hosts' roots, captured images) goes there.
+ */
+export type Plugin = (sim: { state: SimState; endpoint: string; dataDir: string }) => void | (() => void);
 
 /** Acts on a key of a `POST /_sim/faults` body (e.g. `crashInstances`). */
 export type FaultAction = (state: SimState, value: unknown) => unknown;

@@ -7,8 +7,11 @@
  *   SigV4 credential scope's service name (EC2, Auto Scaling, ELBv2);
  * - anything else → a registered route (`/_sim/*`).
  */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SimError } from './errors';
 import { decodeQuery, encodeXml, escapeXml } from './serde';
 import { findRoute, jsonServices, plugins, queryServices, type QueryService, type SimContext } from './registry';
@@ -18,7 +21,10 @@ import { SimState, type SimStateOptions } from './state';
 export interface SimServerOptions extends SimStateOptions {
   port?: number;
   host?: string;
-  /** Directory for the JSON snapshot (loaded at start, saved periodically and on stop). */
+  /**
+   * Directory for the JSON snapshot (loaded at start, saved periodically and on stop) and
+   * for the hosts' disks. Without it, a temporary directory (removed at stop) holds the disks.
+   */
   dataDir?: string;
   /** Real milliseconds between periodic snapshot saves. */
   saveIntervalMs?: number;
@@ -28,6 +34,8 @@ export interface SimServer {
   url: string;
   port: number;
   state: SimState;
+  /** Where the simulator keeps its files (see `SimServerOptions.dataDir`). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -46,7 +54,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    const raw = await readBody(req);
+    const body = raw.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://sim');
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string' && target.includes('.')) return serveJson(req, res, target, body);
@@ -64,6 +73,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
           query: url.searchParams,
           headers: req.headers,
           body,
+          raw,
           json: () => (body.trim() ? JSON.parse(body) : {}),
         },
         { state, endpoint },
@@ -132,9 +142,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://${host}:${port}`;
 
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hopper-sim-'));
+  mkdirSync(dataDir, { recursive: true });
   const cleanups: (() => void)[] = [];
   for (const plugin of plugins.values()) {
-    const c = plugin({ state, endpoint });
+    const c = plugin({ state, endpoint, dataDir });
     if (c) cleanups.push(c);
   }
   const saver =
@@ -148,6 +160,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     url: endpoint,
     port,
     state,
+    dataDir,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -157,6 +170,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       if (options.dataDir) saveSnapshot(state, options.dataDir);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // After the plugins stopped what ran on the hosts' disks.
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -204,11 +219,11 @@ function errorXml(service: QueryService | undefined, e: SimError, requestId: str
   return `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${service.xmlns}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${msg}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

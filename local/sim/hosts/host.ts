@@ -1,14 +1,14 @@
 /**
- * One simulated machine: a small root filesystem in a temp dir, the system state
- * the shims change (packages, services, kernel modules, sysctls), and the scripts it
- * runs (user data at boot, SSM commands).
+ * One simulated machine: a small root filesystem in its own directory under the
+ * simulator's data directory, the system state the shims change (packages, services,
+ * kernel modules, sysctls), and the scripts it runs (user data at boot, SSM commands),
+ * always inside the host sandbox (`sandbox.ts`), never on this machine.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KubeHost } from '../kube/host';
-import { WRITABLE_DIRS, sandboxCommand } from './sandbox';
+import { type HostLayout, type HostSandbox, prepareHost, sandboxCommand } from './sandbox';
 
 /** What survives into an image made from the host (CreateImage) besides its files. */
 export interface HostSystemState {
@@ -26,7 +26,9 @@ export interface RunResult {
 const OS_RELEASE = 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION="24.04.1 LTS (Noble Numbat)"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\nUBUNTU_CODENAME=noble\n';
 
 export class SimHost implements KubeHost {
+  /** The host's `/`, as its scripts see it. */
   readonly rootDir: string;
+  private readonly layout: HostLayout;
   packages: Record<string, string> = {};
   held = new Set<string>();
   /** service → enabled/active. */
@@ -40,21 +42,29 @@ export class SimHost implements KubeHost {
   ssmOnline = false;
   private readonly running = new Set<ChildProcess>();
 
+  /**
+   * `hostDir` is the host's own directory (made here, removed by `destroy`); `shimDir`
+   * is mounted read-only into every sandbox; `sandbox` is the one probed at start.
+   */
   constructor(
     readonly instanceId: string,
     readonly availabilityZone: string,
     readonly internalIp: string,
     public hostname: string,
+    private readonly hostDir: string,
+    private readonly shimDir: string,
+    private readonly sandbox: HostSandbox,
     image?: { dir: string; system: HostSystemState },
   ) {
-    this.rootDir = mkdtempSync(join(tmpdir(), `hopper-host-${instanceId}-`));
+    rmSync(hostDir, { recursive: true, force: true });
     if (image) {
-      cpSync(image.dir, this.rootDir, { recursive: true });
+      cpSync(image.dir, join(hostDir, 'root'), { recursive: true, verbatimSymlinks: true });
       this.packages = { ...image.system.packages };
       this.held = new Set(image.system.held);
       for (const s of image.system.enabledServices) this.services.set(s, { enabled: true, active: false });
     }
-    for (const d of WRITABLE_DIRS) mkdirSync(join(this.rootDir, d), { recursive: true });
+    this.layout = prepareHost(hostDir, shimDir);
+    this.rootDir = this.layout.rootDir;
     this.seed();
   }
 
@@ -143,15 +153,17 @@ export class SimHost implements KubeHost {
 
   /**
    * Runs a script file (path as the host sees it) under bash in the sandbox.
-   * `timeoutMs` (real) kills it like the SSM agent's execution timeout.
+   * `timeoutMs` (real) kills it like the SSM agent's execution timeout. Without a
+   * sandbox the script fails with what is missing, and nothing runs.
    */
-  run(scriptPath: string, scriptText: string, env: Record<string, string>, shimDir: string, timeoutMs?: number): Promise<RunResult> {
+  run(scriptPath: string, scriptText: string, env: Record<string, string>, timeoutMs?: number): Promise<RunResult> {
+    if (!this.sandbox.kind) return Promise.resolve({ stdout: '', stderr: `hopper-sim: ${this.sandbox.unavailable}\n`, exitCode: 126 });
     const file = join(this.rootDir, scriptPath.replace(/^\//, ''));
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, scriptText, { mode: 0o700 });
-    const cmd = sandboxCommand({ rootDir: this.rootDir, shimDir, hostname: this.hostname, env, script: scriptPath });
+    const cmd = sandboxCommand(this.sandbox, { layout: this.layout, shimDir: this.shimDir, hostname: this.hostname, env, script: scriptPath });
     return new Promise((resolve) => {
-      const child = spawn(cmd.file, cmd.args, { env: { ...cmd.env, PATH: cmd.env.PATH ?? process.env.PATH ?? '' }, cwd: cmd.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(cmd.file, cmd.args, { env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       this.running.add(child);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
@@ -182,12 +194,12 @@ export class SimHost implements KubeHost {
   destroy(): void {
     for (const c of this.running) this.kill(c);
     this.running.clear();
-    rmSync(this.rootDir, { recursive: true, force: true });
+    rmSync(this.hostDir, { recursive: true, force: true });
   }
 
   /** Copies the disk and system state for an image (CreateImage). */
   capture(intoDir: string): HostSystemState {
-    cpSync(this.rootDir, intoDir, { recursive: true });
+    cpSync(this.rootDir, intoDir, { recursive: true, verbatimSymlinks: true });
     return {
       packages: { ...this.packages },
       held: [...this.held],

@@ -5,13 +5,13 @@
 import { registerPlugin, registerRoute } from '../core/registry';
 import { createHostManager, hostManager } from './manager';
 
-registerPlugin('hosts', ({ state, endpoint }) => createHostManager(state, endpoint).start());
+registerPlugin('hosts', ({ state, endpoint, dataDir }) => createHostManager(state, endpoint, dataDir).start());
 
 registerRoute('POST', '/_sim/hosts/*', async (req, { state }) => {
   const m = /^\/_sim\/hosts\/([^/]+)\/exec$/.exec(req.path);
   const manager = hostManager(state);
   if (!m || !manager) return { status: 404, body: { error: `no route POST ${req.path}` } };
-  return { status: 200, body: await manager.exec(m[1], req.body), headers: { 'content-type': 'text/plain' } };
+  return { status: 200, body: await manager.exec(m[1], req.raw, String(req.headers['content-type'] ?? '')), headers: { 'content-type': 'text/plain' } };
 });
 
 registerRoute('GET', '/_sim/hosts', (_req, { state }) => {
@@ -26,7 +26,7 @@ registerRoute('GET', '/_sim/hosts', (_req, { state }) => {
     services: Object.fromEntries(h.services),
     userData: manager?.userData.get(h.instanceId) ?? null,
   }));
-  return { body: { hosts, images: [...(manager?.images.keys() ?? [])] } };
+  return { body: { sandbox: manager?.sandbox.description, scripts: manager?.scripts, hosts, images: [...(manager?.images.keys() ?? [])] } };
 });
 
 export { captureHostImage, hostManager } from './manager';

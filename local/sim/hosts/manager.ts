@@ -3,8 +3,7 @@
  * captured disk when the image was made from a host), its user data run at boot, SSM
  * registration after the latency model's `ssm.online`, shim calls, and image capture.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
@@ -12,7 +11,8 @@ import { type KubeFaults, KubeRegistry } from '../kube/registry';
 import { execOnHost } from './exec';
 import { type HostSystemState, type RunResult, SimHost } from './host';
 import { parseShimRequest, renderShimResult } from './protocol';
-import { ensureShimDir } from './shims';
+import { type HostSandbox, hostSandbox } from './sandbox';
+import { writeShimDir } from './shims';
 import { userDataScript } from './userdata';
 
 export class HostManager {
@@ -22,13 +22,30 @@ export class HostManager {
   readonly images = new Map<string, { dir: string; system: HostSystemState }>();
   /** Boot results of user data, for inspection. */
   readonly userData = new Map<string, RunResult | 'running'>();
-  private readonly imagesDir = mkdtempSync(join(tmpdir(), 'hopper-images-'));
-  private readonly shimDir = ensureShimDir();
+  /** Scripts run on hosts and the real time they took, for benchmarks (user data includes its waits for join data). */
+  readonly scripts = { runCommand: { count: 0, realMs: 0 }, userData: { count: 0, realMs: 0 } };
+  /** Under the simulator's data directory: each host's root, captured images, the shims. */
+  private readonly hostsDir: string;
+  private readonly imagesDir: string;
+  private readonly shimDir: string;
+  /** How host scripts run here (probed once per process). */
+  readonly sandbox: HostSandbox;
 
   constructor(
     readonly state: SimState,
     readonly endpoint: string,
+    dataDir: string,
+    sandbox: HostSandbox = hostSandbox(),
   ) {
+    this.sandbox = sandbox;
+    this.hostsDir = join(dataDir, 'hosts');
+    this.imagesDir = join(dataDir, 'images');
+    // Hosts and captured disks do not outlive the simulator process: leftovers of an earlier run go.
+    for (const d of [this.hostsDir, this.imagesDir]) {
+      rmSync(d, { recursive: true, force: true });
+      mkdirSync(d, { recursive: true });
+    }
+    this.shimDir = writeShimDir(join(dataDir, 'shims', 'bin'));
     this.kube = new KubeRegistry({
       now: () => state.clock.now(),
       hex: (n) => state.rng.hex(n),
@@ -80,13 +97,13 @@ export class HostManager {
     this.captureMissingImages();
     const image = this.images.get(inst.imageId);
     const shortName = inst.privateDnsName.split('.')[0] || `ip-${inst.privateIpAddress.replace(/\./g, '-')}`;
-    const host = new SimHost(inst.instanceId, inst.availabilityZone, inst.privateIpAddress, shortName, image);
+    const host = new SimHost(inst.instanceId, inst.availabilityZone, inst.privateIpAddress, shortName, join(this.hostsDir, inst.instanceId), this.shimDir, this.sandbox, image);
     this.hosts.set(inst.instanceId, host);
     host.boot();
     const script = userDataScript(inst.userData);
     if (script) {
       this.userData.set(inst.instanceId, 'running');
-      void host.run('/var/lib/cloud/instance/scripts/part-001', script, this.env(inst.instanceId), this.shimDir).then((r) => this.userData.set(inst.instanceId, r));
+      void this.timed('userData', host.run('/var/lib/cloud/instance/scripts/part-001', script, this.env(inst.instanceId))).then((r) => this.userData.set(inst.instanceId, r));
     }
     this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
       if (this.hosts.get(inst.instanceId) === host) host.ssmOnline = true;
@@ -120,15 +137,25 @@ export class HostManager {
     // The timeout is simulated time, but bash, the shims and their HTTP calls run in real
     // time whatever the scale: never cut a script off sooner than a real minute.
     const timeoutMs = Math.max(this.state.clock.realMs(timeoutSimSeconds), MIN_REAL_TIMEOUT_MS);
-    return host.run(path, script, this.env(instanceId), this.shimDir, timeoutMs);
+    return this.timed('runCommand', host.run(path, script, this.env(instanceId), timeoutMs));
+  }
+
+  private async timed(kind: keyof HostManager['scripts'], run: Promise<RunResult>): Promise<RunResult> {
+    const started = performance.now();
+    try {
+      return await run;
+    } finally {
+      this.scripts[kind].count += 1;
+      this.scripts[kind].realMs += performance.now() - started;
+    }
   }
 
   /** Answers a shim's `POST /_sim/hosts/<id>/exec`. */
-  async exec(instanceId: string, body: string): Promise<string> {
+  async exec(instanceId: string, body: Buffer, contentType: string): Promise<string> {
     const host = this.hosts.get(instanceId);
     const inst = this.state.instances.get(instanceId);
     if (!host || !inst) return renderShimResult({ exitCode: 255, stderr: `no such host ${instanceId}\n` });
-    const result = await execOnHost(this.state, this.kube, host, inst, parseShimRequest(body));
+    const result = await execOnHost(this.state, this.kube, host, inst, await parseShimRequest(body, contentType));
     return renderShimResult(result);
   }
 
@@ -162,8 +189,8 @@ export function hostManager(state: SimState): HostManager | undefined {
   return managers.get(state);
 }
 
-export function createHostManager(state: SimState, endpoint: string): HostManager {
-  const m = new HostManager(state, endpoint);
+export function createHostManager(state: SimState, endpoint: string, dataDir: string): HostManager {
+  const m = new HostManager(state, endpoint, dataDir);
   managers.set(state, m);
   return m;
 }

@@ -1,11 +1,10 @@
 /**
  * The shim directory: one small bash script per simulated command, first on every
  * host's PATH. A shim forwards its argv, the files it names and (for commands that
- * read it) stdin to the simulator, then sources the answer (see `protocol.ts`).
- * bash + curl + base64 start in a few milliseconds; a node script would take ~50 ms.
+ * read it) stdin to the simulator as a multipart form, then sources the answer (see
+ * `protocol.ts`). bash + curl start in a few milliseconds; a node script would take ~50 ms.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Commands answered by the simulator. Package commands fail unless installed. */
@@ -16,29 +15,34 @@ export const SHIMMED_COMMANDS = [
 
 const SHIM = String.raw`#!/bin/bash
 # Hopper cloud simulator shim: forwards this command to the simulator (local/sim/hosts/protocol.ts).
+# Only bash builtins build the request, so a call costs this bash and one curl.
 __n=${'$'}{0##*/}
-__e() { printf '%s' "$1" | base64 -w0; }
-__f() { [ -f "$1" ] && [ -r "$1" ] && printf 'file %s %s\n' "$(__e "$(realpath -m -- "$1")")" "$(base64 -w0 < "$1")"; return 0; }
-__req=$(mktemp /tmp/.hopper-shim.XXXXXX) || exit 255
-{
-  printf 'cmd %s\n' "$(__e "$__n")"
-  printf 'cwd %s\n' "$(__e "$PWD")"
-  for __a in "$@"; do printf 'arg %s\n' "$(__e "$__a")"; done
-  for __v in KUBECONFIG HOME; do [ -n "${'$'}{!__v:-}" ] && printf 'env %s\n' "$(__e "$__v=${'$'}{!__v}")"; done
-  for __a in "$@"; do __f "${'$'}{__a#--*=}"; case $__a in file://*) __f "${'$'}{__a#file://}" ;; esac; done
-  [ -n "${'$'}{KUBECONFIG:-}" ] && __f "$KUBECONFIG"
-  __f "${'$'}{HOME:-/root}/.kube/config"
-  case $__n in
-    apt-get|apt) for __x in /etc/apt/sources.list.d/* /etc/apt/keyrings/*; do __f "$__x"; done ;;
-    sysctl) for __x in /etc/sysctl.conf /etc/sysctl.d/*; do __f "$__x"; done ;;
-  esac
-  if [ ! -t 0 ] && { [ "$__n" = gpg ] || [ "$__n" = apt-key ] || printf '%s\n' "$@" | grep -qx -- -; }; then
-    printf 'stdin %s\n' "$(base64 -w0)"
-  fi
-} > "$__req"
-__resp=$(/usr/bin/curl -sS --fail-with-body --max-time 86400 -H 'content-type: text/plain' --data-binary @"$__req" "$HOPPER_SIM_URL/_sim/hosts/$HOPPER_SIM_INSTANCE/exec")
+__form=(--form-string "cmd=$__n" --form-string "cwd=$PWD")
+__stdin=
+__file() {
+  local p=$1 q
+  [ -f "$p" ] && [ -r "$p" ] || return 0
+  [[ $p == /* ]] || p="$PWD/$p"
+  q=${'$'}{p//\\/\\\\}
+  q=${'$'}{q//\"/\\\"}
+  __form+=(--form-string "path=$p" -F "content=@\"$q\";type=application/octet-stream")
+}
+for __a in "$@"; do
+  __form+=(--form-string "arg=$__a")
+  [ "$__a" = - ] && __stdin=1
+done
+for __v in KUBECONFIG HOME; do [ -n "${'$'}{!__v:-}" ] && __form+=(--form-string "env=$__v=${'$'}{!__v}"); done
+for __a in "$@"; do __file "${'$'}{__a#--*=}"; case $__a in file://*) __file "${'$'}{__a#file://}" ;; esac; done
+[ -n "${'$'}{KUBECONFIG:-}" ] && __file "$KUBECONFIG"
+__file "${'$'}{HOME:-/root}/.kube/config"
+case $__n in
+  apt-get|apt) for __x in /etc/apt/sources.list.d/* /etc/apt/keyrings/*; do __file "$__x"; done ;;
+  sysctl) for __x in /etc/sysctl.conf /etc/sysctl.d/*; do __file "$__x"; done ;;
+  gpg|apt-key) __stdin=1 ;;
+esac
+[ -n "$__stdin" ] && [ ! -t 0 ] && __form+=(-F "stdin=@-;type=application/octet-stream")
+__resp=$(/usr/bin/curl -sS --fail-with-body --max-time 86400 "${'$'}{__form[@]}" "$HOPPER_SIM_URL/_sim/hosts/$HOPPER_SIM_INSTANCE/exec")
 __st=$?
-rm -f "$__req"
 if [ $__st -ne 0 ]; then echo "$__n: the simulator did not answer: $__resp" >&2; exit 255; fi
 eval "$__resp"
 exit "$__rc"
@@ -47,34 +51,43 @@ exit "$__rc"
 /** sleep runs locally, shortened by the time scale, so scripts' waits stay short. */
 const SLEEP = String.raw`#!/bin/bash
 # Hopper cloud simulator: sleep for 1/HOPPER_SIM_TIME_SCALE of the asked time.
-__t=0
+# Integer arithmetic in microseconds, so a sleep costs this bash and the real sleep.
+__us=0
 for __a in "$@"; do
   case $__a in
-    *m) __s=$(awk -v v="${'$'}{__a%m}" 'BEGIN{print v*60}') ;;
-    *h) __s=$(awk -v v="${'$'}{__a%h}" 'BEGIN{print v*3600}') ;;
-    *s) __s=${'$'}{__a%s} ;;
-    *) __s=$__a ;;
+    *d) __k=86400; __a=${'$'}{__a%d} ;;
+    *h) __k=3600; __a=${'$'}{__a%h} ;;
+    *m) __k=60; __a=${'$'}{__a%m} ;;
+    *s) __k=1; __a=${'$'}{__a%s} ;;
+    *) __k=1 ;;
   esac
-  __t=$(awk -v a="$__t" -v b="$__s" 'BEGIN{print a+b}')
+  __i=${'$'}{__a%%.*}
+  __f=
+  [[ $__a == *.* ]] && __f=${'$'}{__a#*.}
+  __f=${'$'}{__f}000000
+  __f=${'$'}{__f:0:6}
+  # Not a plain duration (e.g. infinity): the real sleep decides.
+  [[ ${'$'}{__i:-0}$__f =~ ^[0-9]+$ ]] || exec /usr/bin/sleep "$@"
+  __us=$(( __us + (10#${'$'}{__i:-0} * 1000000 + 10#$__f) * __k ))
 done
-exec /usr/bin/sleep "$(awk -v t="$__t" -v k="${'$'}{HOPPER_SIM_TIME_SCALE:-1}" 'BEGIN{printf "%.3f", t/k}')"
+__scale=${'$'}{HOPPER_SIM_TIME_SCALE:-1}
+if [[ $__scale =~ ^[1-9][0-9]*$ ]]; then
+  __us=$(( __us / __scale ))
+  printf -v __t '%d.%06d' $(( __us / 1000000 )) $(( __us % 1000000 ))
+else
+  __t=$(awk -v t="$__us" -v k="$__scale" 'BEGIN{printf "%.6f", t/1000000/k}')
+fi
+exec /usr/bin/sleep "$__t"
 `;
 
-/** Writes the shim directory once per process and returns its path. */
-let shimDir: string | undefined;
-export function ensureShimDir(): string {
-  if (shimDir) return shimDir;
-  const parent = mkdtempSync(join(tmpdir(), 'hopper-sim-shims-'));
-  // One directory per process, removed when the process exits.
-  process.once('exit', () => rmSync(parent, { recursive: true, force: true }));
-  const dir = join(parent, 'bin');
-  mkdirSync(dir);
+/** Writes the shim directory (one per simulator, in its data directory) and returns its path. */
+export function writeShimDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
   for (const cmd of SHIMMED_COMMANDS) {
     writeFileSync(join(dir, cmd), SHIM);
     chmodSync(join(dir, cmd), 0o755);
   }
   writeFileSync(join(dir, 'sleep'), SLEEP);
   chmodSync(join(dir, 'sleep'), 0o755);
-  shimDir = dir;
   return dir;
 }

@@ -1,0 +1,124 @@
+/**
+ * Host scripts never touch the machine the simulator runs on: a script that writes to
+ * /etc and /var/lib, truncates /etc/machine-id and appends to /etc/fstab changes only its
+ * host's own root, under each sandbox. CI (as root) requires both sandboxes to work.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostSandbox } from '../../local/sim/hosts/sandbox';
+import { type Sim, launch, network, runScript, startSim, stopSim } from './ssm-helpers';
+
+/** What the canary touches, as this machine has it: contents (hashed), or absent. */
+function machineState(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const path of ['/etc/machine-id', '/etc/fstab', '/etc/hopper-canary', '/var/lib/canary', '/etc/hostname']) {
+    out[path] = existsSync(path) ? `${statSync(path).size}:${createHash('sha256').update(readFileSync(path)).digest('hex')}` : 'absent';
+  }
+  return out;
+}
+
+const CANARY = [
+  'set -e',
+  'echo canary > /etc/hopper-canary',
+  'mkdir -p /var/lib && echo canary > /var/lib/canary',
+  ': > /etc/machine-id',
+  'echo "/dev/canary /canary ext4 defaults 0 0" >> /etc/fstab',
+  'echo "host=$(hostname) uid=$(id -u)"',
+];
+
+async function hostRoot(sim: Sim, instanceId: string): Promise<string> {
+  const body = (await (await fetch(`${sim.server.url}/_sim/hosts`)).json()) as { hosts: Array<{ instanceId: string; rootDir: string }> };
+  const host = body.hosts.find((h) => h.instanceId === instanceId);
+  if (!host) throw new Error(`no host ${instanceId}`);
+  return host.rootDir;
+}
+
+describe.each(['bwrap', 'unshare'] as const)('host scripts under %s', (kind) => {
+  const sandbox = hostSandbox(kind);
+  if (!sandbox.kind) {
+    if (process.env.CI) {
+      it(`finds ${kind} working (required in CI)`, () => expect.fail(sandbox.description));
+    } else {
+      console.warn(`NOTE: ${kind} does not work here, its host-sandbox tests are skipped: ${sandbox.description}`);
+      it.skip(`runs host scripts under ${kind} (skipped: ${sandbox.description})`, () => {});
+    }
+    return;
+  }
+
+  let sim: Sim;
+  let instanceId: string;
+  let saved: string | undefined;
+  beforeAll(async () => {
+    saved = process.env.HOPPER_HOST_SANDBOX;
+    process.env.HOPPER_HOST_SANDBOX = kind;
+    sim = await startSim();
+    instanceId = await launch(sim, await network(sim));
+  });
+  afterAll(async () => {
+    await stopSim(sim);
+    if (saved === undefined) delete process.env.HOPPER_HOST_SANDBOX;
+    else process.env.HOPPER_HOST_SANDBOX = saved;
+  });
+
+  it('leaves this machine exactly as it was, and changes only the host’s own root', async () => {
+    const before = machineState();
+    const inv = await runScript(sim, instanceId, CANARY);
+    expect(inv.Status, inv.StandardErrorContent).toBe('Success');
+    expect(inv.StandardOutputContent).toMatch(/^host=ip-10-0-\d+-\d+ uid=0$/m);
+    expect(machineState()).toEqual(before);
+
+    const root = await hostRoot(sim, instanceId);
+    expect(readFileSync(join(root, 'etc/hopper-canary'), 'utf8')).toBe('canary\n');
+    expect(readFileSync(join(root, 'var/lib/canary'), 'utf8')).toBe('canary\n');
+    expect(readFileSync(join(root, 'etc/machine-id'), 'utf8')).toBe('');
+    expect(readFileSync(join(root, 'etc/fstab'), 'utf8')).toMatch(/\/dev\/canary \/canary ext4/);
+  });
+
+  it('gives the script no way out: /usr read-only, no capabilities, its own process tree', async () => {
+    const inv = await runScript(sim, instanceId, [
+      'touch /usr/hopper-canary 2>/dev/null && echo usr-writable || echo usr-read-only',
+      'mkdir -p /mnt/x && { mount -t tmpfs none /mnt/x 2>/dev/null && echo mounted || echo mount-refused; }',
+      'grep ^CapEff: /proc/self/status',
+      'ls /proc | grep -c "^[0-9]"',
+      'echo "PATH=$PATH"',
+    ]);
+    expect(inv.Status, inv.StandardErrorContent).toBe('Success');
+    const out = inv.StandardOutputContent ?? '';
+    expect(out).toContain('usr-read-only');
+    expect(out).toContain('mount-refused');
+    expect(out).toMatch(/^CapEff:\s+0+$/m);
+    // bash, ls, grep and the sandbox's own init at most: none of this machine's processes.
+    expect(Number(out.split('\n')[3])).toBeLessThan(8);
+    expect(out).toMatch(/^PATH=\/\.hopper-sim\/bin:/m);
+    expect(existsSync('/usr/hopper-canary')).toBe(false);
+  });
+});
+
+describe('host scripts without a sandbox', () => {
+  let sim: Sim;
+  let instanceId: string;
+  let saved: string | undefined;
+  beforeAll(async () => {
+    saved = process.env.HOPPER_HOST_SANDBOX;
+    process.env.HOPPER_HOST_SANDBOX = 'none';
+    sim = await startSim();
+    instanceId = await launch(sim, await network(sim));
+  });
+  afterAll(async () => {
+    await stopSim(sim);
+    if (saved === undefined) delete process.env.HOPPER_HOST_SANDBOX;
+    else process.env.HOPPER_HOST_SANDBOX = saved;
+  });
+
+  it('fails the invocation saying what is missing and how to get it, and runs nothing', async () => {
+    const before = machineState();
+    const inv = await runScript(sim, instanceId, CANARY);
+    expect(inv.Status).toBe('Failed');
+    expect(inv.StandardErrorContent).toMatch(/no sandbox for host scripts/);
+    expect(inv.StandardErrorContent).toMatch(/apt-get install bubblewrap/);
+    expect(machineState()).toEqual(before);
+    expect(existsSync(join(await hostRoot(sim, instanceId), 'etc/hopper-canary'))).toBe(false);
+  });
+});
