@@ -2,10 +2,10 @@
  * `npm run bench [-- --smoke] [--time-scale N] [--scale-time-scale N] [--only a,b] [--creates-only]`: speed, cost and scale figures
  * of the embedded control plane, printed and written to docs/benchmarks.md and
  * docs/benchmarks.json. Each figure degrades to "not available: <why>" rather than failing
- * the run. Sections: criticalPath, bundles, api, workflows, scale.
+ * the run. Sections: criticalPath, bundles, api, workflows, hosts, scale.
  *
  * Full run: ~25 minutes on 2 cores — packaging and cold loads ~3 min, the workflows ~20 min,
- * the scale run ~2 min. The workflows run at time scale 10 by default (`--time-scale`):
+ * the scale run ~2 min, host scripts under each sandbox ~3 min. The workflows run at time scale 10 by default (`--time-scale`):
  * simulated time is wall time × the scale, so the real milliseconds of handlers, dynalite and
  * the simulated hosts' bash count scale-fold; at 50 they added a third to a rolling update,
  * at 10 a few percent. The scale run keeps time scale 50 (`--scale-time-scale`): it counts
@@ -21,6 +21,7 @@ import { apiMarkdown, measureApiLoad } from './api-load';
 import { bundlesGoals, bundlesMarkdown, measureBundles } from './bundles';
 import { CREATE_GRAPH, createCriticalPath, describePath, type Latencies } from './critical-path';
 import { argValue } from './lib/args';
+import { hostScriptsMarkdown, measureHostScripts } from './host-scripts';
 import { quietStepLogs, startControlPlane } from './lib/control-plane';
 import { chaosGoals, chaosMarkdown } from './chaos';
 import { available, DEFAULT_OUT, measure, printGoals, readBenchmarks, renderMarkdown, table, writeBenchmarks, type Figure, type Goal, type Section } from './lib/report';
@@ -55,6 +56,10 @@ export function rerender(out = DEFAULT_OUT): void {
   if (s.bundles) Object.assign(s.bundles, { markdown: bundlesMarkdown(s.bundles.data as Stored<never>), goals: bundlesGoals(s.bundles.data as Stored<never>) });
   if (s.api) Object.assign(s.api, { markdown: apiMarkdown(s.api.data as Stored<never>) });
   if (s.workflows) Object.assign(s.workflows, { markdown: workflowsMarkdown(s.workflows.data as Stored<never>), goals: workflowsGoals(s.workflows.data as Stored<never>) });
+  if (s.hosts) {
+    const d = s.hosts.data as { timeScale: number; figures: Parameters<typeof hostScriptsMarkdown>[0] };
+    Object.assign(s.hosts, { markdown: hostScriptsMarkdown(d.figures, d.timeScale) });
+  }
   if (s.scale) Object.assign(s.scale, { markdown: scaleMarkdown(s.scale.data as Stored<never>), goals: scaleGoals(s.scale.data as Stored<never>, SCALE_CONCURRENCY) });
   if (s.chaos) Object.assign(s.chaos, { markdown: chaosMarkdown(s.chaos.data as Stored<never>), goals: chaosGoals(s.chaos.data as Stored<never>, s.chaos.mode === 'smoke') });
   writeBenchmarks(s, out);
@@ -140,6 +145,13 @@ export async function runBench(options: BenchOptions): Promise<Record<string, Se
       }),
     );
     section('workflows', 'Workflows: create, delete, rolling update, upgrade', workflowsMarkdown(fig), fig, workflowsGoals(fig));
+  }
+
+  if (want('hosts')) {
+    const started = Date.now();
+    const figures = await measureHostScripts({ timeScale: options.timeScale, deadlineMs: Math.max(60_000, 2_000_000 / options.timeScale) });
+    console.log(`  host scripts: measured (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    section('hosts', 'Host scripts: real time per sandbox', hostScriptsMarkdown(figures, options.timeScale), { timeScale: options.timeScale, figures });
   }
 
   if (want('scale')) {

@@ -52,10 +52,18 @@ describe('npm run bench -- --smoke / npm run chaos -- --smoke', () => {
       expect(sections[key].markdown).toMatch(/\S/);
       if (key !== 'environment') expectFigure(sections[key].data);
     }
+    // Host scripts: a create under each sandbox that works here, with its scripts counted.
+    const hosts = sections.hosts.data as { figures: Array<{ ok: boolean; value?: { outcome: string; runCommand: { count: number } } }> };
+    const measured = hosts.figures.filter((f) => f.ok);
+    expect(measured.length).toBeGreaterThan(0);
+    for (const f of measured) {
+      expect(f.value?.outcome).toBe('Succeeded');
+      expect(f.value?.runCommand.count).toBeGreaterThan(0);
+    }
     const goals = Object.values(sections).flatMap((s) => s.goals.map((g) => g.goal));
     for (const goal of ['critical path', 'batch plan', 'concurrent creates', 'state transitions', 'bundle']) expect(goals.join('\n')).toContain(goal);
     const file = JSON.parse(readFileSync(options.out.json, 'utf8')) as BenchmarksFile;
-    expect(Object.keys(file.sections)).toEqual(expect.arrayContaining(['criticalPath', 'bundles', 'api', 'workflows', 'scale']));
+    expect(Object.keys(file.sections)).toEqual(expect.arrayContaining(['criticalPath', 'bundles', 'api', 'workflows', 'hosts', 'scale']));
     const md = readFileSync(options.out.md, 'utf8');
     expect(md).toContain('## Goals');
     expect(md).toMatch(/\*\*(PASS|FAIL|N\/A)\*\*/);
