@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostSandbox } from '../../local/sim/hosts/sandbox';
+import { useHostSandbox } from '../helpers/host-sandbox';
 import { type Sim, launch, network, runScript, startSim, stopSim } from './ssm-helpers';
 
 /** What the canary touches, as this machine has it: contents (hashed), or absent. */
@@ -28,7 +29,18 @@ const CANARY = [
   'echo "host=$(hostname) uid=$(id -u)"',
 ];
 
-async function hostRoot(sim: Sim, instanceId: string): Promise<string> {
+/** A simulator with one running, SSM-online instance for the suite. */
+function useSimulatedHost(): { sim: Sim; instanceId: string } {
+  const host = {} as { sim: Sim; instanceId: string };
+  beforeAll(async () => {
+    host.sim = await startSim();
+    host.instanceId = await launch(host.sim, await network(host.sim));
+  });
+  afterAll(() => stopSim(host.sim));
+  return host;
+}
+
+async function hostRoot({ sim, instanceId }: { sim: Sim; instanceId: string }): Promise<string> {
   const body = (await (await fetch(`${sim.server.url}/_sim/hosts`)).json()) as { hosts: Array<{ instanceId: string; rootDir: string }> };
   const host = body.hosts.find((h) => h.instanceId === instanceId);
   if (!host) throw new Error(`no host ${instanceId}`);
@@ -47,29 +59,17 @@ describe.each(['bwrap', 'unshare'] as const)('host scripts under %s', (kind) => 
     return;
   }
 
-  let sim: Sim;
-  let instanceId: string;
-  let saved: string | undefined;
-  beforeAll(async () => {
-    saved = process.env.HOPPER_HOST_SANDBOX;
-    process.env.HOPPER_HOST_SANDBOX = kind;
-    sim = await startSim();
-    instanceId = await launch(sim, await network(sim));
-  });
-  afterAll(async () => {
-    await stopSim(sim);
-    if (saved === undefined) delete process.env.HOPPER_HOST_SANDBOX;
-    else process.env.HOPPER_HOST_SANDBOX = saved;
-  });
+  useHostSandbox(kind);
+  const host = useSimulatedHost();
 
   it('leaves this machine exactly as it was, and changes only the host’s own root', async () => {
     const before = machineState();
-    const inv = await runScript(sim, instanceId, CANARY);
+    const inv = await runScript(host.sim, host.instanceId, CANARY);
     expect(inv.Status, inv.StandardErrorContent).toBe('Success');
     expect(inv.StandardOutputContent).toMatch(/^host=ip-10-0-\d+-\d+ uid=0$/m);
     expect(machineState()).toEqual(before);
 
-    const root = await hostRoot(sim, instanceId);
+    const root = await hostRoot(host);
     expect(readFileSync(join(root, 'etc/hopper-canary'), 'utf8')).toBe('canary\n');
     expect(readFileSync(join(root, 'var/lib/canary'), 'utf8')).toBe('canary\n');
     expect(readFileSync(join(root, 'etc/machine-id'), 'utf8')).toBe('');
@@ -77,7 +77,7 @@ describe.each(['bwrap', 'unshare'] as const)('host scripts under %s', (kind) => 
   });
 
   it('gives the script no way out: /usr read-only, no capabilities, its own process tree', async () => {
-    const inv = await runScript(sim, instanceId, [
+    const inv = await runScript(host.sim, host.instanceId, [
       'touch /usr/hopper-canary 2>/dev/null && echo usr-writable || echo usr-read-only',
       'mkdir -p /mnt/x && { mount -t tmpfs none /mnt/x 2>/dev/null && echo mounted || echo mount-refused; }',
       'grep ^CapEff: /proc/self/status',
@@ -97,28 +97,16 @@ describe.each(['bwrap', 'unshare'] as const)('host scripts under %s', (kind) => 
 });
 
 describe('host scripts without a sandbox', () => {
-  let sim: Sim;
-  let instanceId: string;
-  let saved: string | undefined;
-  beforeAll(async () => {
-    saved = process.env.HOPPER_HOST_SANDBOX;
-    process.env.HOPPER_HOST_SANDBOX = 'none';
-    sim = await startSim();
-    instanceId = await launch(sim, await network(sim));
-  });
-  afterAll(async () => {
-    await stopSim(sim);
-    if (saved === undefined) delete process.env.HOPPER_HOST_SANDBOX;
-    else process.env.HOPPER_HOST_SANDBOX = saved;
-  });
+  useHostSandbox('none');
+  const host = useSimulatedHost();
 
   it('fails the invocation saying what is missing and how to get it, and runs nothing', async () => {
     const before = machineState();
-    const inv = await runScript(sim, instanceId, CANARY);
+    const inv = await runScript(host.sim, host.instanceId, CANARY);
     expect(inv.Status).toBe('Failed');
     expect(inv.StandardErrorContent).toMatch(/no sandbox for host scripts/);
     expect(inv.StandardErrorContent).toMatch(/apt-get install bubblewrap/);
     expect(machineState()).toEqual(before);
-    expect(existsSync(join(await hostRoot(sim, instanceId), 'etc/hopper-canary'))).toBe(false);
+    expect(existsSync(join(await hostRoot(host), 'etc/hopper-canary'))).toBe(false);
   });
 });

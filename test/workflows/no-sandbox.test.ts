@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+import { useHostSandbox } from '../helpers/host-sandbox';
 import { createAndWait } from './world';
 
 /** Every path under `dirs` with its size and modification time (what a script would change). */
@@ -38,20 +39,16 @@ function listing(dirs: string[]): string[] {
 const WATCHED = ['/etc', '/var/lib', '/opt'];
 
 describe('a create without a host sandbox', () => {
+  useHostSandbox('none');
   let cp: TestControlPlane;
   let dataDir: string;
-  let saved: string | undefined;
   beforeAll(async () => {
-    saved = process.env.HOPPER_HOST_SANDBOX;
-    process.env.HOPPER_HOST_SANDBOX = 'none';
     dataDir = mkdtempSync(join(tmpdir(), 'hopper-no-sandbox-'));
     cp = await startTestControlPlane({ timeScale: 400, dataDir });
   });
   afterAll(async () => {
     await cp?.stop();
     rmSync(dataDir, { recursive: true, force: true });
-    if (saved === undefined) delete process.env.HOPPER_HOST_SANDBOX;
-    else process.env.HOPPER_HOST_SANDBOX = saved;
   });
 
   it('fails at the first host step saying what is missing, releases the lock, and leaves this machine as it was', async () => {
