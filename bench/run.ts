@@ -57,8 +57,8 @@ export function rerender(out = DEFAULT_OUT): void {
   if (s.api) Object.assign(s.api, { markdown: apiMarkdown(s.api.data as Stored<never>) });
   if (s.workflows) Object.assign(s.workflows, { markdown: workflowsMarkdown(s.workflows.data as Stored<never>), goals: workflowsGoals(s.workflows.data as Stored<never>) });
   if (s.hosts) {
-    const d = s.hosts.data as { timeScale: number; figures: Parameters<typeof hostScriptsMarkdown>[0] };
-    Object.assign(s.hosts, { markdown: hostScriptsMarkdown(d.figures, d.timeScale) });
+    const d = s.hosts.data as { timeScale: number; figures: Parameters<typeof hostScriptsMarkdown>[0]; baseline?: Parameters<typeof hostScriptsMarkdown>[2] };
+    Object.assign(s.hosts, { markdown: hostScriptsMarkdown(d.figures, d.timeScale, d.baseline) });
   }
   if (s.scale) Object.assign(s.scale, { markdown: scaleMarkdown(s.scale.data as Stored<never>), goals: scaleGoals(s.scale.data as Stored<never>, SCALE_CONCURRENCY) });
   if (s.chaos) Object.assign(s.chaos, { markdown: chaosMarkdown(s.chaos.data as Stored<never>), goals: chaosGoals(s.chaos.data as Stored<never>, s.chaos.mode === 'smoke') });
