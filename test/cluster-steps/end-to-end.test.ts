@@ -57,7 +57,7 @@ describe('a cluster on the simulator’s hosts', () => {
     await poll(() => checkInstancesOnline({ instanceIds: [builder] }, deps));
     const ctx = renderContext(w.spec, '10.0.0.1:6443', deps);
     // The simulated Ubuntu root has no /etc/fstab yet (the bake edits it to disable swap).
-    const prep = await sendScript(deps, { instanceIds: [builder], script: '#!/bin/bash\ntouch /etc/fstab\n', comment: 'prep', timeoutSeconds: 60 });
+    const prep = await sendScript(deps, { instanceIds: [builder], script: '#!/bin/bash\ntouch /etc/fstab\n', comment: 'prep', timeoutSeconds: 3600 }); // SSM's default: a minute is milliseconds at this time scale
     await poll(() => checkCommand({ commandId: prep, instanceId: builder, step: 'Prepare' }, deps));
     const bake = await sendScript(deps, { instanceIds: [builder], script: renderBakeScript(ctx), comment: 'bake', timeoutSeconds: 900 });
     await poll(() => checkCommand({ commandId: bake, instanceId: builder, step: 'Bake' }, deps));

@@ -17,7 +17,7 @@ import { resolveImage } from '../../functions/image/resolve-image';
 import { terminateBuilder } from '../../functions/image/terminate-builder';
 import type { StepDeps } from '../../functions/lib/deps';
 import type { ClusterSpec } from '../../shared/spec';
-import { clusterWithNetwork, seedFstab, simList, untilReady, type ClusterWithNetwork } from './helpers';
+import { clusterWithNetwork, PROBE_TIMEOUT_SECONDS, seedFstab, simList, untilReady, type ClusterWithNetwork } from './helpers';
 
 let env: StepEnv;
 beforeAll(async () => {
@@ -134,7 +134,7 @@ describe('bake-image steps, in workflow order', () => {
       instanceIds: [baked.instanceId],
       script: '#!/bin/bash\nset -euo pipefail\nkubeadm version -o short\napt-mark showhold\n',
       comment: 'hopper baker probe packages',
-      timeoutSeconds: 60,
+      timeoutSeconds: PROBE_TIMEOUT_SECONDS,
     });
     const out = await untilReady(() => checkCommand({ commandId, instanceId: baked.instanceId, step: 'Probe' }, env.deps));
     expect(out.output.split('\n')).toEqual(['v1.31.4', 'kubeadm', 'kubectl', 'kubelet']);

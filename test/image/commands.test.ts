@@ -8,7 +8,7 @@ import { redact, tailLines } from '../../functions/commands/output';
 import { launchBuilder } from '../../functions/image/launch-builder';
 import { resolveBaseImage } from '../../functions/image/resolve-base-image';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
-import { clusterWithNetwork, untilReady, type ClusterWithNetwork } from './helpers';
+import { clusterWithNetwork, PROBE_TIMEOUT_SECONDS, untilReady, type ClusterWithNetwork } from './helpers';
 
 let env: StepEnv;
 let net: ClusterWithNetwork;
@@ -57,7 +57,7 @@ describe('sendScript and checkCommand', () => {
     await untilReady(() => checkInstancesOnline({ instanceIds: [instanceId] }, env.deps));
     const lines = Array.from({ length: 30 }, (_, i) => `echo line ${i + 1}`).join('\n');
     const script = `${SCRIPT_HEADER}${lines}\necho 'token abcdef.0123456789abcdef joined'\necho done\n`;
-    const commandId = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper cmds success', timeoutSeconds: 60 });
+    const commandId = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper cmds success', timeoutSeconds: PROBE_TIMEOUT_SECONDS });
     // Just sent: SSM has no invocation yet, or it is still pending.
     await expect(checkCommand({ commandId, instanceId, step: 'Probe' }, env.deps)).rejects.toBeInstanceOf(NotReadyError);
     const result = await untilReady(() => checkCommand({ commandId, instanceId, step: 'Probe' }, env.deps));
@@ -72,7 +72,7 @@ describe('sendScript and checkCommand', () => {
 
   it('fails readably, naming the step, the instance and the end of stderr', async () => {
     const script = `${SCRIPT_HEADER}echo 'preflight ok'\necho 'kubeadm init: [ERROR Port-6443]: Port 6443 is in use' >&2\nexit 3\n`;
-    const commandId = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper cmds failure', timeoutSeconds: 60 });
+    const commandId = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper cmds failure', timeoutSeconds: PROBE_TIMEOUT_SECONDS });
     const error = await untilReady(() => checkCommand({ commandId, instanceId, step: 'InitControlPlane' }, env.deps)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StepFailedError);
     expect((error as Error).message).toBe(`InitControlPlane failed on ${instanceId}: kubeadm init: [ERROR Port-6443]: Port 6443 is in use`);
@@ -88,7 +88,7 @@ describe('sendScript and checkCommand', () => {
     ];
     const ids = [];
     for (const [i, script] of cases.entries()) {
-      ids.push(await sendScript(env.deps, { instanceIds: [instanceId], script, comment: `hopper cmds strict ${i}`, timeoutSeconds: 60 }));
+      ids.push(await sendScript(env.deps, { instanceIds: [instanceId], script, comment: `hopper cmds strict ${i}`, timeoutSeconds: PROBE_TIMEOUT_SECONDS }));
     }
     for (const commandId of ids) {
       const error = await untilReady(() => checkCommand({ commandId, instanceId, step: 'Strict' }, env.deps)).catch((e: unknown) => e);
@@ -99,8 +99,8 @@ describe('sendScript and checkCommand', () => {
 
   it('sends a script once: a retry with the same comment gets the same command back', async () => {
     const script = `${SCRIPT_HEADER}echo once\n`;
-    const first = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper cmds once', timeoutSeconds: 60 });
-    const second = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper cmds once', timeoutSeconds: 60 });
+    const first = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper cmds once', timeoutSeconds: PROBE_TIMEOUT_SECONDS });
+    const second = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper cmds once', timeoutSeconds: PROBE_TIMEOUT_SECONDS });
     expect(second).toBe(first);
   });
 });

@@ -6,6 +6,13 @@ import type { ZoneSubnets } from '../../functions/network/common';
 
 export const BUILDER_PROFILE = 'hopper-test-image-builder';
 
+/**
+ * The execution timeout of the tests' own probe scripts: SSM's default hour. The timeout
+ * is simulated time, and at the step tests' time scale (1000) a minute is 60 real ms — less
+ * than a few shim calls take on two loaded cores, so a probe would time out for real.
+ */
+export const PROBE_TIMEOUT_SECONDS = 3600;
+
 /** The instance profile LaunchBuilder reads; set before any step runs. */
 process.env.BUILDER_INSTANCE_PROFILE ??= BUILDER_PROFILE;
 
@@ -54,6 +61,6 @@ export async function seedFstab(env: StepEnv, instanceId: string): Promise<void>
   const { sendScript } = await import('../../functions/commands/send-script');
   const { checkCommand } = await import('../../functions/commands/check-command');
   const script = "#!/bin/bash\nset -euo pipefail\nif [[ ! -e /etc/fstab ]]; then echo 'LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1' >/etc/fstab; fi\n";
-  const commandId = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper test seed fstab', timeoutSeconds: 60 });
+  const commandId = await sendScript(env.deps, { instanceIds: [instanceId], script, comment: 'hopper test seed fstab', timeoutSeconds: PROBE_TIMEOUT_SECONDS });
   await untilReady(() => checkCommand({ commandId, instanceId, step: 'SeedFstab' }, env.deps));
 }
