@@ -24,7 +24,7 @@ import { argValue } from './lib/args';
 import { hostScriptsMarkdown, measureHostScripts } from './host-scripts';
 import { quietStepLogs, startControlPlane } from './lib/control-plane';
 import { chaosGoals, chaosMarkdown } from './chaos';
-import { available, DEFAULT_OUT, measure, printGoals, readBenchmarks, renderMarkdown, table, writeBenchmarks, type Figure, type Goal, type Section } from './lib/report';
+import { available, DEFAULT_OUT, measure, notAvailable, printGoals, readBenchmarks, renderMarkdown, table, writeBenchmarks, type Figure, type Goal, type Section } from './lib/report';
 import { measureScale, scaleGoals, scaleMarkdown } from './scale';
 import { measureWorkflows, workflowsGoals, workflowsMarkdown } from './workflows';
 
@@ -148,9 +148,8 @@ export async function runBench(options: BenchOptions): Promise<Record<string, Se
   }
 
   if (want('hosts')) {
-    const started = Date.now();
-    const figures = await measureHostScripts({ timeScale: options.timeScale, deadlineMs: Math.max(60_000, 2_000_000 / options.timeScale) });
-    console.log(`  host scripts: measured (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const fig = await measure('host scripts', async () => available(await measureHostScripts({ timeScale: options.timeScale, deadlineMs: Math.max(60_000, 2_000_000 / options.timeScale) })));
+    const figures = fig.ok ? fig.value : [notAvailable<never>(fig.notAvailable)];
     section('hosts', 'Host scripts: real time per sandbox', hostScriptsMarkdown(figures, options.timeScale), { timeScale: options.timeScale, figures });
   }
 

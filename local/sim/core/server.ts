@@ -34,8 +34,6 @@ export interface SimServer {
   url: string;
   port: number;
   state: SimState;
-  /** Where the simulator keeps its files (see `SimServerOptions.dataDir`). */
-  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -160,7 +158,6 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     url: endpoint,
     port,
     state,
-    dataDir,
     async stop() {
       if (stopped) return;
       stopped = true;

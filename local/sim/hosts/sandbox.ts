@@ -28,7 +28,7 @@ import { join } from 'node:path';
 export type SandboxKind = 'bwrap' | 'unshare';
 
 /** The directories of a host that are its own (writable); the rest of its view is read-only. */
-export const WRITABLE_DIRS = ['etc', 'var', 'opt', 'root', 'tmp', 'run'] as const;
+const WRITABLE_DIRS = ['etc', 'var', 'opt', 'root', 'tmp', 'run'] as const;
 const SHIM_MOUNT = '/.hopper-sim/bin';
 const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const MERGED_USR_LINKS: Record<string, string> = { bin: 'usr/bin', sbin: 'usr/sbin', lib: 'usr/lib', lib64: 'usr/lib64' };
@@ -189,7 +189,7 @@ exec chroot "$root" /usr/bin/env -i -C /root "$@" /usr/bin/setpriv --no-new-priv
 `;
 
 /** The environment every host script starts with (the same under either sandbox). */
-export function hostEnvironment(env: Record<string, string>): Record<string, string> {
+function hostEnvironment(env: Record<string, string>): Record<string, string> {
   return { ...env, HOME: '/root', PATH: `${SHIM_MOUNT}:${BASE_PATH}`, LANG: 'C.UTF-8' };
 }
 
