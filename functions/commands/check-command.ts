@@ -71,4 +71,5 @@ export function failureMessage(step: string, instanceId: string, status: string,
   return `${step} failed on ${instanceId}${why}: ${detail}`;
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'CheckCommand', input: checkCommandInput, run: checkCommand });
+export const step = defineStep({ name: 'CheckCommand', input: checkCommandInput, run: checkCommand });
+export const { handler, run: runStep } = step;

@@ -66,4 +66,5 @@ async function failIfGone(deps: StepDeps, ids: string[]): Promise<void> {
   if (gone.length > 0) throw new StepFailedError(`instances will not come online: ${gone.join('; ')}`);
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'CheckInstancesOnline', input: checkInstancesOnlineInput, run: checkInstancesOnline });
+export const step = defineStep({ name: 'CheckInstancesOnline', input: checkInstancesOnlineInput, run: checkInstancesOnline });
+export const { handler, run: runStep } = step;

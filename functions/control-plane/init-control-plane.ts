@@ -41,4 +41,5 @@ export async function initControlPlane(
   });
 }
 
-export const { handler } = defineStep({ name: 'InitControlPlane', input: initControlPlaneInput, run: initControlPlane });
+export const step = defineStep({ name: 'InitControlPlane', input: initControlPlaneInput, run: initControlPlane });
+export const { handler } = step;

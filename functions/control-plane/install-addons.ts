@@ -45,4 +45,5 @@ export async function installAddons(input: { cluster: string; operationId: strin
   });
 }
 
-export const { handler } = defineStep({ name: 'InstallAddons', input: installAddonsInput, run: installAddons });
+export const step = defineStep({ name: 'InstallAddons', input: installAddonsInput, run: installAddons });
+export const { handler } = step;

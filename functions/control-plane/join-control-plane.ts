@@ -29,4 +29,5 @@ export async function joinControlPlane(input: { cluster: string; operationId: st
   });
 }
 
-export const { handler } = defineStep({ name: 'SendJoin', input: joinControlPlaneInput, run: joinControlPlane });
+export const step = defineStep({ name: 'JoinControlPlane', input: joinControlPlaneInput, run: joinControlPlane });
+export const { handler } = step;

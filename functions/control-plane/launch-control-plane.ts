@@ -216,4 +216,5 @@ export async function registerTargets(deps: StepDeps, targetGroupArn: string, in
   }
 }
 
-export const { handler } = defineStep({ name: 'LaunchControlPlane', input: launchControlPlaneInput, run: launchControlPlane });
+export const step = defineStep({ name: 'LaunchControlPlane', input: launchControlPlaneInput, run: launchControlPlane });
+export const { handler } = step;

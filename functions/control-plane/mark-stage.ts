@@ -10,4 +10,5 @@ export async function markStage(_input: unknown, _deps: StepDeps): Promise<Recor
   return {};
 }
 
-export const { handler } = defineStep({ name: 'MarkStage', input: stepEnvelope, run: markStage });
+export const step = defineStep({ name: 'MarkStage', input: stepEnvelope, run: markStage });
+export const { handler } = step;

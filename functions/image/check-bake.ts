@@ -47,4 +47,5 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'CheckBake', input: checkBakeInput, run: checkBake });
+export const step = defineStep({ name: 'CheckBake', input: checkBakeInput, run: checkBake });
+export const { handler, run: runStep } = step;

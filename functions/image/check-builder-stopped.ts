@@ -3,4 +3,5 @@ import { defineStep } from '../lib/step';
 import { builderInput, checkBuilderStopped } from './builder-state';
 
 export { checkBuilderStopped };
-export const { handler, run: runStep } = defineStep({ name: 'CheckBuilderStopped', input: builderInput, run: checkBuilderStopped });
+export const step = defineStep({ name: 'CheckBuilderStopped', input: builderInput, run: checkBuilderStopped });
+export const { handler, run: runStep } = step;

@@ -35,4 +35,5 @@ export async function checkImage(input: { imageId: string }, deps: StepDeps): Pr
   }
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'CheckImage', input: checkImageInput, run: checkImage });
+export const step = defineStep({ name: 'CheckImage', input: checkImageInput, run: checkImage });
+export const { handler, run: runStep } = step;

@@ -29,4 +29,5 @@ export async function findBakedImage(input: z.infer<typeof findBakedImageInput>,
   return { state: 'none', imageKey: key };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'FindBakedImage', input: findBakedImageInput, run: findBakedImage });
+export const step = defineStep({ name: 'FindBakedImage', input: findBakedImageInput, run: findBakedImage });
+export const { handler, run: runStep } = step;

@@ -38,4 +38,5 @@ export async function installPackages(input: z.infer<typeof installPackagesInput
   return { commandId, instanceId: input.instanceId };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'InstallPackages', input: installPackagesInput, run: installPackages });
+export const step = defineStep({ name: 'InstallPackages', input: installPackagesInput, run: installPackages });
+export const { handler, run: runStep } = step;

@@ -141,4 +141,5 @@ export async function ensureBuilderSecurityGroup(deps: StepDeps, cluster: string
   return groupId;
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'LaunchBuilder', input: launchBuilderInput, run: launchBuilder });
+export const step = defineStep({ name: 'LaunchBuilder', input: launchBuilderInput, run: launchBuilder });
+export const { handler, run: runStep } = step;

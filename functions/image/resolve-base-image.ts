@@ -69,4 +69,5 @@ async function newestByName(deps: StepDeps, architecture: Architecture): Promise
   return newestFirst(out.Images ?? [])[0];
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'ResolveBaseImage', input: resolveBaseImageInput, run: resolveBaseImage });
+export const step = defineStep({ name: 'ResolveBaseImage', input: resolveBaseImageInput, run: resolveBaseImage });
+export const { handler, run: runStep } = step;

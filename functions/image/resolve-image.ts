@@ -96,4 +96,5 @@ async function verifyGivenImage(deps: StepDeps, imageId: string): Promise<string
   throw new StepFailedError(`image ${imageId} from the spec does not exist in this region or is not shared with this account`);
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'ResolveImage', input: resolveImageInput, run: resolveImage });
+export const step = defineStep({ name: 'ResolveImage', input: resolveImageInput, run: resolveImage });
+export const { handler, run: runStep } = step;

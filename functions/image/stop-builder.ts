@@ -3,4 +3,5 @@ import { defineStep } from '../lib/step';
 import { builderInput, stopBuilder } from './builder-state';
 
 export { stopBuilder };
-export const { handler, run: runStep } = defineStep({ name: 'StopBuilder', input: builderInput, run: stopBuilder });
+export const step = defineStep({ name: 'StopBuilder', input: builderInput, run: stopBuilder });
+export const { handler, run: runStep } = step;

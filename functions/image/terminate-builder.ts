@@ -37,4 +37,5 @@ export async function terminateBuilder(input: z.input<typeof terminateBuilderInp
   return { terminated };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'TerminateBuilder', input: terminateBuilderInput, run: terminateBuilder });
+export const step = defineStep({ name: 'TerminateBuilder', input: terminateBuilderInput, run: terminateBuilder });
+export const { handler, run: runStep } = step;

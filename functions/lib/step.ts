@@ -128,5 +128,5 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     }
   };
   const handler = middy().handler((event: unknown, context: Context) => run(event, context));
-  return { name: definition.name, core, run, handler };
+  return { name: definition.name, input: definition.input, core, run, handler };
 }

@@ -38,4 +38,5 @@ export async function checkApiLoadBalancer(
   return { loadBalancerArn, dnsName: loadBalancer.DNSName!, targetGroupArn: group.TargetGroupArn!, state: 'active' };
 }
 
-export const { handler } = defineStep({ name: 'CheckApiLoadBalancer', input: checkApiLoadBalancerInput, run: checkApiLoadBalancer });
+export const step = defineStep({ name: 'CheckApiLoadBalancer', input: checkApiLoadBalancerInput, run: checkApiLoadBalancer });
+export const { handler } = step;

@@ -31,4 +31,5 @@ export async function checkNatGateway(
   throw new StepFailedError(`NAT gateway ${natGatewayId} (${zone}) is ${state}${reason}`);
 }
 
-export const { handler } = defineStep({ name: 'CheckNatGateway', input: checkNatGatewayInput, run: checkNatGateway });
+export const step = defineStep({ name: 'CheckNatGateway', input: checkNatGatewayInput, run: checkNatGateway });
+export const { handler } = step;

@@ -73,4 +73,5 @@ async function bastionImage(spec: ClusterSpec, deps: StepDeps): Promise<string> 
   return imageId;
 }
 
-export const { handler } = defineStep({ name: 'EnsureBastion', input: ensureBastionInput, run: ensureBastion });
+export const step = defineStep({ name: 'EnsureBastion', input: ensureBastionInput, run: ensureBastion });
+export const { handler } = step;

@@ -88,4 +88,5 @@ async function ensureAddress(spec: Parameters<typeof tagsFor>[0], zone: string, 
   return allocationId;
 }
 
-export const { handler } = defineStep({ name: 'EnsureNatGateway', input: ensureNatGatewayInput, run: ensureNatGateway });
+export const step = defineStep({ name: 'EnsureNatGateway', input: ensureNatGatewayInput, run: ensureNatGateway });
+export const { handler } = step;

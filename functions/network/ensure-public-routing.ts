@@ -31,4 +31,5 @@ export async function ensurePublicRouting(
   return { routeTableId: table.RouteTableId! };
 }
 
-export const { handler } = defineStep({ name: 'EnsurePublicRouting', input: ensurePublicRoutingInput, run: ensurePublicRouting });
+export const step = defineStep({ name: 'EnsurePublicRouting', input: ensurePublicRoutingInput, run: ensurePublicRouting });
+export const { handler } = step;

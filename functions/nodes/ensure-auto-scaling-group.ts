@@ -109,4 +109,5 @@ async function adopt(deps: StepDeps, spec: ClusterSpec, group: AutoScalingGroup,
   }
 }
 
-export const { handler } = defineStep({ name: 'EnsureAutoScalingGroup', input: ensureAutoScalingGroupInput, run: ensureAutoScalingGroup });
+export const step = defineStep({ name: 'EnsureAutoScalingGroup', input: ensureAutoScalingGroupInput, run: ensureAutoScalingGroup });
+export const { handler } = step;

@@ -52,4 +52,5 @@ export async function checkDrain(input: z.infer<typeof checkDrainInput>, deps: S
   throw new StepFailedError(failureMessage(`Drain of ${input.node}`, input.runner, status, inv));
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'CheckDrain', input: checkDrainInput, run: checkDrain });
+export const step = defineStep({ name: 'CheckDrain', input: checkDrainInput, run: checkDrain });
+export const { handler, run: runStep } = step;

@@ -30,4 +30,5 @@ export async function detachSurge(input: z.infer<typeof detachSurgeInput>, deps:
   return { detached: input.instanceIds };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'DetachSurge', input: detachSurgeInput, run: detachSurge });
+export const step = defineStep({ name: 'DetachSurge', input: detachSurgeInput, run: detachSurge });
+export const { handler, run: runStep } = step;

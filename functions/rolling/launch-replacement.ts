@@ -82,4 +82,5 @@ async function seatSubnet(deps: StepDeps, cluster: string, zone: string, publicT
   return wanted.id;
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'LaunchReplacement', input: launchReplacementInput, run: launchReplacement });
+export const step = defineStep({ name: 'LaunchReplacement', input: launchReplacementInput, run: launchReplacement });
+export const { handler, run: runStep } = step;

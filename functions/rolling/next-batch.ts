@@ -104,4 +104,5 @@ export async function nextBatch(input: z.infer<typeof nextBatchInput>, deps: Ste
   return { ...base, done: true, kind: 'none', group: '', remaining: 0 };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'NextBatch', input: nextBatchInput, run: nextBatch });
+export const step = defineStep({ name: 'NextBatch', input: nextBatchInput, run: nextBatch });
+export const { handler, run: runStep } = step;

@@ -75,4 +75,5 @@ async function unfinishedForcedRun(deps: StepDeps, cluster: string, operationId:
   return { operationId: latest.id, forced: plan.forced };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'PlanRollingUpdate', input: planRollingUpdateInput, run: planRollingUpdate });
+export const step = defineStep({ name: 'PlanRollingUpdate', input: planRollingUpdateInput, run: planRollingUpdate });
+export const { handler, run: runStep } = step;

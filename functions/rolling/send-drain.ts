@@ -46,4 +46,5 @@ export async function sendDrain(input: z.infer<typeof sendDrainInput>, deps: Ste
   return { commandId, runner, instanceId: input.instanceId, node };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'SendDrain', input: sendDrainInput, run: sendDrain });
+export const step = defineStep({ name: 'SendDrain', input: sendDrainInput, run: sendDrain });
+export const { handler, run: runStep } = step;

@@ -33,4 +33,5 @@ export async function sendLeave(input: z.infer<typeof sendLeaveInput>, deps: Ste
   return { commandId, instanceId: input.instanceId, skipped: false };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'SendLeave', input: sendLeaveInput, run: sendLeave });
+export const step = defineStep({ name: 'SendLeave', input: sendLeaveInput, run: sendLeave });
+export const { handler, run: runStep } = step;

@@ -42,4 +42,5 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
   });
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'SendReplacementJoin', input: sendReplacementJoinInput, run: sendReplacementJoin });
+export const step = defineStep({ name: 'SendReplacementJoin', input: sendReplacementJoinInput, run: sendReplacementJoin });
+export const { handler, run: runStep } = step;

@@ -62,4 +62,5 @@ async function forgetControlPlaneInstance(deps: StepDeps, cluster: string, insta
   await deps.store.forgetResource(cluster, 'instance', instanceId);
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'TerminateOld', input: terminateOldInput, run: terminateOld });
+export const step = defineStep({ name: 'TerminateOld', input: terminateOldInput, run: terminateOld });
+export const { handler, run: runStep } = step;

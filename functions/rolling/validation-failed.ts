@@ -26,4 +26,5 @@ export async function validationFailed(input: z.infer<typeof validationFailedInp
   return { continued: true };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'ValidationFailed', input: validationFailedInput, run: validationFailed });
+export const step = defineStep({ name: 'ValidationFailed', input: validationFailedInput, run: validationFailed });
+export const { handler, run: runStep } = step;

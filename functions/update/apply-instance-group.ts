@@ -119,4 +119,5 @@ export async function applyInstanceGroup(
   };
 }
 
-export const { handler } = defineStep({ name: 'ApplyInstanceGroup', input, run: applyInstanceGroup });
+export const step = defineStep({ name: 'ApplyInstanceGroup', input, run: applyInstanceGroup });
+export const { handler } = step;

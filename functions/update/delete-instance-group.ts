@@ -43,4 +43,5 @@ export async function deleteInstanceGroup(event: { cluster: string; group: strin
   return { group: event.group, deleted: true };
 }
 
-export const { handler } = defineStep({ name: 'DeleteInstanceGroup', input, run: deleteInstanceGroup });
+export const step = defineStep({ name: 'DeleteInstanceGroup', input, run: deleteInstanceGroup });
+export const { handler } = step;

@@ -45,4 +45,5 @@ export async function observePlan(event: { cluster: string; operationId: string 
   };
 }
 
-export const { handler } = defineStep({ name: 'ObservePlan', input, run: observePlan });
+export const step = defineStep({ name: 'ObservePlan', input, run: observePlan });
+export const { handler } = step;

@@ -15,5 +15,5 @@ export async function checkRollingUpdate(input: z.infer<typeof checkRollingUpdat
   throw new StepFailedError(`the rolling update ${String(execution.status ?? 'ended').toLowerCase()}: ${describeFailure(execution.error, execution.cause)}`);
 }
 
-export const check = defineStep({ name: 'CheckRollingUpdate', input: checkRollingUpdateInput, run: checkRollingUpdate });
-export const handler = check.handler;
+export const step = defineStep({ name: 'CheckRollingUpdate', input: checkRollingUpdateInput, run: checkRollingUpdate });
+export const handler = step.handler;

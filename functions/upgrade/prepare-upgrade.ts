@@ -44,4 +44,5 @@ export async function prepareUpgrade(input: { cluster: string; operationId: stri
   return { from, to, vpcId, subnets, controlPlane: ordered.map((instanceId, i) => ({ instanceId, first: i === 0 })), apiEndpoint: await recordedApiEndpoint(deps, spec.name) };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'PrepareUpgrade', input: prepareUpgradeInput, run: prepareUpgrade });
+export const step = defineStep({ name: 'PrepareUpgrade', input: prepareUpgradeInput, run: prepareUpgrade });
+export const { handler, run: runStep } = step;

@@ -46,4 +46,5 @@ export async function sendControlPlaneUpgrade(input: z.infer<typeof sendControlP
   });
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'SendControlPlaneUpgrade', input: sendControlPlaneUpgradeInput, run: sendControlPlaneUpgrade });
+export const step = defineStep({ name: 'SendControlPlaneUpgrade', input: sendControlPlaneUpgradeInput, run: sendControlPlaneUpgrade });
+export const { handler, run: runStep } = step;

@@ -34,5 +34,5 @@ export async function startRollingUpdate(input: z.infer<typeof startRollingUpdat
   }
 }
 
-export const start = defineStep({ name: 'StartRollingUpdate', input: startRollingUpdateInput, run: startRollingUpdate });
-export const handler = start.handler;
+export const step = defineStep({ name: 'StartRollingUpdate', input: startRollingUpdateInput, run: startRollingUpdate });
+export const handler = step.handler;

@@ -39,4 +39,5 @@ export async function updateNodeTemplates(input: z.infer<typeof updateNodeTempla
   return { groups: out };
 }
 
-export const { handler, run: runStep } = defineStep({ name: 'UpdateNodeTemplates', input: updateNodeTemplatesInput, run: updateNodeTemplates });
+export const step = defineStep({ name: 'UpdateNodeTemplates', input: updateNodeTemplatesInput, run: updateNodeTemplates });
+export const { handler, run: runStep } = step;

@@ -1,5 +1,5 @@
 /**
- * CheckValidation: reads the status SendValidation's command printed and judges it like
+ * CheckValidation: reads the status ValidateCluster's command printed and judges it like
  * `kops validate cluster`:
  * - every Auto Scaling group has its desired number of InService instances (and the control
  *   plane its count of running instances);
@@ -345,4 +345,5 @@ async function recordGroupStatus(deps: StepDeps, cluster: string, groups: Observ
   });
 }
 
-export const { handler } = defineStep({ name: 'CheckValidation', input: checkValidationInput, run: checkValidation });
+export const step = defineStep({ name: 'CheckValidation', input: checkValidationInput, run: checkValidation });
+export const { handler } = step;

@@ -1,5 +1,5 @@
 /**
- * SendValidation (validateCluster): sends the node and pod status query
+ * ValidateCluster (the SendValidation states): sends the node and pod status query
  * (`kubectl get nodes` / `get pods -n kube-system` as JSON) to a control-plane instance
  * over SSM — the first one that SSM reports Online, so a control plane that lost an
  * instance can still be validated. Every pass sends a new command: a status is a
@@ -74,4 +74,5 @@ async function pickOnline(deps: StepDeps, instanceIds: string[]): Promise<string
   return instanceIds.find((id) => online.has(id)) ?? instanceIds[0];
 }
 
-export const { handler } = defineStep({ name: 'SendValidation', input: validateClusterInput, run: validateCluster });
+export const step = defineStep({ name: 'ValidateCluster', input: validateClusterInput, run: validateCluster });
+export const { handler } = step;

@@ -50,4 +50,5 @@ export async function beginWorkflow(event: z.infer<typeof input>, deps: StepDeps
   };
 }
 
-export const { handler } = defineStep({ name: 'BeginWorkflow', input, run: beginWorkflow });
+export const step = defineStep({ name: 'BeginWorkflow', input, run: beginWorkflow });
+export const { handler } = step;

@@ -51,4 +51,5 @@ export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps)
   return { status: event.status ?? 'unchanged' };
 }
 
-export const { handler } = defineStep({ name: 'FailWorkflow', input, run: failWorkflow });
+export const step = defineStep({ name: 'FailWorkflow', input, run: failWorkflow });
+export const { handler } = step;

@@ -18,4 +18,5 @@ export async function finishValidation(event: z.infer<typeof input>, deps: StepD
   return { ok: report.ok };
 }
 
-export const { handler } = defineStep({ name: 'FinishValidation', input, run: finishValidation });
+export const step = defineStep({ name: 'FinishValidation', input, run: finishValidation });
+export const { handler } = step;

@@ -25,4 +25,5 @@ export async function finishWorkflow(event: z.infer<typeof input>, deps: StepDep
   return { status: event.status };
 }
 
-export const { handler } = defineStep({ name: 'FinishWorkflow', input, run: finishWorkflow });
+export const step = defineStep({ name: 'FinishWorkflow', input, run: finishWorkflow });
+export const { handler } = step;

@@ -81,7 +81,7 @@ export function allSteps(env: StepEnv): Record<string, Run> {
     prepareUpgrade: prepare.runStep as Run,
     sendControlPlaneUpgrade: sendUpgrade.runStep as Run,
     updateNodeTemplates: updateTemplates.runStep as Run,
-    startRollingUpdate: nested.start.run as Run,
-    checkRollingUpdate: nestedCheck.check.run as Run,
+    startRollingUpdate: nested.step.run as Run,
+    checkRollingUpdate: nestedCheck.step.run as Run,
   };
 }

@@ -20,7 +20,7 @@ import { ensureLaunchTemplate } from '../../functions/nodes/ensure-launch-templa
 import { applyInstanceGroup } from '../../functions/update/apply-instance-group';
 import { deleteInstanceGroup } from '../../functions/update/delete-instance-group';
 import { observePlan } from '../../functions/update/observe-plan';
-import { recordGroupStatus } from '../../functions/update/record-status';
+import { recordGroupStatus } from '../../functions/update/record-group-status';
 import { beginWorkflow as beginWorkflowStep } from '../../functions/workflow/begin-workflow';
 import { finishWorkflow } from '../../functions/workflow/finish-workflow';
 import { ConflictError, NotReadyError, UnprocessableError } from '../../shared/errors';

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
 import { buildBroughtNetwork, snapshotBrought, withSharedTag } from './brought';
+import { bakeImage, createCluster } from '../../workflows';
 import { anyTagged, clusterResources, countByKind, createAndWait, inventory, inventoryGaps, withCrashes } from './world';
 
 let cp: TestControlPlane;
@@ -21,35 +22,15 @@ afterAll(() => cp?.stop());
  * crashing them cannot duplicate anything, and the local runner's retry backoff counts a
  * state's NotReadyError polls as attempts of its Lambda.ServiceException retrier, so a
  * poller that crashes after dozens of polls waits 2 s × 2^n (hours) — see the report.
+ * Read from the definitions, so a step added to either workflow is crashed too.
  */
 const SIDE_EFFECT_STEPS = [
-  'BeginWorkflow',
-  'EnsureVpc',
-  'EnsureInternetGateway',
-  'EnsureZoneSubnets',
-  'EnsurePublicRouting',
-  'ResolveImage',
-  'ResolveBaseImage',
-  'FindBakedImage',
-  'LaunchBuilder',
-  'InstallPackages',
-  'StopBuilder',
-  'CreateImage',
-  'TerminateBuilder',
-  'EnsureNatGateway',
-  'EnsurePrivateRouting',
-  'EnsureSecurityGroups',
-  'EnsureApiLoadBalancer',
-  'EnsureBastion',
-  'LaunchControlPlane',
-  'InitControlPlane',
-  'InstallAddons',
-  'SendJoin',
-  'EnsureLaunchTemplate',
-  'EnsureAutoScalingGroup',
-  'MarkStage',
-  'SendValidation',
-  'FinishWorkflow',
+  ...new Set(
+    [createCluster, bakeImage]
+      .flatMap((w) => w.tasks())
+      .filter((t) => !t.poll && !t.onFailurePath)
+      .map((t) => t.step.name),
+  ),
 ];
 
 const owned = (cluster: string) => (r: { tags: Record<string, string> }) => r.tags[`kubernetes.io/cluster/${cluster}`] === 'owned';

@@ -47,4 +47,5 @@ export async function recordGroupStatus(event: { cluster: string; rollingGroups?
   return { groups };
 }
 
-export const { handler } = defineStep({ name: 'RecordGroupStatus', input, run: recordGroupStatus });
+export const step = defineStep({ name: 'RecordGroupStatus', input, run: recordGroupStatus });
+export const { handler } = step;

@@ -1,0 +1,61 @@
+/**
+ * The workflow definitions (workflows/*.ts) are the one source: the state machines AWS and
+ * the embedded runtime run are generated from them, and what wires a Task to its code is
+ * checked against them.
+ */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { loadServerlessConfig } from '../../local/runtime/serverless-config';
+import { WORKFLOWS } from '../../workflows';
+import { functionName } from '../../workflows/lib/builder';
+import { generatedFiles } from '../../workflows/outputs';
+
+const root = new URL('../../', import.meta.url);
+
+describe('workflow definitions', () => {
+  it('generate exactly the committed state machines (run `npm run generate` after changing a definition; never edit them by hand)', () => {
+    const stale = generatedFiles().filter((f) => readFileSync(new URL(f.path, root), 'utf8') !== f.content);
+    expect(stale.map((f) => f.path)).toEqual([]);
+  });
+
+  it('generate valid Amazon States Language', () => {
+    for (const w of WORKFLOWS) {
+      const { isValid, errorsText } = aslValidator(w.asl(), { checkArn: false, checkPaths: true });
+      expect(isValid, `${w.name}: ${errorsText('\n')}`).toBe(true);
+    }
+  });
+
+  it('run each Task on the function named after its step, whose handler is the file that defines the step', async () => {
+    const config = loadServerlessConfig(new URL('serverless.yml', root).pathname);
+    const problems: string[] = [];
+    for (const w of WORKFLOWS) {
+      for (const t of w.tasks()) {
+        const fn = config.functions[functionName(t.step)];
+        if (!fn) {
+          problems.push(`${w.name}#${t.state}: no function ${functionName(t.step)} in serverless.yml`);
+          continue;
+        }
+        const module = (await import(fn.handlerFile)) as { step?: unknown; handler?: unknown };
+        if (module.step !== t.step) problems.push(`${w.name}#${t.state}: ${functionName(t.step)} runs ${relative(root.pathname, fn.handlerFile)}, which does not define ${t.step.name}`);
+        const kebab = t.step.name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+        if (!fn.handlerFile.endsWith(`/${kebab}.ts`)) problems.push(`${t.step.name} lives in ${relative(root.pathname, fn.handlerFile)}, not ${kebab}.ts`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('give every state a name once per workflow, and every Task of the main path the one failure path', () => {
+    for (const w of WORKFLOWS) {
+      const asl = w.asl();
+      const failureStart = w.onFailure.flat()[0].name;
+      for (const [name, state] of Object.entries(asl.States)) {
+        if (!['Task', 'Map', 'Parallel'].includes(state.Type as string)) continue;
+        const onFailurePath = w.onFailure.flat().some((n) => n.name === name);
+        const catches = state.Catch as Array<{ Next: string }> | undefined;
+        if (!onFailurePath) expect(catches?.[0]?.Next, `${w.name}#${name}`).toBe(failureStart);
+      }
+    }
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * The create-cluster workflow (statemachines/create-cluster.asl.json is generated from it: npm run generate).
+ * States run in the order written; see workflows/lib/builder.ts for the conventions.
+ */
+import { choice, fail, map, parallel, pass, poll, ref, task, wait, workflow } from './lib/builder';
+import { step as checkCommand } from '../functions/commands/check-command';
+import { step as checkInstancesOnline } from '../functions/commands/check-instances-online';
+import { step as initControlPlane } from '../functions/control-plane/init-control-plane';
+import { step as installAddons } from '../functions/control-plane/install-addons';
+import { step as joinControlPlane } from '../functions/control-plane/join-control-plane';
+import { step as launchControlPlane } from '../functions/control-plane/launch-control-plane';
+import { step as markStage } from '../functions/control-plane/mark-stage';
+import { step as checkBake } from '../functions/image/check-bake';
+import { step as resolveImage } from '../functions/image/resolve-image';
+import { step as checkApiLoadBalancer } from '../functions/network/check-api-load-balancer';
+import { step as checkNatGateway } from '../functions/network/check-nat-gateway';
+import { step as ensureApiLoadBalancer } from '../functions/network/ensure-api-load-balancer';
+import { step as ensureBastion } from '../functions/network/ensure-bastion';
+import { step as ensureInternetGateway } from '../functions/network/ensure-internet-gateway';
+import { step as ensureNatGateway } from '../functions/network/ensure-nat-gateway';
+import { step as ensurePrivateRouting } from '../functions/network/ensure-private-routing';
+import { step as ensurePublicRouting } from '../functions/network/ensure-public-routing';
+import { step as ensureSecurityGroups } from '../functions/network/ensure-security-groups';
+import { step as ensureVpc } from '../functions/network/ensure-vpc';
+import { step as ensureZoneSubnets } from '../functions/network/ensure-zone-subnets';
+import { step as ensureAutoScalingGroup } from '../functions/nodes/ensure-auto-scaling-group';
+import { step as ensureLaunchTemplate } from '../functions/nodes/ensure-launch-template';
+import { step as checkValidation } from '../functions/validate/check-validation';
+import { step as validateCluster } from '../functions/validate/validate-cluster';
+import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
+import { step as failWorkflow } from '../functions/workflow/fail-workflow';
+import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
+
+export const createCluster = workflow({
+  name: 'create-cluster',
+  comment: 'Create a cluster: network, image bake, control plane over SSM, node groups, validation. Input: {cluster, operationId}.',
+  states: [
+    task(beginWorkflow, {
+      name: 'BeginCreate',
+      comment: 'Marks the operation Running and the cluster Creating; returns the lists the Map states iterate (zones, NAT zones, groups).',
+      params: { type: 'create' },
+      result: '$.ctx',
+    }),
+    task(ensureVpc, { params: { stage: 'Network' }, result: '$.network.vpc' }),
+    task(ensureInternetGateway, { params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') }, result: '$.network.internetGateway' }),
+    map('EnsureSubnets', {
+      comment: 'A utility (public) and a private subnet per zone.',
+      items: '$.ctx.zones',
+      selector: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), zone: ref('$$.Map.Item.Value') },
+      result: '$.network.subnets',
+      states: [
+        task(ensureZoneSubnets, { params: { stage: 'Network', vpcId: ref('$.vpcId'), zone: ref('$.zone') } }),
+      ],
+    }),
+    parallel('Provision', {
+      comment: 'Once the subnets exist: public routing then the image bake, alongside the NAT gateways, and the security groups then the load balancer and bastion.',
+      resultSelector: { imageId: ref('$[0].imageId'), natGateways: ref('$[1].natGateways'), securityGroups: ref('$[2].securityGroups'), apiLoadBalancer: ref('$[2].apiLoadBalancer') },
+      result: '$.provisioned',
+      branches: [
+        [
+          task(ensurePublicRouting, {
+            comment: 'The utility subnets route to the internet gateway: the bake builder needs it. The other branches need only the subnets (and the attached gateway, for NAT), so they do not wait for it.',
+            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), internetGatewayId: ref('$.network.internetGateway.internetGatewayId'), subnets: ref('$.network.subnets') },
+            result: '$.publicRouting',
+          }),
+          task(resolveImage, {
+            comment: 'The given image, a cached bake for (version, architecture, region), or a new bake-image execution.',
+            params: { stage: 'Image', subnets: ref('$.network.subnets'), vpcId: ref('$.network.vpc.vpcId') },
+            result: '$.image',
+          }),
+          choice('ImageKnown', [{ Variable: '$.image.imageId', IsPresent: true, Next: 'ImageReady' }], 'WaitForBake'),
+          ...poll(checkBake, {
+            params: { stage: 'Image', endsStage: true, bakeExecutionArn: ref('$.image.bakeExecutionArn') },
+            result: '$.image',
+            wait: 240,
+            every: 15,
+            deadline: 1200,
+          }),
+          pass('ImageReady', { params: { imageId: ref('$.image.imageId') } }),
+        ],
+        [
+          map('EnsureNatGateways', {
+            items: '$.ctx.natZones',
+            selector: { vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), zone: ref('$$.Map.Item.Value') },
+            result: '$.natGateways',
+            states: [
+              task(ensureNatGateway, { params: { stage: 'Network', zone: ref('$.zone'), subnets: ref('$.subnets') }, result: '$.nat' }),
+              choice('NatKnown', [{ Variable: '$.nat.state', StringEquals: 'available', Next: 'NatReady' }], 'WaitForNatGateway'),
+              ...poll(checkNatGateway, {
+                params: { natGatewayId: ref('$.nat.natGatewayId'), zone: ref('$.zone') },
+                result: '$.nat',
+                wait: 80,
+                every: 2,
+                deadline: 300,
+              }),
+              pass('NatReady', { params: { zone: ref('$.zone'), natGatewayId: ref('$.nat.natGatewayId') } }),
+            ],
+          }),
+          task(ensurePrivateRouting, {
+            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), natGateways: ref('$.natGateways') },
+            result: '$.privateRouting',
+          }),
+          pass('NatBranchDone', { params: { natGateways: ref('$.natGateways') } }),
+        ],
+        [
+          pass('DefaultLoadBalancer', { result: { state: 'none' }, resultPath: '$.apiLoadBalancer' }),
+          task(ensureSecurityGroups, {
+            comment: 'Control plane, nodes, API load balancer and bastion groups with the Kubernetes port matrix; no SSH from the world.',
+            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') },
+            result: '$.securityGroups',
+          }),
+          choice('NeedsLoadBalancer', [{ Variable: '$.ctx.needsLoadBalancer', BooleanEquals: true, Next: 'EnsureApiLoadBalancer' }], 'NeedsBastion'),
+          task(ensureApiLoadBalancer, {
+            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), securityGroups: ref('$.securityGroups') },
+            result: '$.apiLoadBalancer',
+          }),
+          choice('LoadBalancerKnown', [{ Variable: '$.apiLoadBalancer.state', StringEquals: 'active', Next: 'NeedsBastion' }], 'WaitForApiLoadBalancer'),
+          ...poll(checkApiLoadBalancer, {
+            params: { loadBalancerArn: ref('$.apiLoadBalancer.loadBalancerArn') },
+            result: '$.apiLoadBalancer',
+            wait: 140,
+            every: 2,
+            deadline: 300,
+          }),
+          choice('NeedsBastion', [{ Variable: '$.ctx.bastion', BooleanEquals: true, Next: 'EnsureBastion' }], 'SecurityBranchDone'),
+          task(ensureBastion, {
+            params: { stage: 'Network', subnets: ref('$.network.subnets'), securityGroups: ref('$.securityGroups') },
+            result: '$.bastion',
+          }),
+          pass('SecurityBranchDone', { params: { securityGroups: ref('$.securityGroups'), apiLoadBalancer: ref('$.apiLoadBalancer') } }),
+        ],
+      ],
+    }),
+    task(launchControlPlane, {
+      comment: 'One instance per control-plane seat, spread over its zones; ClientToken makes a rerun launch nothing new.',
+      params: { stage: 'ControlPlane', completesStage: ['Network', 'Image'], imageId: ref('$.provisioned.imageId'), subnets: ref('$.network.subnets'), securityGroups: ref('$.provisioned.securityGroups'), apiLoadBalancer: ref('$.provisioned.apiLoadBalancer') },
+      result: '$.controlPlane',
+    }),
+    parallel('Bootstrap', {
+      comment: 'Node groups launch while the control plane initialises: their user data waits for the join data.',
+      result: null,
+      branches: [
+        [
+          ...poll(checkInstancesOnline, {
+            name: 'CheckControlPlaneOnline',
+            params: { stage: 'ControlPlane', instanceIds: ref('$.controlPlane.instanceIds') },
+            result: '$.online',
+            wait: 70,
+            waitName: 'WaitForControlPlaneBoot',
+            every: 2,
+            deadline: 300,
+          }),
+          task(initControlPlane, {
+            comment: 'kubeadm init (v1beta4 config, external cloud provider, --upload-certs) over SSM; join data goes to Parameter Store as SecureString.',
+            params: { stage: 'ControlPlane', instanceId: ref('$.controlPlane.first'), apiEndpoint: ref('$.controlPlane.apiEndpoint'), instanceIds: ref('$.controlPlane.instanceIds'), targetGroupArn: ref('$.controlPlane.targetGroupArn') },
+            result: '$.command',
+          }),
+          ...poll(checkCommand, {
+            name: 'CheckInit',
+            params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'InitControlPlane' },
+            result: '$.command',
+            wait: 80,
+            every: 2,
+            deadline: 900,
+          }),
+          task(installAddons, {
+            comment: 'The chosen CNI and the AWS cloud controller manager.',
+            params: { stage: 'ControlPlane', instanceId: ref('$.controlPlane.first') },
+            result: '$.command',
+          }),
+          ...poll(checkCommand, {
+            name: 'CheckAddons',
+            params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'InstallAddons' },
+            result: '$.command',
+            every: 2,
+            deadline: 900,
+          }),
+          map('JoinControlPlane', {
+            comment: 'The other control-plane instances join in parallel.',
+            items: '$.controlPlane.others',
+            selector: { instanceId: ref('$$.Map.Item.Value') },
+            result: null,
+            states: [
+              task(joinControlPlane, { name: 'SendJoin', params: { stage: 'ControlPlane', instanceId: ref('$.instanceId') }, result: '$.command' }),
+              ...poll(checkCommand, {
+                name: 'CheckJoin',
+                params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'JoinControlPlane' },
+                result: null,
+                wait: 45,
+                every: 2,
+                deadline: 900,
+              }),
+            ],
+          }),
+          task(markStage, { name: 'ControlPlaneReady', params: { stage: 'ControlPlane', endsStage: true }, result: null }),
+        ],
+        [
+          map('EnsureInstanceGroups', {
+            comment: 'A launch template and an Auto Scaling group per instance group; nodes join through user data once the join data exists.',
+            items: '$.ctx.groups',
+            selector: { group: ref('$$.Map.Item.Value'), imageId: ref('$.provisioned.imageId'), subnets: ref('$.network.subnets'), securityGroups: ref('$.provisioned.securityGroups') },
+            result: null,
+            states: [
+              task(ensureLaunchTemplate, {
+                params: { stage: 'Nodes', group: ref('$.group'), imageId: ref('$.imageId'), securityGroups: ref('$.securityGroups') },
+                result: '$.launchTemplate',
+              }),
+              task(ensureAutoScalingGroup, {
+                params: { stage: 'Nodes', group: ref('$.group'), subnets: ref('$.subnets'), launchTemplate: ref('$.launchTemplate') },
+                result: null,
+              }),
+            ],
+          }),
+          task(markStage, { name: 'NodesLaunched', params: { stage: 'Nodes', endsStage: true }, result: null }),
+        ],
+      ],
+    }),
+    choice('WaitForNodes', [{ Variable: '$.controlPlane.others[0]', IsPresent: true, Next: 'WaitForJoinedReady' }], 'WaitForNodesToJoin', { comment: 'No validation pass before the machines can be Ready (typical latencies: a node joins about 45 s after init and is Ready about 20 s later; a control-plane join has ended here, so only its Ready remains).' }),
+    wait('WaitForJoinedReady', 18, { next: 'StartValidation' }),
+    wait('WaitForNodesToJoin', 58),
+    pass('StartValidation', { result: { attempts: 0, passes: 0 }, resultPath: '$.validation' }),
+    task(validateCluster, {
+      name: 'SendValidation',
+      comment: 'Sends the node and pod status query to a control-plane instance over SSM.',
+      params: { stage: 'Validate', controlPlane: ref('$.controlPlane') },
+      result: '$.validation.command',
+    }),
+    ...poll(checkValidation, {
+      comment: 'Like kops validate: every group at size, every machine joined, nodes Ready, control-plane pods up. Counts passes in a row.',
+      params: { stage: 'Validate', command: ref('$.validation.command'), passes: ref('$.validation.passes') },
+      result: '$.validation.result',
+      wait: 3,
+      every: 2,
+      deadline: 300,
+    }),
+    choice('ValidatedTwice', [{ Variable: '$.validation.result.passes', NumericGreaterThanEquals: 2, Next: 'FinishCreate' }], 'CountValidation'),
+    pass('CountValidation', { params: { attempts: ref('States.MathAdd($.validation.attempts, 1)'), passes: ref('$.validation.result.passes'), result: ref('$.validation.result') }, resultPath: '$.validation' }),
+    choice('ValidationDeadline', [{ Variable: '$.validation.attempts', NumericGreaterThanEquals: 75, Next: 'ValidationTimedOut' }, { Variable: '$.validation.passes', NumericEquals: 0, Next: 'WaitAfterFailedPass' }], 'WaitBetweenPasses', { comment: 'About 10 minutes of passes, then the create fails with what was last wrong.' }),
+    wait('WaitAfterFailedPass', 5, { next: 'SendValidation' }),
+    wait('WaitBetweenPasses', 10, { next: 'SendValidation' }),
+    pass('ValidationTimedOut', { comment: 'Two passes in a row never came within the deadline: fail with what was last wrong.', params: { Error: 'ValidationTimeout', Cause: ref('States.JsonToString($.validation.result.failures)') }, resultPath: '$.failure', next: 'RecordFailure' }),
+    task(finishWorkflow, { name: 'FinishCreate', params: { status: 'Ready', kubernetesVersion: ref('$.ctx.kubernetesVersion') }, result: null }),
+  ],
+  onFailure: [
+    task(failWorkflow, {
+      name: 'RecordFailure',
+      comment: 'Records the failed step and its error, marks the cluster Failed and releases the lock.',
+      params: { status: 'Failed', failure: ref('$.failure') },
+      result: '$.recorded',
+    }),
+    fail('CreateFailed', { error: 'CreateClusterFailed', cause: 'A step failed; the operation record names it and its error.' }),
+  ],
+});
