@@ -5,11 +5,15 @@
  * Step Functions overhead). The measured create time is compared against it.
  *
  * The dependency graph is written out below, one node per step that takes simulated
- * time, each with the latency keys (`local/sim/core/latency.ts`) it costs and the edges
- * (dependencies) it waits for. Durations come from the latencies the simulator is
+ * time, each with the workflow states it stands for (checked against the definition), the
+ * latency keys (`local/sim/core/latency.ts`) it costs and the edges (dependencies) it
+ * waits for. Durations come from the latencies the simulator is
  * configured with (`GET /_sim/latencies`), so a run with changed latencies stays
  * consistent. Keys the model does not define cost 1 s, as in `LatencyModel.spec`.
  */
+import { createCluster, rollingUpdate } from '../workflows';
+import { waitSeconds } from '../workflows/lib/graph';
+
 export interface LatencySpecLike {
   typical: number;
   min?: number;
@@ -27,6 +31,13 @@ export interface CreateVariant {
 
 export interface PathNode {
   id: string;
+  /**
+   * The create-cluster states this node stands for, first to last (none for what happens on
+   * the hosts alone, like a node's kubeadm join from user data). test/workflows/views.test.ts
+   * checks them against the definition: they exist, and the workflow runs them after the
+   * states of every node in `after`.
+   */
+  states: string[];
   /** Nodes this one waits for (its start = the latest of their finishes). */
   after: string[];
   /** Latency keys summed for this node's own duration. */
@@ -40,40 +51,57 @@ export interface PathNode {
 }
 
 /**
- * Time between the two validation passes. The workflow's `WaitBetweenPasses` (10 s) is a
+ * Time between the two validation passes: the create workflow's `WaitBetweenPasses`, a
  * policy (kops validates twice in a row), not a cloud latency, but a create cannot finish
  * without it, so it is on the path.
  */
-export const VALIDATION_PASS_INTERVAL_SECONDS = 10;
+export const VALIDATION_PASS_INTERVAL_SECONDS = waitSeconds(createCluster, 'WaitBetweenPasses');
+
+/**
+ * The create-cluster Tasks the model leaves out, and why. Every other Task of the main path
+ * is one of the nodes' `states` (checked by test/workflows/views.test.ts).
+ */
+export const OFF_THE_PATH: Record<string, string> = {
+  BeginCreate: 'bookkeeping in DynamoDB: no cloud latency',
+  EnsureBastion: 'nothing waits for the bastion: the instance is launched, not waited for',
+  ControlPlaneReady: 'bookkeeping (the stage ends)',
+  NodesLaunched: 'bookkeeping (the stage ends)',
+  FinishCreate: 'bookkeeping (the operation ends)',
+};
 
 /** The create workflow's dependency graph (statemachines/create-cluster.asl.json). */
 export const CREATE_GRAPH: PathNode[] = [
   {
     id: 'vpc',
+    states: ['EnsureVpc'],
     after: [],
     keys: ['vpc.available'],
     why: 'EnsureVpc: the first resource; everything lives in the VPC.',
   },
   {
     id: 'internetGateway',
+    states: ['EnsureInternetGateway'],
     after: ['vpc'],
     keys: ['igw.available'],
     why: 'EnsureInternetGateway attaches to the VPC, so it waits for it.',
   },
   {
     id: 'subnets',
+    states: ['EnsureZoneSubnets'],
     after: ['vpc'],
     keys: ['subnet.available'],
     why: 'EnsureSubnets (Map over zones, in parallel): subnets need the VPC only. The workflow runs them after the gateway; the model lets them overlap.',
   },
   {
     id: 'publicRouting',
+    states: ['EnsurePublicRouting'],
     after: ['internetGateway', 'subnets'],
     keys: ['route.active'],
     why: 'EnsurePublicRouting: a route to the gateway, associated with the utility subnets — needs both. From here the bake builder has internet access.',
   },
   {
     id: 'bake',
+    states: ['ResolveImage', 'CheckBake'],
     after: ['publicRouting'],
     keys: ['instance.running', 'ssm.online', 'bake.packages', 'instance.stopped', 'image.available'],
     why: 'bake-image: a builder instance in a utility subnet boots, registers with SSM, installs the packages, is stopped, and the image is captured (CreateImage → available). Terminating the builder is off the path.',
@@ -81,6 +109,7 @@ export const CREATE_GRAPH: PathNode[] = [
   },
   {
     id: 'cachedImage',
+    states: ['ResolveImage'],
     after: ['publicRouting'],
     keys: [],
     why: 'ResolveImage finds the baked image by tags: no latency.',
@@ -88,24 +117,28 @@ export const CREATE_GRAPH: PathNode[] = [
   },
   {
     id: 'natGateway',
+    states: ['EnsureNatGateway', 'CheckNatGateway'],
     after: ['subnets'],
     keys: ['natGateway.available'],
     why: 'EnsureNatGateway (per NAT zone, in parallel) sits in a utility subnet; pending → available. (The workflow creates it once the gateway is attached and the subnets exist.)',
   },
   {
     id: 'privateRouting',
+    states: ['EnsurePrivateRouting'],
     after: ['natGateway'],
     keys: ['route.active'],
     why: 'EnsurePrivateRouting: private subnets route to their zone\'s NAT gateway, so it waits for it to be available.',
   },
   {
     id: 'securityGroups',
+    states: ['EnsureSecurityGroups'],
     after: ['vpc'],
     keys: ['securityGroup.available'],
     why: 'EnsureSecurityGroups: only the VPC is needed.',
   },
   {
     id: 'apiLoadBalancer',
+    states: ['EnsureApiLoadBalancer', 'CheckApiLoadBalancer'],
     after: ['securityGroups', 'subnets'],
     keys: ['loadBalancer.active'],
     why: 'HA only: the API load balancer spans the utility subnets with its security group; provisioning → active.',
@@ -113,30 +146,35 @@ export const CREATE_GRAPH: PathNode[] = [
   },
   {
     id: 'launchControlPlane',
+    states: ['LaunchControlPlane'],
     after: ['bake', 'cachedImage', 'privateRouting', 'securityGroups', 'apiLoadBalancer'],
     keys: ['instance.running'],
     why: 'LaunchControlPlane needs the image, private subnets with a way out (NAT), the security groups and, for HA, the balancer\'s DNS name (controlPlaneEndpoint). pending → running.',
   },
   {
     id: 'controlPlaneOnline',
+    states: ['CheckControlPlaneOnline'],
     after: ['launchControlPlane'],
     keys: ['ssm.online'],
     why: 'CheckControlPlaneOnline: Run Command needs the SSM agent registered (ssm.online after running).',
   },
   {
     id: 'kubeadmInit',
+    states: ['InitControlPlane', 'CheckInit'],
     after: ['controlPlaneOnline'],
     keys: ['ssm.invocationVisible', 'kubeadm.init'],
     why: 'InitControlPlane: an SSM command runs kubeadm init on the first instance; it publishes the join data (SSM parameters) at its end.',
   },
   {
     id: 'addons',
+    states: ['InstallAddons', 'CheckAddons'],
     after: ['kubeadmInit'],
     keys: ['ssm.invocationVisible'],
     why: 'InstallAddons: CNI and cloud controller manager applied with kubectl over SSM; needs the API server. Nodes turn Ready only after the CNI is applied.',
   },
   {
     id: 'controlPlaneJoins',
+    states: ['SendJoin', 'CheckJoin'],
     after: ['addons'],
     keys: ['ssm.invocationVisible', 'node.joined', 'node.ready'],
     why: 'HA only: the other control-plane instances (already online) run kubeadm join --control-plane in parallel, after init and addons as the workflow orders them; then Ready.',
@@ -144,30 +182,35 @@ export const CREATE_GRAPH: PathNode[] = [
   },
   {
     id: 'nodeGroupLaunch',
+    states: ['EnsureLaunchTemplate', 'EnsureAutoScalingGroup'],
     after: ['bake', 'cachedImage', 'privateRouting', 'securityGroups'],
     keys: ['asg.reconcile', 'instance.running'],
     why: 'EnsureLaunchTemplate + EnsureAutoScalingGroup need the image and subnets; the group reconciles and its instances boot in parallel with the control plane.',
   },
   {
     id: 'nodesJoined',
+    states: [],
     after: ['nodeGroupLaunch', 'kubeadmInit'],
     keys: ['node.joined'],
     why: 'Node user data reads the join data (published by kubeadm init) and runs kubeadm join: the later of boot and init, then the join.',
   },
   {
     id: 'nodesReady',
+    states: [],
     after: ['nodesJoined', 'addons'],
     keys: ['node.ready'],
     why: 'A node is Ready node.ready after the later of its join and the CNI (the simulated kubelet\'s rule).',
   },
   {
     id: 'controlPlaneReady',
+    states: [],
     after: ['addons'],
     keys: ['node.ready'],
     why: 'The first control-plane node is Ready node.ready after the CNI is applied.',
   },
   {
     id: 'validation',
+    states: ['SendValidation', 'CheckValidation'],
     after: ['nodesReady', 'controlPlaneReady', 'controlPlaneJoins'],
     keys: ['ssm.invocationVisible', 'ssm.invocationVisible'],
     policySeconds: VALIDATION_PASS_INTERVAL_SECONDS,
@@ -256,8 +299,8 @@ export const ROLLING_BATCH_KEYS = [
   'ssm.invocationVisible',
 ];
 
-/** Seconds between the two validation passes after a batch's drain (`WaitBeforeNextPass`). */
-export const ROLLING_PASS_INTERVAL_SECONDS = 10;
+/** Seconds between the two validation passes after a batch's drain (the rolling update's `WaitBeforeNextPass`). */
+export const ROLLING_PASS_INTERVAL_SECONDS = waitSeconds(rollingUpdate, 'WaitBeforeNextPass');
 
 export function rollingUpdateIdeal(nodes: number, batchSize: number, latencies: Latencies): { seconds: number; batches: number; perBatch: number } {
   const batches = Math.ceil(nodes / Math.max(1, batchSize));

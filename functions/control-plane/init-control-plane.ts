@@ -41,5 +41,5 @@ export async function initControlPlane(
   });
 }
 
-export const step = defineStep({ name: 'InitControlPlane', input: initControlPlaneInput, run: initControlPlane });
+export const step = defineStep({ name: 'InitControlPlane', input: initControlPlaneInput, creates: ['SSMParameter'], run: initControlPlane });
 export const { handler } = step;

@@ -216,5 +216,5 @@ export async function registerTargets(deps: StepDeps, targetGroupArn: string, in
   }
 }
 
-export const step = defineStep({ name: 'LaunchControlPlane', input: launchControlPlaneInput, run: launchControlPlane });
+export const step = defineStep({ name: 'LaunchControlPlane', input: launchControlPlaneInput, creates: ['Instance'], run: launchControlPlane });
 export const { handler } = step;

@@ -73,5 +73,5 @@ async function findByName(deps: StepDeps, name: string): Promise<Image | undefin
   return newestFirst(out.Images ?? [])[0];
 }
 
-export const step = defineStep({ name: 'CreateImage', input: createImageInput, run: createImage });
+export const step = defineStep({ name: 'CreateImage', input: createImageInput, creates: ['Image'], run: createImage });
 export const { handler, run: runStep } = step;

@@ -38,6 +38,11 @@ export interface StepDefinition<S extends z.ZodType, O> {
   name: string;
   /** The input schema; it should extend `stepEnvelope`. */
   input: S;
+  /**
+   * The kinds of resource this step may create and leave behind, as the dry-run plan names
+   * them (`VPC`, `NatGateway`…): test/workflows/views.test.ts checks the plan against them.
+   */
+  creates?: readonly string[];
   run: (input: z.infer<S>, deps: StepDeps) => Promise<O>;
 }
 
@@ -128,5 +133,5 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     }
   };
   const handler = middy().handler((event: unknown, context: Context) => run(event, context));
-  return { name: definition.name, input: definition.input, core, run, handler };
+  return { name: definition.name, input: definition.input, creates: definition.creates ?? [], core, run, handler };
 }

@@ -168,5 +168,5 @@ async function ensureListener(spec: ClusterSpec, loadBalancerArn: string, target
   await deps.store.recordResource(spec.name, { type: 'listener', id: listener.ListenerArn!, ownership: 'owned' });
 }
 
-export const step = defineStep({ name: 'EnsureApiLoadBalancer', input: ensureApiLoadBalancerInput, run: ensureApiLoadBalancer });
+export const step = defineStep({ name: 'EnsureApiLoadBalancer', input: ensureApiLoadBalancerInput, creates: ['LoadBalancer', 'TargetGroup', 'Listener'], run: ensureApiLoadBalancer });
 export const { handler } = step;

@@ -73,5 +73,5 @@ async function bastionImage(spec: ClusterSpec, deps: StepDeps): Promise<string> 
   return imageId;
 }
 
-export const step = defineStep({ name: 'EnsureBastion', input: ensureBastionInput, run: ensureBastion });
+export const step = defineStep({ name: 'EnsureBastion', input: ensureBastionInput, creates: ['Instance'], run: ensureBastion });
 export const { handler } = step;

@@ -70,5 +70,5 @@ async function isAttached(deps: StepDeps, id: string, vpcId: string): Promise<bo
   return (out.InternetGateways?.[0]?.Attachments ?? []).some((a) => a.VpcId === vpcId);
 }
 
-export const step = defineStep({ name: 'EnsureInternetGateway', input: ensureInternetGatewayInput, run: ensureInternetGateway });
+export const step = defineStep({ name: 'EnsureInternetGateway', input: ensureInternetGatewayInput, creates: ['InternetGateway'], run: ensureInternetGateway });
 export const { handler } = step;

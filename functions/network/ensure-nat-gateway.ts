@@ -88,5 +88,5 @@ async function ensureAddress(spec: Parameters<typeof tagsFor>[0], zone: string, 
   return allocationId;
 }
 
-export const step = defineStep({ name: 'EnsureNatGateway', input: ensureNatGatewayInput, run: ensureNatGateway });
+export const step = defineStep({ name: 'EnsureNatGateway', input: ensureNatGatewayInput, creates: ['ElasticIP', 'NatGateway'], run: ensureNatGateway });
 export const { handler } = step;

@@ -48,5 +48,5 @@ export async function ensurePrivateRouting(
   return { routeTableIds };
 }
 
-export const step = defineStep({ name: 'EnsurePrivateRouting', input: ensurePrivateRoutingInput, run: ensurePrivateRouting });
+export const step = defineStep({ name: 'EnsurePrivateRouting', input: ensurePrivateRoutingInput, creates: ['RouteTable'], run: ensurePrivateRouting });
 export const { handler } = step;

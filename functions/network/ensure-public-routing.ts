@@ -31,5 +31,5 @@ export async function ensurePublicRouting(
   return { routeTableId: table.RouteTableId! };
 }
 
-export const step = defineStep({ name: 'EnsurePublicRouting', input: ensurePublicRoutingInput, run: ensurePublicRouting });
+export const step = defineStep({ name: 'EnsurePublicRouting', input: ensurePublicRoutingInput, creates: ['RouteTable'], run: ensurePublicRouting });
 export const { handler } = step;

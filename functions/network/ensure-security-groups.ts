@@ -206,5 +206,5 @@ async function ensureIngress(group: SecurityGroup, rules: IngressRule[], ids: Re
   }
 }
 
-export const step = defineStep({ name: 'EnsureSecurityGroups', input: ensureSecurityGroupsInput, run: ensureSecurityGroups });
+export const step = defineStep({ name: 'EnsureSecurityGroups', input: ensureSecurityGroupsInput, creates: ['SecurityGroup'], run: ensureSecurityGroups });
 export const { handler } = step;

@@ -98,5 +98,5 @@ async function useBroughtVpc(spec: ClusterSpec, vpcId: string, deps: StepDeps): 
   return { vpcId, cidr: vpc.CidrBlock!, ownership: 'shared' };
 }
 
-export const step = defineStep({ name: 'EnsureVpc', input: ensureVpcInput, run: ensureVpc });
+export const step = defineStep({ name: 'EnsureVpc', input: ensureVpcInput, creates: ['VPC'], run: ensureVpc });
 export const { handler } = step;

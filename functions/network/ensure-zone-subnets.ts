@@ -103,5 +103,5 @@ async function useBroughtSubnet(spec: ClusterSpec, vpcId: string, wanted: Subnet
   return id;
 }
 
-export const step = defineStep({ name: 'EnsureZoneSubnets', input: ensureZoneSubnetsInput, run: ensureZoneSubnets });
+export const step = defineStep({ name: 'EnsureZoneSubnets', input: ensureZoneSubnetsInput, creates: ['Subnet'], run: ensureZoneSubnets });
 export const { handler } = step;

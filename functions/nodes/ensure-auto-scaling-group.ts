@@ -109,5 +109,5 @@ async function adopt(deps: StepDeps, spec: ClusterSpec, group: AutoScalingGroup,
   }
 }
 
-export const step = defineStep({ name: 'EnsureAutoScalingGroup', input: ensureAutoScalingGroupInput, run: ensureAutoScalingGroup });
+export const step = defineStep({ name: 'EnsureAutoScalingGroup', input: ensureAutoScalingGroupInput, creates: ['AutoscalingGroup'], run: ensureAutoScalingGroup });
 export const { handler } = step;

@@ -137,5 +137,5 @@ export async function ensureLaunchTemplate(
   return { launchTemplateId, version };
 }
 
-export const step = defineStep({ name: 'EnsureLaunchTemplate', input: ensureLaunchTemplateInput, run: ensureLaunchTemplate });
+export const step = defineStep({ name: 'EnsureLaunchTemplate', input: ensureLaunchTemplateInput, creates: ['LaunchTemplate'], run: ensureLaunchTemplate });
 export const { handler } = step;

@@ -65,7 +65,9 @@ describe('instances', () => {
   });
 
   it('answers NotFound right after launch, inside the eventual-consistency window', async () => {
-    await postJson(sim, '/_sim/faults', { eventualConsistency: { enabled: true, windowSeconds: 60 } });
+    // An hour of simulated time is 3.6 real seconds at time scale 1000: a loaded machine
+    // cannot step out of the window between the two calls (a minute, 60 ms, it could).
+    await postJson(sim, '/_sim/faults', { eventualConsistency: { enabled: true, windowSeconds: 3600 } });
     const r = await client.send(new ec2.RunInstancesCommand({ ImageId: image, InstanceType: 't3.small', MinCount: 1, MaxCount: 1, SubnetId: subnet }));
     await expect(client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [r.Instances![0].InstanceId!] }))).rejects.toMatchObject({
       name: 'InvalidInstanceID.NotFound',

@@ -19,6 +19,8 @@ import { retriers, type PollPolicy, type RetryPolicy } from './retry';
 export interface StepRef<S extends z.ZodType = z.ZodType> {
   name: string;
   input: S;
+  /** The resource kinds the step may create (see `defineStep`). */
+  creates?: readonly string[];
 }
 
 /** A value read from the state's input at run time (`key.$` in ASL): a JSONPath or an intrinsic function. */
