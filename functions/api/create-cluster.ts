@@ -3,7 +3,7 @@
  * plan (`?dryRun=true`, nothing written) or store the cluster — already locked by its
  * create operation — and start the create-cluster workflow. 202 `{cluster, operation}`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseClusterSpec, type ClusterSpec } from '../../shared/spec';
 import { createPlan } from '../../shared/plan/create-plan';
 import { ConflictError, ValidationError } from '../../shared/errors';

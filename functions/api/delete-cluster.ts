@@ -1,5 +1,5 @@
 /** `DELETE /v1/clusters/{name}`: take the lock, mark the cluster Deleting, start delete-cluster. 202. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';

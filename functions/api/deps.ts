@@ -1,7 +1,9 @@
 /** What the API handlers need, built once per container (tests pass their own). */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { awsClients } from '../../shared/aws/clients';
+import { clientsFor, type ClientFactory } from '../../shared/aws/clients';
+import { ddbClient } from '../../shared/aws/clients/ddb';
+import { sfnClient } from '../../shared/aws/clients/sfn';
 import { tableName } from '../../shared/config';
 import { ClusterStore } from '../../shared/store';
 
@@ -21,23 +23,29 @@ const STATE_MACHINE_ENV: Record<WorkflowName, string> = {
 export interface ApiDeps {
   store: ClusterStore;
   sfn: SFNClient;
-  ssm: SSMClient;
+  /** Parameter Store, for the functions that ask for it (`apiDeps([ssmClient])`). */
+  ssm?: SSMClient;
   parameterPrefix: string;
   /** The ARN of the state machine behind a workflow (from the function's environment). */
   stateMachineArn(workflow: WorkflowName): string;
   now(): Date;
 }
 
-let cached: { clients: ReturnType<typeof awsClients>; table: string; deps: ApiDeps } | undefined;
+const cached = new Map<object, { table: string; deps: ApiDeps }>();
 
-export function apiDeps(): ApiDeps {
-  const clients = awsClients();
+/**
+ * The API's dependencies: the store and Step Functions, plus the clients in `extra` (the
+ * kubeconfig route reads Parameter Store: it alone bundles the SSM client).
+ */
+export function apiDeps(extra: readonly ClientFactory[] = []): ApiDeps {
+  const clients = clientsFor([ddbClient, sfnClient, ...extra], 'the API function');
   // Rebuilt with the clients (new endpoints) or a new table, as the step dependencies are.
-  if (!cached || cached.clients !== clients || cached.table !== tableName()) {
+  let entry = cached.get(clients);
+  if (!entry || entry.table !== tableName()) {
     const deps: ApiDeps = {
       store: new ClusterStore({ ddb: clients.ddb, tableName: tableName() }),
       sfn: clients.sfn,
-      ssm: clients.ssm,
+      ...(extra.some((f) => f.name === 'ssm') ? { ssm: clients.ssm } : {}),
       parameterPrefix: process.env.HOPPER_PARAMETER_PREFIX ?? '/hopper',
       stateMachineArn(workflow) {
         const name = STATE_MACHINE_ENV[workflow];
@@ -47,7 +55,8 @@ export function apiDeps(): ApiDeps {
       },
       now: () => new Date(),
     };
-    cached = { clients, table: tableName(), deps };
+    entry = { table: tableName(), deps };
+    cached.set(clients, entry);
   }
-  return cached.deps;
+  return entry.deps;
 }

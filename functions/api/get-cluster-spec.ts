@@ -1,5 +1,5 @@
 /** `GET /v1/clusters/{name}/spec`: the full spec, every default filled in. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterParams } from './params';

@@ -3,7 +3,7 @@ import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterParams } from './params';
 import { clusterView } from './views';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export async function getCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);

@@ -3,16 +3,18 @@
  * (SecureString) where the control plane wrote it. Never stored in DynamoDB, never logged.
  */
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { NotFoundError } from '../../shared/errors';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterParams } from './params';
 
-export async function getKubeconfig(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
+export async function getKubeconfig(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps([ssmClient])): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
   try {
+    if (!deps.ssm) throw new Error('getKubeconfig needs the SSM client: apiDeps([ssmClient])');
     const out = await deps.ssm.send(new GetParameterCommand({ Name: `${deps.parameterPrefix}/${record.name}/kubeconfig/admin`, WithDecryption: true }));
     return { status: 200, body: { cluster: record.name, kubeconfig: out.Parameter?.Value ?? '' } };
   } catch (err) {

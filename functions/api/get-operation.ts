@@ -1,5 +1,5 @@
 /** `GET /v1/operations/{id}`: type, status, current step, steps with times, error, execution ARN. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { NotFoundError } from '../../shared/errors';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';

@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, HopperError, NotFoundError, UnprocessableError, ValidationError } from '../../shared/errors';
 import type { ErrorBody } from '../../shared/api/types';
 

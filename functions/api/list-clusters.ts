@@ -1,5 +1,5 @@
 /** `GET /v1/clusters[?status=Ready]`: every live cluster, by name. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterStatusSchema } from '../../shared/api/schemas';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';

@@ -1,5 +1,5 @@
 /** `GET /v1/clusters/{name}/operations`: the cluster's operations, newest first (deleted incarnations too). */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { NotFoundError } from '../../shared/errors';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';

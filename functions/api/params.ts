@@ -1,5 +1,5 @@
 /** Path parameter schemas shared by the routes. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterNameParam } from '../../shared/api/schemas';
 
 export const clusterParams = z.object({ name: clusterNameParam });

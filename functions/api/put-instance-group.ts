@@ -4,7 +4,7 @@
  * `update` applies it. The whole spec is re-validated (400 listing every problem) and the
  * change must be possible (422 otherwise); refused while an operation holds the cluster.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { immutableChanges, parseClusterSpec, type ClusterSpec } from '../../shared/spec';
 import { ConflictError, UnprocessableError, ValidationError } from '../../shared/errors';
 import { heldBy } from '../../shared/store/locks';

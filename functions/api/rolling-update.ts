@@ -5,9 +5,11 @@
  * with nothing to replace (and no `force`) the answer is 200 with that plan and no workflow;
  * otherwise the rolling-update workflow starts under the cluster's lock: 202.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { rollingUpdateBodySchema } from '../../shared/api/routes';
-import { awsClients } from '../../shared/aws/clients';
+import { clientsFor } from '../../shared/aws/clients';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 import { UnprocessableError } from '../../shared/errors';
 import type { ClusterSpec } from '../../shared/spec';
 import type { StepDeps } from '../lib/deps';
@@ -23,7 +25,7 @@ type Body = z.infer<typeof body>;
 
 /** What planning needs beside the store: the cloud's clients (Describe* only). */
 export function planningDeps(deps: ApiDeps): StepDeps {
-  return { clients: awsClients(), store: deps.store, parameterPrefix: deps.parameterPrefix, now: () => deps.now() };
+  return { clients: clientsFor([ec2Client, autoscalingClient], 'the rolling-update API'), store: deps.store, parameterPrefix: deps.parameterPrefix, now: () => deps.now() };
 }
 
 export async function rollingUpdate(req: ApiRequest<Body, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps(), cloud: StepDeps = planningDeps(deps)): Promise<ApiResponse> {

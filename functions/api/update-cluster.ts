@@ -5,9 +5,11 @@
  * Edits the cloud cannot take (a CIDR, a removed or moved subnet) are refused with 422
  * before anything starts; 409 while another operation holds the cluster.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PlanView } from '../../shared/api/types';
-import { awsClients } from '../../shared/aws/clients';
+import { clientsFor } from '../../shared/aws/clients';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 import type { ClusterSpec } from '../../shared/spec';
 import { planUpdate } from '../update/observe-plan';
 import type { ObserveDeps } from '../update/observe';
@@ -26,7 +28,7 @@ let cached: UpdateDeps | undefined;
 function updateDeps(): UpdateDeps {
   if (!cached) {
     const deps = apiDeps();
-    cached = { ...deps, observe: { clients: awsClients(), store: deps.store, parameterPrefix: deps.parameterPrefix } };
+    cached = { ...deps, observe: { clients: clientsFor([ec2Client, autoscalingClient], 'the update API'), store: deps.store, parameterPrefix: deps.parameterPrefix } };
   }
   return cached;
 }

@@ -6,7 +6,7 @@
  * reads spec.kubernetesVersion), while the record's `kubernetesVersion` keeps the version
  * that runs until the workflow finishes: 202.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { upgradeBodySchema } from '../../shared/api/routes';
 import { UnprocessableError } from '../../shared/errors';
 import { kubernetesVersionChangeProblems, type ClusterSpec } from '../../shared/spec';

@@ -3,7 +3,7 @@
  * check create runs twice). It reads only, so it takes no lock and runs beside other
  * operations. 202 `{cluster, operation}`; the report lands in the operation's Validate step.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { LEASE_SECONDS, operationId, startOrRelease } from './operations';

@@ -5,12 +5,13 @@
  * "InitControlPlane failed on i-0abc…: kubeadm init: …".
  */
 import { GetCommandInvocationCommand, type GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { tailLines } from './output';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const checkCommandInput = stepEnvelope.extend({
   commandId: z.string().min(1),
@@ -71,5 +72,5 @@ export function failureMessage(step: string, instanceId: string, status: string,
   return `${step} failed on ${instanceId}${why}: ${detail}`;
 }
 
-export const step = defineStep({ name: 'CheckCommand', input: checkCommandInput, run: checkCommand });
+export const step = defineStep({ name: 'CheckCommand', clients: [ssmClient], input: checkCommandInput, run: checkCommand });
 export const { handler, run: runStep } = step;

@@ -5,11 +5,13 @@
  */
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const checkInstancesOnlineInput = stepEnvelope.extend({
   instanceIds: z.array(z.string().min(1)).min(1),
@@ -66,5 +68,5 @@ async function failIfGone(deps: StepDeps, ids: string[]): Promise<void> {
   if (gone.length > 0) throw new StepFailedError(`instances will not come online: ${gone.join('; ')}`);
 }
 
-export const step = defineStep({ name: 'CheckInstancesOnline', input: checkInstancesOnlineInput, run: checkInstancesOnline });
+export const step = defineStep({ name: 'CheckInstancesOnline', clients: [ec2Client, ssmClient], input: checkInstancesOnlineInput, run: checkInstancesOnline });
 export const { handler, run: runStep } = step;

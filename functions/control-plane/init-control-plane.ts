@@ -3,7 +3,7 @@
  * join data published to Parameter Store. Sent once per operation (see sendOnce); the
  * state machine's CheckInit waits for it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderControlPlaneInitScript } from '../../shared/render';
 import { loadCluster } from '../lib/cluster';
 import { registerTargets } from './launch-control-plane';
@@ -11,6 +11,9 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { renderContext } from './render-context';
 import { sendOnce, type SentCommand } from './send-once';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ssmClient } from '../../shared/aws/clients/ssm';
+import { elbv2Client } from '../../shared/aws/clients/elbv2';
 
 /** kubeadm init takes 60–120 s; image pulls on a slow mirror can take several minutes more. */
 export const INIT_TIMEOUT_SECONDS = 900;
@@ -41,5 +44,5 @@ export async function initControlPlane(
   });
 }
 
-export const step = defineStep({ name: 'InitControlPlane', input: initControlPlaneInput, creates: ['SSMParameter'], run: initControlPlane });
+export const step = defineStep({ name: 'InitControlPlane', clients: [ec2Client, ssmClient, elbv2Client], input: initControlPlaneInput, creates: ['SSMParameter'], run: initControlPlane });
 export const { handler } = step;

@@ -4,13 +4,14 @@
  * the cloud controller manager's pod needs a Ready node). Sent once per operation.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderCloudControllerManagerScript, renderCniInstallScript } from '../../shared/render';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { loadRenderContext } from './render-context';
 import { sendOnce, type SentCommand } from './send-once';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 /** Each add-on retries its apply for up to five minutes while the API server settles. */
 export const ADDONS_TIMEOUT_SECONDS = 900;
@@ -45,5 +46,5 @@ export async function installAddons(input: { cluster: string; operationId: strin
   });
 }
 
-export const step = defineStep({ name: 'InstallAddons', input: installAddonsInput, run: installAddons });
+export const step = defineStep({ name: 'InstallAddons', clients: [ssmClient], input: installAddonsInput, run: installAddons });
 export const { handler } = step;

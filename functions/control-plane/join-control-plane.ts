@@ -3,13 +3,14 @@
  * control-plane instances, with the join data the init published. Sent once per
  * operation and instance; the Map's CheckJoin waits for it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderControlPlaneJoinScript } from '../../shared/render';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { loadRenderContext } from './render-context';
 import { sendOnce, type SentCommand } from './send-once';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 /** A control-plane join pulls images and grows etcd: like init, minutes at most. */
 export const JOIN_TIMEOUT_SECONDS = 900;
@@ -29,5 +30,5 @@ export async function joinControlPlane(input: { cluster: string; operationId: st
   });
 }
 
-export const step = defineStep({ name: 'JoinControlPlane', input: joinControlPlaneInput, run: joinControlPlane });
+export const step = defineStep({ name: 'JoinControlPlane', clients: [ssmClient], input: joinControlPlaneInput, run: joinControlPlane });
 export const { handler } = step;

@@ -11,7 +11,7 @@ import { describeInstances } from '../lib/ec2';
 import { createHash } from 'node:crypto';
 import { DescribeImagesCommand, RunInstancesCommand, type Instance, type _InstanceType } from '@aws-sdk/client-ec2';
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { DependencyPendingError, StepFailedError } from '../../shared/errors';
 import type { ClusterSpec } from '../../shared/spec';
@@ -21,6 +21,8 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema, subnetsSchema, tagSpec, type SecurityGroupIds, type ZoneSubnets } from '../network/common';
 import { API_PORT, CONTROL_PLANE_ROLE } from './render-context';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { elbv2Client } from '../../shared/aws/clients/elbv2';
 
 /** The seat an instance fills (0 is the one `kubeadm init` runs on). */
 export const SEAT_TAG = 'hopper:control-plane-seat';
@@ -216,5 +218,5 @@ export async function registerTargets(deps: StepDeps, targetGroupArn: string, in
   }
 }
 
-export const step = defineStep({ name: 'LaunchControlPlane', input: launchControlPlaneInput, creates: ['Instance'], run: launchControlPlane });
+export const step = defineStep({ name: 'LaunchControlPlane', clients: [ec2Client, elbv2Client], input: launchControlPlaneInput, creates: ['Instance'], run: launchControlPlane });
 export const { handler } = step;

@@ -6,12 +6,14 @@
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotReadyError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, forget, passInput } from './common';
 import { liveInstances } from './instances';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 export const checkInstancesTerminatedInput = passInput({ instances: z.array(z.string()), autoScalingGroups: z.array(z.string()) });
 
@@ -37,5 +39,5 @@ export async function checkInstancesTerminated(
   return { terminated: input.instances.length };
 }
 
-export const step = defineStep({ name: 'CheckInstancesTerminated', input: checkInstancesTerminatedInput, run: checkInstancesTerminated });
+export const step = defineStep({ name: 'CheckInstancesTerminated', clients: [ec2Client, autoscalingClient], input: checkInstancesTerminatedInput, run: checkInstancesTerminated });
 export const { handler } = step;

@@ -4,11 +4,12 @@
  * Deleted ones are forgotten. Their Elastic IPs are free only after this.
  */
 import { DeleteNatGatewayCommand, DescribeNatGatewaysCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotReadyError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { forget, passInput } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const checkNatGatewaysDeletedInput = passInput({ natGateways: z.array(z.string()) });
 
@@ -30,5 +31,5 @@ export async function checkNatGatewaysDeleted(input: z.infer<typeof checkNatGate
   return { deleted: input.natGateways.length };
 }
 
-export const step = defineStep({ name: 'CheckNatGatewaysDeleted', input: checkNatGatewaysDeletedInput, run: checkNatGatewaysDeleted });
+export const step = defineStep({ name: 'CheckNatGatewaysDeleted', clients: [ec2Client], input: checkNatGatewaysDeletedInput, run: checkNatGatewaysDeleted });
 export const { handler } = step;

@@ -5,7 +5,7 @@
  * deleted resource from the inventory at once, and turns DependencyViolation into the
  * retryable DependencyPendingError once everything else of the kind has been tried.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode, isDependencyViolation, isNotFound } from '../../shared/aws/errors';
 import { DependencyPendingError } from '../../shared/errors';
 import { HOPPER_CLUSTER_TAG, clusterTagKey } from '../../shared/tags';

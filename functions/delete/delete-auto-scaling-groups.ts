@@ -4,10 +4,11 @@
  * CheckInstancesTerminated waits for that.
  */
 import { DeleteAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 export const deleteAutoScalingGroupsInput = passInput({ autoScalingGroups: z.array(z.string()) });
 
@@ -20,5 +21,5 @@ export async function deleteAutoScalingGroups(input: z.infer<typeof deleteAutoSc
   );
 }
 
-export const step = defineStep({ name: 'DeleteAutoScalingGroups', input: deleteAutoScalingGroupsInput, run: deleteAutoScalingGroups });
+export const step = defineStep({ name: 'DeleteAutoScalingGroups', clients: [autoscalingClient], input: deleteAutoScalingGroupsInput, run: deleteAutoScalingGroups });
 export const { handler } = step;

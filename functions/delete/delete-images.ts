@@ -3,10 +3,11 @@
  * cluster and used by no other cluster, with their snapshots.
  */
 import { DeregisterImageCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const deleteImagesInput = passInput({ images: z.array(z.string()) });
 
@@ -16,5 +17,5 @@ export async function deleteImages(input: z.infer<typeof deleteImagesInput>, dep
   );
 }
 
-export const step = defineStep({ name: 'DeleteImages', input: deleteImagesInput, run: deleteImages });
+export const step = defineStep({ name: 'DeleteImages', clients: [ec2Client], input: deleteImagesInput, run: deleteImages });
 export const { handler } = step;

@@ -5,11 +5,12 @@
  * as shared.
  */
 import { DeleteInternetGatewayCommand, DescribeInternetGatewaysCommand, DetachInternetGatewayCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode, isNotFound } from '../../shared/aws/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const deleteInternetGatewaysInput = passInput({ internetGateways: z.array(z.string()) });
 
@@ -29,5 +30,5 @@ export async function deleteInternetGateways(input: z.infer<typeof deleteInterne
   });
 }
 
-export const step = defineStep({ name: 'DeleteInternetGateways', input: deleteInternetGatewaysInput, run: deleteInternetGateways });
+export const step = defineStep({ name: 'DeleteInternetGateways', clients: [ec2Client], input: deleteInternetGatewaysInput, run: deleteInternetGateways });
 export const { handler } = step;

@@ -1,9 +1,10 @@
 /** DeleteLaunchTemplates (pass 8): the node groups' launch templates, once their groups are gone. */
 import { DeleteLaunchTemplateCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const deleteLaunchTemplatesInput = passInput({ launchTemplates: z.array(z.string()) });
 
@@ -13,5 +14,5 @@ export async function deleteLaunchTemplates(input: z.infer<typeof deleteLaunchTe
   );
 }
 
-export const step = defineStep({ name: 'DeleteLaunchTemplates', input: deleteLaunchTemplatesInput, run: deleteLaunchTemplates });
+export const step = defineStep({ name: 'DeleteLaunchTemplates', clients: [ec2Client], input: deleteLaunchTemplatesInput, run: deleteLaunchTemplates });
 export const { handler } = step;

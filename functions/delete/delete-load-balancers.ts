@@ -4,10 +4,11 @@
  * group is in use (ResourceInUse → retried) until the load balancer forwarding to it is gone.
  */
 import { DeleteListenerCommand, DeleteLoadBalancerCommand, DeleteTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput } from './common';
+import { elbv2Client } from '../../shared/aws/clients/elbv2';
 
 export const deleteLoadBalancersInput = passInput({
   loadBalancers: z.array(z.string()),
@@ -27,5 +28,5 @@ export async function deleteLoadBalancers(input: z.infer<typeof deleteLoadBalanc
   return { deleted: a.deleted + b.deleted + c.deleted };
 }
 
-export const step = defineStep({ name: 'DeleteLoadBalancers', input: deleteLoadBalancersInput, run: deleteLoadBalancers });
+export const step = defineStep({ name: 'DeleteLoadBalancers', clients: [elbv2Client], input: deleteLoadBalancersInput, run: deleteLoadBalancers });
 export const { handler } = step;

@@ -4,10 +4,11 @@
  * CheckNatGatewaysDeleted waits for it and forgets them.
  */
 import { DeleteNatGatewayCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const deleteNatGatewaysInput = passInput({ natGateways: z.array(z.string()) });
 
@@ -17,5 +18,5 @@ export async function deleteNatGateways(input: z.infer<typeof deleteNatGatewaysI
   });
 }
 
-export const step = defineStep({ name: 'DeleteNatGateways', input: deleteNatGatewaysInput, run: deleteNatGateways });
+export const step = defineStep({ name: 'DeleteNatGateways', clients: [ec2Client], input: deleteNatGatewaysInput, run: deleteNatGateways });
 export const { handler } = step;

@@ -6,12 +6,13 @@
  * interface still attached (its instance is terminating) is waited for.
  */
 import { DeleteNetworkInterfaceCommand, DescribeNetworkInterfacesCommand, type Filter, type NetworkInterface } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DependencyPendingError } from '../../shared/errors';
 import { tagRecord } from '../../shared/tags';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, deleteEach, passInput, verdict, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const deleteNetworkInterfacesInput = passInput({ networkInterfaces: z.array(z.string()), subnets: z.array(z.string()) });
 
@@ -50,5 +51,5 @@ export async function deleteNetworkInterfaces(input: z.infer<typeof deleteNetwor
   return summary;
 }
 
-export const step = defineStep({ name: 'DeleteNetworkInterfaces', input: deleteNetworkInterfacesInput, run: deleteNetworkInterfaces });
+export const step = defineStep({ name: 'DeleteNetworkInterfaces', clients: [ec2Client], input: deleteNetworkInterfacesInput, run: deleteNetworkInterfaces });
 export const { handler } = step;

@@ -4,10 +4,11 @@
  * here, so a parameter written after Discover goes too.
  */
 import { DeleteParametersCommand, GetParametersByPathCommand } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, clusterParameterPath, forget, passInput } from './common';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const deleteParametersInput = passInput({ parameters: z.array(z.string()) });
 
@@ -27,5 +28,5 @@ export async function deleteParameters(input: z.infer<typeof deleteParametersInp
   return { deleted: names.size };
 }
 
-export const step = defineStep({ name: 'DeleteParameters', input: deleteParametersInput, run: deleteParameters });
+export const step = defineStep({ name: 'DeleteParameters', clients: [ssmClient], input: deleteParametersInput, run: deleteParameters });
 export const { handler } = step;

@@ -4,11 +4,12 @@
  * delete it. A main route table is never touched: it goes with its VPC.
  */
 import { DeleteRouteTableCommand, DescribeRouteTablesCommand, DisassociateRouteTableCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, forget, passInput, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const deleteRouteTablesInput = passInput({ routeTables: z.array(z.string()) });
 
@@ -38,5 +39,5 @@ export async function deleteRouteTables(input: z.infer<typeof deleteRouteTablesI
   return deleteEach(deps, input.cluster, 'routeTables', ids, (id) => ec2.send(new DeleteRouteTableCommand({ RouteTableId: id })));
 }
 
-export const step = defineStep({ name: 'DeleteRouteTables', input: deleteRouteTablesInput, run: deleteRouteTables });
+export const step = defineStep({ name: 'DeleteRouteTables', clients: [ec2Client], input: deleteRouteTablesInput, run: deleteRouteTables });
 export const { handler } = step;

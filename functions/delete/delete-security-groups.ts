@@ -11,11 +11,12 @@ import {
   RevokeSecurityGroupIngressCommand,
   type IpPermission,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const deleteSecurityGroupsInput = passInput({ securityGroups: z.array(z.string()) });
 
@@ -48,5 +49,5 @@ export async function deleteSecurityGroups(input: z.infer<typeof deleteSecurityG
   return deleteEach(deps, input.cluster, 'securityGroups', input.securityGroups, (id) => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })));
 }
 
-export const step = defineStep({ name: 'DeleteSecurityGroups', input: deleteSecurityGroupsInput, run: deleteSecurityGroups });
+export const step = defineStep({ name: 'DeleteSecurityGroups', clients: [ec2Client], input: deleteSecurityGroupsInput, run: deleteSecurityGroups });
 export const { handler } = step;

@@ -3,10 +3,11 @@
  * interfaces linger for a while after their owner is deleted: DependencyViolation, retried.
  */
 import { DeleteSubnetCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const deleteSubnetsInput = passInput({ subnets: z.array(z.string()) });
 
@@ -14,5 +15,5 @@ export async function deleteSubnets(input: z.infer<typeof deleteSubnetsInput>, d
   return deleteEach(deps, input.cluster, 'subnets', input.subnets, (id) => deps.clients.ec2.send(new DeleteSubnetCommand({ SubnetId: id })));
 }
 
-export const step = defineStep({ name: 'DeleteSubnets', input: deleteSubnetsInput, run: deleteSubnets });
+export const step = defineStep({ name: 'DeleteSubnets', clients: [ec2Client], input: deleteSubnetsInput, run: deleteSubnets });
 export const { handler } = step;

@@ -3,10 +3,11 @@
  * default security group go with it). A brought VPC is never here: Discover lists it as shared.
  */
 import { DeleteVpcCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const deleteVpcInput = passInput({ vpcs: z.array(z.string()) });
 
@@ -14,5 +15,5 @@ export async function deleteVpc(input: z.infer<typeof deleteVpcInput>, deps: Ste
   return deleteEach(deps, input.cluster, 'vpcs', input.vpcs, (id) => deps.clients.ec2.send(new DeleteVpcCommand({ VpcId: id })));
 }
 
-export const step = defineStep({ name: 'DeleteVpc', input: deleteVpcInput, run: deleteVpc });
+export const step = defineStep({ name: 'DeleteVpc', clients: [ec2Client], input: deleteVpcInput, run: deleteVpc });
 export const { handler } = step;

@@ -32,7 +32,7 @@ import {
   type DescribeTargetGroupsCommandOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import type { ClusterSpec } from '../../shared/spec';
 import type { ResourceRecord } from '../../shared/store';
@@ -50,6 +50,10 @@ import {
   type DeletionKind,
   type DeletionSet,
 } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { ssmClient } from '../../shared/aws/clients/ssm';
+import { elbv2Client } from '../../shared/aws/clients/elbv2';
 
 export const discoverInput = stepEnvelope.extend({
   /** Also deregister the images baked for this cluster that no other cluster uses. */
@@ -323,5 +327,5 @@ async function deletableImages(deps: StepDeps, cluster: string, tagged: string[]
   return [...keys].filter(([id, key]) => !usedIds.has(id) && !(key && usedKeys.has(key))).map(([id]) => id);
 }
 
-export const step = defineStep({ name: 'DiscoverResources', input: discoverInput, run: discoverResources });
+export const step = defineStep({ name: 'DiscoverResources', clients: [ec2Client, autoscalingClient, ssmClient, elbv2Client], input: discoverInput, run: discoverResources });
 export const { handler } = step;

@@ -3,11 +3,12 @@
  * IPs. One still held by a NAT gateway on its way out is "in use": retried.
  */
 import { ReleaseAddressCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const releaseAddressesInput = passInput({ addresses: z.array(z.string()) });
 
@@ -18,5 +19,5 @@ export async function releaseAddresses(input: z.infer<typeof releaseAddressesInp
   });
 }
 
-export const step = defineStep({ name: 'ReleaseAddresses', input: releaseAddressesInput, run: releaseAddresses });
+export const step = defineStep({ name: 'ReleaseAddresses', clients: [ec2Client], input: releaseAddressesInput, run: releaseAddresses });
 export const { handler } = step;

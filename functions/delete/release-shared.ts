@@ -7,11 +7,12 @@
  * cluster under the same name starts from a clean inventory.
  */
 import { DeleteTagsCommand, DescribeTagsCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, hopperTagKeys, inParallel, passInput, PARALLEL_DELETES } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const releaseSharedInput = passInput({ shared: z.array(z.string()) });
 
@@ -44,5 +45,5 @@ export async function releaseShared(input: z.infer<typeof releaseSharedInput>, d
   return { untagged, forgotten: left.length };
 }
 
-export const step = defineStep({ name: 'ReleaseShared', input: releaseSharedInput, run: releaseShared });
+export const step = defineStep({ name: 'ReleaseShared', clients: [ec2Client], input: releaseSharedInput, run: releaseShared });
 export const { handler } = step;

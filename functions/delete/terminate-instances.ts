@@ -4,11 +4,12 @@
  * terminating instance is a no-op, so a rerun is harmless.
  */
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, passInput } from './common';
 import { liveInstances } from './instances';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const terminateInstancesInput = passInput({ instances: z.array(z.string()) });
 
@@ -19,5 +20,5 @@ export async function terminateInstances(input: z.infer<typeof terminateInstance
   return { terminating: live.length };
 }
 
-export const step = defineStep({ name: 'TerminateInstances', input: terminateInstancesInput, run: terminateInstances });
+export const step = defineStep({ name: 'TerminateInstances', clients: [ec2Client], input: terminateInstancesInput, run: terminateInstances });
 export const { handler } = step;

@@ -3,7 +3,9 @@
  * state machine ARNs from the environment) and read-only EC2 / Auto Scaling clients to
  * tell whose an instance or group is. Built once per container; tests pass their own.
  */
-import { awsClients, type AwsClients } from '../../shared/aws/clients';
+import { clientsFor, type AwsClients } from '../../shared/aws/clients';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 import { apiDeps, type ApiDeps } from '../api/deps';
 
 export type EventDeps = ApiDeps & { clients: Pick<AwsClients, 'ec2' | 'autoscaling'> };
@@ -11,6 +13,6 @@ export type EventDeps = ApiDeps & { clients: Pick<AwsClients, 'ec2' | 'autoscali
 let cached: EventDeps | undefined;
 
 export function eventDeps(): EventDeps {
-  cached ??= { ...apiDeps(), clients: awsClients() };
+  cached ??= { ...apiDeps(), clients: clientsFor([ec2Client, autoscalingClient], 'the event functions') };
   return cached;
 }

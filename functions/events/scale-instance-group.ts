@@ -19,7 +19,7 @@
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError } from '../../shared/errors';
 import { immutableChanges, parseClusterSpec, type ClusterSpec, type Problem } from '../../shared/spec';
 import type { ApiDeps } from '../api/deps';

@@ -3,7 +3,7 @@
  * image is taken from a quiet, consistent disk (CreateImage then needs no reboot).
  */
 import { DescribeInstancesCommand, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode, isNotFound } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';

@@ -3,10 +3,11 @@
  * runs; its image when it succeeded; its error, readable, when it did not.
  */
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { sfnClient } from '../../shared/aws/clients/sfn';
 
 export const checkBakeInput = stepEnvelope.extend({ bakeExecutionArn: z.string().min(1) });
 
@@ -47,5 +48,5 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-export const step = defineStep({ name: 'CheckBake', input: checkBakeInput, run: checkBake });
+export const step = defineStep({ name: 'CheckBake', clients: [sfnClient], input: checkBakeInput, run: checkBake });
 export const { handler, run: runStep } = step;

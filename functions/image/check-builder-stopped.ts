@@ -1,7 +1,8 @@
 /** CheckBuilderStopped: NotReadyError until the builder is stopped (see builder-state.ts). */
 import { defineStep } from '../lib/step';
 import { builderInput, checkBuilderStopped } from './builder-state';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export { checkBuilderStopped };
-export const step = defineStep({ name: 'CheckBuilderStopped', input: builderInput, run: checkBuilderStopped });
+export const step = defineStep({ name: 'CheckBuilderStopped', clients: [ec2Client], input: builderInput, run: checkBuilderStopped });
 export const { handler, run: runStep } = step;

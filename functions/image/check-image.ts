@@ -1,10 +1,11 @@
 /** CheckImage: NotReadyError while the image is pending; failed is terminal. */
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const checkImageInput = stepEnvelope.extend({ imageId: z.string() });
 
@@ -35,5 +36,5 @@ export async function checkImage(input: { imageId: string }, deps: StepDeps): Pr
   }
 }
 
-export const step = defineStep({ name: 'CheckImage', input: checkImageInput, run: checkImage });
+export const step = defineStep({ name: 'CheckImage', clients: [ec2Client], input: checkImageInput, run: checkImage });
 export const { handler, run: runStep } = step;

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DescribeImagesCommand, DescribeInstancesCommand, type Image, type Instance } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RenderContext } from '../../shared/render';
 import type { ClusterSpec } from '../../shared/spec';
 import { HOPPER_CLUSTER_TAG, HOPPER_ROLE_TAG } from '../../shared/tags';

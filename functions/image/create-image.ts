@@ -6,13 +6,14 @@
  * cluster that baked it and is shared by every cluster of the same key.
  */
 import { CreateImageCommand, DeregisterImageCommand, DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import type { Tag } from '../../shared/tags';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, IMAGE_ARCH_TAG, IMAGE_BAKED_BY_TAG, IMAGE_KEY_TAG, IMAGE_VERSION_TAG, keyOf, newestFirst } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const createImageInput = stepEnvelope.extend({
   instanceId: z.string(),
@@ -73,5 +74,5 @@ async function findByName(deps: StepDeps, name: string): Promise<Image | undefin
   return newestFirst(out.Images ?? [])[0];
 }
 
-export const step = defineStep({ name: 'CreateImage', input: createImageInput, creates: ['Image'], run: createImage });
+export const step = defineStep({ name: 'CreateImage', clients: [ec2Client], input: createImageInput, creates: ['Image'], run: createImage });
 export const { handler, run: runStep } = step;

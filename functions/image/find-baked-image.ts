@@ -3,10 +3,11 @@
  * the bake at once; one still being created (by a concurrent bake) is waited for instead of
  * baking a second; none → bake.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, findImagesByKey, keyOf } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const findBakedImageInput = stepEnvelope.extend({
   kubernetesVersion: z.string(),
@@ -29,5 +30,5 @@ export async function findBakedImage(input: z.infer<typeof findBakedImageInput>,
   return { state: 'none', imageKey: key };
 }
 
-export const step = defineStep({ name: 'FindBakedImage', input: findBakedImageInput, run: findBakedImage });
+export const step = defineStep({ name: 'FindBakedImage', clients: [ec2Client], input: findBakedImageInput, run: findBakedImage });
 export const { handler, run: runStep } = step;

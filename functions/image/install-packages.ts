@@ -3,13 +3,14 @@
  * pinned kubeadm/kubelet/kubectl, kernel settings, cleanup). Sent once: a retry finds the
  * command already sent to the builder and returns it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderBakeScript } from '../../shared/render';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { sendScript } from '../commands/send-script';
 import { architectureSchema, bakeRenderContext } from './common';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const installPackagesInput = stepEnvelope.extend({
   instanceId: z.string(),
@@ -38,5 +39,5 @@ export async function installPackages(input: z.infer<typeof installPackagesInput
   return { commandId, instanceId: input.instanceId };
 }
 
-export const step = defineStep({ name: 'InstallPackages', input: installPackagesInput, run: installPackages });
+export const step = defineStep({ name: 'InstallPackages', clients: [ssmClient], input: installPackagesInput, run: installPackages });
 export const { handler, run: runStep } = step;

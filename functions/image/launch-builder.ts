@@ -17,7 +17,7 @@ import {
   RunInstancesCommand,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode, isAlreadyExists } from '../../shared/aws/errors';
 import { requiredEnv } from '../../shared/config';
 import { StepFailedError } from '../../shared/errors';
@@ -26,6 +26,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, BAKE_ID_TAG, BUILDER_ROLE, builderMachineType, findBuilders } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const launchBuilderInput = stepEnvelope.extend({
   /** The bake's execution name: unique per bake, stable across retries. */
@@ -141,5 +142,5 @@ export async function ensureBuilderSecurityGroup(deps: StepDeps, cluster: string
   return groupId;
 }
 
-export const step = defineStep({ name: 'LaunchBuilder', input: launchBuilderInput, run: launchBuilder });
+export const step = defineStep({ name: 'LaunchBuilder', clients: [ec2Client], input: launchBuilderInput, run: launchBuilder });
 export const { handler, run: runStep } = step;

@@ -11,6 +11,8 @@ import { StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, newestFirst, type Architecture } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 /** The Ubuntu LTS release baked from. */
 export const UBUNTU_RELEASE = { version: '24.04', codename: 'noble' } as const;
@@ -69,5 +71,5 @@ async function newestByName(deps: StepDeps, architecture: Architecture): Promise
   return newestFirst(out.Images ?? [])[0];
 }
 
-export const step = defineStep({ name: 'ResolveBaseImage', input: resolveBaseImageInput, run: resolveBaseImage });
+export const step = defineStep({ name: 'ResolveBaseImage', clients: [ec2Client, ssmClient], input: resolveBaseImageInput, run: resolveBaseImage });
 export const { handler, run: runStep } = step;

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode, isNotFound } from '../../shared/aws/errors';
 import { requiredEnv } from '../../shared/config';
 import { StepFailedError } from '../../shared/errors';
@@ -18,6 +18,8 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { subnetsSchema } from '../network/common';
 import { bakeInput, findAvailableImage } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { sfnClient } from '../../shared/aws/clients/sfn';
 
 export const resolveImageInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -96,5 +98,5 @@ async function verifyGivenImage(deps: StepDeps, imageId: string): Promise<string
   throw new StepFailedError(`image ${imageId} from the spec does not exist in this region or is not shared with this account`);
 }
 
-export const step = defineStep({ name: 'ResolveImage', input: resolveImageInput, run: resolveImage });
+export const step = defineStep({ name: 'ResolveImage', clients: [ec2Client, sfnClient], input: resolveImageInput, run: resolveImage });
 export const { handler, run: runStep } = step;

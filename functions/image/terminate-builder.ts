@@ -5,11 +5,12 @@
  * Already gone counts as done.
  */
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { findBuilders } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const terminateBuilderInput = stepEnvelope.extend({
   bakeId: z.string().min(1),
@@ -37,5 +38,5 @@ export async function terminateBuilder(input: z.input<typeof terminateBuilderInp
   return { terminated };
 }
 
-export const step = defineStep({ name: 'TerminateBuilder', input: terminateBuilderInput, run: terminateBuilder });
+export const step = defineStep({ name: 'TerminateBuilder', clients: [ec2Client], input: terminateBuilderInput, run: terminateBuilder });
 export const { handler, run: runStep } = step;

@@ -2,7 +2,8 @@
  * What a step core needs from the outside world, built once per Lambda container and
  * passed in (tests pass their own: a store on dynalite, clients on the simulator).
  */
-import { awsClients, type AwsClients } from '../../shared/aws/clients';
+import { clientsFor, type AwsClients, type ClientFactory } from '../../shared/aws/clients';
+import { ddbClient } from '../../shared/aws/clients/ddb';
 import { tableName } from '../../shared/config';
 import { ClusterStore } from '../../shared/store';
 
@@ -14,21 +15,27 @@ export interface StepDeps {
   now: () => Date;
 }
 
-let cached: StepDeps | undefined;
-let cachedTable: string | undefined;
+const cached = new Map<AwsClients, { table: string; deps: StepDeps }>();
 
-/** The container-wide dependencies (created on first use). */
-export function defaultDeps(): StepDeps {
-  const clients = awsClients();
+/**
+ * The container-wide dependencies of a function (created on first use) with the clients it
+ * declares — and DynamoDB's, which every store needs — as `owner` (a step's name) says.
+ */
+export function defaultDeps(factories: readonly ClientFactory[] = [], owner?: string): StepDeps {
+  const clients = clientsFor([ddbClient, ...factories], owner);
   // Rebuilt with the clients (new endpoints), and when the table changes.
-  if (!cached || cached.clients !== clients || cachedTable !== tableName()) {
-    cachedTable = tableName();
-    cached = {
-      clients,
-      store: new ClusterStore({ ddb: clients.ddb, tableName: tableName() }),
-      parameterPrefix: process.env.HOPPER_PARAMETER_PREFIX ?? '/hopper',
-      now: () => new Date(),
+  let entry = cached.get(clients);
+  if (!entry || entry.table !== tableName()) {
+    entry = {
+      table: tableName(),
+      deps: {
+        clients,
+        store: new ClusterStore({ ddb: clients.ddb, tableName: tableName() }),
+        parameterPrefix: process.env.HOPPER_PARAMETER_PREFIX ?? '/hopper',
+        now: () => new Date(),
+      },
     };
+    cached.set(clients, entry);
   }
-  return cached;
+  return entry.deps;
 }

@@ -13,9 +13,10 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DependencyPendingError, HopperError, NotYetVisibleError, StepFailedError, TransientAwsError } from '../../shared/errors';
 import { awsErrorCode, isDependencyViolation, isNotFound, isThrottling } from '../../shared/aws/errors';
+import { restrictClients, type ClientFactory, type ClientName } from '../../shared/aws/clients';
 import { defaultDeps, type StepDeps } from './deps';
 
 export const logger = new Logger({ serviceName: 'hopper-step' });
@@ -43,6 +44,11 @@ export interface StepDefinition<S extends z.ZodType, O> {
    * them (`VPC`, `NatGateway`…): test/workflows/views.test.ts checks the plan against them.
    */
   creates?: readonly string[];
+  /**
+   * The AWS clients the step (and every helper it calls) uses, beside DynamoDB's: only
+   * these are bundled into its function, and asking for another throws.
+   */
+  clients?: readonly ClientFactory[];
   run: (input: z.infer<S>, deps: StepDeps) => Promise<O>;
 }
 
@@ -91,7 +97,10 @@ export function classify(err: unknown, step: string): Error {
  */
 export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S, O>) {
   const core = definition.run;
-  const run = async (event: unknown, _context?: Context, deps: StepDeps = defaultDeps()): Promise<O> => {
+  const declared = new Set<ClientName>(['ddb', ...(definition.clients ?? []).map((c) => c.name)]);
+  const run = async (event: unknown, _context?: Context, given?: StepDeps): Promise<O> => {
+    // Deps passed in (tests) are narrowed to the declared clients, as the function's own are.
+    const deps = given ? { ...given, clients: restrictClients(given.clients, declared, definition.name) } : defaultDeps(definition.clients, definition.name);
     const parsed = definition.input.safeParse(event);
     if (!parsed.success) {
       // A malformed step input is a bug in the state machine, not something a retry fixes.
@@ -133,5 +142,5 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     }
   };
   const handler = middy().handler((event: unknown, context: Context) => run(event, context));
-  return { name: definition.name, input: definition.input, creates: definition.creates ?? [], core, run, handler };
+  return { name: definition.name, input: definition.input, creates: definition.creates ?? [], clients: [...declared], core, run, handler };
 }

@@ -3,12 +3,13 @@
  * polls); `failed` → StepFailedError.
  */
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { API_PORT } from './ensure-api-load-balancer';
+import { elbv2Client } from '../../shared/aws/clients/elbv2';
 
 export const checkApiLoadBalancerInput = stepEnvelope.extend({ loadBalancerArn: z.string() });
 
@@ -38,5 +39,5 @@ export async function checkApiLoadBalancer(
   return { loadBalancerArn, dnsName: loadBalancer.DNSName!, targetGroupArn: group.TargetGroupArn!, state: 'active' };
 }
 
-export const step = defineStep({ name: 'CheckApiLoadBalancer', input: checkApiLoadBalancerInput, run: checkApiLoadBalancer });
+export const step = defineStep({ name: 'CheckApiLoadBalancer', clients: [elbv2Client], input: checkApiLoadBalancerInput, run: checkApiLoadBalancer });
 export const { handler } = step;

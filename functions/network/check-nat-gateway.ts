@@ -3,11 +3,12 @@
  * `failed`, `deleting`, `deleted` → StepFailedError with AWS's reason.
  */
 import { DescribeNatGatewaysCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const checkNatGatewayInput = stepEnvelope.extend({ natGatewayId: z.string(), zone: z.string() });
 
@@ -31,5 +32,5 @@ export async function checkNatGateway(
   throw new StepFailedError(`NAT gateway ${natGatewayId} (${zone}) is ${state}${reason}`);
 }
 
-export const step = defineStep({ name: 'CheckNatGateway', input: checkNatGatewayInput, run: checkNatGateway });
+export const step = defineStep({ name: 'CheckNatGateway', clients: [ec2Client], input: checkNatGatewayInput, run: checkNatGateway });
 export const { handler } = step;

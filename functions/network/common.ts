@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CreateTagsCommand, type Tag as Ec2Tag } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ClusterSpec } from '../../shared/spec';
 import { clusterTagKey, resourceTags, tagRecord, type Ownership, type Tag } from '../../shared/tags';
 import type { StepDeps } from '../lib/deps';

@@ -16,7 +16,7 @@ import {
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isAlreadyExists, isNotFound } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import type { ClusterSpec } from '../../shared/spec';
@@ -25,6 +25,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema, subnetsSchema, tagsFor, type SecurityGroupIds, type ZoneSubnets } from './common';
+import { elbv2Client } from '../../shared/aws/clients/elbv2';
 
 export const ensureApiLoadBalancerInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -168,5 +169,5 @@ async function ensureListener(spec: ClusterSpec, loadBalancerArn: string, target
   await deps.store.recordResource(spec.name, { type: 'listener', id: listener.ListenerArn!, ownership: 'owned' });
 }
 
-export const step = defineStep({ name: 'EnsureApiLoadBalancer', input: ensureApiLoadBalancerInput, creates: ['LoadBalancer', 'TargetGroup', 'Listener'], run: ensureApiLoadBalancer });
+export const step = defineStep({ name: 'EnsureApiLoadBalancer', clients: [elbv2Client], input: ensureApiLoadBalancerInput, creates: ['LoadBalancer', 'TargetGroup', 'Listener'], run: ensureApiLoadBalancer });
 export const { handler } = step;

@@ -13,6 +13,8 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, clientToken, resourceName, securityGroupsSchema, subnetsSchema, tagSpec, tagsFor, type SecurityGroupIds, type ZoneSubnets } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const ensureBastionInput = stepEnvelope.extend({ subnets: subnetsSchema, securityGroups: securityGroupsSchema });
 
@@ -73,5 +75,5 @@ async function bastionImage(spec: ClusterSpec, deps: StepDeps): Promise<string> 
   return imageId;
 }
 
-export const step = defineStep({ name: 'EnsureBastion', input: ensureBastionInput, creates: ['Instance'], run: ensureBastion });
+export const step = defineStep({ name: 'EnsureBastion', clients: [ec2Client, ssmClient], input: ensureBastionInput, creates: ['Instance'], run: ensureBastion });
 export const { handler } = step;

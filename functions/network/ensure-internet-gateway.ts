@@ -9,7 +9,7 @@ import {
   DescribeInternetGatewaysCommand,
   type InternetGateway,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import { roleFilters } from '../../shared/tags';
@@ -17,6 +17,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, ownershipOf, resourceName, tagShared, tagSpec, tagsFor } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const ensureInternetGatewayInput = stepEnvelope.extend({ vpcId: z.string() });
 
@@ -70,5 +71,5 @@ async function isAttached(deps: StepDeps, id: string, vpcId: string): Promise<bo
   return (out.InternetGateways?.[0]?.Attachments ?? []).some((a) => a.VpcId === vpcId);
 }
 
-export const step = defineStep({ name: 'EnsureInternetGateway', input: ensureInternetGatewayInput, creates: ['InternetGateway'], run: ensureInternetGateway });
+export const step = defineStep({ name: 'EnsureInternetGateway', clients: [ec2Client], input: ensureInternetGatewayInput, creates: ['InternetGateway'], run: ensureInternetGateway });
 export const { handler } = step;

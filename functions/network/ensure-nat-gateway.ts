@@ -10,13 +10,14 @@ import {
   DescribeNatGatewaysCommand,
   type NatGateway,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import { roleFilters } from '../../shared/tags';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, clientToken, resourceName, subnetsSchema, tagSpec, tagsFor, type ZoneSubnets } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const ensureNatGatewayInput = stepEnvelope.extend({ zone: z.string(), subnets: subnetsSchema });
 
@@ -88,5 +89,5 @@ async function ensureAddress(spec: Parameters<typeof tagsFor>[0], zone: string, 
   return allocationId;
 }
 
-export const step = defineStep({ name: 'EnsureNatGateway', input: ensureNatGatewayInput, creates: ['ElasticIP', 'NatGateway'], run: ensureNatGateway });
+export const step = defineStep({ name: 'EnsureNatGateway', clients: [ec2Client], input: ensureNatGatewayInput, creates: ['ElasticIP', 'NatGateway'], run: ensureNatGateway });
 export const { handler } = step;

@@ -3,13 +3,14 @@
  * gateway (or the single one), associated with the zone's private subnet. Public topology
  * has no private subnets and gets none; brought private subnets keep their own routing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, isBroughtSubnet, subnetsSchema, type ZoneSubnets } from './common';
 import { associateSubnets, ensureDefaultRoute, ensureRouteTable } from './routing';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 const natGatewaysSchema = z.array(z.object({ zone: z.string(), natGatewayId: z.string() }));
 
@@ -48,5 +49,5 @@ export async function ensurePrivateRouting(
   return { routeTableIds };
 }
 
-export const step = defineStep({ name: 'EnsurePrivateRouting', input: ensurePrivateRoutingInput, creates: ['RouteTable'], run: ensurePrivateRouting });
+export const step = defineStep({ name: 'EnsurePrivateRouting', clients: [ec2Client], input: ensurePrivateRoutingInput, creates: ['RouteTable'], run: ensurePrivateRouting });
 export const { handler } = step;

@@ -3,12 +3,13 @@
  * associated with every utility (or public) subnet Hopper created. Brought subnets keep
  * the routing their owner gave them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, isBroughtSubnet, subnetsSchema, type ZoneSubnets } from './common';
 import { associateSubnets, ensureDefaultRoute, ensureRouteTable } from './routing';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const ensurePublicRoutingInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -31,5 +32,5 @@ export async function ensurePublicRouting(
   return { routeTableId: table.RouteTableId! };
 }
 
-export const step = defineStep({ name: 'EnsurePublicRouting', input: ensurePublicRoutingInput, creates: ['RouteTable'], run: ensurePublicRouting });
+export const step = defineStep({ name: 'EnsurePublicRouting', clients: [ec2Client], input: ensurePublicRoutingInput, creates: ['RouteTable'], run: ensurePublicRouting });
 export const { handler } = step;

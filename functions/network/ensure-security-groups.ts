@@ -30,7 +30,7 @@ import {
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import { needsApiLoadBalancer, type ClusterSpec } from '../../shared/spec';
@@ -39,6 +39,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { resourceName, tagSpec, tagsFor, type SecurityGroupIds } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const ensureSecurityGroupsInput = stepEnvelope.extend({ vpcId: z.string() });
 
@@ -206,5 +207,5 @@ async function ensureIngress(group: SecurityGroup, rules: IngressRule[], ids: Re
   }
 }
 
-export const step = defineStep({ name: 'EnsureSecurityGroups', input: ensureSecurityGroupsInput, creates: ['SecurityGroup'], run: ensureSecurityGroups });
+export const step = defineStep({ name: 'EnsureSecurityGroups', clients: [ec2Client], input: ensureSecurityGroupsInput, creates: ['SecurityGroup'], run: ensureSecurityGroups });
 export const { handler } = step;

@@ -19,6 +19,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, ownershipOf, resourceName, tagShared, tagSpec, tagsFor } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const ensureVpcInput = stepEnvelope;
 
@@ -98,5 +99,5 @@ async function useBroughtVpc(spec: ClusterSpec, vpcId: string, deps: StepDeps): 
   return { vpcId, cidr: vpc.CidrBlock!, ownership: 'shared' };
 }
 
-export const step = defineStep({ name: 'EnsureVpc', input: ensureVpcInput, creates: ['VPC'], run: ensureVpc });
+export const step = defineStep({ name: 'EnsureVpc', clients: [ec2Client], input: ensureVpcInput, creates: ['VPC'], run: ensureVpc });
 export const { handler } = step;

@@ -11,7 +11,7 @@ import {
   ModifySubnetAttributeCommand,
   type Subnet,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import type { ClusterSpec, SubnetSpec } from '../../shared/spec';
@@ -20,6 +20,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, resourceName, tagShared, tagSpec, tagsFor, type ZoneSubnets } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 export const ensureZoneSubnetsInput = stepEnvelope.extend({ vpcId: z.string(), zone: z.string() });
 
@@ -103,5 +104,5 @@ async function useBroughtSubnet(spec: ClusterSpec, vpcId: string, wanted: Subnet
   return id;
 }
 
-export const step = defineStep({ name: 'EnsureZoneSubnets', input: ensureZoneSubnetsInput, creates: ['Subnet'], run: ensureZoneSubnets });
+export const step = defineStep({ name: 'EnsureZoneSubnets', clients: [ec2Client], input: ensureZoneSubnetsInput, creates: ['Subnet'], run: ensureZoneSubnets });
 export const { handler } = step;

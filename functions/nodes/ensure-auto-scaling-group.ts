@@ -12,7 +12,7 @@ import {
   UpdateAutoScalingGroupCommand,
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isAlreadyExists } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import type { ClusterSpec, InstanceGroupSpec } from '../../shared/spec';
@@ -22,6 +22,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { subnetsSchema, type ZoneSubnets } from '../network/common';
 import { findGroupSpec, groupResourceName, groupTags } from './common';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 export const ensureAutoScalingGroupInput = stepEnvelope.extend({
   group: z.string().min(1),
@@ -109,5 +110,5 @@ async function adopt(deps: StepDeps, spec: ClusterSpec, group: AutoScalingGroup,
   }
 }
 
-export const step = defineStep({ name: 'EnsureAutoScalingGroup', input: ensureAutoScalingGroupInput, creates: ['AutoscalingGroup'], run: ensureAutoScalingGroup });
+export const step = defineStep({ name: 'EnsureAutoScalingGroup', clients: [autoscalingClient], input: ensureAutoScalingGroupInput, creates: ['AutoscalingGroup'], run: ensureAutoScalingGroup });
 export const { handler } = step;

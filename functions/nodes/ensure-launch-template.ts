@@ -7,7 +7,7 @@
  * added (with a ClientToken derived from the data, so a retry adds it once).
  */
 import { CreateLaunchTemplateCommand, type RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isAlreadyExists } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import { renderNodeUserDataBase64 } from '../../shared/render';
@@ -21,6 +21,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema, tagSpec, type SecurityGroupIds } from '../network/common';
 import { findGroupSpec, groupResourceName, groupTags, tokenOf } from './common';
 import { ensureVersion, findTemplate } from './launch-template-versions';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 
 /** The instance profile of worker nodes (read once, at cold start). */
 const INSTANCE_PROFILE = process.env.NODE_INSTANCE_PROFILE ?? 'hopper-node';
@@ -137,5 +138,5 @@ export async function ensureLaunchTemplate(
   return { launchTemplateId, version };
 }
 
-export const step = defineStep({ name: 'EnsureLaunchTemplate', input: ensureLaunchTemplateInput, creates: ['LaunchTemplate'], run: ensureLaunchTemplate });
+export const step = defineStep({ name: 'EnsureLaunchTemplate', clients: [ec2Client], input: ensureLaunchTemplateInput, creates: ['LaunchTemplate'], run: ensureLaunchTemplate });
 export const { handler } = step;

@@ -5,12 +5,13 @@
  * #10400). The node stays cordoned; a rerun with `forceDrain` deletes the pods.
  */
 import { GetCommandInvocationCommand, type GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import { failureMessage } from '../commands/check-command';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const checkDrainInput = stepEnvelope.extend({
   commandId: z.string().min(1),
@@ -52,5 +53,5 @@ export async function checkDrain(input: z.infer<typeof checkDrainInput>, deps: S
   throw new StepFailedError(failureMessage(`Drain of ${input.node}`, input.runner, status, inv));
 }
 
-export const step = defineStep({ name: 'CheckDrain', input: checkDrainInput, run: checkDrain });
+export const step = defineStep({ name: 'CheckDrain', clients: [ssmClient], input: checkDrainInput, run: checkDrain });
 export const { handler, run: runStep } = step;

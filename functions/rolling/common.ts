@@ -12,7 +12,7 @@
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, type Instance } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ClusterSpec } from '../../shared/spec';
 import { clusterTagKey, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, roleFilters, tagRecord } from '../../shared/tags';
 import { SEAT_TAG } from '../control-plane/launch-control-plane';

@@ -7,12 +7,14 @@
  */
 import { DescribeAutoScalingGroupsCommand, DetachInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { groupResourceName } from '../nodes/common';
 import { ROLLING_TAG } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 export const detachSurgeInput = stepEnvelope.extend({ group: z.string().min(1), instanceIds: z.array(z.string()) });
 
@@ -30,5 +32,5 @@ export async function detachSurge(input: z.infer<typeof detachSurgeInput>, deps:
   return { detached: input.instanceIds };
 }
 
-export const step = defineStep({ name: 'DetachSurge', input: detachSurgeInput, run: detachSurge });
+export const step = defineStep({ name: 'DetachSurge', clients: [ec2Client, autoscalingClient], input: detachSurgeInput, run: detachSurge });
 export const { handler, run: runStep } = step;

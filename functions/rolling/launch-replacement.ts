@@ -8,7 +8,7 @@
  */
 import { RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { DependencyPendingError, StepFailedError } from '../../shared/errors';
 import { CONTROL_PLANE_HOP_LIMIT, CONTROL_PLANE_ROOT_GIB, controlPlaneTags, rootDeviceName } from '../control-plane/launch-control-plane';
@@ -19,6 +19,8 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { tagSpec } from '../network/common';
 import { tokenOf } from '../nodes/common';
 import { controlPlaneInstances, controlPlaneTargetImage } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { elbv2Client } from '../../shared/aws/clients/elbv2';
 
 export const launchReplacementInput = stepEnvelope.extend({
   seat: z.object({ seat: z.number().int().min(0), zone: z.string().min(1), subnetId: z.string().optional() }),
@@ -82,5 +84,5 @@ async function seatSubnet(deps: StepDeps, cluster: string, zone: string, publicT
   return wanted.id;
 }
 
-export const step = defineStep({ name: 'LaunchReplacement', input: launchReplacementInput, run: launchReplacement });
+export const step = defineStep({ name: 'LaunchReplacement', clients: [ec2Client, elbv2Client], input: launchReplacementInput, run: launchReplacement });
 export const { handler, run: runStep } = step;

@@ -9,12 +9,14 @@
  * The state machine carries only this one batch, so a 30-node rollout stays far below the
  * 25,000 history events of an execution.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { observeRollout, remaining, rollingOptionsSchema } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 export const batchSchema = z.object({
   number: z.number().int().min(0),
@@ -104,5 +106,5 @@ export async function nextBatch(input: z.infer<typeof nextBatchInput>, deps: Ste
   return { ...base, done: true, kind: 'none', group: '', remaining: 0 };
 }
 
-export const step = defineStep({ name: 'NextBatch', input: nextBatchInput, run: nextBatch });
+export const step = defineStep({ name: 'NextBatch', clients: [ec2Client, autoscalingClient], input: nextBatchInput, run: nextBatch });
 export const { handler, run: runStep } = step;

@@ -4,11 +4,13 @@
  * instances run an old launch template version or image. The plan is recorded as the
  * operation's `Plan` step detail, where `GET /v1/operations/{id}` shows it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { loadCluster } from '../lib/cluster';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { observeRollout, planView, remaining, rollingOptionsSchema, type RollingOptions } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 export const planRollingUpdateInput = stepEnvelope.extend({ options: z.record(z.string(), z.unknown()).optional() });
 
@@ -75,5 +77,5 @@ async function unfinishedForcedRun(deps: StepDeps, cluster: string, operationId:
   return { operationId: latest.id, forced: plan.forced };
 }
 
-export const step = defineStep({ name: 'PlanRollingUpdate', input: planRollingUpdateInput, run: planRollingUpdate });
+export const step = defineStep({ name: 'PlanRollingUpdate', clients: [ec2Client, autoscalingClient], input: planRollingUpdateInput, run: planRollingUpdate });
 export const { handler, run: runStep } = step;

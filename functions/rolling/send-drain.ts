@@ -5,7 +5,7 @@
  * no room cannot hold the rollout forever (kops #2537, #10400). Sent once per operation and
  * instance (sendScript finds a command already sent by its comment).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderDrainScript } from '../../shared/render';
 import { sendScript } from '../commands/send-script';
 import { loadRenderContext } from '../control-plane/render-context';
@@ -13,6 +13,8 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { kubectlRunner, nodeNameOf } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const sendDrainInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
@@ -46,5 +48,5 @@ export async function sendDrain(input: z.infer<typeof sendDrainInput>, deps: Ste
   return { commandId, runner, instanceId: input.instanceId, node };
 }
 
-export const step = defineStep({ name: 'SendDrain', input: sendDrainInput, run: sendDrain });
+export const step = defineStep({ name: 'SendDrain', clients: [ec2Client, ssmClient], input: sendDrainInput, run: sendDrain });
 export const { handler, run: runStep } = step;

@@ -5,12 +5,14 @@
  * (three seats replaced without it: six members, three dead, no quorum). CheckLeave
  * (checkCommand) waits for it. An instance SSM cannot reach is skipped: nothing to reset.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sendScript } from '../commands/send-script';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { onlineInstances } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const sendLeaveInput = stepEnvelope.extend({ instanceId: z.string().min(1) });
 
@@ -33,5 +35,5 @@ export async function sendLeave(input: z.infer<typeof sendLeaveInput>, deps: Ste
   return { commandId, instanceId: input.instanceId, skipped: false };
 }
 
-export const step = defineStep({ name: 'SendLeave', input: sendLeaveInput, run: sendLeave });
+export const step = defineStep({ name: 'SendLeave', clients: [ec2Client, ssmClient], input: sendLeaveInput, run: sendLeave });
 export const { handler, run: runStep } = step;

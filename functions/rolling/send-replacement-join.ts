@@ -6,7 +6,7 @@
  * the new instance joins (phase `join`). Each is sent once per operation and instance;
  * checkCommand waits for it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
 import { sendOnce, type SentCommand } from '../control-plane/send-once';
 import { loadRenderContext } from '../control-plane/render-context';
@@ -15,6 +15,8 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { kubectlRunner } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const sendReplacementJoinInput = stepEnvelope.extend({ instanceId: z.string().min(1), phase: z.enum(['refresh', 'join']) });
 
@@ -42,5 +44,5 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
   });
 }
 
-export const step = defineStep({ name: 'SendReplacementJoin', input: sendReplacementJoinInput, run: sendReplacementJoin });
+export const step = defineStep({ name: 'SendReplacementJoin', clients: [ec2Client, ssmClient], input: sendReplacementJoinInput, run: sendReplacementJoin });
 export const { handler, run: runStep } = step;

@@ -8,12 +8,15 @@
 import { DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { API_PORT, CONTROL_PLANE_ROLE } from '../control-plane/render-context';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { describeInstances } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { elbv2Client } from '../../shared/aws/clients/elbv2';
 
 export const terminateOldInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
@@ -62,5 +65,5 @@ async function forgetControlPlaneInstance(deps: StepDeps, cluster: string, insta
   await deps.store.forgetResource(cluster, 'instance', instanceId);
 }
 
-export const step = defineStep({ name: 'TerminateOld', input: terminateOldInput, run: terminateOld });
+export const step = defineStep({ name: 'TerminateOld', clients: [ec2Client, autoscalingClient, elbv2Client], input: terminateOldInput, run: terminateOld });
 export const { handler, run: runStep } = step;

@@ -4,7 +4,7 @@
  * it was started with `failOnValidationError: false`, in which case the failures are
  * recorded on the batch and the rollout goes on.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';

@@ -7,7 +7,7 @@
  * Instances keep running their old version: the rolling update replaces them.
  */
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import { renderNodeUserDataBase64 } from '../../shared/render';
 import { HOPPER_CLUSTER_TAG, tagRecord } from '../../shared/tags';
@@ -22,6 +22,8 @@ import { ensureVersion, findTemplate } from '../nodes/launch-template-versions';
 import { findGroupSpec, groupResourceName } from '../nodes/common';
 import { recordedSecurityGroups, recordedSubnets } from './common';
 import { describeClusterGroups, imageFor, observeGroup } from './observe';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 const input = stepEnvelope.extend({
   group: z.string().min(1),
@@ -119,5 +121,5 @@ export async function applyInstanceGroup(
   };
 }
 
-export const step = defineStep({ name: 'ApplyInstanceGroup', input, run: applyInstanceGroup });
+export const step = defineStep({ name: 'ApplyInstanceGroup', clients: [ec2Client, autoscalingClient], input, run: applyInstanceGroup });
 export const { handler } = step;

@@ -3,7 +3,7 @@
  * group's network and security group read back from the inventory (update has no create
  * workflow state to pass them along).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import type { ClusterSpec } from '../../shared/spec';
 import type { OperationRecord, ResourceRecord } from '../../shared/store';

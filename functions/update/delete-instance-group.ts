@@ -6,13 +6,15 @@
  */
 import { DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand, DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import { HOPPER_CLUSTER_TAG, tagRecord } from '../../shared/tags';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { groupResourceName } from '../nodes/common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 const input = stepEnvelope.extend({ group: z.string().min(1) });
 
@@ -43,5 +45,5 @@ export async function deleteInstanceGroup(event: { cluster: string; group: strin
   return { group: event.group, deleted: true };
 }
 
-export const step = defineStep({ name: 'DeleteInstanceGroup', input, run: deleteInstanceGroup });
+export const step = defineStep({ name: 'DeleteInstanceGroup', clients: [ec2Client, autoscalingClient], input, run: deleteInstanceGroup });
 export const { handler } = step;

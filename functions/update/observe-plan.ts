@@ -11,6 +11,8 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { desiredCapacityOf } from './common';
 import { observeCluster, type ObserveDeps } from './observe';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 const input = stepEnvelope;
 
@@ -45,5 +47,5 @@ export async function observePlan(event: { cluster: string; operationId: string 
   };
 }
 
-export const step = defineStep({ name: 'ObservePlan', input, run: observePlan });
+export const step = defineStep({ name: 'ObservePlan', clients: [ec2Client, autoscalingClient], input, run: observePlan });
 export const { handler } = step;

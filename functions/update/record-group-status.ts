@@ -3,12 +3,14 @@
  * record's `instanceGroups` (sizes, machine type, launch template version, whether the
  * instances need a rolling update), dropping groups that were deleted.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InstanceGroupStatus } from '../../shared/store';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { describeClusterGroups, observeGroup } from './observe';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 const input = stepEnvelope.extend({ rollingGroups: z.array(z.string()).optional() });
 
@@ -47,5 +49,5 @@ export async function recordGroupStatus(event: { cluster: string; rollingGroups?
   return { groups };
 }
 
-export const step = defineStep({ name: 'RecordGroupStatus', input, run: recordGroupStatus });
+export const step = defineStep({ name: 'RecordGroupStatus', clients: [ec2Client, autoscalingClient], input, run: recordGroupStatus });
 export const { handler } = step;

@@ -1,10 +1,11 @@
 /** CheckRollingUpdate: polls the nested rolling-update execution the upgrade started. */
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import { describeFailure } from '../image/check-bake';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { sfnClient } from '../../shared/aws/clients/sfn';
 
 export const checkRollingUpdateInput = stepEnvelope.extend({ executionArn: z.string().min(1) });
 
@@ -15,5 +16,5 @@ export async function checkRollingUpdate(input: z.infer<typeof checkRollingUpdat
   throw new StepFailedError(`the rolling update ${String(execution.status ?? 'ended').toLowerCase()}: ${describeFailure(execution.error, execution.cause)}`);
 }
 
-export const step = defineStep({ name: 'CheckRollingUpdate', input: checkRollingUpdateInput, run: checkRollingUpdate });
+export const step = defineStep({ name: 'CheckRollingUpdate', clients: [sfnClient], input: checkRollingUpdateInput, run: checkRollingUpdate });
 export const handler = step.handler;

@@ -13,6 +13,8 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import type { ZoneSubnets } from '../network/common';
 import { controlPlaneInstances, onlineInstances } from '../rolling/common';
 import { recordedSubnets } from './common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const prepareUpgradeInput = stepEnvelope;
 
@@ -44,5 +46,5 @@ export async function prepareUpgrade(input: { cluster: string; operationId: stri
   return { from, to, vpcId, subnets, controlPlane: ordered.map((instanceId, i) => ({ instanceId, first: i === 0 })), apiEndpoint: await recordedApiEndpoint(deps, spec.name) };
 }
 
-export const step = defineStep({ name: 'PrepareUpgrade', input: prepareUpgradeInput, run: prepareUpgrade });
+export const step = defineStep({ name: 'PrepareUpgrade', clients: [ec2Client, ssmClient], input: prepareUpgradeInput, run: prepareUpgrade });
 export const { handler, run: runStep } = step;

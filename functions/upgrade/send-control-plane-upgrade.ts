@@ -10,13 +10,14 @@
  * instance's `upgrade apply` would be newer than the API servers not yet upgraded, which the
  * version-skew policy forbids. `full` does both on one instance (a single control plane).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderUpgradeScripts } from '../../shared/render';
 import { sendOnce, type SentCommand } from '../control-plane/send-once';
 import { renderContext } from '../control-plane/render-context';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const sendControlPlaneUpgradeInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
@@ -46,5 +47,5 @@ export async function sendControlPlaneUpgrade(input: z.infer<typeof sendControlP
   });
 }
 
-export const step = defineStep({ name: 'SendControlPlaneUpgrade', input: sendControlPlaneUpgradeInput, run: sendControlPlaneUpgrade });
+export const step = defineStep({ name: 'SendControlPlaneUpgrade', clients: [ssmClient], input: sendControlPlaneUpgradeInput, run: sendControlPlaneUpgrade });
 export const { handler, run: runStep } = step;

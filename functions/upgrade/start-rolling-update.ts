@@ -7,12 +7,14 @@
  * same execution (StartExecution with the same name and input is idempotent).
  */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { requiredEnv } from '../../shared/config';
 import { executionArn } from '../image/resolve-image';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { sfnClient } from '../../shared/aws/clients/sfn';
 
 export const startRollingUpdateInput = stepEnvelope.extend({ imageId: z.string().min(1) });
 
@@ -34,5 +36,5 @@ export async function startRollingUpdate(input: z.infer<typeof startRollingUpdat
   }
 }
 
-export const step = defineStep({ name: 'StartRollingUpdate', input: startRollingUpdateInput, run: startRollingUpdate });
+export const step = defineStep({ name: 'StartRollingUpdate', clients: [ec2Client, sfnClient], input: startRollingUpdateInput, run: startRollingUpdate });
 export const handler = step.handler;

@@ -6,13 +6,15 @@
  */
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { groupResourceName } from '../nodes/common';
 import { ensureLaunchTemplate } from '../nodes/ensure-launch-template';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 
 export const updateNodeTemplatesInput = stepEnvelope.extend({ imageId: z.string().min(1) });
 
@@ -39,5 +41,5 @@ export async function updateNodeTemplates(input: z.infer<typeof updateNodeTempla
   return { groups: out };
 }
 
-export const step = defineStep({ name: 'UpdateNodeTemplates', input: updateNodeTemplatesInput, run: updateNodeTemplates });
+export const step = defineStep({ name: 'UpdateNodeTemplates', clients: [ec2Client, autoscalingClient], input: updateNodeTemplatesInput, run: updateNodeTemplates });
 export const { handler, run: runStep } = step;

@@ -17,7 +17,7 @@ import { describeInstances } from '../lib/ec2';
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { type Instance } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, type GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { NotReadyError } from '../../shared/errors';
 import { parseNodesStatusOutput, type NodesStatus } from '../../shared/render';
@@ -30,6 +30,9 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { groupResourceName } from '../nodes/common';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 export const checkValidationInput = stepEnvelope.extend({
   command: z.object({ commandId: z.string().min(1), instanceId: z.string().min(1) }),
@@ -345,5 +348,5 @@ async function recordGroupStatus(deps: StepDeps, cluster: string, groups: Observ
   });
 }
 
-export const step = defineStep({ name: 'CheckValidation', input: checkValidationInput, run: checkValidation });
+export const step = defineStep({ name: 'CheckValidation', clients: [ec2Client, autoscalingClient, ssmClient], input: checkValidationInput, run: checkValidation });
 export const { handler } = step;

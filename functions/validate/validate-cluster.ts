@@ -6,7 +6,7 @@
  * snapshot, never to be reused from an earlier pass.
  */
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderNodesStatusScript } from '../../shared/render';
 import { sendScript } from '../commands/send-script';
 import { CONTROL_PLANE_ROLE, recordedApiEndpoint, renderContext } from '../control-plane/render-context';
@@ -16,6 +16,8 @@ import { describeInstances } from '../lib/ec2';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 
 /**
  * kubectl answers in seconds. A command hung on an API server that is not up must end
@@ -74,5 +76,5 @@ async function pickOnline(deps: StepDeps, instanceIds: string[]): Promise<string
   return instanceIds.find((id) => online.has(id)) ?? instanceIds[0];
 }
 
-export const step = defineStep({ name: 'ValidateCluster', input: validateClusterInput, run: validateCluster });
+export const step = defineStep({ name: 'ValidateCluster', clients: [ec2Client, ssmClient], input: validateClusterInput, run: validateCluster });
 export const { handler } = step;

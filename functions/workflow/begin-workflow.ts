@@ -3,7 +3,7 @@
  * the cluster's lock, mark the cluster as busy, and return the lists the state machine's
  * Map states iterate. Idempotent: a rerun returns the same context.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import { needsApiLoadBalancer } from '../../shared/spec';
 import type { ClusterStatus } from '../../shared/store';

@@ -3,7 +3,7 @@
  * error on the operation (readable: the step's name, the AWS error), sets the cluster's
  * status, and releases the lock — so a failed workflow never leaves the cluster locked.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterStatusSchema } from '../../shared/api/schemas';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';

@@ -3,7 +3,7 @@
  * the Validate step's detail, where `GET /v1/operations/{id}` shows it; the operation
  * Succeeded whether or not the cluster is valid (the report says which).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 

@@ -2,7 +2,7 @@
  * FinishCreate (and every workflow's success end): the cluster gets its final status, the
  * operation is Succeeded, and the lock is released. Idempotent: a rerun changes nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterStatusSchema } from '../../shared/api/schemas';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';

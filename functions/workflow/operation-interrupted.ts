@@ -6,7 +6,7 @@
  * and its lock released, so the cluster is never left locked by a dead workflow.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultDeps, type StepDeps } from '../lib/deps';
 import { logger } from '../lib/step';
 

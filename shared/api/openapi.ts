@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document, generated from the route list and the zod schemas (zod 4's
  * JSON Schema output is draft 2020-12, which OpenAPI 3.1 uses as is).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorBodySchema } from './schemas';
 import { ROUTES } from './routes';
 

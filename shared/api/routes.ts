@@ -2,7 +2,7 @@
  * The REST API's routes with their schemas: the source of the OpenAPI document. A test
  * checks this list against the `httpApi` events in serverless.yml, so they cannot drift.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterSpecInputSchema, instanceGroupInputSchema } from '../spec';
 import {
   acceptedViewSchema,

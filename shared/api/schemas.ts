@@ -3,7 +3,7 @@
  * the OpenAPI document is generated from them, and `types.ts` infers the TypeScript types
  * from them, so the three cannot drift apart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const clusterNameParam = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower-case letters, digits and "-")').max(63);
 

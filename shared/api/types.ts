@@ -2,7 +2,7 @@
  * The shapes the REST API returns (`/v1`), inferred from the zod schemas in `schemas.ts`.
  * The CLI and the tests read these; the OpenAPI document is generated from the same schemas.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type {
   acceptedViewSchema,
   clusterStatusSchema,

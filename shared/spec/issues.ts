@@ -1,5 +1,5 @@
 /** zod issues turned into readable problems. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { formatPath, type PathSegments } from './paths';
 
 /** The path of an issue as string and number segments. */

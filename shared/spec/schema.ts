@@ -5,7 +5,7 @@
  * turns a parsed input into a full `ClusterSpec`. Defaults are not zod defaults so the
  * JSON Schema shows what a user may send and `fillDefaults` stays one readable function.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCidr } from './cidr';
 import { MACHINE_TYPE_PATTERN } from './machine-types';
 import { DNS_LABEL_PATTERN } from './kubernetes-names';

@@ -4,7 +4,7 @@
  * records, error classification) over the test environment's dependencies.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineStep } from '../../functions/lib/step';
 import { beginWorkflow } from '../../functions/workflow/begin-workflow';
 import { failWorkflow } from '../../functions/workflow/fail-workflow';

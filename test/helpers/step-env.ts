@@ -3,7 +3,7 @@
  * AWS clients pointed at it, and the store. Steps run against it exactly as in Lambda,
  * with these dependencies passed in.
  */
-import { createAwsClients } from '../../shared/aws/clients';
+import { createAwsClients } from '../../shared/aws/clients/all';
 import { ClusterStore } from '../../shared/store';
 import { parseClusterSpec, type ClusterSpec } from '../../shared/spec';
 import { startCloudSimulator } from '../../local/sim/server';

@@ -1,5 +1,5 @@
 /** The Task resources of rolling-update, upgrade-cluster and bake-image, mapped onto step cores. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StepDeps } from '../../functions/lib/deps';
 import { defineStep, stepEnvelope } from '../../functions/lib/step';
 import type { StepEnv } from '../helpers/step-env';

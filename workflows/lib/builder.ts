@@ -12,7 +12,7 @@
  * The output is plain JSONPath ASL: `npm run generate` writes it to `statemachines/`,
  * which is what AWS (through serverless-step-functions) and the embedded runtime run.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { retriers, type PollPolicy, type RetryPolicy } from './retry';
 
 /** What a Task needs of a step: `defineStep`'s result. */

@@ -1,0 +1,18 @@
+/**
+ * Every client: for tests, the embedded runtime and tools, which are not bundled. A
+ * Lambda function never imports this module (it declares its clients one by one).
+ */
+import { autoscalingClient } from './autoscaling';
+import { ddbClient } from './ddb';
+import { ec2Client } from './ec2';
+import { elbv2Client } from './elbv2';
+import { buildClients, type AwsClients, type ClientOptions } from './index';
+import { sfnClient } from './sfn';
+import { ssmClient } from './ssm';
+
+export const ALL_CLIENTS = [ec2Client, autoscalingClient, ssmClient, elbv2Client, sfnClient, ddbClient] as const;
+
+/** A fresh set of every client. */
+export function createAwsClients(options: ClientOptions = {}): AwsClients {
+  return buildClients(ALL_CLIENTS, options);
+}
