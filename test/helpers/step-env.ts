@@ -13,6 +13,8 @@ import { startDynalite } from './dynalite';
 export interface StepEnv {
   deps: StepDeps;
   simUrl: string;
+  /** dynalite's endpoint and table, for code that builds its own clients (a packaged bundle). */
+  dynamo: { endpoint: string; tableName: string };
   sim: Awaited<ReturnType<typeof startCloudSimulator>>;
   /** Store a cluster (spec with defaults) holding a `create` operation; returns both. */
   createCluster(specInput: Record<string, unknown>, operationId?: string): Promise<{ spec: ClusterSpec; operationId: string }>;
@@ -38,6 +40,7 @@ export async function startStepEnv(options: { timeScale?: number; region?: strin
     deps,
     sim,
     simUrl: sim.url,
+    dynamo: { endpoint: dynamo.endpoint, tableName: dynamo.tableName },
     async createCluster(specInput, operationId = `op-test-${++counter}`) {
       const parsed = parseClusterSpec(specInput);
       if (!parsed.ok) throw new Error(`invalid test spec: ${JSON.stringify(parsed.problems)}`);

@@ -3,9 +3,13 @@
  * template it wrote and checks the wiring a deploy depends on: every function, HTTP route,
  * schedule, EventBridge rule and state machine, the table, and least-privilege IAM.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startStepEnv } from '../helpers/step-env';
 import { ROUTES } from '../../shared/api/routes';
 import { TABLE_DEFINITION } from '../../shared/store';
 
@@ -21,6 +25,7 @@ let functions: Record<string, FunctionConfig>;
 
 /** The logical id the framework gives a function's resources (`apiHealthz` → `ApiHealthz`). */
 const logicalId = (fn: string) => fn.charAt(0).toUpperCase() + fn.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+const run = promisify(execFile);
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 // Bundling ~90 functions, each with every SDK client, takes esbuild 1.5–3 minutes on two
@@ -109,4 +114,37 @@ describe('the packaged CloudFormation template', () => {
     const actions = statements.flatMap((s) => ([] as string[]).concat(s.Action)).filter((a) => !a.startsWith('logs:'));
     expect(actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:StartExecution']);
   });
+});
+
+describe('the packaged bundles', () => {
+  it('run as they are: ensureVpc, unzipped and imported by a fresh node, creates the VPC of a stored cluster on the simulator', async () => {
+    const env = await startStepEnv();
+    const dir = mkdtempSync(join(tmpdir(), 'hopper-bundle-'));
+    try {
+      const { operationId } = await env.createCluster({ name: 'bundled', region: 'us-east-1', zones: ['us-east-1a'] });
+      execFileSync('unzip', ['-q', '.serverless/ensureVpc.zip', '-d', dir]);
+      const [entry] = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs'));
+      const event = { cluster: 'bundled', operationId, stage: 'Network' };
+      const script = `import(${JSON.stringify(join(dir, entry))}).then((m) => m.handler(${JSON.stringify(event)}, {})).then((out) => console.log(JSON.stringify(out)))`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_ENDPOINT_URL_EC2: env.simUrl,
+          AWS_ENDPOINT_URL_DYNAMODB: env.dynamo.endpoint,
+          HOPPER_TABLE: env.dynamo.tableName,
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+        },
+      });
+      const out = JSON.parse(stdout.trim().split('\n').pop()!) as { vpcId: string; ownership: string };
+      expect(out).toMatchObject({ vpcId: expect.stringMatching(/^vpc-/), ownership: 'owned' });
+      const vpcs = (await env.resources()).vpcs as Array<{ id: string; tags: Record<string, string> }>;
+      expect(vpcs.find((v) => v.id === out.vpcId)?.tags['kubernetes.io/cluster/bundled']).toBe('owned');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await env.stop();
+    }
+  }, 60_000);
 });

@@ -1,14 +1,12 @@
 /** The Task resources of rolling-update, upgrade-cluster and bake-image, mapped onto step cores. */
-import * as z from 'zod';
 import type { StepDeps } from '../../functions/lib/deps';
-import { defineStep, stepEnvelope } from '../../functions/lib/step';
 import type { StepEnv } from '../helpers/step-env';
 import { seedFstab } from '../image/helpers';
-import { beginWorkflow } from '../../functions/workflow/begin-workflow';
-import { failWorkflow } from '../../functions/workflow/fail-workflow';
-import { finishWorkflow } from '../../functions/workflow/finish-workflow';
-import { checkValidation, checkValidationInput } from '../../functions/validate/check-validation';
-import { validateCluster, validateClusterInput } from '../../functions/validate/validate-cluster';
+import * as beginWorkflow from '../../functions/workflow/begin-workflow';
+import * as failWorkflow from '../../functions/workflow/fail-workflow';
+import * as finishWorkflow from '../../functions/workflow/finish-workflow';
+import * as checkValidation from '../../functions/validate/check-validation';
+import * as validateCluster from '../../functions/validate/validate-cluster';
 import * as checkCommand from '../../functions/commands/check-command';
 import * as checkInstancesOnline from '../../functions/commands/check-instances-online';
 import * as checkBake from '../../functions/image/check-bake';
@@ -40,17 +38,13 @@ import * as nestedCheck from '../../functions/upgrade/check-rolling-update';
 
 export type Run = (event: unknown, context: undefined, deps: StepDeps) => Promise<unknown>;
 
-const loose = stepEnvelope.extend({}).loose();
-const wrap = (name: string, core: (input: never, deps: StepDeps) => Promise<unknown>, input: z.ZodType = loose): Run =>
-  defineStep({ name, input, run: core as (i: unknown, d: StepDeps) => Promise<unknown> }).run as Run;
-
 export function allSteps(env: StepEnv): Record<string, Run> {
   return {
-    beginWorkflow: wrap('BeginWorkflow', beginWorkflow),
-    finishWorkflow: wrap('FinishWorkflow', finishWorkflow),
-    failWorkflow: wrap('FailWorkflow', failWorkflow),
-    validateCluster: wrap('SendValidation', validateCluster, validateClusterInput),
-    checkValidation: wrap('CheckValidation', checkValidation, checkValidationInput),
+    beginWorkflow: beginWorkflow.step.run as Run,
+    finishWorkflow: finishWorkflow.step.run as Run,
+    failWorkflow: failWorkflow.step.run as Run,
+    validateCluster: validateCluster.step.run as Run,
+    checkValidation: checkValidation.step.run as Run,
     checkCommand: checkCommand.runStep as Run,
     checkInstancesOnline: checkInstancesOnline.runStep as Run,
     resolveImage: resolveImage.runStep as Run,
