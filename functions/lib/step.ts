@@ -12,6 +12,7 @@
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { DependencyPendingError, HopperError, NotYetVisibleError, StepFailedError, TransientAwsError } from '../../shared/errors';
@@ -52,25 +53,6 @@ export interface StepDefinition<S extends z.ZodType, O> {
   run: (input: z.infer<S>, deps: StepDeps) => Promise<O>;
 }
 
-/**
- * Fault injection for crash-recovery tests and chaos runs: with
- * HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT set (`all`, or a comma list of step names), each
- * step "crashes" once per distinct input AFTER its core has done its work, as a Lambda
- * dying before it could return. The state machine's retry runs it again, which must then
- * create nothing new. Unset (always, in AWS), this does nothing.
- */
-const crashed = new Set<string>();
-function crashAfterSideEffect(step: string, input: unknown): void {
-  const which = process.env.HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT;
-  if (!which || (which !== 'all' && !which.split(',').includes(step))) return;
-  const key = `${step}:${JSON.stringify(input)}`;
-  if (crashed.has(key)) return;
-  crashed.add(key);
-  const crash = new Error(`${step} crashed after its side effect (injected fault)`);
-  crash.name = 'Lambda.ServiceException';
-  throw crash;
-}
-
 /** Classify an error from a core into Hopper's contract. */
 export function classify(err: unknown, step: string): Error {
   if (err instanceof HopperError) return err;
@@ -108,6 +90,8 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     }
     const input = parsed.data as z.infer<S>;
     const envelope = stepEnvelope.partial().parse(input);
+    // Every line this invocation logs names the cluster and operation (CloudWatch Logs Insights filters on them).
+    logger.appendKeys({ step: definition.name, cluster: envelope.cluster, operationId: envelope.operationId });
     const opId = envelope.operationId;
     if (opId && envelope.completesStage) {
       // Only stages still open: one that ended (e.g. Image, closed by CheckBake) keeps its times.
@@ -119,13 +103,11 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage);
     try {
       const output = await core(input, deps);
-      crashAfterSideEffect(definition.name, event);
       if (envelope.stage && envelope.endsStage && envelope.operationId) {
         await deps.store.endStep(envelope.operationId, envelope.stage, { status: 'Succeeded' });
       }
       return output;
     } catch (err) {
-      if (err instanceof Error && err.name === 'Lambda.ServiceException') throw err;
       const classified = classify(err, definition.name);
       const retryable = classified instanceof HopperError && classified.retryable;
       if (!retryable && envelope.stage && envelope.operationId) {
@@ -141,6 +123,9 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
       throw classified;
     }
   };
-  const handler = middy().handler((event: unknown, context: Context) => run(event, context));
+  // The Lambda context (request id, function name, cold start) on every line; keys reset per invocation.
+  const handler = middy()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler((event: unknown, context: Context) => run(event, context));
   return { name: definition.name, input: definition.input, creates: definition.creates ?? [], clients: [...declared], core, run, handler };
 }

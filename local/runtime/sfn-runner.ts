@@ -6,6 +6,7 @@
 import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { crashAfterSideEffect } from './faults';
 import type { LambdaInvoker } from './lambda';
 import { stateMachineArn, LOCAL_ACCOUNT_ID, type StateMachineConfig } from './serverless-config';
 import { functionOfResource, LAMBDA_INVOKE, retryIntervalOverrides, taskResources, waitTimeOverrides } from './sfn-definition';
@@ -226,7 +227,9 @@ export class StepFunctionsRuntime {
       return { ExecutedVersion: '$LATEST', Payload: jsonValue(payload), StatusCode: 200 };
     }
     if (!fn) throw new SfnError('States.Runtime', `Task resource ${JSON.stringify(resource)} is not a Lambda function`);
-    return jsonValue(await this.options.lambda.invoke(fn, input));
+    const output = jsonValue(await this.options.lambda.invoke(fn, input));
+    crashAfterSideEffect(fn, input);
+    return output;
   }
 
   describe(executionArn: string): ExecutionRecord {
