@@ -4,7 +4,7 @@
  * fresh node process).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,6 +55,20 @@ export interface BundlesResult {
   packagedAt: string;
   packagedNow: boolean;
   functions: BundleFigure[];
+  /** The packaged CloudFormation template: its resources and size (limits: 500, 1 MB). */
+  template?: { resources: number; bytes: number };
+}
+
+/** CloudFormation's limits, and the headroom the stack keeps under them (room to grow). */
+export const TEMPLATE_RESOURCE_LIMIT = 500;
+export const TEMPLATE_BYTES_LIMIT = 1024 * 1024;
+export const TEMPLATE_HEADROOM = 0.4;
+
+function templateFigure(): BundlesResult['template'] {
+  const file = join(PACKAGE_DIR, 'cloudformation-template-update-stack.json');
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  return { resources: Object.keys((JSON.parse(text) as { Resources: object }).Resources).length, bytes: Buffer.byteLength(text) };
 }
 
 /**
@@ -104,7 +118,7 @@ export async function measureBundles(options: { repackage: boolean; limit?: numb
         f.loadError = (error as Error).message.split('\n')[0].slice(0, 200);
       }
     }
-    return available({ packagedAt, packagedNow, functions: options.limit === undefined ? figures : toLoad });
+    return available({ packagedAt, packagedNow, functions: options.limit === undefined ? figures : toLoad, template: templateFigure() });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -160,6 +174,10 @@ export function bundlesMarkdown(fig: Figure<BundlesResult>): string {
     '',
     table(['package', 'functions', 'median zip', 'largest zip', 'median .mjs', 'median cold load (ms)'], [row(BEFORE_LIGHT_BUNDLES.label, BEFORE_LIGHT_BUNDLES), row('this run', { ...now, label: 'this run' })]),
     '',
+    fig.value.template
+      ? `The packaged CloudFormation template: ${fig.value.template.resources} resources (limit ${TEMPLATE_RESOURCE_LIMIT}), ${kb(fig.value.template.bytes)} (limit ${kb(TEMPLATE_BYTES_LIMIT)}).`
+      : 'The packaged CloudFormation template was not found.',
+    '',
     table(
       ['function', 'zip', 'unzipped .mjs', 'cold load (ms)'],
       functions.map((f) => [f.function, kb(f.zipBytes), kb(f.mjsBytes), f.coldLoadMs !== undefined ? fmt(f.coldLoadMs) : f.loadError ? `failed: ${f.loadError}` : '–']),
@@ -168,12 +186,21 @@ export function bundlesMarkdown(fig: Figure<BundlesResult>): string {
 }
 
 export function bundlesGoals(fig: Figure<BundlesResult>): Goal[] {
+  const room = `${TEMPLATE_HEADROOM * 100}% headroom under CloudFormation's limits (≤ ${TEMPLATE_RESOURCE_LIMIT * (1 - TEMPLATE_HEADROOM)} resources, ≤ ${(TEMPLATE_BYTES_LIMIT * (1 - TEMPLATE_HEADROOM)) / 1024} KB)`;
   const goals = [
     `median function bundle ≤ ${MEDIAN_ZIP_GOAL_BYTES / 1024} KB (zip)`,
     `largest function bundle ≤ ${LARGEST_ZIP_GOAL_BYTES / 1024} KB (zip)`,
     `median cold load ≤ ${MEDIAN_COLD_LOAD_GOAL_MS} ms`,
   ];
-  if (!fig.ok) return goals.map((goal) => ({ goal, status: 'N/A', detail: `not available: ${fig.notAvailable}` }));
+  if (!fig.ok) return [...goals, room].map((goal) => ({ goal, status: 'N/A', detail: `not available: ${fig.notAvailable}` }));
+  const t = fig.value.template;
+  const headroom: Goal = t
+    ? {
+        goal: room,
+        status: t.resources <= TEMPLATE_RESOURCE_LIMIT * (1 - TEMPLATE_HEADROOM) && t.bytes <= TEMPLATE_BYTES_LIMIT * (1 - TEMPLATE_HEADROOM) ? 'PASS' : 'FAIL',
+        detail: `${t.resources} resources, ${kb(t.bytes)}`,
+      }
+    : { goal: room, status: 'N/A', detail: 'no packaged template' };
   const functions = fig.value.functions;
   const largest = functions.reduce((a, b) => (b.zipBytes > a.zipBytes ? b : a));
   const s = bundleSummary(functions);
@@ -191,5 +218,6 @@ export function bundlesGoals(fig: Figure<BundlesResult>): Goal[] {
     s.medianColdLoadMs === undefined || partial
       ? { goal: goals[2], status: 'N/A', detail: partial ? `only ${functions.length} functions measured (smoke run)` : 'no bundle loaded' }
       : { goal: goals[2], status: s.medianColdLoadMs <= MEDIAN_COLD_LOAD_GOAL_MS ? 'PASS' : 'FAIL', detail: `${fmt(s.medianColdLoadMs)} ms (before: ${fmt(BEFORE_LIGHT_BUNDLES.medianColdLoadMs)} ms)` },
+    headroom,
   ];
 }
