@@ -44,7 +44,7 @@ export async function seedClusters(cp: BenchControlPlane, count: number, prefix 
       const name = `${prefix}-${String(i).padStart(3, '0')}`;
       const parsed = parseClusterSpec({ name, region: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] });
       if (!parsed.ok) throw new Error(`seed spec invalid: ${JSON.stringify(parsed.problems).slice(0, 200)}`);
-      await store.createCluster({ name, spec: parsed.spec as unknown as Record<string, unknown>, status: 'Ready', kubernetesVersion: parsed.spec.kubernetesVersion });
+      await store.createCluster({ name, spec: parsed.spec, status: 'Ready', kubernetesVersion: parsed.spec.kubernetesVersion });
       names.push(name);
     }
   } finally {

@@ -46,7 +46,7 @@ export async function createCluster(req: ApiRequest<unknown, Record<string, stri
   const opId = operationId(spec.name, 'create', [existing?.uid ?? 'new', hash]);
   const created = await deps.store.createCluster({
     name: spec.name,
-    spec: spec as unknown as Record<string, unknown>,
+    spec: spec,
     status: 'Pending',
     operation: { operationId: opId, type: 'create', owner: req.requestId, leaseSeconds: LEASE_SECONDS.create, input: { requestHash: hash, request: req.body } },
   });

@@ -9,9 +9,10 @@
  * - if we crash between taking the lock and starting the execution, the retry finds its own
  *   lock and starts the execution then.
  */
+import type { ClusterSpec } from '../../shared/spec';
 import { createHash } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { ClusterRecord, JsonObject, OperationRecord, ClusterStatus } from '../../shared/store';
+import type { ClusterRecord, OperationRecord, ClusterStatus } from '../../shared/store';
 import type { ApiDeps, WorkflowName } from './deps';
 
 /** How long an operation may hold the cluster before another may take it over. */
@@ -74,7 +75,7 @@ export async function startExecution(deps: ApiDeps, workflow: WorkflowName, op: 
 export async function beginWorkflow(
   deps: ApiDeps,
   cluster: ClusterRecord,
-  request: { workflow: WorkflowName; type?: string; body: unknown; owner: string; spec?: JsonObject; status?: ClusterStatus },
+  request: { workflow: WorkflowName; type?: string; body: unknown; owner: string; spec?: ClusterSpec; status?: ClusterStatus },
 ): Promise<{ cluster: ClusterRecord; operation: OperationRecord }> {
   const type = request.type ?? request.workflow;
   const hash = requestHash(type, request.body);

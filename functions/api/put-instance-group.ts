@@ -24,7 +24,7 @@ export async function putInstanceGroup(req: ApiRequest<z.infer<typeof body>, z.i
   const updated = await deps.store.mutateCluster(name, (record) => {
     if (record.lock && record.lock.expiresAt > deps.now().getTime()) throw heldBy(name, record.lock);
     if (record.status === 'Deleting') throw new ConflictError(`cluster ${name} is being deleted`);
-    const current = record.spec as unknown as ClusterSpec;
+    const current = record.spec;
     const groups = [...current.instanceGroups];
     const index = groups.findIndex((g) => g.name === group);
     const merged = { ...(index >= 0 ? groups[index] : {}), ...req.body, name: group };
@@ -34,7 +34,7 @@ export async function putInstanceGroup(req: ApiRequest<z.infer<typeof body>, z.i
     if (!parsed.ok) throw new ValidationError(`The instance group ${group} has ${parsed.problems.length} problem(s).`, parsed.problems);
     const impossible = immutableChanges(current, parsed.spec);
     if (impossible.length > 0) throw new UnprocessableError(`The change to ${group} is not possible.`, impossible);
-    return { spec: parsed.spec as unknown as Record<string, unknown> };
+    return { spec: parsed.spec };
   });
   const resources = await deps.store.listResources(name);
   return { status: 200, body: clusterView(updated, resources) };

@@ -11,7 +11,6 @@ import { clientsFor } from '../../shared/aws/clients';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { UnprocessableError } from '../../shared/errors';
-import type { ClusterSpec } from '../../shared/spec';
 import type { StepDeps } from '../lib/deps';
 import { observeRollout, planView, remaining, rollingOptionsSchema } from '../rolling/common';
 import { apiDeps, type ApiDeps } from './deps';
@@ -30,7 +29,7 @@ export function planningDeps(deps: ApiDeps): StepDeps {
 
 export async function rollingUpdate(req: ApiRequest<Body, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps(), cloud: StepDeps = planningDeps(deps)): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
-  const spec = record.spec as unknown as ClusterSpec;
+  const spec = record.spec;
   const request = req.body ?? {};
   const unknownGroups = (request.instanceGroups ?? []).filter((g) => g !== 'control-plane' && !spec.instanceGroups.some((x) => x.name === g));
   if (unknownGroups.length > 0) {

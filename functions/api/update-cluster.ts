@@ -10,7 +10,6 @@ import type { PlanView } from '../../shared/api/types';
 import { clientsFor } from '../../shared/aws/clients';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import type { ClusterSpec } from '../../shared/spec';
 import { planUpdate } from '../update/observe-plan';
 import type { ObserveDeps } from '../update/observe';
 import { apiDeps, type ApiDeps } from './deps';
@@ -36,7 +35,7 @@ function updateDeps(): UpdateDeps {
 export async function updateCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, z.infer<typeof query>>, deps: UpdateDeps = updateDeps()): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
   // Observed first: a 422 (impossible edit) is said before a lock is taken.
-  const plan = await planUpdate(deps.observe, record.spec as unknown as ClusterSpec);
+  const plan = await planUpdate(deps.observe, record.spec);
   if (req.query.dryRun) {
     const view: PlanView = { cluster: plan.cluster, changes: plan.changes, rollingUpdateRequired: plan.rollingUpdateRequired, summary: plan.summary };
     return { status: 200, body: view };

@@ -9,7 +9,7 @@
 import * as z from 'zod';
 import { upgradeBodySchema } from '../../shared/api/routes';
 import { UnprocessableError } from '../../shared/errors';
-import { kubernetesVersionChangeProblems, type ClusterSpec } from '../../shared/spec';
+import { kubernetesVersionChangeProblems } from '../../shared/spec';
 import { nextMinorVersion, resolveVersion } from '../../shared/spec/versions';
 import { apiDeps, type ApiDeps } from './deps';
 import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
@@ -25,7 +25,7 @@ export async function upgradeCluster(
   deps: ApiDeps = apiDeps(),
 ): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
-  const spec = record.spec as unknown as ClusterSpec;
+  const spec = record.spec;
   const from = record.kubernetesVersion ?? spec.kubernetesVersion;
   const asked = req.body?.kubernetesVersion;
   const to = asked !== undefined ? resolveVersion(asked) : nextMinorVersion(from);
@@ -40,7 +40,7 @@ export async function upgradeCluster(
     workflow: 'upgrade',
     body: { kubernetesVersion: to },
     owner: req.requestId,
-    spec: { ...(record.spec as Record<string, unknown>), kubernetesVersion: to },
+    spec: { ...record.spec, kubernetesVersion: to },
   });
   return { status: 202, body: { cluster: clusterSummary(cluster), operation: operationView(operation), from, to } };
 }

@@ -1,6 +1,5 @@
 /** Store records → the API's views (`shared/api/types.ts`). */
 import type { ClusterSummary, ClusterView, InstanceGroupView, OperationView } from '../../shared/api/types';
-import type { ClusterSpec } from '../../shared/spec';
 import type { ClusterRecord, OperationRecord, ResourceRecord } from '../../shared/store';
 
 export function operationView(op: OperationRecord): OperationView {
@@ -28,7 +27,7 @@ export function operationView(op: OperationRecord): OperationView {
 }
 
 export function clusterSummary(record: ClusterRecord): ClusterSummary {
-  const spec = record.spec as unknown as ClusterSpec;
+  const spec = record.spec;
   return {
     name: record.name,
     status: record.status,
@@ -41,7 +40,7 @@ export function clusterSummary(record: ClusterRecord): ClusterSummary {
 
 /** The control plane, the bastion and every node group, with what the cloud last reported. */
 export function instanceGroupViews(record: ClusterRecord): InstanceGroupView[] {
-  const spec = record.spec as unknown as ClusterSpec;
+  const spec = record.spec;
   const status = (name: string) => record.instanceGroups?.[name];
   const views: InstanceGroupView[] = [
     {
@@ -69,7 +68,8 @@ export function clusterView(record: ClusterRecord, resources: ResourceRecord[], 
     status: record.status,
     ...(record.message ? { message: record.message } : {}),
     ...(record.kubernetesVersion ? { kubernetesVersion: record.kubernetesVersion } : {}),
-    spec: record.spec,
+    // The API shows the spec as the JSON object it is.
+    spec: { ...record.spec },
     instanceGroups: instanceGroupViews(record),
     resources: resources.map((r) => ({ type: r.type, id: r.id, ownership: r.ownership, ...(r.zone ? { zone: r.zone } : {}), ...(r.name ? { name: r.name } : {}) })),
     ...(lastOperation ? { lastOperation: operationView(lastOperation) } : {}),

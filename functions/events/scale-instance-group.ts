@@ -21,7 +21,7 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { ConflictError } from '../../shared/errors';
-import { immutableChanges, parseClusterSpec, type ClusterSpec, type Problem } from '../../shared/spec';
+import { immutableChanges, parseClusterSpec, type Problem } from '../../shared/spec';
 import type { ApiDeps } from '../api/deps';
 import { apiDeps } from '../api/deps';
 import { beginWorkflow } from '../api/operations';
@@ -72,7 +72,7 @@ export async function scaleInstanceGroup(event: unknown, deps: ApiDeps): Promise
   const d = parsed.data;
   const record = await deps.store.getCluster(d.cluster);
   if (!record || record.status === 'Deleted') return reject(deps, undefined, `no cluster ${d.cluster}`, d);
-  const spec = record.spec as unknown as ClusterSpec;
+  const spec = record.spec;
   const index = spec.instanceGroups.findIndex((g) => g.name === d.group);
   if (index === -1) return reject(deps, d.cluster, `cluster ${d.cluster} has no instance group ${d.group}`, d);
 
@@ -96,7 +96,7 @@ export async function scaleInstanceGroup(event: unknown, deps: ApiDeps): Promise
       // The event id makes a redelivered event the same request (no second operation).
       body: { ...d, ...(envelope.data.id ? { eventId: envelope.data.id } : {}) },
       owner: `eventbridge:${envelope.data.id ?? 'unknown'}`,
-      spec: next.spec as unknown as Record<string, unknown>,
+      spec: next.spec,
     });
     await deps.store.putEvent(d.cluster, { type: 'ScaleAccepted', message: `scaling ${d.group} (${describe(d)}) as operation ${operation.id}`, detail: { operationId: operation.id, event: d } });
     return { accepted: true, operationId: operation.id };

@@ -14,7 +14,7 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConflictError } from '../../shared/errors';
-import { kubernetesVersionChangeProblems, type ClusterSpec } from '../../shared/spec';
+import { kubernetesVersionChangeProblems } from '../../shared/spec';
 import type { ClusterRecord } from '../../shared/store';
 import type { ApiDeps } from '../api/deps';
 import { beginWorkflow, operationId } from '../api/operations';
@@ -41,7 +41,7 @@ async function recordSkip(deps: ApiDeps, record: ClusterRecord, windowStart: Dat
 
 /** Decide (and act) for one cluster at `now`. */
 export async function scheduleCluster(deps: ApiDeps, record: ClusterRecord, now: Date): Promise<Decision> {
-  const spec = record.spec as unknown as ClusterSpec;
+  const spec = record.spec;
   const policy = spec.upgradePolicy;
   if (!policy?.enabled) return { cluster: record.name, action: 'none', reason: 'disabled' };
   const windowStart = currentWindowStart(policy.window, now);
@@ -62,7 +62,7 @@ export async function scheduleCluster(deps: ApiDeps, record: ClusterRecord, now:
       body: { kubernetesVersion: to },
       owner: 'scheduler',
       // The desired version is part of the spec, as an API upgrade sets it.
-      spec: { ...(record.spec as Record<string, unknown>), kubernetesVersion: to },
+      spec: { ...record.spec, kubernetesVersion: to },
     });
     await deps.store.putEvent(record.name, { type: 'ScheduledUpgradeStarted', message: `scheduled upgrade ${current} → ${to} started`, detail: { operationId: operation.id } });
     return { cluster: record.name, action: 'started', from: current, to, operationId: operation.id };

@@ -14,5 +14,5 @@ export interface LoadedCluster {
  */
 export async function loadCluster(deps: StepDeps, name: string): Promise<LoadedCluster> {
   const record = await deps.store.requireCluster(name);
-  return { record, spec: record.spec as unknown as ClusterSpec };
+  return { record, spec: record.spec };
 }

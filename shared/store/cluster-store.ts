@@ -3,6 +3,7 @@
  * time (the lock lives on the cluster item), operation history, resource inventory and
  * events — all in one DynamoDB table, using single-item conditional writes only.
  */
+import type { ClusterSpec } from '../spec';
 import * as clusters from './clusters';
 import { storeContext, type StoreContext, type StoreOptions } from './context';
 import { createCluster, type CreateClusterInput, type CreateClusterResult } from './create-cluster';
@@ -15,7 +16,7 @@ import type {
   ClusterRecord,
   ClusterStatus,
   EventRecord,
-  JsonObject,
+  
   OperationRecord,
   OperationStatus,
   ResourceRecord,
@@ -74,7 +75,7 @@ export class ClusterStore {
   /** Take the lock (and store spec/status) in one conditional write, and record the operation. */
   beginOperation(
     name: string,
-    input: locks.BeginOperationInput & { spec?: JsonObject; status?: ClusterStatus },
+    input: locks.BeginOperationInput & { spec?: ClusterSpec; status?: ClusterStatus },
   ): Promise<locks.BeginOperationResult> {
     return locks.beginOperation(this.ctx, name, input);
   }

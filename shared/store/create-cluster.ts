@@ -1,14 +1,15 @@
 /** Creating a cluster incarnation, optionally holding the create operation's lock from the start. */
+import type { ClusterSpec } from '../spec';
 import { ConflictError } from '../errors';
 import { getCluster, putNewCluster } from './clusters';
 import type { StoreContext } from './context';
 import { newLock, newOperation, type BeginOperationInput } from './locks';
 import { putOperationOnce } from './operations';
-import type { ClusterRecord, ClusterStatus, InstanceGroupStatus, JsonObject, OperationRecord } from './types';
+import type { ClusterRecord, ClusterStatus, InstanceGroupStatus, OperationRecord } from './types';
 
 export interface CreateClusterInput {
   name: string;
-  spec: JsonObject;
+  spec: ClusterSpec;
   /** Defaults to Pending. */
   status?: ClusterStatus;
   kubernetesVersion?: string;

@@ -3,6 +3,7 @@
  * desired spec is one conditional UpdateItem: there is no moment where the spec changed
  * but no operation owns the change (dynalite has no transactions, and none are needed).
  */
+import type { ClusterSpec } from '../spec';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../errors';
 import { compact, isConditionFailed, type StoreContext } from './context';
@@ -10,7 +11,7 @@ import { getCluster as readCluster, patchExpression } from './clusters';
 import { putEvent } from './events';
 import { CLUSTER_SK, clusterPk, stripKeys } from './keys';
 import { finishOperation, putOperationOnce } from './operations';
-import type { ClusterPatch, ClusterRecord, ClusterStatus, JsonObject, OperationLock, OperationRecord, OperationType } from './types';
+import type { ClusterPatch, ClusterRecord, ClusterStatus, OperationLock, OperationRecord, OperationType } from './types';
 
 /** What `beginOperation` (and `createCluster` with an operation) needs to know. */
 export interface BeginOperationInput {
@@ -85,7 +86,7 @@ export function heldBy(name: string, lock: OperationLock): ConflictError {
 export async function beginOperation(
   ctx: StoreContext,
   name: string,
-  input: BeginOperationInput & { spec?: JsonObject; status?: ClusterStatus },
+  input: BeginOperationInput & { spec?: ClusterSpec; status?: ClusterStatus },
 ): Promise<BeginOperationResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const lock = newLock(ctx, input);

@@ -3,7 +3,9 @@
  * expiry, which is epoch milliseconds so a condition expression can compare it with `<`.
  */
 
-/** Opaque JSON object (the cluster spec belongs to `shared/spec`, not to the store). */
+import type { ClusterSpec } from '../spec';
+
+/** A JSON object (resource attributes). */
 export type JsonObject = Record<string, unknown>;
 
 /** Lifecycle of a cluster incarnation. `Deleted` is terminal and frees the name. */
@@ -71,8 +73,8 @@ export interface ClusterRecord {
   name: string;
   /** New for every incarnation: a name reused after `Deleted` gets a new uid. */
   uid: string;
-  /** Desired state. */
-  spec: JsonObject;
+  /** Desired state (`shared/spec` defines and validates it; the store keeps it as given). */
+  spec: ClusterSpec;
   status: ClusterStatus;
   /** Actual Kubernetes version running (not the desired one, which is in the spec). */
   kubernetesVersion?: string;

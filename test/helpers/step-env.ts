@@ -46,7 +46,7 @@ export async function startStepEnv(options: { timeScale?: number; region?: strin
       if (!parsed.ok) throw new Error(`invalid test spec: ${JSON.stringify(parsed.problems)}`);
       await store.createCluster({
         name: parsed.spec.name,
-        spec: parsed.spec as unknown as Record<string, unknown>,
+        spec: parsed.spec,
         status: 'Creating',
         operation: { operationId, type: 'create', owner: 'test', leaseSeconds: 3600 },
       });

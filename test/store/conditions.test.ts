@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/errors';
 import { ClusterStore } from '../../shared/store';
+import { opaque } from './opaque';
 
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const ddbMock = mockClient(ddb);
@@ -15,7 +16,7 @@ const now = new Date('2030-01-01T00:00:00Z');
 const store = new ClusterStore({ ddb, tableName: 'hopper-unit', clock: () => now, newId: () => 'uid-new' });
 
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-const liveCluster = { name: 'c1', uid: 'uid-1', spec: {}, status: 'Ready', instanceGroups: {}, version: 4, createdAt: '2029-01-01T00:00:00.000Z', updatedAt: '2029-01-01T00:00:00.000Z' };
+const liveCluster = { name: 'c1', uid: 'uid-1', spec: opaque({}), status: 'Ready', instanceGroups: {}, version: 4, createdAt: '2029-01-01T00:00:00.000Z', updatedAt: '2029-01-01T00:00:00.000Z' };
 
 beforeEach(() => {
   ddbMock.reset();
@@ -25,7 +26,7 @@ describe('createCluster condition', () => {
   it('writes a new name only if no item exists', async () => {
     ddbMock.on(GetCommand).resolves({});
     ddbMock.on(PutCommand).resolves({});
-    await store.createCluster({ name: 'c1', spec: { a: 1 } });
+    await store.createCluster({ name: 'c1', spec: opaque({ a: 1 }) });
     const [put] = ddbMock.commandCalls(PutCommand);
     expect(put.args[0].input).toMatchObject({
       TableName: 'hopper-unit',
@@ -37,7 +38,7 @@ describe('createCluster condition', () => {
   it('archives a Deleted incarnation, then replaces only that very incarnation', async () => {
     ddbMock.on(GetCommand).resolves({ Item: { pk: 'CLUSTER#c1', sk: 'CLUSTER', ...liveCluster, status: 'Deleted' } });
     ddbMock.on(PutCommand).resolves({});
-    await store.createCluster({ name: 'c1', spec: {} });
+    await store.createCluster({ name: 'c1', spec: opaque({}) });
     const [archive, replace] = ddbMock.commandCalls(PutCommand).map((call) => call.args[0].input);
     expect(archive).toMatchObject({ Item: { pk: 'CLUSTER#c1', sk: 'HIST#2029-01-01T00:00:00.000Z#uid-1', uid: 'uid-1', status: 'Deleted' } });
     expect(archive.ConditionExpression).toBeUndefined();
@@ -52,8 +53,8 @@ describe('createCluster condition', () => {
   it('turns a lost race for the name into ConflictError "name taken"', async () => {
     ddbMock.on(GetCommand).resolvesOnce({}).resolves({ Item: { pk: 'CLUSTER#c1', sk: 'CLUSTER', ...liveCluster } });
     ddbMock.on(PutCommand).rejects(conditionFailed());
-    await expect(store.createCluster({ name: 'c1', spec: {} })).rejects.toThrow(ConflictError);
-    await expect(store.createCluster({ name: 'c1', spec: {} })).rejects.toThrow(/^name taken/);
+    await expect(store.createCluster({ name: 'c1', spec: opaque({}) })).rejects.toThrow(ConflictError);
+    await expect(store.createCluster({ name: 'c1', spec: opaque({}) })).rejects.toThrow(/^name taken/);
   });
 });
 
@@ -61,7 +62,7 @@ describe('beginOperation condition', () => {
   it('takes the lock and stores the spec in one UpdateItem: free, expired or already ours', async () => {
     ddbMock.on(UpdateCommand).resolves({ Attributes: { pk: 'CLUSTER#c1', sk: 'CLUSTER', ...liveCluster } });
     ddbMock.on(PutCommand).resolves({});
-    await store.beginOperation('c1', { operationId: 'op-1', type: 'upgrade', owner: 'exec-1', leaseSeconds: 300, spec: { v: 2 }, status: 'Updating' });
+    await store.beginOperation('c1', { operationId: 'op-1', type: 'upgrade', owner: 'exec-1', leaseSeconds: 300, spec: opaque({ v: 2 }), status: 'Updating' });
     const updates = ddbMock.commandCalls(UpdateCommand);
     expect(updates).toHaveLength(1);
     const input = updates[0].args[0].input;

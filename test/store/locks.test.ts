@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import { ClusterStore } from '../../shared/store';
+import { opaque } from './opaque';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 
 let dynamo: TestDynamo;
@@ -21,17 +22,17 @@ const op = (operationId: string, type = 'update') => ({ operationId, type, owner
 
 describe('the operation lock', () => {
   it('takes the lock and stores the new spec and status in the same write', async () => {
-    await store.createCluster({ name: 'spec-change', spec: { size: 1 } });
-    const { cluster, operation } = await store.beginOperation('spec-change', { ...op('op-1'), spec: { size: 3 }, status: 'Updating' });
-    expect(cluster).toMatchObject({ spec: { size: 3 }, status: 'Updating', lastOperationId: 'op-1', lock: { operationId: 'op-1' } });
+    await store.createCluster({ name: 'spec-change', spec: opaque({ size: 1 }) });
+    const { cluster, operation } = await store.beginOperation('spec-change', { ...op('op-1'), spec: opaque({ size: 3 }), status: 'Updating' });
+    expect(cluster).toMatchObject({ spec: opaque({ size: 3 }), status: 'Updating', lastOperationId: 'op-1', lock: { operationId: 'op-1' } });
     expect(await store.getCluster('spec-change')).toEqual(cluster);
     expect(operation).toMatchObject({ id: 'op-1', cluster: 'spec-change', type: 'update', status: 'Pending', steps: [] });
   });
 
   it('refuses a second operation while the lock is held, naming the holder, and keeps the spec', async () => {
-    await store.createCluster({ name: 'busy', spec: { size: 1 } });
-    await store.beginOperation('busy', { ...op('op-holder', 'upgrade'), spec: { size: 2 } });
-    const attempt = store.beginOperation('busy', { ...op('op-late'), spec: { size: 9 } });
+    await store.createCluster({ name: 'busy', spec: opaque({ size: 1 }) });
+    await store.beginOperation('busy', { ...op('op-holder', 'upgrade'), spec: opaque({ size: 2 }) });
+    const attempt = store.beginOperation('busy', { ...op('op-late'), spec: opaque({ size: 9 }) });
     await expect(attempt).rejects.toBeInstanceOf(ConflictError);
     await expect(attempt).rejects.toThrow(/op-holder \(upgrade\) holds it since 2030-01-01T00:00:00.000Z/);
     const error = (await attempt.catch((e: unknown) => e)) as ConflictError;
@@ -41,7 +42,7 @@ describe('the operation lock', () => {
   });
 
   it('accepts the same operationId again (a retried request) and keeps one operation record', async () => {
-    await store.createCluster({ name: 'retry', spec: {} });
+    await store.createCluster({ name: 'retry', spec: opaque({}) });
     const first = await store.beginOperation('retry', op('op-same'));
     await store.startStep('op-same', 'PlanChanges');
     nowMs += 10_000;
@@ -56,7 +57,7 @@ describe('the operation lock', () => {
   });
 
   it('takes over a lock whose lease expired, marks the old operation Interrupted and records an event', async () => {
-    await store.createCluster({ name: 'expired', spec: {} });
+    await store.createCluster({ name: 'expired', spec: opaque({}) });
     await store.beginOperation('expired', { ...op('op-dead'), leaseSeconds: 60 });
     nowMs += 61_000;
     const result = await store.beginOperation('expired', op('op-new'));
@@ -70,7 +71,7 @@ describe('the operation lock', () => {
   });
 
   it('does not take over a lease that has not expired yet', async () => {
-    await store.createCluster({ name: 'renewed', spec: {} });
+    await store.createCluster({ name: 'renewed', spec: opaque({}) });
     await store.beginOperation('renewed', { ...op('op-alive'), leaseSeconds: 60 });
     nowMs += 50_000;
     await store.renewLease('renewed', 'op-alive', 60);
@@ -79,7 +80,7 @@ describe('the operation lock', () => {
   });
 
   it('refuses to renew a lease the operation no longer holds', async () => {
-    await store.createCluster({ name: 'lost', spec: {} });
+    await store.createCluster({ name: 'lost', spec: opaque({}) });
     await store.beginOperation('lost', { ...op('op-slow'), leaseSeconds: 1 });
     nowMs += 2_000;
     await store.beginOperation('lost', op('op-fast'));
@@ -87,7 +88,7 @@ describe('the operation lock', () => {
   });
 
   it('leaves the lock in place when a non-owner releases it, and says whose it is', async () => {
-    await store.createCluster({ name: 'not-yours', spec: {} });
+    await store.createCluster({ name: 'not-yours', spec: opaque({}) });
     await store.beginOperation('not-yours', op('op-owner'));
     const result = await store.releaseLock('not-yours', 'op-intruder');
     expect(result).toMatchObject({ released: false, reason: 'held-by-other', heldBy: { operationId: 'op-owner' } });
@@ -95,7 +96,7 @@ describe('the operation lock', () => {
   });
 
   it('releases the lock for its owner, and releasing twice is fine', async () => {
-    await store.createCluster({ name: 'twice', spec: {} });
+    await store.createCluster({ name: 'twice', spec: opaque({}) });
     const { cluster } = await store.beginOperation('twice', op('op-done'));
     expect(await store.releaseLock('twice', 'op-done')).toEqual({ released: true });
     expect(await store.releaseLock('twice', 'op-done')).toEqual({ released: false, reason: 'not-held' });
@@ -108,13 +109,13 @@ describe('the operation lock', () => {
 
   it('refuses an operation on an unknown or Deleted cluster with NotFoundError', async () => {
     await expect(store.beginOperation('nowhere', op('op-x'))).rejects.toBeInstanceOf(NotFoundError);
-    const { cluster } = await store.createCluster({ name: 'gone', spec: {} });
+    const { cluster } = await store.createCluster({ name: 'gone', spec: opaque({}) });
     await store.updateCluster('gone', cluster.version, { status: 'Deleted' });
     await expect(store.beginOperation('gone', op('op-y'))).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('creates a cluster already locked by its create operation', async () => {
-    const { cluster, operation } = await store.createCluster({ name: 'born-locked', spec: {}, operation: op('op-create', 'create') });
+    const { cluster, operation } = await store.createCluster({ name: 'born-locked', spec: opaque({}), operation: op('op-create', 'create') });
     expect(cluster.lock?.operationId).toBe('op-create');
     expect(operation).toMatchObject({ id: 'op-create', type: 'create', clusterUid: cluster.uid });
     await expect(store.beginOperation('born-locked', op('op-too-early'))).rejects.toThrow(/op-create \(create\)/);

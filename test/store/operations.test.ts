@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../shared/errors';
 import { ClusterStore } from '../../shared/store';
+import { opaque } from './opaque';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 
 let dynamo: TestDynamo;
@@ -17,7 +18,7 @@ beforeEach(() => {
 afterAll(() => dynamo.stop());
 
 async function begin(cluster: string, operationId: string, type = 'update') {
-  if (!(await store.getCluster(cluster))) await store.createCluster({ name: cluster, spec: {} });
+  if (!(await store.getCluster(cluster))) await store.createCluster({ name: cluster, spec: opaque({}) });
   await store.beginOperation(cluster, { operationId, type, owner: 'test', leaseSeconds: 600, input: { reason: 'test' } });
 }
 

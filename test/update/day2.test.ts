@@ -24,7 +24,6 @@ import { recordGroupStatus } from '../../functions/update/record-group-status';
 import { beginWorkflow as beginWorkflowStep } from '../../functions/workflow/begin-workflow';
 import { finishWorkflow } from '../../functions/workflow/finish-workflow';
 import { ConflictError, NotReadyError, UnprocessableError } from '../../shared/errors';
-import type { ClusterSpec } from '../../shared/spec';
 import { baseSpec, startWorld, type World } from '../cluster-steps/world';
 
 let w: World;
@@ -234,7 +233,7 @@ describe('scheduled upgrades', () => {
     expect(call.args[0].input.stateMachineArn).toBe(arn('upgrade'));
     const after = await w.env.deps.store.requireCluster('demo');
     expect(after.lock).toMatchObject({ type: 'scheduled-upgrade' });
-    expect((after.spec as unknown as ClusterSpec).kubernetesVersion).toBe('1.33.5');
+    expect((after.spec).kubernetesVersion).toBe('1.33.5');
     // Give the cluster back for the next tests (as the upgrade workflow's end would).
     const opId = after.lock!.operationId;
     await w.env.deps.store.finishOperation(opId, { status: 'Succeeded' });
@@ -274,7 +273,7 @@ describe('scaleInstanceGroup', () => {
     const [call] = sfn.commandCalls(StartExecutionCommand);
     expect(call.args[0].input.stateMachineArn).toBe(arn('scale'));
     const record = await w.env.deps.store.requireCluster('demo');
-    expect((record.spec as unknown as ClusterSpec).instanceGroups[0]).toMatchObject({ min: 3, max: 6 });
+    expect((record.spec).instanceGroups[0]).toMatchObject({ min: 3, max: 6 });
     expect(record.lock).toMatchObject({ type: 'scale' });
 
     // A second event while the scale runs is refused and recorded.
