@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { readme } from './contracts';
 import { WORKFLOWS } from './index';
+import { stepsYaml } from './wiring';
 
 export interface GeneratedFile {
   /** Relative to the repository root. */
@@ -16,5 +17,6 @@ export function generatedFiles(): GeneratedFile[] {
   return [
     ...WORKFLOWS.map((w) => ({ path: `statemachines/${w.name}.asl.json`, content: `${JSON.stringify(w.asl(), null, 2)}\n` })),
     { path: README, content: readme(current, WORKFLOWS) },
+    { path: 'serverless/functions/steps.yml', content: stepsYaml(WORKFLOWS) },
   ];
 }

@@ -12,6 +12,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { tailLines } from './output';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const checkCommandInput = stepEnvelope.extend({
   commandId: z.string().min(1),
@@ -72,5 +73,16 @@ export function failureMessage(step: string, instanceId: string, status: string,
   return `${step} failed on ${instanceId}${why}: ${detail}`;
 }
 
-export const step = defineStep({ name: 'CheckCommand', clients: [ssmClient], input: checkCommandInput, run: checkCommand });
+export const step = defineStep({
+  name: 'CheckCommand',
+  clients: [ssmClient],
+  input: checkCommandInput,
+  // --- shared SSM helpers (create-cluster, bake-image, rolling update, upgrade) -------------
+  //
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ssm:GetCommandInvocation'),
+  ],
+  run: checkCommand,
+});
 export const { handler, run: runStep } = step;

@@ -12,6 +12,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const checkInstancesOnlineInput = stepEnvelope.extend({
   instanceIds: z.array(z.string().min(1)).min(1),
@@ -68,5 +69,14 @@ async function failIfGone(deps: StepDeps, ids: string[]): Promise<void> {
   if (gone.length > 0) throw new StepFailedError(`instances will not come online: ${gone.join('; ')}`);
 }
 
-export const step = defineStep({ name: 'CheckInstancesOnline', clients: [ec2Client, ssmClient], input: checkInstancesOnlineInput, run: checkInstancesOnline });
+export const step = defineStep({
+  name: 'CheckInstancesOnline',
+  clients: [ec2Client, ssmClient],
+  input: checkInstancesOnlineInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
+  ],
+  run: checkInstancesOnline,
+});
 export const { handler, run: runStep } = step;

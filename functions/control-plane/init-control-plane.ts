@@ -14,6 +14,7 @@ import { sendOnce, type SentCommand } from './send-once';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
+import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
 
 /** kubeadm init takes 60–120 s; image pulls on a slow mirror can take several minutes more. */
 export const INIT_TIMEOUT_SECONDS = 900;
@@ -44,5 +45,19 @@ export async function initControlPlane(
   });
 }
 
-export const step = defineStep({ name: 'InitControlPlane', clients: [ec2Client, ssmClient, elbv2Client], input: initControlPlaneInput, creates: ['SSMParameter'], run: initControlPlane });
+export const step = defineStep({
+  name: 'InitControlPlane',
+  clients: [ec2Client, ssmClient, elbv2Client],
+  input: initControlPlaneInput,
+  creates: ['SSMParameter'],
+  // It registers the (now running) control plane with the API target group, then sends kubeadm init.
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation'),
+    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+    allow(['elasticloadbalancing:RegisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
+  ],
+  run: initControlPlane,
+});
 export const { handler } = step;

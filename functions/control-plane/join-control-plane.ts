@@ -11,6 +11,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { loadRenderContext } from './render-context';
 import { sendOnce, type SentCommand } from './send-once';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
 
 /** A control-plane join pulls images and grows etcd: like init, minutes at most. */
 export const JOIN_TIMEOUT_SECONDS = 900;
@@ -30,5 +31,16 @@ export async function joinControlPlane(input: { cluster: string; operationId: st
   });
 }
 
-export const step = defineStep({ name: 'JoinControlPlane', clients: [ssmClient], input: joinControlPlaneInput, run: joinControlPlane });
+export const step = defineStep({
+  name: 'JoinControlPlane',
+  clients: [ssmClient],
+  input: joinControlPlaneInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation'),
+    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+  ],
+  run: joinControlPlane,
+});
 export const { handler } = step;

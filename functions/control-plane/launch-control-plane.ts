@@ -23,6 +23,7 @@ import { securityGroupsSchema, subnetsSchema, tagSpec, type SecurityGroupIds, ty
 import { API_PORT, CONTROL_PLANE_ROLE } from './render-context';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
+import { allow, anywhere, arn, awsArn, getAtt, table } from '../../shared/aws/iam';
 
 /** The seat an instance fills (0 is the one `kubeadm init` runs on). */
 export const SEAT_TAG = 'hopper:control-plane-seat';
@@ -218,5 +219,20 @@ export async function registerTargets(deps: StepDeps, targetGroupArn: string, in
   }
 }
 
-export const step = defineStep({ name: 'LaunchControlPlane', clients: [ec2Client, elbv2Client], input: launchControlPlaneInput, creates: ['Instance'], run: launchControlPlane });
+export const step = defineStep({
+  name: 'LaunchControlPlane',
+  clients: [ec2Client, elbv2Client],
+  input: launchControlPlaneInput,
+  creates: ['Instance'],
+  environment: { CONTROL_PLANE_INSTANCE_PROFILE: { Ref: 'ControlPlaneInstanceProfile' } },
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ec2:DescribeInstances', 'ec2:DescribeImages'),
+    allow(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
+    // Tags at launch (TagSpecifications) only: the function never retags a running instance.
+    allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
+    allow(['iam:PassRole'], [getAtt('ControlPlaneRole')], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+  ],
+  run: launchControlPlane,
+});
 export const { handler } = step;

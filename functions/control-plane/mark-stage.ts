@@ -5,10 +5,18 @@
  */
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { table } from '../../shared/aws/iam';
 
 export async function markStage(_input: unknown, _deps: StepDeps): Promise<Record<string, never>> {
   return {};
 }
 
-export const step = defineStep({ name: 'MarkStage', input: stepEnvelope, run: markStage });
+export const step = defineStep({
+  name: 'MarkStage',
+  input: stepEnvelope,
+  permissions: [
+    table('GetItem', 'UpdateItem'),
+  ],
+  run: markStage,
+});
 export const { handler } = step;

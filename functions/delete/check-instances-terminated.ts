@@ -14,6 +14,7 @@ import { chunks, forget, passInput } from './common';
 import { liveInstances } from './instances';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const checkInstancesTerminatedInput = passInput({ instances: z.array(z.string()), autoScalingGroups: z.array(z.string()) });
 
@@ -39,5 +40,15 @@ export async function checkInstancesTerminated(
   return { terminated: input.instances.length };
 }
 
-export const step = defineStep({ name: 'CheckInstancesTerminated', clients: [ec2Client, autoscalingClient], input: checkInstancesTerminatedInput, run: checkInstancesTerminated });
+export const step = defineStep({
+  name: 'CheckInstancesTerminated',
+  clients: [ec2Client, autoscalingClient],
+  input: checkInstancesTerminatedInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    anywhere('ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingGroups'),
+    allow(['ec2:TerminateInstances'], [arn('ec2', 'instance/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
+  ],
+  run: checkInstancesTerminated,
+});
 export const { handler } = step;

@@ -10,6 +10,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { forget, passInput } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const checkNatGatewaysDeletedInput = passInput({ natGateways: z.array(z.string()) });
 
@@ -31,5 +32,15 @@ export async function checkNatGatewaysDeleted(input: z.infer<typeof checkNatGate
   return { deleted: input.natGateways.length };
 }
 
-export const step = defineStep({ name: 'CheckNatGatewaysDeleted', clients: [ec2Client], input: checkNatGatewaysDeletedInput, run: checkNatGatewaysDeleted });
+export const step = defineStep({
+  name: 'CheckNatGatewaysDeleted',
+  clients: [ec2Client],
+  input: checkNatGatewaysDeletedInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    anywhere('ec2:DescribeNatGateways'),
+    allow(['ec2:DeleteNatGateway'], [arn('ec2', 'natgateway/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
+  ],
+  run: checkNatGatewaysDeleted,
+});
 export const { handler } = step;

@@ -9,6 +9,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { allow, arn, table } from '../../shared/aws/iam';
 
 export const deleteAutoScalingGroupsInput = passInput({ autoScalingGroups: z.array(z.string()) });
 
@@ -21,5 +22,14 @@ export async function deleteAutoScalingGroups(input: z.infer<typeof deleteAutoSc
   );
 }
 
-export const step = defineStep({ name: 'DeleteAutoScalingGroups', clients: [autoscalingClient], input: deleteAutoScalingGroupsInput, run: deleteAutoScalingGroups });
+export const step = defineStep({
+  name: 'DeleteAutoScalingGroups',
+  clients: [autoscalingClient],
+  input: deleteAutoScalingGroupsInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    allow(['autoscaling:DeleteAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')], { StringLike: { 'aws:ResourceTag/hopper:cluster': '?*' } }),
+  ],
+  run: deleteAutoScalingGroups,
+});
 export const { handler } = step;

@@ -8,6 +8,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, awsArn, table } from '../../shared/aws/iam';
 
 export const deleteImagesInput = passInput({ images: z.array(z.string()) });
 
@@ -17,5 +18,15 @@ export async function deleteImages(input: z.infer<typeof deleteImagesInput>, dep
   );
 }
 
-export const step = defineStep({ name: 'DeleteImages', clients: [ec2Client], input: deleteImagesInput, run: deleteImages });
+export const step = defineStep({
+  name: 'DeleteImages',
+  clients: [ec2Client],
+  input: deleteImagesInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    allow(['ec2:DeregisterImage'], [awsArn('ec2', 'image/*')], { StringLike: { 'ec2:ResourceTag/hopper:image-key': '?*' } }),
+    allow(['ec2:DeleteSnapshot'], [awsArn('ec2', 'snapshot/*')]),
+  ],
+  run: deleteImages,
+});
 export const { handler } = step;

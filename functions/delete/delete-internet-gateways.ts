@@ -11,6 +11,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const deleteInternetGatewaysInput = passInput({ internetGateways: z.array(z.string()) });
 
@@ -30,5 +31,16 @@ export async function deleteInternetGateways(input: z.infer<typeof deleteInterne
   });
 }
 
-export const step = defineStep({ name: 'DeleteInternetGateways', clients: [ec2Client], input: deleteInternetGatewaysInput, run: deleteInternetGateways });
+export const step = defineStep({
+  name: 'DeleteInternetGateways',
+  clients: [ec2Client],
+  input: deleteInternetGatewaysInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    anywhere('ec2:DescribeInternetGateways'),
+    allow(['ec2:DetachInternetGateway', 'ec2:DeleteInternetGateway'], [arn('ec2', 'internet-gateway/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
+    allow(['ec2:DetachInternetGateway'], [arn('ec2', 'vpc/*')]),
+  ],
+  run: deleteInternetGateways,
+});
 export const { handler } = step;

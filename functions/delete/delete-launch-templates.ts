@@ -5,6 +5,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, arn, table } from '../../shared/aws/iam';
 
 export const deleteLaunchTemplatesInput = passInput({ launchTemplates: z.array(z.string()) });
 
@@ -14,5 +15,14 @@ export async function deleteLaunchTemplates(input: z.infer<typeof deleteLaunchTe
   );
 }
 
-export const step = defineStep({ name: 'DeleteLaunchTemplates', clients: [ec2Client], input: deleteLaunchTemplatesInput, run: deleteLaunchTemplates });
+export const step = defineStep({
+  name: 'DeleteLaunchTemplates',
+  clients: [ec2Client],
+  input: deleteLaunchTemplatesInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    allow(['ec2:DeleteLaunchTemplate'], [arn('ec2', 'launch-template/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
+  ],
+  run: deleteLaunchTemplates,
+});
 export const { handler } = step;

@@ -9,6 +9,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput } from './common';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
+import { allow, arn, table } from '../../shared/aws/iam';
 
 export const deleteLoadBalancersInput = passInput({
   loadBalancers: z.array(z.string()),
@@ -28,5 +29,15 @@ export async function deleteLoadBalancers(input: z.infer<typeof deleteLoadBalanc
   return { deleted: a.deleted + b.deleted + c.deleted };
 }
 
-export const step = defineStep({ name: 'DeleteLoadBalancers', clients: [elbv2Client], input: deleteLoadBalancersInput, run: deleteLoadBalancers });
+export const step = defineStep({
+  name: 'DeleteLoadBalancers',
+  clients: [elbv2Client],
+  input: deleteLoadBalancersInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    // Cloud-controller load balancers carry only kubernetes.io/cluster/<name>: no tag condition.
+    allow(['elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:DeleteTargetGroup'], [arn('elasticloadbalancing', 'loadbalancer/*'), arn('elasticloadbalancing', 'listener/*'), arn('elasticloadbalancing', 'targetgroup/*')]),
+  ],
+  run: deleteLoadBalancers,
+});
 export const { handler } = step;

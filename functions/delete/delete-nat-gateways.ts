@@ -9,6 +9,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, arn, table } from '../../shared/aws/iam';
 
 export const deleteNatGatewaysInput = passInput({ natGateways: z.array(z.string()) });
 
@@ -18,5 +19,14 @@ export async function deleteNatGateways(input: z.infer<typeof deleteNatGatewaysI
   });
 }
 
-export const step = defineStep({ name: 'DeleteNatGateways', clients: [ec2Client], input: deleteNatGatewaysInput, run: deleteNatGateways });
+export const step = defineStep({
+  name: 'DeleteNatGateways',
+  clients: [ec2Client],
+  input: deleteNatGatewaysInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    allow(['ec2:DeleteNatGateway'], [arn('ec2', 'natgateway/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
+  ],
+  run: deleteNatGateways,
+});
 export const { handler } = step;

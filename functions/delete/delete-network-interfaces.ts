@@ -13,6 +13,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, deleteEach, passInput, verdict, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const deleteNetworkInterfacesInput = passInput({ networkInterfaces: z.array(z.string()), subnets: z.array(z.string()) });
 
@@ -51,5 +52,16 @@ export async function deleteNetworkInterfaces(input: z.infer<typeof deleteNetwor
   return summary;
 }
 
-export const step = defineStep({ name: 'DeleteNetworkInterfaces', clients: [ec2Client], input: deleteNetworkInterfacesInput, run: deleteNetworkInterfaces });
+export const step = defineStep({
+  name: 'DeleteNetworkInterfaces',
+  clients: [ec2Client],
+  input: deleteNetworkInterfacesInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    anywhere('ec2:DescribeNetworkInterfaces'),
+    // CNI leftovers are untagged or carry only the CNI's tag: scoped to interfaces, no tag condition.
+    allow(['ec2:DeleteNetworkInterface'], [arn('ec2', 'network-interface/*')]),
+  ],
+  run: deleteNetworkInterfaces,
+});
 export const { handler } = step;

@@ -9,6 +9,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, clusterParameterPath, forget, passInput } from './common';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, arn, table } from '../../shared/aws/iam';
 
 export const deleteParametersInput = passInput({ parameters: z.array(z.string()) });
 
@@ -28,5 +29,14 @@ export async function deleteParameters(input: z.infer<typeof deleteParametersInp
   return { deleted: names.size };
 }
 
-export const step = defineStep({ name: 'DeleteParameters', clients: [ssmClient], input: deleteParametersInput, run: deleteParameters });
+export const step = defineStep({
+  name: 'DeleteParameters',
+  clients: [ssmClient],
+  input: deleteParametersInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    allow(['ssm:GetParametersByPath', 'ssm:DeleteParameters'], [arn('ssm', 'parameter/hopper/*')]),
+  ],
+  run: deleteParameters,
+});
 export const { handler } = step;

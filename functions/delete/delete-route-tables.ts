@@ -10,6 +10,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, forget, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const deleteRouteTablesInput = passInput({ routeTables: z.array(z.string()) });
 
@@ -39,5 +40,17 @@ export async function deleteRouteTables(input: z.infer<typeof deleteRouteTablesI
   return deleteEach(deps, input.cluster, 'routeTables', ids, (id) => ec2.send(new DeleteRouteTableCommand({ RouteTableId: id })));
 }
 
-export const step = defineStep({ name: 'DeleteRouteTables', clients: [ec2Client], input: deleteRouteTablesInput, run: deleteRouteTables });
+export const step = defineStep({
+  name: 'DeleteRouteTables',
+  clients: [ec2Client],
+  input: deleteRouteTablesInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    anywhere('ec2:DescribeRouteTables'),
+    // DisassociateRouteTable takes an association id: not taggable, not conditionable.
+    allow(['ec2:DisassociateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'subnet/*')]),
+    allow(['ec2:DeleteRouteTable'], [arn('ec2', 'route-table/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
+  ],
+  run: deleteRouteTables,
+});
 export const { handler } = step;

@@ -17,6 +17,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const deleteSecurityGroupsInput = passInput({ securityGroups: z.array(z.string()) });
 
@@ -49,5 +50,16 @@ export async function deleteSecurityGroups(input: z.infer<typeof deleteSecurityG
   return deleteEach(deps, input.cluster, 'securityGroups', input.securityGroups, (id) => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })));
 }
 
-export const step = defineStep({ name: 'DeleteSecurityGroups', clients: [ec2Client], input: deleteSecurityGroupsInput, run: deleteSecurityGroups });
+export const step = defineStep({
+  name: 'DeleteSecurityGroups',
+  clients: [ec2Client],
+  input: deleteSecurityGroupsInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    anywhere('ec2:DescribeSecurityGroups'),
+    // Cloud-controller groups carry only kubernetes.io/cluster/<name>: scoped to groups, no tag condition.
+    allow(['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:DeleteSecurityGroup'], [arn('ec2', 'security-group/*')]),
+  ],
+  run: deleteSecurityGroups,
+});
 export const { handler } = step;

@@ -9,6 +9,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, arn, table } from '../../shared/aws/iam';
 
 export const releaseAddressesInput = passInput({ addresses: z.array(z.string()) });
 
@@ -19,5 +20,14 @@ export async function releaseAddresses(input: z.infer<typeof releaseAddressesInp
   });
 }
 
-export const step = defineStep({ name: 'ReleaseAddresses', clients: [ec2Client], input: releaseAddressesInput, run: releaseAddresses });
+export const step = defineStep({
+  name: 'ReleaseAddresses',
+  clients: [ec2Client],
+  input: releaseAddressesInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    allow(['ec2:ReleaseAddress'], [arn('ec2', 'elastic-ip/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
+  ],
+  run: releaseAddresses,
+});
 export const { handler } = step;

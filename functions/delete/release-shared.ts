@@ -13,6 +13,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, hopperTagKeys, inParallel, passInput, PARALLEL_DELETES } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const releaseSharedInput = passInput({ shared: z.array(z.string()) });
 
@@ -45,5 +46,16 @@ export async function releaseShared(input: z.infer<typeof releaseSharedInput>, d
   return { untagged, forgotten: left.length };
 }
 
-export const step = defineStep({ name: 'ReleaseShared', clients: [ec2Client], input: releaseSharedInput, run: releaseShared });
+export const step = defineStep({
+  name: 'ReleaseShared',
+  clients: [ec2Client],
+  input: releaseSharedInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
+    anywhere('ec2:DescribeTags'),
+    // Only tags whose keys are the cluster's own can be removed.
+    allow(['ec2:DeleteTags'], [arn('ec2', '*/*')], { 'ForAllValues:StringLike': { 'aws:TagKeys': ['kubernetes.io/cluster/*', 'hopper:*'] } }),
+  ],
+  run: releaseShared,
+});
 export const { handler } = step;

@@ -10,6 +10,7 @@ import { defineStep } from '../lib/step';
 import { chunks, passInput } from './common';
 import { liveInstances } from './instances';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const terminateInstancesInput = passInput({ instances: z.array(z.string()) });
 
@@ -20,5 +21,15 @@ export async function terminateInstances(input: z.infer<typeof terminateInstance
   return { terminating: live.length };
 }
 
-export const step = defineStep({ name: 'TerminateInstances', clients: [ec2Client], input: terminateInstancesInput, run: terminateInstances });
+export const step = defineStep({
+  name: 'TerminateInstances',
+  clients: [ec2Client],
+  input: terminateInstancesInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ec2:DescribeInstances'),
+    allow(['ec2:TerminateInstances'], [arn('ec2', 'instance/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
+  ],
+  run: terminateInstances,
+});
 export const { handler } = step;

@@ -8,6 +8,7 @@ import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { sfnClient } from '../../shared/aws/clients/sfn';
+import { allow, arn, table } from '../../shared/aws/iam';
 
 export const checkBakeInput = stepEnvelope.extend({ bakeExecutionArn: z.string().min(1) });
 
@@ -48,5 +49,14 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-export const step = defineStep({ name: 'CheckBake', clients: [sfnClient], input: checkBakeInput, run: checkBake });
+export const step = defineStep({
+  name: 'CheckBake',
+  clients: [sfnClient],
+  input: checkBakeInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    allow(['states:DescribeExecution'], [arn('states', 'execution:hopper-${sls:stage}-bake-image:*')]),
+  ],
+  run: checkBake,
+});
 export const { handler, run: runStep } = step;

@@ -6,6 +6,7 @@ import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { anywhere } from '../../shared/aws/iam';
 
 export const checkImageInput = stepEnvelope.extend({ imageId: z.string() });
 
@@ -36,5 +37,13 @@ export async function checkImage(input: { imageId: string }, deps: StepDeps): Pr
   }
 }
 
-export const step = defineStep({ name: 'CheckImage', clients: [ec2Client], input: checkImageInput, run: checkImage });
+export const step = defineStep({
+  name: 'CheckImage',
+  clients: [ec2Client],
+  input: checkImageInput,
+  permissions: [
+    anywhere('ec2:DescribeImages'),
+  ],
+  run: checkImage,
+});
 export const { handler, run: runStep } = step;

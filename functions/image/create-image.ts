@@ -14,6 +14,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, IMAGE_ARCH_TAG, IMAGE_BAKED_BY_TAG, IMAGE_KEY_TAG, IMAGE_VERSION_TAG, keyOf, newestFirst } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
 
 export const createImageInput = stepEnvelope.extend({
   instanceId: z.string(),
@@ -74,5 +75,19 @@ async function findByName(deps: StepDeps, name: string): Promise<Image | undefin
   return newestFirst(out.Images ?? [])[0];
 }
 
-export const step = defineStep({ name: 'CreateImage', clients: [ec2Client], input: createImageInput, creates: ['Image'], run: createImage });
+export const step = defineStep({
+  name: 'CreateImage',
+  clients: [ec2Client],
+  input: createImageInput,
+  creates: ['Image'],
+  permissions: [
+    table('GetItem'),
+    anywhere('ec2:DescribeImages'),
+    allow(['ec2:CreateImage'], [arn('ec2', 'instance/*'), awsArn('ec2', 'image/*'), awsArn('ec2', 'snapshot/*')]),
+    allow(['ec2:CreateTags'], [awsArn('ec2', 'image/*'), awsArn('ec2', 'snapshot/*')], { StringEquals: { 'ec2:CreateAction': 'CreateImage' } }),
+    // Only to free the name of a failed image of Hopper's.
+    allow(['ec2:DeregisterImage'], [awsArn('ec2', 'image/*')], { StringLike: { 'aws:ResourceTag/hopper:image-key': '*' } }),
+  ],
+  run: createImage,
+});
 export const { handler, run: runStep } = step;

@@ -8,6 +8,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, findImagesByKey, keyOf } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const findBakedImageInput = stepEnvelope.extend({
   kubernetesVersion: z.string(),
@@ -30,5 +31,16 @@ export async function findBakedImage(input: z.infer<typeof findBakedImageInput>,
   return { state: 'none', imageKey: key };
 }
 
-export const step = defineStep({ name: 'FindBakedImage', clients: [ec2Client], input: findBakedImageInput, run: findBakedImage });
+export const step = defineStep({
+  name: 'FindBakedImage',
+  clients: [ec2Client],
+  input: findBakedImageInput,
+  // --- bake-image ------------------------------------------------------------------------------
+  //
+  permissions: [
+    table('GetItem'),
+    anywhere('ec2:DescribeImages'),
+  ],
+  run: findBakedImage,
+});
 export const { handler, run: runStep } = step;

@@ -11,6 +11,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { sendScript } from '../commands/send-script';
 import { architectureSchema, bakeRenderContext } from './common';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
 
 export const installPackagesInput = stepEnvelope.extend({
   instanceId: z.string(),
@@ -39,5 +40,17 @@ export async function installPackages(input: z.infer<typeof installPackagesInput
   return { commandId, instanceId: input.instanceId };
 }
 
-export const step = defineStep({ name: 'InstallPackages', clients: [ssmClient], input: installPackagesInput, run: installPackages });
+export const step = defineStep({
+  name: 'InstallPackages',
+  clients: [ssmClient],
+  input: installPackagesInput,
+  permissions: [
+    table('GetItem'),
+    anywhere('ssm:ListCommands'),
+    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    // Only instances Hopper tagged as image builders.
+    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringEquals: { 'ssm:resourceTag/hopper:role': 'image-builder' } }),
+  ],
+  run: installPackages,
+});
 export const { handler, run: runStep } = step;

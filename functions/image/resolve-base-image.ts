@@ -13,6 +13,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, newestFirst, type Architecture } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, anywhere, awsArn } from '../../shared/aws/iam';
 
 /** The Ubuntu LTS release baked from. */
 export const UBUNTU_RELEASE = { version: '24.04', codename: 'noble' } as const;
@@ -71,5 +72,14 @@ async function newestByName(deps: StepDeps, architecture: Architecture): Promise
   return newestFirst(out.Images ?? [])[0];
 }
 
-export const step = defineStep({ name: 'ResolveBaseImage', clients: [ec2Client, ssmClient], input: resolveBaseImageInput, run: resolveBaseImage });
+export const step = defineStep({
+  name: 'ResolveBaseImage',
+  clients: [ec2Client, ssmClient],
+  input: resolveBaseImageInput,
+  permissions: [
+    allow(['ssm:GetParameter'], [awsArn('ssm', 'parameter/aws/service/canonical/ubuntu/server/*')]),
+    anywhere('ec2:DescribeImages'),
+  ],
+  run: resolveBaseImage,
+});
 export const { handler, run: runStep } = step;

@@ -20,6 +20,7 @@ import { subnetsSchema } from '../network/common';
 import { bakeInput, findAvailableImage } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { sfnClient } from '../../shared/aws/clients/sfn';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const resolveImageInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -98,5 +99,17 @@ async function verifyGivenImage(deps: StepDeps, imageId: string): Promise<string
   throw new StepFailedError(`image ${imageId} from the spec does not exist in this region or is not shared with this account`);
 }
 
-export const step = defineStep({ name: 'ResolveImage', clients: [ec2Client, sfnClient], input: resolveImageInput, run: resolveImage });
+export const step = defineStep({
+  name: 'ResolveImage',
+  clients: [ec2Client, sfnClient],
+  input: resolveImageInput,
+  environment: { BAKE_IMAGE_STATE_MACHINE_ARN: { Ref: 'BakeImageStateMachine' } },
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ec2:DescribeImages'),
+    allow(['states:StartExecution'], [{ Ref: 'BakeImageStateMachine' }]),
+    allow(['states:DescribeExecution'], [arn('states', 'execution:hopper-${sls:stage}-bake-image:*')]),
+  ],
+  run: resolveImage,
+});
 export const { handler, run: runStep } = step;

@@ -11,6 +11,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { findBuilders } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn } from '../../shared/aws/iam';
 
 export const terminateBuilderInput = stepEnvelope.extend({
   bakeId: z.string().min(1),
@@ -38,5 +39,14 @@ export async function terminateBuilder(input: z.input<typeof terminateBuilderInp
   return { terminated };
 }
 
-export const step = defineStep({ name: 'TerminateBuilder', clients: [ec2Client], input: terminateBuilderInput, run: terminateBuilder });
+export const step = defineStep({
+  name: 'TerminateBuilder',
+  clients: [ec2Client],
+  input: terminateBuilderInput,
+  permissions: [
+    anywhere('ec2:DescribeInstances'),
+    allow(['ec2:TerminateInstances'], [arn('ec2', 'instance/*')], { StringEquals: { 'aws:ResourceTag/hopper:role': 'image-builder' } }),
+  ],
+  run: terminateBuilder,
+});
 export const { handler, run: runStep } = step;

@@ -18,6 +18,7 @@ import * as z from 'zod';
 import { DependencyPendingError, HopperError, NotYetVisibleError, StepFailedError, TransientAwsError } from '../../shared/errors';
 import { awsErrorCode, isDependencyViolation, isNotFound, isThrottling } from '../../shared/aws/errors';
 import { restrictClients, type ClientFactory, type ClientName } from '../../shared/aws/clients';
+import type { CfnValue, IamStatement } from '../../shared/aws/iam';
 import { defaultDeps, type StepDeps } from './deps';
 
 export const logger = new Logger({ serviceName: 'hopper-step' });
@@ -50,6 +51,13 @@ export interface StepDefinition<S extends z.ZodType, O> {
    * these are bundled into its function, and asking for another throws.
    */
   clients?: readonly ClientFactory[];
+  /**
+   * The IAM statements of the step's function: what its calls (and its helpers') need, on
+   * the narrowest resources. `npm run generate` writes them into its role.
+   */
+  permissions: readonly IamStatement[];
+  /** Environment variables of the function beside the provider's (CloudFormation values). */
+  environment?: Record<string, CfnValue>;
   run: (input: z.infer<S>, deps: StepDeps) => Promise<O>;
 }
 
@@ -127,5 +135,15 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
   const handler = middy()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler((event: unknown, context: Context) => run(event, context));
-  return { name: definition.name, input: definition.input, creates: definition.creates ?? [], clients: [...declared], core, run, handler };
+  return {
+    name: definition.name,
+    input: definition.input,
+    creates: definition.creates ?? [],
+    clients: [...declared],
+    permissions: definition.permissions,
+    environment: definition.environment ?? {},
+    core,
+    run,
+    handler,
+  };
 }

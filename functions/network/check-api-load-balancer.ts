@@ -10,6 +10,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { API_PORT } from './ensure-api-load-balancer';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const checkApiLoadBalancerInput = stepEnvelope.extend({ loadBalancerArn: z.string() });
 
@@ -39,5 +40,14 @@ export async function checkApiLoadBalancer(
   return { loadBalancerArn, dnsName: loadBalancer.DNSName!, targetGroupArn: group.TargetGroupArn!, state: 'active' };
 }
 
-export const step = defineStep({ name: 'CheckApiLoadBalancer', clients: [elbv2Client], input: checkApiLoadBalancerInput, run: checkApiLoadBalancer });
+export const step = defineStep({
+  name: 'CheckApiLoadBalancer',
+  clients: [elbv2Client],
+  input: checkApiLoadBalancerInput,
+  permissions: [
+    table('GetItem', 'UpdateItem'),
+    anywhere('elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroups'),
+  ],
+  run: checkApiLoadBalancer,
+});
 export const { handler } = step;

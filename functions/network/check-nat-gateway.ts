@@ -9,6 +9,7 @@ import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const checkNatGatewayInput = stepEnvelope.extend({ natGatewayId: z.string(), zone: z.string() });
 
@@ -32,5 +33,14 @@ export async function checkNatGateway(
   throw new StepFailedError(`NAT gateway ${natGatewayId} (${zone}) is ${state}${reason}`);
 }
 
-export const step = defineStep({ name: 'CheckNatGateway', clients: [ec2Client], input: checkNatGatewayInput, run: checkNatGateway });
+export const step = defineStep({
+  name: 'CheckNatGateway',
+  clients: [ec2Client],
+  input: checkNatGatewayInput,
+  permissions: [
+    table('GetItem', 'UpdateItem'),
+    anywhere('ec2:DescribeNatGateways'),
+  ],
+  run: checkNatGateway,
+});
 export const { handler } = step;

@@ -26,6 +26,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema, subnetsSchema, tagsFor, type SecurityGroupIds, type ZoneSubnets } from './common';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const ensureApiLoadBalancerInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -169,5 +170,19 @@ async function ensureListener(spec: ClusterSpec, loadBalancerArn: string, target
   await deps.store.recordResource(spec.name, { type: 'listener', id: listener.ListenerArn!, ownership: 'owned' });
 }
 
-export const step = defineStep({ name: 'EnsureApiLoadBalancer', clients: [elbv2Client], input: ensureApiLoadBalancerInput, creates: ['LoadBalancer', 'TargetGroup', 'Listener'], run: ensureApiLoadBalancer });
+export const step = defineStep({
+  name: 'EnsureApiLoadBalancer',
+  clients: [elbv2Client],
+  input: ensureApiLoadBalancerInput,
+  creates: ['LoadBalancer', 'TargetGroup', 'Listener'],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags'),
+    allow(['elasticloadbalancing:CreateLoadBalancer'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*')]),
+    allow(['elasticloadbalancing:CreateTargetGroup'], [arn('elasticloadbalancing', 'targetgroup/*-api-6443/*')]),
+    allow(['elasticloadbalancing:CreateListener'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*'), arn('elasticloadbalancing', 'listener/net/*-api/*/*')]),
+    allow(['elasticloadbalancing:AddTags'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*'), arn('elasticloadbalancing', 'targetgroup/*-api-6443/*'), arn('elasticloadbalancing', 'listener/net/*-api/*/*')], { StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateLoadBalancer', 'CreateTargetGroup', 'CreateListener'] } }),
+  ],
+  run: ensureApiLoadBalancer,
+});
 export const { handler } = step;

@@ -18,6 +18,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, ownershipOf, resourceName, tagShared, tagSpec, tagsFor } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const ensureInternetGatewayInput = stepEnvelope.extend({ vpcId: z.string() });
 
@@ -71,5 +72,17 @@ async function isAttached(deps: StepDeps, id: string, vpcId: string): Promise<bo
   return (out.InternetGateways?.[0]?.Attachments ?? []).some((a) => a.VpcId === vpcId);
 }
 
-export const step = defineStep({ name: 'EnsureInternetGateway', clients: [ec2Client], input: ensureInternetGatewayInput, creates: ['InternetGateway'], run: ensureInternetGateway });
+export const step = defineStep({
+  name: 'EnsureInternetGateway',
+  clients: [ec2Client],
+  input: ensureInternetGatewayInput,
+  creates: ['InternetGateway'],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ec2:DescribeInternetGateways'),
+    allow(['ec2:CreateInternetGateway', 'ec2:CreateTags'], [arn('ec2', 'internet-gateway/*')]),
+    allow(['ec2:AttachInternetGateway'], [arn('ec2', 'internet-gateway/*'), arn('ec2', 'vpc/*')]),
+  ],
+  run: ensureInternetGateway,
+});
 export const { handler } = step;

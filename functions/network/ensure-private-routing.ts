@@ -11,6 +11,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, isBroughtSubnet, subnetsSchema, type ZoneSubnets } from './common';
 import { associateSubnets, ensureDefaultRoute, ensureRouteTable } from './routing';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 const natGatewaysSchema = z.array(z.object({ zone: z.string(), natGatewayId: z.string() }));
 
@@ -49,5 +50,18 @@ export async function ensurePrivateRouting(
   return { routeTableIds };
 }
 
-export const step = defineStep({ name: 'EnsurePrivateRouting', clients: [ec2Client], input: ensurePrivateRoutingInput, creates: ['RouteTable'], run: ensurePrivateRouting });
+export const step = defineStep({
+  name: 'EnsurePrivateRouting',
+  clients: [ec2Client],
+  input: ensurePrivateRoutingInput,
+  creates: ['RouteTable'],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ec2:DescribeRouteTables'),
+    allow(['ec2:CreateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'vpc/*')]),
+    allow(['ec2:CreateTags', 'ec2:CreateRoute'], [arn('ec2', 'route-table/*')]),
+    allow(['ec2:AssociateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'subnet/*')]),
+  ],
+  run: ensurePrivateRouting,
+});
 export const { handler } = step;

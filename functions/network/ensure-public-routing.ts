@@ -10,6 +10,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, isBroughtSubnet, subnetsSchema, type ZoneSubnets } from './common';
 import { associateSubnets, ensureDefaultRoute, ensureRouteTable } from './routing';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const ensurePublicRoutingInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -32,5 +33,18 @@ export async function ensurePublicRouting(
   return { routeTableId: table.RouteTableId! };
 }
 
-export const step = defineStep({ name: 'EnsurePublicRouting', clients: [ec2Client], input: ensurePublicRoutingInput, creates: ['RouteTable'], run: ensurePublicRouting });
+export const step = defineStep({
+  name: 'EnsurePublicRouting',
+  clients: [ec2Client],
+  input: ensurePublicRoutingInput,
+  creates: ['RouteTable'],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ec2:DescribeRouteTables'),
+    allow(['ec2:CreateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'vpc/*')]),
+    allow(['ec2:CreateTags', 'ec2:CreateRoute'], [arn('ec2', 'route-table/*')]),
+    allow(['ec2:AssociateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'subnet/*')]),
+  ],
+  run: ensurePublicRouting,
+});
 export const { handler } = step;

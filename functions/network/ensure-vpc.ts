@@ -20,6 +20,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, ownershipOf, resourceName, tagShared, tagSpec, tagsFor } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const ensureVpcInput = stepEnvelope;
 
@@ -99,5 +100,16 @@ async function useBroughtVpc(spec: ClusterSpec, vpcId: string, deps: StepDeps): 
   return { vpcId, cidr: vpc.CidrBlock!, ownership: 'shared' };
 }
 
-export const step = defineStep({ name: 'EnsureVpc', clients: [ec2Client], input: ensureVpcInput, creates: ['VPC'], run: ensureVpc });
+export const step = defineStep({
+  name: 'EnsureVpc',
+  clients: [ec2Client],
+  input: ensureVpcInput,
+  creates: ['VPC'],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ec2:DescribeVpcs', 'ec2:DescribeVpcAttribute'),
+    allow(['ec2:CreateVpc', 'ec2:ModifyVpcAttribute', 'ec2:CreateTags'], [arn('ec2', 'vpc/*')]),
+  ],
+  run: ensureVpc,
+});
 export const { handler } = step;

@@ -21,6 +21,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, resourceName, tagShared, tagSpec, tagsFor, type ZoneSubnets } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const ensureZoneSubnetsInput = stepEnvelope.extend({ vpcId: z.string(), zone: z.string() });
 
@@ -104,5 +105,17 @@ async function useBroughtSubnet(spec: ClusterSpec, vpcId: string, wanted: Subnet
   return id;
 }
 
-export const step = defineStep({ name: 'EnsureZoneSubnets', clients: [ec2Client], input: ensureZoneSubnetsInput, creates: ['Subnet'], run: ensureZoneSubnets });
+export const step = defineStep({
+  name: 'EnsureZoneSubnets',
+  clients: [ec2Client],
+  input: ensureZoneSubnetsInput,
+  creates: ['Subnet'],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ec2:DescribeSubnets'),
+    allow(['ec2:CreateSubnet'], [arn('ec2', 'subnet/*'), arn('ec2', 'vpc/*')]),
+    allow(['ec2:CreateTags', 'ec2:ModifySubnetAttribute'], [arn('ec2', 'subnet/*')]),
+  ],
+  run: ensureZoneSubnets,
+});
 export const { handler } = step;

@@ -23,6 +23,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { subnetsSchema, type ZoneSubnets } from '../network/common';
 import { findGroupSpec, groupResourceName, groupTags } from './common';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { allow, anywhere, arn, awsArn, getAtt, table } from '../../shared/aws/iam';
 
 export const ensureAutoScalingGroupInput = stepEnvelope.extend({
   group: z.string().min(1),
@@ -110,5 +111,23 @@ async function adopt(deps: StepDeps, spec: ClusterSpec, group: AutoScalingGroup,
   }
 }
 
-export const step = defineStep({ name: 'EnsureAutoScalingGroup', clients: [autoscalingClient], input: ensureAutoScalingGroupInput, creates: ['AutoscalingGroup'], run: ensureAutoScalingGroup });
+export const step = defineStep({
+  name: 'EnsureAutoScalingGroup',
+  clients: [autoscalingClient],
+  input: ensureAutoScalingGroupInput,
+  creates: ['AutoscalingGroup'],
+  // Creating a group from a launch template checks that the caller may launch from it
+  // (RunInstances with the template, tags at launch, the instance profile's role).
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeSubnets'),
+    allow(['autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
+    allow(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'launch-template/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
+    allow(['iam:PassRole'], [getAtt('NodeRole')], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+    // The first group of an account creates Auto Scaling's service-linked role.
+    allow(['iam:CreateServiceLinkedRole'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling' }], { StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } }),
+  ],
+  run: ensureAutoScalingGroup,
+});
 export const { handler } = step;

@@ -22,6 +22,7 @@ import { securityGroupsSchema, tagSpec, type SecurityGroupIds } from '../network
 import { findGroupSpec, groupResourceName, groupTags, tokenOf } from './common';
 import { ensureVersion, findTemplate } from './launch-template-versions';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { allow, anywhere, arn, getAtt, table } from '../../shared/aws/iam';
 
 /** The instance profile of worker nodes (read once, at cold start). */
 const INSTANCE_PROFILE = process.env.NODE_INSTANCE_PROFILE ?? 'hopper-node';
@@ -138,5 +139,19 @@ export async function ensureLaunchTemplate(
   return { launchTemplateId, version };
 }
 
-export const step = defineStep({ name: 'EnsureLaunchTemplate', clients: [ec2Client], input: ensureLaunchTemplateInput, creates: ['LaunchTemplate'], run: ensureLaunchTemplate });
+export const step = defineStep({
+  name: 'EnsureLaunchTemplate',
+  clients: [ec2Client],
+  input: ensureLaunchTemplateInput,
+  creates: ['LaunchTemplate'],
+  environment: { NODE_INSTANCE_PROFILE: { Ref: 'NodeInstanceProfile' } },
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages'),
+    allow(['ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', 'launch-template/*')], { StringEquals: { 'ec2:CreateAction': 'CreateLaunchTemplate' } }),
+    allow(['iam:PassRole'], [getAtt('NodeRole')], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+  ],
+  run: ensureLaunchTemplate,
+});
 export const { handler } = step;

@@ -12,6 +12,7 @@ import { failureMessage } from '../commands/check-command';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const checkDrainInput = stepEnvelope.extend({
   commandId: z.string().min(1),
@@ -53,5 +54,14 @@ export async function checkDrain(input: z.infer<typeof checkDrainInput>, deps: S
   throw new StepFailedError(failureMessage(`Drain of ${input.node}`, input.runner, status, inv));
 }
 
-export const step = defineStep({ name: 'CheckDrain', clients: [ssmClient], input: checkDrainInput, run: checkDrain });
+export const step = defineStep({
+  name: 'CheckDrain',
+  clients: [ssmClient],
+  input: checkDrainInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ssm:GetCommandInvocation'),
+  ],
+  run: checkDrain,
+});
 export const { handler, run: runStep } = step;

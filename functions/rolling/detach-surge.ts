@@ -15,6 +15,7 @@ import { groupResourceName } from '../nodes/common';
 import { ROLLING_TAG } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const detachSurgeInput = stepEnvelope.extend({ group: z.string().min(1), instanceIds: z.array(z.string()) });
 
@@ -32,5 +33,16 @@ export async function detachSurge(input: z.infer<typeof detachSurgeInput>, deps:
   return { detached: input.instanceIds };
 }
 
-export const step = defineStep({ name: 'DetachSurge', clients: [ec2Client, autoscalingClient], input: detachSurgeInput, run: detachSurge });
+export const step = defineStep({
+  name: 'DetachSurge',
+  clients: [ec2Client, autoscalingClient],
+  input: detachSurgeInput,
+  permissions: [
+    table('GetItem'),
+    anywhere('autoscaling:DescribeAutoScalingGroups'),
+    allow(['autoscaling:DetachInstances'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')], { StringLike: { 'autoscaling:ResourceTag/hopper:cluster': '*' } }),
+    allow(['ec2:CreateTags'], [arn('ec2', 'instance/*')], { StringLike: { 'aws:ResourceTag/hopper:cluster': '*' } }),
+  ],
+  run: detachSurge,
+});
 export const { handler, run: runStep } = step;

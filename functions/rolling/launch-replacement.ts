@@ -21,6 +21,7 @@ import { tokenOf } from '../nodes/common';
 import { controlPlaneInstances, controlPlaneTargetImage } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
+import { allow, anywhere, arn, awsArn, getAtt, table } from '../../shared/aws/iam';
 
 export const launchReplacementInput = stepEnvelope.extend({
   seat: z.object({ seat: z.number().int().min(0), zone: z.string().min(1), subnetId: z.string().optional() }),
@@ -84,5 +85,18 @@ async function seatSubnet(deps: StepDeps, cluster: string, zone: string, publicT
   return wanted.id;
 }
 
-export const step = defineStep({ name: 'LaunchReplacement', clients: [ec2Client, elbv2Client], input: launchReplacementInput, run: launchReplacement });
+export const step = defineStep({
+  name: 'LaunchReplacement',
+  clients: [ec2Client, elbv2Client],
+  input: launchReplacementInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ec2:DescribeInstances', 'ec2:DescribeImages'),
+    allow(['ec2:RunInstances'], [arn('ec2', '*'), awsArn('ec2', 'image/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', '*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
+    allow(['iam:PassRole'], [getAtt('ControlPlaneRole')]),
+    allow(['elasticloadbalancing:RegisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
+  ],
+  run: launchReplacement,
+});
 export const { handler, run: runStep } = step;

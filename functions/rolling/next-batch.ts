@@ -17,6 +17,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { observeRollout, remaining, rollingOptionsSchema } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const batchSchema = z.object({
   number: z.number().int().min(0),
@@ -106,5 +107,14 @@ export async function nextBatch(input: z.infer<typeof nextBatchInput>, deps: Ste
   return { ...base, done: true, kind: 'none', group: '', remaining: 0 };
 }
 
-export const step = defineStep({ name: 'NextBatch', clients: [ec2Client, autoscalingClient], input: nextBatchInput, run: nextBatch });
+export const step = defineStep({
+  name: 'NextBatch',
+  clients: [ec2Client, autoscalingClient],
+  input: nextBatchInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups'),
+  ],
+  run: nextBatch,
+});
 export const { handler, run: runStep } = step;

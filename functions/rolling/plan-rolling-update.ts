@@ -11,6 +11,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { observeRollout, planView, remaining, rollingOptionsSchema, type RollingOptions } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const planRollingUpdateInput = stepEnvelope.extend({ options: z.record(z.string(), z.unknown()).optional() });
 
@@ -77,5 +78,16 @@ async function unfinishedForcedRun(deps: StepDeps, cluster: string, operationId:
   return { operationId: latest.id, forced: plan.forced };
 }
 
-export const step = defineStep({ name: 'PlanRollingUpdate', clients: [ec2Client, autoscalingClient], input: planRollingUpdateInput, run: planRollingUpdate });
+export const step = defineStep({
+  name: 'PlanRollingUpdate',
+  clients: [ec2Client, autoscalingClient],
+  input: planRollingUpdateInput,
+  // --- rolling-update -------------------------------------------------------------------------
+  //
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups'),
+  ],
+  run: planRollingUpdate,
+});
 export const { handler, run: runStep } = step;

@@ -15,6 +15,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { kubectlRunner, nodeNameOf } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
 
 export const sendDrainInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
@@ -48,5 +49,16 @@ export async function sendDrain(input: z.infer<typeof sendDrainInput>, deps: Ste
   return { commandId, runner, instanceId: input.instanceId, node };
 }
 
-export const step = defineStep({ name: 'SendDrain', clients: [ec2Client, ssmClient], input: sendDrainInput, run: sendDrain });
+export const step = defineStep({
+  name: 'SendDrain',
+  clients: [ec2Client, ssmClient],
+  input: sendDrainInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
+    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+  ],
+  run: sendDrain,
+});
 export const { handler, run: runStep } = step;

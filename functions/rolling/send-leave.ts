@@ -13,6 +13,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { onlineInstances } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
 
 export const sendLeaveInput = stepEnvelope.extend({ instanceId: z.string().min(1) });
 
@@ -35,5 +36,16 @@ export async function sendLeave(input: z.infer<typeof sendLeaveInput>, deps: Ste
   return { commandId, instanceId: input.instanceId, skipped: false };
 }
 
-export const step = defineStep({ name: 'SendLeave', clients: [ec2Client, ssmClient], input: sendLeaveInput, run: sendLeave });
+export const step = defineStep({
+  name: 'SendLeave',
+  clients: [ec2Client, ssmClient],
+  input: sendLeaveInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
+    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+  ],
+  run: sendLeave,
+});
 export const { handler, run: runStep } = step;

@@ -17,6 +17,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { kubectlRunner } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
 
 export const sendReplacementJoinInput = stepEnvelope.extend({ instanceId: z.string().min(1), phase: z.enum(['refresh', 'join']) });
 
@@ -44,5 +45,16 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
   });
 }
 
-export const step = defineStep({ name: 'SendReplacementJoin', clients: [ec2Client, ssmClient], input: sendReplacementJoinInput, run: sendReplacementJoin });
+export const step = defineStep({
+  name: 'SendReplacementJoin',
+  clients: [ec2Client, ssmClient],
+  input: sendReplacementJoinInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
+    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+  ],
+  run: sendReplacementJoin,
+});
 export const { handler, run: runStep } = step;

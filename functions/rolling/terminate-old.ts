@@ -17,6 +17,7 @@ import { describeInstances } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 export const terminateOldInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
@@ -65,5 +66,17 @@ async function forgetControlPlaneInstance(deps: StepDeps, cluster: string, insta
   await deps.store.forgetResource(cluster, 'instance', instanceId);
 }
 
-export const step = defineStep({ name: 'TerminateOld', clients: [ec2Client, autoscalingClient, elbv2Client], input: terminateOldInput, run: terminateOld });
+export const step = defineStep({
+  name: 'TerminateOld',
+  clients: [ec2Client, autoscalingClient, elbv2Client],
+  input: terminateOldInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query', 'DeleteItem'),
+    anywhere('ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingInstances'),
+    allow(['ec2:TerminateInstances'], [arn('ec2', 'instance/*')], { StringLike: { 'aws:ResourceTag/hopper:cluster': '*' } }),
+    allow(['autoscaling:TerminateInstanceInAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')], { StringLike: { 'autoscaling:ResourceTag/hopper:cluster': '*' } }),
+    allow(['elasticloadbalancing:DeregisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
+  ],
+  run: terminateOld,
+});
 export const { handler, run: runStep } = step;

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { table } from '../../shared/aws/iam';
 
 export const validationFailedInput = stepEnvelope.extend({
   batch: z.number().int(),
@@ -26,5 +27,12 @@ export async function validationFailed(input: z.infer<typeof validationFailedInp
   return { continued: true };
 }
 
-export const step = defineStep({ name: 'ValidationFailed', input: validationFailedInput, run: validationFailed });
+export const step = defineStep({
+  name: 'ValidationFailed',
+  input: validationFailedInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+  ],
+  run: validationFailed,
+});
 export const { handler, run: runStep } = step;

@@ -24,6 +24,7 @@ import { recordedSecurityGroups, recordedSubnets } from './common';
 import { describeClusterGroups, imageFor, observeGroup } from './observe';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { allow, anywhere, arn, awsArn, getAtt, table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({
   group: z.string().min(1),
@@ -121,5 +122,23 @@ export async function applyInstanceGroup(
   };
 }
 
-export const step = defineStep({ name: 'ApplyInstanceGroup', clients: [ec2Client, autoscalingClient], input, run: applyInstanceGroup });
+export const step = defineStep({
+  name: 'ApplyInstanceGroup',
+  clients: [ec2Client, autoscalingClient], input,
+  environment: { NODE_INSTANCE_PROFILE: { Ref: 'NodeInstanceProfile' } },
+  // Calls the node steps' cores (EnsureLaunchTemplate, EnsureAutoScalingGroup) for a new
+  // group, so it holds their permissions; RunInstances/PassRole are what creating or updating
+  // a group from a launch template checks.
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'ec2:DescribeSubnets'),
+    allow(['ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', 'launch-template/*')], { StringEquals: { 'ec2:CreateAction': 'CreateLaunchTemplate' } }),
+    allow(['autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
+    allow(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'launch-template/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
+    allow(['iam:PassRole'], [getAtt('NodeRole')], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+  ],
+  run: applyInstanceGroup,
+});
 export const { handler } = step;

@@ -15,6 +15,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { groupResourceName } from '../nodes/common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({ group: z.string().min(1) });
 
@@ -45,5 +46,15 @@ export async function deleteInstanceGroup(event: { cluster: string; group: strin
   return { group: event.group, deleted: true };
 }
 
-export const step = defineStep({ name: 'DeleteInstanceGroup', clients: [ec2Client, autoscalingClient], input, run: deleteInstanceGroup });
+export const step = defineStep({
+  name: 'DeleteInstanceGroup',
+  clients: [ec2Client, autoscalingClient], input,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
+    anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplates'),
+    allow(['autoscaling:DeleteAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
+    allow(['ec2:DeleteLaunchTemplate'], [arn('ec2', 'launch-template/*')]),
+  ],
+  run: deleteInstanceGroup,
+});
 export const { handler } = step;

@@ -13,6 +13,7 @@ import { desiredCapacityOf } from './common';
 import { observeCluster, type ObserveDeps } from './observe';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { anywhere, table } from '../../shared/aws/iam';
 
 const input = stepEnvelope;
 
@@ -47,5 +48,13 @@ export async function observePlan(event: { cluster: string; operationId: string 
   };
 }
 
-export const step = defineStep({ name: 'ObservePlan', clients: [ec2Client, autoscalingClient], input, run: observePlan });
+export const step = defineStep({
+  name: 'ObservePlan',
+  clients: [ec2Client, autoscalingClient], input,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeVpcs', 'ec2:DescribeInstances'),
+  ],
+  run: observePlan,
+});
 export const { handler } = step;

@@ -11,6 +11,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { describeClusterGroups, observeGroup } from './observe';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { anywhere, table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({ rollingGroups: z.array(z.string()).optional() });
 
@@ -49,5 +50,13 @@ export async function recordGroupStatus(event: { cluster: string; rollingGroups?
   return { groups };
 }
 
-export const step = defineStep({ name: 'RecordGroupStatus', clients: [ec2Client, autoscalingClient], input, run: recordGroupStatus });
+export const step = defineStep({
+  name: 'RecordGroupStatus',
+  clients: [ec2Client, autoscalingClient], input,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions'),
+  ],
+  run: recordGroupStatus,
+});
 export const { handler } = step;

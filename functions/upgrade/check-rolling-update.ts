@@ -6,6 +6,7 @@ import { describeFailure } from '../image/check-bake';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { sfnClient } from '../../shared/aws/clients/sfn';
+import { allow, arn, table } from '../../shared/aws/iam';
 
 export const checkRollingUpdateInput = stepEnvelope.extend({ executionArn: z.string().min(1) });
 
@@ -16,5 +17,14 @@ export async function checkRollingUpdate(input: z.infer<typeof checkRollingUpdat
   throw new StepFailedError(`the rolling update ${String(execution.status ?? 'ended').toLowerCase()}: ${describeFailure(execution.error, execution.cause)}`);
 }
 
-export const step = defineStep({ name: 'CheckRollingUpdate', clients: [sfnClient], input: checkRollingUpdateInput, run: checkRollingUpdate });
+export const step = defineStep({
+  name: 'CheckRollingUpdate',
+  clients: [sfnClient],
+  input: checkRollingUpdateInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    allow(['states:DescribeExecution'], [arn('states', 'execution:hopper-${sls:stage}-rolling-update:*')]),
+  ],
+  run: checkRollingUpdate,
+});
 export const handler = step.handler;

@@ -15,6 +15,7 @@ import { controlPlaneInstances, onlineInstances } from '../rolling/common';
 import { recordedSubnets } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const prepareUpgradeInput = stepEnvelope;
 
@@ -46,5 +47,16 @@ export async function prepareUpgrade(input: { cluster: string; operationId: stri
   return { from, to, vpcId, subnets, controlPlane: ordered.map((instanceId, i) => ({ instanceId, first: i === 0 })), apiEndpoint: await recordedApiEndpoint(deps, spec.name) };
 }
 
-export const step = defineStep({ name: 'PrepareUpgrade', clients: [ec2Client, ssmClient], input: prepareUpgradeInput, run: prepareUpgrade });
+export const step = defineStep({
+  name: 'PrepareUpgrade',
+  clients: [ec2Client, ssmClient],
+  input: prepareUpgradeInput,
+  // --- upgrade-cluster ------------------------------------------------------------------------
+  //
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'),
+  ],
+  run: prepareUpgrade,
+});
 export const { handler, run: runStep } = step;

@@ -18,6 +18,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
 
 export const sendControlPlaneUpgradeInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
@@ -47,5 +48,16 @@ export async function sendControlPlaneUpgrade(input: z.infer<typeof sendControlP
   });
 }
 
-export const step = defineStep({ name: 'SendControlPlaneUpgrade', clients: [ssmClient], input: sendControlPlaneUpgradeInput, run: sendControlPlaneUpgrade });
+export const step = defineStep({
+  name: 'SendControlPlaneUpgrade',
+  clients: [ssmClient],
+  input: sendControlPlaneUpgradeInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
+    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+  ],
+  run: sendControlPlaneUpgrade,
+});
 export const { handler, run: runStep } = step;

@@ -15,6 +15,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { sfnClient } from '../../shared/aws/clients/sfn';
+import { allow, table } from '../../shared/aws/iam';
 
 export const startRollingUpdateInput = stepEnvelope.extend({ imageId: z.string().min(1) });
 
@@ -36,5 +37,15 @@ export async function startRollingUpdate(input: z.infer<typeof startRollingUpdat
   }
 }
 
-export const step = defineStep({ name: 'StartRollingUpdate', clients: [ec2Client, sfnClient], input: startRollingUpdateInput, run: startRollingUpdate });
+export const step = defineStep({
+  name: 'StartRollingUpdate',
+  clients: [ec2Client, sfnClient],
+  input: startRollingUpdateInput,
+  environment: { ROLLING_UPDATE_STATE_MACHINE_ARN: { Ref: 'RollingUpdateStateMachine' } },
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    allow(['states:StartExecution'], [{ Ref: 'RollingUpdateStateMachine' }]),
+  ],
+  run: startRollingUpdate,
+});
 export const handler = step.handler;

@@ -15,6 +15,7 @@ import { groupResourceName } from '../nodes/common';
 import { ensureLaunchTemplate } from '../nodes/ensure-launch-template';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
+import { allow, anywhere, arn, getAtt, table } from '../../shared/aws/iam';
 
 export const updateNodeTemplatesInput = stepEnvelope.extend({ imageId: z.string().min(1) });
 
@@ -41,5 +42,18 @@ export async function updateNodeTemplates(input: z.infer<typeof updateNodeTempla
   return { groups: out };
 }
 
-export const step = defineStep({ name: 'UpdateNodeTemplates', clients: [ec2Client, autoscalingClient], input: updateNodeTemplatesInput, run: updateNodeTemplates });
+export const step = defineStep({
+  name: 'UpdateNodeTemplates',
+  clients: [ec2Client, autoscalingClient],
+  input: updateNodeTemplatesInput,
+  environment: { NODE_INSTANCE_PROFILE: { Ref: 'NodeInstanceProfile' } },
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeAutoScalingGroups'),
+    allow(['ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
+    allow(['autoscaling:UpdateAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')], { StringLike: { 'autoscaling:ResourceTag/hopper:cluster': '*' } }),
+    allow(['iam:PassRole'], [getAtt('NodeRole')]),
+  ],
+  run: updateNodeTemplates,
+});
 export const { handler, run: runStep } = step;

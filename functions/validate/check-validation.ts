@@ -33,6 +33,7 @@ import { groupResourceName } from '../nodes/common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const checkValidationInput = stepEnvelope.extend({
   command: z.object({ commandId: z.string().min(1), instanceId: z.string().min(1) }),
@@ -348,5 +349,14 @@ async function recordGroupStatus(deps: StepDeps, cluster: string, groups: Observ
   });
 }
 
-export const step = defineStep({ name: 'CheckValidation', clients: [ec2Client, autoscalingClient, ssmClient], input: checkValidationInput, run: checkValidation });
+export const step = defineStep({
+  name: 'CheckValidation',
+  clients: [ec2Client, autoscalingClient, ssmClient],
+  input: checkValidationInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    anywhere('ssm:GetCommandInvocation', 'ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingGroups'),
+  ],
+  run: checkValidation,
+});
 export const { handler } = step;

@@ -18,6 +18,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
 
 /**
  * kubectl answers in seconds. A command hung on an API server that is not up must end
@@ -76,5 +77,16 @@ async function pickOnline(deps: StepDeps, instanceIds: string[]): Promise<string
   return instanceIds.find((id) => online.has(id)) ?? instanceIds[0];
 }
 
-export const step = defineStep({ name: 'ValidateCluster', clients: [ec2Client, ssmClient], input: validateClusterInput, run: validateCluster });
+export const step = defineStep({
+  name: 'ValidateCluster',
+  clients: [ec2Client, ssmClient],
+  input: validateClusterInput,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
+    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+  ],
+  run: validateCluster,
+});
 export const { handler } = step;

@@ -10,6 +10,7 @@ import type { ClusterStatus } from '../../shared/store';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({ type: z.string() });
 
@@ -50,5 +51,11 @@ export async function beginWorkflow(event: z.infer<typeof input>, deps: StepDeps
   };
 }
 
-export const step = defineStep({ name: 'BeginWorkflow', input, run: beginWorkflow });
+export const step = defineStep({
+  name: 'BeginWorkflow', input,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+  ],
+  run: beginWorkflow,
+});
 export const { handler } = step;

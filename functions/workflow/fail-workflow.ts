@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { clusterStatusSchema } from '../../shared/api/schemas';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({
   /** The cluster's status after the failure; absent for read-only operations (validate). */
@@ -51,5 +52,11 @@ export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps)
   return { status: event.status ?? 'unchanged' };
 }
 
-export const step = defineStep({ name: 'FailWorkflow', input, run: failWorkflow });
+export const step = defineStep({
+  name: 'FailWorkflow', input,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+  ],
+  run: failWorkflow,
+});
 export const { handler } = step;

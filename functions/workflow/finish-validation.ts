@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({
   result: z.looseObject({ ok: z.boolean(), failures: z.array(z.unknown()).optional(), nodes: z.array(z.unknown()).optional() }),
@@ -18,5 +19,11 @@ export async function finishValidation(event: z.infer<typeof input>, deps: StepD
   return { ok: report.ok };
 }
 
-export const step = defineStep({ name: 'FinishValidation', input, run: finishValidation });
+export const step = defineStep({
+  name: 'FinishValidation', input,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+  ],
+  run: finishValidation,
+});
 export const { handler } = step;

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { clusterStatusSchema } from '../../shared/api/schemas';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({ status: clusterStatusSchema, kubernetesVersion: z.string().optional(), message: z.string().optional() });
 
@@ -25,5 +26,11 @@ export async function finishWorkflow(event: z.infer<typeof input>, deps: StepDep
   return { status: event.status };
 }
 
-export const step = defineStep({ name: 'FinishWorkflow', input, run: finishWorkflow });
+export const step = defineStep({
+  name: 'FinishWorkflow', input,
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+  ],
+  run: finishWorkflow,
+});
 export const { handler } = step;

@@ -4,11 +4,9 @@
  * records, error classification) over the test environment's dependencies.
  */
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
-import { defineStep } from '../../functions/lib/step';
-import { beginWorkflow } from '../../functions/workflow/begin-workflow';
-import { failWorkflow } from '../../functions/workflow/fail-workflow';
-import { finishWorkflow } from '../../functions/workflow/finish-workflow';
+import * as beginWorkflow from '../../functions/workflow/begin-workflow';
+import * as failWorkflow from '../../functions/workflow/fail-workflow';
+import * as finishWorkflow from '../../functions/workflow/finish-workflow';
 import * as discover from '../../functions/delete/discover-resources';
 import * as groups from '../../functions/delete/delete-auto-scaling-groups';
 import * as terminate from '../../functions/delete/terminate-instances';
@@ -33,11 +31,10 @@ import type { StepEnv } from '../helpers/step-env';
 
 type Runner = (event: unknown, context: undefined, deps: StepEnv['deps']) => Promise<unknown>;
 
-const loose = z.looseObject({ cluster: z.string(), operationId: z.string() });
 const workflow = {
-  beginWorkflow: defineStep({ name: 'BeginWorkflow', input: loose, run: (e, d) => beginWorkflow(e as never, d) }).run,
-  finishWorkflow: defineStep({ name: 'FinishWorkflow', input: loose, run: (e, d) => finishWorkflow(e as never, d) }).run,
-  failWorkflow: defineStep({ name: 'FailWorkflow', input: loose, run: (e, d) => failWorkflow(e as never, d) }).run,
+  beginWorkflow: beginWorkflow.step.run,
+  finishWorkflow: finishWorkflow.step.run,
+  failWorkflow: failWorkflow.step.run,
 };
 
 /** The Task function names of the ASL → the step's wrapper. */

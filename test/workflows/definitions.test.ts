@@ -3,7 +3,7 @@
  * the embedded runtime run are generated from them, and what wires a Task to its code is
  * checked against them.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
@@ -11,11 +11,12 @@ import { loadServerlessConfig } from '../../local/runtime/serverless-config';
 import { WORKFLOWS } from '../../workflows';
 import { functionName } from '../../workflows/lib/builder';
 import { generatedFiles } from '../../workflows/outputs';
+import { workflowSteps } from '../../workflows/wiring';
 
 const root = new URL('../../', import.meta.url);
 
 describe('workflow definitions', () => {
-  it('generate exactly the committed state machines (run `npm run generate` after changing a definition; never edit them by hand)', () => {
+  it('generate exactly the committed state machines, step tables and step functions (run `npm run generate` after changing a definition or a step; never edit them by hand)', () => {
     const stale = generatedFiles().filter((f) => readFileSync(new URL(f.path, root), 'utf8') !== f.content);
     expect(stale.map((f) => f.path)).toEqual([]);
   });
@@ -44,6 +45,19 @@ describe('workflow definitions', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('run every step there is: each step file under functions/ is a Task of some workflow (its function is generated from it)', async () => {
+    const run = new Set(workflowSteps(WORKFLOWS).map((s) => s.name));
+    const orphans: string[] = [];
+    for (const dir of readdirSync(new URL('functions/', root), { withFileTypes: true })) {
+      if (!dir.isDirectory() || ['api', 'events', 'lib'].includes(dir.name)) continue;
+      for (const file of readdirSync(new URL(`functions/${dir.name}/`, root)).filter((f) => f.endsWith('.ts'))) {
+        const module = (await import(new URL(`functions/${dir.name}/${file}`, root).pathname)) as { step?: { name: string } };
+        if (module.step && !run.has(module.step.name)) orphans.push(`functions/${dir.name}/${file} (${module.step.name})`);
+      }
+    }
+    expect(orphans).toEqual([]);
   });
 
   it('give every state a name once per workflow, and every Task of the main path the one failure path', () => {
