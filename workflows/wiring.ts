@@ -46,9 +46,10 @@ export function stepsYaml(workflows: readonly Workflow[]): string {
     functions[functionName(step)] = {
       handler: stepFile(step).replace(/\.ts$/, '.handler'),
       ...(Object.keys(step.environment).length ? { environment: step.environment } : {}),
-      // No log group of its own: the shared one, JSON lines.
+      // No log group of its own: the shared one (created first), JSON lines.
       disableLogs: true,
       logs: { logGroup: STEP_LOG_GROUP, logFormat: 'JSON' },
+      dependsOn: ['StepLogGroup'],
       iamRoleStatements: [...step.permissions, WRITE_STEP_LOGS],
     };
   }
