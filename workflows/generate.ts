@@ -10,7 +10,7 @@ import { generatedFiles } from './outputs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
 const stale: string[] = [];
-for (const { path, content } of generatedFiles()) {
+for (const { path, content } of await generatedFiles()) {
   const current = await readFile(root + path, 'utf8').catch(() => undefined);
   if (current === content) continue;
   stale.push(path);

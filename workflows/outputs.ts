@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { readme } from './contracts';
 import { WORKFLOWS } from './index';
+import { handlersYaml } from './handlers';
 import { stepsYaml } from './wiring';
 
 export interface GeneratedFile {
@@ -12,11 +13,12 @@ export interface GeneratedFile {
 
 const README = 'statemachines/README.md';
 
-export function generatedFiles(): GeneratedFile[] {
+export async function generatedFiles(): Promise<GeneratedFile[]> {
   const current = readFileSync(new URL(`../${README}`, import.meta.url), 'utf8');
   return [
     ...WORKFLOWS.map((w) => ({ path: `statemachines/${w.name}.asl.json`, content: `${JSON.stringify(w.asl(), null, 2)}\n` })),
     { path: README, content: readme(current, WORKFLOWS) },
     { path: 'serverless/functions/steps.yml', content: stepsYaml(WORKFLOWS) },
+    { path: 'serverless/functions/handlers.yml', content: await handlersYaml() },
   ];
 }

@@ -12,6 +12,8 @@ import { apiDeps, type ApiDeps } from './deps';
 import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { LEASE_SECONDS, operationId, requestHash, startExecution, startOrRelease } from './operations';
 import { clusterSummary, operationView } from './views';
+import { allow, ref, table } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 const query = z.object({ dryRun: booleanQuery });
 
@@ -59,5 +61,16 @@ export async function createCluster(req: ApiRequest<unknown, Record<string, stri
     throw err;
   }
 }
+
+export const lambda = defineFunction({
+  environment: { CREATE_CLUSTER_STATE_MACHINE_ARN: ref('CreateClusterStateMachine') },
+  events: [
+    { httpApi: { method: 'POST', path: '/v1/clusters', authorizer: { type: 'aws_iam' } } },
+  ],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    allow(['states:StartExecution'], [ref('CreateClusterStateMachine')]),
+  ],
+});
 
 export const handler = route({ query }, (req) => createCluster(req));

@@ -10,6 +10,8 @@ import { ssmClient } from '../../shared/aws/clients/ssm';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterParams } from './params';
+import { allow, arn, table } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 export async function getKubeconfig(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps([ssmClient])): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
@@ -22,5 +24,15 @@ export async function getKubeconfig(req: ApiRequest<unknown, z.infer<typeof clus
     throw err;
   }
 }
+
+export const lambda = defineFunction({
+  events: [
+    { httpApi: { method: 'GET', path: '/v1/clusters/{name}/kubeconfig', authorizer: { type: 'aws_iam' } } },
+  ],
+  permissions: [
+    table('GetItem'),
+    allow(['ssm:GetParameter'], [arn('ssm', 'parameter${self:custom.parameterPrefix}/*/kubeconfig/admin')]),
+  ],
+});
 
 export const handler = route({ params: clusterParams }, (req) => getKubeconfig(req));

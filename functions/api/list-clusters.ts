@@ -4,6 +4,8 @@ import { clusterStatusSchema } from '../../shared/api/schemas';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterSummary } from './views';
+import { allow, tableIndex } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 const query = z.object({ status: clusterStatusSchema.optional() });
 
@@ -11,5 +13,14 @@ export async function listClusters(req: ApiRequest<unknown, Record<string, strin
   const records = await deps.store.listClusters(req.query.status ? { status: req.query.status } : {});
   return { status: 200, body: { clusters: records.map(clusterSummary) } };
 }
+
+export const lambda = defineFunction({
+  events: [
+    { httpApi: { method: 'GET', path: '/v1/clusters', authorizer: { type: 'aws_iam' } } },
+  ],
+  permissions: [
+    allow(['dynamodb:Query'], [tableIndex()]),
+  ],
+});
 
 export const handler = route({ query }, (req) => listClusters(req));

@@ -12,6 +12,8 @@ import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { groupParams } from './params';
 import { clusterView } from './views';
+import { table } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 /** The group as the user edits it; the name comes from the path. */
 const body = z.looseObject({ name: z.string().optional() });
@@ -39,5 +41,14 @@ export async function putInstanceGroup(req: ApiRequest<z.infer<typeof body>, z.i
   const resources = await deps.store.listResources(name);
   return { status: 200, body: clusterView(updated, resources) };
 }
+
+export const lambda = defineFunction({
+  events: [
+    { httpApi: { method: 'PUT', path: '/v1/clusters/{name}/instance-groups/{group}', authorizer: { type: 'aws_iam' } } },
+  ],
+  permissions: [
+    table('GetItem', 'UpdateItem'),
+  ],
+});
 
 export const handler = route({ params: groupParams, body }, (req) => putInstanceGroup(req));

@@ -18,6 +18,8 @@ import { route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
+import { allow, anywhere, ref, table } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 const body = rollingUpdateBodySchema.optional();
 type Body = z.infer<typeof body>;
@@ -42,5 +44,18 @@ export async function rollingUpdate(req: ApiRequest<Body, z.infer<typeof cluster
   const { cluster, operation } = await beginWorkflow(deps, record, { workflow: 'rolling-update', body: request, owner: req.requestId });
   return { status: 202, body: { cluster: clusterSummary(cluster), operation: operationView(operation), plan: planView(rollout) } };
 }
+
+export const lambda = defineFunction({
+  environment: { ROLLING_UPDATE_STATE_MACHINE_ARN: ref('RollingUpdateStateMachine') },
+  events: [
+    { httpApi: { method: 'POST', path: '/v1/clusters/{name}/rolling-update', authorizer: { type: 'aws_iam' } } },
+  ],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    // The plan: which instances run an old launch template version or image.
+    anywhere('ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups'),
+    allow(['states:StartExecution'], [ref('RollingUpdateStateMachine')]),
+  ],
+});
 
 export const handler = route({ params: clusterParams, body }, (req) => rollingUpdate(req));

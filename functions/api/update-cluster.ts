@@ -17,6 +17,8 @@ import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
+import { allow, anywhere, ref, table } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 const query = z.object({ dryRun: booleanQuery });
 
@@ -43,5 +45,18 @@ export async function updateCluster(req: ApiRequest<unknown, z.infer<typeof clus
   const { cluster, operation } = await beginWorkflow(deps, record, { workflow: 'update', body: {}, owner: req.requestId });
   return { status: 202, body: { cluster: clusterSummary(cluster), operation: operationView(operation) } };
 }
+
+export const lambda = defineFunction({
+  environment: { UPDATE_CLUSTER_STATE_MACHINE_ARN: ref('UpdateClusterStateMachine') },
+  events: [
+    { httpApi: { method: 'POST', path: '/v1/clusters/{name}/update', authorizer: { type: 'aws_iam' } } },
+  ],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    allow(['states:StartExecution'], [ref('UpdateClusterStateMachine')]),
+    // The plan observes: Auto Scaling groups, launch template versions, the VPC, the control plane's image.
+    anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeVpcs', 'ec2:DescribeInstances'),
+  ],
+});
 
 export const handler = route({ params: clusterParams, query }, (req) => updateCluster(req));

@@ -16,6 +16,8 @@ import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
+import { allow, ref, table } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 const body = upgradeBodySchema.optional();
 const query = z.object({ dryRun: booleanQuery });
@@ -44,5 +46,16 @@ export async function upgradeCluster(
   });
   return { status: 202, body: { cluster: clusterSummary(cluster), operation: operationView(operation), from, to } };
 }
+
+export const lambda = defineFunction({
+  environment: { UPGRADE_CLUSTER_STATE_MACHINE_ARN: ref('UpgradeClusterStateMachine') },
+  events: [
+    { httpApi: { method: 'POST', path: '/v1/clusters/{name}/upgrade', authorizer: { type: 'aws_iam' } } },
+  ],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    allow(['states:StartExecution'], [ref('UpgradeClusterStateMachine')]),
+  ],
+});
 
 export const handler = route({ params: clusterParams, body, query }, (req) => upgradeCluster(req));

@@ -9,6 +9,8 @@ import { route, type ApiRequest, type ApiResponse } from './http';
 import { LEASE_SECONDS, operationId, startOrRelease } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
+import { allow, ref, table } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 export async function validateCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
@@ -17,5 +19,16 @@ export async function validateCluster(req: ApiRequest<unknown, z.infer<typeof cl
   const operation = await startOrRelease(deps, 'validate', op, record.name);
   return { status: 202, body: { cluster: clusterSummary(record), operation: operationView(operation) } };
 }
+
+export const lambda = defineFunction({
+  environment: { VALIDATE_CLUSTER_STATE_MACHINE_ARN: ref('ValidateClusterStateMachine') },
+  events: [
+    { httpApi: { method: 'POST', path: '/v1/clusters/{name}/validate', authorizer: { type: 'aws_iam' } } },
+  ],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    allow(['states:StartExecution'], [ref('ValidateClusterStateMachine')]),
+  ],
+});
 
 export const handler = route({ params: clusterParams }, (req) => validateCluster(req));

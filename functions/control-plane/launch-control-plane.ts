@@ -23,7 +23,7 @@ import { securityGroupsSchema, subnetsSchema, tagSpec, type SecurityGroupIds, ty
 import { API_PORT, CONTROL_PLANE_ROLE } from './render-context';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
-import { allow, anywhere, arn, awsArn, getAtt, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, getAtt, ref, table } from '../../shared/aws/iam';
 
 /** The seat an instance fills (0 is the one `kubeadm init` runs on). */
 export const SEAT_TAG = 'hopper:control-plane-seat';
@@ -224,7 +224,7 @@ export const step = defineStep({
   clients: [ec2Client, elbv2Client],
   input: launchControlPlaneInput,
   creates: ['Instance'],
-  environment: { CONTROL_PLANE_INSTANCE_PROFILE: { Ref: 'ControlPlaneInstanceProfile' } },
+  environment: { CONTROL_PLANE_INSTANCE_PROFILE: ref('ControlPlaneInstanceProfile') },
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeImages'),

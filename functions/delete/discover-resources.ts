@@ -54,7 +54,7 @@ import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
-import { allow, anywhere, arn, getAtt } from '../../shared/aws/iam';
+import { allow, anywhere, arn, getAtt, tableIndex } from '../../shared/aws/iam';
 
 export const discoverInput = stepEnvelope.extend({
   /** Also deregister the images baked for this cluster that no other cluster uses. */
@@ -333,7 +333,7 @@ export const step = defineStep({
   clients: [ec2Client, autoscalingClient, ssmClient, elbv2Client],
   input: discoverInput,
   permissions: [
-    allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], [getAtt('HopperTable'), { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['HopperTable', 'Arn'] }, 'index', 'gsi1']] }]),
+    allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
     anywhere('ec2:DescribeTags', 'ec2:DescribeInstances', 'ec2:DescribeNatGateways', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeImages', 'autoscaling:DescribeAutoScalingGroups', 'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags'),
     allow(['ssm:GetParametersByPath'], [arn('ssm', 'parameter/hopper/*')]),
   ],

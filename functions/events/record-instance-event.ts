@@ -21,6 +21,8 @@ import { isNotFound } from '../../shared/aws/errors';
 import type { ClusterRecord } from '../../shared/store';
 import { HOPPER_CLUSTER_TAG, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
 import { eventDeps, type EventDeps } from './deps';
+import { allow, anywhere, getAtt, tableIndex } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 const logger = new Logger({ serviceName: 'hopper-instance-events' });
 
@@ -115,5 +117,16 @@ export async function recordInstanceEvent(raw: unknown, deps: EventDeps): Promis
   }
   return { recorded: true, cluster: owner.cluster, group: owner.group, degraded };
 }
+
+export const lambda = defineFunction({
+  events: [
+    { eventBridge: { pattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['stopping', 'stopped', 'shutting-down', 'terminated'] } } } },
+    { eventBridge: { pattern: { source: ['aws.autoscaling'], 'detail-type': ['EC2 Instance Launch Unsuccessful'] } } },
+  ],
+  permissions: [
+    allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
+    anywhere('ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingGroups'),
+  ],
+});
 
 export const handler = middy().handler((event: unknown) => recordInstanceEvent(event, eventDeps()));

@@ -25,6 +25,8 @@ import { immutableChanges, parseClusterSpec, type Problem } from '../../shared/s
 import type { ApiDeps } from '../api/deps';
 import { apiDeps } from '../api/deps';
 import { beginWorkflow } from '../api/operations';
+import { allow, ref, table } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 const logger = new Logger({ serviceName: 'hopper-scaling' });
 
@@ -109,5 +111,16 @@ export async function scaleInstanceGroup(event: unknown, deps: ApiDeps): Promise
 function describe(d: z.infer<typeof scaleDetailSchema>): string {
   return [d.min !== undefined ? `min ${d.min}` : '', d.max !== undefined ? `max ${d.max}` : '', d.desired !== undefined ? `desired ${d.desired}` : ''].filter(Boolean).join(', ');
 }
+
+export const lambda = defineFunction({
+  environment: { UPDATE_CLUSTER_STATE_MACHINE_ARN: ref('UpdateClusterStateMachine') },
+  events: [
+    { eventBridge: { pattern: { source: ['hopper.scaling'], 'detail-type': ['ScaleInstanceGroup'] } } },
+  ],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+    allow(['states:StartExecution'], [ref('UpdateClusterStateMachine')]),
+  ],
+});
 
 export const handler = middy().handler((event: unknown) => scaleInstanceGroup(event, apiDeps()));

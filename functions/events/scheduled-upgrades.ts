@@ -20,6 +20,8 @@ import type { ApiDeps } from '../api/deps';
 import { beginWorkflow, operationId } from '../api/operations';
 import { apiDeps } from '../api/deps';
 import { currentWindowStart, upgradeTarget } from './maintenance-window';
+import { allow, getAtt, ref, tableIndex } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 const logger = new Logger({ serviceName: 'hopper-scheduled-upgrades' });
 
@@ -86,5 +88,19 @@ export async function scheduledUpgrades(deps: ApiDeps, now: Date = deps.now()): 
   logger.info('scheduled upgrades', { decisions });
   return { decisions };
 }
+
+export const lambda = defineFunction({
+  // A cluster's maintenance window decides; the schedule only looks. NB: with rate(1 day) a
+  // window shorter than a day is hit only when the daily run falls inside it.
+  timeout: 120,
+  environment: { UPGRADE_CLUSTER_STATE_MACHINE_ARN: ref('UpgradeClusterStateMachine') },
+  events: [
+    { schedule: 'rate(1 day)' },
+  ],
+  permissions: [
+    allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
+    allow(['states:StartExecution'], [ref('UpgradeClusterStateMachine')]),
+  ],
+});
 
 export const handler = middy().handler(() => scheduledUpgrades(apiDeps()));

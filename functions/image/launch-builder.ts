@@ -27,7 +27,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, BAKE_ID_TAG, BUILDER_ROLE, builderMachineType, findBuilders } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, awsArn, getAtt, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, getAtt, ref, table } from '../../shared/aws/iam';
 
 export const launchBuilderInput = stepEnvelope.extend({
   /** The bake's execution name: unique per bake, stable across retries. */
@@ -147,7 +147,7 @@ export const step = defineStep({
   name: 'LaunchBuilder',
   clients: [ec2Client],
   input: launchBuilderInput,
-  environment: { BUILDER_INSTANCE_PROFILE: { Ref: 'ImageBuilderInstanceProfile' } },
+  environment: { BUILDER_INSTANCE_PROFILE: ref('ImageBuilderInstanceProfile') },
   permissions: [
     table('GetItem', 'UpdateItem'),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeSecurityGroups'),

@@ -20,7 +20,7 @@ import { subnetsSchema } from '../network/common';
 import { bakeInput, findAvailableImage } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { sfnClient } from '../../shared/aws/clients/sfn';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, ref, table } from '../../shared/aws/iam';
 
 export const resolveImageInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -103,11 +103,11 @@ export const step = defineStep({
   name: 'ResolveImage',
   clients: [ec2Client, sfnClient],
   input: resolveImageInput,
-  environment: { BAKE_IMAGE_STATE_MACHINE_ARN: { Ref: 'BakeImageStateMachine' } },
+  environment: { BAKE_IMAGE_STATE_MACHINE_ARN: ref('BakeImageStateMachine') },
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     anywhere('ec2:DescribeImages'),
-    allow(['states:StartExecution'], [{ Ref: 'BakeImageStateMachine' }]),
+    allow(['states:StartExecution'], [ref('BakeImageStateMachine')]),
     allow(['states:DescribeExecution'], [arn('states', 'execution:hopper-${sls:stage}-bake-image:*')]),
   ],
   run: resolveImage,

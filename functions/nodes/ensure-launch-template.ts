@@ -22,7 +22,7 @@ import { securityGroupsSchema, tagSpec, type SecurityGroupIds } from '../network
 import { findGroupSpec, groupResourceName, groupTags, tokenOf } from './common';
 import { ensureVersion, findTemplate } from './launch-template-versions';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, getAtt, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, getAtt, ref, table } from '../../shared/aws/iam';
 
 /** The instance profile of worker nodes (read once, at cold start). */
 const INSTANCE_PROFILE = process.env.NODE_INSTANCE_PROFILE ?? 'hopper-node';
@@ -144,7 +144,7 @@ export const step = defineStep({
   clients: [ec2Client],
   input: ensureLaunchTemplateInput,
   creates: ['LaunchTemplate'],
-  environment: { NODE_INSTANCE_PROFILE: { Ref: 'NodeInstanceProfile' } },
+  environment: { NODE_INSTANCE_PROFILE: ref('NodeInstanceProfile') },
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages'),

@@ -24,7 +24,7 @@ import { recordedSecurityGroups, recordedSubnets } from './common';
 import { describeClusterGroups, imageFor, observeGroup } from './observe';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { allow, anywhere, arn, awsArn, getAtt, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, getAtt, ref, table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({
   group: z.string().min(1),
@@ -125,7 +125,7 @@ export async function applyInstanceGroup(
 export const step = defineStep({
   name: 'ApplyInstanceGroup',
   clients: [ec2Client, autoscalingClient], input,
-  environment: { NODE_INSTANCE_PROFILE: { Ref: 'NodeInstanceProfile' } },
+  environment: { NODE_INSTANCE_PROFILE: ref('NodeInstanceProfile') },
   // Calls the node steps' cores (EnsureLaunchTemplate, EnsureAutoScalingGroup) for a new
   // group, so it holds their permissions; RunInstances/PassRole are what creating or updating
   // a group from a launch template checks.

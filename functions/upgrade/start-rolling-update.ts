@@ -15,7 +15,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { sfnClient } from '../../shared/aws/clients/sfn';
-import { allow, table } from '../../shared/aws/iam';
+import { allow, ref, table } from '../../shared/aws/iam';
 
 export const startRollingUpdateInput = stepEnvelope.extend({ imageId: z.string().min(1) });
 
@@ -41,10 +41,10 @@ export const step = defineStep({
   name: 'StartRollingUpdate',
   clients: [ec2Client, sfnClient],
   input: startRollingUpdateInput,
-  environment: { ROLLING_UPDATE_STATE_MACHINE_ARN: { Ref: 'RollingUpdateStateMachine' } },
+  environment: { ROLLING_UPDATE_STATE_MACHINE_ARN: ref('RollingUpdateStateMachine') },
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    allow(['states:StartExecution'], [{ Ref: 'RollingUpdateStateMachine' }]),
+    allow(['states:StartExecution'], [ref('RollingUpdateStateMachine')]),
   ],
   run: startRollingUpdate,
 });

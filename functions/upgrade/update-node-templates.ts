@@ -15,7 +15,7 @@ import { groupResourceName } from '../nodes/common';
 import { ensureLaunchTemplate } from '../nodes/ensure-launch-template';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { allow, anywhere, arn, getAtt, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, getAtt, ref, table } from '../../shared/aws/iam';
 
 export const updateNodeTemplatesInput = stepEnvelope.extend({ imageId: z.string().min(1) });
 
@@ -46,7 +46,7 @@ export const step = defineStep({
   name: 'UpdateNodeTemplates',
   clients: [ec2Client, autoscalingClient],
   input: updateNodeTemplatesInput,
-  environment: { NODE_INSTANCE_PROFILE: { Ref: 'NodeInstanceProfile' } },
+  environment: { NODE_INSTANCE_PROFILE: ref('NodeInstanceProfile') },
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeAutoScalingGroups'),

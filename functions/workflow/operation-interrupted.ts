@@ -9,6 +9,8 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { defaultDeps, type StepDeps } from '../lib/deps';
 import { logger } from '../lib/step';
+import { table } from '../../shared/aws/iam';
+import { defineFunction } from '../lib/function';
 
 const executionInput = z.object({ cluster: z.string(), operationId: z.string() });
 const event = z.union([
@@ -41,5 +43,15 @@ export async function operationInterrupted(raw: unknown, deps: StepDeps): Promis
   const released = await deps.store.releaseLock(cluster, operationId);
   return { operationId, interrupted: released.released };
 }
+
+export const lambda = defineFunction({
+  // An execution that dies outside its Catch (stopped, timed out) must not keep the cluster locked.
+  events: [
+    { eventBridge: { pattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'] } } } },
+  ],
+  permissions: [
+    table('GetItem', 'PutItem', 'UpdateItem'),
+  ],
+});
 
 export const handler = middy().handler((e: unknown) => operationInterrupted(e, defaultDeps()));

@@ -1,7 +1,8 @@
 /**
- * IAM statements as steps declare them (`defineStep({ permissions })`), next to the code
- * that makes the calls; `npm run generate` writes them into each function's role
- * (serverless/functions/steps.yml). The rules they follow:
+ * IAM statements as functions declare them, next to the code that makes the calls (steps in
+ * `defineStep({ permissions })`, REST and event handlers in `defineFunction`); `npm run
+ * generate` writes them into each function's role (serverless/functions/steps.yml and
+ * handlers.yml). The rules they follow:
  * - one function per step, each with only the actions it calls;
  * - mutating EC2, Auto Scaling, ELB and SSM actions are scoped to resource ARNs, most with a
  *   tag condition (`hopper:cluster`), tags only at creation (`ec2:CreateAction`);
@@ -50,4 +51,14 @@ export function table(...actions: string[]): IamStatement {
     actions.map((a) => `dynamodb:${a}`),
     [getAtt('HopperTable')],
   );
+}
+
+/** The table's gsi1 index (listings by status and by time). */
+export function tableIndex(name = 'gsi1'): CfnValue {
+  return { 'Fn::Join': ['/', [getAtt('HopperTable'), 'index', name]] };
+}
+
+/** A resource of this stack by logical id (`Ref`: a state machine's ARN, a profile's name). */
+export function ref(logicalId: string): CfnValue {
+  return { Ref: logicalId };
 }

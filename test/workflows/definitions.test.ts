@@ -16,8 +16,8 @@ import { workflowSteps } from '../../workflows/wiring';
 const root = new URL('../../', import.meta.url);
 
 describe('workflow definitions', () => {
-  it('generate exactly the committed state machines, step tables and step functions (run `npm run generate` after changing a definition or a step; never edit them by hand)', () => {
-    const stale = generatedFiles().filter((f) => readFileSync(new URL(f.path, root), 'utf8') !== f.content);
+  it('generate exactly the committed state machines, step tables and step functions (run `npm run generate` after changing a definition or a step; never edit them by hand)', async () => {
+    const stale = (await generatedFiles()).filter((f) => readFileSync(new URL(f.path, root), 'utf8') !== f.content);
     expect(stale.map((f) => f.path)).toEqual([]);
   });
 
