@@ -12,7 +12,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { loadRenderContext } from './render-context';
 import { sendOnce, type SentCommand } from './send-once';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
+import { anywhere, runShellScript, table } from '../../shared/aws/iam';
 
 /** Each add-on retries its apply for up to five minutes while the API server settles. */
 export const ADDONS_TIMEOUT_SECONDS = 900;
@@ -54,8 +54,7 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation'),
-    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
-    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+    ...runShellScript(),
   ],
   run: installAddons,
 });

@@ -11,7 +11,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { loadRenderContext } from './render-context';
 import { sendOnce, type SentCommand } from './send-once';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
+import { anywhere, runShellScript, table } from '../../shared/aws/iam';
 
 /** A control-plane join pulls images and grows etcd: like init, minutes at most. */
 export const JOIN_TIMEOUT_SECONDS = 900;
@@ -38,8 +38,7 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation'),
-    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
-    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+    ...runShellScript(),
   ],
   run: joinControlPlane,
 });

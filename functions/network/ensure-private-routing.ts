@@ -9,9 +9,9 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, isBroughtSubnet, subnetsSchema, type ZoneSubnets } from './common';
-import { associateSubnets, ensureDefaultRoute, ensureRouteTable } from './routing';
+import { ROUTE_TABLE_WRITES, associateSubnets, ensureDefaultRoute, ensureRouteTable } from './routing';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { table } from '../../shared/aws/iam';
 
 const natGatewaysSchema = z.array(z.object({ zone: z.string(), natGatewayId: z.string() }));
 
@@ -57,10 +57,7 @@ export const step = defineStep({
   creates: ['RouteTable'],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    anywhere('ec2:DescribeRouteTables'),
-    allow(['ec2:CreateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'vpc/*')]),
-    allow(['ec2:CreateTags', 'ec2:CreateRoute'], [arn('ec2', 'route-table/*')]),
-    allow(['ec2:AssociateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'subnet/*')]),
+    ...ROUTE_TABLE_WRITES,
   ],
   run: ensurePrivateRouting,
 });

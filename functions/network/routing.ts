@@ -16,6 +16,7 @@ import type { ClusterSpec } from '../../shared/spec';
 import { roleFilters } from '../../shared/tags';
 import type { StepDeps } from '../lib/deps';
 import { clientToken, resourceName, tagSpec, tagsFor } from './common';
+import { allow, anywhere, arn, type IamStatement } from '../../shared/aws/iam';
 
 export interface RouteTableWanted {
   spec: ClusterSpec;
@@ -88,3 +89,11 @@ export async function associateSubnets(table: RouteTable, subnetIds: string[], d
     }
   }
 }
+
+/** What a routing step needs: route tables created (in the VPC), tagged, given routes and subnets. */
+export const ROUTE_TABLE_WRITES: IamStatement[] = [
+  anywhere('ec2:DescribeRouteTables'),
+  allow(['ec2:CreateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'vpc/*')]),
+  allow(['ec2:CreateTags', 'ec2:CreateRoute'], [arn('ec2', 'route-table/*')]),
+  allow(['ec2:AssociateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'subnet/*')]),
+];

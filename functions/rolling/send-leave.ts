@@ -13,7 +13,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { onlineInstances } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
+import { anywhere, runShellScript, table } from '../../shared/aws/iam';
 
 export const sendLeaveInput = stepEnvelope.extend({ instanceId: z.string().min(1) });
 
@@ -43,8 +43,7 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
-    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
-    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+    ...runShellScript(),
   ],
   run: sendLeave,
 });

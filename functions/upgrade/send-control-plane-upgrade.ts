@@ -18,7 +18,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
+import { anywhere, runShellScript, table } from '../../shared/aws/iam';
 
 export const sendControlPlaneUpgradeInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
@@ -55,8 +55,7 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
-    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
-    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+    ...runShellScript(),
   ],
   run: sendControlPlaneUpgrade,
 });

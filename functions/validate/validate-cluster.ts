@@ -18,7 +18,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
+import { anywhere, runShellScript, table } from '../../shared/aws/iam';
 
 /**
  * kubectl answers in seconds. A command hung on an API server that is not up must end
@@ -84,8 +84,7 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
-    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
-    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+    ...runShellScript(),
   ],
   run: validateCluster,
 });

@@ -62,3 +62,14 @@ export function tableIndex(name = 'gsi1'): CfnValue {
 export function ref(logicalId: string): CfnValue {
   return { Ref: logicalId };
 }
+
+/**
+ * Sending a script over SSM Run Command: only the AWS-RunShellScript document, and only to
+ * instances tagged `hopper:cluster` (what Hopper launched).
+ */
+export function runShellScript(): IamStatement[] {
+  return [
+    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
+  ];
+}
