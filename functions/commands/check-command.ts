@@ -13,6 +13,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { tailLines } from './output';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { anywhere, table } from '../../shared/aws/iam';
+import { failureMessage } from './output';
 
 export const checkCommandInput = stepEnvelope.extend({
   commandId: z.string().min(1),
@@ -28,9 +29,8 @@ export interface CheckCommandOutput {
   output: string;
 }
 
-/** Lines of stdout returned on success, and of stderr quoted on failure. */
+/** Lines of stdout returned on success. */
 const OUTPUT_LINES = 20;
-const ERROR_LINES = 6;
 
 const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
 
@@ -54,23 +54,6 @@ export async function checkCommand(input: Pick<CheckCommandInput, 'commandId' | 
     return { status: 'Success', output: tailLines(inv.StandardOutputContent, OUTPUT_LINES).join('\n') };
   }
   throw new StepFailedError(failureMessage(step, instanceId, status, inv));
-}
-
-/** "<step> failed on <instance>[ (timed out|cancelled)]: <last lines of stderr>". */
-export function failureMessage(step: string, instanceId: string, status: string, inv: Pick<GetCommandInvocationCommandOutput, 'StandardErrorContent' | 'StandardOutputContent' | 'ResponseCode' | 'StatusDetails'>): string {
-  const why =
-    status === 'TimedOut'
-      ? ' (timed out)'
-      : status === 'Cancelled'
-        ? ' (cancelled)'
-        : status === 'Failed'
-          ? ''
-          : ` (${inv.StatusDetails ?? status})`;
-  // stderr explains a failure; without it, the end of stdout is the best we have.
-  let lines = tailLines(inv.StandardErrorContent, ERROR_LINES, 1000);
-  if (lines.length === 0) lines = tailLines(inv.StandardOutputContent, ERROR_LINES, 1000);
-  const detail = lines.length > 0 ? lines.join('; ') : inv.ResponseCode !== undefined && inv.ResponseCode >= 0 ? `exit status ${inv.ResponseCode}` : 'no output';
-  return `${step} failed on ${instanceId}${why}: ${detail}`;
 }
 
 export const step = defineStep({

@@ -6,7 +6,11 @@
  * operation records that API callers read.
  */
 
+import type { GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
+
 const MASK = '[redacted]';
+/** Lines of stderr quoted when a command fails. */
+const ERROR_LINES = 6;
 
 /** Patterns of values that must never be echoed back: bootstrap tokens, certificate keys, PEM keys, AWS keys. */
 const SECRET_PATTERNS: RegExp[] = [
@@ -58,4 +62,21 @@ export function tailLines(text: string | undefined, maxLines: number, maxChars =
     out.unshift(tail[i]);
   }
   return out;
+}
+
+/** "<step> failed on <instance>[ (timed out|cancelled)]: <last lines of stderr>". */
+export function failureMessage(step: string, instanceId: string, status: string, inv: Pick<GetCommandInvocationCommandOutput, 'StandardErrorContent' | 'StandardOutputContent' | 'ResponseCode' | 'StatusDetails'>): string {
+  const why =
+    status === 'TimedOut'
+      ? ' (timed out)'
+      : status === 'Cancelled'
+        ? ' (cancelled)'
+        : status === 'Failed'
+          ? ''
+          : ` (${inv.StatusDetails ?? status})`;
+  // stderr explains a failure; without it, the end of stdout is the best we have.
+  let lines = tailLines(inv.StandardErrorContent, ERROR_LINES, 1000);
+  if (lines.length === 0) lines = tailLines(inv.StandardOutputContent, ERROR_LINES, 1000);
+  const detail = lines.length > 0 ? lines.join('; ') : inv.ResponseCode !== undefined && inv.ResponseCode >= 0 ? `exit status ${inv.ResponseCode}` : 'no output';
+  return `${step} failed on ${instanceId}${why}: ${detail}`;
 }

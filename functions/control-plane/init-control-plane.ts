@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { renderControlPlaneInitScript } from '../../shared/render';
 import { loadCluster } from '../lib/cluster';
-import { registerTargets } from './launch-control-plane';
+import { registerTargets } from '../lib/elbv2';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { renderContext } from './render-context';

@@ -12,9 +12,7 @@ import { loadRenderContext } from './render-context';
 import { sendOnce, type SentCommand } from './send-once';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { anywhere, runShellScript, table } from '../../shared/aws/iam';
-
-/** A control-plane join pulls images and grows etcd: like init, minutes at most. */
-export const JOIN_TIMEOUT_SECONDS = 900;
+import { JOIN_TIMEOUT_SECONDS } from './seats';
 
 export const joinControlPlaneInput = stepEnvelope.extend({ instanceId: z.string().min(1) });
 

@@ -7,34 +7,20 @@
  * the same instance back; each instance is recorded the moment its id is known. With a load
  * balancer, the instances are registered as targets of the API target group.
  */
-import { describeInstances } from '../lib/ec2';
-import { createHash } from 'node:crypto';
-import { DescribeImagesCommand, RunInstancesCommand, type Instance, type _InstanceType } from '@aws-sdk/client-ec2';
-import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { describeInstances, rootDeviceName } from '../lib/ec2';
+import { RunInstancesCommand, type Instance, type _InstanceType } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
-import { awsErrorCode } from '../../shared/aws/errors';
-import { DependencyPendingError, StepFailedError } from '../../shared/errors';
+import { StepFailedError } from '../../shared/errors';
 import type { ClusterSpec } from '../../shared/spec';
-import { resourceTags, roleFilters, tagRecord, type Tag } from '../../shared/tags';
+import { roleFilters, tagRecord } from '../../shared/tags';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema, subnetsSchema, tagSpec, type SecurityGroupIds, type ZoneSubnets } from '../network/common';
 import { API_PORT, CONTROL_PLANE_ROLE } from './render-context';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { elbv2Client } from '../../shared/aws/clients/elbv2';
 import { allow, anywhere, arn, awsArn, getAtt, ref, table } from '../../shared/aws/iam';
-
-/** The seat an instance fills (0 is the one `kubeadm init` runs on). */
-export const SEAT_TAG = 'hopper:control-plane-seat';
-/** Root volume of a control-plane instance, GiB (etcd and images; kops uses 64 too). */
-export const CONTROL_PLANE_ROOT_GIB = 64;
-/**
- * Everything on a control-plane instance that reads instance metadata (kubelet, the
- * host-networked cloud controller manager) runs on the host: one hop is enough, and pods
- * in containers cannot reach the instance's credentials.
- */
-export const CONTROL_PLANE_HOP_LIMIT = 1;
+import { CONTROL_PLANE_HOP_LIMIT, CONTROL_PLANE_ROOT_GIB, controlPlaneTags, SEAT_TAG, seatClientToken } from './seats';
 
 /** The instance profile of control-plane instances (read once, at cold start). */
 const INSTANCE_PROFILE = process.env.CONTROL_PLANE_INSTANCE_PROFILE ?? 'hopper-control-plane';
@@ -69,20 +55,6 @@ export interface LaunchControlPlaneOutput {
   targetGroupArn: string;
   /** `<load balancer DNS name>:6443`, or `<first instance's private IP>:6443`. */
   apiEndpoint: string;
-}
-
-/** The RunInstances ClientToken of a seat: the same for every retry of the same cluster incarnation. */
-export function seatClientToken(uid: string, seat: number): string {
-  const digest = createHash('sha256').update([uid, CONTROL_PLANE_ROLE, String(seat)].join('\n')).digest('hex');
-  return `hopper-cp-${digest.slice(0, 48)}`;
-}
-
-/** The tags of the instance (and its volume) in `seat`. */
-export function controlPlaneTags(spec: ClusterSpec, seat: number, zone: string): Tag[] {
-  return [
-    ...resourceTags({ cluster: spec.name, role: CONTROL_PLANE_ROLE, name: `${spec.name}-control-plane-${seat}`, zone, extra: spec.tags }),
-    { Key: SEAT_TAG, Value: String(seat) },
-  ];
 }
 
 export async function launchControlPlane(
@@ -149,13 +121,6 @@ async function findSeats(deps: StepDeps, cluster: string): Promise<Map<number, I
   return seats;
 }
 
-/** The image's root device (`/dev/sda1` on Ubuntu), so the encrypted mapping replaces the root volume. */
-export async function rootDeviceName(deps: StepDeps, imageId: string): Promise<string> {
-  const image = (await deps.clients.ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0];
-  if (!image) throw new StepFailedError(`image ${imageId} does not exist`);
-  return image.RootDeviceName ?? '/dev/sda1';
-}
-
 async function launchSeat(
   deps: StepDeps,
   options: {
@@ -202,26 +167,9 @@ async function launchSeat(
   return instance;
 }
 
-/**
- * Registers the instances with the API target group (idempotent in ELBv2). An instance not
- * yet running cannot be registered: that is retried with backoff (DependencyPendingError).
- */
-export async function registerTargets(deps: StepDeps, targetGroupArn: string, instanceIds: string[]): Promise<void> {
-  try {
-    await deps.clients.elbv2.send(
-      new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: instanceIds.map((Id) => ({ Id, Port: API_PORT })) }),
-    );
-  } catch (err) {
-    if (awsErrorCode(err) === 'InvalidTarget') {
-      throw new DependencyPendingError(`control-plane instances are not running yet, so not registered with the API load balancer: ${(err as Error).message}`, { cause: err });
-    }
-    throw err;
-  }
-}
-
 export const step = defineStep({
   name: 'LaunchControlPlane',
-  clients: [ec2Client, elbv2Client],
+  clients: [ec2Client],
   input: launchControlPlaneInput,
   creates: ['Instance'],
   environment: { CONTROL_PLANE_INSTANCE_PROFILE: ref('ControlPlaneInstanceProfile') },

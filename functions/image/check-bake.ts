@@ -9,6 +9,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { sfnClient } from '../../shared/aws/clients/sfn';
 import { allow, arn, table } from '../../shared/aws/iam';
+import { describeFailure, parseJson } from '../lib/sfn';
 
 export const checkBakeInput = stepEnvelope.extend({ bakeExecutionArn: z.string().min(1) });
 
@@ -33,21 +34,6 @@ export async function checkBake(input: { bakeExecutionArn: string }, deps: StepD
   }
 }
 
-/** "error: message": a Lambda error's cause is JSON with errorMessage; say only that. */
-export function describeFailure(error: string | undefined, cause: string | undefined): string {
-  const parsed = parseJson(cause) as { errorMessage?: unknown } | undefined;
-  const message = typeof parsed?.errorMessage === 'string' ? parsed.errorMessage : cause;
-  return [error, message].filter((s) => s !== undefined && s !== '').join(': ') || 'no error recorded';
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 export const step = defineStep({
   name: 'CheckBake',

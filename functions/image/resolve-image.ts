@@ -21,6 +21,7 @@ import { bakeInput, findAvailableImage } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { sfnClient } from '../../shared/aws/clients/sfn';
 import { allow, anywhere, arn, ref, table } from '../../shared/aws/iam';
+import { executionArn } from '../lib/sfn';
 
 export const resolveImageInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -44,11 +45,6 @@ export function bakeExecutionName(key: string, uid: string, suffix = ''): string
   if (readable.length + tail.length <= 80) return `${readable}${tail}`;
   const digest = createHash('sha256').update(`${key}\n${uid}\n${suffix}`).digest('hex');
   return `${readable.slice(0, 80 - 33)}-${digest.slice(0, 32)}`;
-}
-
-/** An execution's ARN from its state machine's ARN and its name. */
-export function executionArn(stateMachineArn: string, name: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
 export async function resolveImage(input: Omit<ResolveImageInput, 'stage' | 'endsStage' | 'completesStage'>, deps: StepDeps): Promise<ResolveImageOutput> {

@@ -8,7 +8,7 @@ import { isNotFound } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
-import { API_PORT } from './ensure-api-load-balancer';
+import { API_PORT } from './common';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
 import { anywhere, table } from '../../shared/aws/iam';
 

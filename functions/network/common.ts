@@ -93,3 +93,7 @@ export function specSubnet(spec: ClusterSpec, zone: string, type: 'private' | 'u
 export function isBroughtSubnet(spec: ClusterSpec, subnetId: string): boolean {
   return spec.subnets.some((s) => s.id === subnetId);
 }
+
+export const API_PORT = 6443;
+export const apiLoadBalancerName = (cluster: string) => `${cluster}-api`;
+export const apiTargetGroupName = (cluster: string) => `${cluster}-api-${API_PORT}`;

@@ -24,7 +24,7 @@ import { HOPPER_CLUSTER_TAG, tagRecord } from '../../shared/tags';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
-import { securityGroupsSchema, subnetsSchema, tagsFor, type SecurityGroupIds, type ZoneSubnets } from './common';
+import { API_PORT, apiLoadBalancerName, apiTargetGroupName, securityGroupsSchema, subnetsSchema, tagsFor, type SecurityGroupIds, type ZoneSubnets } from './common';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
 import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
@@ -40,10 +40,6 @@ export interface ApiLoadBalancerOutput {
   targetGroupArn: string;
   state: string;
 }
-
-export const API_PORT = 6443;
-export const apiLoadBalancerName = (cluster: string) => `${cluster}-api`;
-export const apiTargetGroupName = (cluster: string) => `${cluster}-api-${API_PORT}`;
 
 export async function ensureApiLoadBalancer(
   input: { cluster: string; vpcId: string; subnets: ZoneSubnets[]; securityGroups: SecurityGroupIds },

@@ -8,7 +8,7 @@ import { GetCommandInvocationCommand, type GetCommandInvocationCommandOutput } f
 import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
-import { failureMessage } from '../commands/check-command';
+import { failureMessage } from '../commands/output';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ssmClient } from '../../shared/aws/clients/ssm';

@@ -15,7 +15,7 @@ import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
 import type { ClusterSpec } from '../../shared/spec';
 import { clusterTagKey, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, roleFilters, tagRecord } from '../../shared/tags';
-import { SEAT_TAG } from '../control-plane/launch-control-plane';
+import { SEAT_TAG } from '../control-plane/seats';
 import { CONTROL_PLANE_ROLE, recordedApiEndpoint } from '../control-plane/render-context';
 import { findAvailableImage, imageKey } from '../image/common';
 import type { StepDeps } from '../lib/deps';

@@ -11,7 +11,8 @@ import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v
 import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { DependencyPendingError, StepFailedError } from '../../shared/errors';
-import { CONTROL_PLANE_HOP_LIMIT, CONTROL_PLANE_ROOT_GIB, controlPlaneTags, rootDeviceName } from '../control-plane/launch-control-plane';
+import { CONTROL_PLANE_HOP_LIMIT, CONTROL_PLANE_ROOT_GIB, controlPlaneTags } from '../control-plane/seats';
+import { rootDeviceName } from '../lib/ec2';
 import { API_PORT, CONTROL_PLANE_ROLE, recordedApiEndpoint } from '../control-plane/render-context';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';

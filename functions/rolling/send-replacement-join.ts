@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
 import { sendOnce, type SentCommand } from '../control-plane/send-once';
 import { loadRenderContext } from '../control-plane/render-context';
-import { JOIN_TIMEOUT_SECONDS } from '../control-plane/join-control-plane';
+import { JOIN_TIMEOUT_SECONDS } from '../control-plane/seats';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';

@@ -2,7 +2,7 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
-import { describeFailure } from '../image/check-bake';
+import { describeFailure } from '../lib/sfn';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { sfnClient } from '../../shared/aws/clients/sfn';

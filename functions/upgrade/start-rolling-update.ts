@@ -10,7 +10,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { requiredEnv } from '../../shared/config';
-import { executionArn } from '../image/resolve-image';
+import { executionArn } from '../lib/sfn';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';

@@ -12,7 +12,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { groupResourceName } from '../nodes/common';
-import { ensureLaunchTemplate } from '../nodes/ensure-launch-template';
+import { ensureLaunchTemplate } from '../nodes/launch-templates';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 import { allow, anywhere, arn, getAtt, ref, table } from '../../shared/aws/iam';

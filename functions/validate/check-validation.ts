@@ -24,7 +24,7 @@ import { parseNodesStatusOutput, type NodesStatus } from '../../shared/render';
 import type { ClusterSpec } from '../../shared/spec';
 import type { InstanceGroupStatus } from '../../shared/store';
 import { roleFilters } from '../../shared/tags';
-import { failureMessage } from '../commands/check-command';
+import { failureMessage } from '../commands/output';
 import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';

@@ -1,6 +1,7 @@
 import * as ec2 from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchControlPlane, seatClientToken } from '../../functions/control-plane/launch-control-plane';
+import { launchControlPlane } from '../../functions/control-plane/launch-control-plane';
+import { seatClientToken } from '../../functions/control-plane/seats';
 import { recordedApiEndpoint } from '../../functions/control-plane/render-context';
 import { startWorld, type World } from './world';
 

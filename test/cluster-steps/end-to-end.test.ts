@@ -12,8 +12,8 @@ import { initControlPlane } from '../../functions/control-plane/init-control-pla
 import { installAddons } from '../../functions/control-plane/install-addons';
 import { launchControlPlane } from '../../functions/control-plane/launch-control-plane';
 import { renderContext } from '../../functions/control-plane/render-context';
-import { ensureAutoScalingGroup } from '../../functions/nodes/ensure-auto-scaling-group';
-import { ensureLaunchTemplate } from '../../functions/nodes/ensure-launch-template';
+import { ensureAutoScalingGroup } from '../../functions/nodes/auto-scaling-groups';
+import { ensureLaunchTemplate } from '../../functions/nodes/launch-templates';
 import { checkValidation, type CheckValidationOutput } from '../../functions/validate/check-validation';
 import { validateCluster } from '../../functions/validate/validate-cluster';
 import { classify } from '../../functions/lib/step';

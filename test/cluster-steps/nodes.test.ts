@@ -3,8 +3,8 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchControlPlane } from '../../functions/control-plane/launch-control-plane';
 import { renderContext } from '../../functions/control-plane/render-context';
-import { ensureAutoScalingGroup } from '../../functions/nodes/ensure-auto-scaling-group';
-import { ensureLaunchTemplate } from '../../functions/nodes/ensure-launch-template';
+import { ensureAutoScalingGroup } from '../../functions/nodes/auto-scaling-groups';
+import { ensureLaunchTemplate } from '../../functions/nodes/launch-templates';
 import { renderNodeUserData } from '../../shared/render';
 import { baseSpec, startWorld, type World } from './world';
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { startStepEnv, type StepEnv } from '../helpers/step-env';
-import { checkCommand, failureMessage } from '../../functions/commands/check-command';
+import { checkCommand } from '../../functions/commands/check-command';
+import { failureMessage } from '../../functions/commands/output';
 import { checkInstancesOnline } from '../../functions/commands/check-instances-online';
 import { sendScript, wrapScript } from '../../functions/commands/send-script';
 import { redact, tailLines } from '../../functions/commands/output';

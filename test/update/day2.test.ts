@@ -15,8 +15,8 @@ import { launchControlPlane } from '../../functions/control-plane/launch-control
 import { recordInstanceEvent } from '../../functions/events/record-instance-event';
 import { scaleInstanceGroup } from '../../functions/events/scale-instance-group';
 import { scheduleCluster } from '../../functions/events/scheduled-upgrades';
-import { ensureAutoScalingGroup } from '../../functions/nodes/ensure-auto-scaling-group';
-import { ensureLaunchTemplate } from '../../functions/nodes/ensure-launch-template';
+import { ensureAutoScalingGroup } from '../../functions/nodes/auto-scaling-groups';
+import { ensureLaunchTemplate } from '../../functions/nodes/launch-templates';
 import { applyInstanceGroup } from '../../functions/update/apply-instance-group';
 import { deleteInstanceGroup } from '../../functions/update/delete-instance-group';
 import { observePlan } from '../../functions/update/observe-plan';

@@ -4,14 +4,14 @@
  * checked against them.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { posix, relative } from 'node:path';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { loadServerlessConfig } from '../../local/runtime/serverless-config';
 import { WORKFLOWS } from '../../workflows';
 import { functionName } from '../../workflows/lib/builder';
 import { generatedFiles } from '../../workflows/outputs';
-import { workflowSteps } from '../../workflows/wiring';
+import { stepFile, workflowSteps } from '../../workflows/wiring';
 
 const root = new URL('../../', import.meta.url);
 
@@ -58,6 +58,19 @@ describe('workflow definitions', () => {
       }
     }
     expect(orphans).toEqual([]);
+  });
+
+  it('keep each step to its own file: no step file imports another (what steps share lives in helper modules)', () => {
+    const files = new Set(workflowSteps(WORKFLOWS).map(stepFile));
+    const crossings: string[] = [];
+    for (const file of files) {
+      const source = readFileSync(new URL(file, root), 'utf8');
+      for (const [, spec] of source.matchAll(/(?:from|import) '(\.{1,2}\/[^']+)'/g)) {
+        const target = `${posix.normalize(posix.join(posix.dirname(file), spec))}.ts`;
+        if (files.has(target)) crossings.push(`${file} imports ${target}`);
+      }
+    }
+    expect(crossings).toEqual([]);
   });
 
   it('give every state a name once per workflow, and every Task of the main path the one failure path', () => {

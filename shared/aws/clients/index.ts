@@ -67,10 +67,15 @@ export interface ClientOptions {
  * Clients built from `factories`, each on first use; any other client throws, naming
  * `owner` (the step or function) and what it should declare.
  */
-export function buildClients(factories: readonly ClientFactory[], options: ClientOptions = {}, owner = 'this function'): AwsClients {
+export function buildClients(
+  factories: readonly ClientFactory[],
+  options: ClientOptions = {},
+  owner = 'this function',
+  /** Clients already built, shared with other owners in this process (one connection pool each). */
+  built = new Map<ClientName, unknown>(),
+): AwsClients {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const base: ClientConfig = { ...common, region, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}), ...(options.credentials ? { credentials: options.credentials } : {}) };
-  const built = new Map<ClientName, unknown>();
   if (options.ddb) built.set('ddb', options.ddb);
   const byName = new Map(factories.map((f) => [f.name, f]));
   const clients = {} as AwsClients;
@@ -110,6 +115,8 @@ function undeclared(owner: string, name: ClientName): Error {
 }
 
 const cache = new Map<string, AwsClients>();
+/** Per region and endpoints: the clients built so far, whichever function asked first. */
+const builtByEnvironment = new Map<string, Map<ClientName, unknown>>();
 
 /** What the clients depend on: region and endpoint variables (the embedded runtime sets them). */
 function environmentKey(): string {
@@ -121,10 +128,15 @@ function environmentKey(): string {
  * or endpoint variables change (a second embedded control plane in the same process).
  */
 export function clientsFor(factories: readonly ClientFactory[], owner?: string): AwsClients {
-  const key = `${environmentKey()} ${factories.map((f) => f.name).sort().join(',')} ${owner ?? ''}`;
+  const environment = environmentKey();
+  const key = `${environment} ${factories.map((f) => f.name).sort().join(',')} ${owner ?? ''}`;
   let clients = cache.get(key);
   if (!clients) {
-    clients = buildClients(factories, {}, owner);
+    // In Lambda one function runs per process; the embedded runtime runs them all in one,
+    // where every function's view shares the built clients (and their connections).
+    let built = builtByEnvironment.get(environment);
+    if (!built) builtByEnvironment.set(environment, (built = new Map()));
+    clients = buildClients(factories, {}, owner, built);
     cache.set(key, clients);
   }
   return clients;
