@@ -5,7 +5,8 @@
  */
 import { StepFailedError } from '../../shared/errors';
 import type { NodeGroupContext, RenderContext, Taint } from '../../shared/render';
-import { parseTaint, type ClusterSpec } from '../../shared/spec';
+import { parseTaint } from '../../shared/spec/kubernetes-names';
+import type { ClusterSpec } from '../../shared/spec';
 import type { StepDeps } from '../lib/deps';
 
 /** The Kubernetes API port on the control-plane instances and the load balancer. */

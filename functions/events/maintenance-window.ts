@@ -3,7 +3,8 @@
  * spec's `upgradePolicy` and a time, so the edge cases (a window over midnight, the last
  * day of a week) are unit tests.
  */
-import { compareVersions, latestPatch, minorOf, nextMinorVersion, type ClusterSpec, type WEEKDAYS } from '../../shared/spec';
+import { compareVersions, latestPatch, minorOf, nextMinorVersion } from '../../shared/spec/versions';
+import type { ClusterSpec, WEEKDAYS } from '../../shared/spec';
 
 type Window = ClusterSpec['upgradePolicy']['window'];
 

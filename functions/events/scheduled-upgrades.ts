@@ -14,7 +14,7 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConflictError } from '../../shared/errors';
-import { kubernetesVersionChangeProblems } from '../../shared/spec';
+import { kubernetesVersionChangeProblems } from '../../shared/spec/immutable';
 import type { ClusterRecord } from '../../shared/store';
 import type { ApiDeps } from '../api/deps';
 import { beginWorkflow, operationId } from '../api/operations';

@@ -7,7 +7,8 @@
 import { DescribeInstancesCommand, RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { StepFailedError } from '../../shared/errors';
-import { architectureOf, type ClusterSpec } from '../../shared/spec';
+import { architectureOf } from '../../shared/spec/machine-types';
+import type { ClusterSpec } from '../../shared/spec';
 import { roleFilters } from '../../shared/tags';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';

@@ -33,7 +33,8 @@ import {
 import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
-import { needsApiLoadBalancer, type ClusterSpec } from '../../shared/spec';
+import { needsApiLoadBalancer } from '../../shared/spec/api-endpoint';
+import type { ClusterSpec } from '../../shared/spec';
 import { roleFilters } from '../../shared/tags';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';

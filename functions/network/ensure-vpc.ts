@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { isNotFound } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
-import { cidrContains, parseCidr, type ClusterSpec } from '../../shared/spec';
+import { cidrContains, parseCidr } from '../../shared/spec/cidr';
+import type { ClusterSpec } from '../../shared/spec';
 import { roleFilters, type Ownership } from '../../shared/tags';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';

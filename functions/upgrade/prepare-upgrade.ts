@@ -5,7 +5,7 @@
  * runs `kubeadm upgrade apply`, the others `kubeadm upgrade node`, one at a time.
  */
 import { StepFailedError } from '../../shared/errors';
-import { kubernetesVersionChangeProblems } from '../../shared/spec';
+import { kubernetesVersionChangeProblems } from '../../shared/spec/immutable';
 import { recordedApiEndpoint } from '../control-plane/render-context';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';

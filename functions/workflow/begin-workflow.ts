@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
-import { needsApiLoadBalancer } from '../../shared/spec';
+import { needsApiLoadBalancer } from '../../shared/spec/api-endpoint';
 import type { ClusterStatus } from '../../shared/store';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
