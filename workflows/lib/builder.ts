@@ -224,27 +224,44 @@ export function fail(name: string, options: ({ error: string; cause: string } | 
   return { name, terminal: true, render: () => ({ Type: 'Fail', ...comment, ...fields }), tasks: () => [] };
 }
 
-/** A Map over `items`, each iteration running `states` with `selector` (plus the envelope) as input. */
-export function map(
+/**
+ * A Map or a Parallel: its own fields between the Comment and the ResultPath, then the Catch
+ * (its inner flows catch nothing: the container does), and the Tasks of its inner flows.
+ */
+function container(
+  type: 'Map' | 'Parallel',
   name: string,
-  options: CommonOptions & { items: string; selector: Values; maxConcurrency?: number; result?: string | null; states: Flow },
+  options: CommonOptions & { result?: string | null },
+  fields: () => AslState,
+  flows: Flow[],
 ): Node {
   return {
     name,
     next: options.next,
     end: options.end,
     render: (ctx) => ({
-      Type: 'Map',
+      Type: type,
       ...(options.comment ? { Comment: options.comment } : {}),
-      ItemsPath: options.items,
-      ...(options.maxConcurrency !== undefined ? { MaxConcurrency: options.maxConcurrency } : {}),
-      ItemSelector: { ...ENVELOPE, ...renderValues(options.selector) },
-      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...renderFlow(options.states, {}) },
+      ...fields(),
       ...(options.result !== undefined ? { ResultPath: options.result } : {}),
       ...catchBlock(ctx),
     }),
-    tasks: (within, onFailurePath) => flowTasks(options.states, [...within, name], onFailurePath),
+    tasks: (within, onFailurePath) => flows.flatMap((flow) => flowTasks(flow, [...within, name], onFailurePath)),
   };
+}
+
+/** A Map over `items`, each iteration running `states` with `selector` (plus the envelope) as input. */
+export function map(
+  name: string,
+  options: CommonOptions & { items: string; selector: Values; maxConcurrency?: number; result?: string | null; states: Flow },
+): Node {
+  const fields = () => ({
+    ItemsPath: options.items,
+    ...(options.maxConcurrency !== undefined ? { MaxConcurrency: options.maxConcurrency } : {}),
+    ItemSelector: { ...ENVELOPE, ...renderValues(options.selector) },
+    ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...renderFlow(options.states, {}) },
+  });
+  return container('Map', name, options, fields, [options.states]);
 }
 
 /** Branches run at once; the result is the list of their outputs (shaped by `resultSelector`). */
@@ -252,20 +269,11 @@ export function parallel(
   name: string,
   options: CommonOptions & { branches: Flow[]; resultSelector?: Values; result?: string | null },
 ): Node {
-  return {
-    name,
-    next: options.next,
-    end: options.end,
-    render: (ctx) => ({
-      Type: 'Parallel',
-      ...(options.comment ? { Comment: options.comment } : {}),
-      Branches: options.branches.map((branch) => renderFlow(branch, {})),
-      ...(options.resultSelector ? { ResultSelector: renderValues(options.resultSelector) } : {}),
-      ...(options.result !== undefined ? { ResultPath: options.result } : {}),
-      ...catchBlock(ctx),
-    }),
-    tasks: (within, onFailurePath) => options.branches.flatMap((branch) => flowTasks(branch, [...within, name], onFailurePath)),
-  };
+  const fields = () => ({
+    Branches: options.branches.map((branch) => renderFlow(branch, {})),
+    ...(options.resultSelector ? { ResultSelector: renderValues(options.resultSelector) } : {}),
+  });
+  return container('Parallel', name, options, fields, options.branches);
 }
 
 function renderStates(flow: Flow, ctx: RenderContext): Record<string, AslState> {
