@@ -15,6 +15,9 @@ import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
+/** What each control-plane round is given: the instance, whether it is the first, and the versions. */
+const EACH_CONTROL_PLANE_INSTANCE = { instanceId: ref('$$.Map.Item.Value.instanceId'), first: ref('$$.Map.Item.Value.first'), from: ref('$.upgrade.from'), to: ref('$.upgrade.to'), apiEndpoint: ref('$.upgrade.apiEndpoint') };
+
 export const upgradeCluster = workflow({
   name: 'upgrade-cluster',
   comment: "Upgrade Kubernetes by one minor (or a patch): bake the image, kubeadm upgrade apply on the first control-plane instance and upgrade node on the others one at a time, new launch template versions, then the rolling update (nested) puts every machine on the new image. Input: {cluster, operationId}; the target is the spec's kubernetesVersion, the running one the record's.",
@@ -39,7 +42,7 @@ export const upgradeCluster = workflow({
       comment: 'One at a time, the first (upgrade apply) first: every API server moves (kubeadm upgrade apply, then upgrade node) before any kubelet does.',
       items: '$.upgrade.controlPlane',
       maxConcurrency: 1,
-      selector: { instanceId: ref('$$.Map.Item.Value.instanceId'), first: ref('$$.Map.Item.Value.first'), from: ref('$.upgrade.from'), to: ref('$.upgrade.to'), apiEndpoint: ref('$.upgrade.apiEndpoint') },
+      selector: EACH_CONTROL_PLANE_INSTANCE,
       result: null,
       states: [
         task(sendControlPlaneUpgrade, {
@@ -60,7 +63,7 @@ export const upgradeCluster = workflow({
       comment: 'Then the control-plane kubelets, one at a time: with every API server at the new version, no kubelet is ever newer than one of them (the version-skew policy).',
       items: '$.upgrade.controlPlane',
       maxConcurrency: 1,
-      selector: { instanceId: ref('$$.Map.Item.Value.instanceId'), first: ref('$$.Map.Item.Value.first'), from: ref('$.upgrade.from'), to: ref('$.upgrade.to'), apiEndpoint: ref('$.upgrade.apiEndpoint') },
+      selector: EACH_CONTROL_PLANE_INSTANCE,
       result: null,
       states: [
         task(sendControlPlaneUpgrade, {

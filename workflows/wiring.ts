@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { StepRef } from './lib/builder';
-import { functionName } from './lib/builder';
+import { functionName, stepFileName } from './lib/builder';
 import type { Workflow } from './lib/builder';
 import { allow, arn } from '../shared/aws/iam';
 
@@ -25,7 +25,7 @@ const NOT_STEPS = new Set(['api', 'events', 'lib']);
 
 /** `EnsureVpc` → `functions/network/ensure-vpc.ts` (the one step file of that name under functions/). */
 export function stepFile(step: StepRef): string {
-  const file = `${step.name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}.ts`;
+  const file = stepFileName(step);
   const found = readdirSync(FUNCTIONS, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !NOT_STEPS.has(d.name) && existsSync(new URL(`${d.name}/${file}`, FUNCTIONS)))
     .map((d) => `functions/${d.name}/${file}`);

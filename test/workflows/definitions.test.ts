@@ -9,7 +9,7 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { loadServerlessConfig } from '../../local/runtime/serverless-config';
 import { WORKFLOWS } from '../../workflows';
-import { functionName } from '../../workflows/lib/builder';
+import { functionName, stepFileName } from '../../workflows/lib/builder';
 import { generatedFiles } from '../../workflows/outputs';
 import { stepFile, workflowSteps } from '../../workflows/wiring';
 
@@ -40,8 +40,8 @@ describe('workflow definitions', () => {
         }
         const module = (await import(fn.handlerFile)) as { step?: unknown; handler?: unknown };
         if (module.step !== t.step) problems.push(`${w.name}#${t.state}: ${functionName(t.step)} runs ${relative(root.pathname, fn.handlerFile)}, which does not define ${t.step.name}`);
-        const kebab = t.step.name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-        if (!fn.handlerFile.endsWith(`/${kebab}.ts`)) problems.push(`${t.step.name} lives in ${relative(root.pathname, fn.handlerFile)}, not ${kebab}.ts`);
+        const file = stepFileName(t.step);
+        if (!fn.handlerFile.endsWith(`/${file}`)) problems.push(`${t.step.name} lives in ${relative(root.pathname, fn.handlerFile)}, not ${file}`);
       }
     }
     expect(problems).toEqual([]);

@@ -85,8 +85,14 @@ function renderValues(values: Values | undefined): Values {
   return out;
 }
 
+/** The step's function: its name with a small first letter (`EnsureVpc` → `ensureVpc`). */
 export function functionName(step: StepRef): string {
   return step.name[0].toLowerCase() + step.name.slice(1);
+}
+
+/** The step's file name: its name in kebab case (`EnsureVpc` → `ensure-vpc.ts`). */
+export function stepFileName(step: StepRef): string {
+  return `${step.name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}.ts`;
 }
 
 interface CommonOptions {
