@@ -108,7 +108,9 @@ describe('delete after a failed create', () => {
       while (!done) {
         const op = await cp.request<OperationView>('GET', `/v1/operations/${id}`);
         if (!['Pending', 'Running'].includes(op.body.status)) break;
-        if (op.body.currentStep === 'Validate') {
+        // Crash its nodes as soon as they run, whatever the step: waiting for the Validate
+        // step let a loaded machine miss the window (two passes can come before a look).
+        {
           const { instances } = (await (await fetch(`${cp.cloud}/_sim/resources?kind=instances`)).json()) as { instances: SimResource[] };
           const nodes = instances.filter(
             (i) => i.tags?.['hopper:cluster'] === 'crashing' && i.tags['hopper:role'] === 'node' && (typeof i.state === 'string' ? i.state : i.state?.name) === 'running',
