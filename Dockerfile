@@ -11,7 +11,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends bubblewrap util-linux shellcheck ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /hopper
+# patches/: fixes to dependencies that npm's postinstall applies (patch-package).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY . .
 CMD ["npm", "start"]

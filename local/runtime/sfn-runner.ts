@@ -2,6 +2,11 @@
  * The embedded Step Functions service: runs each state machine's ASL definition,
  * unchanged, with aws-local-stepfunctions, dispatching every Task to the in-process
  * function it names. The HTTP endpoint (stepfunctions.ts) is a thin layer over this.
+ *
+ * `patches/aws-local-stepfunctions+3.0.0.patch` (applied by npm's postinstall) makes the
+ * library stop as AWS does: once a Parallel branch or a Map iteration fails, or the
+ * execution is stopped, no new state starts and no waiting retry fires — a Lambda already
+ * running finishes (test/runtime/failed-branches.test.ts).
  */
 import './polyfills';
 import { randomUUID } from 'node:crypto';
