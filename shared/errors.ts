@@ -42,6 +42,12 @@ export class DependencyPendingError extends HopperError {
 /** A step met a state it cannot fix by retrying (a command failed, a resource is someone else's…). */
 export class StepFailedError extends HopperError {}
 
+/**
+ * The step's operation no longer holds the cluster (it ended, or another took over): the
+ * step refused before its side effect and changed nothing. Terminal.
+ */
+export class SupersededError extends HopperError {}
+
 /** Input that breaks the rules: a 400 at the API, every problem listed in `details`. */
 export class ValidationError extends HopperError {
   constructor(

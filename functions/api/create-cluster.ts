@@ -40,7 +40,7 @@ export async function createCluster(req: ApiRequest<unknown, Record<string, stri
     if (held && held.type === 'create' && (held.input as { requestHash?: string } | undefined)?.requestHash === hash) {
       return { status: 202, body: { cluster: clusterSummary(existing), operation: operationView(await startExecution(deps, 'create', held)) } };
     }
-    if (existing.lock && existing.lock.expiresAt > deps.now().getTime()) throw heldBy(spec.name, existing.lock);
+    if (existing.lock && existing.lock.expiresAt > deps.now().getTime()) throw heldBy(spec.name, existing.lock, deps.now().getTime());
     throw new ConflictError(`cluster name ${spec.name} is taken (status ${existing.status}); delete it first or choose another name`, [
       { cluster: spec.name, status: existing.status },
     ]);

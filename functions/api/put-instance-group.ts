@@ -24,7 +24,7 @@ export async function putInstanceGroup(req: ApiRequest<z.infer<typeof body>, z.i
     throw new ValidationError('The group name in the body differs from the path.', [{ path: 'name', message: `must be ${group} (the path's group), got ${req.body.name}` }]);
   }
   const updated = await deps.store.mutateCluster(name, (record) => {
-    if (record.lock && record.lock.expiresAt > deps.now().getTime()) throw heldBy(name, record.lock);
+    if (record.lock && record.lock.expiresAt > deps.now().getTime()) throw heldBy(name, record.lock, deps.now().getTime());
     if (record.status === 'Deleting') throw new ConflictError(`cluster ${name} is being deleted`);
     const current = record.spec;
     const groups = [...current.instanceGroups];

@@ -42,6 +42,9 @@ export async function terminateBuilder(input: z.input<typeof terminateBuilderInp
 export const step = defineStep({
   name: 'TerminateBuilder',
   clients: [ec2Client],
+  // Terminating the bake's own builder is always safe, and a bake whose create has failed
+  // (its operation closed) must still not leave a machine running.
+  fenced: false,
   input: terminateBuilderInput,
   permissions: [
     anywhere('ec2:DescribeInstances'),

@@ -58,7 +58,22 @@ export interface StepDefinition<S extends z.ZodType, O> {
   permissions: readonly IamStatement[];
   /** Environment variables of the function beside the provider's (CloudFormation values). */
   environment?: Record<string, CfnValue>;
+  /**
+   * Whether the step runs fenced (shared/store/fencing.ts): only while its operation holds
+   * the cluster, registered as in flight until it returns. Derived from `permissions` (any
+   * AWS action beyond Describe/Get/List is a side effect); say `false` for a step whose
+   * side effect is harmless and that also runs in operations that take no lock.
+   */
+  fenced?: boolean;
   run: (input: z.infer<S>, deps: StepDeps) => Promise<O>;
+}
+
+/** Lambda's longest life: a step whose context is unknown (tests) may live this long. */
+const MAX_LAMBDA_SECONDS = 900;
+
+/** Whether statements allow a side effect outside Hopper's own table (not only Describe/Get/List). */
+export function hasSideEffects(permissions: readonly IamStatement[]): boolean {
+  return permissions.some((s) => s.Action.some((a) => !a.startsWith('dynamodb:') && !/^[\w-]+:(Describe|Get|List)/.test(a)));
 }
 
 /** Classify an error from a core into Hopper's contract. */
@@ -88,7 +103,8 @@ export function classify(err: unknown, step: string): Error {
 export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S, O>) {
   const core = definition.run;
   const declared = new Set<ClientName>(['ddb', ...(definition.clients ?? []).map((c) => c.name)]);
-  const run = async (event: unknown, _context?: Context, given?: StepDeps): Promise<O> => {
+  const fenced = definition.fenced ?? hasSideEffects(definition.permissions);
+  const run = async (event: unknown, context?: Context, given?: StepDeps): Promise<O> => {
     // Deps passed in (tests) are narrowed to the declared clients, as the function's own are.
     const deps = given ? { ...given, clients: restrictClients(given.clients, declared, definition.name) } : defaultDeps(definition.clients, definition.name);
     const parsed = definition.input.safeParse(event);
@@ -108,6 +124,10 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
         if (op?.steps.find((s) => s.name === done)?.status === 'Running') await deps.store.endStep(opId, done, { status: 'Succeeded' });
       }
     }
+    // Fenced: refuse before any side effect when the operation lost the cluster; else hold it until we return.
+    const ticket = fenced && envelope.cluster && opId
+      ? await deps.store.enterStep(envelope.cluster, opId, definition.name, (context?.getRemainingTimeInMillis() ?? MAX_LAMBDA_SECONDS * 1000) / 1000 + 5)
+      : undefined;
     if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage);
     try {
       const output = await core(input, deps);
@@ -129,6 +149,8 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
       }
       if (!retryable) logger.error(`${definition.name} failed`, { error: classified });
       throw classified;
+    } finally {
+      if (ticket && envelope.cluster && opId) await deps.store.exitStep(envelope.cluster, opId, ticket);
     }
   };
   // The Lambda context (request id, function name, cold start) on every line; keys reset per invocation.
@@ -141,6 +163,7 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     creates: definition.creates ?? [],
     permissions: definition.permissions,
     environment: definition.environment ?? {},
+    fenced,
     core,
     run,
     handler,

@@ -80,6 +80,8 @@ async function pickOnline(deps: StepDeps, instanceIds: string[]): Promise<string
 export const step = defineStep({
   name: 'ValidateCluster',
   clients: [ec2Client, ssmClient],
+  // A read-only query on a host (kubectl get), also run by `validate`, which takes no lock.
+  fenced: false,
   input: validateClusterInput,
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),

@@ -1,7 +1,9 @@
 /**
  * RecordFailure: the Catch of every workflow ends here. It records the failed step and its
  * error on the operation (readable: the step's name, the AWS error), sets the cluster's
- * status, and releases the lock — so a failed workflow never leaves the cluster locked.
+ * status, and closes the lock: no new step of the operation starts, and the cluster is free
+ * once the steps still running in other branches have returned (shared/store/fencing.ts).
+ * A superseded operation (another took the cluster over) records its own failure only.
  */
 import * as z from 'zod';
 import { clusterStatusSchema } from '../../shared/api/schemas';
@@ -28,10 +30,18 @@ export function causeMessage(cause: string | undefined): string {
   return cause;
 }
 
-export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps): Promise<{ status: string }> {
+export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps): Promise<{ status: string; waitingFor?: string[] }> {
   const op = await deps.store.getOperation(event.operationId);
   const code = event.failure?.Error ?? 'WorkflowFailed';
   const message = causeMessage(event.failure?.Cause);
+  const cluster = await deps.store.getCluster(event.cluster);
+  if (event.status && cluster?.lock?.operationId !== event.operationId) {
+    // Superseded: the cluster is another operation's now; only our own record is ours to write.
+    if (op && (op.status === 'Pending' || op.status === 'Running')) {
+      await deps.store.finishOperation(event.operationId, { status: 'Failed', error: { code, message, step: op.currentStep } });
+    }
+    return { status: 'unchanged' };
+  }
   // The stage that failed: the one the step wrapper marked Failed, else the one running.
   const failed = op?.steps.find((s) => s.status === 'Failed') ?? op?.steps.find((s) => s.status === 'Running');
   const stepName = failed?.name ?? op?.currentStep ?? 'unknown';
@@ -48,8 +58,8 @@ export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps)
       record.status === status ? undefined : { status, message: `${stepName} failed: ${message}`.slice(0, 500) },
     );
   }
-  await deps.store.releaseLock(event.cluster, event.operationId);
-  return { status: event.status ?? 'unchanged' };
+  const closed = await deps.store.closeLock(event.cluster, event.operationId);
+  return { status: event.status ?? 'unchanged', ...(closed.waitingFor ? { waitingFor: closed.waitingFor } : {}) };
 }
 
 export const step = defineStep({

@@ -1,9 +1,11 @@
 /**
  * FinishCreate (and every workflow's success end): the cluster gets its final status, the
- * operation is Succeeded, and the lock is released. Idempotent: a rerun changes nothing.
+ * operation is Succeeded, and the lock is closed (released: nothing else of the operation
+ * runs). Idempotent: a rerun changes nothing. A superseded operation refuses.
  */
 import * as z from 'zod';
 import { clusterStatusSchema } from '../../shared/api/schemas';
+import { SupersededError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { table } from '../../shared/aws/iam';
@@ -11,6 +13,12 @@ import { table } from '../../shared/aws/iam';
 const input = stepEnvelope.extend({ status: clusterStatusSchema, kubernetesVersion: z.string().optional(), message: z.string().optional() });
 
 export async function finishWorkflow(event: z.infer<typeof input>, deps: StepDeps): Promise<{ status: string }> {
+  const cluster = await deps.store.getCluster(event.cluster);
+  if (cluster?.lock?.operationId !== event.operationId) {
+    // A rerun after the first run finished and released the cluster: nothing left to do.
+    if ((await deps.store.getOperation(event.operationId))?.status === 'Succeeded') return { status: event.status };
+    throw new SupersededError(`FinishWorkflow refused: operation ${event.operationId} no longer holds cluster ${event.cluster}; the cluster's status is left to ${cluster?.lock?.operationId ?? 'the next operation'}`);
+  }
   await deps.store.mutateCluster(event.cluster, (record) =>
     record.status === event.status && (event.kubernetesVersion === undefined || record.kubernetesVersion === event.kubernetesVersion)
       ? undefined
@@ -22,7 +30,7 @@ export async function finishWorkflow(event: z.infer<typeof input>, deps: StepDep
     if (step.status === 'Running') await deps.store.endStep(event.operationId, step.name, { status: 'Succeeded' });
   }
   await deps.store.finishOperation(event.operationId, { status: 'Succeeded' });
-  await deps.store.releaseLock(event.cluster, event.operationId);
+  await deps.store.closeLock(event.cluster, event.operationId);
   return { status: event.status };
 }
 

@@ -3,7 +3,8 @@
  * hand, timed out, failed outside a Catch (in AWS: the "Step Functions Execution Status
  * Change" EventBridge event), or cut off by a restart of the embedded runtime (which calls
  * this with `{execution}`). The operation is marked Interrupted (unless it already ended)
- * and its lock released, so the cluster is never left locked by a dead workflow.
+ * and its lock closed (released once its steps still running return), so the cluster is
+ * never left locked by a dead workflow.
  */
 import middy from '@middy/core';
 import * as z from 'zod';
@@ -40,8 +41,9 @@ export async function operationInterrupted(raw: unknown, deps: StepDeps): Promis
       await deps.store.mutateCluster(cluster, (r) => (r.status === 'Creating' || r.status === 'Pending' ? { status: 'Failed', message: `create ${why}; delete the cluster or create it again` } : undefined));
     }
   }
-  const released = await deps.store.releaseLock(cluster, operationId);
-  return { operationId, interrupted: released.released };
+  // Closed, not released: a Lambda the stopped execution had started may still be running.
+  const closed = await deps.store.closeLock(cluster, operationId);
+  return { operationId, interrupted: closed.released || !!closed.waitingFor };
 }
 
 export const lambda = defineFunction({

@@ -8,6 +8,7 @@ import * as clusters from './clusters';
 import { storeContext, type StoreContext, type StoreOptions } from './context';
 import { createCluster, type CreateClusterInput, type CreateClusterResult } from './create-cluster';
 import * as events from './events';
+import * as fencing from './fencing';
 import * as locks from './locks';
 import * as operations from './operations';
 import * as resources from './resources';
@@ -88,6 +89,21 @@ export class ClusterStore {
   /** Release the lock if `operationId` holds it; says what happened otherwise. */
   releaseLock(name: string, operationId: string): Promise<locks.ReleaseResult> {
     return locks.releaseLock(this.ctx, name, operationId);
+  }
+
+  /** Fencing: register a step invocation (SupersededError when the operation lost the cluster); see fencing.ts. */
+  enterStep(name: string, operationId: string, step: string, maxSeconds: number): Promise<fencing.StepTicket> {
+    return fencing.enterStep(this.ctx, name, operationId, step, maxSeconds);
+  }
+
+  /** Take back a step's ticket; the last one out of a closing lock releases it. */
+  exitStep(name: string, operationId: string, ticket: fencing.StepTicket): Promise<void> {
+    return fencing.exitStep(this.ctx, name, operationId, ticket);
+  }
+
+  /** The operation's workflow ended: release now, or when its steps in flight return. */
+  closeLock(name: string, operationId: string): Promise<fencing.CloseResult> {
+    return fencing.closeLock(this.ctx, name, operationId);
   }
 
   // Operations

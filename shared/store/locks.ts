@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { compact, isConditionFailed, type StoreContext } from './context';
 import { getCluster as readCluster, patchExpression } from './clusters';
 import { putEvent } from './events';
+import { liveSteps } from './fencing';
 import { CLUSTER_SK, clusterPk, stripKeys } from './keys';
 import { finishOperation, putOperationOnce } from './operations';
 import type { ClusterPatch, ClusterRecord, ClusterStatus, OperationLock, OperationRecord, OperationType } from './types';
@@ -43,6 +44,8 @@ export function newLock(ctx: StoreContext, input: BeginOperationInput): Operatio
     owner: input.owner,
     since: now.toISOString(),
     expiresAt: now.getTime() + input.leaseSeconds * 1000,
+    leaseMs: input.leaseSeconds * 1000,
+    inflight: {},
   };
 }
 
@@ -69,9 +72,13 @@ export function newOperation(
 }
 
 /** ConflictError naming the operation that holds the cluster. */
-export function heldBy(name: string, lock: OperationLock): ConflictError {
+export function heldBy(name: string, lock: OperationLock, nowMs = Date.now()): ConflictError {
+  const running = liveSteps(lock, nowMs).map((s) => s.step);
+  const why = lock.closing && running.length > 0
+    ? `operation ${lock.operationId} (${lock.type}) has ended but still holds it until ${running.length === 1 ? 'its step' : 'its steps'} ${running.join(', ')} ${running.length === 1 ? 'returns' : 'return'} (at the latest ${new Date(lock.expiresAt).toISOString()})`
+    : `operation ${lock.operationId} (${lock.type}) holds it since ${lock.since}`;
   return new ConflictError(
-    `cluster ${name} is busy: operation ${lock.operationId} (${lock.type}) holds it since ${lock.since}`,
+    `cluster ${name} is busy: ${why}`,
     [{ cluster: name, operationId: lock.operationId, type: lock.type, owner: lock.owner, since: lock.since, expiresAt: new Date(lock.expiresAt).toISOString() }],
   );
 }
@@ -168,7 +175,7 @@ async function keepSince(ctx: StoreContext, name: string, lock: OperationLock, s
 async function explainRefusal(ctx: StoreContext, name: string): Promise<void> {
   const current = await readCluster(ctx, name);
   if (!current || current.status === 'Deleted') throw new NotFoundError(`cluster ${name} not found`);
-  if (current.lock && current.lock.expiresAt >= ctx.now().getTime()) throw heldBy(name, current.lock);
+  if (current.lock && current.lock.expiresAt >= ctx.now().getTime()) throw heldBy(name, current.lock, ctx.now().getTime());
 }
 
 /** The old operation lost its lease: say so on its record and in the cluster's events. */
@@ -205,7 +212,7 @@ export async function renewLease(ctx: StoreContext, name: string, operationId: s
   } catch (error) {
     if (!isConditionFailed(error)) throw error;
     const current = await readCluster(ctx, name);
-    if (current?.lock) throw heldBy(name, current.lock);
+    if (current?.lock) throw heldBy(name, current.lock, ctx.now().getTime());
     throw new ConflictError(`cluster ${name}: operation ${operationId} no longer holds the lock`);
   }
 }

@@ -66,6 +66,14 @@ export interface OperationLock {
   since: string;
   /** Lease end, epoch milliseconds. After it another operation may take the lock over. */
   expiresAt: number;
+  /** The lease's length: each step that enters (shared/store/fencing.ts) renews it to now + this. */
+  leaseMs?: number;
+  /** When a step last renewed the lease. */
+  renewedAt?: string;
+  /** Step invocations running with side effects: `<Step>#<id>` → the latest they can still live (epoch ms). */
+  inflight?: Record<string, number>;
+  /** When the operation's workflow ended: no new step enters; the lock goes when `inflight` empties. */
+  closing?: string;
 }
 
 /** One incarnation of a cluster. */

@@ -1,0 +1,185 @@
+/**
+ * Fencing: a workflow step with side effects runs only while its operation holds the
+ * cluster, and the cluster stays held until every such step of the operation has returned.
+ *
+ * Why: when a workflow fails, Step Functions takes the Catch at once, but a Lambda already
+ * running in another branch finishes its side effect afterwards (AWS does not kill it). If
+ * the lock were released at the Catch, a `delete` started at once would discover the
+ * cluster's resources while that Lambda is still creating one — and leave it behind.
+ *
+ * How (all single-item conditional writes on the cluster item, like the lock itself):
+ * - `enterStep` registers the invocation in `lock.inflight` (with the latest moment its
+ *   Lambda can still be alive) and renews the lease — only if the operation still holds the
+ *   lock and has not ended (`lock.closing`). Otherwise SupersededError: the step changes
+ *   nothing. The operation id is the fencing token: it is derived from the cluster's
+ *   version when the lock was taken, so every acquisition has its own.
+ * - `exitStep` removes the entry; the last step out of a closing lock releases it.
+ * - `closeLock` (the workflow's end, success, failure or interruption) marks the lock
+ *   closing, so no new step enters, and releases it when nothing is in flight; otherwise the
+ *   lease is cut to the latest in-flight deadline, so even a Lambda that died without
+ *   exiting holds the cluster no longer than it could have lived.
+ */
+import { randomUUID } from 'node:crypto';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SupersededError } from '../errors';
+import { isConditionFailed, type StoreContext } from './context';
+import { getCluster } from './clusters';
+import { CLUSTER_SK, clusterPk, stripKeys } from './keys';
+import type { ClusterRecord, OperationLock } from './types';
+
+/** An invocation registered in the lock; `exitStep` takes it back. */
+export interface StepTicket {
+  key: string;
+  until: number;
+}
+
+/** What `closeLock` did. */
+export interface CloseResult {
+  released: boolean;
+  /** Why nothing was released: there was no lock, or it belongs to another operation. */
+  reason?: 'not-held' | 'held-by-other';
+  heldBy?: OperationLock;
+  /** Steps still running: the last of them releases the lock when it returns. */
+  waitingFor?: string[];
+}
+
+const key = (name: string) => ({ pk: clusterPk(name), sk: CLUSTER_SK });
+
+/** The step names still in flight in a lock, and their deadlines (epoch ms), live ones only. */
+export function liveSteps(lock: OperationLock, nowMs: number): { step: string; until: number }[] {
+  return Object.entries(lock.inflight ?? {})
+    .filter(([, until]) => until > nowMs)
+    .map(([ticket, until]) => ({ step: ticket.split('#')[0], until }));
+}
+
+/**
+ * Register a step invocation of `operationId` and renew the lease; SupersededError when
+ * the operation no longer holds the cluster or has ended. `maxSeconds`: how long the
+ * invocation can live at most (its Lambda's remaining time).
+ */
+export async function enterStep(ctx: StoreContext, name: string, operationId: string, step: string, maxSeconds: number): Promise<StepTicket> {
+  const nowMs = ctx.now().getTime();
+  const ticket: StepTicket = { key: `${step}#${randomUUID().slice(0, 8)}`, until: nowMs + Math.ceil(maxSeconds * 1000) };
+  try {
+    await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: key(name),
+        UpdateExpression: 'SET #lock.#inflight.#ticket = :until, #lock.expiresAt = :nowMs + #lock.leaseMs, #lock.renewedAt = :now',
+        ConditionExpression: '#lock.operationId = :operationId AND attribute_not_exists(#lock.closing) AND attribute_exists(#lock.#inflight)',
+        ExpressionAttributeNames: { '#lock': 'lock', '#inflight': 'inflight', '#ticket': ticket.key },
+        ExpressionAttributeValues: { ':until': ticket.until, ':nowMs': nowMs, ':now': new Date(nowMs).toISOString(), ':operationId': operationId },
+      }),
+    );
+    return ticket;
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    throw superseded(name, operationId, step, await getCluster(ctx, name));
+  }
+}
+
+function superseded(name: string, operationId: string, step: string, current: ClusterRecord | undefined): SupersededError {
+  const lock = current?.status === 'Deleted' ? undefined : current?.lock;
+  const why = !current || current.status === 'Deleted'
+    ? `cluster ${name} no longer exists`
+    : !lock
+      ? `operation ${operationId} has ended and no longer holds cluster ${name}`
+      : lock.operationId !== operationId
+        ? `operation ${operationId} was superseded: ${lock.operationId} (${lock.type}) holds cluster ${name}`
+        : lock.closing
+          ? `operation ${operationId} has ended (since ${lock.closing}); no new step of it runs`
+          : `operation ${operationId} holds cluster ${name} with a lock from before fencing; retry the operation`;
+  return new SupersededError(`${step} refused to run: ${why}. It changed nothing.`);
+}
+
+/** Take back a ticket; the last step out of a closing lock releases it. */
+export async function exitStep(ctx: StoreContext, name: string, operationId: string, ticket: StepTicket): Promise<void> {
+  let lock: OperationLock | undefined;
+  try {
+    const out = await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: key(name),
+        UpdateExpression: 'REMOVE #lock.#inflight.#ticket',
+        ConditionExpression: '#lock.operationId = :operationId',
+        ExpressionAttributeNames: { '#lock': 'lock', '#inflight': 'inflight', '#ticket': ticket.key },
+        ExpressionAttributeValues: { ':operationId': operationId },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    lock = stripKeys<ClusterRecord>(out.Attributes ?? {}).lock;
+  } catch (error) {
+    // The lock went away (its deadline passed and someone took it over): nothing of ours to take back.
+    if (!isConditionFailed(error)) throw error;
+    return;
+  }
+  if (lock?.closing && liveSteps(lock, ctx.now().getTime()).length === 0) await removeClosingLock(ctx, name, operationId);
+}
+
+/**
+ * The operation's workflow has ended (its finish or failure step, or its execution stopped):
+ * no new step of it may start, and the cluster is free once the steps still running return.
+ */
+export async function closeLock(ctx: StoreContext, name: string, operationId: string): Promise<CloseResult> {
+  const nowMs = ctx.now().getTime();
+  let lock: OperationLock | undefined;
+  try {
+    const out = await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: key(name),
+        // A second close keeps the first one's time.
+        UpdateExpression: 'SET #lock.closing = if_not_exists(#lock.closing, :now)',
+        ConditionExpression: '#lock.operationId = :operationId',
+        ExpressionAttributeNames: { '#lock': 'lock' },
+        ExpressionAttributeValues: { ':now': new Date(nowMs).toISOString(), ':operationId': operationId },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    lock = stripKeys<ClusterRecord>(out.Attributes ?? {}).lock;
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    const current = await getCluster(ctx, name);
+    return current?.lock ? { released: false, reason: 'held-by-other', heldBy: current.lock } : { released: false, reason: 'not-held' };
+  }
+  const live = lock ? liveSteps(lock, nowMs) : [];
+  if (live.length === 0) return { released: await removeClosingLock(ctx, name, operationId) };
+  // Nothing new can enter now: the latest deadline in flight is the latest the lock is needed.
+  const until = Math.max(...live.map((s) => s.until));
+  try {
+    await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: key(name),
+        UpdateExpression: 'SET #lock.expiresAt = :until',
+        ConditionExpression: '#lock.operationId = :operationId',
+        ExpressionAttributeNames: { '#lock': 'lock' },
+        ExpressionAttributeValues: { ':until': until, ':operationId': operationId },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    return { released: false, reason: 'not-held' }; // the last step returned meanwhile and released it
+  }
+  return { released: false, waitingFor: live.map((s) => s.step) };
+}
+
+/** Remove a closing lock of `operationId`; false when it is not (or no longer) there. */
+async function removeClosingLock(ctx: StoreContext, name: string, operationId: string): Promise<boolean> {
+  try {
+    await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: key(name),
+        UpdateExpression: 'REMOVE #lock',
+        ConditionExpression: '#lock.operationId = :operationId AND attribute_exists(#lock.closing)',
+        ExpressionAttributeNames: { '#lock': 'lock' },
+        ExpressionAttributeValues: { ':operationId': operationId },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    return false; // another step's exit (or the close itself) released it first
+  }
+}
