@@ -126,7 +126,7 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     }
     // Fenced: refuse before any side effect when the operation lost the cluster; else hold it until we return.
     const ticket = fenced && envelope.cluster && opId
-      ? await deps.store.enterStep(envelope.cluster, opId, definition.name, (context?.getRemainingTimeInMillis() ?? MAX_LAMBDA_SECONDS * 1000) / 1000 + 5)
+      ? await deps.store.enterStep(envelope.cluster, opId, definition.name, (context?.getRemainingTimeInMillis?.() ?? MAX_LAMBDA_SECONDS * 1000) / 1000 + 5)
       : undefined;
     if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage);
     try {

@@ -41,6 +41,11 @@ export async function operationInterrupted(raw: unknown, deps: StepDeps): Promis
       await deps.store.mutateCluster(cluster, (r) => (r.status === 'Creating' || r.status === 'Pending' ? { status: 'Failed', message: `create ${why}; delete the cluster or create it again` } : undefined));
     }
   }
+  if ('execution' in parsed.data) {
+    // The embedded runtime restarted: every step it was running died with the old process.
+    const released = await deps.store.releaseLock(cluster, operationId);
+    return { operationId, interrupted: released.released };
+  }
   // Closed, not released: a Lambda the stopped execution had started may still be running.
   const closed = await deps.store.closeLock(cluster, operationId);
   return { operationId, interrupted: closed.released || !!closed.waitingFor };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterTagKey } from '../../shared/tags';
 import { startStepEnv, type StepEnv } from '../helpers/step-env';
 import { allResources, buildBroughtNetwork, buildFootprint, buildOtherCluster, hasElb, postFaults, stillTagged } from './footprint';
-import { clusterBeingDeleted, startDeleteRunner, STEPS, type DeleteRunner } from './harness';
+import { clusterBeingDeleted, CORES, startDeleteRunner, STEPS, type DeleteRunner } from './harness';
 
 let env: StepEnv;
 let runner: DeleteRunner;
@@ -116,12 +116,15 @@ describe('delete-cluster', () => {
     // Every pass once more on the empty footprint: NotFound is success, nothing is touched.
     const deps = env.deps;
     const base = { cluster: name, operationId: second };
-    const set = (await STEPS.discoverResources({ ...base, deleteImages: true }, undefined, deps)) as Record<string, unknown>;
+    const set = (await CORES.discoverResources({ ...base, deleteImages: true }, deps)) as Record<string, unknown>;
     expect(Object.entries(set).filter(([k, v]) => k !== 'skipped' && Array.isArray(v) && v.length)).toEqual([]);
-    for (const step of ['deleteAutoScalingGroups', 'terminateInstances', 'checkInstancesTerminated', 'deleteLoadBalancers', 'deleteNatGateways', 'checkNatGatewaysDeleted',
+    const passes = ['deleteAutoScalingGroups', 'terminateInstances', 'checkInstancesTerminated', 'deleteLoadBalancers', 'deleteNatGateways', 'checkNatGatewaysDeleted',
       'releaseAddresses', 'deleteInternetGateways', 'deleteNetworkInterfaces', 'deleteSubnets', 'deleteRouteTables', 'deleteSecurityGroups', 'deleteVpc',
-      'deleteLaunchTemplates', 'deleteParameters', 'deleteImages', 'releaseShared']) {
-      await STEPS[step]({ ...base, ...set }, undefined, deps);
+      'deleteLaunchTemplates', 'deleteParameters', 'deleteImages', 'releaseShared'];
+    for (const step of passes) await CORES[step]({ ...base, ...set }, deps);
+    // Through their handlers, the passes of the finished operation refuse before touching anything.
+    for (const step of passes) {
+      await expect(STEPS[step]({ ...base, ...set }, undefined, deps), step).rejects.toThrow(/refused to run: cluster half no longer exists/);
     }
   });
 

@@ -37,28 +37,38 @@ const workflow = {
   failWorkflow: failWorkflow.step.run,
 };
 
+/** The delete's steps by function name (the workflow's own three aside). */
+const DELETE_STEPS = {
+  discoverResources: discover.step,
+  deleteAutoScalingGroups: groups.step,
+  terminateInstances: terminate.step,
+  checkInstancesTerminated: checkInstances.step,
+  deleteLoadBalancers: lbs.step,
+  deleteNatGateways: nats.step,
+  checkNatGatewaysDeleted: checkNats.step,
+  releaseAddresses: addresses.step,
+  deleteInternetGateways: igws.step,
+  deleteNetworkInterfaces: enis.step,
+  deleteSubnets: subnets.step,
+  deleteRouteTables: routeTables.step,
+  deleteSecurityGroups: groupsSg.step,
+  deleteVpc: vpc.step,
+  deleteLaunchTemplates: templates.step,
+  deleteParameters: parameters.step,
+  deleteImages: images.step,
+  releaseShared: release.step,
+};
+
 /** The Task function names of the ASL → the step's wrapper. */
 export const STEPS: Record<string, Runner> = {
   ...(workflow as Record<string, Runner>),
-  discoverResources: discover.step.run as Runner,
-  deleteAutoScalingGroups: groups.step.run as Runner,
-  terminateInstances: terminate.step.run as Runner,
-  checkInstancesTerminated: checkInstances.step.run as Runner,
-  deleteLoadBalancers: lbs.step.run as Runner,
-  deleteNatGateways: nats.step.run as Runner,
-  checkNatGatewaysDeleted: checkNats.step.run as Runner,
-  releaseAddresses: addresses.step.run as Runner,
-  deleteInternetGateways: igws.step.run as Runner,
-  deleteNetworkInterfaces: enis.step.run as Runner,
-  deleteSubnets: subnets.step.run as Runner,
-  deleteRouteTables: routeTables.step.run as Runner,
-  deleteSecurityGroups: groupsSg.step.run as Runner,
-  deleteVpc: vpc.step.run as Runner,
-  deleteLaunchTemplates: templates.step.run as Runner,
-  deleteParameters: parameters.step.run as Runner,
-  deleteImages: images.step.run as Runner,
-  releaseShared: release.step.run as Runner,
+  ...Object.fromEntries(Object.entries(DELETE_STEPS).map(([name, step]) => [name, step.run as Runner])),
 };
+
+/** The same steps' cores, without the handler's fencing: what a pass does on its own. */
+export const CORES = Object.fromEntries(
+  Object.entries(DELETE_STEPS).map(([name, step]) => [name, step.core as (input: unknown, deps: StepEnv['deps']) => Promise<unknown>]),
+);
 
 const definition = JSON.parse(readFileSync(new URL('../../statemachines/delete-cluster.asl.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const NAME = 'hopper-test-delete-cluster';

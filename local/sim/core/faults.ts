@@ -24,6 +24,18 @@ export interface FailNextFault {
 }
 
 /**
+ * A slow action: every call of it waits `seconds` of simulated time BEFORE it takes effect
+ * (a request AWS is slow to process), so a caller can still be in the middle of it while
+ * the rest of the world moves on. `count` limits it to the next N calls.
+ */
+export interface SlowCallFault {
+  service?: string;
+  action: string;
+  seconds: number;
+  count?: number;
+}
+
+/**
  * Everything injectable, as the JSON body of `POST /_sim/faults` sets it.
  * `hosts` is the hosts engineer's space (kubeadm failures…): the simulator stores
  * whatever is posted there and never reads it.
@@ -34,6 +46,7 @@ export interface FaultState {
   eventualConsistency: { enabled: boolean; windowSeconds: number };
   errorRates: ErrorRateFault[];
   failNext: FailNextFault[];
+  slowCalls: SlowCallFault[];
   zonesOutOfCapacity: string[];
   hosts: Record<string, unknown>;
 }
@@ -44,6 +57,7 @@ export function defaultFaults(): FaultState {
     eventualConsistency: { enabled: true, windowSeconds: 1 },
     errorRates: [],
     failNext: [],
+    slowCalls: [],
     zonesOutOfCapacity: [],
     hosts: {},
   };
@@ -82,6 +96,17 @@ export class Faults {
     }
   }
 
+  /** Simulated seconds a call of this action waits before it takes effect (0: none). */
+  delay(service: string, action: string): number {
+    const slow = this.state.slowCalls.find((f) => (!f.service || f.service === service) && f.action === action && (f.count === undefined || f.count > 0));
+    if (!slow) return 0;
+    if (slow.count !== undefined) {
+      slow.count -= 1;
+      this.state.slowCalls = this.state.slowCalls.filter((f) => f.count === undefined || f.count > 0);
+    }
+    return slow.seconds;
+  }
+
   /**
    * Applies a `POST /_sim/faults` body. Lists are replaced when given; `failNext`
    * entries are appended (so two posts queue up failures); `crash` is handled by
@@ -99,6 +124,7 @@ export class Faults {
     if (body.eventualConsistency) s.eventualConsistency = { ...s.eventualConsistency, ...body.eventualConsistency };
     if (body.errorRates) s.errorRates = body.errorRates;
     if (body.failNext) s.failNext = [...s.failNext, ...body.failNext];
+    if (body.slowCalls) s.slowCalls = body.slowCalls;
     if (body.zonesOutOfCapacity) s.zonesOutOfCapacity = body.zonesOutOfCapacity;
     if (body.hosts) s.hosts = { ...s.hosts, ...body.hosts };
   }

@@ -82,6 +82,12 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     }
   }
 
+  /** An injected slow call waits (simulated time) before it takes effect — or fails, if a fault says so. */
+  async function slowly(service: string, action: string): Promise<void> {
+    const seconds = state.faults.delay(service, action);
+    if (seconds > 0) await state.clock.sleep(seconds);
+  }
+
   function context(req: IncomingMessage, service: string, action: string): SimContext {
     return { state, region: signingRegion(req), requestId: state.requestId(), service, action, endpoint, headers: req.headers };
   }
@@ -94,6 +100,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': ctx.requestId };
     try {
       if (!handler) throw new SimError('UnknownOperationException', `No service for ${target}`);
+      await slowly(service, op);
       state.faults.check(service, op);
       const input = body.trim() ? (JSON.parse(body) as Record<string, unknown>) : {};
       const out = await handler(op, input, ctx);
@@ -120,6 +127,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       const lazy = (x: unknown) => (typeof x === 'function' ? (x as () => unknown)() : x);
       const inSchema = lazy(op[4]) as Parameters<typeof decodeQuery>[0];
       const outSchema = lazy(op[5]) as Parameters<typeof encodeXml>[0];
+      await slowly(service.name, action);
       state.faults.check(service.name, action);
       const input = decodeQuery(inSchema, params, service.settings);
       const result = (await handler(input, ctx)) ?? {};
