@@ -19,6 +19,16 @@ export const HOPPER_GROUP_TAG = 'hopper:instance-group';
 
 export type Ownership = 'owned' | 'shared';
 
+/**
+ * `<group>.<cluster>`: the name of an instance group's launch template and Auto Scaling
+ * group, as kops names them. Both names are DNS labels (no dots), so the first dot splits
+ * them and no two clusters can produce the same name — `<cluster>-<group>` let cluster
+ * `prod` with group `eu-nodes` and cluster `prod-eu` with group `nodes` collide.
+ */
+export function groupResourceName(cluster: string, group: string): string {
+  return `${group}.${cluster}`;
+}
+
 export interface Tag {
   Key: string;
   Value: string;

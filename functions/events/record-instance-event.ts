@@ -2,7 +2,7 @@
  * recordInstanceEvent: EC2 instance state changes (stopping, stopped, shutting-down,
  * terminated — the rule's pattern filters the states) and Auto Scaling "EC2 Instance Launch
  * Unsuccessful" events. Events for instances and groups of a Hopper cluster (found by the
- * `hopper:cluster` tag, or for a group already gone by the `<cluster>-<group>` name) are
+ * `hopper:cluster` tag, or for a group already gone by its `<group>.<cluster>` name) are
  * recorded on the cluster; the others are ignored.
  *
  * What degrades: a failed launch always (the group cannot reach its size); an instance
@@ -19,7 +19,7 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import type { ClusterRecord } from '../../shared/store';
-import { HOPPER_CLUSTER_TAG, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
+import { groupResourceName, HOPPER_CLUSTER_TAG, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
 import { eventDeps, type EventDeps } from './deps';
 import { allow, anywhere, getAtt, tableIndex } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
@@ -66,13 +66,12 @@ async function groupOwner(deps: EventDeps, name: string): Promise<Owner | undefi
   const found = (await deps.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
   const tagged = found ? ownerOf(tagRecord(found.Tags)) : undefined;
   if (tagged) return tagged;
-  // Gone already: `<cluster>-<group>` against the clusters' specs.
-  for (const record of await deps.store.listClusters()) {
-    const groups = ((record.spec as { instanceGroups?: { name: string }[] }).instanceGroups ?? []).map((g) => g.name);
-    const group = groups.find((g) => `${record.name}-${g}` === name);
-    if (group) return { cluster: record.name, group };
-  }
-  return undefined;
+  // Gone already: the name says `<group>.<cluster>` (groupResourceName); believed only if that cluster has that group.
+  const [group, cluster] = name.split('.', 2);
+  if (!group || !cluster || groupResourceName(cluster, group) !== name) return undefined;
+  const record = await deps.store.getCluster(cluster);
+  if (!record || record.status === 'Deleted' || !record.spec.instanceGroups.some((g) => g.name === group)) return undefined;
+  return { cluster, group };
 }
 
 function busy(record: ClusterRecord, now: Date): boolean {

@@ -2,15 +2,13 @@
 import { createHash } from 'node:crypto';
 import { StepFailedError } from '../../shared/errors';
 import type { ClusterSpec, InstanceGroupSpec } from '../../shared/spec';
+import { groupResourceName } from '../../shared/tags';
 import { resourceTags, type Tag } from '../../shared/tags';
 
 /** `hopper:role` of worker nodes and their launch templates and Auto Scaling groups. */
 export const NODE_ROLE = 'node';
 
-/** `<cluster>-<group>`: the launch template's and the Auto Scaling group's name. */
-export function groupResourceName(cluster: string, group: string): string {
-  return `${cluster}-${group}`;
-}
+export { groupResourceName } from '../../shared/tags';
 
 /** The group's spec, or a terminal error naming the groups there are. */
 export function findGroupSpec(spec: ClusterSpec, name: string): InstanceGroupSpec {

@@ -1,5 +1,5 @@
 /**
- * EnsureAutoScalingGroup (per instance group): the Auto Scaling group `<cluster>-<group>`
+ * EnsureAutoScalingGroup (per instance group): the Auto Scaling group `<group>.<cluster>`
  * over the private subnets of the group's zones, launching the group's launch template at
  * an explicit version, sized min/max with min desired, tagged for the cluster and for the
  * cluster-autoscaler (tags propagate to the instances). An existing group of the cluster

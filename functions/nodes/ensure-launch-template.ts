@@ -1,5 +1,5 @@
 /**
- * EnsureLaunchTemplate (per instance group): the launch template `<cluster>-<group>` its
+ * EnsureLaunchTemplate (per instance group): the launch template `<group>.<cluster>` its
  * Auto Scaling group launches from — the baked image, the group's machine type, the node
  * user data that joins the cluster, IMDSv2 required, an encrypted gp3 root volume, the
  * nodes' security group and instance profile, spot options when asked. An existing template

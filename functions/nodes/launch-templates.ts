@@ -2,7 +2,7 @@
  * A node group's launch template, which EnsureLaunchTemplate creates and ApplyInstanceGroup
  * and UpdateNodeTemplates revise: the data it launches with and the adopt-or-create logic.
  */
-import { CreateLaunchTemplateCommand, type RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, type LaunchTemplate, type RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { isAlreadyExists } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
 import { renderNodeUserDataBase64 } from '../../shared/render';
@@ -108,10 +108,11 @@ export async function ensureLaunchTemplate(
       template = await findTemplate(deps, name);
     }
     if (!template?.LaunchTemplateId) throw new StepFailedError(`launch template ${name} was not created`);
+    // Adopted after AlreadyExists: ours only if its tags say so.
+    assertOwned(template, name, spec.name);
     version = template.LatestVersionNumber ?? 1;
   } else {
-    const owner = tagRecord(template.Tags)[HOPPER_CLUSTER_TAG];
-    if (owner !== spec.name) throw new StepFailedError(`launch template ${name} exists but belongs to ${owner ? `cluster ${owner}` : 'someone else'}`);
+    assertOwned(template, name, spec.name);
     version = (await ensureVersion(deps, template, data, record.uid)).version;
   }
   const launchTemplateId = template.LaunchTemplateId!;
@@ -123,4 +124,10 @@ export async function ensureLaunchTemplate(
     attrs: { group: group.name, version },
   });
   return { launchTemplateId, version };
+}
+
+/** A template found under our name is adopted only when it carries our cluster's tag. */
+function assertOwned(template: LaunchTemplate, name: string, cluster: string): void {
+  const owner = tagRecord(template.Tags)[HOPPER_CLUSTER_TAG];
+  if (owner !== cluster) throw new StepFailedError(`launch template ${name} exists but belongs to ${owner ? `cluster ${owner}` : 'someone else'}`);
 }

@@ -1,6 +1,6 @@
 /**
  * ApplyInstanceGroup (per group of the plan, create or update): bring the launch template
- * `<cluster>-<group>` to the spec — a new version only when the latest one differs from
+ * `<group>.<cluster>` to the spec — a new version only when the latest one differs from
  * what the spec renders (so applying twice adds nothing) — then the Auto Scaling group:
  * created when absent (the node steps' EnsureAutoScalingGroup), else UpdateAutoScalingGroup
  * with min, max, the desired capacity clamped into them, and the explicit new version.

@@ -1,6 +1,6 @@
 /**
  * DeleteInstanceGroup (per group no longer in the spec): delete the Auto Scaling group
- * `<cluster>-<group>` with its instances (ForceDelete), wait for AWS to finish (NotReadyError
+ * `<group>.<cluster>` with its instances (ForceDelete), wait for AWS to finish (NotReadyError
  * until it is gone, retried by the state machine), then its launch template. Only what is
  * tagged for this cluster is deleted; NotFound counts as done; the inventory forgets both.
  */

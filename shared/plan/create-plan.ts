@@ -4,6 +4,7 @@
  */
 import type { PlanChange, PlanView } from '../api/types';
 import { needsApiLoadBalancer, type ClusterSpec } from '../spec';
+import { groupResourceName } from '../tags';
 
 function create(kind: string, name: string, fields: Record<string, unknown>): PlanChange {
   return {
@@ -73,8 +74,8 @@ export function createPlan(spec: ClusterSpec): PlanView {
     changes.push(create('SSMParameter', `/hopper/${n}/${key}`, { Type: 'SecureString' }));
   }
   for (const group of spec.instanceGroups) {
-    changes.push(create('LaunchTemplate', `${group.name}.${n}`, { MachineType: group.machineType, RootVolumeSize: group.rootVolumeSize, IMDSv2: 'required' }));
-    changes.push(create('AutoscalingGroup', `${n}-${group.name}`, { MinSize: group.min, MaxSize: group.max, Zones: group.zones.join(', ') }));
+    changes.push(create('LaunchTemplate', groupResourceName(n, group.name), { MachineType: group.machineType, RootVolumeSize: group.rootVolumeSize, IMDSv2: 'required' }));
+    changes.push(create('AutoscalingGroup', groupResourceName(n, group.name), { MinSize: group.min, MaxSize: group.max, Zones: group.zones.join(', ') }));
   }
   const counts = new Map<string, number>();
   for (const c of changes) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);

@@ -45,7 +45,7 @@ describe('POST /v1/clusters', () => {
     expect(kinds).toContain('NatGateway/us-east-1c.planned');
     expect(kinds).toContain('LoadBalancer/planned-api');
     expect(kinds.filter((k) => k.startsWith('Instance/control-plane'))).toHaveLength(3);
-    expect(kinds).toContain('AutoscalingGroup/planned-nodes');
+    expect(kinds).toContain('AutoscalingGroup/nodes.planned');
     expect(await env.store.getCluster('planned')).toBeUndefined();
     expect(env.sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });

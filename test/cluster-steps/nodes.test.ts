@@ -36,11 +36,11 @@ async function latestData(id: string) {
 const ltInput = (group: string) => ({ cluster: 'demo', group, imageId: w.imageId, securityGroups: w.securityGroups });
 
 describe('ensureLaunchTemplate', () => {
-  it('creates <cluster>-<group> with the node user data, IMDSv2, an encrypted root and the node profile', async () => {
+  it('creates <group>.<cluster> with the node user data, IMDSv2, an encrypted root and the node profile', async () => {
     const out = await ensureLaunchTemplate(ltInput('nodes'), w.env.deps);
     expect(out.version).toBe(1);
     const [lt] = (await templates()).filter((t) => t.LaunchTemplateId === out.launchTemplateId);
-    expect(lt.LaunchTemplateName).toBe('demo-nodes');
+    expect(lt.LaunchTemplateName).toBe('nodes.demo');
     const data = await latestData(out.launchTemplateId);
     const userData = Buffer.from(data.UserData!, 'base64').toString('utf8');
     expect(userData).toBe(renderNodeUserData(renderContext(w.spec, apiEndpoint, w.env.deps), 'nodes'));
@@ -84,8 +84,8 @@ describe('ensureAutoScalingGroup', () => {
   it('spans the private subnets of the group’s zones at the template’s explicit version, autoscaler-tagged', async () => {
     const launchTemplate = await ensureLaunchTemplate(ltInput('nodes'), w.env.deps);
     const out = await ensureAutoScalingGroup({ cluster: 'demo', group: 'nodes', subnets: w.subnets, launchTemplate }, w.env.deps);
-    expect(out).toEqual({ autoScalingGroupName: 'demo-nodes' });
-    const [g] = (await groups()).filter((x) => x.AutoScalingGroupName === 'demo-nodes');
+    expect(out).toEqual({ autoScalingGroupName: 'nodes.demo' });
+    const [g] = (await groups()).filter((x) => x.AutoScalingGroupName === 'nodes.demo');
     expect(g).toMatchObject({ MinSize: 2, MaxSize: 4, DesiredCapacity: 2 });
     expect(g.LaunchTemplate).toMatchObject({ LaunchTemplateId: launchTemplate.launchTemplateId, Version: '1' });
     expect(g.VPCZoneIdentifier!.split(',').sort()).toEqual([w.subnets[0].privateSubnetId, w.subnets[1].privateSubnetId].sort());
@@ -107,6 +107,6 @@ describe('ensureAutoScalingGroup', () => {
     await ensureAutoScalingGroup({ cluster: 'demo', group: 'nodes', subnets: w.subnets, launchTemplate }, w.env.deps);
     expect(await groups()).toHaveLength(before);
     const recorded = (await w.env.deps.store.listResources('demo')).filter((r) => r.type === 'autoscaling-group');
-    expect(recorded.map((r) => r.id)).toEqual(['demo-nodes']);
+    expect(recorded.map((r) => r.id)).toEqual(['nodes.demo']);
   });
 });

@@ -23,7 +23,7 @@ beforeAll(async () => {
   await ensureAutoScalingGroup({ cluster: 'demo', group: 'nodes', subnets: w.subnets, launchTemplate }, w.env.deps);
   // The simulated Auto Scaling group launches its instances and puts them InService.
   const group = await eventually(async () => {
-    const g = (await w.env.deps.clients.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['demo-nodes'] }))).AutoScalingGroups![0];
+    const g = (await w.env.deps.clients.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['nodes.demo'] }))).AutoScalingGroups![0];
     if ((g.Instances ?? []).filter((i) => i.LifecycleState === 'InService').length < 2) throw new Error('not in service yet');
     return g;
   }, 15000);

@@ -188,7 +188,7 @@ export async function buildFootprint(
     )
   ).LaunchTemplate!.LaunchTemplateId!;
   await record('launch-template', lt);
-  const groupName = `${cluster}-nodes`;
+  const groupName = `nodes.${cluster}`;
   await c.autoscaling.send(
     new asg.CreateAutoScalingGroupCommand({
       AutoScalingGroupName: groupName,

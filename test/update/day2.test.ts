@@ -79,10 +79,10 @@ beforeEach(() => {
 const req = <B, Q>(body: B, query: Q, params: Record<string, string> = { name: 'demo' }) => ({ body, query, params, headers: {}, requestId: `req-${Math.random()}` }) as never;
 
 async function group(): Promise<asg.AutoScalingGroup> {
-  return (await w.env.deps.clients.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['demo-nodes'] }))).AutoScalingGroups![0];
+  return (await w.env.deps.clients.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['nodes.demo'] }))).AutoScalingGroups![0];
 }
 async function versions(): Promise<number[]> {
-  const out = await w.env.deps.clients.ec2.send(new ec2.DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'demo-nodes' }));
+  const out = await w.env.deps.clients.ec2.send(new ec2.DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'nodes.demo' }));
   return (out.LaunchTemplateVersions ?? []).map((v) => v.VersionNumber!).sort();
 }
 
@@ -167,7 +167,7 @@ describe('POST /v1/clusters/{name}/update', () => {
     const g = await group();
     expect(g).toMatchObject({ MinSize: 3, MaxSize: 5, DesiredCapacity: 3 });
     expect(g.LaunchTemplate?.Version).toBe('2');
-    const lt = await w.env.deps.clients.ec2.send(new ec2.DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'demo-nodes', Versions: ['2'] }));
+    const lt = await w.env.deps.clients.ec2.send(new ec2.DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'nodes.demo', Versions: ['2'] }));
     expect(lt.LaunchTemplateVersions![0].LaunchTemplateData?.InstanceType).toBe('t3.large');
     const record = await w.env.deps.store.requireCluster('demo');
     expect(record.status).toBe('Ready');
@@ -289,7 +289,7 @@ describe('scaleInstanceGroup', () => {
 describe('recordInstanceEvent', () => {
   it('records a failed launch of a cluster group and marks the group and the cluster Degraded', async () => {
     const result = await recordInstanceEvent(
-      { source: 'aws.autoscaling', 'detail-type': 'EC2 Instance Launch Unsuccessful', detail: { AutoScalingGroupName: 'demo-nodes', StatusMessage: 'InsufficientInstanceCapacity' } },
+      { source: 'aws.autoscaling', 'detail-type': 'EC2 Instance Launch Unsuccessful', detail: { AutoScalingGroupName: 'nodes.demo', StatusMessage: 'InsufficientInstanceCapacity' } },
       { ...api, clients: w.env.deps.clients },
     );
     expect(result).toEqual({ recorded: true, cluster: 'demo', group: 'nodes', degraded: true });

@@ -15,7 +15,7 @@ const userData = (labels: string, taints: string) =>
 function observed(overrides: Partial<ObservedGroup> = {}, lt: Record<string, unknown> = {}): ObservedGroup {
   return {
     name: 'nodes',
-    autoScalingGroupName: 'demo-nodes',
+    autoScalingGroupName: 'nodes.demo',
     min: 2,
     max: 4,
     desired: 2,

@@ -56,7 +56,7 @@ describe('create-cluster scenarios', () => {
     expect(byKind.get('LoadBalancer')).toEqual(['planned-api']);
     expect(byKind.get('Instance')!.filter((n) => n.startsWith('control-plane'))).toHaveLength(3);
     expect(byKind.get('Instance')!.filter((n) => n.startsWith('bastion'))).toHaveLength(1);
-    expect(byKind.get('AutoscalingGroup')).toEqual(['planned-nodes']);
+    expect(byKind.get('AutoscalingGroup')).toEqual(['nodes.planned']);
     // The summary counts each kind, as kops's "Will create resources" block lists them.
     for (const [kind, names] of byKind) expect(plan.summary).toContain(`${names.length} ${kind}`);
     expect(plan.summary).toMatch(new RegExp(`^Will create ${plan.changes.length} resources`));
