@@ -48,6 +48,13 @@ export class StepFailedError extends HopperError {}
  */
 export class SupersededError extends HopperError {}
 
+/**
+ * A stored cluster record does not parse (written by hand, by an older Hopper, cut short):
+ * reported for that cluster only, never for every reader. Terminal; the API answers 500
+ * with the message (it is not the caller's mistake, and retrying will not help).
+ */
+export class UnreadableRecordError extends HopperError {}
+
 /** Input that breaks the rules: a 400 at the API, every problem listed in `details`. */
 export class ValidationError extends HopperError {
   constructor(

@@ -11,7 +11,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { ConflictError, HopperError, NotFoundError, UnprocessableError, ValidationError } from '../../shared/errors';
+import { ConflictError, HopperError, NotFoundError, UnprocessableError, UnreadableRecordError, ValidationError } from '../../shared/errors';
 import type { ErrorBody } from '../../shared/api/types';
 
 export const logger = new Logger({ serviceName: 'hopper-api' });
@@ -69,6 +69,10 @@ export function errorResponse(err: unknown): APIGatewayProxyResultV2 {
   if (err instanceof UnprocessableError) return json(422, errorBody('Unprocessable', err.message, [...err.details]));
   if (err instanceof HopperError && err.name === 'VersionConflictError') {
     return json(409, errorBody('Conflict', 'The cluster changed while the request ran; retry it.'));
+  }
+  if (err instanceof UnreadableRecordError) {
+    logger.error('unreadable record', { error: err });
+    return json(500, errorBody('UnreadableRecord', err.message));
   }
   logger.error('unexpected error', { error: err as Error });
   return json(500, errorBody('InternalError', 'Hopper failed to handle the request; it has been logged.'));

@@ -100,4 +100,8 @@ export const errorBodySchema = z.object({
 export const kubeconfigViewSchema = z.object({ cluster: z.string(), kubeconfig: z.string() });
 
 export const operationsListSchema = z.object({ operations: z.array(operationViewSchema) });
-export const clustersListSchema = z.object({ clusters: z.array(clusterSummarySchema) });
+export const clustersListSchema = z.object({
+  clusters: z.array(clusterSummarySchema),
+  /** Stored records that cannot be read, each with what is wrong: the other clusters are listed as usual. */
+  unreadable: z.array(z.object({ name: z.string(), problems: z.array(z.string()) })).optional(),
+});

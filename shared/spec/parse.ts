@@ -30,8 +30,24 @@ export function semanticFindings(spec: ClusterSpec, input: ClusterSpecInput): Fi
   return [...checkMetadata(spec, input), ...checkNetwork(spec, input), ...checkCompute(spec, input)];
 }
 
+/**
+ * Largest spec, as JSON, with its defaults. A DynamoDB item holds at most 400 KB, and the
+ * cluster item carries the spec beside its status, lock and instance-group states (the
+ * operation record keeps the request too): a spec this size leaves room for all of them.
+ * Real specs are a few KB.
+ */
+export const MAX_SPEC_BYTES = 64 * 1024;
+
 /** Validate `input` and fill its defaults, or list every structural and semantic problem. */
 export function parseClusterSpec(input: unknown): ParseResult {
+  const result = parseFields(input);
+  const bytes = new TextEncoder().encode(JSON.stringify(result.ok ? result.spec : (input ?? null))).length;
+  if (bytes <= MAX_SPEC_BYTES) return result;
+  const size: Problem = { path: '(root)', message: `the spec is ${Math.ceil(bytes / 1024)} KiB as JSON${result.ok ? ' with its defaults' : ''}; at most ${MAX_SPEC_BYTES / 1024} KiB can be stored` };
+  return { ok: false, problems: [size, ...(result.ok ? [] : result.problems)] };
+}
+
+function parseFields(input: unknown): ParseResult {
   let result = clusterSpecInputSchema.safeParse(input, { reportInput: true });
   if (result.success) {
     const spec = fillDefaults(result.data);

@@ -12,6 +12,7 @@ import * as fencing from './fencing';
 import * as locks from './locks';
 import * as operations from './operations';
 import * as resources from './resources';
+import type { UnreadableRecord } from './read-record';
 import type {
   ClusterPatch,
   ClusterRecord,
@@ -50,6 +51,11 @@ export class ClusterStore {
   /** Clusters sorted by name; by status through gsi1. Deleted ones only on request. */
   listClusters(filter: { status?: ClusterStatus; includeDeleted?: boolean } = {}): Promise<ClusterRecord[]> {
     return clusters.listClusters(this.ctx, filter);
+  }
+
+  /** The same, with the records that do not parse set aside, each with its problems. */
+  listClusterRecords(filter: { status?: ClusterStatus; includeDeleted?: boolean } = {}): Promise<{ clusters: ClusterRecord[]; unreadable: UnreadableRecord[] }> {
+    return clusters.listClusterRecords(this.ctx, filter);
   }
 
   /** Earlier, Deleted incarnations of `name`, oldest first. */

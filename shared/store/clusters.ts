@@ -7,6 +7,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { ConflictError, NotFoundError, VersionConflictError } from '../errors';
 import { backoff, compact, isConditionFailed, type StoreContext } from './context';
 import { CLUSTER_SK, CLUSTERS_GSI_PK, HIST_PREFIX, clusterGsiSk, clusterPk, historySk, stripKeys } from './keys';
+import { readClusterItem, requireReadable, type UnreadableRecord } from './read-record';
 import { GSI1 } from './table';
 import type { ClusterPatch, ClusterRecord, ClusterStatus } from './types';
 
@@ -26,7 +27,7 @@ export async function getCluster(ctx: StoreContext, name: string): Promise<Clust
   const out = await ctx.ddb.send(
     new GetCommand({ TableName: ctx.table, Key: { pk: clusterPk(name), sk: CLUSTER_SK }, ConsistentRead: true }),
   );
-  return out.Item ? stripKeys<ClusterRecord>(out.Item) : undefined;
+  return out.Item ? requireReadable(out.Item) : undefined;
 }
 
 /** The live incarnation; NotFoundError when the name is unknown or its incarnation is Deleted. */
@@ -104,11 +105,13 @@ export async function listClusterHistory(ctx: StoreContext, name: string): Promi
  * Clusters by name, through gsi1 (eventually consistent in AWS). With `status`, only those
  * in that status; without, every cluster but Deleted ones unless `includeDeleted`.
  */
-export async function listClusters(
+/** Clusters sorted by name, and the records that do not parse, each reported on its own. */
+export async function listClusterRecords(
   ctx: StoreContext,
   filter: { status?: ClusterStatus; includeDeleted?: boolean } = {},
-): Promise<ClusterRecord[]> {
+): Promise<{ clusters: ClusterRecord[]; unreadable: UnreadableRecord[] }> {
   const clusters: ClusterRecord[] = [];
+  const unreadable: UnreadableRecord[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const out = await ctx.ddb.send(
@@ -124,11 +127,20 @@ export async function listClusters(
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of out.Items ?? []) clusters.push(stripKeys<ClusterRecord>(item));
+    for (const item of out.Items ?? []) {
+      const read = readClusterItem(item);
+      if ('record' in read) clusters.push(read.record);
+      else unreadable.push(read.unreadable);
+    }
     startKey = out.LastEvaluatedKey;
   } while (startKey);
   const visible = filter.status || filter.includeDeleted ? clusters : clusters.filter((c) => c.status !== 'Deleted');
-  return visible.sort((a, b) => a.name.localeCompare(b.name));
+  return { clusters: visible.sort((a, b) => a.name.localeCompare(b.name)), unreadable };
+}
+
+/** Clusters sorted by name (see listClusterRecords); records that do not parse are left out. */
+export async function listClusters(ctx: StoreContext, filter: { status?: ClusterStatus; includeDeleted?: boolean } = {}): Promise<ClusterRecord[]> {
+  return (await listClusterRecords(ctx, filter)).clusters;
 }
 
 const PATCHABLE: ReadonlyArray<keyof ClusterPatch> = [

@@ -1,4 +1,5 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as createCluster } from '../../functions/api/create-cluster';
 import { handler as getCluster } from '../../functions/api/get-cluster';
@@ -105,5 +106,22 @@ describe('POST /v1/clusters', () => {
     const bad = reply(await getCluster(httpEvent({ method: 'GET', path: '/v1/clusters/Bad_Name', pathParameters: { name: 'Bad_Name' } }), lambdaContext));
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('path.name');
+  });
+
+  it('reports a stored record that cannot be read for that cluster only', async () => {
+    expect((await post({ name: 'readable', region: 'us-east-1' })).status).toBe(202);
+    // A record cut short (no spec), as a hand edit or an older writer could leave it.
+    await env.dynamo.ddb.send(new PutCommand({
+      TableName: env.dynamo.tableName,
+      Item: { pk: 'CLUSTER#broken', sk: 'CLUSTER', gsi1pk: 'CLUSTERS', gsi1sk: 'Ready#broken', entity: 'cluster', name: 'broken', uid: 'u-1', status: 'Ready', version: 3, createdAt: '2030-01-01T00:00:00Z', updatedAt: '2030-01-01T00:00:00Z', instanceGroups: {} },
+    }));
+    const list = reply(await listClusters(httpEvent({ method: 'GET', path: '/v1/clusters' }), lambdaContext));
+    expect(list.status).toBe(200);
+    expect((list.body.clusters as { name: string }[]).map((c) => c.name)).toContain('readable');
+    expect(list.body.unreadable).toEqual([{ name: 'broken', problems: [expect.stringMatching(/^spec: /)] }]);
+    const got = reply(await getCluster(httpEvent({ method: 'GET', path: '/v1/clusters/broken', pathParameters: { name: 'broken' } }), lambdaContext));
+    expect(got.status).toBe(500);
+    expect(got.body.error).toMatchObject({ code: 'UnreadableRecord', message: expect.stringContaining('the stored record of cluster broken cannot be read (spec: ') });
+    expect(reply(await getCluster(httpEvent({ method: 'GET', path: '/v1/clusters/readable', pathParameters: { name: 'readable' } }), lambdaContext)).status).toBe(200);
   });
 });

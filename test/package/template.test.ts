@@ -93,6 +93,11 @@ describe('the packaged CloudFormation template', () => {
     expect(table.GlobalSecondaryIndexes).toEqual(TABLE_DEFINITION.GlobalSecondaryIndexes);
   });
 
+  it('keeps the table when the stack is removed or the table replaced, and lets no one delete it by accident', () => {
+    expect(resources.HopperTable).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(resources.HopperTable.Properties).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+  });
+
   it('gives each function its own role, with no mutating action on "*"', () => {
     const readOnly = /^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]*$/;
     for (const name of Object.keys(functions)) {

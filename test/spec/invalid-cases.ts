@@ -5,10 +5,13 @@ const broughtVpc = { ...base, vpcId: 'vpc-0123456789abcdef0', networkCidr: '10.0
 const group = (fields: Record<string, unknown>) => ({ ...base, instanceGroups: [{ name: 'nodes', ...fields }] });
 const manyTags = Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`tag${i}`, 'x']));
 const { name: _name, ...withoutName } = base;
+// Valid label by label, 149 KiB in all: more than a DynamoDB item can hold beside the cluster's state.
+const hugeLabels = Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`example.com/label-${i}`, 'x'.repeat(10)]));
 
 // [what is wrong, input, exact path, message fragment]
 export const invalidSpecCases: [string, unknown, string, string][] = [
   ['the spec is not an object', 'hello', '', 'must be a JSON object'],
+  ['the spec is too large to store', group({ labels: hugeLabels }), '(root)', 'at most 64 KiB can be stored'],
   ['name is missing', withoutName, 'name', 'name is required'],
   ['name is not a DNS label', { ...base, name: 'Demo_1' }, 'name', 'must be a DNS label'],
   ['name is too long for AWS names', { ...base, name: 'a'.repeat(21) }, 'name', 'longer than 20 characters'],
