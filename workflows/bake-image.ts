@@ -3,6 +3,7 @@
  * States run in the order written; see workflows/lib/builder.ts for the conventions.
  */
 import { choice, fail, pass, poll, ref, succeed, task, workflow } from './lib/builder';
+import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as checkCommand } from '../functions/commands/check-command';
 import { step as checkInstancesOnline } from '../functions/commands/check-instances-online';
 import { step as checkBuilderStopped } from '../functions/image/check-builder-stopped';
@@ -17,6 +18,7 @@ import { step as terminateBuilder } from '../functions/image/terminate-builder';
 
 export const bakeImage = workflow({
   name: 'bake-image',
+  timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['bake-image'],
   comment: 'Bake a node image for (Kubernetes version, architecture, region): Ubuntu LTS builder, bake script over SSM, image, builder terminated on every path. Input: {cluster, operationId, region, kubernetesVersion, architecture, subnetId, vpcId, imageName, imageKey?}. Output: {imageId}.',
   states: [
     pass('Start', { comment: 'No builder yet: TerminateBuilder, on any failure path, reads $.builder.', params: {  }, resultPath: '$.builder' }),

@@ -3,6 +3,7 @@
  * States run in the order written; see workflows/lib/builder.ts for the conventions.
  */
 import { choice, fail, map, parallel, pass, poll, ref, task, wait, workflow } from './lib/builder';
+import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as checkCommand } from '../functions/commands/check-command';
 import { step as checkInstancesOnline } from '../functions/commands/check-instances-online';
 import { step as initControlPlane } from '../functions/control-plane/init-control-plane';
@@ -33,6 +34,7 @@ import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
 export const createCluster = workflow({
   name: 'create-cluster',
+  timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['create-cluster'],
   comment: 'Create a cluster: network, image bake, control plane over SSM, node groups, validation. Input: {cluster, operationId}.',
   states: [
     task(beginWorkflow, {

@@ -2,7 +2,8 @@
  * The delete-cluster workflow (statemachines/delete-cluster.asl.json is generated from it: npm run generate).
  * States run in the order written; see workflows/lib/builder.ts for the conventions.
  */
-import { choice, fail, parallel, pass, poll, ref, succeed, task, workflow } from './lib/builder';
+import { choice, fail, parallel, pass, poll, ref, succeed, task, wait, workflow } from './lib/builder';
+import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as checkInstancesTerminated } from '../functions/delete/check-instances-terminated';
 import { step as checkNatGatewaysDeleted } from '../functions/delete/check-nat-gateways-deleted';
 import { step as deleteAutoScalingGroups } from '../functions/delete/delete-auto-scaling-groups';
@@ -18,6 +19,7 @@ import { step as deleteSecurityGroups } from '../functions/delete/delete-securit
 import { step as deleteSubnets } from '../functions/delete/delete-subnets';
 import { step as deleteVpc } from '../functions/delete/delete-vpc';
 import { step as discoverResources } from '../functions/delete/discover-resources';
+import { MAX_ROUNDS, step as proveDeleted } from '../functions/delete/prove-deleted';
 import { step as releaseAddresses } from '../functions/delete/release-addresses';
 import { step as releaseShared } from '../functions/delete/release-shared';
 import { step as terminateInstances } from '../functions/delete/terminate-instances';
@@ -27,11 +29,13 @@ import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
 export const deleteCluster = workflow({
   name: 'delete-cluster',
+  timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['delete-cluster'],
   comment: 'Delete a cluster: discover (inventory UNION tag scan), then delete in dependency order, leaking nothing and never touching what the cluster does not own. Input: {cluster, operationId, deleteImages?}.',
   states: [
     choice('ImagesFlagGiven', [{ Variable: '$.deleteImages', IsPresent: true, Next: 'ImagesFlag' }], 'DefaultOptions', { comment: 'The execution input may carry deleteImages (boolean); absent means false.' }),
-    pass('ImagesFlag', { params: { deleteImages: ref('$.deleteImages') }, resultPath: '$.options', next: 'BeginDelete' }),
+    pass('ImagesFlag', { params: { deleteImages: ref('$.deleteImages') }, resultPath: '$.options', next: 'FirstRound' }),
     pass('DefaultOptions', { result: { deleteImages: false }, resultPath: '$.options' }),
+    pass('FirstRound', { comment: 'The passes run in rounds until ProveDeleted finds nothing left.', result: { round: 0 }, resultPath: '$.proof' }),
     task(beginWorkflow, {
       name: 'BeginDelete',
       comment: 'Checks this operation holds the lock and marks the cluster Deleting.',
@@ -159,6 +163,13 @@ export const deleteCluster = workflow({
       result: null,
       retry: 'dependencies',
     }),
+    task(proveDeleted, {
+      comment: `A fresh scan (inventory and tags, as Discover): nothing left ends the delete; else another round of the passes after a wait, and after ${MAX_ROUNDS} rounds the delete fails listing what is left and why.`,
+      params: { stage: 'Verify', endsStage: true, round: ref('$.proof.round'), deleteImages: ref('$.options.deleteImages') },
+      result: '$.proof',
+    }),
+    choice('NothingLeft', [{ Variable: '$.proof.done', BooleanEquals: true, Next: 'FinishDelete' }], 'WaitBeforeNextRound'),
+    wait('WaitBeforeNextRound', 30, { comment: 'Give what is still going away (interfaces the cloud controller released, instances terminating) time, then run the passes again.', next: 'Discover' }),
     task(finishWorkflow, {
       name: 'FinishDelete',
       comment: 'The record stays as a Deleted incarnation (the name is free again); the lock is released.',

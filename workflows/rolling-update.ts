@@ -3,6 +3,7 @@
  * States run in the order written; see workflows/lib/builder.ts for the conventions.
  */
 import { choice, fail, map, pass, poll, ref, succeed, task, wait, workflow } from './lib/builder';
+import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as checkCommand } from '../functions/commands/check-command';
 import { step as checkInstancesOnline } from '../functions/commands/check-instances-online';
 import { step as checkDrain } from '../functions/rolling/check-drain';
@@ -23,6 +24,7 @@ import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
 export const rollingUpdate = workflow({
   name: 'rolling-update',
+  timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['rolling-update'],
   comment: 'Rolling update like kops: control plane one seat at a time, then node groups in batches (surge by detaching, cordon, drain with a deadline, terminate, validate twice). Every batch is planned from the cloud, so a rerun continues where an interrupted one stopped. Input: {cluster, operationId} or, nested in an upgrade, {cluster, operationId, nested: true, options}.',
   states: [
     choice('Nested?', [{ Variable: '$.nested', IsPresent: true, Next: 'PlanNested' }], 'BeginRollingUpdate', { comment: 'A nested run (the upgrade) works under its parent operation: no begin, no finish.' }),

@@ -3,6 +3,7 @@
  * States run in the order written; see workflows/lib/builder.ts for the conventions.
  */
 import { choice, fail, map, poll, ref, succeed, task, workflow } from './lib/builder';
+import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as applyInstanceGroup } from '../functions/update/apply-instance-group';
 import { step as deleteInstanceGroup } from '../functions/update/delete-instance-group';
 import { step as observePlan } from '../functions/update/observe-plan';
@@ -13,6 +14,7 @@ import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
 export const updateCluster = workflow({
   name: 'update-cluster',
+  timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['update-cluster'],
   comment: "Update a cluster to its spec: observe what AWS runs, plan field by field, apply each node group (new launch template version, Auto Scaling group sizes; create and delete groups), record the groups' status. Instances keep their launch template version: a rolling update replaces them. Input: {cluster, operationId}.",
   states: [
     task(beginWorkflow, {

@@ -3,6 +3,7 @@
  * States run in the order written; see workflows/lib/builder.ts for the conventions.
  */
 import { choice, fail, map, pass, poll, ref, task, workflow } from './lib/builder';
+import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as checkCommand } from '../functions/commands/check-command';
 import { step as checkBake } from '../functions/image/check-bake';
 import { step as resolveImage } from '../functions/image/resolve-image';
@@ -20,6 +21,7 @@ const EACH_CONTROL_PLANE_INSTANCE = { instanceId: ref('$$.Map.Item.Value.instanc
 
 export const upgradeCluster = workflow({
   name: 'upgrade-cluster',
+  timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['upgrade-cluster'],
   comment: "Upgrade Kubernetes by one minor (or a patch): bake the image, kubeadm upgrade apply on the first control-plane instance and upgrade node on the others one at a time, new launch template versions, then the rolling update (nested) puts every machine on the new image. Input: {cluster, operationId}; the target is the spec's kubernetesVersion, the running one the record's.",
   states: [
     task(beginWorkflow, { name: 'BeginUpgrade', params: { type: 'upgrade' }, result: '$.ctx' }),

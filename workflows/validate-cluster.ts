@@ -7,6 +7,7 @@
  * States run in the order written; see workflows/lib/builder.ts for the conventions.
  */
 import { fail, poll, ref, task, workflow } from './lib/builder';
+import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as checkValidation } from '../functions/validate/check-validation';
 import { step as sendValidation } from '../functions/validate/validate-cluster';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
@@ -14,6 +15,7 @@ import { step as finishValidation } from '../functions/workflow/finish-validatio
 
 export const validateCluster = workflow({
   name: 'validate-cluster',
+  timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['validate-cluster'],
   comment: 'Validate a cluster once, like kops validate cluster. Input: {cluster, operationId}. Takes no lock.',
   states: [
     task(sendValidation, {

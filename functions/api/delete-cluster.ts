@@ -5,7 +5,7 @@ import { route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
-import { allow, ref, table } from '../../shared/aws/iam';
+import { allow, ref, table, stopExecutions } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 export async function deleteCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
@@ -22,6 +22,8 @@ export const lambda = defineFunction({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     allow(['states:StartExecution'], [ref('DeleteClusterStateMachine')]),
+    // A take-over stops the execution of the operation whose lease ran out.
+    stopExecutions(),
   ],
 });
 

@@ -11,20 +11,24 @@
  */
 import type { ClusterSpec } from '../../shared/spec';
 import { createHash } from 'node:crypto';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { ClusterRecord, OperationRecord, ClusterStatus } from '../../shared/store';
+import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ClusterRecord, OperationLock, OperationRecord, ClusterStatus } from '../../shared/store';
 import type { ApiDeps, WorkflowName } from './deps';
+import { leaseSeconds, type StateMachineName } from '../../shared/workflow-limits';
 
-/** How long an operation may hold the cluster before another may take it over. */
-export const LEASE_SECONDS: Record<WorkflowName, number> = {
-  create: 3 * 3600,
-  delete: 2 * 3600,
-  update: 2 * 3600,
-  'rolling-update': 6 * 3600,
-  upgrade: 6 * 3600,
-  validate: 600,
-  scale: 2 * 3600,
+/** The state machine each workflow runs. */
+const MACHINE: Record<WorkflowName, StateMachineName> = {
+  create: 'create-cluster',
+  delete: 'delete-cluster',
+  update: 'update-cluster',
+  'rolling-update': 'rolling-update',
+  upgrade: 'upgrade-cluster',
+  validate: 'validate-cluster',
+  scale: 'update-cluster',
 };
+
+/** How long an operation may hold the cluster before another may take it over: its workflow's timeout and a margin. */
+export const LEASE_SECONDS = Object.fromEntries(Object.entries(MACHINE).map(([w, m]) => [w, leaseSeconds(m)])) as Record<WorkflowName, number>;
 
 /** JSON with sorted keys, so equal requests hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -95,8 +99,27 @@ export async function beginWorkflow(
     spec: request.spec,
     status: request.status,
   });
+  if (begun.tookOverFrom) await stopSuperseded(deps, begun.tookOverFrom);
   const operation = await startOrRelease(deps, request.workflow, begun.operation, cluster.name);
   return { cluster: begun.cluster, operation };
+}
+
+/**
+ * A take-over stops the old operation's execution (if it still runs): whatever it would do
+ * next, its steps would refuse anyway (fencing), but a stopped execution says so at once and
+ * holds no Lambda or poll any longer.
+ */
+async function stopSuperseded(deps: ApiDeps, old: OperationLock): Promise<void> {
+  const op = await deps.store.getOperation(old.operationId);
+  if (!op?.executionArn) return;
+  try {
+    await deps.sfn.send(
+      new StopExecutionCommand({ executionArn: op.executionArn, error: 'Hopper.LeaseExpired', cause: `the lease of operation ${old.operationId} expired and another operation took the cluster over` }),
+    );
+  } catch (err) {
+    // Already gone (or never started): there is nothing left to stop.
+    if ((err as Error).name !== 'ExecutionDoesNotExist') throw err;
+  }
 }
 
 /** Start the execution; if AWS refuses, give the cluster back and record why. */

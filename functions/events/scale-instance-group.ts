@@ -25,7 +25,7 @@ import { immutableChanges, parseClusterSpec, type Problem } from '../../shared/s
 import type { ApiDeps } from '../api/deps';
 import { apiDeps } from '../api/deps';
 import { beginWorkflow } from '../api/operations';
-import { allow, ref, table } from '../../shared/aws/iam';
+import { allow, ref, table, stopExecutions } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 const logger = new Logger({ serviceName: 'hopper-scaling' });
@@ -120,6 +120,8 @@ export const lambda = defineFunction({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     allow(['states:StartExecution'], [ref('UpdateClusterStateMachine')]),
+    // A take-over stops the execution of the operation whose lease ran out.
+    stopExecutions(),
   ],
 });
 

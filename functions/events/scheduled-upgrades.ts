@@ -20,7 +20,7 @@ import type { ApiDeps } from '../api/deps';
 import { beginWorkflow, operationId } from '../api/operations';
 import { apiDeps } from '../api/deps';
 import { currentWindowStart, upgradeTarget } from './maintenance-window';
-import { allow, getAtt, ref, tableIndex } from '../../shared/aws/iam';
+import { allow, getAtt, ref, tableIndex, stopExecutions } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 const logger = new Logger({ serviceName: 'hopper-scheduled-upgrades' });
@@ -100,6 +100,8 @@ export const lambda = defineFunction({
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
     allow(['states:StartExecution'], [ref('UpgradeClusterStateMachine')]),
+    // A take-over stops the execution of the operation whose lease ran out.
+    stopExecutions(),
   ],
 });
 

@@ -73,3 +73,11 @@ export function runShellScript(): IamStatement[] {
     allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
   ];
 }
+
+/**
+ * Stopping an execution of any of this stage's workflows: what a take-over does to the
+ * operation whose lease expired (functions/api/operations.ts).
+ */
+export function stopExecutions(): IamStatement {
+  return allow(['states:StopExecution'], [arn('states', 'execution:hopper-${sls:stage}-*:*')]);
+}

@@ -4,6 +4,9 @@
  * works from any state and twice, and copes with throttling and DependencyViolation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ec2 from '@aws-sdk/client-ec2';
+import { MAX_ROUNDS } from '../../functions/delete/prove-deleted';
+import { createEni } from '../../local/sim/ec2/network-interfaces';
 import { clusterTagKey } from '../../shared/tags';
 import { startStepEnv, type StepEnv } from '../helpers/step-env';
 import { allResources, buildBroughtNetwork, buildFootprint, buildOtherCluster, hasElb, postFaults, stillTagged } from './footprint';
@@ -155,5 +158,49 @@ describe('delete-cluster', () => {
     expect(throttled).toBeGreaterThan(0);
     expect(await stillTagged(env, name)).toEqual([]);
     await expectDeleted(name, operationId);
+  });
+
+  it('ends with proof: what appears after Discover is found by a fresh scan and removed by another round', async () => {
+    const name = 'late';
+    const operationId = await clusterBeingDeleted(env, name);
+    await buildFootprint(env, name, { elb });
+    // As a step of a superseded operation might have: an Elastic IP tagged for the cluster, after the passes ran.
+    let late: string | undefined;
+    runner.beforeCall = async (step) => {
+      if (step !== 'releaseShared' || late) return;
+      const out = await env.deps.clients.ec2.send(
+        new ec2.AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: [{ Key: clusterTagKey(name), Value: 'owned' }] }] }),
+      );
+      late = out.AllocationId;
+    };
+    const from = runner.calls.length;
+    try {
+      const done = await runner.run({ cluster: name, operationId });
+      expect(done.status, done.cause).toBe('SUCCEEDED');
+    } finally {
+      runner.beforeCall = undefined;
+    }
+    expect(late).toBeDefined();
+    expect(runner.calls.slice(from).filter((c) => c === 'proveDeleted')).toHaveLength(2);
+    expect(await stillTagged(env, name)).toEqual([]);
+    await expectDeleted(name, operationId);
+  });
+
+  it('fails, after its last round, listing what is left and why', async () => {
+    const name = 'stuck';
+    const operationId = await clusterBeingDeleted(env, name);
+    const footprint = await buildFootprint(env, name, { elb });
+    // A network interface no pass may touch (it carries no cluster tag) keeps a subnet in use.
+    const eni = createEni(env.sim.state, env.sim.state.subnets.get(footprint.subnetIds[0])!, { description: 'someone else' });
+    const base = { cluster: name, operationId, deleteImages: false };
+    await expect(CORES.proveDeleted({ ...base, round: 0 }, env.deps)).resolves.toMatchObject({ done: false, round: 1 });
+    const last = CORES.proveDeleted({ ...base, round: MAX_ROUNDS - 1 }, env.deps);
+    await expect(last).rejects.toThrow(/the delete left \d+ resource\(s\) after 3 rounds:\n {2}- /);
+    const message = String(((await last.catch((e: unknown) => e)) as Error).message);
+    const subnet = new RegExp(`subnet ${footprint.subnetIds[0]} \\(in use by [^)]*network interface ${eni.id} "someone else"`);
+    expect(message).toMatch(subnet);
+    await env.deps.clients.ec2.send(new ec2.DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.id }));
+    const done = await runner.run({ cluster: name, operationId });
+    expect(done.status, done.cause).toBe('SUCCEEDED');
   });
 });

@@ -25,6 +25,7 @@ import * as templates from '../../functions/delete/delete-launch-templates';
 import * as parameters from '../../functions/delete/delete-parameters';
 import * as images from '../../functions/delete/delete-images';
 import * as release from '../../functions/delete/release-shared';
+import * as prove from '../../functions/delete/prove-deleted';
 import { StepFunctionsRuntime, type ExecutionRecord } from '../../local/runtime/stepfunctions';
 import { stateMachineArn } from '../../local/runtime/serverless-config';
 import type { StepEnv } from '../helpers/step-env';
@@ -57,6 +58,7 @@ const DELETE_STEPS = {
   deleteParameters: parameters.step,
   deleteImages: images.step,
   releaseShared: release.step,
+  proveDeleted: prove.step,
 };
 
 /** The Task function names of the ASL → the step's wrapper. */
@@ -77,11 +79,14 @@ export interface DeleteRunner {
   run(input: Record<string, unknown>, name?: string): Promise<ExecutionRecord>;
   /** Task names called, in order. */
   calls: string[];
+  /** Called before each Task's step (tests set it to act between passes). */
+  beforeCall?: (name: string) => Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startDeleteRunner(env: StepEnv): Promise<DeleteRunner> {
   const calls: string[] = [];
+  const hooks: { beforeCall?: (name: string) => Promise<void> } = {};
   const runtime = await StepFunctionsRuntime.create({
     region: 'us-east-1',
     timeScale: 1000,
@@ -93,6 +98,7 @@ export async function startDeleteRunner(env: StepEnv): Promise<DeleteRunner> {
         const step = STEPS[name];
         if (!step) throw new Error(`no step ${name}`);
         calls.push(name);
+        await hooks.beforeCall?.(name);
         return step(event, undefined, env.deps);
       },
     },
@@ -100,6 +106,9 @@ export async function startDeleteRunner(env: StepEnv): Promise<DeleteRunner> {
   let n = 0;
   return {
     calls,
+    set beforeCall(fn: ((name: string) => Promise<void>) | undefined) {
+      hooks.beforeCall = fn;
+    },
     async run(input, name = `delete-${++n}-${Date.now()}`) {
       const started = runtime.start(stateMachineArn('us-east-1', NAME), name, JSON.stringify(input));
       return runtime.waitFor(started.executionArn);

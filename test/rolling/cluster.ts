@@ -30,7 +30,17 @@ export interface Harness {
   arn(machine: 'rolling' | 'upgrade'): string;
   /** Steps the test replaces (by function name). */
   overrides: Map<string, (event: unknown) => Promise<unknown>>;
+  /** Every step the runner invoked: function, operation, real start and end (ms), the error's name if it threw. */
+  invocations: Invocation[];
   stop(): Promise<void>;
+}
+
+export interface Invocation {
+  name: string;
+  operationId?: string;
+  startedAt: number;
+  endedAt?: number;
+  error?: string;
 }
 
 const MACHINES = { rolling: 'hopper-test-rolling-update', upgrade: 'hopper-test-upgrade-cluster', bake: 'hopper-test-bake-image' };
@@ -47,17 +57,27 @@ export async function startHarness(options: { timeScale?: number; runnerTimeScal
   const timeScale = options.timeScale ?? TIME_SCALE;
   const env = await startStepEnv({ timeScale });
   const overrides = new Map<string, (event: unknown) => Promise<unknown>>();
+  const invocations: Invocation[] = [];
   let deps: StepDeps = env.deps;
   const steps = img.allSteps(env);
   const lambda: LambdaInvoker = {
     region: 'us-east-1',
     get: () => undefined,
     async invoke(name, event) {
-      const o = overrides.get(name);
-      if (o) return o(event);
-      const run = steps[name];
-      if (!run) throw new Error(`no step ${name}`);
-      return run(event, undefined, deps);
+      const call: Invocation = { name, operationId: (event as { operationId?: string } | undefined)?.operationId, startedAt: Date.now() };
+      invocations.push(call);
+      try {
+        const o = overrides.get(name);
+        if (o) return await o(event);
+        const run = steps[name];
+        if (!run) throw new Error(`no step ${name}`);
+        return await run(event, undefined, deps);
+      } catch (error) {
+        call.error = (error as Error).name;
+        throw error;
+      } finally {
+        call.endedAt = Date.now();
+      }
     },
   };
   const def = (file: string) => JSON.parse(readFileSync(new URL(`../../statemachines/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -86,6 +106,7 @@ export async function startHarness(options: { timeScale?: number; runnerTimeScal
     sfn,
     arn: (m) => stateMachineArn('us-east-1', m === 'rolling' ? MACHINES.rolling : MACHINES.upgrade),
     overrides,
+    invocations,
     async stop() {
       sfn.destroy();
       await server.close();
@@ -111,6 +132,7 @@ import { checkBake } from '../../functions/image/check-bake';
 import { validateCluster } from '../../functions/validate/validate-cluster';
 import { checkValidation } from '../../functions/validate/check-validation';
 import { NotReadyError } from '../../shared/errors';
+import { groupResourceName } from '../../shared/tags';
 
 /** Build `name`: 3 control-plane instances and `nodes` nodes at `version` (FROM_VERSION); the create operation finished. */
 export async function buildCluster(h: Harness, name: string, nodes: number, version = FROM_VERSION): Promise<{ imageId: string }> {
@@ -174,7 +196,7 @@ export async function simKube(h: Harness): Promise<SimKube> {
 
 /** The group's Auto Scaling group. */
 export async function group(h: Harness, name: string): Promise<asg.AutoScalingGroup> {
-  return (await h.deps.clients.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${name}-nodes`] }))).AutoScalingGroups![0];
+  return (await h.deps.clients.autoscaling.send(new asg.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupResourceName(name, 'nodes')] }))).AutoScalingGroups![0];
 }
 
 export { NotReadyError };

@@ -5,6 +5,7 @@
  */
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollingUpdate } from '../../functions/api/rolling-update';
 import { ROLLING_TAG } from '../../functions/rolling/common';
@@ -214,6 +215,56 @@ describe('a pod that will not be evicted', () => {
       expect((await h.deps.store.requireCluster(NAME)).lock).toBeUndefined();
     } finally {
       await postFaults(h, { hosts: { refuseEviction: [] } });
+    }
+  }, 180_000);
+});
+
+describe('a rolling update whose lease is taken over mid-run', () => {
+  it('is stopped by the take-over, changes nothing afterwards, and the new operation completes', async () => {
+    const members = new Set((await group(h, NAME)).Instances!.filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!));
+    const run: { old?: OperationRecord; takenOverAt?: number; next?: OperationRecord } = {};
+    // As the first batch detaches its surge: the old run's lease runs out (its renewals stopped,
+    // as for an execution whose end was never heard of) and a new rolling update takes over.
+    h.overrides.set('detachSurge', async (event) => {
+      const out = await steps.allSteps(h.env).detachSurge(event, undefined, h.deps);
+      if (!run.takenOverAt && run.old && (event as { operationId: string }).operationId === run.old.id) {
+        await h.deps.clients.ddb.send(
+          new UpdateCommand({
+            TableName: h.env.dynamo.tableName,
+            Key: { pk: `CLUSTER#${NAME}`, sk: 'CLUSTER' },
+            UpdateExpression: 'SET #lock.expiresAt = :past',
+            ExpressionAttributeNames: { '#lock': 'lock' },
+            ExpressionAttributeValues: { ':past': Date.now() - 1 },
+          }),
+        );
+        run.takenOverAt = Date.now();
+        run.next = await start({ instanceGroups: ['nodes'], force: true, maxSurge: 2, drainTimeoutSeconds: 60 }, 'takeover-2');
+      }
+      return out;
+    });
+    try {
+      run.old = await start({ instanceGroups: ['nodes'], force: true, maxSurge: 1, drainTimeoutSeconds: 60 }, 'takeover-1');
+      const oldEnd = await waitExecution(h, run.old.executionArn!);
+      expect(run.next, 'the take-over happened').toBeDefined();
+      expect(oldEnd).toMatchObject({ status: 'ABORTED', error: 'Hopper.LeaseExpired' });
+      const old = await operation(run.old.id);
+      expect(old.status).toBe('Interrupted');
+      expect(old.error).toMatchObject({ code: 'LeaseExpired' });
+
+      const nextEnd = await waitExecution(h, run.next!.executionArn!);
+      const next = await operation(run.next!.id);
+      expect(nextEnd, JSON.stringify(next.error)).toMatchObject({ status: 'SUCCEEDED' });
+      expect(next.tookOverFrom).toMatchObject({ operationId: run.old.id });
+      // After the take-over, no step of the old operation ran to completion: none started, or it refused.
+      const late = h.invocations.filter((i) => i.operationId === run.old!.id && (i.endedAt ?? Infinity) > run.takenOverAt! && i.name !== 'detachSurge');
+      expect(late.filter((i) => i.error !== 'SupersededError'), JSON.stringify(late)).toEqual([]);
+      // Every node the group had is replaced, once: by the old run's first batch or by the new run.
+      const now = new Set((await group(h, NAME)).Instances!.filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!));
+      expect([...now].filter((id) => members.has(id))).toEqual([]);
+      expect(now.size).toBe(6);
+      expect((await h.deps.store.requireCluster(NAME)).lock).toBeUndefined();
+    } finally {
+      h.overrides.delete('detachSurge');
     }
   }, 180_000);
 });

@@ -313,6 +313,8 @@ export interface WorkflowDefinition {
   /** The file under statemachines/ (without `.asl.json`) and the workflow's name. */
   name: string;
   comment: string;
+  /** The execution's TimeoutSeconds (shared/workflow-limits.ts: below the operation's lease). */
+  timeoutSeconds: number;
   states: Flow;
   /** Where every failure of the main path goes (Catch `States.ALL` → its first state, the error at `$.failure`). */
   onFailure: Flow;
@@ -320,7 +322,7 @@ export interface WorkflowDefinition {
 
 export interface Workflow extends WorkflowDefinition {
   /** The state machine definition, as written to statemachines/<name>.asl.json. */
-  asl(): { Comment: string; StartAt: string; States: Record<string, AslState> };
+  asl(): { Comment: string; StartAt: string; TimeoutSeconds: number; States: Record<string, AslState> };
   /** Every Task, in definition order, nested ones included. */
   tasks(): TaskInfo[];
 }
@@ -333,7 +335,7 @@ export function workflow(definition: WorkflowDefinition): Workflow {
       const main = renderFlow(definition.states, { catchTo: failureStart });
       const failure = renderStates(definition.onFailure, {});
       for (const name of Object.keys(failure)) if (main.States[name]) throw new Error(`${definition.name}: two states are named ${name}`);
-      return { Comment: definition.comment, StartAt: main.StartAt, States: { ...main.States, ...failure } };
+      return { Comment: definition.comment, StartAt: main.StartAt, TimeoutSeconds: definition.timeoutSeconds, States: { ...main.States, ...failure } };
     },
     tasks: () => [...flowTasks(definition.states, [], false), ...flowTasks(definition.onFailure, [], true)],
   };
