@@ -1,11 +1,13 @@
 /**
- * `npm run chaos [-- --smoke] [--cycles N] [--seed S] [--time-scale N]`: create → rolling
+ * `npm run chaos [-- --smoke] [--cycles N] [--race-cycles N] [--seed S] [--time-scale N]`: create → rolling
  * update → delete cycles with random faults from the simulator (`POST /_sim/faults`):
  * throttling and 5xx answers, a step failing after its side effect, an instance crash, a
  * zone out of capacity, a kubeadm failure. Counted: completed, failed (with the reason),
  * hung (no progress before a deadline), duplicate resources (two of a kind where one is
  * expected, by tags) and resources left after delete (anything tagged for the cluster).
- * Printed and written to docs/benchmarks.md / docs/benchmarks.json (section `chaos`).
+ * Then race cycles (`--race-cycles`): a delete asked for the moment a create fails — while
+ * one of its branches is still creating, or as it ends after a failed kubeadm init — asked
+ * again on every 409 until accepted; counted the same way. Printed and written to docs/benchmarks.md / docs/benchmarks.json (section `chaos`).
  */
 import { pathToFileURL } from 'node:url';
 import { argValue } from './lib/args';
@@ -34,9 +36,28 @@ export interface CycleResult {
   leaks?: string[];
 }
 
+/** Operations meeting at the end of one: the races fencing closes (shared/store/fencing.ts). */
+export type RaceKind = 'delete-after-failed-create' | 'operation-while-ending';
+export const RACE_KINDS: RaceKind[] = ['delete-after-failed-create', 'operation-while-ending'];
+
+export interface RaceResult {
+  cycle: number;
+  cluster: string;
+  kind: RaceKind;
+  create?: OperationRun;
+  delete?: OperationRun;
+  /** 409s the delete got while the failed create still held the cluster. */
+  refusals: number;
+  outcome: 'completed' | 'failed' | 'hung';
+  reason?: string;
+  duplicates: string[];
+  leaks?: string[];
+}
+
 export interface ChaosResult {
   seed: number;
   cycles: number;
+  races: RaceResult[];
   timeScale: number;
   stages: string[];
   results: CycleResult[];
@@ -110,7 +131,7 @@ function leakList(resources: Record<string, SimResource[]>): string[] {
 }
 
 async function clearFaults(cp: BenchControlPlane): Promise<void> {
-  await cp.sim('POST', '/_sim/faults', { throttling: false, errorRates: [], zonesOutOfCapacity: [], hosts: { kubeadmInitFailures: 0, kubeadmJoinFailures: 0, refuseEviction: [] } });
+  await cp.sim('POST', '/_sim/faults', { throttling: false, errorRates: [], slowCalls: [], zonesOutOfCapacity: [], hosts: { kubeadmInitFailures: 0, kubeadmJoinFailures: 0, refuseEviction: [] } });
 }
 
 /** Apply a fault plan; returns a stop function for the background ones (crash, capacity window). */
@@ -186,6 +207,8 @@ async function applyFaults(cp: BenchControlPlane, cluster: string, plan: FaultKi
 
 export interface ChaosOptions {
   cycles: number;
+  /** Race cycles after the fault cycles, alternating the RACE_KINDS. */
+  raceCycles: number;
   seed: number;
   timeScale: number;
   deadlineMs: number;
@@ -196,6 +219,7 @@ export async function measureChaos(options: ChaosOptions): Promise<Figure<ChaosR
   const random = rng(options.seed);
   const cp = await startControlPlane({ timeScale: options.timeScale });
   const results: CycleResult[] = [];
+  const races: RaceResult[] = [];
   const hasRolling = !!stateMachineNamed(cp, 'rolling-update');
   const hasDelete = !!stateMachineNamed(cp, 'delete-cluster');
   const stages = ['create', hasRolling ? 'rolling update' : 'rolling update (not available: no rolling-update state machine yet)', hasDelete ? 'delete' : 'delete (not available: no delete-cluster state machine yet)'];
@@ -244,25 +268,90 @@ export async function measureChaos(options: ChaosOptions): Promise<Figure<ChaosR
       results.push(result);
       console.log(`  cycle ${cycle}: ${result.outcome}${result.reason ? ` (${result.reason.slice(0, 160)})` : ''}; faults: ${result.faults.join('; ')}; duplicates ${result.duplicates.length}; leaks ${result.leaks?.length ?? 'n/a'}`);
     }
+    if (hasDelete) {
+      for (let cycle = 0; cycle < options.raceCycles; cycle++) {
+        const kind = RACE_KINDS[cycle % RACE_KINDS.length];
+        const race = await raceCycle(cp, kind, `race-${options.seed}-${cycle}`, cycle, { deadlineMs: options.deadlineMs, stallMs: options.stallMs, pollMs: 100 });
+        races.push(race);
+        console.log(`  race ${cycle} (${kind}): ${race.outcome}${race.reason ? ` (${race.reason.slice(0, 160)})` : ''}; 409s ${race.refusals}; duplicates ${race.duplicates.length}; leaks ${race.leaks?.length ?? 'n/a'}`);
+      }
+    }
   } finally {
     await cp.stop();
   }
-  const leakCounts = results.filter((r) => r.leaks !== undefined).map((r) => r.leaks!.length);
+  const all = [...results, ...races];
+  const leakCounts = all.filter((r) => r.leaks !== undefined).map((r) => r.leaks!.length);
   return available({
     seed: options.seed,
     cycles: options.cycles,
+    races,
     timeScale: options.timeScale,
     stages,
     results,
-    completed: results.filter((r) => r.outcome === 'completed').length,
-    failed: results.filter((r) => r.outcome === 'failed').length,
-    hung: results.filter((r) => r.outcome === 'hung').length,
-    duplicates: results.reduce((n, r) => n + r.duplicates.length, 0),
+    completed: all.filter((r) => r.outcome === 'completed').length,
+    failed: all.filter((r) => r.outcome === 'failed').length,
+    hung: all.filter((r) => r.outcome === 'hung').length,
+    duplicates: all.reduce((n, r) => n + r.duplicates.length, 0),
     leaks: leakCounts.length ? leakCounts.reduce((a, b) => a + b, 0) : undefined,
   });
 }
 
-function record(result: CycleResult, stage: string, run: OperationRun): void {
+/** The faults that make each race: the create fails while (or just as) something of it still runs. */
+function raceFaults(kind: RaceKind): Record<string, unknown> {
+  if (kind === 'delete-after-failed-create') {
+    // The image branch fails after 40 simulated seconds; the network branch's first security group takes 1200 to appear.
+    return {
+      errorRates: [{ service: 'ec2', action: 'DescribeImages', code: 'UnauthorizedOperation', rate: 1 }],
+      slowCalls: [
+        { service: 'ec2', action: 'DescribeImages', seconds: 40, count: 1 },
+        { service: 'ec2', action: 'CreateSecurityGroup', seconds: 1200, count: 1 },
+      ],
+    };
+  }
+  // kubeadm init fails: the create ends with instances, subnets and groups in place.
+  return { hosts: { kubeadmInitFailures: 1 } };
+}
+
+/** One race: the create under `kind`'s faults, then a delete asked at once and again on every 409. */
+async function raceCycle(cp: BenchControlPlane, kind: RaceKind, cluster: string, cycle: number, wait: { deadlineMs: number; stallMs: number; pollMs: number }): Promise<RaceResult> {
+  const result: RaceResult = { cycle, cluster, kind, refusals: 0, outcome: 'completed', duplicates: [] };
+  await clearFaults(cp);
+  await cp.sim('POST', '/_sim/faults', raceFaults(kind));
+  try {
+    result.create = await runOperation(cp, `create ${cluster}`, cluster, () => cp.request('POST', '/v1/clusters', { name: cluster, region: 'us-east-1', zones: ['us-east-1a'] }), wait);
+    await clearFaults(cp);
+    if (result.create.outcome === 'Hung') {
+      record(result, 'create', result.create);
+      return result;
+    }
+    if (result.create.outcome !== 'Failed') throw new Error(`the create was to fail, it ended ${result.create.outcome}`);
+    result.duplicates = duplicates(await clusterResources(cp, cluster));
+    result.delete = await runOperation(
+      cp,
+      `delete ${cluster}`,
+      cluster,
+      async () => {
+        for (const deadline = Date.now() + wait.deadlineMs; ; ) {
+          const res = await cp.request('DELETE', `/v1/clusters/${cluster}`);
+          if (res.status !== 409 || Date.now() > deadline) return res;
+          result.refusals += 1;
+          await sleep(20);
+        }
+      },
+      wait,
+    );
+    record(result, 'delete', result.delete);
+    if (result.delete.outcome === 'Succeeded') result.leaks = leakList(await clusterResources(cp, cluster));
+  } catch (error) {
+    result.outcome = 'failed';
+    result.reason = `harness: ${reasonOf(error)}`;
+  } finally {
+    await clearFaults(cp);
+  }
+  return result;
+}
+
+function record(result: CycleResult | RaceResult, stage: string, run: OperationRun): void {
   if (result.outcome !== 'completed') return;
   if (run.outcome === 'Hung') {
     result.outcome = 'hung';
@@ -294,6 +383,24 @@ export function chaosMarkdown(fig: Figure<ChaosResult>): string {
         r.leaks === undefined ? '–' : r.leaks.length ? r.leaks.join('; ') : 0,
       ]),
     ),
+    '',
+    `Race cycles: a delete asked for the moment a create fails, again on every 409 (${RACE_KINDS.join(', ')}, alternating).`,
+    '',
+    c.races.length === 0
+      ? 'none run'
+      : table(
+          ['race', 'kind', 'create', '409s before the delete began', 'delete', 'outcome', 'duplicates', 'leaks'],
+          c.races.map((r) => [
+            r.cycle,
+            r.kind,
+            r.create ? `${r.create.outcome}${r.create.failedStep ? ` at ${r.create.failedStep}` : ''}` : '–',
+            r.refusals,
+            r.delete ? `${r.delete.outcome} (${fmt(r.delete.simSeconds, 0)} sim s)` : '–',
+            `${r.outcome}${r.reason ? `: ${r.reason.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`,
+            r.duplicates.length ? r.duplicates.join('; ') : 0,
+            r.leaks === undefined ? '–' : r.leaks.length ? r.leaks.join('; ') : 0,
+          ]),
+        ),
   ].join('\n');
 }
 
@@ -307,7 +414,7 @@ export function chaosGoals(fig: Figure<ChaosResult>, smoke = false): Goal[] {
   const goal = 'chaos: 0 hung, 0 duplicates, 0 leaks';
   if (!fig.ok) return [{ goal, status: 'N/A', detail: `not available: ${fig.notAvailable}` }];
   const c = fig.value;
-  const detail = `${c.cycles} cycles: ${c.completed} completed, ${c.failed} failed, ${c.hung} hung, ${c.duplicates} duplicates, leaks ${c.leaks === undefined ? 'not measured (no successful delete)' : c.leaks}`;
+  const detail = `${c.cycles} cycles and ${c.races.length} races: ${c.completed} completed, ${c.failed} failed, ${c.hung} hung, ${c.duplicates} duplicates, leaks ${c.leaks === undefined ? 'not measured (no successful delete)' : c.leaks}`;
   if (c.hung > 0 || c.duplicates > 0 || (c.leaks ?? 0) > 0) return [{ goal, status: 'FAIL', detail }];
   if (smoke) return [{ goal, status: 'N/A', detail: `${detail} (smoke run: too few cycles to judge)` }];
   if (c.leaks === undefined) return [{ goal, status: 'N/A', detail }];
@@ -328,6 +435,7 @@ export function parseChaosArgs(argv: string[]): ChaosRunOptions {
   return {
     smoke,
     cycles: Number(value('--cycles') ?? (smoke ? 1 : 5)),
+    raceCycles: Number(value('--race-cycles') ?? (smoke ? 1 : 20)),
     seed: Number(value('--seed') ?? 42),
     timeScale,
     deadlineMs: smoke ? 30_000 : 240_000,
@@ -339,11 +447,11 @@ export function parseChaosArgs(argv: string[]): ChaosRunOptions {
 
 export async function runChaos(options: ChaosRunOptions): Promise<Record<string, Section>> {
   quietStepLogs();
-  console.log(`hopper chaos (${options.smoke ? 'smoke' : 'full'}, ${options.cycles} cycles, seed ${options.seed}, time scale ${options.timeScale})`);
+  console.log(`hopper chaos (${options.smoke ? 'smoke' : 'full'}, ${options.cycles} cycles, ${options.raceCycles} races, seed ${options.seed}, time scale ${options.timeScale})`);
   const fig = await measure('chaos', () => measureChaos(options));
   const sections: Record<string, Section> = {
     chaos: {
-      title: 'Chaos: create → rolling update → delete under faults',
+      title: 'Chaos: create → rolling update → delete under faults, and deletes racing a failing create',
       measuredAt: new Date().toISOString(),
       mode: options.smoke ? 'smoke' : 'full',
       markdown: chaosMarkdown(fig),

@@ -72,11 +72,12 @@ describe('npm run bench -- --smoke / npm run chaos -- --smoke', () => {
   it('chaos produces its counts and keeps the bench sections', async () => {
     const options = { ...parseChaosArgs(['--smoke', '--quiet']), out: { json: join(dir, 'benchmarks.json'), md: join(dir, 'benchmarks.md') } };
     const sections = await runChaos(options);
-    const fig = sections.chaos.data as { ok: boolean; value?: { completed: number; failed: number; hung: number; duplicates: number; results: unknown[] } };
+    const fig = sections.chaos.data as { ok: boolean; value?: { completed: number; failed: number; hung: number; duplicates: number; results: unknown[]; races: { refusals: number }[] } };
     expectFigure(fig);
     if (fig.ok) {
       expect(fig.value!.results.length).toBe(options.cycles);
-      expect(fig.value!.completed + fig.value!.failed + fig.value!.hung).toBe(options.cycles);
+      expect(fig.value!.races.length).toBe(options.raceCycles);
+      expect(fig.value!.completed + fig.value!.failed + fig.value!.hung).toBe(options.cycles + options.raceCycles);
     }
     const file = JSON.parse(readFileSync(options.out.json, 'utf8')) as BenchmarksFile;
     expect(Object.keys(file.sections)).toEqual(expect.arrayContaining(['chaos', 'workflows']));
