@@ -87,10 +87,6 @@ export class ClusterStore {
     return locks.beginOperation(this.ctx, name, input);
   }
 
-  /** Extend the holder's lease; returns the new expiry in epoch ms. */
-  renewLease(name: string, operationId: string, seconds: number): Promise<number> {
-    return locks.renewLease(this.ctx, name, operationId, seconds);
-  }
 
   /** Release the lock if `operationId` holds it; says what happened otherwise. */
   releaseLock(name: string, operationId: string): Promise<locks.ReleaseResult> {

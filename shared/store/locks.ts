@@ -190,33 +190,6 @@ async function recordTakeover(ctx: StoreContext, name: string, old: OperationLoc
   await putEvent(ctx, name, { type: 'LockTakenOver', message, detail: { previous: old, operationId: newOperationId } });
 }
 
-/**
- * Extend the lease of a lock this operation holds; returns the new expiry (epoch ms).
- * ConflictError when the lock is gone or someone else's (the operation should stop).
- */
-export async function renewLease(ctx: StoreContext, name: string, operationId: string, seconds: number): Promise<number> {
-  const expiresAt = ctx.now().getTime() + seconds * 1000;
-  try {
-    await ctx.ddb.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: { pk: clusterPk(name), sk: CLUSTER_SK },
-        UpdateExpression: 'SET #lock.expiresAt = :expiresAt',
-        // Only the holder renews; an expired lease not yet taken over may still be renewed.
-        ConditionExpression: '#lock.operationId = :operationId',
-        ExpressionAttributeNames: { '#lock': 'lock' },
-        ExpressionAttributeValues: { ':expiresAt': expiresAt, ':operationId': operationId },
-      }),
-    );
-    return expiresAt;
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error;
-    const current = await readCluster(ctx, name);
-    if (current?.lock) throw heldBy(name, current.lock, ctx.now().getTime());
-    throw new ConflictError(`cluster ${name}: operation ${operationId} no longer holds the lock`);
-  }
-}
-
 /** What `releaseLock` did. */
 export interface ReleaseResult {
   released: boolean;

@@ -98,10 +98,10 @@ describe('beginOperation condition', () => {
   });
 });
 
-describe('lock release and renewal conditions', () => {
+describe('lock release and close conditions', () => {
   it.each([
     ['releaseLock', () => store.releaseLock('c1', 'op-1')],
-    ['renewLease', () => store.renewLease('c1', 'op-1', 60)],
+    ['closeLock', () => store.closeLock('c1', 'op-1')],
   ])('%s acts only for the holder', async (_name, call) => {
     ddbMock.on(UpdateCommand).resolves({});
     await call();

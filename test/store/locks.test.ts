@@ -74,7 +74,7 @@ describe('the operation lock', () => {
     await store.createCluster({ name: 'renewed', spec: opaque({}) });
     await store.beginOperation('renewed', { ...op('op-alive'), leaseSeconds: 60 });
     nowMs += 50_000;
-    await store.renewLease('renewed', 'op-alive', 60);
+    await store.enterStep('renewed', 'op-alive', 'EnsureVpc', 30); // a step starting renews the lease
     nowMs += 50_000; // 100 s after the start: past the first lease, within the renewed one.
     await expect(store.beginOperation('renewed', op('op-other'))).rejects.toBeInstanceOf(ConflictError);
   });
@@ -84,7 +84,7 @@ describe('the operation lock', () => {
     await store.beginOperation('lost', { ...op('op-slow'), leaseSeconds: 1 });
     nowMs += 2_000;
     await store.beginOperation('lost', op('op-fast'));
-    await expect(store.renewLease('lost', 'op-slow', 60)).rejects.toThrow(/op-fast/);
+    await expect(store.enterStep('lost', 'op-slow', 'EnsureVpc', 30)).rejects.toThrow(/op-fast/);
   });
 
   it('leaves the lock in place when a non-owner releases it, and says whose it is', async () => {
