@@ -222,7 +222,7 @@ describe('a pod that will not be evicted', () => {
 describe('a rolling update whose lease is taken over mid-run', () => {
   it('is stopped by the take-over, changes nothing afterwards, and the new operation completes', async () => {
     const members = new Set((await group(h, NAME)).Instances!.filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!));
-    const run: { old?: OperationRecord; takenOverAt?: number; next?: OperationRecord } = {};
+    const run: { old?: OperationRecord; takenOverAt?: number; starting?: Promise<OperationRecord>; next?: OperationRecord } = {};
     // As the first batch detaches its surge: the old run's lease runs out (its renewals stopped,
     // as for an execution whose end was never heard of) and a new rolling update takes over.
     h.overrides.set('detachSurge', async (event) => {
@@ -238,14 +238,17 @@ describe('a rolling update whose lease is taken over mid-run', () => {
           }),
         );
         run.takenOverAt = Date.now();
-        run.next = await start({ instanceGroups: ['nodes'], force: true, maxSurge: 2, drainTimeoutSeconds: 60 }, 'takeover-2');
+        run.starting = start({ instanceGroups: ['nodes'], force: true, maxSurge: 2, drainTimeoutSeconds: 60 }, 'takeover-2');
+        run.next = await run.starting;
       }
       return out;
     });
     try {
       run.old = await start({ instanceGroups: ['nodes'], force: true, maxSurge: 1, drainTimeoutSeconds: 60 }, 'takeover-1');
       const oldEnd = await waitExecution(h, run.old.executionArn!);
-      expect(run.next, 'the take-over happened').toBeDefined();
+      // The take-over stops the old execution before its own request returns: wait for that request.
+      run.next = await run.starting;
+      expect(run.next, `the take-over happened: ${JSON.stringify({ oldEnd, old: await operation(run.old.id) })}`).toBeDefined();
       expect(oldEnd).toMatchObject({ status: 'ABORTED', error: 'Hopper.LeaseExpired' });
       const old = await operation(run.old.id);
       expect(old.status).toBe('Interrupted');
