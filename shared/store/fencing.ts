@@ -43,13 +43,40 @@ export interface CloseResult {
   waitingFor?: string[];
 }
 
-const key = (name: string) => ({ pk: clusterPk(name), sk: CLUSTER_SK });
-
 /** The step names still in flight in a lock, and their deadlines (epoch ms), live ones only. */
 export function liveSteps(lock: OperationLock, nowMs: number): { step: string; until: number }[] {
   return Object.entries(lock.inflight ?? {})
     .filter(([, until]) => until > nowMs)
     .map(([ticket, until]) => ({ step: ticket.split('#')[0], until }));
+}
+
+/**
+ * One conditional update of the lock while `operationId` holds it (and `also`, if given).
+ * `held: false` when the condition failed; `lock`: the lock after the update, when asked.
+ */
+async function updateHeldLock(
+  ctx: StoreContext,
+  name: string,
+  operationId: string,
+  update: { expression: string; also?: string; names?: Record<string, string>; values?: Record<string, unknown>; returnLock?: boolean },
+): Promise<{ held: boolean; lock?: OperationLock }> {
+  try {
+    const out = await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: { pk: clusterPk(name), sk: CLUSTER_SK },
+        UpdateExpression: update.expression,
+        ConditionExpression: `#lock.operationId = :operationId${update.also ? ` AND ${update.also}` : ''}`,
+        ExpressionAttributeNames: { '#lock': 'lock', ...update.names },
+        ExpressionAttributeValues: { ':operationId': operationId, ...update.values },
+        ...(update.returnLock ? { ReturnValues: 'ALL_NEW' as const } : {}),
+      }),
+    );
+    return { held: true, lock: out.Attributes ? stripKeys<ClusterRecord>(out.Attributes).lock : undefined };
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    return { held: false };
+  }
 }
 
 /**
@@ -60,22 +87,14 @@ export function liveSteps(lock: OperationLock, nowMs: number): { step: string; u
 export async function enterStep(ctx: StoreContext, name: string, operationId: string, step: string, maxSeconds: number): Promise<StepTicket> {
   const nowMs = ctx.now().getTime();
   const ticket: StepTicket = { key: `${step}#${randomUUID().slice(0, 8)}`, until: nowMs + Math.ceil(maxSeconds * 1000) };
-  try {
-    await ctx.ddb.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: key(name),
-        UpdateExpression: 'SET #lock.#inflight.#ticket = :until, #lock.expiresAt = :nowMs + #lock.leaseMs, #lock.renewedAt = :now',
-        ConditionExpression: '#lock.operationId = :operationId AND attribute_not_exists(#lock.closing) AND attribute_exists(#lock.#inflight)',
-        ExpressionAttributeNames: { '#lock': 'lock', '#inflight': 'inflight', '#ticket': ticket.key },
-        ExpressionAttributeValues: { ':until': ticket.until, ':nowMs': nowMs, ':now': new Date(nowMs).toISOString(), ':operationId': operationId },
-      }),
-    );
-    return ticket;
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error;
-    throw superseded(name, operationId, step, await getCluster(ctx, name));
-  }
+  const entered = await updateHeldLock(ctx, name, operationId, {
+    expression: 'SET #lock.#inflight.#ticket = :until, #lock.expiresAt = :nowMs + #lock.leaseMs, #lock.renewedAt = :now',
+    also: 'attribute_not_exists(#lock.closing) AND attribute_exists(#lock.#inflight)',
+    names: { '#inflight': 'inflight', '#ticket': ticket.key },
+    values: { ':until': ticket.until, ':nowMs': nowMs, ':now': new Date(nowMs).toISOString() },
+  });
+  if (!entered.held) throw superseded(name, operationId, step, await getCluster(ctx, name));
+  return ticket;
 }
 
 function superseded(name: string, operationId: string, step: string, current: ClusterRecord | undefined): SupersededError {
@@ -94,25 +113,12 @@ function superseded(name: string, operationId: string, step: string, current: Cl
 
 /** Take back a ticket; the last step out of a closing lock releases it. */
 export async function exitStep(ctx: StoreContext, name: string, operationId: string, ticket: StepTicket): Promise<void> {
-  let lock: OperationLock | undefined;
-  try {
-    const out = await ctx.ddb.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: key(name),
-        UpdateExpression: 'REMOVE #lock.#inflight.#ticket',
-        ConditionExpression: '#lock.operationId = :operationId',
-        ExpressionAttributeNames: { '#lock': 'lock', '#inflight': 'inflight', '#ticket': ticket.key },
-        ExpressionAttributeValues: { ':operationId': operationId },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    lock = stripKeys<ClusterRecord>(out.Attributes ?? {}).lock;
-  } catch (error) {
-    // The lock went away (its deadline passed and someone took it over): nothing of ours to take back.
-    if (!isConditionFailed(error)) throw error;
-    return;
-  }
+  // Not held any more (its deadline passed and someone took it over): nothing of ours to take back.
+  const { lock } = await updateHeldLock(ctx, name, operationId, {
+    expression: 'REMOVE #lock.#inflight.#ticket',
+    names: { '#inflight': 'inflight', '#ticket': ticket.key },
+    returnLock: true,
+  });
   if (lock?.closing && liveSteps(lock, ctx.now().getTime()).length === 0) await removeClosingLock(ctx, name, operationId);
 }
 
@@ -122,64 +128,25 @@ export async function exitStep(ctx: StoreContext, name: string, operationId: str
  */
 export async function closeLock(ctx: StoreContext, name: string, operationId: string): Promise<CloseResult> {
   const nowMs = ctx.now().getTime();
-  let lock: OperationLock | undefined;
-  try {
-    const out = await ctx.ddb.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: key(name),
-        // A second close keeps the first one's time.
-        UpdateExpression: 'SET #lock.closing = if_not_exists(#lock.closing, :now)',
-        ConditionExpression: '#lock.operationId = :operationId',
-        ExpressionAttributeNames: { '#lock': 'lock' },
-        ExpressionAttributeValues: { ':now': new Date(nowMs).toISOString(), ':operationId': operationId },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    lock = stripKeys<ClusterRecord>(out.Attributes ?? {}).lock;
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error;
+  // A second close keeps the first one's time.
+  const closed = await updateHeldLock(ctx, name, operationId, {
+    expression: 'SET #lock.closing = if_not_exists(#lock.closing, :now)',
+    values: { ':now': new Date(nowMs).toISOString() },
+    returnLock: true,
+  });
+  if (!closed.held) {
     const current = await getCluster(ctx, name);
     return current?.lock ? { released: false, reason: 'held-by-other', heldBy: current.lock } : { released: false, reason: 'not-held' };
   }
-  const live = lock ? liveSteps(lock, nowMs) : [];
+  const live = closed.lock ? liveSteps(closed.lock, nowMs) : [];
   if (live.length === 0) return { released: await removeClosingLock(ctx, name, operationId) };
   // Nothing new can enter now: the latest deadline in flight is the latest the lock is needed.
-  const until = Math.max(...live.map((s) => s.until));
-  try {
-    await ctx.ddb.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: key(name),
-        UpdateExpression: 'SET #lock.expiresAt = :until',
-        ConditionExpression: '#lock.operationId = :operationId',
-        ExpressionAttributeNames: { '#lock': 'lock' },
-        ExpressionAttributeValues: { ':until': until, ':operationId': operationId },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error;
-    return { released: false, reason: 'not-held' }; // the last step returned meanwhile and released it
-  }
-  return { released: false, waitingFor: live.map((s) => s.step) };
+  const cut = await updateHeldLock(ctx, name, operationId, { expression: 'SET #lock.expiresAt = :until', values: { ':until': Math.max(...live.map((s) => s.until)) } });
+  // Not held: the last step returned meanwhile and released it.
+  return cut.held ? { released: false, waitingFor: live.map((s) => s.step) } : { released: false, reason: 'not-held' };
 }
 
-/** Remove a closing lock of `operationId`; false when it is not (or no longer) there. */
+/** Remove a closing lock of `operationId`; false when it is not (or no longer) there (another step's exit released it). */
 async function removeClosingLock(ctx: StoreContext, name: string, operationId: string): Promise<boolean> {
-  try {
-    await ctx.ddb.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: key(name),
-        UpdateExpression: 'REMOVE #lock',
-        ConditionExpression: '#lock.operationId = :operationId AND attribute_exists(#lock.closing)',
-        ExpressionAttributeNames: { '#lock': 'lock' },
-        ExpressionAttributeValues: { ':operationId': operationId },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error;
-    return false; // another step's exit (or the close itself) released it first
-  }
+  return (await updateHeldLock(ctx, name, operationId, { expression: 'REMOVE #lock', also: 'attribute_exists(#lock.closing)' })).held;
 }
