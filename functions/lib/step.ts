@@ -18,7 +18,7 @@ import * as z from 'zod';
 import { DependencyPendingError, HopperError, NotYetVisibleError, StepFailedError, TransientAwsError } from '../../shared/errors';
 import { awsErrorCode, isDependencyViolation, isNotFound, isThrottling } from '../../shared/aws/errors';
 import { restrictClients, type ClientFactory, type ClientName } from '../../shared/aws/clients';
-import type { CfnValue, IamStatement } from '../../shared/aws/iam';
+import { table, type CfnValue, type IamStatement } from '../../shared/aws/iam';
 import { defaultDeps, type StepDeps } from './deps';
 
 export const logger = new Logger({ serviceName: 'hopper-step' });
@@ -74,6 +74,15 @@ const MAX_LAMBDA_SECONDS = 900;
 /** Whether statements allow a side effect outside Hopper's own table (not only Describe/Get/List). */
 export function hasSideEffects(permissions: readonly IamStatement[]): boolean {
   return permissions.some((s) => s.Action.some((a) => !a.startsWith('dynamodb:') && !/^[\w-]+:(Describe|Get|List)/.test(a)));
+}
+
+/** What entering and leaving the lock takes (shared/store/fencing.ts): added to a fenced step's own grants. */
+const FENCING_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
+
+function withFencing(permissions: readonly IamStatement[]): readonly IamStatement[] {
+  const onTable = permissions.filter((p) => JSON.stringify(p.Resource).includes('HopperTable') && !p.Condition).flatMap((p) => p.Action);
+  const missing = FENCING_ACTIONS.filter((a) => !onTable.includes(a)).map((a) => a.replace('dynamodb:', ''));
+  return missing.length ? [...permissions, table(...missing)] : permissions;
 }
 
 /** Classify an error from a core into Hopper's contract. */
@@ -161,7 +170,7 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     name: definition.name,
     input: definition.input,
     creates: definition.creates ?? [],
-    permissions: definition.permissions,
+    permissions: fenced ? withFencing(definition.permissions) : definition.permissions,
     environment: definition.environment ?? {},
     fenced,
     core,

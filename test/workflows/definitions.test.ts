@@ -8,6 +8,7 @@ import { posix, relative } from 'node:path';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { loadServerlessConfig } from '../../local/runtime/serverless-config';
+import type { IamStatement } from '../../shared/aws/iam';
 import { WORKFLOWS } from '../../workflows';
 import { functionName, stepFileName } from '../../workflows/lib/builder';
 import { generatedFiles } from '../../workflows/outputs';
@@ -83,6 +84,19 @@ describe('workflow definitions', () => {
         const catches = state.Catch as Array<{ Next: string }> | undefined;
         if (!onFailurePath) expect(catches?.[0]?.Next, `${w.name}#${name}`).toBe(failureStart);
       }
+    }
+  });
+
+  it('let every step with a side effect enter and leave its operation\'s lock: fenced, and granted GetItem and UpdateItem on the table', async () => {
+    const config = loadServerlessConfig(new URL('serverless.yml', root).pathname);
+    for (const t of WORKFLOWS.flatMap((w) => w.tasks())) {
+      const { step } = (await import(config.functions[functionName(t.step)].handlerFile)) as { step: { name: string; fenced: boolean; permissions: IamStatement[] } };
+      const sideEffects = step.permissions.some((p) => p.Action.some((a) => !a.startsWith('dynamodb:') && !/^[\w-]+:(Describe|Get|List)/.test(a)));
+      // The two steps that may run without the lock say why in their definition.
+      if (!['ValidateCluster', 'TerminateBuilder'].includes(step.name)) expect(step.fenced, step.name).toBe(sideEffects);
+      if (!step.fenced) continue;
+      const onTable = step.permissions.filter((p) => JSON.stringify(p.Resource).includes('HopperTable')).flatMap((p) => p.Action);
+      expect(onTable, step.name).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
     }
   });
 });
