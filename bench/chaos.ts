@@ -40,12 +40,15 @@ export interface CycleResult {
 export type RaceKind = 'delete-after-failed-create' | 'operation-while-ending';
 export const RACE_KINDS: RaceKind[] = ['delete-after-failed-create', 'operation-while-ending'];
 
+/** What a race keeps of an operation (its calls and invocations would bloat the report). */
+export type RaceRun = Pick<OperationRun, 'outcome' | 'failedStep' | 'error' | 'simSeconds' | 'wallMs'>;
+
 export interface RaceResult {
   cycle: number;
   cluster: string;
   kind: RaceKind;
-  create?: OperationRun;
-  delete?: OperationRun;
+  create?: RaceRun;
+  delete?: RaceRun;
   /** 409s the delete got while the failed create still held the cluster. */
   refusals: number;
   outcome: 'completed' | 'failed' | 'hung';
@@ -296,6 +299,10 @@ export async function measureChaos(options: ChaosOptions): Promise<Figure<ChaosR
   });
 }
 
+function brief(run: OperationRun): RaceRun {
+  return { outcome: run.outcome, failedStep: run.failedStep, error: run.error, simSeconds: run.simSeconds, wallMs: run.wallMs };
+}
+
 /** The faults that make each race: the create fails while (or just as) something of it still runs. */
 function raceFaults(kind: RaceKind): Record<string, unknown> {
   if (kind === 'delete-after-failed-create') {
@@ -318,7 +325,7 @@ async function raceCycle(cp: BenchControlPlane, kind: RaceKind, cluster: string,
   await clearFaults(cp);
   await cp.sim('POST', '/_sim/faults', raceFaults(kind));
   try {
-    result.create = await runOperation(cp, `create ${cluster}`, cluster, () => cp.request('POST', '/v1/clusters', { name: cluster, region: 'us-east-1', zones: ['us-east-1a'] }), wait);
+    result.create = brief(await runOperation(cp, `create ${cluster}`, cluster, () => cp.request('POST', '/v1/clusters', { name: cluster, region: 'us-east-1', zones: ['us-east-1a'] }), wait));
     await clearFaults(cp);
     if (result.create.outcome === 'Hung') {
       record(result, 'create', result.create);
@@ -326,7 +333,7 @@ async function raceCycle(cp: BenchControlPlane, kind: RaceKind, cluster: string,
     }
     if (result.create.outcome !== 'Failed') throw new Error(`the create was to fail, it ended ${result.create.outcome}`);
     result.duplicates = duplicates(await clusterResources(cp, cluster));
-    result.delete = await runOperation(
+    result.delete = brief(await runOperation(
       cp,
       `delete ${cluster}`,
       cluster,
@@ -339,7 +346,7 @@ async function raceCycle(cp: BenchControlPlane, kind: RaceKind, cluster: string,
         }
       },
       wait,
-    );
+    ));
     record(result, 'delete', result.delete);
     if (result.delete.outcome === 'Succeeded') result.leaks = leakList(await clusterResources(cp, cluster));
   } catch (error) {
@@ -351,7 +358,7 @@ async function raceCycle(cp: BenchControlPlane, kind: RaceKind, cluster: string,
   return result;
 }
 
-function record(result: CycleResult | RaceResult, stage: string, run: OperationRun): void {
+function record(result: CycleResult | RaceResult, stage: string, run: RaceRun): void {
   if (result.outcome !== 'completed') return;
   if (run.outcome === 'Hung') {
     result.outcome = 'hung';
