@@ -30,33 +30,46 @@ async function deleteAtOnce(name: string): Promise<{ operationId: string; refusa
   }
 }
 
+/** Runs at once: the faults below are global, so a batch shares them. */
+const BATCH = 4;
+
+/** One run: create (failing as set up), then delete at once; what is left tagged and the delete's 409 messages. */
+async function race(name: string): Promise<{ left: string[]; refusals: string[] }> {
+  const create = await createAndWait(cp, { name, region: 'us-east-1', zones: ['us-east-1a'], topology: 'public' }, 60_000);
+  expect(create.status).toBe('Failed');
+  expect(create.error?.step).toBe('Image');
+  const { operationId, refusals } = await deleteAtOnce(name);
+  const deleted = await cp.waitForOperation(operationId, 60_000);
+  expect(deleted.status, JSON.stringify(deleted.error)).toBe('Succeeded');
+  return { left: await anyTagged(cp, name), refusals };
+}
+
 describe('delete immediately after a create that failed while another branch was still creating', () => {
   it(`leaves nothing tagged for the cluster, in ${RUNS} runs out of ${RUNS}`, async () => {
     const leaks: Record<string, string[]> = {};
     const refused: string[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const name = `race-${run}`;
-      // The image branch fails after 40 simulated seconds, while the first security group takes 1200 (3 s) to appear.
+    for (let first = 0; first < RUNS; first += BATCH) {
+      const names = Array.from({ length: Math.min(BATCH, RUNS - first) }, (_, i) => `race-${first + i}`);
+      // Each image branch fails after 40 simulated seconds; each cluster's first security group takes 1200 (3 s) to appear.
       await cp.faults({
         errorRates: [{ service: 'ec2', action: 'DescribeImages', code: 'UnauthorizedOperation', rate: 1 }],
         slowCalls: [
-          { service: 'ec2', action: 'DescribeImages', seconds: 40, count: 1 },
-          { service: 'ec2', action: 'CreateSecurityGroup', seconds: 1200, count: 1 },
+          { service: 'ec2', action: 'DescribeImages', seconds: 40, count: names.length },
+          { service: 'ec2', action: 'CreateSecurityGroup', seconds: 1200, count: names.length },
         ],
       });
-      const create = await createAndWait(cp, { name, region: 'us-east-1', zones: ['us-east-1a'], topology: 'public' }, 60_000);
-      await cp.faults({ errorRates: [], slowCalls: [] });
-      expect(create.status).toBe('Failed');
-      expect(create.error?.step).toBe('Image');
-      const { operationId, refusals } = await deleteAtOnce(name);
-      refused.push(...refusals);
-      const deleted = await cp.waitForOperation(operationId, 60_000);
-      expect(deleted.status, JSON.stringify(deleted.error)).toBe('Succeeded');
-      const left = await anyTagged(cp, name);
-      if (left.length > 0) leaks[name] = left;
+      try {
+        const runs = await Promise.all(names.map((name) => race(name)));
+        runs.forEach((run, i) => {
+          refused.push(...run.refusals);
+          if (run.left.length > 0) leaks[names[i]] = run.left;
+        });
+      } finally {
+        await cp.faults({ errorRates: [], slowCalls: [] });
+      }
     }
     expect(leaks).toEqual({});
-    // The race did happen: at least once the delete had to wait for the creating step.
+    // The race did happen: the deletes had to wait for the creating step.
     expect(refused.some((m) => /still holds it until its step EnsureSecurityGroups returns/.test(m)), refused.slice(0, 3).join('\n')).toBe(true);
   }, 600_000);
 });
