@@ -6,6 +6,8 @@
  * - `GET|POST /_sim/faults` — read / change fault injection (see `FaultState`, plus
  *   registered fault actions such as `crashInstances`);
  * - `GET|POST /_sim/latencies` — read / override the latency model;
+ * - `GET /_sim/clock` — the simulated now; `POST /_sim/clock {"advanceSeconds": N}` jumps
+ *   ahead, firing what falls inside the jump (never backwards: 400);
  * - `POST /_sim/reset` — forget everything;
  * - `GET /_sim/health`.
  */
@@ -16,6 +18,20 @@ import type { LatencySpec } from './latency';
 registerRoute('GET', '/_sim/health', (_req, { state }) => ({
   body: { ok: true, timeScale: state.clock.timeScale, now: state.clock.iso() },
 }));
+
+const clockView = (clock: { iso(): string; now(): number; timeScale: number }) => ({ now: clock.iso(), epochMs: clock.now(), timeScale: clock.timeScale });
+
+registerRoute('GET', '/_sim/clock', (_req, { state }) => ({ body: clockView(state.clock) }));
+
+registerRoute('POST', '/_sim/clock', (req, { state }) => {
+  const body = req.json() as { advanceSeconds?: unknown } | null;
+  const seconds = body?.advanceSeconds;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+    return { status: 400, body: { error: `advanceSeconds must be a number of seconds ≥ 0 (the clock only moves forward), got ${JSON.stringify(seconds)}` } };
+  }
+  state.clock.advance(seconds);
+  return { body: clockView(state.clock) };
+});
 
 registerRoute('GET', '/_sim/resources', (req, { state }) => {
   const kind = req.query.get('kind');
