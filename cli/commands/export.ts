@@ -37,9 +37,10 @@ export function registerExport(program: Command, ctx: Ctx): void {
     .action(async (arg: string | undefined, opts: { kubeconfig?: string }, cmd: Command) => {
       const { io } = ctx;
       const name = clusterName(arg, cmd);
-      const { kubeconfig } = await ctx.client(cmd).kubeconfig(name);
+      const served = await ctx.client(cmd).kubeconfig(name);
+      const incoming = scopeToCluster(parseConfig(served.kubeconfig, 'the API reply'), name);
       if (opts.kubeconfig === '-') {
-        io.stdout.write(kubeconfig.endsWith('\n') ? kubeconfig : `${kubeconfig}\n`);
+        io.stdout.write(stringify(incoming));
         return;
       }
       const path = opts.kubeconfig ?? io.env.KUBECONFIG?.split(delimiter)[0] ?? join(io.env.HOME ?? homedir(), '.kube', 'config');
@@ -47,13 +48,34 @@ export function registerExport(program: Command, ctx: Ctx): void {
         if (err.code === 'ENOENT') return undefined;
         throw new CliError(`cannot read ${path}: ${err.message}`);
       });
-      const merged = existing?.trim() ? mergeKubeconfig(parseConfig(existing, path), parseConfig(kubeconfig, 'the API reply')) : parseConfig(kubeconfig, 'the API reply');
+      const merged = existing?.trim() ? mergeKubeconfig(parseConfig(existing, path), incoming) : incoming;
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await writeFile(path, stringify(merged), { mode: 0o600 });
       // writeFile's mode only applies to new files; credentials must not stay world-readable.
       await chmod(path, 0o600);
       println(io.stdout, `kubeconfig for ${name} written to ${path} (context "${merged['current-context'] ?? name}")`);
     });
+}
+
+/**
+ * The served kubeconfig is kubeadm's admin.conf, whose user (`kubernetes-admin`) and context
+ * (`kubernetes-admin@<cluster>`) are the same in every cluster: merged as they are, a second
+ * cluster's credentials would silently replace the first's. As kops does, the cluster, the
+ * user and the context are all named after the Hopper cluster.
+ */
+export function scopeToCluster(config: KubeConfig, name: string): KubeConfig {
+  const current = config.contexts?.find((c) => c.name === config['current-context']) ?? config.contexts?.[0];
+  const context = (current?.context ?? {}) as { cluster?: string; user?: string; [key: string]: unknown };
+  const cluster = config.clusters?.find((c) => c.name === context.cluster) ?? config.clusters?.[0];
+  const user = config.users?.find((u) => u.name === context.user) ?? config.users?.[0];
+  if (!cluster || !user) throw new CliError(`the kubeconfig served for ${name} names no cluster or no user`);
+  return {
+    ...config,
+    clusters: [{ ...cluster, name }],
+    users: [{ ...user, name }],
+    contexts: [{ ...current, name, context: { ...context, cluster: name, user: name } }],
+    'current-context': name,
+  };
 }
 
 /**

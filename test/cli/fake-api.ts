@@ -185,13 +185,14 @@ export class FakeApi {
     }
     if (sub === 'kubeconfig') {
       return send(200, {
+        // What the API serves: kubeadm's admin.conf, the same user and context names in every cluster.
         kubeconfig: [
           'apiVersion: v1',
           'kind: Config',
           `clusters:\n- name: ${name}\n  cluster:\n    server: https://api.${name}:6443`,
-          `users:\n- name: ${name}-admin\n  user:\n    token: secret`,
-          `contexts:\n- name: ${name}\n  context:\n    cluster: ${name}\n    user: ${name}-admin`,
-          `current-context: ${name}`,
+          `users:\n- name: kubernetes-admin\n  user:\n    token: secret-of-${name}`,
+          `contexts:\n- name: kubernetes-admin@${name}\n  context:\n    cluster: ${name}\n    user: kubernetes-admin`,
+          `current-context: kubernetes-admin@${name}`,
           '',
         ].join('\n'),
       });

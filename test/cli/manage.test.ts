@@ -226,6 +226,23 @@ describe('hopper export kubeconfig', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
+  it('names the user and context after the cluster, so a second cluster does not replace the first one\'s credentials', async () => {
+    const path = join(dir, 'two-clusters');
+    api.seed('second');
+    expect((await hopper(['export', 'kubeconfig', 'demo', '--kubeconfig', path], env)).code).toBe(0);
+    expect((await hopper(['export', 'kubeconfig', 'second', '--kubeconfig', path], env)).code).toBe(0);
+    const config = parse(await readFile(path, 'utf8'));
+    expect(config.users).toEqual([
+      { name: 'demo', user: { token: 'secret-of-demo' } },
+      { name: 'second', user: { token: 'secret-of-second' } },
+    ]);
+    expect(config.contexts).toEqual([
+      { name: 'demo', context: { cluster: 'demo', user: 'demo' } },
+      { name: 'second', context: { cluster: 'second', user: 'second' } },
+    ]);
+    expect(config['current-context']).toBe('second');
+  });
+
   it('prints to stdout with --kubeconfig -', async () => {
     const r = await hopper(['export', 'kubeconfig', 'demo', '--kubeconfig', '-'], env);
     expect(parse(r.stdout).kind).toBe('Config');
