@@ -258,7 +258,7 @@ export async function measureChaos(options: ChaosOptions): Promise<Figure<ChaosR
         if (hasDelete) {
           // Delete whatever the create left, succeeded or not, under the same throttling and
           // error rates: that is when leaks show.
-          result.delete = await runOperation(cp, `delete ${cluster}`, cluster, () => cp.request('DELETE', `/v1/clusters/${cluster}`), wait);
+          result.delete = await runOperation(cp, `delete ${cluster}`, cluster, () => deleteWhenFree(cp, cluster, wait.deadlineMs), wait);
           record(result, 'delete', result.delete);
           if (result.delete.outcome === 'Succeeded') result.leaks = leakList(await clusterResources(cp, cluster));
         } else result.delete = { notAvailable: 'no delete-cluster state machine yet' };
@@ -299,6 +299,16 @@ export async function measureChaos(options: ChaosOptions): Promise<Figure<ChaosR
   });
 }
 
+/** DELETE, asked again on every 409 (an operation ending, its last steps still running) until accepted or the deadline. */
+async function deleteWhenFree(cp: BenchControlPlane, cluster: string, deadlineMs: number, onRefusal: () => void = () => undefined): Promise<{ status: number; body: unknown }> {
+  for (const deadline = Date.now() + deadlineMs; ; ) {
+    const res = await cp.request('DELETE', `/v1/clusters/${cluster}`);
+    if (res.status !== 409 || Date.now() > deadline) return res;
+    onRefusal();
+    await sleep(20);
+  }
+}
+
 function brief(run: OperationRun): RaceRun {
   return { outcome: run.outcome, failedStep: run.failedStep, error: run.error, simSeconds: run.simSeconds, wallMs: run.wallMs };
 }
@@ -337,14 +347,7 @@ async function raceCycle(cp: BenchControlPlane, kind: RaceKind, cluster: string,
       cp,
       `delete ${cluster}`,
       cluster,
-      async () => {
-        for (const deadline = Date.now() + wait.deadlineMs; ; ) {
-          const res = await cp.request('DELETE', `/v1/clusters/${cluster}`);
-          if (res.status !== 409 || Date.now() > deadline) return res;
-          result.refusals += 1;
-          await sleep(20);
-        }
-      },
+      () => deleteWhenFree(cp, cluster, wait.deadlineMs, () => (result.refusals += 1)),
       wait,
     ));
     record(result, 'delete', result.delete);

@@ -142,7 +142,28 @@ export class HopperClient {
   }
 
   /** One request: JSON in, JSON out, `ApiError` for any non-2xx. */
+  /**
+   * One API call. A 409 from an operation that has ended but waits for its last steps to
+   * return (a delete right after a failed create) is asked again until that operation lets
+   * go — at the latest by the moment the 409 names — instead of failing a user who did
+   * nothing wrong.
+   */
   async request<T>(method: string, path: string, options: { body?: unknown; dryRun?: boolean } = {}): Promise<T> {
+    for (;;) {
+      try {
+        return await this.send<T>(method, path, options);
+      } catch (err) {
+        const until = endingHolder(err);
+        if (until === undefined || Date.now() > until) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.retryMs, Math.max(0, until - Date.now()))));
+      }
+    }
+  }
+
+  /** How long to wait before asking again an operation that is ending (tests shorten it). */
+  retryMs = 1000;
+
+  private async send<T>(method: string, path: string, options: { body?: unknown; dryRun?: boolean }): Promise<T> {
     const url = `${this.endpoint}${path}${options.dryRun ? '?dryRun=true' : ''}`;
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     let headers: Record<string, string> = { accept: 'application/json' };
@@ -172,6 +193,14 @@ export class HopperClient {
     }
     return json as T;
   }
+}
+
+/** The epoch ms until which a 409's holder (ended, waiting for its steps) may hold on, if that is the 409. */
+function endingHolder(err: unknown): number | undefined {
+  if (!(err instanceof ApiError) || err.status !== 409) return undefined;
+  const holder = err.details[0] as { waitingFor?: unknown; expiresAt?: unknown } | undefined;
+  if (!Array.isArray(holder?.waitingFor) || holder.waitingFor.length === 0 || typeof holder.expiresAt !== 'string') return undefined;
+  return Date.parse(holder.expiresAt) + 5_000;
 }
 
 function enc(segment: string): string {

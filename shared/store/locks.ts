@@ -79,7 +79,18 @@ export function heldBy(name: string, lock: OperationLock, nowMs = Date.now()): C
     : `operation ${lock.operationId} (${lock.type}) holds it since ${lock.since}`;
   return new ConflictError(
     `cluster ${name} is busy: ${why}`,
-    [{ cluster: name, operationId: lock.operationId, type: lock.type, owner: lock.owner, since: lock.since, expiresAt: new Date(lock.expiresAt).toISOString() }],
+    [
+      {
+        cluster: name,
+        operationId: lock.operationId,
+        type: lock.type,
+        owner: lock.owner,
+        since: lock.since,
+        expiresAt: new Date(lock.expiresAt).toISOString(),
+        // An ended operation waiting for its last steps: clients may ask again shortly (the CLI does).
+        ...(lock.closing && running.length > 0 ? { endedAt: lock.closing, waitingFor: running } : {}),
+      },
+    ],
   );
 }
 

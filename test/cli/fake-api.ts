@@ -46,6 +46,8 @@ const at = (ms: number): string => new Date(BASE + ms).toISOString();
 export class FakeApi {
   readonly requests: RecordedRequest[] = [];
   readonly clusters = new Map<string, FakeCluster>();
+  /** DELETEs still refused with 409 because an ended operation waits for its last steps (as the real API does after a failed create). */
+  deletesHeldByEndingOperation = 0;
   readonly operations = new Map<string, FakeOperation>();
   /** Steps the next create operation runs; a step named in `failAt` fails. */
   createSteps = ['CreateNetwork', 'BakeImage', 'CreateControlPlane', 'CreateNodes'];
@@ -140,6 +142,17 @@ export class FakeApi {
     if (!cluster) return fail(404, 'NotFound', `cluster ${name} not found`);
     if (!sub && rec.method === 'GET') return send(200, this.view(name, cluster));
     if (!sub && rec.method === 'DELETE') {
+      if (this.deletesHeldByEndingOperation > 0) {
+        this.deletesHeldByEndingOperation -= 1;
+        const expiresAt = new Date(Date.now() + 60_000).toISOString();
+        return send(409, {
+          error: {
+            code: 'Conflict',
+            message: `cluster ${name} is busy: operation op-create (create) has ended but still holds it until its step EnsureSecurityGroups returns (at the latest ${expiresAt})`,
+            details: [{ cluster: name, operationId: 'op-create', type: 'create', owner: 'x', since: at(0), expiresAt, endedAt: at(1), waitingFor: ['EnsureSecurityGroups'] }],
+          },
+        });
+      }
       cluster.status = 'Deleting';
       const op = this.startOperation(name, 'delete', ['DeleteNodes', 'DeleteNetwork']);
       return send(202, { cluster: this.summary(cluster), operation: op.view });

@@ -192,6 +192,14 @@ describe('hopper delete cluster', () => {
     expect(api.requestsTo('DELETE', '/v1/clusters')).toHaveLength(0);
   });
 
+  it('waits for a failed create that still holds the cluster until its last step returns, then deletes', async () => {
+    api.deletesHeldByEndingOperation = 1;
+    const r = await hopper(['delete', 'cluster', '--name', 'demo', '--yes'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(api.requests.filter((q) => q.method === 'DELETE')).toHaveLength(2);
+    expect(api.clusters.get('demo')?.status).toBe('Deleted');
+  });
+
   it('deletes with --yes and follows the operation', async () => {
     const r = await hopper(['delete', 'cluster', '--name', 'demo', '--yes'], env);
     expect(r.code).toBe(0);

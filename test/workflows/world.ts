@@ -142,9 +142,14 @@ export async function createAndWait(cp: TestControlPlane, spec: Record<string, u
 
 /** DELETE a cluster and wait for the delete to end. */
 export async function deleteAndWait(cp: TestControlPlane, cluster: string, timeoutMs = 120_000): Promise<OperationView> {
-  const res = await cp.request<{ operation: { id: string } }>('DELETE', `/v1/clusters/${cluster}`);
-  if (res.status !== 202) throw new Error(`DELETE /v1/clusters/${cluster}: ${res.status} ${JSON.stringify(res.body)}`);
-  return cp.waitForOperation(res.body.operation.id, timeoutMs);
+  for (const deadline = Date.now() + 60_000; ; ) {
+    const res = await cp.request<{ operation: { id: string }; error?: { details?: Array<{ waitingFor?: string[] }> } }>('DELETE', `/v1/clusters/${cluster}`);
+    if (res.status === 202) return cp.waitForOperation(res.body.operation.id, timeoutMs);
+    // A create that has failed holds the cluster until its steps still running return: ask again, as the CLI does.
+    const ending = res.status === 409 && (res.body.error?.details?.[0]?.waitingFor?.length ?? 0) > 0;
+    if (!ending || Date.now() > deadline) throw new Error(`DELETE /v1/clusters/${cluster}: ${res.status} ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Run `fn` with HOPPER_FAULT_CRASH_AFTER_SIDE_EFFECT set, restoring the variable after. */
