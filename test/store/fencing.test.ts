@@ -2,24 +2,18 @@
  * Fencing (shared/store/fencing.ts): a step runs only while its operation holds the cluster,
  * and the cluster stays held until every step of an ended operation has returned.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, SupersededError } from '../../shared/errors';
 import { ClusterStore } from '../../shared/store';
 import { opaque } from './opaque';
-import { startDynalite, type TestDynamo } from '../helpers/dynalite';
+import { storeWithHandClock } from './hand-clock';
 
-let dynamo: TestDynamo;
+const world = storeWithHandClock('2030-01-01T00:00:00Z');
+const { clock } = world;
 let store: ClusterStore;
-let nowMs: number;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  store = new ClusterStore({ ddb: dynamo.ddb, tableName: dynamo.tableName, clock: () => new Date(nowMs) });
+beforeAll(() => {
+  store = world.store;
 });
-beforeEach(() => {
-  nowMs = Date.parse('2030-01-01T00:00:00Z');
-});
-afterAll(() => dynamo.stop());
 
 const op = (operationId: string, type = 'create') => ({ operationId, type, owner: `exec-${operationId}`, leaseSeconds: 3600 });
 
@@ -31,10 +25,10 @@ async function held(name: string, operationId: string) {
 describe('fenced steps', () => {
   it('a step of the holder enters, renews the lease and leaves no trace when it exits', async () => {
     await held('enter', 'op-1');
-    nowMs += 30 * 60_000;
+    clock.ms += 30 * 60_000;
     const ticket = await store.enterStep('enter', 'op-1', 'EnsureVpc', 60);
     const during = (await store.getCluster('enter'))!.lock!;
-    expect(during.expiresAt).toBe(nowMs + 3600_000);
+    expect(during.expiresAt).toBe(clock.ms + 3600_000);
     expect(Object.keys(during.inflight ?? {})).toEqual([ticket.key]);
     await store.exitStep('enter', 'op-1', ticket);
     expect((await store.getCluster('enter'))!.lock).toMatchObject({ operationId: 'op-1', inflight: {} });
@@ -42,7 +36,7 @@ describe('fenced steps', () => {
 
   it('a step of an operation that no longer holds the cluster refuses, saying why', async () => {
     await held('taken', 'op-old');
-    nowMs += 2 * 3600_000; // the lease ran out
+    clock.ms += 2 * 3600_000; // the lease ran out
     await store.beginOperation('taken', op('op-new', 'delete'));
     const refused = store.enterStep('taken', 'op-old', 'EnsureSecurityGroups', 60);
     await expect(refused).rejects.toBeInstanceOf(SupersededError);
@@ -68,9 +62,9 @@ describe('fenced steps', () => {
     await held('died', 'op-dead');
     await store.enterStep('died', 'op-dead', 'LaunchControlPlane', 300);
     expect(await store.closeLock('died', 'op-dead')).toMatchObject({ released: false });
-    nowMs += 299_000;
+    clock.ms += 299_000;
     await expect(store.beginOperation('died', op('op-next', 'delete'))).rejects.toBeInstanceOf(ConflictError);
-    nowMs += 2_000;
+    clock.ms += 2_000;
     await expect(store.beginOperation('died', op('op-next', 'delete'))).resolves.toMatchObject({ tookOverFrom: { operationId: 'op-dead' } });
   });
 

@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import { ClusterStore } from '../../shared/store';
 import { opaque } from './opaque';
-import { startDynalite, type TestDynamo } from '../helpers/dynalite';
+import { storeWithHandClock } from './hand-clock';
 
-let dynamo: TestDynamo;
+const world = storeWithHandClock('2030-01-01T00:00:00Z');
+const { clock } = world;
 let store: ClusterStore;
-let nowMs: number;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  // A hand-driven clock: leases expire when the test says so, not after real waiting.
-  store = new ClusterStore({ ddb: dynamo.ddb, tableName: dynamo.tableName, clock: () => new Date(nowMs) });
+beforeAll(() => {
+  store = world.store;
 });
-beforeEach(() => {
-  nowMs = Date.parse('2030-01-01T00:00:00Z');
-});
-afterAll(() => dynamo.stop());
 
 const op = (operationId: string, type = 'update') => ({ operationId, type, owner: `exec-${operationId}`, leaseSeconds: 300 });
 
@@ -45,12 +38,12 @@ describe('the operation lock', () => {
     await store.createCluster({ name: 'retry', spec: opaque({}) });
     const first = await store.beginOperation('retry', op('op-same'));
     await store.startStep('op-same', 'PlanChanges');
-    nowMs += 10_000;
+    clock.ms += 10_000;
     const again = await store.beginOperation('retry', op('op-same'));
     expect(again.retried).toBe(true);
     expect(again.tookOverFrom).toBeUndefined();
     // The lock keeps its original acquisition time; the lease is extended from the retry.
-    expect(again.cluster.lock).toMatchObject({ operationId: 'op-same', since: first.cluster.lock?.since, expiresAt: nowMs + 300_000 });
+    expect(again.cluster.lock).toMatchObject({ operationId: 'op-same', since: first.cluster.lock?.since, expiresAt: clock.ms + 300_000 });
     expect((await store.getCluster('retry'))?.lock).toEqual(again.cluster.lock);
     expect(again.operation.steps.map((s) => s.name)).toEqual(['PlanChanges']);
     expect((await store.listOperations('retry')).map((o) => o.id)).toEqual(['op-same']);
@@ -59,7 +52,7 @@ describe('the operation lock', () => {
   it('takes over a lock whose lease expired, marks the old operation Interrupted and records an event', async () => {
     await store.createCluster({ name: 'expired', spec: opaque({}) });
     await store.beginOperation('expired', { ...op('op-dead'), leaseSeconds: 60 });
-    nowMs += 61_000;
+    clock.ms += 61_000;
     const result = await store.beginOperation('expired', op('op-new'));
     expect(result.tookOverFrom).toMatchObject({ operationId: 'op-dead' });
     expect(result.operation.tookOverFrom).toMatchObject({ operationId: 'op-dead' });
@@ -73,16 +66,16 @@ describe('the operation lock', () => {
   it('does not take over a lease that has not expired yet', async () => {
     await store.createCluster({ name: 'renewed', spec: opaque({}) });
     await store.beginOperation('renewed', { ...op('op-alive'), leaseSeconds: 60 });
-    nowMs += 50_000;
+    clock.ms += 50_000;
     await store.enterStep('renewed', 'op-alive', 'EnsureVpc', 30); // a step starting renews the lease
-    nowMs += 50_000; // 100 s after the start: past the first lease, within the renewed one.
+    clock.ms += 50_000; // 100 s after the start: past the first lease, within the renewed one.
     await expect(store.beginOperation('renewed', op('op-other'))).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('refuses to renew a lease the operation no longer holds', async () => {
     await store.createCluster({ name: 'lost', spec: opaque({}) });
     await store.beginOperation('lost', { ...op('op-slow'), leaseSeconds: 1 });
-    nowMs += 2_000;
+    clock.ms += 2_000;
     await store.beginOperation('lost', op('op-fast'));
     await expect(store.enterStep('lost', 'op-slow', 'EnsureVpc', 30)).rejects.toThrow(/op-fast/);
   });

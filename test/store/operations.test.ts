@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../shared/errors';
 import { ClusterStore } from '../../shared/store';
 import { opaque } from './opaque';
-import { startDynalite, type TestDynamo } from '../helpers/dynalite';
+import { storeWithHandClock } from './hand-clock';
 
-let dynamo: TestDynamo;
+const world = storeWithHandClock('2030-06-01T12:00:00Z');
+const { clock } = world;
 let store: ClusterStore;
-let nowMs: number;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  store = new ClusterStore({ ddb: dynamo.ddb, tableName: dynamo.tableName, clock: () => new Date(nowMs) });
+beforeAll(() => {
+  store = world.store;
 });
-beforeEach(() => {
-  nowMs = Date.parse('2030-06-01T12:00:00Z');
-});
-afterAll(() => dynamo.stop());
 
 async function begin(cluster: string, operationId: string, type = 'update') {
   if (!(await store.getCluster(cluster))) await store.createCluster({ name: cluster, spec: opaque({}) });
@@ -26,11 +20,11 @@ describe('operation records', () => {
   it('records each step once, in order, however often start and end are repeated', async () => {
     await begin('steps', 'op-steps');
     await store.startStep('op-steps', 'CreateVpc');
-    nowMs += 1_000;
+    clock.ms += 1_000;
     await store.startStep('op-steps', 'CreateVpc');
     await store.endStep('op-steps', 'CreateVpc', { status: 'Succeeded', detail: { vpcId: 'vpc-1' } });
     const once = await store.getOperation('op-steps');
-    nowMs += 1_000;
+    clock.ms += 1_000;
     await store.endStep('op-steps', 'CreateVpc', { status: 'Succeeded', detail: { vpcId: 'vpc-1' } });
     expect(await store.getOperation('op-steps')).toEqual(once);
 
@@ -72,20 +66,20 @@ describe('operation records', () => {
   it('finishes an operation once: the first outcome stays', async () => {
     await begin('finish', 'op-finish');
     await store.startStep('op-finish', 'Validate');
-    nowMs += 5_000;
+    clock.ms += 5_000;
     const failed = await store.finishOperation('op-finish', { status: 'Failed', error: { code: 'StepFailedError', message: 'nodes not Ready' } });
     expect(failed).toMatchObject({ status: 'Failed', endedAt: '2030-06-01T12:00:05.000Z', error: { code: 'StepFailedError', step: 'Validate' } });
-    nowMs += 5_000;
+    clock.ms += 5_000;
     expect(await store.finishOperation('op-finish', { status: 'Succeeded' })).toEqual(failed);
   });
 
   it('lists a cluster\'s operations newest first', async () => {
     await begin('history', 'op-h1', 'create');
     await store.releaseLock('history', 'op-h1');
-    nowMs += 60_000;
+    clock.ms += 60_000;
     await begin('history', 'op-h2', 'validate');
     await store.releaseLock('history', 'op-h2');
-    nowMs += 60_000;
+    clock.ms += 60_000;
     await begin('history', 'op-h3', 'delete');
     expect((await store.listOperations('history')).map((o) => [o.id, o.type])).toEqual([
       ['op-h3', 'delete'],
@@ -104,7 +98,7 @@ describe('operation records', () => {
 describe('resource inventory and events', () => {
   it('records a resource idempotently, keyed by type and id, keeping the first record time', async () => {
     await store.recordResource('inv', { type: 'vpc', id: 'vpc-1', ownership: 'owned', attrs: { cidr: '10.0.0.0/16' } });
-    nowMs += 1_000;
+    clock.ms += 1_000;
     await store.recordResource('inv', { type: 'vpc', id: 'vpc-1', ownership: 'owned', attrs: { cidr: '10.0.0.0/16' } });
     await store.recordResource('inv', { type: 'subnet', id: 'subnet-a', zone: 'eu-west-1a', ownership: 'shared', name: 'private-a' });
     expect(await store.listResources('inv')).toEqual([
@@ -123,7 +117,7 @@ describe('resource inventory and events', () => {
   it('lists the latest events newest first, up to the limit', async () => {
     for (const n of [1, 2, 3]) {
       await store.putEvent('events', { type: 'Progress', message: `event ${n}`, detail: { n } });
-      nowMs += n === 1 ? 0 : 1_000; // events 1 and 2 share a millisecond
+      clock.ms += n === 1 ? 0 : 1_000; // events 1 and 2 share a millisecond
     }
     expect((await store.listEvents('events', 2)).map((e) => e.message)).toEqual(['event 3', 'event 2']);
     expect((await store.listEvents('events', 10)).map((e) => e.message)).toEqual(['event 3', 'event 2', 'event 1']);

@@ -62,7 +62,10 @@ export class SimClock {
   /** Runs `fn` after `simSeconds` of simulated time; cancelled by `stop()`. */
   after(simSeconds: number, fn: () => void): SimTimer {
     if (this.stopped) return { cancel() {} };
-    const timer: Pending = { due: this.now() + Math.max(0, simSeconds) * 1000, fn };
+    return this.schedule({ due: this.now() + Math.max(0, simSeconds) * 1000, fn });
+  }
+
+  private schedule(timer: Pending): SimTimer {
     this.timers.add(timer);
     this.arm(timer);
     return {
@@ -124,15 +127,7 @@ export class SimClock {
   every(simSeconds: number, fn: () => void): SimTimer {
     if (this.stopped) return { cancel() {} };
     const periodMs = Math.max(1, simSeconds * 1000);
-    const timer: Pending = { due: this.now() + periodMs, fn, periodMs };
-    this.timers.add(timer);
-    this.arm(timer);
-    return {
-      cancel: () => {
-        clearTimeout(timer.handle);
-        this.timers.delete(timer);
-      },
-    };
+    return this.schedule({ due: this.now() + periodMs, fn, periodMs });
   }
 
   /** Resolves after `simSeconds` of simulated time (never, once stopped). */
