@@ -246,7 +246,7 @@ export const createCluster = workflow({
   onFailure: [
     task(failWorkflow, {
       name: 'RecordFailure',
-      comment: 'Records the failed step and its error, marks the cluster Failed and releases the lock.',
+      comment: 'Records the failed step and its error, marks the cluster Failed and closes the lock (released once the steps still running return).',
       params: { status: 'Failed', failure: ref('$.failure') },
       result: '$.recorded',
     }),

@@ -172,7 +172,7 @@ export const deleteCluster = workflow({
     wait('WaitBeforeNextRound', 30, { comment: 'Give what is still going away (interfaces the cloud controller released, instances terminating) time, then run the passes again.', next: 'Discover' }),
     task(finishWorkflow, {
       name: 'FinishDelete',
-      comment: 'The record stays as a Deleted incarnation (the name is free again); the lock is released.',
+      comment: 'The record stays as a Deleted incarnation (the name is free again); the lock is closed and released.',
       params: { status: 'Deleted' },
       result: '$.recorded',
     }),

@@ -64,7 +64,7 @@ export const updateCluster = workflow({
   onFailure: [
     task(failWorkflow, {
       name: 'RecordFailure',
-      comment: 'Records the failed step and its error, marks the cluster Degraded, releases the lock.',
+      comment: 'Records the failed step and its error, marks the cluster Degraded, closes the lock (released once the steps still running return).',
       params: { status: 'Degraded', failure: ref('$.failure') },
       result: '$.recorded',
     }),

@@ -141,7 +141,7 @@ export class ClusterStore {
     return operations.setExecutionArn(this.ctx, opId, executionArn);
   }
 
-  /** First finish wins. Does not release the lock: call `releaseLock` too. */
+  /** First finish wins. Does not touch the lock: a workflow's end calls `closeLock` too. */
   finishOperation(
     opId: string,
     result: { status: Exclude<OperationStatus, 'Pending' | 'Running'>; error?: { code: string; message: string; step?: string } },
