@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmbeddedDynamo } from './dynamo';
 import { startEventBridge, type EventBridgeServer } from './runtime/eventbridge';
+import { deployIam, type CredentialVariables } from './runtime/iam';
 import { startHttpApi } from './runtime/http-api';
 import { applyFunctionEnvironment, createLambdaInvoker, type LambdaInvoker } from './runtime/lambda';
-import { loadServerlessConfig, type ServerlessConfig } from './runtime/serverless-config';
+import { LOCAL_ACCOUNT_ID, loadServerlessConfig, type ServerlessConfig } from './runtime/serverless-config';
 import { startStepFunctions, type ExecutionRecord, type StepFunctionsRuntime } from './runtime/stepfunctions';
 import { hostSandbox } from './sim/hosts/sandbox';
 import { startCloudSimulator } from './sim/server';
@@ -111,10 +112,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     if (!env.AWS_ENDPOINT_URL_DYNAMODB) set('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
 
     let cloud: string | undefined;
+    let credentials = new Map<string, CredentialVariables>();
     if (isExternalCloud(env)) {
       if (!options.quiet) console.log('[start] external cloud endpoints set: the simulator is not started');
     } else {
       const sim = await startCloudSimulator({
+        accountId: LOCAL_ACCOUNT_ID,
         port: options.cloudPort ?? numberOr(env.HOPPER_CLOUD_PORT, 4566),
         timeScale,
         dataDir: dataDir ? ensureDir(join(dataDir, 'cloud')) : undefined,
@@ -122,9 +125,11 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       stops.push(() => sim.stop());
       cloud = sim.url;
       for (const name of CLOUD_ENDPOINT_VARS) set(name, sim.url);
+      // Each function then acts as its own role, and the simulator enforces what that role may do.
+      credentials = await deployIam(sim.url, config);
     }
 
-    const lambda = createLambdaInvoker(config.functions, config.region);
+    const lambda = createLambdaInvoker(config.functions, config.region, { environmentOf: (name) => credentials.get(name) });
     // Step Functions reports closed executions to EventBridge, as in AWS (rules such as
     // Hopper's operationInterrupted match them); EventBridge starts next, so bind late.
     const bus: { current?: EventBridgeServer } = {};

@@ -25,13 +25,16 @@ const query = z.object({ dryRun: booleanQuery });
 /** The API's dependencies plus the read-only AWS clients the plan observes with. */
 export type UpdateDeps = ApiDeps & { observe: ObserveDeps };
 
-let cached: UpdateDeps | undefined;
+const cached = new WeakMap<object, UpdateDeps>();
+/** Keyed by the clients (new endpoints or credentials give new ones), as `apiDeps` is. */
 function updateDeps(): UpdateDeps {
-  if (!cached) {
-    const deps = apiDeps();
-    cached = { ...deps, observe: { clients: clientsFor([ec2Client, autoscalingClient], 'the update API'), store: deps.store, parameterPrefix: deps.parameterPrefix } };
+  const clients = clientsFor([ec2Client, autoscalingClient], 'the update API');
+  let deps = cached.get(clients);
+  if (!deps) {
+    const api = apiDeps();
+    cached.set(clients, (deps = { ...api, observe: { clients, store: api.store, parameterPrefix: api.parameterPrefix } }));
   }
-  return cached;
+  return deps;
 }
 
 export async function updateCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, z.infer<typeof query>>, deps: UpdateDeps = updateDeps()): Promise<ApiResponse> {

@@ -15,6 +15,10 @@ import { chunks, hopperTagKeys, inParallel, passInput, PARALLEL_DELETES } from '
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { allow, anywhere, arn, table } from '../../shared/aws/iam';
 
+/** What a brought network can hold that Hopper tags for the cluster (see the module comment). */
+const CLUSTER_TAG_KEYS = ['kubernetes.io/cluster/*', 'hopper:*'];
+const SHARED_TYPES = ['vpc', 'subnet', 'internet-gateway', 'natgateway', 'elastic-ip', 'route-table', 'security-group'];
+
 export const releaseSharedInput = passInput({ shared: z.array(z.string()) });
 
 export async function releaseShared(input: z.infer<typeof releaseSharedInput>, deps: StepDeps): Promise<{ untagged: number; forgotten: number }> {
@@ -53,8 +57,16 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
     anywhere('ec2:DescribeTags'),
-    // Only tags whose keys are the cluster's own can be removed.
-    allow(['ec2:DeleteTags'], [arn('ec2', '*/*')], { 'ForAllValues:StringLike': { 'aws:TagKeys': ['kubernetes.io/cluster/*', 'hopper:*'] } }),
+    // Only tags whose keys are the cluster's own can be removed, and only from the kinds of
+    // resource a cluster may be brought into. Each type is named: IAM allows no wildcard in
+    // an ARN's resource type (`…:*/*` matches nothing).
+    allow(
+      ['ec2:DeleteTags'],
+      SHARED_TYPES.map((type) => arn('ec2', `${type}/*`)),
+      // ForAllValues alone holds for a request naming no keys (which deletes every tag):
+      // ForAnyValue requires at least one key, of the cluster's.
+      { 'ForAllValues:StringLike': { 'aws:TagKeys': CLUSTER_TAG_KEYS }, 'ForAnyValue:StringLike': { 'aws:TagKeys': CLUSTER_TAG_KEYS } },
+    ),
   ],
   run: releaseShared,
 });

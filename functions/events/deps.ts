@@ -10,9 +10,16 @@ import { apiDeps, type ApiDeps } from '../api/deps';
 
 export type EventDeps = ApiDeps & { clients: Pick<AwsClients, 'ec2' | 'autoscaling'> };
 
-let cached: EventDeps | undefined;
+const cached = new WeakMap<object, EventDeps>();
 
+/**
+ * Keyed by the clients, as the API's and the steps' dependencies are: a new endpoint, or
+ * (in the embedded runtime, where every function shares a process) another function's
+ * credentials, gives other clients.
+ */
 export function eventDeps(): EventDeps {
-  cached ??= { ...apiDeps(), clients: clientsFor([ec2Client, autoscalingClient], 'the event functions') };
-  return cached;
+  const clients = clientsFor([ec2Client, autoscalingClient], 'the event functions');
+  let deps = cached.get(clients);
+  if (!deps) cached.set(clients, (deps = { ...apiDeps(), clients }));
+  return deps;
 }

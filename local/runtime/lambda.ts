@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { withEnvironment } from './invocation-env';
 import { LOCAL_ACCOUNT_ID, type FunctionConfig } from './serverless-config';
 
 /** The parts of the Lambda context object Hopper's handlers (and middy, Powertools) read. */
@@ -66,8 +67,16 @@ export function applyFunctionEnvironment(
   return union;
 }
 
+export interface InvokerOptions {
+  /**
+   * A function's own environment variables for each invocation, over the shared ones: its
+   * role's credentials (local/runtime/iam.ts), as Lambda gives each function its own.
+   */
+  environmentOf?: (name: string) => Readonly<Record<string, string>> | undefined;
+}
+
 /** Create an invoker over the loaded functions. Handler modules are imported lazily, once. */
-export function createLambdaInvoker(functions: Record<string, FunctionConfig>, region: string): LambdaInvoker {
+export function createLambdaInvoker(functions: Record<string, FunctionConfig>, region: string, options: InvokerOptions = {}): LambdaInvoker {
   const modules = new Map<string, Promise<Handler>>();
 
   const load = (fn: FunctionConfig): Promise<Handler> => {
@@ -94,7 +103,9 @@ export function createLambdaInvoker(functions: Record<string, FunctionConfig>, r
       const handler = await load(fn);
       const context = lambdaContext(fn, region);
       // Callback-style handlers are not used by Hopper (middy is async): no callback argument.
-      return await handler(structuredCloneJson(event), context);
+      const own = options.environmentOf?.(name);
+      const run = () => handler(structuredCloneJson(event), context);
+      return await (own ? withEnvironment(own, run) : run());
     },
   };
 }

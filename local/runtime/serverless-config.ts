@@ -148,6 +148,12 @@ export function localIntrinsics(value: Record<string, unknown>, config: Serverle
     const sm = byId(id);
     if (sm) return attr === 'Name' ? sm.name : stateMachineArn(config.region, sm.name);
     const resource = config.resources[id];
+    if (attr === 'Arn' && (resource?.Type === 'AWS::IAM::Role' || resource?.Type === 'AWS::IAM::InstanceProfile')) {
+      // IAM is global: no region in the ARN. The name is the stated one, else the logical id (as `Ref` gives).
+      const kind = resource.Type === 'AWS::IAM::Role' ? 'role' : 'instance-profile';
+      const stated = resource.Properties?.[kind === 'role' ? 'RoleName' : 'InstanceProfileName'];
+      return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:${kind}/${typeof stated === 'string' ? stated : id}`;
+    }
     const tableName = resource?.Type === 'AWS::DynamoDB::Table' ? String(resource.Properties?.TableName ?? id) : undefined;
     if (tableName === undefined) {
       // Any other resource: `Ref` gives its name (as CloudFormation does for instance
@@ -169,6 +175,11 @@ export function localIntrinsics(value: Record<string, unknown>, config: Serverle
   if (getAtt !== undefined) {
     const [id, attr] = Array.isArray(getAtt) ? getAtt.map(String) : String(getAtt).split('.');
     return attribute(id, attr);
+  }
+  const join = value['Fn::Join'];
+  if (Array.isArray(join) && join.length === 2 && Array.isArray(join[1])) {
+    const parts = (join[1] as unknown[]).map((part) => (part !== null && typeof part === 'object' ? localIntrinsics(part as Record<string, unknown>, config) : String(part)));
+    return parts.some((p) => p === undefined) ? undefined : parts.join(String(join[0]));
   }
   const sub = value['Fn::Sub'];
   if (typeof sub === 'string') {

@@ -8,6 +8,7 @@ import './core/inspect';
 import './ec2';
 import './autoscaling';
 import './elbv2';
+import './iam';
 import { startSimServer, type SimServer, type SimServerOptions } from './core/server';
 
 export type { SimServer, SimServerOptions } from './core/server';

@@ -11,7 +11,7 @@ import { getCluster as readCluster, patchExpression } from './clusters';
 import { putEvent } from './events';
 import { liveSteps } from './fencing';
 import { CLUSTER_SK, clusterPk, stripKeys } from './keys';
-import { finishOperation, putOperationOnce } from './operations';
+import { finishOperation, getOperation, putOperationOnce } from './operations';
 import type { ClusterPatch, ClusterRecord, ClusterStatus, OperationLock, OperationRecord, OperationType } from './types';
 
 /** What `beginOperation` (and `createCluster` with an operation) needs to know. */
@@ -72,9 +72,14 @@ export function newOperation(
 }
 
 /** ConflictError naming the operation that holds the cluster. */
-export function heldBy(name: string, lock: OperationLock, nowMs = Date.now()): ConflictError {
-  const running = liveSteps(lock, nowMs).map((s) => s.step);
-  const why = lock.closing && running.length > 0
+export function heldBy(name: string, lock: OperationLock, nowMs = Date.now(), operationEndedAt?: string): ConflictError {
+  // An operation whose record says it ended, but whose last step has not closed the lock
+  // yet (it writes the record first, then closes): as good as closing — ask again shortly.
+  const ending = !lock.closing && operationEndedAt !== undefined;
+  const running = ending ? ['the end of the workflow'] : liveSteps(lock, nowMs).map((s) => s.step);
+  const why = ending
+    ? `operation ${lock.operationId} (${lock.type}) has ended and is releasing it (at the latest ${new Date(lock.expiresAt).toISOString()})`
+    : lock.closing && running.length > 0
     ? `operation ${lock.operationId} (${lock.type}) has ended but still holds it until ${running.length === 1 ? 'its step' : 'its steps'} ${running.join(', ')} ${running.length === 1 ? 'returns' : 'return'} (at the latest ${new Date(lock.expiresAt).toISOString()})`
     : `operation ${lock.operationId} (${lock.type}) holds it since ${lock.since}`;
   return new ConflictError(
@@ -88,7 +93,7 @@ export function heldBy(name: string, lock: OperationLock, nowMs = Date.now()): C
         since: lock.since,
         expiresAt: new Date(lock.expiresAt).toISOString(),
         // An ended operation waiting for its last steps: clients may ask again shortly (the CLI does).
-        ...(lock.closing && running.length > 0 ? { endedAt: lock.closing, waitingFor: running } : {}),
+        ...((lock.closing || ending) && running.length > 0 ? { endedAt: lock.closing ?? operationEndedAt, waitingFor: running } : {}),
       },
     ],
   );
@@ -186,7 +191,10 @@ async function keepSince(ctx: StoreContext, name: string, lock: OperationLock, s
 async function explainRefusal(ctx: StoreContext, name: string): Promise<void> {
   const current = await readCluster(ctx, name);
   if (!current || current.status === 'Deleted') throw new NotFoundError(`cluster ${name} not found`);
-  if (current.lock && current.lock.expiresAt >= ctx.now().getTime()) throw heldBy(name, current.lock, ctx.now().getTime());
+  if (current.lock && current.lock.expiresAt >= ctx.now().getTime()) {
+    const holder = current.lock.closing ? undefined : await getOperation(ctx, current.lock.operationId);
+    throw heldBy(name, current.lock, ctx.now().getTime(), holder?.endedAt);
+  }
 }
 
 /** The old operation lost its lease: say so on its record and in the cluster's events. */

@@ -58,6 +58,19 @@ describe('fenced steps', () => {
     await expect(store.beginOperation('closing', op('op-delete', 'delete'))).resolves.toMatchObject({ retried: false });
   });
 
+  it('an operation whose record has ended but whose last step has not closed the lock yet is waited for, not failed on', async () => {
+    // The failure path writes "Failed" on the operation, then closes the lock: a user who
+    // saw the failure and deletes at once lands in between.
+    await held('ending', 'op-end');
+    await store.finishOperation('op-end', { status: 'Failed', error: { code: 'X', message: 'x', step: 'Network' } });
+    const attempt = store.beginOperation('ending', op('op-delete', 'delete'));
+    await expect(attempt).rejects.toThrow(/op-end \(create\) has ended and is releasing it/);
+    const details = ((await attempt.catch((e: unknown) => e)) as ConflictError).details as { endedAt?: string; waitingFor?: string[] }[];
+    expect(details[0]).toMatchObject({ endedAt: expect.any(String), waitingFor: ['the end of the workflow'] });
+    await store.closeLock('ending', 'op-end');
+    await expect(store.beginOperation('ending', op('op-delete', 'delete'))).resolves.toMatchObject({ retried: false });
+  });
+
   it('a step that died without returning holds an ended operation no longer than its Lambda could live', async () => {
     await held('died', 'op-dead');
     await store.enterStep('died', 'op-dead', 'LaunchControlPlane', 300);

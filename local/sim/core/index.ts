@@ -14,6 +14,8 @@ export {
   registerPlugin,
   registerFaultAction,
   registerQueryService,
+  registerAuthorizer,
+  type Authorizer,
   type SimContext,
   type JsonHandler,
   type RouteHandler,

@@ -19,6 +19,8 @@ export interface SimContext {
   /** The simulator's base URL, e.g. `http://127.0.0.1:4566`. */
   endpoint: string;
   headers: IncomingHttpHeaders;
+  /** The access key the request was signed with (SigV4 `Credential=`), if signed. */
+  accessKeyId?: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler types its own SDK input shape
@@ -78,6 +80,18 @@ export const jsonServices = new Map<string, JsonHandler>();
 export const routes: { method: string; path: string; handler: RouteHandler }[] = [];
 export const plugins = new Map<string, Plugin>();
 export const faultActions = new Map<string, FaultAction>();
+
+/**
+ * Decides whether the caller may make a call, given its decoded input; throws the
+ * service's access-denied SimError if not. Runs before the call takes effect.
+ */
+export type Authorizer = (ctx: SimContext, input: unknown) => void | Promise<void>;
+export const authorizers: Authorizer[] = [];
+
+/** Adds an authorizer (IAM: `local/sim/iam`); every call to a service passes each. */
+export function registerAuthorizer(authorizer: Authorizer): void {
+  if (!authorizers.includes(authorizer)) authorizers.push(authorizer);
+}
 
 export function registerQueryService(service: QueryService): void {
   queryServices.set(service.name, service);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimError } from './errors';
 import { decodeQuery, encodeXml, escapeXml } from './serde';
-import { findRoute, jsonServices, plugins, queryServices, type QueryService, type SimContext } from './registry';
+import { authorizers, findRoute, jsonServices, plugins, queryServices, type QueryService, type SimContext } from './registry';
 import { loadSnapshot, saveSnapshot } from './snapshot';
 import { SimState, type SimStateOptions } from './state';
 
@@ -89,7 +89,13 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   }
 
   function context(req: IncomingMessage, service: string, action: string): SimContext {
-    return { state, region: signingRegion(req), requestId: state.requestId(), service, action, endpoint, headers: req.headers };
+    const accessKeyId = credentialScope(req)[0];
+    return { state, region: signingRegion(req), requestId: state.requestId(), service, action, endpoint, headers: req.headers, ...(accessKeyId ? { accessKeyId } : {}) };
+  }
+
+  /** Every registered authorizer (IAM) passes the call, or it fails with their error. */
+  async function authorize(ctx: SimContext, input: unknown): Promise<void> {
+    for (const check of authorizers) await check(ctx, input);
   }
 
   async function serveJson(req: IncomingMessage, res: ServerResponse, target: string, body: string): Promise<void> {
@@ -103,6 +109,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       await slowly(service, op);
       state.faults.check(service, op);
       const input = body.trim() ? (JSON.parse(body) as Record<string, unknown>) : {};
+      await authorize(ctx, input);
       const out = await handler(op, input, ctx);
       state.recordCall(service, op);
       send(res, 200, out ?? {}, headers);
@@ -130,6 +137,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       await slowly(service.name, action);
       state.faults.check(service.name, action);
       const input = decodeQuery(inSchema, params, service.settings);
+      await authorize(ctx, input);
       const result = (await handler(input, ctx)) ?? {};
       state.recordCall(service.name, action);
       send(res, 200, okXml(service, action, encodeXml(outSchema, result), ctx.requestId), xmlHeaders);

@@ -121,7 +121,7 @@ export class SimState {
     this.rng = new Rng(options.seed ?? 1);
     this.latency = new LatencyModel(this.rng, options.latencies);
     this.faults = new Faults(this.rng, () => this.clock.now());
-    this.accountId = options.accountId ?? '123456789012';
+    this.accountId = options.accountId ?? '000000000000';
     this.events.setMaxListeners(100);
   }
 

@@ -118,9 +118,18 @@ const cache = new Map<string, AwsClients>();
 /** Per region and endpoints: the clients built so far, whichever function asked first. */
 const builtByEnvironment = new Map<string, Map<ClientName, unknown>>();
 
-/** What the clients depend on: region and endpoint variables (the embedded runtime sets them). */
+/**
+ * What the clients depend on: region, endpoint variables and the access key. In Lambda
+ * these never change; the embedded runtime sets the endpoints, and gives each function its
+ * own role's credentials for the length of an invocation (local/runtime/invocation-env.ts),
+ * so each function gets clients that sign as its role, as in its own Lambda container.
+ */
 function environmentKey(): string {
-  return JSON.stringify(Object.entries(process.env).filter(([k]) => k === 'AWS_REGION' || k.startsWith('AWS_ENDPOINT_URL')).sort());
+  return JSON.stringify(
+    Object.entries(process.env)
+      .filter(([k]) => k === 'AWS_REGION' || k === 'AWS_ACCESS_KEY_ID' || k.startsWith('AWS_ENDPOINT_URL'))
+      .sort(),
+  );
 }
 
 /**

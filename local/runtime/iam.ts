@@ -1,0 +1,112 @@
+/**
+ * The IAM half of a deployment, done to the cloud simulator: every role the packaged
+ * stack would create — one per function (serverless-iam-roles-per-function, from each
+ * function's `iamRoleStatements`) and the instance roles and profiles of
+ * `resources.Resources` — with its policies resolved to local ARNs, and for each function
+ * the temporary credentials of its role's session, which the Lambda runtime puts in that
+ * function's environment (local/runtime/invocation-env.ts). The simulator then evaluates
+ * every call a function makes against exactly what AWS would.
+ */
+import { localIntrinsics, type ServerlessConfig } from './serverless-config';
+
+export interface RoleSpec {
+  name: string;
+  policies: { name: string; document: { Version: string; Statement: unknown[] } }[];
+  managedPolicyArns: string[];
+  instanceProfiles: string[];
+}
+
+/** The AWS credentials variables of a session, as Lambda sets them. */
+export type CredentialVariables = Record<'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_SESSION_TOKEN', string>;
+
+const INTRINSICS = ['Ref', 'Fn::GetAtt', 'Fn::Sub', 'Fn::Join'];
+
+/** Resolves every intrinsic in `value` to its local value; throws naming what it cannot. */
+export function resolveDeep(value: unknown, config: ServerlessConfig, where: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolveDeep(v, config, where));
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 1 && INTRINSICS.includes(entries[0][0])) {
+    const local = localIntrinsics(value as Record<string, unknown>, config);
+    if (local === undefined || /\$\{[^}]+\}/.test(local)) throw new Error(`${where}: no local value for ${JSON.stringify(value)}`);
+    return local;
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, resolveDeep(v, config, where)]));
+}
+
+/** A function's role name (IAM allows 64 characters). */
+export function functionRoleName(config: ServerlessConfig, fn: string): string {
+  return `${config.service}-${config.stage}-${fn}`.slice(0, 64);
+}
+
+/** Every role of the stack: the functions' and the resources' (instance roles, with their profiles). */
+export function stackRoles(config: ServerlessConfig): RoleSpec[] {
+  const roles: RoleSpec[] = [];
+  const rawFunctions = mergeFunctionSections(config.raw.functions);
+  for (const name of Object.keys(config.functions)) {
+    const statements = (rawFunctions[name]?.iamRoleStatements ?? []) as unknown[];
+    roles.push({
+      name: functionRoleName(config, name),
+      policies: statements.length
+        ? [{ name: 'function', document: { Version: '2012-10-17', Statement: resolveDeep(statements, config, `function ${name}`) as unknown[] } }]
+        : [],
+      managedPolicyArns: [],
+      instanceProfiles: [],
+    });
+  }
+  const profiles = Object.entries(config.resources).filter(([, r]) => r.Type === 'AWS::IAM::InstanceProfile');
+  for (const [id, resource] of Object.entries(config.resources)) {
+    if (resource.Type !== 'AWS::IAM::Role') continue;
+    const props = resource.Properties ?? {};
+    const name = typeof props.RoleName === 'string' ? props.RoleName : id;
+    const policies = ((props.Policies ?? []) as { PolicyName: string; PolicyDocument: { Statement: unknown[] } }[]).map((p) => ({
+      name: p.PolicyName,
+      document: { Version: '2012-10-17', Statement: resolveDeep(p.PolicyDocument.Statement, config, `role ${id}`) as unknown[] },
+    }));
+    roles.push({
+      name,
+      policies,
+      managedPolicyArns: resolveDeep(props.ManagedPolicyArns ?? [], config, `role ${id}`) as string[],
+      instanceProfiles: profiles
+        .filter(([, p]) => ((p.Properties?.Roles ?? []) as { Ref?: string }[]).some((r) => r.Ref === id))
+        .map(([pid, p]) => (typeof p.Properties?.InstanceProfileName === 'string' ? p.Properties.InstanceProfileName : pid)),
+    });
+  }
+  return roles;
+}
+
+/**
+ * Creates every role of the stack in the simulator at `cloud`, and a session for each
+ * function's role: its credentials, by function name.
+ */
+export async function deployIam(cloud: string, config: ServerlessConfig): Promise<Map<string, CredentialVariables>> {
+  for (const role of stackRoles(config)) {
+    const { name, ...spec } = role;
+    await call(cloud, 'PUT', `/_sim/iam/roles/${encodeURIComponent(name)}`, spec);
+  }
+  const credentials = new Map<string, CredentialVariables>();
+  for (const fn of Object.keys(config.functions)) {
+    const role = functionRoleName(config, fn);
+    const s = (await call(cloud, 'POST', `/_sim/iam/roles/${encodeURIComponent(role)}/sessions`, { sessionName: fn })) as {
+      accessKeyId: string;
+      secretAccessKey: string;
+      sessionToken: string;
+    };
+    credentials.set(fn, { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_SESSION_TOKEN: s.sessionToken });
+  }
+  return credentials;
+}
+
+async function call(cloud: string, method: string, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${cloud}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`IAM deployment: ${method} ${path} → ${res.status} ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+/** `functions:` is a map or a list of maps (Hopper's `${file()}` parts). */
+function mergeFunctionSections(functions: unknown): Record<string, Record<string, unknown>> {
+  const parts = Array.isArray(functions) ? functions : [functions];
+  return Object.assign({}, ...parts.filter((p) => p !== null && typeof p === 'object'));
+}
+

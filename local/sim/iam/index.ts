@@ -1,0 +1,65 @@
+/**
+ * IAM in the simulator: every call to EC2, Auto Scaling, ELBv2 and SSM is authorized for
+ * the principal that signed it (see `principals.ts` for who that is, `requests.ts` for what
+ * each call is checked on, `evaluate.ts` for the evaluation and the errors).
+ *
+ * Routes (what a deployment does to IAM, and what tests inspect):
+ * - `PUT /_sim/iam/roles/<name>` `{policies: [{name, document}], managedPolicyArns?, instanceProfiles?}`
+ *   creates or replaces a role → `{arn}`;
+ * - `POST /_sim/iam/roles/<name>/sessions` `{sessionName?}` → temporary credentials
+ *   `{accessKeyId, secretAccessKey, sessionToken, arn}` (sts:AssumeRole);
+ * - `GET /_sim/iam` → the roles, instance profiles, session count and the recent denials.
+ */
+import { registerAuthorizer, registerRoute } from '../core/registry';
+import { authorizeCall } from './evaluate';
+import { assumeRole, iamOf, putRole, type SimRole } from './principals';
+
+registerAuthorizer(authorizeCall);
+
+const ROLE_PATH = /^\/_sim\/iam\/roles\/([\w+=,.@-]{1,64})(\/sessions)?$/;
+
+registerRoute('PUT', '/_sim/iam/roles/*', (req, { state }) => {
+  const m = ROLE_PATH.exec(req.path);
+  if (!m || m[2]) return { status: 404, body: { error: `no route PUT ${req.path}` } };
+  const body = req.json() as { policies?: SimRole['policies']; managedPolicyArns?: string[]; instanceProfiles?: string[] };
+  const problems = validateRole(body);
+  if (problems.length) return { status: 400, body: { error: problems.join('; ') } };
+  const role = putRole(state, m[1], body);
+  return { body: { arn: role.arn } };
+});
+
+registerRoute('POST', '/_sim/iam/roles/*', (req, { state }) => {
+  const m = ROLE_PATH.exec(req.path);
+  if (!m || !m[2]) return { status: 404, body: { error: `no route POST ${req.path}` } };
+  if (!iamOf(state).roles.has(m[1])) return { status: 404, body: { error: `no role ${m[1]}` } };
+  const { sessionName } = req.json() as { sessionName?: string };
+  const session = assumeRole(state, m[1], sessionName ?? m[1]);
+  return { body: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken, arn: session.arn } };
+});
+
+registerRoute('GET', '/_sim/iam', (_req, { state }) => {
+  const iam = iamOf(state);
+  return {
+    body: {
+      roles: [...iam.roles.values()],
+      instanceProfiles: Object.fromEntries(iam.instanceProfiles),
+      sessions: iam.sessions.size,
+      denials: iam.denials,
+    },
+  };
+});
+
+function validateRole(body: { policies?: unknown; managedPolicyArns?: unknown; instanceProfiles?: unknown }): string[] {
+  const problems: string[] = [];
+  if (body.policies !== undefined && !Array.isArray(body.policies)) problems.push('policies must be a list of {name, document}');
+  for (const [i, p] of (Array.isArray(body.policies) ? body.policies : []).entries()) {
+    const policy = p as { name?: unknown; document?: { Statement?: unknown } };
+    if (typeof policy?.name !== 'string') problems.push(`policies[${i}].name must be a string`);
+    if (!policy?.document || policy.document.Statement === undefined) problems.push(`policies[${i}].document must have a Statement`);
+  }
+  for (const key of ['managedPolicyArns', 'instanceProfiles'] as const) {
+    const v = body[key];
+    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) problems.push(`${key} must be a list of strings`);
+  }
+  return problems;
+}
