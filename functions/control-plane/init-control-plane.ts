@@ -14,7 +14,7 @@ import { sendOnce, type SentCommand } from './send-once';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
-import { allow, anywhere, arn, runShellScript, table } from '../../shared/aws/iam';
+import { anywhere, arn, ofCluster, runShellScript, table } from '../../shared/aws/iam';
 
 /** kubeadm init takes 60–120 s; image pulls on a slow mirror can take several minutes more. */
 export const INIT_TIMEOUT_SECONDS = 900;
@@ -55,7 +55,7 @@ export const step = defineStep({
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation'),
     ...runShellScript(),
-    allow(['elasticloadbalancing:RegisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
+    ofCluster(['elasticloadbalancing:RegisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
   ],
   run: initControlPlane,
 });

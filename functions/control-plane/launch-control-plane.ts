@@ -19,7 +19,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema, subnetsSchema, tagSpec, type SecurityGroupIds, type ZoneSubnets } from '../network/common';
 import { API_PORT, CONTROL_PLANE_ROLE } from './render-context';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, awsArn, getAtt, ref, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, creating, passRole, ref, table } from '../../shared/aws/iam';
 import { CONTROL_PLANE_HOP_LIMIT, CONTROL_PLANE_ROOT_GIB, controlPlaneTags, SEAT_TAG, seatClientToken } from './seats';
 
 /** The instance profile of control-plane instances (read once, at cold start). */
@@ -176,10 +176,10 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeImages'),
-    allow(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
+    creating(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
     // Tags at launch (TagSpecifications) only: the function never retags a running instance.
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
-    allow(['iam:PassRole'], [getAtt('ControlPlaneRole')], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+    passRole('ControlPlaneRole'),
   ],
   run: launchControlPlane,
 });

@@ -25,7 +25,7 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
     allow(['ec2:DeregisterImage'], [awsArn('ec2', 'image/*')], { StringLike: { 'ec2:ResourceTag/hopper:image-key': '?*' } }),
-    allow(['ec2:DeleteSnapshot'], [awsArn('ec2', 'snapshot/*')]),
+    allow(['ec2:DeleteSnapshot'], [awsArn('ec2', 'snapshot/*')], { StringLike: { 'aws:ResourceTag/hopper:image-key': '?*' } }),
   ],
   run: deleteImages,
 });

@@ -11,7 +11,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, table, unscoped } from '../../shared/aws/iam';
 
 export const deleteInternetGatewaysInput = passInput({ internetGateways: z.array(z.string()) });
 
@@ -39,7 +39,7 @@ export const step = defineStep({
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
     anywhere('ec2:DescribeInternetGateways'),
     allow(['ec2:DetachInternetGateway', 'ec2:DeleteInternetGateway'], [arn('ec2', 'internet-gateway/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
-    allow(['ec2:DetachInternetGateway'], [arn('ec2', 'vpc/*')]),
+    unscoped('the VPC may be a brought one, which carries no Hopper tag; the gateway detached is the cluster\'s, by tag', allow(['ec2:DetachInternetGateway'], [arn('ec2', 'vpc/*')])),
   ],
   run: deleteInternetGateways,
 });

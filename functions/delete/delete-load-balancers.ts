@@ -9,7 +9,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput } from './common';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
-import { allow, arn, table } from '../../shared/aws/iam';
+import { allow, arn, table, unscoped } from '../../shared/aws/iam';
 
 export const deleteLoadBalancersInput = passInput({
   loadBalancers: z.array(z.string()),
@@ -35,8 +35,10 @@ export const step = defineStep({
   input: deleteLoadBalancersInput,
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
-    // Cloud-controller load balancers carry only kubernetes.io/cluster/<name>: no tag condition.
-    allow(['elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:DeleteTargetGroup'], [arn('elasticloadbalancing', 'loadbalancer/*'), arn('elasticloadbalancing', 'listener/*'), arn('elasticloadbalancing', 'targetgroup/*')]),
+    unscoped(
+      'the cloud controller\'s load balancers carry only kubernetes.io/cluster/<name>, a tag key IAM cannot match by pattern; discovery picks them by that tag',
+      allow(['elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:DeleteTargetGroup'], [arn('elasticloadbalancing', 'loadbalancer/*'), arn('elasticloadbalancing', 'listener/*'), arn('elasticloadbalancing', 'targetgroup/*')]),
+    ),
   ],
   run: deleteLoadBalancers,
 });

@@ -13,7 +13,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, deleteEach, passInput, verdict, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, table, unscoped } from '../../shared/aws/iam';
 
 export const deleteNetworkInterfacesInput = passInput({ networkInterfaces: z.array(z.string()), subnets: z.array(z.string()) });
 
@@ -59,8 +59,7 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
     anywhere('ec2:DescribeNetworkInterfaces'),
-    // CNI leftovers are untagged or carry only the CNI's tag: scoped to interfaces, no tag condition.
-    allow(['ec2:DeleteNetworkInterface'], [arn('ec2', 'network-interface/*')]),
+    unscoped("the CNI's leftover interfaces are untagged or carry only the CNI's tag; discovery finds them in the cluster's subnets", allow(['ec2:DeleteNetworkInterface'], [arn('ec2', 'network-interface/*')])),
   ],
   run: deleteNetworkInterfaces,
 });

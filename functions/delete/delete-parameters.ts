@@ -9,7 +9,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { chunks, clusterParameterPath, forget, passInput } from './common';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, arn, table } from '../../shared/aws/iam';
+import { allow, arn, table, unscoped } from '../../shared/aws/iam';
 
 export const deleteParametersInput = passInput({ parameters: z.array(z.string()) });
 
@@ -35,7 +35,7 @@ export const step = defineStep({
   input: deleteParametersInput,
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
-    allow(['ssm:GetParametersByPath', 'ssm:DeleteParameters'], [arn('ssm', 'parameter/hopper/*')]),
+    unscoped("Hopper's parameters are scoped by their path (/hopper/<cluster>/…), which only Hopper writes", allow(['ssm:GetParametersByPath', 'ssm:DeleteParameters'], [arn('ssm', 'parameter/hopper/*')])),
   ],
   run: deleteParameters,
 });

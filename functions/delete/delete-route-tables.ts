@@ -10,7 +10,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, forget, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, ofCluster, table, unscoped } from '../../shared/aws/iam';
 
 export const deleteRouteTablesInput = passInput({ routeTables: z.array(z.string()) });
 
@@ -47,8 +47,8 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
     anywhere('ec2:DescribeRouteTables'),
-    // DisassociateRouteTable takes an association id: not taggable, not conditionable.
-    allow(['ec2:DisassociateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'subnet/*')]),
+    ofCluster(['ec2:DisassociateRouteTable'], [arn('ec2', 'route-table/*')]),
+    unscoped('the subnet may be a brought one, which carries no Hopper tag; the route table it leaves is the cluster\'s, by tag', allow(['ec2:DisassociateRouteTable'], [arn('ec2', 'subnet/*')])),
     allow(['ec2:DeleteRouteTable'], [arn('ec2', 'route-table/*')], { StringLike: { 'ec2:ResourceTag/hopper:cluster': '?*' } }),
   ],
   run: deleteRouteTables,

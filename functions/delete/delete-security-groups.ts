@@ -17,7 +17,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, table, unscoped } from '../../shared/aws/iam';
 
 export const deleteSecurityGroupsInput = passInput({ securityGroups: z.array(z.string()) });
 
@@ -57,8 +57,10 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
     anywhere('ec2:DescribeSecurityGroups'),
-    // Cloud-controller groups carry only kubernetes.io/cluster/<name>: scoped to groups, no tag condition.
-    allow(['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:DeleteSecurityGroup'], [arn('ec2', 'security-group/*')]),
+    unscoped(
+      'the cloud controller\'s security groups carry only kubernetes.io/cluster/<name>, a tag key IAM cannot match by pattern; discovery picks them by that tag',
+      allow(['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:DeleteSecurityGroup'], [arn('ec2', 'security-group/*')]),
+    ),
   ],
   run: deleteSecurityGroups,
 });

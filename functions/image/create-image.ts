@@ -83,7 +83,9 @@ export const step = defineStep({
   permissions: [
     table('GetItem'),
     anywhere('ec2:DescribeImages'),
-    allow(['ec2:CreateImage'], [arn('ec2', 'instance/*'), awsArn('ec2', 'image/*'), awsArn('ec2', 'snapshot/*')]),
+    // Only from an image builder, into an image and snapshots tagged for Hopper.
+    allow(['ec2:CreateImage'], [arn('ec2', 'instance/*')], { StringEquals: { 'aws:ResourceTag/hopper:role': 'image-builder' } }),
+    allow(['ec2:CreateImage'], [awsArn('ec2', 'image/*'), awsArn('ec2', 'snapshot/*')], { StringLike: { 'aws:RequestTag/hopper:image-key': '?*' } }),
     allow(['ec2:CreateTags'], [awsArn('ec2', 'image/*'), awsArn('ec2', 'snapshot/*')], { StringEquals: { 'ec2:CreateAction': 'CreateImage' } }),
     // Only to free the name of a failed image of Hopper's.
     allow(['ec2:DeregisterImage'], [awsArn('ec2', 'image/*')], { StringLike: { 'aws:ResourceTag/hopper:image-key': '*' } }),

@@ -11,7 +11,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { sendScript } from '../commands/send-script';
 import { architectureSchema, bakeRenderContext } from './common';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, shellDocument, table } from '../../shared/aws/iam';
 
 export const installPackagesInput = stepEnvelope.extend({
   instanceId: z.string(),
@@ -47,7 +47,7 @@ export const step = defineStep({
   permissions: [
     table('GetItem'),
     anywhere('ssm:ListCommands'),
-    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    shellDocument(),
     // Only instances Hopper tagged as image builders.
     allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringEquals: { 'ssm:resourceTag/hopper:role': 'image-builder' } }),
   ],

@@ -27,7 +27,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, BAKE_ID_TAG, BUILDER_ROLE, builderMachineType, findBuilders } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, awsArn, getAtt, ref, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, creating, passRole, ref, table } from '../../shared/aws/iam';
 
 export const launchBuilderInput = stepEnvelope.extend({
   /** The bake's execution name: unique per bake, stable across retries. */
@@ -151,10 +151,10 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'UpdateItem'),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeSecurityGroups'),
-    allow(['ec2:CreateSecurityGroup'], [arn('ec2', 'vpc/*'), arn('ec2', 'security-group/*')]),
-    allow(['ec2:RunInstances'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*'), awsArn('ec2', 'image/*')]),
+    creating(['ec2:CreateSecurityGroup'], [arn('ec2', 'vpc/*'), arn('ec2', 'security-group/*')]),
+    creating(['ec2:RunInstances'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*'), awsArn('ec2', 'image/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'security-group/*')], { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'CreateSecurityGroup'] } }),
-    allow(['iam:PassRole'], [getAtt('ImageBuilderRole')], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+    passRole('ImageBuilderRole'),
   ],
   run: launchBuilder,
 });

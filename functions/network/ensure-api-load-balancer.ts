@@ -26,7 +26,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { API_PORT, apiLoadBalancerName, apiTargetGroupName, securityGroupsSchema, subnetsSchema, tagsFor, type SecurityGroupIds, type ZoneSubnets } from './common';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, creating, table } from '../../shared/aws/iam';
 
 export const ensureApiLoadBalancerInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -174,9 +174,9 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     anywhere('elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags'),
-    allow(['elasticloadbalancing:CreateLoadBalancer'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*')]),
-    allow(['elasticloadbalancing:CreateTargetGroup'], [arn('elasticloadbalancing', 'targetgroup/*-api-6443/*')]),
-    allow(['elasticloadbalancing:CreateListener'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*'), arn('elasticloadbalancing', 'listener/net/*-api/*/*')]),
+    creating(['elasticloadbalancing:CreateLoadBalancer'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*')]),
+    creating(['elasticloadbalancing:CreateTargetGroup'], [arn('elasticloadbalancing', 'targetgroup/*-api-6443/*')]),
+    creating(['elasticloadbalancing:CreateListener'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*'), arn('elasticloadbalancing', 'listener/net/*-api/*/*')]),
     allow(['elasticloadbalancing:AddTags'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*'), arn('elasticloadbalancing', 'targetgroup/*-api-6443/*'), arn('elasticloadbalancing', 'listener/net/*-api/*/*')], { StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateLoadBalancer', 'CreateTargetGroup', 'CreateListener'] } }),
   ],
   run: ensureApiLoadBalancer,

@@ -16,7 +16,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, clientToken, resourceName, securityGroupsSchema, subnetsSchema, tagSpec, tagsFor, type SecurityGroupIds, type ZoneSubnets } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, arn, awsArn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, creating, table } from '../../shared/aws/iam';
 
 export const ensureBastionInput = stepEnvelope.extend({ subnets: subnetsSchema, securityGroups: securityGroupsSchema });
 
@@ -86,7 +86,7 @@ export const step = defineStep({
     table('GetItem', 'PutItem', 'UpdateItem'),
     anywhere('ec2:DescribeInstances'),
     allow(['ssm:GetParameter'], [awsArn('ssm', 'parameter/aws/service/canonical/ubuntu/server/*')]),
-    allow(['ec2:RunInstances'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*'), awsArn('ec2', 'image/*')]),
+    creating(['ec2:RunInstances'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*'), awsArn('ec2', 'image/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
   ],
   run: ensureBastion,

@@ -18,7 +18,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, ownershipOf, resourceName, tagShared, tagSpec, tagsFor } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, clusterTagKeysOnly, creating, ofCluster, table, unscoped } from '../../shared/aws/iam';
 
 export const ensureInternetGatewayInput = stepEnvelope.extend({ vpcId: z.string() });
 
@@ -80,8 +80,12 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     anywhere('ec2:DescribeInternetGateways'),
-    allow(['ec2:CreateInternetGateway', 'ec2:CreateTags'], [arn('ec2', 'internet-gateway/*')]),
-    allow(['ec2:AttachInternetGateway'], [arn('ec2', 'internet-gateway/*'), arn('ec2', 'vpc/*')]),
+    creating(['ec2:CreateInternetGateway'], [arn('ec2', 'internet-gateway/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', 'internet-gateway/*')], { StringEquals: { 'ec2:CreateAction': 'CreateInternetGateway' } }),
+    // A brought gateway is only marked as the cluster's.
+    clusterTagKeysOnly(['ec2:CreateTags'], [arn('ec2', 'internet-gateway/*')]),
+    ofCluster(['ec2:AttachInternetGateway'], [arn('ec2', 'internet-gateway/*')]),
+    unscoped('the VPC may be a brought one, which carries no Hopper tag; the gateway attached is the cluster\'s, by tag', allow(['ec2:AttachInternetGateway'], [arn('ec2', 'vpc/*')])),
   ],
   run: ensureInternetGateway,
 });

@@ -18,7 +18,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, clientToken, resourceName, subnetsSchema, tagSpec, tagsFor, type ZoneSubnets } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, creating, table } from '../../shared/aws/iam';
 
 export const ensureNatGatewayInput = stepEnvelope.extend({ zone: z.string(), subnets: subnetsSchema });
 
@@ -98,8 +98,8 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     anywhere('ec2:DescribeNatGateways', 'ec2:DescribeAddresses'),
-    allow(['ec2:AllocateAddress'], [arn('ec2', 'elastic-ip/*')]),
-    allow(['ec2:CreateNatGateway'], [arn('ec2', 'natgateway/*'), arn('ec2', 'subnet/*'), arn('ec2', 'elastic-ip/*')]),
+    creating(['ec2:AllocateAddress'], [arn('ec2', 'elastic-ip/*')]),
+    creating(['ec2:CreateNatGateway'], [arn('ec2', 'natgateway/*'), arn('ec2', 'subnet/*'), arn('ec2', 'elastic-ip/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'natgateway/*'), arn('ec2', 'elastic-ip/*')], { StringEquals: { 'ec2:CreateAction': ['CreateNatGateway', 'AllocateAddress'] } }),
   ],
   run: ensureNatGateway,

@@ -41,7 +41,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { resourceName, tagSpec, tagsFor, type SecurityGroupIds } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, creating, ofCluster, table } from '../../shared/aws/iam';
 
 export const ensureSecurityGroupsInput = stepEnvelope.extend({ vpcId: z.string() });
 
@@ -217,9 +217,9 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     anywhere('ec2:DescribeSecurityGroups', 'ec2:DescribeVpcs'),
-    allow(['ec2:CreateSecurityGroup'], [arn('ec2', 'security-group/*'), arn('ec2', 'vpc/*')]),
+    creating(['ec2:CreateSecurityGroup'], [arn('ec2', 'security-group/*'), arn('ec2', 'vpc/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'security-group/*')], { StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' } }),
-    allow(['ec2:AuthorizeSecurityGroupIngress'], [arn('ec2', 'security-group/*'), arn('ec2', 'security-group-rule/*')]),
+    ofCluster(['ec2:AuthorizeSecurityGroupIngress'], [arn('ec2', 'security-group/*')]),
   ],
   run: ensureSecurityGroups,
 });

@@ -21,7 +21,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, ownershipOf, resourceName, tagShared, tagSpec, tagsFor } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, clusterTagKeysOnly, creating, ofCluster, table } from '../../shared/aws/iam';
 
 export const ensureVpcInput = stepEnvelope;
 
@@ -109,7 +109,11 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     anywhere('ec2:DescribeVpcs', 'ec2:DescribeVpcAttribute'),
-    allow(['ec2:CreateVpc', 'ec2:ModifyVpcAttribute', 'ec2:CreateTags'], [arn('ec2', 'vpc/*')]),
+    creating(['ec2:CreateVpc'], [arn('ec2', 'vpc/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', 'vpc/*')], { StringEquals: { 'ec2:CreateAction': 'CreateVpc' } }),
+    ofCluster(['ec2:ModifyVpcAttribute'], [arn('ec2', 'vpc/*')]),
+    // A brought VPC is only marked as the cluster's (`kubernetes.io/cluster/<name>=shared`).
+    clusterTagKeysOnly(['ec2:CreateTags'], [arn('ec2', 'vpc/*')]),
   ],
   run: ensureVpc,
 });

@@ -21,7 +21,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, resourceName, tagShared, tagSpec, tagsFor, type ZoneSubnets } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, clusterTagKeysOnly, creating, ofCluster, table } from '../../shared/aws/iam';
 
 export const ensureZoneSubnetsInput = stepEnvelope.extend({ vpcId: z.string(), zone: z.string() });
 
@@ -113,8 +113,11 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     anywhere('ec2:DescribeSubnets'),
-    allow(['ec2:CreateSubnet'], [arn('ec2', 'subnet/*'), arn('ec2', 'vpc/*')]),
-    allow(['ec2:CreateTags', 'ec2:ModifySubnetAttribute'], [arn('ec2', 'subnet/*')]),
+    creating(['ec2:CreateSubnet'], [arn('ec2', 'subnet/*'), arn('ec2', 'vpc/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', 'subnet/*')], { StringEquals: { 'ec2:CreateAction': 'CreateSubnet' } }),
+    ofCluster(['ec2:ModifySubnetAttribute'], [arn('ec2', 'subnet/*')]),
+    // A brought subnet is only marked as the cluster's (`kubernetes.io/cluster/<name>=shared`).
+    clusterTagKeysOnly(['ec2:CreateTags'], [arn('ec2', 'subnet/*')]),
   ],
   run: ensureZoneSubnets,
 });

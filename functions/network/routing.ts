@@ -16,7 +16,7 @@ import type { ClusterSpec } from '../../shared/spec';
 import { roleFilters } from '../../shared/tags';
 import type { StepDeps } from '../lib/deps';
 import { clientToken, resourceName, tagSpec, tagsFor } from './common';
-import { allow, anywhere, arn, type IamStatement } from '../../shared/aws/iam';
+import { allow, anywhere, arn, creating, ofCluster, unscoped, type IamStatement } from '../../shared/aws/iam';
 
 export interface RouteTableWanted {
   spec: ClusterSpec;
@@ -93,7 +93,11 @@ export async function associateSubnets(table: RouteTable, subnetIds: string[], d
 /** What a routing step needs: route tables created (in the VPC), tagged, given routes and subnets. */
 export const ROUTE_TABLE_WRITES: IamStatement[] = [
   anywhere('ec2:DescribeRouteTables'),
-  allow(['ec2:CreateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'vpc/*')]),
-  allow(['ec2:CreateTags', 'ec2:CreateRoute'], [arn('ec2', 'route-table/*')]),
-  allow(['ec2:AssociateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'subnet/*')]),
+  creating(['ec2:CreateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'vpc/*')]),
+  allow(['ec2:CreateTags'], [arn('ec2', 'route-table/*')], { StringEquals: { 'ec2:CreateAction': 'CreateRouteTable' } }),
+  ofCluster(['ec2:CreateRoute', 'ec2:AssociateRouteTable'], [arn('ec2', 'route-table/*')]),
+  unscoped(
+    "the subnet may be a brought one, which carries no Hopper tag; the route table it is given is the cluster's, by tag",
+    allow(['ec2:AssociateRouteTable'], [arn('ec2', 'subnet/*')]),
+  ),
 ];

@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { subnetsSchema } from '../network/common';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { allow, anywhere, arn, awsArn, getAtt, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, creating, ofCluster, passRole, table } from '../../shared/aws/iam';
 import { ensureAutoScalingGroup } from './auto-scaling-groups';
 
 export const ensureAutoScalingGroupInput = stepEnvelope.extend({
@@ -29,10 +29,13 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeSubnets'),
-    allow(['autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
-    allow(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'launch-template/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
+    creating(['autoscaling:CreateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
+    ofCluster(['autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
+    // The group launches from the cluster's template: RunInstances on it, the rest tagged at launch.
+    ofCluster(['ec2:RunInstances'], [arn('ec2', 'launch-template/*')]),
+    creating(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
-    allow(['iam:PassRole'], [getAtt('NodeRole')], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+    passRole('NodeRole'),
     // The first group of an account creates Auto Scaling's service-linked role.
     allow(['iam:CreateServiceLinkedRole'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling' }], { StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } }),
   ],

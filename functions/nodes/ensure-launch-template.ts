@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema } from '../network/common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, getAtt, ref, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, creating, ofCluster, passRole, ref, table } from '../../shared/aws/iam';
 import { ensureLaunchTemplate } from './launch-templates';
 
 export const ensureLaunchTemplateInput = stepEnvelope.extend({
@@ -28,9 +28,10 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages'),
-    allow(['ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
+    creating(['ec2:CreateLaunchTemplate'], [arn('ec2', 'launch-template/*')]),
+    ofCluster(['ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'launch-template/*')], { StringEquals: { 'ec2:CreateAction': 'CreateLaunchTemplate' } }),
-    allow(['iam:PassRole'], [getAtt('NodeRole')], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+    passRole('NodeRole'),
   ],
   run: ensureLaunchTemplate,
 });

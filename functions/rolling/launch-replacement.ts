@@ -22,7 +22,7 @@ import { tokenOf } from '../nodes/common';
 import { controlPlaneInstances, controlPlaneTargetImage } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
-import { allow, anywhere, arn, awsArn, getAtt, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, creating, ofCluster, passRole, table } from '../../shared/aws/iam';
 
 export const launchReplacementInput = stepEnvelope.extend({
   seat: z.object({ seat: z.number().int().min(0), zone: z.string().min(1), subnetId: z.string().optional() }),
@@ -93,10 +93,10 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeImages'),
-    allow(['ec2:RunInstances'], [arn('ec2', '*'), awsArn('ec2', 'image/*')]),
-    allow(['ec2:CreateTags'], [arn('ec2', '*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
-    allow(['iam:PassRole'], [getAtt('ControlPlaneRole')]),
-    allow(['elasticloadbalancing:RegisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
+    creating(['ec2:RunInstances'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*'), awsArn('ec2', 'image/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
+    passRole('ControlPlaneRole'),
+    ofCluster(['elasticloadbalancing:RegisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
   ],
   run: launchReplacement,
 });

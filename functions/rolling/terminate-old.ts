@@ -17,7 +17,7 @@ import { describeInstances } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, ofCluster, table } from '../../shared/aws/iam';
 
 export const terminateOldInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
@@ -75,7 +75,7 @@ export const step = defineStep({
     anywhere('ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingInstances'),
     allow(['ec2:TerminateInstances'], [arn('ec2', 'instance/*')], { StringLike: { 'aws:ResourceTag/hopper:cluster': '*' } }),
     allow(['autoscaling:TerminateInstanceInAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')], { StringLike: { 'autoscaling:ResourceTag/hopper:cluster': '*' } }),
-    allow(['elasticloadbalancing:DeregisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
+    ofCluster(['elasticloadbalancing:DeregisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
   ],
   run: terminateOld,
 });

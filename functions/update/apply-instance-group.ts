@@ -24,7 +24,7 @@ import { recordedSecurityGroups, recordedSubnets } from './common';
 import { describeClusterGroups, imageFor, observeGroup } from './observe';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { allow, anywhere, arn, awsArn, getAtt, ref, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, creating, ofCluster, passRole, ref, table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({
   group: z.string().min(1),
@@ -132,12 +132,16 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'ec2:DescribeSubnets'),
-    allow(['ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
+    creating(['ec2:CreateLaunchTemplate'], [arn('ec2', 'launch-template/*')]),
+    ofCluster(['ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'launch-template/*')], { StringEquals: { 'ec2:CreateAction': 'CreateLaunchTemplate' } }),
-    allow(['autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
-    allow(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'launch-template/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
+    creating(['autoscaling:CreateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
+    ofCluster(['autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
+    // The group launches from the cluster's template: RunInstances on it, the rest tagged at launch.
+    ofCluster(['ec2:RunInstances'], [arn('ec2', 'launch-template/*')]),
+    creating(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
-    allow(['iam:PassRole'], [getAtt('NodeRole')], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+    passRole('NodeRole'),
   ],
   run: applyInstanceGroup,
 });

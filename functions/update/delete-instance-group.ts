@@ -15,7 +15,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { groupResourceName } from '../nodes/common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { allow, anywhere, arn, table } from '../../shared/aws/iam';
+import { anywhere, arn, ofCluster, table } from '../../shared/aws/iam';
 
 const input = stepEnvelope.extend({ group: z.string().min(1) });
 
@@ -52,8 +52,8 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
     anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplates'),
-    allow(['autoscaling:DeleteAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
-    allow(['ec2:DeleteLaunchTemplate'], [arn('ec2', 'launch-template/*')]),
+    ofCluster(['autoscaling:DeleteAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')]),
+    ofCluster(['ec2:DeleteLaunchTemplate'], [arn('ec2', 'launch-template/*')]),
   ],
   run: deleteInstanceGroup,
 });

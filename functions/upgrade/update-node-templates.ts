@@ -15,7 +15,7 @@ import { groupResourceName } from '../nodes/common';
 import { ensureLaunchTemplate } from '../nodes/launch-templates';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { allow, anywhere, arn, getAtt, ref, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, ofCluster, passRole, ref, table } from '../../shared/aws/iam';
 
 export const updateNodeTemplatesInput = stepEnvelope.extend({ imageId: z.string().min(1) });
 
@@ -50,9 +50,9 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeAutoScalingGroups'),
-    allow(['ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
+    ofCluster(['ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
     allow(['autoscaling:UpdateAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')], { StringLike: { 'autoscaling:ResourceTag/hopper:cluster': '*' } }),
-    allow(['iam:PassRole'], [getAtt('NodeRole')]),
+    passRole('NodeRole'),
   ],
   run: updateNodeTemplates,
 });

@@ -40,6 +40,53 @@ export function allow(actions: string[], resources: CfnValue[], condition?: IamS
   return { Effect: 'Allow', Action: actions, Resource: resources, ...(condition ? { Condition: condition } : {}) };
 }
 
+/**
+ * Creating resources that carry the cluster tag from their first moment: the request must
+ * tag them `hopper:cluster` (`aws:RequestTag`, which AWS gives every resource the request
+ * is authorized on — the VPC a subnet is created in too).
+ */
+export function creating(actions: string[], resources: CfnValue[]): IamStatement {
+  return allow(actions, resources, { StringLike: { 'aws:RequestTag/hopper:cluster': '?*' } });
+}
+
+/** Acting on resources tagged `hopper:cluster` (any cluster's: one function serves them all). */
+export function ofCluster(actions: string[], resources: CfnValue[]): IamStatement {
+  return allow(actions, resources, { StringLike: { 'aws:ResourceTag/hopper:cluster': '?*' } });
+}
+
+/** The tag keys Hopper puts on resources, and the only ones it may add to or remove from what it did not create. */
+export const CLUSTER_TAG_KEYS = ['kubernetes.io/cluster/*', 'hopper:*'];
+
+/**
+ * Adding or removing only Hopper's own tag keys, at least one named (a `DeleteTags` naming
+ * none deletes every tag, and passes `ForAllValues` alone).
+ */
+export function clusterTagKeysOnly(actions: string[], resources: CfnValue[]): IamStatement {
+  return allow(actions, resources, { 'ForAllValues:StringLike': { 'aws:TagKeys': CLUSTER_TAG_KEYS }, 'ForAnyValue:StringLike': { 'aws:TagKeys': CLUSTER_TAG_KEYS } });
+}
+
+/** Passing one of the stack's instance roles, to EC2 only. */
+export function passRole(roleLogicalId: string): IamStatement {
+  return allow(['iam:PassRole'], [getAtt(roleLogicalId)], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+}
+
+const reasons = new WeakMap<IamStatement, string>();
+
+/**
+ * A mutating grant with no condition on the cluster's tags, and why (the resource cannot
+ * carry Hopper's tag, or something else scopes it). The template test reads the reason; a
+ * grant without one must be refused on a resource that is not Hopper's.
+ */
+export function unscoped(reason: string, statement: IamStatement): IamStatement {
+  reasons.set(statement, reason);
+  return statement;
+}
+
+/** Why `statement` is not scoped to the cluster's tags, when it says. */
+export function unscopedBecause(statement: IamStatement): string | undefined {
+  return reasons.get(statement);
+}
+
 /** Actions that have no resource-level permissions (Describe*, Get*, List*): on `*`. */
 export function anywhere(...actions: string[]): IamStatement {
   return { Effect: 'Allow', Action: actions, Resource: '*' };
@@ -63,13 +110,18 @@ export function ref(logicalId: string): CfnValue {
   return { Ref: logicalId };
 }
 
+/** SendCommand's document side: AWS's own AWS-RunShellScript (the instance side is scoped by tag). */
+export function shellDocument(): IamStatement {
+  return unscoped('AWS-RunShellScript is an AWS-owned document; each SendCommand is also authorized on its instances, by tag', allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]));
+}
+
 /**
  * Sending a script over SSM Run Command: only the AWS-RunShellScript document, and only to
  * instances tagged `hopper:cluster` (what Hopper launched).
  */
 export function runShellScript(): IamStatement[] {
   return [
-    allow(['ssm:SendCommand'], [awsArn('ssm', 'document/AWS-RunShellScript')]),
+    shellDocument(),
     allow(['ssm:SendCommand'], [arn('ec2', 'instance/*')], { StringLike: { 'ssm:resourceTag/hopper:cluster': '*' } }),
   ];
 }

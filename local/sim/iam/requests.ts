@@ -440,6 +440,24 @@ function prefixed(tags: Tags, prefix: string): Record<string, string> {
   return Object.fromEntries(Object.entries(tags).map(([k, v]) => [`${prefix}${k}`, v]));
 }
 
+/**
+ * `aws:RequestTag/…` and `aws:TagKeys` describe the request, not one resource: AWS gives
+ * them to every resource a request is authorized on (the VPC a tagged subnet is created in
+ * too), so a condition on them scopes each statement that names any of those resources.
+ */
+function withRequestContext(checks: AuthzCheck[]): AuthzCheck[] {
+  const request: Record<string, string | string[]> = {};
+  const keys = new Set<string>();
+  for (const check of checks) {
+    for (const [k, v] of Object.entries(check.context)) {
+      if (k.startsWith('aws:RequestTag/')) request[k] = v;
+      if (k === 'aws:TagKeys') for (const key of v as string[]) keys.add(key);
+    }
+  }
+  if (!checks.some((c) => 'aws:TagKeys' in c.context)) return checks;
+  return checks.map((c) => ({ ...c, context: { ...c.context, ...request, 'aws:TagKeys': [...keys] } }));
+}
+
 /** IAM's service prefix of each simulated service. */
 const PREFIX: Record<string, string> = { ec2: 'ec2', autoscaling: 'autoscaling', elbv2: 'elasticloadbalancing', ssm: 'ssm' };
 
@@ -455,7 +473,7 @@ export function authorizationChecks(ctx: SimContext, input: Input, options: Mode
   const models =
     ctx.service === 'ec2' ? ec2Models(options) : ctx.service === 'autoscaling' ? asgModels(options) : ctx.service === 'elbv2' ? elbModels() : ssmModels();
   const model = models[ctx.action];
-  if (model) return model(action)(input, scope);
+  if (model) return withRequestContext(model(action)(input, scope));
   if (/^(Describe|List|Get)/.test(ctx.action)) return anywhere(action)(input, scope);
   throw new Error(`IAM model: no authorization model for ${action} (local/sim/iam/requests.ts)`);
 }
