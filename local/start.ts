@@ -115,6 +115,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     let credentials = new Map<string, CredentialVariables>();
     if (isExternalCloud(env)) {
       if (!options.quiet) console.log('[start] external cloud endpoints set: the simulator is not started');
+      // A simulator started on its own (`npm run cloud`) gets the stack's IAM too; LocalStack, moto or AWS do not.
+      const external = env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL;
+      if (external && env.HOPPER_CLOUD !== 'aws' && (await isSimulator(external))) credentials = await deployIam(external, config);
     } else {
       const sim = await startCloudSimulator({
         accountId: LOCAL_ACCOUNT_ID,
@@ -198,6 +201,15 @@ async function onExecutionInterrupted(execution: ExecutionRecord, lambda: Lambda
 }
 
 /** AWS_ENDPOINT_URL, a cloud service's own endpoint, or HOPPER_CLOUD=aws: leave the cloud to them. */
+/** Whether `endpoint` is Hopper's cloud simulator (it answers `GET /_sim/iam`). */
+async function isSimulator(endpoint: string): Promise<boolean> {
+  try {
+    return (await fetch(`${endpoint.replace(/\/$/, '')}/_sim/iam`, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
 function isExternalCloud(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.AWS_ENDPOINT_URL || CLOUD_ENDPOINT_VARS.some((name) => env[name]) || env.HOPPER_CLOUD === 'aws');
 }

@@ -23,7 +23,8 @@ import { allow, anywhere, arn, awsArn, creating, passRole, ref, table } from '..
 import { CONTROL_PLANE_HOP_LIMIT, CONTROL_PLANE_ROOT_GIB, controlPlaneTags, SEAT_TAG, seatClientToken } from './seats';
 
 /** The instance profile of control-plane instances (read once, at cold start). */
-const INSTANCE_PROFILE = process.env.CONTROL_PLANE_INSTANCE_PROFILE ?? 'hopper-control-plane';
+/** Read when a launch is made, not when the module loads: the environment is the invocation's. */
+const instanceProfile = () => process.env.CONTROL_PLANE_INSTANCE_PROFILE ?? 'hopper-control-plane';
 
 /** Instances that hold (or will hold) a seat; a terminated one frees its seat. */
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
@@ -145,7 +146,7 @@ async function launchSeat(
       // Public topology: EnsureZoneSubnets returns the one public subnet as both.
       SubnetId: subnet.privateSubnetId,
       SecurityGroupIds: [input.securityGroups.controlPlane],
-      IamInstanceProfile: { Name: INSTANCE_PROFILE },
+      IamInstanceProfile: { Name: instanceProfile() },
       ClientToken: seatClientToken(options.uid, seat),
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: CONTROL_PLANE_HOP_LIMIT },
       BlockDeviceMappings: [

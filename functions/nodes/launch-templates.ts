@@ -17,7 +17,8 @@ import { findGroupSpec, groupResourceName, groupTags, tokenOf } from './common';
 import { ensureVersion, findTemplate } from './launch-template-versions';
 
 /** The instance profile of worker nodes (read once, at cold start). */
-const INSTANCE_PROFILE = process.env.NODE_INSTANCE_PROFILE ?? 'hopper-node';
+/** Read when a launch is made, not when the module loads: the environment is the invocation's. */
+const instanceProfile = () => process.env.NODE_INSTANCE_PROFILE ?? 'hopper-node';
 /**
  * Two hops: pods in their own network namespace (the EBS CSI controller, an AWS load
  * balancer controller) reach the metadata service through the node. IMDSv2 stays required.
@@ -45,7 +46,7 @@ export function launchTemplateData(options: {
     ImageId: options.imageId,
     InstanceType: group.machineType as RequestLaunchTemplateData['InstanceType'],
     UserData: options.userData,
-    IamInstanceProfile: { Name: INSTANCE_PROFILE },
+    IamInstanceProfile: { Name: instanceProfile() },
     SecurityGroupIds: [options.securityGroups.nodes],
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: NODE_HOP_LIMIT },
     BlockDeviceMappings: [

@@ -80,10 +80,7 @@ export function stackRoles(config: ServerlessConfig): RoleSpec[] {
  * function's role: its credentials, by function name.
  */
 export async function deployIam(cloud: string, config: ServerlessConfig): Promise<Map<string, CredentialVariables>> {
-  for (const role of stackRoles(config)) {
-    const { name, ...spec } = role;
-    await call(cloud, 'PUT', `/_sim/iam/roles/${encodeURIComponent(name)}`, spec);
-  }
+  await deployRoles(cloud, stackRoles(config));
   const credentials = new Map<string, CredentialVariables>();
   for (const fn of Object.keys(config.functions)) {
     const role = functionRoleName(config, fn);
@@ -95,6 +92,14 @@ export async function deployIam(cloud: string, config: ServerlessConfig): Promis
     credentials.set(fn, { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_SESSION_TOKEN: s.sessionToken });
   }
   return credentials;
+}
+
+/** Creates (or replaces) each role in the simulator at `cloud`. */
+export async function deployRoles(cloud: string, roles: readonly RoleSpec[]): Promise<void> {
+  for (const role of roles) {
+    const { name, ...spec } = role;
+    await call(cloud, 'PUT', `/_sim/iam/roles/${encodeURIComponent(name)}`, spec);
+  }
 }
 
 async function call(cloud: string, method: string, path: string, body: unknown): Promise<unknown> {

@@ -6,6 +6,9 @@
 import { createAwsClients } from '../../shared/aws/clients/all';
 import { ClusterStore } from '../../shared/store';
 import { parseClusterSpec, type ClusterSpec } from '../../shared/spec';
+import { fileURLToPath } from 'node:url';
+import { deployRoles, stackRoles, type RoleSpec } from '../../local/runtime/iam';
+import { loadServerlessConfig } from '../../local/runtime/serverless-config';
 import { startCloudSimulator } from '../../local/sim/server';
 import type { StepDeps } from '../../functions/lib/deps';
 import { startDynalite } from './dynalite';
@@ -23,10 +26,32 @@ export interface StepEnv {
   stop(): Promise<void>;
 }
 
+/**
+ * The stack's instance roles, as a deployment creates them, with the profile names steps
+ * fall back to when their environment names none (the tests run steps without it) — so a
+ * host's own calls (its `aws` CLI) are authorized as on AWS.
+ */
+const FALLBACK_PROFILES: Record<string, string[]> = {
+  ControlPlaneRole: ['hopper-control-plane'],
+  NodeRole: ['hopper-node'],
+  ImageBuilderRole: ['hopper-test-image-builder'],
+};
+let instanceRoles: RoleSpec[] | undefined;
+function hostRoles(): RoleSpec[] {
+  if (!instanceRoles) {
+    const config = loadServerlessConfig(fileURLToPath(new URL('../../serverless.yml', import.meta.url)), { env: {} });
+    instanceRoles = stackRoles(config)
+      .filter((r) => r.instanceProfiles.length > 0)
+      .map((r) => ({ ...r, instanceProfiles: [...r.instanceProfiles, ...(FALLBACK_PROFILES[r.name] ?? [])] }));
+  }
+  return instanceRoles;
+}
+
 /** Start a fresh environment; `timeScale` speeds the simulated cloud up (default 1000). */
 export async function startStepEnv(options: { timeScale?: number; region?: string } = {}): Promise<StepEnv> {
   const dynamo = await startDynalite();
   const sim = await startCloudSimulator({ port: 0, timeScale: options.timeScale ?? 1000 });
+  await deployRoles(sim.url, hostRoles());
   const clients = createAwsClients({
     region: options.region ?? 'us-east-1',
     cloudEndpoint: sim.url,

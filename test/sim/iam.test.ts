@@ -159,24 +159,41 @@ describe('simulated IAM', () => {
     );
   });
 
-  it('refuses Auto Scaling and ELBv2 calls with AccessDenied', async () => {
-    const creds = await roleSession('nothing', [{ Effect: 'Allow', Action: ['ec2:DescribeVpcs'], Resource: '*' }]);
-    const c = clients(creds);
-    const a = await failure(c.asg.send(new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'any', DesiredCapacity: 1 })));
+  it('refuses Auto Scaling and ELBv2 calls with AccessDenied, and an explicit Deny over an Allow', async () => {
+    // Resources that exist (a call naming one that does not is answered NotFound by the service).
+    const administrator = clients(admin);
+    const vpc = (await administrator.ec2.send(new ec2.CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc?.VpcId as string;
+    const subnet = (await administrator.ec2.send(new ec2.CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.20.0.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet
+      ?.SubnetId as string;
+    const image = (await administrator.ec2.send(new ec2.DescribeImagesCommand({ Owners: ['099720109477'] }))).Images?.[0]?.ImageId;
+    await administrator.ec2.send(new ec2.CreateLaunchTemplateCommand({ LaunchTemplateName: 'probe', LaunchTemplateData: { ImageId: image, InstanceType: 't3.small' } }));
+    await administrator.asg.send(
+      new asg.CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'probe', LaunchTemplate: { LaunchTemplateName: 'probe' }, MinSize: 0, MaxSize: 1, VPCZoneIdentifier: subnet }),
+    );
+    const lb = (await administrator.elb.send(new elb.CreateLoadBalancerCommand({ Name: 'probe-api', Type: 'network', Scheme: 'internal', Subnets: [subnet] }))).LoadBalancers?.[0]
+      ?.LoadBalancerArn as string;
+
+    const c = clients(await roleSession('nothing', [{ Effect: 'Allow', Action: ['ec2:DescribeVpcs'], Resource: '*' }]));
+    const a = await failure(c.asg.send(new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'probe', DesiredCapacity: 1 })));
     expect([a.name, a.status]).toEqual(['AccessDenied', 403]);
-    const b = await failure(c.elb.send(new elb.DeleteLoadBalancerCommand({ LoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/x-api/0123456789abcdef' })));
+    const b = await failure(c.elb.send(new elb.DeleteLoadBalancerCommand({ LoadBalancerArn: lb })));
     expect([b.name, b.status]).toEqual(['AccessDenied', 403]);
     expect(b.message).toContain('elasticloadbalancing:DeleteLoadBalancer');
+
+    const denied = clients(
+      await roleSession('denied', [
+        { Effect: 'Allow', Action: ['ec2:*'], Resource: '*' },
+        { Effect: 'Deny', Action: ['ec2:DeleteVpc'], Resource: '*' },
+      ]),
+    );
+    const d = await failure(denied.ec2.send(new ec2.DeleteVpcCommand({ VpcId: vpc })));
+    expect(d.name).toBe('UnauthorizedOperation');
+    expect(d.message).toContain('with an explicit deny');
   });
 
-  it('honours an explicit Deny over an Allow', async () => {
-    const creds = await roleSession('denied', [
-      { Effect: 'Allow', Action: ['ec2:*'], Resource: '*' },
-      { Effect: 'Deny', Action: ['ec2:DeleteVpc'], Resource: '*' },
-    ]);
-    const e = await failure(clients(creds).ec2.send(new ec2.DeleteVpcCommand({ VpcId: 'vpc-00000000000000000' })));
-    expect(e.name).toBe('UnauthorizedOperation');
-    expect(e.message).toContain('with an explicit deny');
+  it('answers NotFound, not AccessDenied, for a resource that does not exist (as EC2 does)', async () => {
+    const c = clients(await roleSession('scoped', [{ Effect: 'Allow', Action: ['ec2:DeleteVpc'], Resource: [ARN('vpc/*')], Condition: { StringLike: { 'aws:ResourceTag/hopper:cluster': '?*' } } }]));
+    expect((await failure(c.ec2.send(new ec2.DeleteVpcCommand({ VpcId: 'vpc-00000000000000000' })))).name).toBe('InvalidVpcID.NotFound');
   });
 
   it('rejects a malformed role with every problem listed', async () => {

@@ -25,7 +25,7 @@ import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGr
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INIT, JOIN_USER_DATA } from './kube-scripts';
-import { type Sim, launch, runScript, startSim, stopSim, until } from './ssm-helpers';
+import { type Sim, SEED_PROFILE, launch, runScript, startSim, stopSim, until } from './ssm-helpers';
 
 const KUBECTL = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
 
@@ -79,6 +79,7 @@ describe('the seed recipe, with an Auto Scaling group of nodes', () => {
           InstanceType: 't3.medium' as _InstanceType,
           SecurityGroupIds: [sg],
           MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+          IamInstanceProfile: { Name: SEED_PROFILE },
           UserData: Buffer.from(JOIN_USER_DATA).toString('base64'),
         },
       }),

@@ -9,8 +9,22 @@ export interface Sim {
   ssm: SSMClient;
 }
 
+/**
+ * The instance profile the seed recipe's hosts get: as on AWS, a host calls SSM with its
+ * role's credentials, and this one may read and write the recipe's parameters only.
+ */
+export const SEED_PROFILE = 'seed-host';
+
 export async function startSim(timeScale = 1000, latencies?: Record<string, { typical: number; min: number; max: number }>): Promise<Sim> {
   const server = await startCloudSimulator({ port: 0, timeScale, latencies });
+  const role = await fetch(`${server.url}/_sim/iam/roles/seed-host`, {
+    method: 'PUT',
+    body: JSON.stringify({
+      instanceProfiles: [SEED_PROFILE],
+      policies: [{ name: 'seed', document: { Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: 'arn:aws:ssm:*:*:parameter/hopper/seed/*' }] } }],
+    }),
+  });
+  if (!role.ok) throw new Error(`seed role: ${role.status} ${await role.text()}`);
   const cfg = { endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } };
   return { server, ec2: new EC2Client(cfg), ssm: new SSMClient({ ...cfg, maxAttempts: 1 }) };
 }
@@ -52,6 +66,7 @@ export async function launch(sim: Sim, subnetId: string, userData?: string, imag
       SubnetId: subnetId,
       UserData: userData ? Buffer.from(userData).toString('base64') : undefined,
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+      IamInstanceProfile: { Name: SEED_PROFILE },
     }),
   );
   const id = out.Instances?.[0].InstanceId ?? '';

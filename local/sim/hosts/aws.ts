@@ -1,12 +1,24 @@
 /**
- * The AWS CLI on a host, for what bootstrap scripts do with it: `aws ssm
- * put-parameter` and `aws ssm get-parameter` (with `--query` and `--output text`).
- * It acts on the simulator's Parameter Store directly, with the CLI's messages.
+ * The AWS CLI on a host, a real client of the simulator: it takes the instance profile's
+ * credentials from the instance's metadata service (as the CLI's credential chain does on
+ * EC2), signs each call with them and sends it over the service's own wire protocol, so
+ * IAM decides what a host may do exactly as it decides for anyone. Output and errors are
+ * the CLI's: JSON (or `--output text`, `--query a.b`), `An error occurred (Code) when
+ * calling the Operation operation: message` with exit 254, exit 253 without credentials.
+ *
+ * Commands: `sts get-caller-identity`; `ssm get-parameter`, `get-parameters-by-path`,
+ * `describe-parameters`, `put-parameter`, `delete-parameter`; `ec2 describe-instances`,
+ * `create-tags`, `delete-tags`, `stop-instances`, `terminate-instances`,
+ * `modify-instance-attribute`, `authorize-security-group-ingress`; `elbv2
+ * delete-load-balancer`; `autoscaling update-auto-scaling-group`, `set-desired-capacity`.
  */
-import { SimError } from '../core/errors';
+import * as asg from '@aws-sdk/client-auto-scaling';
+import * as ec2 from '@aws-sdk/client-ec2';
+import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as ssm from '@aws-sdk/client-ssm';
 import type { SimState } from '../core/state';
-import { flag, hasFlag } from '../kube/host';
-import { getParameter, putParameter } from '../ssm/parameters';
+import type { SimInstance } from '../core/types';
+import { instanceCredentials } from './instance-credentials';
 import type { ShimResult } from './protocol';
 import { fail, ok } from './protocol';
 
@@ -20,35 +32,181 @@ function render(value: unknown, output: string | undefined): string {
   return `${JSON.stringify(value, null, 4)}\n`;
 }
 
-/**
- * A parameter value as the CLI reads it: `file://PATH` loads the file (the shim sent it),
- * anything else is the value itself.
- */
+class ParamValidation extends Error {}
+
+/** The CLI's arguments: `--flag v1 v2`, `--flag=v`, `--switch`, and the positionals before them. */
+class Args {
+  readonly positional: string[] = [];
+  private readonly flags = new Map<string, string[]>();
+  constructor(args: string[]) {
+    let current: string[] | undefined;
+    for (const a of args) {
+      if (a.startsWith('--')) {
+        const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+        current = [];
+        this.flags.set(name, current);
+        if (inline !== undefined) current.push(inline);
+      } else if (current) current.push(a);
+      else this.positional.push(a);
+    }
+  }
+  one(name: string): string | undefined {
+    return this.flags.get(name)?.[0];
+  }
+  required(name: string): string {
+    const v = this.one(name);
+    if (v === undefined) throw new ParamValidation(`the following arguments are required: ${name}`);
+    return v;
+  }
+  many(name: string): string[] | undefined {
+    return this.flags.get(name);
+  }
+  has(name: string): boolean {
+    return this.flags.has(name);
+  }
+  number(name: string): number | undefined {
+    const v = this.one(name);
+    return v === undefined ? undefined : Number(v);
+  }
+}
+
+/** `Key=a,Value=b` (the CLI's shorthand) → `{Key: 'a', Value: 'b'}`; `Name=x,Values=a,b` keeps the list. */
+function shorthand(item: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  let key = '';
+  for (const part of item.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && /^[A-Z]/.test(part)) {
+      key = part.slice(0, eq);
+      out[key] = part.slice(eq + 1);
+    } else if (key) {
+      out[key] = ([] as string[]).concat(out[key], part);
+    }
+  }
+  return out;
+}
+
 function paramValue(value: string | undefined, files: ReadonlyMap<string, Buffer>): string | undefined {
   if (value === undefined || !value.startsWith('file://')) return value;
   const path = value.slice('file://'.length);
   const content = files.get(path);
-  if (content === undefined) throw new SimError('ParamValidation', `Unable to load paramfile ${value}: [Errno 2] No such file or directory: '${path}'`);
+  if (content === undefined) throw new ParamValidation(`Unable to load paramfile ${value}: [Errno 2] No such file or directory: '${path}'`);
   return content.toString('utf8');
 }
 
-export function awsCli(state: SimState, defaultRegion: string, args: string[], files: ReadonlyMap<string, Buffer> = new Map()): ShimResult {
-  const [service, op] = args.filter((a, i) => !a.startsWith('-') && !(args[i - 1] ?? '').startsWith('--'));
-  const region = flag(args, '--region') ?? defaultRegion;
-  const name = flag(args, '--name') ?? '';
+type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+type Command = (a: Args, c: { endpoint: string; region: string; credentials: Credentials; files: ReadonlyMap<string, Buffer> }) => Promise<unknown>;
+
+const config = (c: Parameters<Command>[1]) => ({ endpoint: c.endpoint, region: c.region, credentials: c.credentials, maxAttempts: 3 });
+
+const COMMANDS: Record<string, Record<string, Command>> = {
+  ssm: {
+    'get-parameter': (a, c) => new ssm.SSMClient(config(c)).send(new ssm.GetParameterCommand({ Name: a.required('--name'), WithDecryption: a.has('--with-decryption') })),
+    'get-parameters-by-path': (a, c) =>
+      new ssm.SSMClient(config(c)).send(new ssm.GetParametersByPathCommand({ Path: a.required('--path'), Recursive: a.has('--recursive'), WithDecryption: a.has('--with-decryption') })),
+    'describe-parameters': (_a, c) => new ssm.SSMClient(config(c)).send(new ssm.DescribeParametersCommand({})),
+    'put-parameter': (a, c) =>
+      new ssm.SSMClient(config(c)).send(
+        new ssm.PutParameterCommand({
+          Name: a.required('--name'),
+          Value: paramValue(a.required('--value'), c.files),
+          Type: a.one('--type') as ssm.ParameterType | undefined,
+          KeyId: a.one('--key-id'),
+          Tier: a.one('--tier') as ssm.ParameterTier | undefined,
+          Overwrite: a.has('--overwrite'),
+        }),
+      ),
+    'delete-parameter': (a, c) => new ssm.SSMClient(config(c)).send(new ssm.DeleteParameterCommand({ Name: a.required('--name') })),
+  },
+  ec2: {
+    'describe-instances': (a, c) =>
+      new ec2.EC2Client(config(c)).send(
+        new ec2.DescribeInstancesCommand({ InstanceIds: a.many('--instance-ids'), Filters: a.many('--filters')?.map((f) => shorthand(f) as unknown as ec2.Filter) }),
+      ),
+    'create-tags': (a, c) =>
+      new ec2.EC2Client(config(c)).send(new ec2.CreateTagsCommand({ Resources: a.many('--resources') ?? [], Tags: (a.many('--tags') ?? []).map((t) => shorthand(t) as unknown as ec2.Tag) })),
+    'delete-tags': (a, c) =>
+      new ec2.EC2Client(config(c)).send(new ec2.DeleteTagsCommand({ Resources: a.many('--resources') ?? [], Tags: a.many('--tags')?.map((t) => shorthand(t) as unknown as ec2.Tag) })),
+    'stop-instances': (a, c) => new ec2.EC2Client(config(c)).send(new ec2.StopInstancesCommand({ InstanceIds: a.many('--instance-ids') ?? [] })),
+    'terminate-instances': (a, c) => new ec2.EC2Client(config(c)).send(new ec2.TerminateInstancesCommand({ InstanceIds: a.many('--instance-ids') ?? [] })),
+    'modify-instance-attribute': (a, c) =>
+      new ec2.EC2Client(config(c)).send(
+        new ec2.ModifyInstanceAttributeCommand({
+          InstanceId: a.required('--instance-id'),
+          ...(a.has('--source-dest-check') ? { SourceDestCheck: { Value: true } } : {}),
+          ...(a.has('--no-source-dest-check') ? { SourceDestCheck: { Value: false } } : {}),
+          ...(a.one('--instance-type') ? { InstanceType: { Value: a.one('--instance-type') } } : {}),
+        }),
+      ),
+    'authorize-security-group-ingress': (a, c) => {
+      const [from, to] = (a.one('--port') ?? '-1').split('-');
+      return new ec2.EC2Client(config(c)).send(
+        new ec2.AuthorizeSecurityGroupIngressCommand({
+          GroupId: a.required('--group-id'),
+          IpProtocol: a.one('--protocol') ?? 'tcp',
+          FromPort: Number(from),
+          ToPort: Number(to ?? from),
+          CidrIp: a.one('--cidr'),
+        }),
+      );
+    },
+  },
+  elbv2: {
+    'delete-load-balancer': (a, c) =>
+      new elb.ElasticLoadBalancingV2Client(config(c)).send(new elb.DeleteLoadBalancerCommand({ LoadBalancerArn: a.required('--load-balancer-arn') })),
+  },
+  autoscaling: {
+    'update-auto-scaling-group': (a, c) =>
+      new asg.AutoScalingClient(config(c)).send(
+        new asg.UpdateAutoScalingGroupCommand({
+          AutoScalingGroupName: a.required('--auto-scaling-group-name'),
+          MinSize: a.number('--min-size'),
+          MaxSize: a.number('--max-size'),
+          DesiredCapacity: a.number('--desired-capacity'),
+        }),
+      ),
+    'set-desired-capacity': (a, c) =>
+      new asg.AutoScalingClient(config(c)).send(
+        new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: a.required('--auto-scaling-group-name'), DesiredCapacity: Number(a.required('--desired-capacity')) }),
+      ),
+  },
+};
+
+const NO_CREDENTIALS = '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n';
+
+export async function awsCli(
+  state: SimState,
+  endpoint: string,
+  inst: SimInstance,
+  args: string[],
+  files: ReadonlyMap<string, Buffer> = new Map(),
+): Promise<ShimResult> {
+  const a = new Args(args);
+  const [service, op] = a.positional;
+  const region = a.one('--region') ?? inst.availabilityZone.replace(/[a-z]$/, '');
   const operation = (op ?? '').split('-').map((w) => w[0]?.toUpperCase() + w.slice(1)).join('');
-  try {
-    if (service === 'ssm' && op === 'put-parameter') {
-      const out = putParameter(state, region, { Name: name, Value: paramValue(flag(args, '--value'), files), Type: flag(args, '--type'), KeyId: flag(args, '--key-id'), Overwrite: hasFlag(args, '--overwrite') });
-      return ok(render(query(out, flag(args, '--query')), flag(args, '--output')));
-    }
-    if (service === 'ssm' && op === 'get-parameter') {
-      const out = { Parameter: getParameter(state, region, name, hasFlag(args, '--with-decryption')) };
-      return ok(render(query(out, flag(args, '--query')), flag(args, '--output')));
-    }
-    return fail(`\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\naws: error: the simulated aws CLI does not support "${service ?? ''} ${op ?? ''}"`, 252);
-  } catch (e) {
-    if (e instanceof SimError) return fail(`\nAn error occurred (${e.code}) when calling the ${operation} operation: ${e.message}`, 254);
-    throw e;
+  const command = service === 'sts' && op === 'get-caller-identity' ? undefined : COMMANDS[service ?? '']?.[op ?? ''];
+  if (!command && !(service === 'sts' && op === 'get-caller-identity')) {
+    return fail(`\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\naws: error: the simulated aws CLI does not support "${service ?? ''} ${op ?? ''}"\n`, 252);
   }
+  // The credential chain on EC2: the metadata service, when it answers.
+  const session = inst.metadataOptions.httpEndpoint === 'disabled' ? undefined : instanceCredentials(state, inst);
+  if (!session) return fail(NO_CREDENTIALS, 253);
+  let out: unknown;
+  try {
+    if (!command) {
+      out = { UserId: `AROA${session.role.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 17)}:${session.sessionName}`, Account: state.accountId, Arn: session.arn };
+    } else {
+      const credentials = { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken };
+      const { $metadata: _, ...rest } = (await command(a, { endpoint, region, credentials, files })) as Record<string, unknown>;
+      out = rest;
+    }
+  } catch (e) {
+    if (e instanceof ParamValidation) return fail(`\n${e.message}\n`, 252);
+    const err = e as { name?: string; message?: string };
+    return fail(`\nAn error occurred (${err.name ?? 'Unknown'}) when calling the ${operation} operation: ${err.message ?? String(e)}\n`, 254);
+  }
+  // Commands with nothing to say (create-tags, delete-parameter…) print nothing.
+  if (out && typeof out === 'object' && Object.keys(out).length === 0) return ok('');
+  return ok(render(query(out, a.one('--query')), a.one('--output')));
 }

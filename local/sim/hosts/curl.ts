@@ -4,7 +4,9 @@
  * simulated internet of `network.ts`. Exit codes and messages are curl's: 6 for an
  * unknown host, 22 for an HTTP error under `-f`.
  */
+import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
+import { instanceCredentials } from './instance-credentials';
 import type { SimHost } from './host';
 import { fetchUrl } from './network';
 import type { ShimRequest, ShimResult } from './protocol';
@@ -50,7 +52,31 @@ function parse(args: string[]): CurlArgs {
 const TOKEN_TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 
 /** Answers from the metadata service. */
-function imds(host: SimHost, inst: SimInstance, c: CurlArgs, path: string, now: number): { status: number; body: string } {
+/**
+ * `iam/security-credentials/` names the instance profile's role; `…/<role>` gives its
+ * session's credentials, as the CLI and SDKs read them on EC2.
+ */
+function iamCredentials(state: SimState, inst: SimInstance, rest: string, now: number): { status: number; body: string } {
+  const session = instanceCredentials(state, inst);
+  if (!session) return { status: 404, body: '' };
+  if (rest === 'iam/security-credentials/' || rest === 'iam/security-credentials') return { status: 200, body: session.role };
+  if (rest === `iam/security-credentials/${session.role}`) {
+    const body = {
+      Code: 'Success',
+      LastUpdated: new Date(now).toISOString(),
+      Type: 'AWS-HMAC',
+      AccessKeyId: session.accessKeyId,
+      SecretAccessKey: session.secretAccessKey,
+      Token: session.sessionToken,
+      // Not modelled yet: the session does not expire; AWS rotates these about hourly.
+      Expiration: new Date(now + 6 * 3600_000).toISOString(),
+    };
+    return { status: 200, body: JSON.stringify(body, null, 2) };
+  }
+  return { status: 404, body: '' };
+}
+
+function imds(state: SimState, host: SimHost, inst: SimInstance, c: CurlArgs, path: string, now: number): { status: number; body: string } {
   if (inst.metadataOptions.httpEndpoint === 'disabled') return { status: 404, body: '' };
   if (path === '/latest/api/token') {
     if (c.method !== 'PUT') return { status: 405, body: '' };
@@ -83,13 +109,15 @@ function imds(host: SimHost, inst: SimInstance, c: CurlArgs, path: string, now: 
   if (path === '/latest/meta-data/' || path === '/latest/meta-data') return { status: 200, body: Object.keys(values).join('\n') };
   if (path === '/latest/user-data') return inst.userData ? { status: 200, body: inst.userData } : { status: 404, body: '' };
   if (path === '/latest/dynamic/instance-identity/document') {
-    return { status: 200, body: JSON.stringify({ accountId: '123456789012', architecture: inst.architecture, availabilityZone: inst.availabilityZone, imageId: inst.imageId, instanceId: inst.instanceId, instanceType: inst.instanceType, privateIp: inst.privateIpAddress, region }, null, 2) };
+    return { status: 200, body: JSON.stringify({ accountId: state.accountId, architecture: inst.architecture, availabilityZone: inst.availabilityZone, imageId: inst.imageId, instanceId: inst.instanceId, instanceType: inst.instanceType, privateIp: inst.privateIpAddress, region }, null, 2) };
   }
-  const value = values[path.replace(/^\/latest\/meta-data\//, '')];
+  const rest = path.replace(/^\/latest\/meta-data\//, '');
+  if (rest.startsWith('iam/')) return iamCredentials(state, inst, rest, now);
+  const value = values[rest];
   return value === undefined ? { status: 404, body: '' } : { status: 200, body: value };
 }
 
-export function curl(host: SimHost, inst: SimInstance, req: ShimRequest, now: number): ShimResult {
+export function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number): ShimResult {
   const c = parse(req.args);
   const err = (code: number, message: string): ShimResult => ({ exitCode: code, stderr: !c.silent || c.showError ? `curl: (${code}) ${message}\n` : '' });
   if (!c.url) return { exitCode: 2, stderr: 'curl: no URL specified\ncurl: try \'curl --help\' for more information\n' };
@@ -101,7 +129,7 @@ export function curl(host: SimHost, inst: SimInstance, req: ShimRequest, now: nu
   }
   let res: { status: number; body: string };
   if (u.hostname === '169.254.169.254') {
-    res = imds(host, inst, c, u.pathname, now);
+    res = imds(state, host, inst, c, u.pathname, now);
   } else {
     const r = fetchUrl(u.toString());
     if ('error' in r) return err(6, `Could not resolve host: ${r.host}`);

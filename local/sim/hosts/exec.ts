@@ -21,10 +21,9 @@ const PROVIDED_BY: Record<string, string[]> = {
   crictl: ['cri-tools'],
 };
 
-export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimHost, inst: SimInstance, req: ShimRequest): Promise<ShimResult> {
+export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimHost, inst: SimInstance, req: ShimRequest, endpoint: string): Promise<ShimResult> {
   const providers = PROVIDED_BY[req.cmd];
   if (providers && !providers.some((p) => host.packages[p])) return fail(`${req.cmd}: command not found`, 127);
-  const region = inst.availabilityZone.replace(/[a-z]$/, '');
   switch (req.cmd) {
     case 'kubeadm':
       return runKubeadm(kube, host, req);
@@ -58,9 +57,9 @@ export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimH
     case 'hostnamectl':
       return hostnamectl(host, req.args);
     case 'curl':
-      return curl(host, inst, req, state.clock.now());
+      return curl(state, host, inst, req, state.clock.now());
     case 'aws':
-      return awsCli(state, region, req.args, req.files);
+      return awsCli(state, endpoint, inst, req.args, req.files);
     default:
       return fail(`${req.cmd}: command not found`, 127);
   }

@@ -155,7 +155,7 @@ export class HostManager {
     const host = this.hosts.get(instanceId);
     const inst = this.state.instances.get(instanceId);
     if (!host || !inst) return renderShimResult({ exitCode: 255, stderr: `no such host ${instanceId}\n` });
-    const result = await execOnHost(this.state, this.kube, host, inst, await parseShimRequest(body, contentType));
+    const result = await execOnHost(this.state, this.kube, host, inst, await parseShimRequest(body, contentType), this.endpoint);
     return renderShimResult(result);
   }
 

@@ -25,6 +25,11 @@ export interface AuthzCheck {
   action: string;
   resource: string;
   context: Record<string, string | string[]>;
+  /**
+   * The request names a resource the simulator does not hold: not checked, so the action
+   * itself answers `…NotFound`, as EC2 does (a delete's rerun relies on that answer).
+   */
+  missing?: boolean;
 }
 
 /** What a model needs: the request's region and the simulator's account and state. */
@@ -84,20 +89,21 @@ function requestTagContext(tags: Tags): Record<string, string | string[]> {
   return out;
 }
 
-/** Tags of any EC2 resource the simulator holds (snapshots carry their image's). */
-function ec2Tags(state: SimState, id: string): Tags {
+/** Tags of any EC2 resource the simulator holds (snapshots carry their image's); undefined if it holds none. */
+function ec2Tags(state: SimState, id: string): Tags | undefined {
   const found = state.findById(id);
   if (found) return found.resource.tags;
   if (id.startsWith('snap-')) {
     for (const image of state.images.values()) if (image.blockDeviceMappings.some((b) => b.snapshotId === id)) return image.tags;
   }
-  return {};
+  return undefined;
 }
 
 /** An existing EC2 resource, checked with its tags. */
 function ec2Existing(action: string, id: string, scope: Scope): AuthzCheck {
   const type = ec2Type(id);
-  return { action, resource: ec2Arn(scope, type, id), context: tagContext(ec2Tags(scope.state, id), 'ec2') };
+  const tags = ec2Tags(scope.state, id);
+  return { action, resource: ec2Arn(scope, type, id), context: tagContext(tags ?? {}, 'ec2'), ...(tags ? {} : { missing: true }) };
 }
 
 /** The tags a create's TagSpecifications give resources of `type`. */
@@ -184,8 +190,8 @@ function ec2Models(options: ModelOptions): Record<string, (action: string) => Mo
         const association = table.associations.find((x) => x.associationId === input.AssociationId);
         if (association) return [ec2Existing(a, table.id, s), ...(association.subnetId ? [ec2Existing(a, association.subnetId, s)] : [])];
       }
-      // Not found: the action answers InvalidAssociationID.NotFound; the table is what IAM names.
-      return [{ action: a, resource: ec2Arn(s, 'route-table', '*'), context: {} }];
+      // Not found: nothing to authorize on; the action answers InvalidAssociationID.NotFound.
+      return [];
     },
     CreateRoute: ids('RouteTableId'),
     ReplaceRoute: ids('RouteTableId'),
@@ -212,15 +218,18 @@ function ec2Models(options: ModelOptions): Record<string, (action: string) => Mo
     CreateLaunchTemplate: (a) => (input, s) => ec2Created(a, 'launch-template', specTags(input, 'launch-template'), s),
     CreateLaunchTemplateVersion: (a) => (input, s) => {
       const template = launchTemplate(s.state, input);
-      return [template ? ec2Existing(a, template.id, s) : { action: a, resource: ec2Arn(s, 'launch-template', '*'), context: {} }];
+      // Not found: the action answers InvalidLaunchTemplateName/Id.NotFoundException itself.
+      return template ? [ec2Existing(a, template.id, s)] : [];
     },
     ModifyLaunchTemplate: (a) => (input, s) => {
       const template = launchTemplate(s.state, input);
-      return [template ? ec2Existing(a, template.id, s) : { action: a, resource: ec2Arn(s, 'launch-template', '*'), context: {} }];
+      // Not found: the action answers InvalidLaunchTemplateName/Id.NotFoundException itself.
+      return template ? [ec2Existing(a, template.id, s)] : [];
     },
     DeleteLaunchTemplate: (a) => (input, s) => {
       const template = launchTemplate(s.state, input);
-      return [template ? ec2Existing(a, template.id, s) : { action: a, resource: ec2Arn(s, 'launch-template', '*'), context: {} }];
+      // Not found: the action answers InvalidLaunchTemplateName/Id.NotFoundException itself.
+      return template ? [ec2Existing(a, template.id, s)] : [];
     },
     RunInstances: (a) => (input, s) => {
       const template = launchTemplate(s.state, input.LaunchTemplate);
@@ -286,7 +295,7 @@ function asgArn(scope: Scope, name: string): string {
 
 function asgExisting(action: string, name: string, scope: Scope): AuthzCheck {
   const group = scope.state.autoScalingGroups.get(name);
-  return { action, resource: asgArn(scope, name), context: tagContext(group?.tags ?? {}, 'autoscaling') };
+  return { action, resource: asgArn(scope, name), context: tagContext(group?.tags ?? {}, 'autoscaling'), ...(group ? {} : { missing: true }) };
 }
 
 function asgGroupOfInstance(state: SimState, instanceId: string): string | undefined {
@@ -336,12 +345,9 @@ function asgModels(options: ModelOptions): Record<string, (action: string) => Mo
   };
 }
 
-function elbTags(state: SimState, arn: string): Tags {
-  return state.findById(arn)?.resource.tags ?? {};
-}
-
 function elbExisting(action: string, arn: string, scope: Scope): AuthzCheck {
-  return { action, resource: arn, context: tagContext(elbTags(scope.state, arn), 'elasticloadbalancing') };
+  const tags = scope.state.findById(arn)?.resource.tags;
+  return { action, resource: arn, context: tagContext(tags ?? {}, 'elasticloadbalancing'), ...(tags ? {} : { missing: true }) };
 }
 
 function elbCreated(action: string, resource: string, input: Input): AuthzCheck[] {
@@ -427,11 +433,10 @@ function ssmModels(): Record<string, (action: string) => Model> {
     GetParametersByPath: parameter('Path'),
     SendCommand: (a) => (input, s) => [
       { action: a, resource: `arn:aws:ssm:${s.region}::document/${input.DocumentName}`, context: {} },
-      ...((input.InstanceIds ?? []) as string[]).map((id) => ({
-        action: a,
-        resource: ec2Arn(s, 'instance', id),
-        context: { ...tagContext(ec2Tags(s.state, id)), ...prefixed(ec2Tags(s.state, id), 'ssm:resourceTag/') },
-      })),
+      ...((input.InstanceIds ?? []) as string[]).map((id) => {
+        const tags = ec2Tags(s.state, id);
+        return { action: a, resource: ec2Arn(s, 'instance', id), context: { ...tagContext(tags ?? {}), ...prefixed(tags ?? {}, 'ssm:resourceTag/') }, ...(tags ? {} : { missing: true }) };
+      }),
     ],
   };
 }
@@ -473,7 +478,7 @@ export function authorizationChecks(ctx: SimContext, input: Input, options: Mode
   const models =
     ctx.service === 'ec2' ? ec2Models(options) : ctx.service === 'autoscaling' ? asgModels(options) : ctx.service === 'elbv2' ? elbModels() : ssmModels();
   const model = models[ctx.action];
-  if (model) return withRequestContext(model(action)(input, scope));
+  if (model) return withRequestContext(model(action)(input, scope)).filter((check) => !check.missing);
   if (/^(Describe|List|Get)/.test(ctx.action)) return anywhere(action)(input, scope);
   throw new Error(`IAM model: no authorization model for ${action} (local/sim/iam/requests.ts)`);
 }

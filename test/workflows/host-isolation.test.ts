@@ -1,0 +1,125 @@
+/**
+ * A compromised host: with a shell on a node or a control plane of cluster A, an attacker
+ * runs the AWS CLI with the host's own credentials (its instance profile's, from the
+ * metadata service) against cluster B. The simulator evaluates each call against the
+ * packaged instance roles, as AWS would. What is refused is asserted; what still gets
+ * through is listed, and that list may only shrink (the hosts' per-cluster isolation).
+ */
+import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+
+let cp: TestControlPlane;
+let ssm: SSMClient;
+type Instance = { id: string; state: { name: string } | string; tags: Record<string, string>; iamInstanceProfile?: { name?: string } };
+const hosts: Record<'aNode' | 'aControlPlane' | 'bNode' | 'bControlPlane', string> = { aNode: '', aControlPlane: '', bNode: '', bControlPlane: '' };
+let bGroup = '';
+let bSecurityGroup = '';
+let bLoadBalancer = '';
+
+async function create(name: string, extra: Record<string, unknown> = {}) {
+  const res = await cp.request<{ operation: { id: string } }>('POST', '/v1/clusters', { name, region: 'us-east-1', zones: ['us-east-1a'], topology: 'public', ...extra });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  const op = await cp.waitForOperation(res.body.operation.id, 240_000);
+  expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+}
+
+/** Runs `command` on a host as its root would, and returns its exit code and output. */
+async function onHost(instanceId: string, command: string): Promise<{ code: number; out: string; err: string }> {
+  const sent = await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: [command] } }));
+  const id = sent.Command?.CommandId ?? '';
+  for (let i = 0; i < 600; i++) {
+    const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: id, InstanceId: instanceId })).catch(() => undefined);
+    if (inv && ['Success', 'Failed', 'TimedOut'].includes(inv.Status ?? '')) {
+      return { code: inv.ResponseCode ?? -1, out: inv.StandardOutputContent ?? '', err: inv.StandardErrorContent ?? '' };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`command on ${instanceId} did not finish`);
+}
+
+beforeAll(async () => {
+  cp = await startTestControlPlane({ timeScale: 400 });
+  ssm = new SSMClient({ endpoint: cp.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+  await create('alpha');
+  await create('beta', { api: { loadBalancer: { type: 'public' } } });
+  const res = await cp.simResources();
+  const running = (res.instances as unknown as Instance[]).filter((i) => (typeof i.state === 'string' ? i.state : i.state.name) === 'running');
+  const pick = (cluster: string, profile: string) => running.find((i) => i.tags['hopper:cluster'] === cluster && i.iamInstanceProfile?.name === profile)?.id ?? '';
+  hosts.aNode = pick('alpha', 'NodeInstanceProfile');
+  hosts.aControlPlane = pick('alpha', 'ControlPlaneInstanceProfile');
+  hosts.bNode = pick('beta', 'NodeInstanceProfile');
+  hosts.bControlPlane = pick('beta', 'ControlPlaneInstanceProfile');
+  bGroup = ((res.autoScalingGroups ?? []) as { name: string; tags: Record<string, string> }[]).find((g) => g.tags['hopper:cluster'] === 'beta')?.name ?? '';
+  bSecurityGroup = ((res.securityGroups ?? []) as { id: string; tags: Record<string, string> }[]).find((g) => g.tags['hopper:cluster'] === 'beta')?.id ?? '';
+  bLoadBalancer = ((res.loadBalancers ?? []) as { id: string; tags: Record<string, string> }[]).find((l) => l.tags['hopper:cluster'] === 'beta')?.id ?? '';
+  for (const [k, v] of Object.entries(hosts)) expect(v, k).toMatch(/^i-/);
+}, 600_000);
+afterAll(async () => {
+  ssm?.destroy();
+  await cp?.stop();
+});
+
+/** Each probe an attacker on a host of alpha tries against beta. */
+function probes(): Record<string, string> {
+  return {
+    "read beta's admin kubeconfig": 'aws ssm get-parameter --name /hopper/beta/kubeconfig/admin --with-decryption',
+    "read beta's join token": 'aws ssm get-parameter --name /hopper/beta/join/token --with-decryption',
+    "read beta's certificate key": 'aws ssm get-parameter --name /hopper/beta/join/certificate-key --with-decryption',
+    "rewrite beta's join endpoint": 'aws ssm put-parameter --name /hopper/beta/join/endpoint --type SecureString --value 10.9.9.9:6443 --overwrite',
+    "tag beta's control plane": `aws ec2 create-tags --resources ${hosts.bControlPlane} --tags Key=hopper:cluster,Value=alpha`,
+    "stop beta's node": `aws ec2 stop-instances --instance-ids ${hosts.bNode}`,
+    "terminate beta's node": `aws ec2 terminate-instances --instance-ids ${hosts.bNode}`,
+    "open beta's security group": `aws ec2 authorize-security-group-ingress --group-id ${bSecurityGroup} --protocol tcp --port 22 --cidr 0.0.0.0/0`,
+    "delete beta's load balancer": `aws elbv2 delete-load-balancer --load-balancer-arn ${bLoadBalancer}`,
+    "resize beta's nodes": `aws autoscaling set-desired-capacity --auto-scaling-group-name ${bGroup} --desired-capacity 0`,
+  };
+}
+
+async function attempts(from: string): Promise<{ refused: string[]; through: string[]; outputs: Record<string, string> }> {
+  const refused: string[] = [];
+  const through: string[] = [];
+  const outputs: Record<string, string> = {};
+  for (const [what, command] of Object.entries(probes())) {
+    const r = await onHost(from, command);
+    outputs[what] = r.err || r.out;
+    if (r.code === 254 && /An error occurred \((AccessDeniedException|UnauthorizedOperation|AccessDenied)\) when calling the \w+ operation: (You are not authorized to perform this operation\. )?User: arn:aws:sts::000000000000:assumed-role\//.test(r.err)) refused.push(what);
+    else through.push(what);
+  }
+  return { refused, through, outputs };
+}
+
+describe('a compromised host of one cluster against another', () => {
+  it('the host CLI acts as the instance profile, and a node of alpha still reads what joining alpha takes', async () => {
+    const who = await onHost(hosts.aNode, 'aws sts get-caller-identity --query Arn --output text');
+    expect(who.out.trim()).toBe(`arn:aws:sts::000000000000:assumed-role/NodeRole/${hosts.aNode}`);
+    const token = await onHost(hosts.aNode, 'aws ssm get-parameter --name /hopper/alpha/join/token --with-decryption --query Parameter.Value --output text');
+    expect(token.code, token.err).toBe(0);
+    expect(token.out.trim()).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+  });
+
+  it("from a node of alpha: beta's kubeconfig, parameters, instances, groups, security groups and load balancer are refused, save what is listed", async () => {
+    const { refused, through, outputs } = await attempts(hosts.aNode);
+    expect(refused).toEqual(expect.arrayContaining(["read beta's admin kubeconfig", "rewrite beta's join endpoint", "terminate beta's node", "resize beta's nodes"]));
+    expect(outputs["terminate beta's node"]).toContain('UnauthorizedOperation');
+    // Still open (one node role for every cluster): to close with per-cluster host roles.
+    expect(through.sort(), JSON.stringify(outputs, null, 1)).toEqual(["read beta's join token"]);
+  }, 120_000);
+
+  it('from a control plane of alpha: the same probes, with what is still open listed', async () => {
+    const { refused, through, outputs } = await attempts(hosts.aControlPlane);
+    expect(refused).toEqual(expect.arrayContaining(["stop beta's node", "terminate beta's node", "resize beta's nodes"]));
+    // Still open (one control-plane role for every cluster, the cloud controller's grants unscoped).
+    expect(through.sort(), JSON.stringify(outputs, null, 1)).toEqual(
+      [
+        "delete beta's load balancer",
+        "open beta's security group",
+        "read beta's admin kubeconfig",
+        "read beta's certificate key",
+        "read beta's join token",
+        "rewrite beta's join endpoint",
+        "tag beta's control plane",
+      ].sort(),
+    );
+  }, 120_000);
+});
