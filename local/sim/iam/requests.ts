@@ -89,6 +89,16 @@ function requestTagContext(tags: Tags): Record<string, string | string[]> {
   return out;
 }
 
+/** A request's `Tags: [{Key, Value}]` (EC2 CreateTags, ELB, Auto Scaling, SSM), as a record. */
+function requestTags(input: Input): Tags {
+  return Object.fromEntries(((input.Tags ?? []) as { Key: string; Value?: string }[]).map((t) => [t.Key, t.Value ?? '']));
+}
+
+/** A check on an existing resource that a request also tags. */
+function withRequestTags(check: AuthzCheck, tags: Tags): AuthzCheck {
+  return { ...check, context: { ...check.context, ...requestTagContext(tags) } };
+}
+
 /** Tags of any EC2 resource the simulator holds (snapshots carry their image's); undefined if it holds none. */
 function ec2Tags(state: SimState, id: string): Tags | undefined {
   const found = state.findById(id);
@@ -116,14 +126,19 @@ function specTags(input: Input, type: string): Tags {
   return tags;
 }
 
+/**
+ * Creating `resource` with `tags`: the create itself, and — when it is tagged — tagging at
+ * creation, checked as `tagAction` (with what says it is part of a create, for EC2 and ELB).
+ */
+function createdTagged(action: string, resource: string, tags: Tags, tagAction: string, atCreation: Record<string, string> = {}): AuthzCheck[] {
+  const checks: AuthzCheck[] = [{ action, resource, context: requestTagContext(tags) }];
+  if (Object.keys(tags).length) checks.push({ action: tagAction, resource, context: { ...requestTagContext(tags), ...atCreation } });
+  return checks;
+}
+
 /** A new EC2 resource of `type`: the create itself, and tagging at creation if it is tagged. */
 function ec2Created(action: string, type: string, tags: Tags, scope: Scope): AuthzCheck[] {
-  const resource = ec2Arn(scope, type, '*');
-  const checks: AuthzCheck[] = [{ action, resource, context: requestTagContext(tags) }];
-  if (Object.keys(tags).length) {
-    checks.push({ action: 'ec2:CreateTags', resource, context: { ...requestTagContext(tags), 'ec2:CreateAction': action.slice('ec2:'.length) } });
-  }
-  return checks;
+  return createdTagged(action, ec2Arn(scope, type, '*'), tags, 'ec2:CreateTags', { 'ec2:CreateAction': action.slice('ec2:'.length) });
 }
 
 /** The role an instance profile holds, passed to EC2 (`iam:PassRole`). */
@@ -264,11 +279,8 @@ function ec2Models(options: ModelOptions): Record<string, (action: string) => Mo
     DeregisterImage: ids('ImageId'),
     DeleteSnapshot: ids('SnapshotId'),
     CreateTags: (a) => (input, s) => {
-      const tags: Tags = Object.fromEntries(((input.Tags ?? []) as { Key: string; Value?: string }[]).map((t) => [t.Key, t.Value ?? '']));
-      return ((input.Resources ?? []) as string[]).map((id) => {
-        const check = ec2Existing(a, id, s);
-        return { ...check, context: { ...check.context, ...requestTagContext(tags) } };
-      });
+      const tags = requestTags(input);
+      return ((input.Resources ?? []) as string[]).map((id) => withRequestTags(ec2Existing(a, id, s), tags));
     },
     DeleteTags: (a) => (input, s) => {
       // As AWS: aws:TagKeys holds the keys named in the request — none when the request
@@ -314,13 +326,7 @@ function asgModels(options: ModelOptions): Record<string, (action: string) => Mo
   };
   return {
     CreateAutoScalingGroup: (a) => (input, s) => {
-      const tags: Tags = Object.fromEntries(((input.Tags ?? []) as { Key: string; Value?: string }[]).map((t) => [t.Key, t.Value ?? '']));
-      const resource = asgArn(s, input.AutoScalingGroupName);
-      return [
-        { action: a, resource, context: requestTagContext(tags) },
-        ...(Object.keys(tags).length ? [{ action: 'autoscaling:CreateOrUpdateTags', resource, context: requestTagContext(tags) }] : []),
-        ...templateUse(input, s),
-      ];
+      return [...createdTagged(a, asgArn(s, input.AutoScalingGroupName), requestTags(input), 'autoscaling:CreateOrUpdateTags'), ...templateUse(input, s)];
     },
     UpdateAutoScalingGroup: (a) => (input, s) => [asgExisting(a, input.AutoScalingGroupName, s), ...templateUse(input, s)],
     DeleteAutoScalingGroup: (a) => (input, s) => [asgExisting(a, input.AutoScalingGroupName, s)],
@@ -351,16 +357,7 @@ function elbExisting(action: string, arn: string, scope: Scope): AuthzCheck {
 }
 
 function elbCreated(action: string, resource: string, input: Input): AuthzCheck[] {
-  const tags: Tags = Object.fromEntries(((input.Tags ?? []) as { Key: string; Value?: string }[]).map((t) => [t.Key, t.Value ?? '']));
-  const checks: AuthzCheck[] = [{ action, resource, context: requestTagContext(tags) }];
-  if (Object.keys(tags).length) {
-    checks.push({
-      action: 'elasticloadbalancing:AddTags',
-      resource,
-      context: { ...requestTagContext(tags), 'elasticloadbalancing:CreateAction': action.split(':')[1] },
-    });
-  }
-  return checks;
+  return createdTagged(action, resource, requestTags(input), 'elasticloadbalancing:AddTags', { 'elasticloadbalancing:CreateAction': action.split(':')[1] });
 }
 
 function elbModels(): Record<string, (action: string) => Model> {
@@ -387,11 +384,8 @@ function elbModels(): Record<string, (action: string) => Model> {
     RegisterTargets: arnField('TargetGroupArn'),
     DeregisterTargets: arnField('TargetGroupArn'),
     AddTags: (a) => (input, s) => {
-      const tags: Tags = Object.fromEntries(((input.Tags ?? []) as { Key: string; Value?: string }[]).map((t) => [t.Key, t.Value ?? '']));
-      return ((input.ResourceArns ?? []) as string[]).map((arn) => {
-        const check = elbExisting(a, arn, s);
-        return { ...check, context: { ...check.context, ...requestTagContext(tags) } };
-      });
+      const tags = requestTags(input);
+      return ((input.ResourceArns ?? []) as string[]).map((arn) => withRequestTags(elbExisting(a, arn, s), tags));
     },
     RemoveTags: (a) => (input, s) =>
       ((input.ResourceArns ?? []) as string[]).map((arn) => {
@@ -419,14 +413,7 @@ function ssmModels(): Record<string, (action: string) => Model> {
       ((input[field] ?? []) as string[]).map((name) => ({ action: a, resource: parameterArn(s, name), context: {} }));
   return {
     GetParameter: parameter('Name'),
-    PutParameter: (a) => (input, s) => {
-      const tags: Tags = Object.fromEntries(((input.Tags ?? []) as { Key: string; Value?: string }[]).map((t) => [t.Key, t.Value ?? '']));
-      const resource = parameterArn(s, input.Name);
-      return [
-        { action: a, resource, context: requestTagContext(tags) },
-        ...(Object.keys(tags).length ? [{ action: 'ssm:AddTagsToResource', resource, context: requestTagContext(tags) }] : []),
-      ];
-    },
+    PutParameter: (a) => (input, s) => createdTagged(a, parameterArn(s, input.Name), requestTags(input), 'ssm:AddTagsToResource'),
     DeleteParameter: parameter('Name'),
     GetParameters: parameters('Names'),
     DeleteParameters: parameters('Names'),
