@@ -34,24 +34,22 @@ export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps)
   const op = await deps.store.getOperation(event.operationId);
   const code = event.failure?.Error ?? 'WorkflowFailed';
   const message = causeMessage(event.failure?.Cause);
-  const cluster = await deps.store.getCluster(event.cluster);
-  if (event.status && cluster?.lock?.operationId !== event.operationId) {
-    // Superseded: the cluster is another operation's now; only our own record is ours to write.
-    if (op && (op.status === 'Pending' || op.status === 'Running')) {
-      await deps.store.finishOperation(event.operationId, { status: 'Failed', error: { code, message, step: op.currentStep } });
-    }
-    return { status: 'unchanged' };
-  }
   // The stage that failed: the one the step wrapper marked Failed, else the one running.
   const failed = op?.steps.find((s) => s.status === 'Failed') ?? op?.steps.find((s) => s.status === 'Running');
   const stepName = failed?.name ?? op?.currentStep ?? 'unknown';
+  const error = { code, message: `${stepName}: ${message}`, step: stepName };
+  const cluster = await deps.store.getCluster(event.cluster);
+  if (event.status && cluster?.lock?.operationId !== event.operationId) {
+    // Superseded (or a rerun after this step closed the lock): only our own record is ours to write.
+    if (op && (op.status === 'Pending' || op.status === 'Running')) await deps.store.finishOperation(event.operationId, { status: 'Failed', error });
+    return { status: 'unchanged' };
+  }
   // Stages still running beside the failed one (parallel branches) stop with it.
   for (const s of op?.steps ?? []) {
     if (s.status !== 'Running') continue;
-    const error = s.name === stepName ? { code, message } : { code: 'Cancelled', message: `stopped because ${stepName} failed` };
-    await deps.store.endStep(event.operationId, s.name, { status: 'Failed', error });
+    const stageError = s.name === stepName ? { code, message } : { code: 'Cancelled', message: `stopped because ${stepName} failed` };
+    await deps.store.endStep(event.operationId, s.name, { status: 'Failed', error: stageError });
   }
-  await deps.store.finishOperation(event.operationId, { status: 'Failed', error: { code, message: `${stepName}: ${message}`, step: stepName } });
   const status = event.status;
   if (status) {
     await deps.store.mutateCluster(event.cluster, (record) =>
@@ -59,6 +57,8 @@ export async function failWorkflow(event: z.infer<typeof input>, deps: StepDeps)
     );
   }
   const closed = await deps.store.closeLock(event.cluster, event.operationId);
+  // Last: whoever sees the operation Failed then finds the cluster's status written and its lock closed.
+  await deps.store.finishOperation(event.operationId, { status: 'Failed', error });
   return { status: event.status ?? 'unchanged', ...(closed.waitingFor ? { waitingFor: closed.waitingFor } : {}) };
 }
 

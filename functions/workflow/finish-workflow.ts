@@ -15,8 +15,15 @@ const input = stepEnvelope.extend({ status: clusterStatusSchema, kubernetesVersi
 export async function finishWorkflow(event: z.infer<typeof input>, deps: StepDeps): Promise<{ status: string }> {
   const cluster = await deps.store.getCluster(event.cluster);
   if (cluster?.lock?.operationId !== event.operationId) {
+    const op = await deps.store.getOperation(event.operationId);
     // A rerun after the first run finished and released the cluster: nothing left to do.
-    if ((await deps.store.getOperation(event.operationId))?.status === 'Succeeded') return { status: event.status };
+    if (op?.status === 'Succeeded') return { status: event.status };
+    // A rerun after the first run closed the lock but died before marking the operation: a
+    // take-over would have marked it Interrupted, so this one is ours to finish.
+    if (op && (op.status === 'Pending' || op.status === 'Running') && cluster?.status === event.status) {
+      await deps.store.finishOperation(event.operationId, { status: 'Succeeded' });
+      return { status: event.status };
+    }
     throw new SupersededError(`FinishWorkflow refused: operation ${event.operationId} no longer holds cluster ${event.cluster}; the cluster's status is left to ${cluster?.lock?.operationId ?? 'the next operation'}`);
   }
   await deps.store.mutateCluster(event.cluster, (record) =>
@@ -29,8 +36,9 @@ export async function finishWorkflow(event: z.infer<typeof input>, deps: StepDep
   for (const step of op?.steps ?? []) {
     if (step.status === 'Running') await deps.store.endStep(event.operationId, step.name, { status: 'Succeeded' });
   }
-  await deps.store.finishOperation(event.operationId, { status: 'Succeeded' });
   await deps.store.closeLock(event.cluster, event.operationId);
+  // Last: whoever sees the operation Succeeded then finds the cluster's status written and its lock closed.
+  await deps.store.finishOperation(event.operationId, { status: 'Succeeded' });
   return { status: event.status };
 }
 

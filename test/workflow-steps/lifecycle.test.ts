@@ -34,6 +34,26 @@ describe('workflow lifecycle steps', () => {
     expect(cluster?.lock).toBeUndefined();
   });
 
+  it('marks the operation ended last: whoever sees it ended finds the cluster written and free; a rerun after a crash in between finishes it', async () => {
+    const { operationId } = await env.createCluster({ name: 'order', region: 'us-east-1' });
+    await beginWorkflow({ cluster: 'order', operationId, type: 'create' }, env.deps);
+    // The first run closed the lock and died before marking the operation.
+    const store = env.deps.store;
+    const finishOperation = store.finishOperation.bind(store);
+    store.finishOperation = () => Promise.reject(new Error('Lambda died'));
+    try {
+      await expect(finishWorkflow({ cluster: 'order', operationId, status: 'Ready' }, env.deps)).rejects.toThrow('Lambda died');
+    } finally {
+      store.finishOperation = finishOperation;
+    }
+    expect((await store.getOperation(operationId))?.status).toBe('Running');
+    expect(await store.getCluster('order')).toMatchObject({ status: 'Ready' });
+    expect((await store.getCluster('order'))?.lock).toBeUndefined();
+    // The state machine's retry.
+    await finishWorkflow({ cluster: 'order', operationId, status: 'Ready' }, env.deps);
+    expect((await store.getOperation(operationId))?.status).toBe('Succeeded');
+  });
+
   it('records a failure once, naming the failed stage, and releases the lock', async () => {
     const { operationId } = await env.createCluster({ name: 'broke', region: 'us-east-1' });
     await env.deps.store.startStep(operationId, 'ControlPlane');
