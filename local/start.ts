@@ -200,7 +200,6 @@ async function onExecutionInterrupted(execution: ExecutionRecord, lambda: Lambda
   }
 }
 
-/** AWS_ENDPOINT_URL, a cloud service's own endpoint, or HOPPER_CLOUD=aws: leave the cloud to them. */
 /** Whether `endpoint` is Hopper's cloud simulator (it answers `GET /_sim/iam`). */
 async function isSimulator(endpoint: string): Promise<boolean> {
   try {
@@ -210,6 +209,7 @@ async function isSimulator(endpoint: string): Promise<boolean> {
   }
 }
 
+/** AWS_ENDPOINT_URL, a cloud service's own endpoint, or HOPPER_CLOUD=aws: leave the cloud to them. */
 function isExternalCloud(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.AWS_ENDPOINT_URL || CLOUD_ENDPOINT_VARS.some((name) => env[name]) || env.HOPPER_CLOUD === 'aws');
 }

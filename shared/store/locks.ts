@@ -73,8 +73,9 @@ export function newOperation(
 
 /** ConflictError naming the operation that holds the cluster. */
 export function heldBy(name: string, lock: OperationLock, nowMs = Date.now(), operationEndedAt?: string): ConflictError {
-  // An operation whose record says it ended, but whose last step has not closed the lock
-  // yet (it writes the record first, then closes): as good as closing — ask again shortly.
+  // An operation whose record says it ended, but whose lock is not closed yet (an
+  // interruption is recorded before its lock is closed; a finisher may die in between):
+  // as good as closing — ask again shortly.
   const ending = !lock.closing && operationEndedAt !== undefined;
   const running = ending ? ['the end of the workflow'] : liveSteps(lock, nowMs).map((s) => s.step);
   const why = ending
