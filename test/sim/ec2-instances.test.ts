@@ -21,6 +21,8 @@ beforeAll(async () => {
     new ec2.DescribeImagesCommand({ Owners: ['099720109477'], Filters: [{ Name: 'name', Values: ['ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*'] }] }),
   );
   image = imgs.Images![0].ImageId!;
+  // The profile the first launch names, deployed as a stack deploys it (usable at once).
+  await fetch(`${sim.url}/_sim/iam/roles/cp-role`, { method: 'PUT', body: JSON.stringify({ instanceProfiles: ['cp'] }) });
 });
 afterAll(() => sim.stop());
 

@@ -117,6 +117,20 @@ export function registerPlugin(name: string, plugin: Plugin): void {
   plugins.set(name, plugin);
 }
 
+/**
+ * State a module keeps beside SimState (IAM's roles and profiles) that a snapshot must
+ * keep too: saved under `key`, given back to `load` when a snapshot is loaded.
+ */
+export interface PersistedPart {
+  save(state: SimState): unknown;
+  load(state: SimState, data: unknown): void;
+}
+export const persistedParts = new Map<string, PersistedPart>();
+
+export function registerPersisted(key: string, part: PersistedPart): void {
+  persistedParts.set(key, part);
+}
+
 export function registerFaultAction(key: string, action: FaultAction): void {
   faultActions.set(key, action);
 }

@@ -3,6 +3,7 @@
  * pending → running (~30 s), stopping → stopped, shutting-down → terminated (~45 s).
  * Each transition emits `instance:<state>` on `state.events` for the hosts engineer.
  */
+import { instanceProfileProblem, profileOf } from '../iam/principals';
 import { SimError } from '../core/errors';
 import type { SimState } from '../core/state';
 import type { SimBlockDevice, SimInstance, SimLaunchTemplateData, Tags } from '../core/types';
@@ -38,6 +39,11 @@ export function launchInstances(state: SimState, region: string, spec: LaunchSpe
   if ((image.architecture === 'arm64') !== isArm(instanceType)) {
     throw new SimError('InvalidParameterValue', `The instance type '${instanceType}' does not support the architecture '${image.architecture}' of image '${imageId}'.`);
   }
+  // IAM must know the profile, and have shown it to EC2 (a just-created one is not yet).
+  const badProfile = instanceProfileProblem(state, spec.IamInstanceProfile);
+  if (badProfile) throw new SimError('InvalidParameterValue', badProfile);
+  const profileRef = spec.IamInstanceProfile?.Arn ?? spec.IamInstanceProfile?.Name;
+  const profile = profileRef ? profileOf(state, profileRef) : undefined;
   const subnetId = spec.SubnetId ?? spec.NetworkInterfaces?.[0]?.SubnetId;
   if (!subnetId) throw new SimError('VPCIdNotSpecified', 'No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.');
   const subnet = state.subnets.get(subnetId);
@@ -92,7 +98,7 @@ export function launchInstances(state: SimState, region: string, spec: LaunchSpe
       state: 'pending',
       launchTime: state.clock.iso(),
       userData: spec.UserData ? Buffer.from(spec.UserData, 'base64').toString('utf8') : undefined,
-      iamInstanceProfile: spec.IamInstanceProfile?.Arn || spec.IamInstanceProfile?.Name ? { arn: spec.IamInstanceProfile.Arn, name: spec.IamInstanceProfile.Name } : undefined,
+      iamInstanceProfile: profile ? { arn: profile.arn, name: profile.name } : undefined,
       metadataOptions: {
         httpTokens: md.HttpTokens === 'required' ? 'required' : 'optional',
         httpEndpoint: md.HttpEndpoint === 'disabled' ? 'disabled' : 'enabled',

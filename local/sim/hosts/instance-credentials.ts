@@ -6,14 +6,14 @@
  */
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
-import { assumeRole, iamOf, type SimSession } from '../iam/principals';
+import { assumeRole, iamOf, roleOfProfile, type SimSession } from '../iam/principals';
 
 const sessions = new WeakMap<SimState, Map<string, SimSession>>();
 
 /** The role of an instance's profile, if IAM knows it. */
 export function instanceRole(state: SimState, inst: SimInstance): string | undefined {
-  const profile = inst.iamInstanceProfile?.name ?? inst.iamInstanceProfile?.arn?.split('/').pop();
-  return profile ? iamOf(state).instanceProfiles.get(profile) : undefined;
+  const profile = inst.iamInstanceProfile?.arn ?? inst.iamInstanceProfile?.name;
+  return profile ? roleOfProfile(state, profile)?.name : undefined;
 }
 
 export function instanceCredentials(state: SimState, inst: SimInstance): SimSession | undefined {

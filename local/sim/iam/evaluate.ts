@@ -8,21 +8,29 @@ import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
 import { SimError } from '../core/errors';
 import type { SimContext } from '../core/registry';
 import { authorizationChecks, type AuthzCheck } from './requests';
-import { callerOf, iamOf, recordDenial, type SimRole } from './principals';
+import { callerOf, iamOf, recordDenial, roleOfProfile, type IamRegistry, type SimRole } from './principals';
 
-type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
+/** `BoundaryDenied`: identity policies allow it, the role's permissions boundary does not. */
+type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied' | 'BoundaryDenied';
 
 /** Decisions by role generation, principal and check: a workflow repeats the same calls. */
 const cache = new Map<string, Decision>();
 const CACHE_LIMIT = 20_000;
 const UNKNOWN_RESOURCE_TYPE = new Set(['no.resource.types', 'multiple.resource.types']);
 
-async function decide(role: SimRole, principal: string, account: string, check: AuthzCheck, generation: number): Promise<Decision> {
-  const key = JSON.stringify([generation, role.name, check]);
+async function decide(iam: IamRegistry, role: SimRole, principal: string, account: string, check: AuthzCheck): Promise<Decision> {
+  const key = JSON.stringify([iam.generation, role.name, check]);
   const hit = cache.get(key);
   if (hit) return hit;
+  const managed = (arn: string) => {
+    const policy = iam.policies.get(arn);
+    return policy ? [{ name: policy.name, policy: policy.document }] : [];
+  };
   const simulation = {
-    identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document })),
+    // Inline and attached policies; a managed policy since deleted grants nothing.
+    identityPolicies: [...role.policies.map((p) => ({ name: p.name, policy: p.document })), ...role.managedPolicyArns.flatMap(managed)],
+    // A boundary caps them: what it does not allow is denied, whatever they allow.
+    ...(role.permissionsBoundary ? { permissionBoundaryPolicies: managed(role.permissionsBoundary) } : {}),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     request: { action: check.action, principal, resource: { resource: check.resource, accountId: account }, contextVariables: check.context },
@@ -36,10 +44,17 @@ async function decide(role: SimRole, principal: string, account: string, check: 
     // need an account where AWS names its own SSM parameters and documents without one
     // (`arn:aws:ssm:us-east-1::parameter/aws/service/…`). The same evaluation, without
     // that validation.
-    decision = runUnsafeSimulation(simulation, {});
+    decision = runUnsafeSimulation(simulation, {}) as Decision;
   } else {
     // A policy or check the evaluator cannot read: a bug in a definition or a model, not a denial.
     throw new SimError('InternalError', `IAM evaluation of ${check.action} on ${check.resource} failed: ${JSON.stringify(result.errors)}`, 500);
+  }
+  if (decision === 'ImplicitlyDenied' && simulation.permissionBoundaryPolicies) {
+    // Which policy said no, for the message: allowed without the boundary means the boundary did.
+    const { permissionBoundaryPolicies: _boundary, ...unbounded } = simulation;
+    const without = await runSimulation(unbounded, {});
+    const allowed = without.resultType === 'error' ? runUnsafeSimulation(unbounded, {}) : without.overallResult;
+    if (allowed === 'Allowed') decision = 'BoundaryDenied';
   }
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, decision);
@@ -51,7 +66,9 @@ function denied(ctx: SimContext, principal: string, check: AuthzCheck, decision:
   const why =
     decision === 'ExplicitlyDenied'
       ? `with an explicit deny in an identity-based policy`
-      : `because no identity-based policy allows the ${check.action} action`;
+      : decision === 'BoundaryDenied'
+        ? `because no permissions boundary allows the ${check.action} action`
+        : `because no identity-based policy allows the ${check.action} action`;
   const message = `User: ${principal} is not authorized to perform: ${check.action} on resource: ${check.resource} ${why}`;
   switch (ctx.service) {
     case 'ec2': {
@@ -78,9 +95,9 @@ export async function authorizeCall(ctx: SimContext, input: unknown): Promise<vo
     throw new SimError(code, 'The security token included in the request is invalid.', ctx.service === 'ssm' ? 400 : 403);
   }
   const iam = iamOf(ctx.state);
-  const checks = authorizationChecks(ctx, input, { roleOfProfile: (profile) => iam.instanceProfiles.get(profile) });
+  const checks = authorizationChecks(ctx, input, { roleOfProfile: (profile) => roleOfProfile(ctx.state, profile)?.arn });
   for (const check of checks) {
-    const decision = await decide(caller.role, caller.arn, ctx.state.accountId, check, iam.generation);
+    const decision = await decide(iam, caller.role, caller.arn, ctx.state.accountId, check);
     if (decision !== 'Allowed') {
       recordDenial(ctx.state, { principal: caller.arn, action: check.action, resource: check.resource, reason: decision === 'ExplicitlyDenied' ? 'explicit' : 'implicit' });
       throw denied(ctx, caller.arn, check, decision);

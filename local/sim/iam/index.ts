@@ -1,28 +1,56 @@
 /**
- * IAM in the simulator: every call to EC2, Auto Scaling, ELBv2 and SSM is authorized for
- * the principal that signed it (see `principals.ts` for who that is, `requests.ts` for what
- * each call is checked on, `evaluate.ts` for the evaluation and the errors).
+ * IAM in the simulator: every call to EC2, Auto Scaling, ELBv2, SSM and IAM itself is
+ * authorized for the principal that signed it (see `principals.ts` for who that is,
+ * `requests.ts` for what each call is checked on, `evaluate.ts` for the evaluation and the
+ * errors), and IAM's own API (`api.ts`) creates the roles and profiles a workflow needs.
  *
  * Routes (what a deployment does to IAM, and what tests inspect):
- * - `PUT /_sim/iam/roles/<name>` `{policies: [{name, document}], managedPolicyArns?, instanceProfiles?}`
- *   creates or replaces a role → `{arn}`;
+ * - `PUT /_sim/iam/policies/<name>` `{document}` creates or replaces a customer managed
+ *   policy → `{arn}`;
+ * - `PUT /_sim/iam/roles/<name>` `{policies: [{name, document}], managedPolicyArns?, instanceProfiles?, permissionsBoundary?}`
+ *   creates or replaces a role → `{arn}` (its managed policies must exist);
  * - `POST /_sim/iam/roles/<name>/sessions` `{sessionName?}` → temporary credentials
  *   `{accessKeyId, secretAccessKey, sessionToken, arn}` (sts:AssumeRole);
  * - `GET /_sim/iam` → the roles, instance profiles, session count and the recent denials.
  */
-import { registerAuthorizer, registerRoute } from '../core/registry';
+import * as iamSdk from '@aws-sdk/client-iam';
+import { registerAuthorizer, registerPersisted, registerQueryService, registerRoute } from '../core/registry';
+import { iamHandlers } from './api';
 import { authorizeCall } from './evaluate';
-import { assumeRole, iamOf, putRole, type SimRole } from './principals';
+import { assumeRole, exportIam, iamOf, importIam, putManagedPolicy, putRole, unknownPolicies, type SimRole } from './principals';
 
 registerAuthorizer(authorizeCall);
+registerPersisted('iam', { save: exportIam, load: importIam });
+
+registerQueryService({
+  name: 'iam',
+  version: '2010-05-08',
+  signingName: 'iam',
+  xmlns: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  settings: { ec2: false },
+  schemas: iamSdk as unknown as Record<string, unknown>,
+  handlers: iamHandlers,
+});
+
+const POLICY_PATH = /^\/_sim\/iam\/policies\/([\w+=,.@-]{1,128})$/;
+
+registerRoute('PUT', '/_sim/iam/policies/*', (req, { state }) => {
+  const m = POLICY_PATH.exec(req.path);
+  if (!m) return { status: 404, body: { error: `no route PUT ${req.path}` } };
+  const { document } = req.json() as { document?: { Statement?: unknown } };
+  if (!document || document.Statement === undefined) return { status: 400, body: { error: 'document must have a Statement' } };
+  return { body: { arn: putManagedPolicy(state, m[1], document as { Statement: unknown }).arn } };
+});
 
 const ROLE_PATH = /^\/_sim\/iam\/roles\/([\w+=,.@-]{1,64})(\/sessions)?$/;
 
 registerRoute('PUT', '/_sim/iam/roles/*', (req, { state }) => {
   const m = ROLE_PATH.exec(req.path);
   if (!m || m[2]) return { status: 404, body: { error: `no route PUT ${req.path}` } };
-  const body = req.json() as { policies?: SimRole['policies']; managedPolicyArns?: string[]; instanceProfiles?: string[] };
+  const body = req.json() as { policies?: SimRole['policies']; managedPolicyArns?: string[]; instanceProfiles?: string[]; permissionsBoundary?: string };
   const problems = validateRole(body);
+  const unknown = problems.length ? [] : unknownPolicies(state, [...(body.managedPolicyArns ?? []), ...(body.permissionsBoundary ? [body.permissionsBoundary] : [])]);
+  if (unknown.length) problems.push(`no managed policy ${unknown.join(', ')} in the account (AWS-managed policies are not modelled: state what the role needs)`);
   if (problems.length) return { status: 400, body: { error: problems.join('; ') } };
   const role = putRole(state, m[1], body);
   return { body: { arn: role.arn } };
@@ -42,7 +70,8 @@ registerRoute('GET', '/_sim/iam', (_req, { state }) => {
   return {
     body: {
       roles: [...iam.roles.values()],
-      instanceProfiles: Object.fromEntries(iam.instanceProfiles),
+      policies: [...iam.policies.values()],
+      instanceProfiles: Object.fromEntries([...iam.instanceProfiles.values()].map((p) => [p.name, p.roles[0] ?? null])),
       sessions: iam.sessions.size,
       denials: iam.denials,
     },

@@ -1,7 +1,8 @@
 /**
- * The simulated account's IAM: roles with their policies, the instance profiles that hold
- * them, and the temporary credentials issued for role sessions (what STS AssumeRole gives a
- * Lambda function or a host through IMDS).
+ * The simulated account's IAM: roles with their policies, the customer managed policies
+ * they attach (and the permissions boundaries they are held to), the instance profiles that
+ * hold them, and the temporary credentials issued for role sessions (what STS AssumeRole
+ * gives a Lambda function or a host through IMDS).
  *
  * Who a request is, by the access key it was signed with:
  * - a key issued here (`ASIA…`) → that role session, evaluated against the role's policies;
@@ -12,24 +13,54 @@
  *   root credentials of LocalStack's default account are.
  *
  * Kept beside the state (not in its resources): a `reset` of the simulated resources does
- * not undeploy the roles, as deleting EC2 resources leaves IAM alone.
+ * not undeploy the roles, as deleting EC2 resources leaves IAM alone. A snapshot keeps
+ * roles, policies and profiles (`exportIam`/`importIam`); sessions are issued again.
  */
 import { randomBytes } from 'node:crypto';
 import type { SimState } from '../core/state';
+import type { Tags } from '../core/types';
 
 /** An IAM policy document (`Version`, `Statement`). */
 export type PolicyDocument = { Version?: string; Statement: unknown[] | unknown };
 
 export interface SimRole {
   name: string;
+  /** `/` or `/a/b/`: part of the ARN (`role/a/b/<name>`), not of the name. */
+  path: string;
   arn: string;
   /** Inline policies by name. */
   policies: { name: string; document: PolicyDocument }[];
-  /**
-   * Managed policies attached (ARNs). Their documents are not modelled yet: they grant
-   * nothing here, so what a role needs must be in its own policies to pass.
-   */
+  /** Managed policies attached (ARNs of the account's customer managed policies). */
   managedPolicyArns: string[];
+  /** The managed policy that caps what the role's policies can grant, if any. */
+  permissionsBoundary?: string;
+  /** The trust policy (JSON), when created through the IAM API. */
+  assumeRolePolicy?: string;
+  tags: Tags;
+  createdAt: number;
+}
+
+export interface SimManagedPolicy {
+  name: string;
+  path: string;
+  arn: string;
+  document: PolicyDocument;
+}
+
+export interface SimInstanceProfile {
+  name: string;
+  path: string;
+  arn: string;
+  /** Role names (IAM allows one). */
+  roles: string[];
+  tags: Tags;
+  createdAt: number;
+  /**
+   * When EC2 first accepts the profile (simulated ms). IAM is eventually consistent: a
+   * profile just created, or just given its role, is "invalid" to RunInstances for a few
+   * seconds, and every tool that creates one retries its launch.
+   */
+  usableAt: number;
 }
 
 export interface SimSession {
@@ -53,42 +84,109 @@ export interface SimDenial {
 
 export interface IamRegistry {
   roles: Map<string, SimRole>;
-  /** Instance profile name → role name. */
-  instanceProfiles: Map<string, string>;
+  /** Customer managed policies by ARN. */
+  policies: Map<string, SimManagedPolicy>;
+  instanceProfiles: Map<string, SimInstanceProfile>;
   sessions: Map<string, SimSession>;
   denials: SimDenial[];
-  /** Bumped on every change of a role: evaluation caches key on it. */
+  /** Bumped on every change of a role or policy: evaluation caches key on it. */
   generation: number;
 }
+
+/** How long IAM takes to show EC2 a new instance profile (simulated seconds). */
+export const PROFILE_PROPAGATION_SECONDS = 8;
 
 const registries = new WeakMap<SimState, IamRegistry>();
 
 export function iamOf(state: SimState): IamRegistry {
   let registry = registries.get(state);
   if (!registry) {
-    registry = { roles: new Map(), instanceProfiles: new Map(), sessions: new Map(), denials: [], generation: 0 };
+    registry = { roles: new Map(), policies: new Map(), instanceProfiles: new Map(), sessions: new Map(), denials: [], generation: 0 };
     registries.set(state, registry);
   }
   return registry;
 }
 
-/** Creates or replaces a role (policies, managed policy ARNs) and the instance profiles that hold it. */
+export function roleArn(state: SimState, name: string, path = '/'): string {
+  return `arn:aws:iam::${state.accountId}:role${path}${name}`;
+}
+
+export function policyArn(state: SimState, name: string, path = '/'): string {
+  return `arn:aws:iam::${state.accountId}:policy${path}${name}`;
+}
+
+export function instanceProfileArn(state: SimState, name: string, path = '/'): string {
+  return `arn:aws:iam::${state.accountId}:instance-profile${path}${name}`;
+}
+
+/** Every managed policy ARN the account does not hold: AWS refuses to attach them (NoSuchEntity). */
+export function unknownPolicies(state: SimState, arns: readonly string[]): string[] {
+  const iam = iamOf(state);
+  return arns.filter((a) => !iam.policies.has(a));
+}
+
+/**
+ * Creates or replaces a role (policies, managed policy ARNs) and the instance profiles that
+ * hold it, as a deployment does: its profiles are usable at once (CloudFormation waits for
+ * them before it reports the stack complete).
+ */
 export function putRole(
   state: SimState,
   name: string,
-  spec: { policies?: SimRole['policies']; managedPolicyArns?: string[]; instanceProfiles?: string[] },
+  spec: { policies?: SimRole['policies']; managedPolicyArns?: string[]; instanceProfiles?: string[]; permissionsBoundary?: string },
 ): SimRole {
   const iam = iamOf(state);
   const role: SimRole = {
     name,
-    arn: `arn:aws:iam::${state.accountId}:role/${name}`,
+    path: '/',
+    arn: roleArn(state, name),
     policies: spec.policies ?? [],
     managedPolicyArns: spec.managedPolicyArns ?? [],
+    ...(spec.permissionsBoundary ? { permissionsBoundary: spec.permissionsBoundary } : {}),
+    tags: {},
+    createdAt: state.clock.now(),
   };
   iam.roles.set(name, role);
-  for (const profile of spec.instanceProfiles ?? []) iam.instanceProfiles.set(profile, name);
+  for (const profile of spec.instanceProfiles ?? []) {
+    iam.instanceProfiles.set(profile, { name: profile, path: '/', arn: instanceProfileArn(state, profile), roles: [name], tags: {}, createdAt: state.clock.now(), usableAt: state.clock.now() });
+  }
   iam.generation += 1;
   return role;
+}
+
+/** Creates or replaces a customer managed policy. */
+export function putManagedPolicy(state: SimState, name: string, document: PolicyDocument, path = '/'): SimManagedPolicy {
+  const iam = iamOf(state);
+  const policy: SimManagedPolicy = { name, path, arn: policyArn(state, name, path), document };
+  iam.policies.set(policy.arn, policy);
+  iam.generation += 1;
+  return policy;
+}
+
+/** The profile a launch names, by name or ARN. */
+export function profileOf(state: SimState, ref: string): SimInstanceProfile | undefined {
+  const iam = iamOf(state);
+  if (!ref.startsWith('arn:')) return iam.instanceProfiles.get(ref);
+  return [...iam.instanceProfiles.values()].find((p) => p.arn === ref);
+}
+
+/** The role an instance profile holds, if IAM knows both. */
+export function roleOfProfile(state: SimState, ref: string): SimRole | undefined {
+  const profile = profileOf(state, ref);
+  return profile?.roles[0] ? iamOf(state).roles.get(profile.roles[0]) : undefined;
+}
+
+/**
+ * Why EC2 refuses to launch with `profile` (name or ARN), if it does: IAM does not know
+ * it, or knows it too recently (see `SimInstanceProfile.usableAt`), or it holds no role.
+ */
+export function instanceProfileProblem(state: SimState, profile: { Name?: string; Arn?: string } | undefined): string | undefined {
+  if (!profile?.Name && !profile?.Arn) return undefined;
+  const found = profileOf(state, profile.Arn ?? profile.Name ?? '');
+  if (found && found.usableAt <= state.clock.now() && found.roles.length > 0) return undefined;
+  return profile.Arn
+    ? `Value (${profile.Arn}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`
+    : `Value (${profile.Name}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`;
 }
 
 /** Temporary credentials for a session of `role` (what sts:AssumeRole returns). */
@@ -124,4 +222,19 @@ export function recordDenial(state: SimState, denial: Omit<SimDenial, 'at'>): vo
   const iam = iamOf(state);
   iam.denials.push({ at: new Date(state.clock.now()).toISOString(), ...denial });
   if (iam.denials.length > 200) iam.denials.splice(0, iam.denials.length - 200);
+}
+
+/** What a snapshot keeps of IAM: roles, managed policies and instance profiles. */
+export function exportIam(state: SimState): unknown {
+  const iam = iamOf(state);
+  return { roles: [...iam.roles.values()], policies: [...iam.policies.values()], instanceProfiles: [...iam.instanceProfiles.values()] };
+}
+
+export function importIam(state: SimState, data: unknown): void {
+  const saved = (data ?? {}) as { roles?: SimRole[]; policies?: SimManagedPolicy[]; instanceProfiles?: SimInstanceProfile[] };
+  const iam = iamOf(state);
+  for (const r of saved.roles ?? []) iam.roles.set(r.name, r);
+  for (const p of saved.policies ?? []) iam.policies.set(p.arn, p);
+  for (const p of saved.instanceProfiles ?? []) iam.instanceProfiles.set(p.name, p);
+  iam.generation += 1;
 }

@@ -19,6 +19,7 @@
 import type { SimContext } from '../core/registry';
 import type { SimState } from '../core/state';
 import type { Tags } from '../core/types';
+import { iamOf } from './principals';
 
 /** One check: may the principal do `action` on `resource`, given `context`? */
 export interface AuthzCheck {
@@ -144,12 +145,11 @@ function ec2Created(action: string, type: string, tags: Tags, scope: Scope): Aut
 /** The role an instance profile holds, passed to EC2 (`iam:PassRole`). */
 function passRole(profile: { Arn?: string; Name?: string } | undefined, scope: Scope, roleOf: (profile: string) => string | undefined): AuthzCheck[] {
   if (!profile?.Arn && !profile?.Name) return [];
-  const name = profile.Name ?? String(profile.Arn).split('/').pop() ?? '';
-  const role = roleOf(name);
+  const role = roleOf(profile.Arn ?? profile.Name ?? '');
   // A profile IAM does not know: AWS answers InvalidParameterValue at launch; the launch
   // handler says so, here there is no role to check.
   if (!role) return [];
-  return [{ action: 'iam:PassRole', resource: `arn:aws:iam::${scope.account}:role/${role}`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }];
+  return [{ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }];
 }
 
 /** The template a launch names (by id or name), if the simulator holds it. */
@@ -182,7 +182,7 @@ const ids =
 const anywhere = (action: string): Model => () => [{ action, resource: '*', context: {} }];
 
 export interface ModelOptions {
-  /** The role of an instance profile, by profile name (from IAM's registry). */
+  /** The ARN of the role an instance profile (by name or ARN) holds, from IAM's registry. */
   roleOfProfile(profile: string): string | undefined;
 }
 
@@ -401,6 +401,54 @@ function parameterArn(scope: Scope, name: string): string {
   return path.startsWith('aws/') ? `arn:aws:ssm:${scope.region}::parameter/${path}` : `arn:aws:ssm:${scope.region}:${scope.account}:parameter/${path}`;
 }
 
+/**
+ * IAM's own calls: on the role or instance profile's ARN (its path included), with its tags;
+ * a change to a role's policies carries the role's permissions boundary as
+ * `iam:PermissionsBoundary` (and the policy attached as `iam:PolicyARN`), so a grant can
+ * require every role it touches to be held by a boundary. Putting a role in a profile is
+ * passing it (`iam:PassRole`).
+ */
+function iamModels(): Record<string, (action: string) => Model> {
+  const role = (action: string, name: string, s: Scope, extra: Record<string, string> = {}): AuthzCheck => {
+    const found = iamOf(s.state).roles.get(name);
+    if (!found) return { action, resource: `arn:aws:iam::${s.account}:role/${name}`, context: {}, missing: true };
+    const boundary: Record<string, string> = found.permissionsBoundary ? { 'iam:PermissionsBoundary': found.permissionsBoundary } : {};
+    return { action, resource: found.arn, context: { ...tagContext(found.tags, 'iam'), ...boundary, ...extra } };
+  };
+  const profile = (action: string, name: string, s: Scope): AuthzCheck => {
+    const found = iamOf(s.state).instanceProfiles.get(name);
+    if (!found) return { action, resource: `arn:aws:iam::${s.account}:instance-profile/${name}`, context: {}, missing: true };
+    return { action, resource: found.arn, context: tagContext(found.tags, 'iam') };
+  };
+  const onRole = (a: string): Model => (input, s) => [role(a, input.RoleName, s)];
+  const onProfile = (a: string): Model => (input, s) => [profile(a, input.InstanceProfileName, s)];
+  return {
+    CreateRole: (a) => (input, s) => {
+      const boundary: Record<string, string> = input.PermissionsBoundary ? { 'iam:PermissionsBoundary': input.PermissionsBoundary } : {};
+      return createdTagged(a, `arn:aws:iam::${s.account}:role${input.Path ?? '/'}${input.RoleName}`, requestTags(input), 'iam:TagRole').map((c) => ({ ...c, context: { ...c.context, ...boundary } }));
+    },
+    GetRole: onRole,
+    DeleteRole: onRole,
+    GetRolePolicy: onRole,
+    ListRolePolicies: onRole,
+    ListAttachedRolePolicies: onRole,
+    ListInstanceProfilesForRole: onRole,
+    PutRolePolicy: onRole,
+    DeleteRolePolicy: onRole,
+    AttachRolePolicy: (a) => (input, s) => [role(a, input.RoleName, s, { 'iam:PolicyARN': input.PolicyArn })],
+    DetachRolePolicy: (a) => (input, s) => [role(a, input.RoleName, s, { 'iam:PolicyARN': input.PolicyArn })],
+    CreateInstanceProfile: (a) => (input, s) =>
+      createdTagged(a, `arn:aws:iam::${s.account}:instance-profile${input.Path ?? '/'}${input.InstanceProfileName}`, requestTags(input), 'iam:TagInstanceProfile'),
+    GetInstanceProfile: onProfile,
+    DeleteInstanceProfile: onProfile,
+    RemoveRoleFromInstanceProfile: onProfile,
+    AddRoleToInstanceProfile: (a) => (input, s) => {
+      const passed = role('iam:PassRole', input.RoleName, s);
+      return [profile(a, input.InstanceProfileName, s), { ...passed, context: {} }];
+    },
+  };
+}
+
 function ssmModels(): Record<string, (action: string) => Model> {
   const parameter =
     (field: string) =>
@@ -451,7 +499,7 @@ function withRequestContext(checks: AuthzCheck[]): AuthzCheck[] {
 }
 
 /** IAM's service prefix of each simulated service. */
-const PREFIX: Record<string, string> = { ec2: 'ec2', autoscaling: 'autoscaling', elbv2: 'elasticloadbalancing', ssm: 'ssm' };
+const PREFIX: Record<string, string> = { ec2: 'ec2', autoscaling: 'autoscaling', elbv2: 'elasticloadbalancing', ssm: 'ssm', iam: 'iam' };
 
 /**
  * The checks for one call. Read-only calls (Describe*, Get* without resource-level
@@ -463,7 +511,15 @@ export function authorizationChecks(ctx: SimContext, input: Input, options: Mode
   const action = `${prefix}:${ctx.action}`;
   const scope: Scope = { state: ctx.state, region: ctx.region, account: ctx.state.accountId };
   const models =
-    ctx.service === 'ec2' ? ec2Models(options) : ctx.service === 'autoscaling' ? asgModels(options) : ctx.service === 'elbv2' ? elbModels() : ssmModels();
+    ctx.service === 'ec2'
+      ? ec2Models(options)
+      : ctx.service === 'autoscaling'
+        ? asgModels(options)
+        : ctx.service === 'elbv2'
+          ? elbModels()
+          : ctx.service === 'iam'
+            ? iamModels()
+            : ssmModels();
   const model = models[ctx.action];
   if (model) return withRequestContext(model(action)(input, scope)).filter((check) => !check.missing);
   if (/^(Describe|List|Get)/.test(ctx.action)) return anywhere(action)(input, scope);
