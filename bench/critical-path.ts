@@ -64,6 +64,7 @@ export const VALIDATION_PASS_INTERVAL_SECONDS = waitSeconds(createCluster, 'Wait
 export const OFF_THE_PATH: Record<string, string> = {
   BeginCreate: 'bookkeeping in DynamoDB: no cloud latency',
   EnsureBastion: 'nothing waits for the bastion: the instance is launched, not waited for',
+  EnsureHostRoles: 'IAM calls only (about a second), in a Provision branch beside the image bake and the NAT gateways, which take minutes',
   ControlPlaneReady: 'bookkeeping (the stage ends)',
   NodesLaunched: 'bookkeeping (the stage ends)',
   FinishCreate: 'bookkeeping (the operation ends)',

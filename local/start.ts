@@ -19,7 +19,7 @@ import { hostSandbox } from './sim/hosts/sandbox';
 import { startCloudSimulator } from './sim/server';
 
 /** Endpoint variables the embedded runtime sets for the simulated cloud services. */
-const CLOUD_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2'];
+const CLOUD_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL_IAM'];
 
 /**
  * The Hopper function a restart calls for each execution it found RUNNING, so the

@@ -11,6 +11,7 @@ import { step as installAddons } from '../functions/control-plane/install-addons
 import { step as joinControlPlane } from '../functions/control-plane/join-control-plane';
 import { step as launchControlPlane } from '../functions/control-plane/launch-control-plane';
 import { step as markStage } from '../functions/control-plane/mark-stage';
+import { step as ensureHostRoles } from '../functions/identity/ensure-host-roles';
 import { step as checkBake } from '../functions/image/check-bake';
 import { step as resolveImage } from '../functions/image/resolve-image';
 import { step as checkApiLoadBalancer } from '../functions/network/check-api-load-balancer';
@@ -55,7 +56,7 @@ export const createCluster = workflow({
       ],
     }),
     parallel('Provision', {
-      comment: 'Once the subnets exist: public routing then the image bake, alongside the NAT gateways, and the security groups then the load balancer and bastion.',
+      comment: "Once the subnets exist: public routing then the image bake, alongside the NAT gateways, the security groups then the load balancer and bastion, and the cluster's host roles.",
       resultSelector: { imageId: ref('$[0].imageId'), natGateways: ref('$[1].natGateways'), securityGroups: ref('$[2].securityGroups'), apiLoadBalancer: ref('$[2].apiLoadBalancer') },
       result: '$.provisioned',
       branches: [
@@ -130,6 +131,13 @@ export const createCluster = workflow({
             result: '$.bastion',
           }),
           pass('SecurityBranchDone', { params: { securityGroups: ref('$.securityGroups'), apiLoadBalancer: ref('$.apiLoadBalancer') } }),
+        ],
+        [
+          task(ensureHostRoles, {
+            comment: "The cluster's own control-plane and node roles and instance profiles (no host reaches another cluster's data); long made by the time the first instance launches.",
+            params: { stage: 'Network' },
+            result: null,
+          }),
         ],
       ],
     }),

@@ -7,6 +7,7 @@ import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as checkInstancesTerminated } from '../functions/delete/check-instances-terminated';
 import { step as checkNatGatewaysDeleted } from '../functions/delete/check-nat-gateways-deleted';
 import { step as deleteAutoScalingGroups } from '../functions/delete/delete-auto-scaling-groups';
+import { step as deleteHostRoles } from '../functions/delete/delete-host-roles';
 import { step as deleteImages } from '../functions/delete/delete-images';
 import { step as deleteInternetGateways } from '../functions/delete/delete-internet-gateways';
 import { step as deleteLaunchTemplates } from '../functions/delete/delete-launch-templates';
@@ -135,7 +136,7 @@ export const deleteCluster = workflow({
       retry: 'dependencies',
     }),
     parallel('DeleteTemplatesAndParameters', {
-      comment: 'Pass 8: launch templates and the Parameter Store entries under /hopper/<cluster>/.',
+      comment: "Pass 8: launch templates, the Parameter Store entries under /hopper/<cluster>/, and the cluster's host roles and profiles.",
       result: null,
       branches: [
         [
@@ -147,6 +148,9 @@ export const deleteCluster = workflow({
         ],
         [
           task(deleteParameters, { params: { stage: 'Cleanup', parameters: ref('$.set.parameters') }, result: null, retry: 'dependencies' }),
+        ],
+        [
+          task(deleteHostRoles, { params: { stage: 'Cleanup', hostRoles: ref('$.set.hostRoles') }, result: null, retry: 'dependencies' }),
         ],
       ],
     }),

@@ -19,6 +19,7 @@ import { step as validationFailed } from '../functions/rolling/validation-failed
 import { step as checkValidation } from '../functions/validate/check-validation';
 import { step as validateCluster } from '../functions/validate/validate-cluster';
 import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
+import { step as ensureHostRoles } from '../functions/identity/ensure-host-roles';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
@@ -29,8 +30,9 @@ export const rollingUpdate = workflow({
   states: [
     choice('Nested?', [{ Variable: '$.nested', IsPresent: true, Next: 'PlanNested' }], 'BeginRollingUpdate', { comment: 'A nested run (the upgrade) works under its parent operation: no begin, no finish.' }),
     task(beginWorkflow, { name: 'BeginRollingUpdate', params: { type: 'rolling-update' }, result: '$.ctx' }),
-    task(planRollingUpdate, { comment: 'Options (kops defaults) and the plan, recorded as the Plan step.', result: '$.plan', next: 'StartBatches' }),
+    task(planRollingUpdate, { comment: 'Options (kops defaults) and the plan, recorded as the Plan step.', result: '$.plan', next: 'EnsureHostRoles' }),
     task(planRollingUpdate, { name: 'PlanNested', params: { options: ref('$.options') }, result: '$.plan' }),
+    task(ensureHostRoles, { comment: "The cluster's host roles: replacements launch with their profiles (a cluster made before them gets them here).", result: null }),
     pass('StartBatches', { result: { number: 0, done: false, kind: 'none', group: '', detach: [], drain: [], controlPlane: { instanceIds: [], first: '', others: [], apiEndpoint: '' }, remaining: 0 }, resultPath: '$.batch' }),
     task(nextBatch, {
       comment: 'Records the batch just done; plans the next from the cloud as it is now.',

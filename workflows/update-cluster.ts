@@ -8,6 +8,7 @@ import { step as applyInstanceGroup } from '../functions/update/apply-instance-g
 import { step as deleteInstanceGroup } from '../functions/update/delete-instance-group';
 import { step as observePlan } from '../functions/update/observe-plan';
 import { step as recordGroupStatus } from '../functions/update/record-group-status';
+import { step as ensureHostRoles } from '../functions/identity/ensure-host-roles';
 import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
@@ -22,6 +23,10 @@ export const updateCluster = workflow({
       comment: 'Checks the lock, marks the cluster Updating.',
       params: { type: 'update' },
       result: '$.ctx',
+    }),
+    task(ensureHostRoles, {
+      comment: "The cluster's host roles, with this Hopper's policies (a cluster made before them gets them here): the launch templates below name their profiles.",
+      result: null,
     }),
     task(observePlan, {
       comment: 'Desired spec against DescribeAutoScalingGroups/DescribeLaunchTemplateVersions; refuses edits the cloud cannot take (UnprocessableError); records the plan on the Plan step.',

@@ -12,6 +12,7 @@ import { step as prepareUpgrade } from '../functions/upgrade/prepare-upgrade';
 import { step as sendControlPlaneUpgrade } from '../functions/upgrade/send-control-plane-upgrade';
 import { step as startRollingUpdate } from '../functions/upgrade/start-rolling-update';
 import { step as updateNodeTemplates } from '../functions/upgrade/update-node-templates';
+import { step as ensureHostRoles } from '../functions/identity/ensure-host-roles';
 import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
@@ -25,6 +26,7 @@ export const upgradeCluster = workflow({
   comment: "Upgrade Kubernetes by one minor (or a patch): bake the image, kubeadm upgrade apply on the first control-plane instance and upgrade node on the others one at a time, new launch template versions, then the rolling update (nested) puts every machine on the new image. Input: {cluster, operationId}; the target is the spec's kubernetesVersion, the running one the record's.",
   states: [
     task(beginWorkflow, { name: 'BeginUpgrade', params: { type: 'upgrade' }, result: '$.ctx' }),
+    task(ensureHostRoles, { comment: "The cluster's host roles, with this Hopper's policies: new node templates and control-plane replacements name their profiles.", result: null }),
     task(prepareUpgrade, { comment: 'from/to, the network the bake needs, the control plane in upgrade order.', result: '$.upgrade' }),
     task(resolveImage, {
       comment: 'A cached image for the target version, or a bake-image execution.',

@@ -19,12 +19,10 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema, subnetsSchema, tagSpec, type SecurityGroupIds, type ZoneSubnets } from '../network/common';
 import { API_PORT, CONTROL_PLANE_ROLE } from './render-context';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, awsArn, creating, passRole, ref, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, creating, table } from '../../shared/aws/iam';
+import { hostRoleName, passHostRole } from '../../shared/aws/host-roles';
 import { CONTROL_PLANE_HOP_LIMIT, CONTROL_PLANE_ROOT_GIB, controlPlaneTags, SEAT_TAG, seatClientToken } from './seats';
 
-/** The instance profile of control-plane instances (read once, at cold start). */
-/** Read when a launch is made, not when the module loads: the environment is the invocation's. */
-const instanceProfile = () => process.env.CONTROL_PLANE_INSTANCE_PROFILE ?? 'hopper-control-plane';
 
 /** Instances that hold (or will hold) a seat; a terminated one frees its seat. */
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
@@ -146,7 +144,7 @@ async function launchSeat(
       // Public topology: EnsureZoneSubnets returns the one public subnet as both.
       SubnetId: subnet.privateSubnetId,
       SecurityGroupIds: [input.securityGroups.controlPlane],
-      IamInstanceProfile: { Name: instanceProfile() },
+      IamInstanceProfile: { Name: hostRoleName(spec.name, 'control-plane') },
       ClientToken: seatClientToken(options.uid, seat),
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: CONTROL_PLANE_HOP_LIMIT },
       BlockDeviceMappings: [
@@ -173,14 +171,13 @@ export const step = defineStep({
   clients: [ec2Client],
   input: launchControlPlaneInput,
   creates: ['Instance'],
-  environment: { CONTROL_PLANE_INSTANCE_PROFILE: ref('ControlPlaneInstanceProfile') },
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeImages'),
     creating(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
     // Tags at launch (TagSpecifications) only: the function never retags a running instance.
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
-    passRole('ControlPlaneRole'),
+    passHostRole(),
   ],
   run: launchControlPlane,
 });

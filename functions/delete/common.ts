@@ -36,6 +36,8 @@ export const deletionSetSchema = z.object({
   launchTemplates: ids,
   parameters: ids,
   images: ids,
+  /** The cluster's host roles (each with its instance profile of the same name), by name. */
+  hostRoles: ids,
   /** EC2 ids of brought resources (or ones another cluster also uses): untag, never delete. */
   shared: ids,
 });
@@ -65,6 +67,7 @@ export const INVENTORY_TYPES: Record<DeletionKind, readonly string[]> = {
   launchTemplates: ['launch-template'],
   parameters: ['parameter'],
   images: ['image'],
+  hostRoles: ['host-role'],
 };
 
 /** The kind of an inventory type, if it names something in the cloud. */

@@ -143,6 +143,8 @@ export async function discoverResources(event: DiscoverInput, deps: StepDeps): P
   await discoverAutoScalingGroups(deps, cluster, candidates.get('autoScalingGroups') ?? new Map(), set, () => (skipped += 1));
   await discoverElb(deps, cluster, candidates, set, () => (skipped += 1));
   set.parameters = await parameterNames(deps, cluster);
+  // Host roles as the inventory has them (recorded before they are made); the delete forgets each once gone.
+  set.hostRoles = [...(candidates.get('hostRoles')?.keys() ?? [])];
   set.images = input.deleteImages ? await deletableImages(deps, cluster, set.images) : [];
 
   for (const k of Object.keys(set) as (keyof DeletionSet)[]) set[k] = [...new Set(set[k])].sort();

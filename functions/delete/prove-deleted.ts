@@ -48,6 +48,7 @@ const LABELS: Partial<Record<SetKind, string>> = {
   launchTemplates: 'launch template',
   parameters: 'parameter',
   images: 'image',
+  hostRoles: 'host role',
   shared: 'brought resource still tagged',
 };
 

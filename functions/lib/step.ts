@@ -16,7 +16,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { DependencyPendingError, HopperError, NotYetVisibleError, StepFailedError, TransientAwsError } from '../../shared/errors';
-import { awsErrorCode, isDependencyViolation, isNotFound, isThrottling } from '../../shared/aws/errors';
+import { awsErrorCode, isDependencyViolation, isInstanceProfileNotVisible, isNotFound, isThrottling } from '../../shared/aws/errors';
 import { restrictClients, type ClientFactory, type ClientName } from '../../shared/aws/clients';
 import { table, type CfnValue, type IamStatement } from '../../shared/aws/iam';
 import { defaultDeps, type StepDeps } from './deps';
@@ -97,7 +97,7 @@ export function classify(err: unknown, step: string): Error {
   // Right after a create, EC2 may not know the new id yet (eventual consistency): asking
   // again shortly is the documented remedy (the ASL retries NotYetVisibleError about a
   // second apart). A NotFound that persists still fails, after about a minute and a half.
-  if (isNotFound(err)) {
+  if (isNotFound(err) || isInstanceProfileNotVisible(err)) {
     return new NotYetVisibleError(`${step}: ${code} (retrying in case AWS has not caught up): ${message}`, { cause: err });
   }
   if (isDependencyViolation(err)) {

@@ -10,7 +10,8 @@ import * as z from 'zod';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { subnetsSchema } from '../network/common';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { allow, anywhere, arn, awsArn, creating, ofCluster, passRole, table } from '../../shared/aws/iam';
+import {allow, anywhere, arn, awsArn, creating, ofCluster, table } from '../../shared/aws/iam';
+import { passHostRole } from '../../shared/aws/host-roles';
 import { ensureAutoScalingGroup } from './auto-scaling-groups';
 
 export const ensureAutoScalingGroupInput = stepEnvelope.extend({
@@ -35,7 +36,7 @@ export const step = defineStep({
     ofCluster(['ec2:RunInstances'], [arn('ec2', 'launch-template/*')]),
     creating(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
-    passRole('NodeRole'),
+    passHostRole(),
     // The first group of an account creates Auto Scaling's service-linked role.
     allow(['iam:CreateServiceLinkedRole'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling' }], { StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } }),
   ],

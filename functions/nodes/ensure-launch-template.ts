@@ -10,7 +10,8 @@ import * as z from 'zod';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { securityGroupsSchema } from '../network/common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, creating, ofCluster, passRole, ref, table } from '../../shared/aws/iam';
+import {allow, anywhere, arn, creating, ofCluster, table } from '../../shared/aws/iam';
+import { passHostRole } from '../../shared/aws/host-roles';
 import { ensureLaunchTemplate } from './launch-templates';
 
 export const ensureLaunchTemplateInput = stepEnvelope.extend({
@@ -24,14 +25,13 @@ export const step = defineStep({
   clients: [ec2Client],
   input: ensureLaunchTemplateInput,
   creates: ['LaunchTemplate'],
-  environment: { NODE_INSTANCE_PROFILE: ref('NodeInstanceProfile') },
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages'),
     creating(['ec2:CreateLaunchTemplate'], [arn('ec2', 'launch-template/*')]),
     ofCluster(['ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'launch-template/*')], { StringEquals: { 'ec2:CreateAction': 'CreateLaunchTemplate' } }),
-    passRole('NodeRole'),
+    passHostRole(),
   ],
   run: ensureLaunchTemplate,
 });

@@ -8,6 +8,7 @@ import { StepFailedError } from '../../shared/errors';
 import { renderNodeUserDataBase64 } from '../../shared/render';
 import type { ClusterSpec, InstanceGroupSpec } from '../../shared/spec';
 import { HOPPER_CLUSTER_TAG, tagRecord } from '../../shared/tags';
+import { hostRoleName } from '../../shared/aws/host-roles';
 import { rootDeviceName } from '../lib/ec2';
 import { loadRenderContext } from '../control-plane/render-context';
 import { loadCluster } from '../lib/cluster';
@@ -16,9 +17,6 @@ import { tagSpec, type SecurityGroupIds } from '../network/common';
 import { findGroupSpec, groupResourceName, groupTags, tokenOf } from './common';
 import { ensureVersion, findTemplate } from './launch-template-versions';
 
-/** The instance profile of worker nodes (read once, at cold start). */
-/** Read when a launch is made, not when the module loads: the environment is the invocation's. */
-const instanceProfile = () => process.env.NODE_INSTANCE_PROFILE ?? 'hopper-node';
 /**
  * Two hops: pods in their own network namespace (the EBS CSI controller, an AWS load
  * balancer controller) reach the metadata service through the node. IMDSv2 stays required.
@@ -46,7 +44,7 @@ export function launchTemplateData(options: {
     ImageId: options.imageId,
     InstanceType: group.machineType as RequestLaunchTemplateData['InstanceType'],
     UserData: options.userData,
-    IamInstanceProfile: { Name: instanceProfile() },
+    IamInstanceProfile: { Name: hostRoleName(spec.name, 'node') },
     SecurityGroupIds: [options.securityGroups.nodes],
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: NODE_HOP_LIMIT },
     BlockDeviceMappings: [

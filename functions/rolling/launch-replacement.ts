@@ -22,7 +22,8 @@ import { tokenOf } from '../nodes/common';
 import { controlPlaneInstances, controlPlaneTargetImage } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
-import { allow, anywhere, arn, awsArn, creating, ofCluster, passRole, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, awsArn, creating, ofCluster, table } from '../../shared/aws/iam';
+import { hostRoleName, passHostRole } from '../../shared/aws/host-roles';
 
 export const launchReplacementInput = stepEnvelope.extend({
   seat: z.object({ seat: z.number().int().min(0), zone: z.string().min(1), subnetId: z.string().optional() }),
@@ -40,7 +41,6 @@ export async function launchReplacement(input: z.infer<typeof launchReplacementI
   if (!model) throw new StepFailedError(`no control-plane instance left to copy the settings of seat ${seat} from`);
   const subnetId = input.seat.subnetId ?? (await seatSubnet(deps, spec.name, zone, spec.topology === 'public'));
   const tags = controlPlaneTags(spec, seat, zone);
-  const profile = model.IamInstanceProfile?.Arn;
   const out = await deps.clients.ec2.send(
     new RunInstancesCommand({
       ImageId: imageId,
@@ -49,7 +49,7 @@ export async function launchReplacement(input: z.infer<typeof launchReplacementI
       MaxCount: 1,
       SubnetId: subnetId,
       SecurityGroupIds: (model.SecurityGroups ?? []).map((g) => g.GroupId!),
-      ...(profile ? { IamInstanceProfile: { Arn: profile } } : {}),
+      IamInstanceProfile: { Name: hostRoleName(spec.name, 'control-plane') },
       ClientToken: tokenOf('hopper-cp-roll', record.uid, String(seat), input.operationId),
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: CONTROL_PLANE_HOP_LIMIT },
       BlockDeviceMappings: [{ DeviceName: await rootDeviceName(deps, imageId), Ebs: { VolumeType: 'gp3', VolumeSize: CONTROL_PLANE_ROOT_GIB, Encrypted: true, DeleteOnTermination: true } }],
@@ -95,7 +95,7 @@ export const step = defineStep({
     anywhere('ec2:DescribeInstances', 'ec2:DescribeImages'),
     creating(['ec2:RunInstances'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*'), awsArn('ec2', 'image/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
-    passRole('ControlPlaneRole'),
+    passHostRole(),
     ofCluster(['elasticloadbalancing:RegisterTargets'], [arn('elasticloadbalancing', 'targetgroup/*')]),
   ],
   run: launchReplacement,

@@ -24,7 +24,8 @@ import { recordedSecurityGroups, recordedSubnets } from './common';
 import { describeClusterGroups, imageFor, observeGroup } from './observe';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { allow, anywhere, arn, awsArn, creating, ofCluster, passRole, ref, table } from '../../shared/aws/iam';
+import {allow, anywhere, arn, awsArn, creating, ofCluster, table } from '../../shared/aws/iam';
+import { passHostRole } from '../../shared/aws/host-roles';
 
 const input = stepEnvelope.extend({
   group: z.string().min(1),
@@ -125,7 +126,6 @@ export async function applyInstanceGroup(
 export const step = defineStep({
   name: 'ApplyInstanceGroup',
   clients: [ec2Client, autoscalingClient], input,
-  environment: { NODE_INSTANCE_PROFILE: ref('NodeInstanceProfile') },
   // Calls the node steps' cores (EnsureLaunchTemplate, EnsureAutoScalingGroup) for a new
   // group, so it holds their permissions; RunInstances/PassRole are what creating or updating
   // a group from a launch template checks.
@@ -141,7 +141,7 @@ export const step = defineStep({
     ofCluster(['ec2:RunInstances'], [arn('ec2', 'launch-template/*')]),
     creating(['ec2:RunInstances'], [awsArn('ec2', 'image/*'), arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
-    passRole('NodeRole'),
+    passHostRole(),
   ],
   run: applyInstanceGroup,
 });

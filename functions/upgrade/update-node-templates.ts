@@ -15,7 +15,8 @@ import { groupResourceName } from '../nodes/common';
 import { ensureLaunchTemplate } from '../nodes/launch-templates';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { allow, anywhere, arn, ofCluster, passRole, ref, table } from '../../shared/aws/iam';
+import {allow, anywhere, arn, ofCluster, table } from '../../shared/aws/iam';
+import { passHostRole } from '../../shared/aws/host-roles';
 
 export const updateNodeTemplatesInput = stepEnvelope.extend({ imageId: z.string().min(1) });
 
@@ -46,13 +47,12 @@ export const step = defineStep({
   name: 'UpdateNodeTemplates',
   clients: [ec2Client, autoscalingClient],
   input: updateNodeTemplatesInput,
-  environment: { NODE_INSTANCE_PROFILE: ref('NodeInstanceProfile') },
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeAutoScalingGroups'),
     ofCluster(['ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
     allow(['autoscaling:UpdateAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')], { StringLike: { 'autoscaling:ResourceTag/hopper:cluster': '*' } }),
-    passRole('NodeRole'),
+    passHostRole(),
   ],
   run: updateNodeTemplates,
 });

@@ -1,7 +1,7 @@
 /**
  * The IAM half of a deployment, done to the cloud simulator: every role the packaged
  * stack would create — one per function (serverless-iam-roles-per-function, from each
- * function's `iamRoleStatements`) and the instance roles and profiles of
+ * function's `iamRoleStatements`), the managed policies and the instance roles and profiles of
  * `resources.Resources` — with its policies resolved to local ARNs, and for each function
  * the temporary credentials of its role's session, which the Lambda runtime puts in that
  * function's environment (local/runtime/invocation-env.ts). The simulator then evaluates
@@ -14,6 +14,26 @@ export interface RoleSpec {
   policies: { name: string; document: { Version: string; Statement: unknown[] } }[];
   managedPolicyArns: string[];
   instanceProfiles: string[];
+}
+
+/** A customer managed policy of the stack (`AWS::IAM::ManagedPolicy`). */
+export interface ManagedPolicySpec {
+  name: string;
+  document: { Version: string; Statement: unknown[] };
+}
+
+/** The stack's customer managed policies, with their documents resolved to local ARNs. */
+export function stackPolicies(config: ServerlessConfig): ManagedPolicySpec[] {
+  return Object.entries(config.resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')
+    .map(([id, r]) => {
+      const props = r.Properties ?? {};
+      const doc = props.PolicyDocument as { Statement: unknown[] };
+      return {
+        name: typeof props.ManagedPolicyName === 'string' ? props.ManagedPolicyName : id,
+        document: { Version: '2012-10-17', Statement: resolveDeep(doc.Statement, config, `policy ${id}`) as unknown[] },
+      };
+    });
 }
 
 /** The AWS credentials variables of a session, as Lambda sets them. */
@@ -80,6 +100,7 @@ export function stackRoles(config: ServerlessConfig): RoleSpec[] {
  * function's role: its credentials, by function name.
  */
 export async function deployIam(cloud: string, config: ServerlessConfig): Promise<Map<string, CredentialVariables>> {
+  await deployPolicies(cloud, stackPolicies(config));
   await deployRoles(cloud, stackRoles(config));
   const credentials = new Map<string, CredentialVariables>();
   for (const fn of Object.keys(config.functions)) {
@@ -92,6 +113,11 @@ export async function deployIam(cloud: string, config: ServerlessConfig): Promis
     credentials.set(fn, { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_SESSION_TOKEN: s.sessionToken });
   }
   return credentials;
+}
+
+/** Creates (or replaces) each managed policy in the simulator at `cloud` (before the roles that attach them). */
+export async function deployPolicies(cloud: string, policies: readonly ManagedPolicySpec[]): Promise<void> {
+  for (const policy of policies) await call(cloud, 'PUT', `/_sim/iam/policies/${encodeURIComponent(policy.name)}`, { document: policy.document });
 }
 
 /** Creates (or replaces) each role in the simulator at `cloud`. */

@@ -154,6 +154,11 @@ export function localIntrinsics(value: Record<string, unknown>, config: Serverle
       const stated = resource.Properties?.[kind === 'role' ? 'RoleName' : 'InstanceProfileName'];
       return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:${kind}/${typeof stated === 'string' ? stated : id}`;
     }
+    if (attr === 'Ref' && resource?.Type === 'AWS::IAM::ManagedPolicy') {
+      // A managed policy's `Ref` is its ARN (its stated name, else the logical id).
+      const stated = resource.Properties?.ManagedPolicyName;
+      return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:policy/${typeof stated === 'string' ? stated : id}`;
+    }
     const tableName = resource?.Type === 'AWS::DynamoDB::Table' ? String(resource.Properties?.TableName ?? id) : undefined;
     if (tableName === undefined) {
       // Any other resource: `Ref` gives its name (as CloudFormation does for instance

@@ -19,8 +19,17 @@ export function isNotFound(err: unknown): boolean {
     code.endsWith('NotFound') ||
     code.endsWith('NotFoundException') ||
     code === 'InvalidAMIID.Unavailable' ||
+    code === 'NoSuchEntity' ||
     (code === 'ValidationError' && /not found|does not exist/i.test(String((err as Error).message)))
   );
+}
+
+/**
+ * EC2 refused an instance profile it does not know: right after IAM made it (or gave it its
+ * role), IAM's eventual consistency — the documented remedy is to launch again shortly.
+ */
+export function isInstanceProfileNotVisible(err: unknown): boolean {
+  return awsErrorCode(err) === 'InvalidParameterValue' && /Invalid IAM Instance Profile/i.test(String((err as Error).message));
 }
 
 /** The thing exists already (`InvalidPermission.Duplicate`, `AlreadyExists`, `ParameterAlreadyExists`…). */

@@ -7,7 +7,7 @@
  * - mutating EC2, Auto Scaling, ELB and SSM actions are scoped to resource ARNs, most with a
  *   tag condition (`hopper:cluster`), tags only at creation (`ec2:CreateAction`);
  * - `*` only for Describe*, Get* and List* actions that have no resource-level permissions;
- * - iam:PassRole only on the control-plane and node roles, and only to EC2;
+ * - iam:PassRole only on the image builder's role and the clusters' host roles (`/hopper/`), and only to EC2;
  * - SSM commands only through AWS-RunShellScript, and only on instances tagged `hopper:cluster`.
  */
 
@@ -31,7 +31,7 @@ export function awsArn(service: string, resource: string): CfnValue {
   return { 'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}::${resource}` };
 }
 
-/** The ARN of a resource of this stack (`getAtt('NodeRole')`). */
+/** The ARN of a resource of this stack (`getAtt('ImageBuilderRole')`). */
 export function getAtt(logicalId: string, attribute = 'Arn'): CfnValue {
   return { 'Fn::GetAtt': [logicalId, attribute] };
 }
@@ -65,7 +65,7 @@ export function clusterTagKeysOnly(actions: string[], resources: CfnValue[]): Ia
   return allow(actions, resources, { 'ForAllValues:StringLike': { 'aws:TagKeys': CLUSTER_TAG_KEYS }, 'ForAnyValue:StringLike': { 'aws:TagKeys': CLUSTER_TAG_KEYS } });
 }
 
-/** Passing one of the stack's instance roles, to EC2 only. */
+/** Passing one of the stack's instance roles, to EC2 only (a cluster's host roles: `passHostRole`). */
 export function passRole(roleLogicalId: string): IamStatement {
   return allow(['iam:PassRole'], [getAtt(roleLogicalId)], { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
 }

@@ -2,6 +2,7 @@
  * The create plan: every resource a create would make, grouped as kops's dry run prints
  * them (`Will create resources: VPC/demo …`). Pure: computed from the spec alone.
  */
+import { HOST_KINDS, HOST_ROLE_PATH, hostRoleName, hostRolePolicies } from '../aws/host-roles';
 import type { PlanChange, PlanView } from '../api/types';
 import { needsApiLoadBalancer, type ClusterSpec } from '../spec';
 import { groupResourceName } from '../tags';
@@ -67,6 +68,12 @@ export function createPlan(spec: ClusterSpec): PlanView {
           Note: 'baked once per (version, architecture, region), reused if it exists',
         }),
   );
+  for (const kind of HOST_KINDS) {
+    const name = hostRoleName(n, kind);
+    const policies = hostRolePolicies(n, kind, { partition: 'aws', parameterPrefix: '/hopper' }).map((p) => p.name);
+    changes.push(create('IAMRole', name, { Path: HOST_ROLE_PATH, Policies: [...policies, 'host agent'].join(', '), Boundary: 'host permissions boundary' }));
+    changes.push(create('InstanceProfile', name, { Role: name }));
+  }
   spec.controlPlane.zones.forEach((zone, i) => {
     changes.push(create('Instance', `control-plane-${zone}-${i + 1}.${n}`, { MachineType: spec.controlPlane.machineType, Zone: zone, IMDSv2: 'required', RootVolume: 'gp3, encrypted' }));
   });

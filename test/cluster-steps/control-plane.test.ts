@@ -51,7 +51,7 @@ describe('launchControlPlane', () => {
       expect(inst.SubnetId).toBe(w.subnets[seat].privateSubnetId);
       expect(inst.SecurityGroups?.map((g) => g.GroupId)).toEqual([w.securityGroups.controlPlane]);
       expect(inst.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
-      expect(inst.IamInstanceProfile?.Arn ?? inst.IamInstanceProfile?.Id ?? '').toContain('hopper-control-plane');
+      expect(inst.IamInstanceProfile?.Arn ?? inst.IamInstanceProfile?.Id ?? '').toBe('arn:aws:iam::000000000000:instance-profile/hopper/hopper-demo-control-plane');
       const tags = Object.fromEntries((inst.Tags ?? []).map((t) => [t.Key, t.Value]));
       expect(tags).toMatchObject({
         'kubernetes.io/cluster/demo': 'owned',

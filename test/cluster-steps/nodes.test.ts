@@ -48,7 +48,7 @@ describe('ensureLaunchTemplate', () => {
       ImageId: w.imageId,
       InstanceType: 't3.medium',
       SecurityGroupIds: [w.securityGroups.nodes],
-      IamInstanceProfile: { Name: 'hopper-node' },
+      IamInstanceProfile: { Name: 'hopper-demo-node' },
       MetadataOptions: { HttpTokens: 'required' },
     });
     expect(data.BlockDeviceMappings![0].Ebs).toMatchObject({ Encrypted: true, VolumeType: 'gp3', VolumeSize: w.spec.instanceGroups[0].rootVolumeSize });

@@ -3,6 +3,7 @@
  * runtime, with every Task calling the step's own wrapper (`run`: validation, stage
  * records, error classification) over the test environment's dependencies.
  */
+import * as hostRoles from '../../functions/delete/delete-host-roles';
 import { readFileSync } from 'node:fs';
 import * as beginWorkflow from '../../functions/workflow/begin-workflow';
 import * as failWorkflow from '../../functions/workflow/fail-workflow';
@@ -56,6 +57,7 @@ const DELETE_STEPS = {
   deleteVpc: vpc.step,
   deleteLaunchTemplates: templates.step,
   deleteParameters: parameters.step,
+  deleteHostRoles: hostRoles.step,
   deleteImages: images.step,
   releaseShared: release.step,
   proveDeleted: prove.step,

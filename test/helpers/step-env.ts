@@ -7,7 +7,9 @@ import { createAwsClients } from '../../shared/aws/clients/all';
 import { ClusterStore } from '../../shared/store';
 import { parseClusterSpec, type ClusterSpec } from '../../shared/spec';
 import { fileURLToPath } from 'node:url';
-import { deployRoles, stackRoles, type RoleSpec } from '../../local/runtime/iam';
+import { deployPolicies, deployRoles, resolveDeep, stackPolicies, stackRoles, type ManagedPolicySpec, type RoleSpec } from '../../local/runtime/iam';
+import { step as ensureHostRolesStep } from '../../functions/identity/ensure-host-roles';
+import { PROFILE_PROPAGATION_SECONDS } from '../../local/sim/iam/principals';
 import { loadServerlessConfig } from '../../local/runtime/serverless-config';
 import { startCloudSimulator } from '../../local/sim/server';
 import type { StepDeps } from '../../functions/lib/deps';
@@ -27,31 +29,36 @@ export interface StepEnv {
 }
 
 /**
- * The stack's instance roles, as a deployment creates them, with the profile names steps
- * fall back to when their environment names none (the tests run steps without it) — so a
- * host's own calls (its `aws` CLI) are authorized as on AWS.
+ * The stack's managed policies and instance roles, as a deployment creates them, with the
+ * profile name the image tests launch builders with — so a host's own calls (its `aws`
+ * CLI) are authorized as on AWS. A cluster's own host roles are made by EnsureHostRoles,
+ * which `createCluster` runs as the create workflow does.
  */
-const FALLBACK_PROFILES: Record<string, string[]> = {
-  ControlPlaneRole: ['hopper-control-plane'],
-  NodeRole: ['hopper-node'],
-  ImageBuilderRole: ['hopper-test-image-builder'],
-};
-let instanceRoles: RoleSpec[] | undefined;
-function hostRoles(): RoleSpec[] {
-  if (!instanceRoles) {
+const FALLBACK_PROFILES: Record<string, string[]> = { ImageBuilderRole: ['hopper-test-image-builder'] };
+let stackIam: { policies: ManagedPolicySpec[]; roles: RoleSpec[]; environment: Record<string, string> } | undefined;
+function hostIam() {
+  if (!stackIam) {
     const config = loadServerlessConfig(fileURLToPath(new URL('../../serverless.yml', import.meta.url)), { env: {} });
-    instanceRoles = stackRoles(config)
+    const roles = stackRoles(config)
       .filter((r) => r.instanceProfiles.length > 0)
       .map((r) => ({ ...r, instanceProfiles: [...r.instanceProfiles, ...(FALLBACK_PROFILES[r.name] ?? [])] }));
+    // What EnsureHostRoles finds in its environment in a deployment.
+    const environment = Object.fromEntries(
+      Object.entries(ensureHostRolesStep.environment).map(([k, v]) => [k, String(resolveDeep(v, config, `EnsureHostRoles ${k}`))]),
+    );
+    stackIam = { policies: stackPolicies(config), roles, environment };
   }
-  return instanceRoles;
+  return stackIam;
 }
 
 /** Start a fresh environment; `timeScale` speeds the simulated cloud up (default 1000). */
 export async function startStepEnv(options: { timeScale?: number; region?: string } = {}): Promise<StepEnv> {
   const dynamo = await startDynalite();
   const sim = await startCloudSimulator({ port: 0, timeScale: options.timeScale ?? 1000 });
-  await deployRoles(sim.url, hostRoles());
+  const iam = hostIam();
+  await deployPolicies(sim.url, iam.policies);
+  await deployRoles(sim.url, iam.roles);
+  Object.assign(process.env, iam.environment);
   const clients = createAwsClients({
     region: options.region ?? 'us-east-1',
     cloudEndpoint: sim.url,
@@ -75,6 +82,9 @@ export async function startStepEnv(options: { timeScale?: number; region?: strin
         status: 'Creating',
         operation: { operationId, type: 'create', owner: 'test', leaseSeconds: 3600 },
       });
+      // Its host roles, as the create workflow makes them before any launch, shown to EC2.
+      await ensureHostRolesStep.core({ cluster: parsed.spec.name, operationId }, deps);
+      await sim.state.clock.sleep(PROFILE_PROPAGATION_SECONDS);
       return { spec: parsed.spec, operationId };
     },
     async resources() {

@@ -9,8 +9,9 @@
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { resolveDeep, stackRoles } from '../../local/runtime/iam';
+import { resolveDeep } from '../../local/runtime/iam';
 import { loadServerlessConfig } from '../../local/runtime/serverless-config';
+import { HOST_KINDS, hostRolePolicies } from '../../shared/aws/host-roles';
 import { unscopedBecause, type IamStatement } from '../../shared/aws/iam';
 import { WORKFLOWS } from '../../workflows';
 import { handlerFunctions } from '../../workflows/handlers';
@@ -89,36 +90,74 @@ describe('IAM scoped to the cluster, by evaluation', () => {
     expect(unscopedGrants(scoped)).toEqual([]);
   });
 
-  it('knows which instance-role grants are not scoped yet (the hosts are isolated per cluster next)', () => {
-    // Instance roles are one set per deployment today: what a host of any cluster may change.
-    // This list is what is left to scope; it must shrink, never grow.
-    const found: string[] = [];
-    for (const role of stackRoles(config).filter((r) => !r.name.startsWith(`${config.service}-`))) {
-      for (const policy of role.policies) {
-        for (const statement of policy.document.Statement as Record<string, unknown>[]) {
-          for (const grant of unscopedGrants(statement)) found.push(`${role.name}: ${grant.split(' on ')[0]}`);
+  it("a cluster's host roles: every change is conditioned on that cluster's tag or path, and refused on another cluster's", () => {
+    const violations: string[] = [];
+    const reasons: string[] = [];
+    let ownAllowed = 0;
+    for (const kind of HOST_KINDS) {
+      for (const policy of hostRolePolicies('alpha', kind, HOST_SCOPE)) {
+        for (const statement of policy.document.Statement) {
+          const doc = statement as unknown as Record<string, unknown>;
+          const grants = unscopedGrants(doc);
+          const why = unscopedBecause(statement);
+          if (grants.length && why) reasons.push(`${kind}: ${why}`);
+          else violations.push(...grants.map((g) => `${kind}/${policy.name}: ${g}`));
+          // Beta's resources (its path, its tags) are never reachable from alpha's roles.
+          violations.push(...grantsOn(doc, '/alpha/', '/beta/', tagsOf('beta')).map((g) => `${kind}/${policy.name} reaches beta: ${g}`));
+          ownAllowed += grantsOn(doc, '/alpha/', '/alpha/', tagsOf('alpha')).length;
         }
       }
     }
-    expect([...new Set(found)].sort()).toEqual([
-      'ControlPlaneRole: ec2:AuthorizeSecurityGroupIngress',
-      'ControlPlaneRole: ec2:CreateSecurityGroup',
-      'ControlPlaneRole: ec2:CreateTags',
-      'ControlPlaneRole: ec2:DeleteSecurityGroup',
-      'ControlPlaneRole: ec2:ModifyInstanceAttribute',
-      'ControlPlaneRole: ec2:RevokeSecurityGroupIngress',
-      'ControlPlaneRole: elasticloadbalancing:AddTags',
-      'ControlPlaneRole: elasticloadbalancing:CreateListener',
-      'ControlPlaneRole: elasticloadbalancing:CreateLoadBalancer',
-      'ControlPlaneRole: elasticloadbalancing:CreateTargetGroup',
-      'ControlPlaneRole: elasticloadbalancing:DeleteListener',
-      'ControlPlaneRole: elasticloadbalancing:DeleteLoadBalancer',
-      'ControlPlaneRole: elasticloadbalancing:DeleteTargetGroup',
-      'ControlPlaneRole: elasticloadbalancing:DeregisterTargets',
-      'ControlPlaneRole: elasticloadbalancing:ModifyTargetGroup',
-      'ControlPlaneRole: elasticloadbalancing:RegisterTargets',
-      'ControlPlaneRole: ssm:AddTagsToResource',
-      'ControlPlaneRole: ssm:PutParameter',
-    ]);
+    expect(violations).toEqual([]);
+    for (const r of reasons) expect(r.length, r).toBeGreaterThan(40);
+    // Not vacuous: alpha's roles do reach alpha's own resources.
+    expect(ownAllowed).toBeGreaterThan(10);
+  });
+
+  it("every grant of a host role lies within the stack's host permissions boundary, which allows no IAM", () => {
+    const boundary = resolveDeep((config.resources.HostPermissionsBoundary.Properties as { PolicyDocument: unknown }).PolicyDocument, config, 'boundary') as Record<string, unknown>;
+    const outside: string[] = [];
+    for (const kind of HOST_KINDS) {
+      for (const policy of hostRolePolicies('alpha', kind, HOST_SCOPE)) {
+        for (const statement of policy.document.Statement) {
+          for (const action of ([] as string[]).concat(statement.Action)) {
+            for (const resource of statement.Resource === '*' ? ['*'] : (statement.Resource as string[])) {
+              if (evaluate(boundary, action, concrete(resource), {}) !== 'Allowed') outside.push(`${kind}/${policy.name}: ${action} on ${resource}`);
+            }
+          }
+        }
+      }
+    }
+    expect(outside).toEqual([]);
+    for (const action of ['iam:CreateRole', 'iam:PassRole', 'iam:AttachRolePolicy', 'sts:AssumeRole']) {
+      expect(evaluate(boundary, action, 'arn:aws:iam::000000000000:role/x0', {}), action).not.toBe('Allowed');
+    }
   });
 });
+
+const HOST_SCOPE = { partition: 'aws', parameterPrefix: '/hopper' };
+
+function tagsOf(cluster: string): Record<string, string> {
+  return { [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: 'owned', 'aws:ResourceTag/hopper:cluster': cluster, [`aws:RequestTag/kubernetes.io/cluster/${cluster}`]: 'owned' };
+}
+
+function evaluate(policy: Record<string, unknown>, action: string, resource: string, context: Record<string, string>): string {
+  return runUnsafeSimulation(
+    {
+      identityPolicies: [{ name: 'policy', policy: 'Statement' in policy ? policy : { Version: '2012-10-17', Statement: [policy] } }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: { action, principal: 'arn:aws:sts::000000000000:assumed-role/r/s', resource: { resource, accountId: '000000000000' }, contextVariables: context },
+    },
+    {},
+  );
+}
+
+/** The mutating actions of `statement` allowed on its resources with `from` read as `to`, given `context`. */
+function grantsOn(statement: Record<string, unknown>, from: string, to: string, context: Record<string, string>): string[] {
+  const actions = ([] as string[]).concat(statement.Action as string[]).filter((a) => GUARDED.test(a) && !READ_ONLY.test(a));
+  const resources = statement.Resource === '*' ? [] : ([] as string[]).concat(statement.Resource as string[]);
+  return actions.flatMap((action) =>
+    resources.map((r) => concrete(r).replace(from, to)).filter((r) => evaluate(statement, action, r, context) === 'Allowed').map((r) => `${action} on ${r}`),
+  );
+}

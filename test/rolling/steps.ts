@@ -1,4 +1,5 @@
 /** The Task resources of rolling-update, upgrade-cluster and bake-image, mapped onto step cores. */
+import * as ensureHostRoles from '../../functions/identity/ensure-host-roles';
 import type { StepDeps } from '../../functions/lib/deps';
 import type { StepEnv } from '../helpers/step-env';
 import { seedFstab } from '../image/helpers';
@@ -41,6 +42,7 @@ export type Run = (event: unknown, context: undefined, deps: StepDeps) => Promis
 export function allSteps(env: StepEnv): Record<string, Run> {
   return {
     beginWorkflow: beginWorkflow.step.run as Run,
+    ensureHostRoles: ensureHostRoles.step.run as Run,
     finishWorkflow: finishWorkflow.step.run as Run,
     failWorkflow: failWorkflow.step.run as Run,
     validateCluster: validateCluster.step.run as Run,

@@ -2,8 +2,8 @@
  * A compromised host: with a shell on a node or a control plane of cluster A, an attacker
  * runs the AWS CLI with the host's own credentials (its instance profile's, from the
  * metadata service) against cluster B. The simulator evaluates each call against the
- * packaged instance roles, as AWS would. What is refused is asserted; what still gets
- * through is listed, and that list may only shrink (the hosts' per-cluster isolation).
+ * cluster's own host roles (shared/aws/host-roles.ts), as AWS would: every probe is
+ * refused, while A's own hosts still read what joining A takes.
  */
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,10 +46,10 @@ beforeAll(async () => {
   const res = await cp.simResources();
   const running = (res.instances as unknown as Instance[]).filter((i) => (typeof i.state === 'string' ? i.state : i.state.name) === 'running');
   const pick = (cluster: string, profile: string) => running.find((i) => i.tags['hopper:cluster'] === cluster && i.iamInstanceProfile?.name === profile)?.id ?? '';
-  hosts.aNode = pick('alpha', 'NodeInstanceProfile');
-  hosts.aControlPlane = pick('alpha', 'ControlPlaneInstanceProfile');
-  hosts.bNode = pick('beta', 'NodeInstanceProfile');
-  hosts.bControlPlane = pick('beta', 'ControlPlaneInstanceProfile');
+  hosts.aNode = pick('alpha', 'hopper-alpha-node');
+  hosts.aControlPlane = pick('alpha', 'hopper-alpha-control-plane');
+  hosts.bNode = pick('beta', 'hopper-beta-node');
+  hosts.bControlPlane = pick('beta', 'hopper-beta-control-plane');
   bGroup = ((res.autoScalingGroups ?? []) as { name: string; tags: Record<string, string> }[]).find((g) => g.tags['hopper:cluster'] === 'beta')?.name ?? '';
   bSecurityGroup = ((res.securityGroups ?? []) as { id: string; tags: Record<string, string> }[]).find((g) => g.tags['hopper:cluster'] === 'beta')?.id ?? '';
   bLoadBalancer = ((res.loadBalancers ?? []) as { id: string; tags: Record<string, string> }[]).find((l) => l.tags['hopper:cluster'] === 'beta')?.id ?? '';
@@ -92,34 +92,33 @@ async function attempts(from: string): Promise<{ refused: string[]; through: str
 describe('a compromised host of one cluster against another', () => {
   it('the host CLI acts as the instance profile, and a node of alpha still reads what joining alpha takes', async () => {
     const who = await onHost(hosts.aNode, 'aws sts get-caller-identity --query Arn --output text');
-    expect(who.out.trim()).toBe(`arn:aws:sts::000000000000:assumed-role/NodeRole/${hosts.aNode}`);
+    expect(who.out.trim()).toBe(`arn:aws:sts::000000000000:assumed-role/hopper-alpha-node/${hosts.aNode}`);
     const token = await onHost(hosts.aNode, 'aws ssm get-parameter --name /hopper/alpha/join/token --with-decryption --query Parameter.Value --output text');
     expect(token.code, token.err).toBe(0);
     expect(token.out.trim()).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
   });
 
-  it("from a node of alpha: beta's kubeconfig, parameters, instances, groups, security groups and load balancer are refused, save what is listed", async () => {
+  it("from a node of alpha: beta's kubeconfig, parameters, instances, groups, security groups and load balancer are all refused", async () => {
     const { refused, through, outputs } = await attempts(hosts.aNode);
-    expect(refused).toEqual(expect.arrayContaining(["read beta's admin kubeconfig", "rewrite beta's join endpoint", "terminate beta's node", "resize beta's nodes"]));
+    expect(through, JSON.stringify(outputs, null, 1)).toEqual([]);
+    expect(refused).toHaveLength(Object.keys(probes()).length);
     expect(outputs["terminate beta's node"]).toContain('UnauthorizedOperation');
-    // Still open (one node role for every cluster): to close with per-cluster host roles.
-    expect(through.sort(), JSON.stringify(outputs, null, 1)).toEqual(["read beta's join token"]);
+    expect(outputs["read beta's join token"]).toContain('AccessDeniedException');
   }, 120_000);
 
-  it('from a control plane of alpha: the same probes, with what is still open listed', async () => {
+  it('from a control plane of alpha: the same probes, all refused', async () => {
     const { refused, through, outputs } = await attempts(hosts.aControlPlane);
-    expect(refused).toEqual(expect.arrayContaining(["stop beta's node", "terminate beta's node", "resize beta's nodes"]));
-    // Still open (one control-plane role for every cluster, the cloud controller's grants unscoped).
-    expect(through.sort(), JSON.stringify(outputs, null, 1)).toEqual(
-      [
-        "delete beta's load balancer",
-        "open beta's security group",
-        "read beta's admin kubeconfig",
-        "read beta's certificate key",
-        "read beta's join token",
-        "rewrite beta's join endpoint",
-        "tag beta's control plane",
-      ].sort(),
-    );
+    expect(through, JSON.stringify(outputs, null, 1)).toEqual([]);
+    expect(refused).toHaveLength(Object.keys(probes()).length);
+  }, 120_000);
+
+  it("a control plane of alpha still writes alpha's parameters, and a node of alpha cannot", async () => {
+    const write = 'aws ssm put-parameter --name /hopper/alpha/probe --type SecureString --value x --overwrite';
+    expect((await onHost(hosts.aControlPlane, write)).code).toBe(0);
+    const fromNode = await onHost(hosts.aNode, write);
+    expect(fromNode.code).toBe(254);
+    expect(fromNode.err).toContain('AccessDeniedException');
+    // Nor does a node read alpha's admin kubeconfig or certificate key: join data only.
+    expect((await onHost(hosts.aNode, 'aws ssm get-parameter --name /hopper/alpha/kubeconfig/admin --with-decryption')).err).toContain('AccessDeniedException');
   }, 120_000);
 });

@@ -14,7 +14,8 @@ beforeAll(async () => {
 afterAll(() => cp?.stop());
 
 interface IamView {
-  roles: { name: string; policies: { name: string; document: { Statement: { Action: string[] }[] } }[] }[];
+  roles: { name: string; arn: string; permissionsBoundary?: string; managedPolicyArns: string[]; policies: { name: string; document: { Statement: { Action: string[] }[] } }[] }[];
+  policies: { name: string; arn: string }[];
   instanceProfiles: Record<string, string>;
   denials: { principal: string; action: string; resource: string }[];
 }
@@ -35,11 +36,13 @@ async function create(name: string) {
 }
 
 describe('IAM enforced on the embedded runtime', () => {
-  it('deploys one role per function and the instance roles with their profiles', async () => {
+  it("deploys one role per function, the hosts' managed policies and the image builder's role with its profile", async () => {
     const view = await iam();
     const names = new Set(view.roles.map((r) => r.name));
     for (const fn of Object.keys(cp.embedded.config.functions)) expect(names.has(functionRoleName(cp.embedded.config, fn)), fn).toBe(true);
-    expect(view.instanceProfiles).toMatchObject({ ControlPlaneInstanceProfile: 'ControlPlaneRole', NodeInstanceProfile: 'NodeRole' });
+    expect(view.instanceProfiles).toMatchObject({ ImageBuilderInstanceProfile: 'ImageBuilderRole' });
+    const stage = cp.embedded.config.stage;
+    expect(view.policies.map((p) => p.name).sort()).toEqual([`hopper-${stage}-host-agent`, `hopper-${stage}-host-boundary`]);
   });
 
   it('fails a create whose VPC step lost its ec2:CreateVpc grant with EC2 UnauthorizedOperation, and creates no VPC', async () => {
@@ -71,5 +74,30 @@ describe('IAM enforced on the embedded runtime', () => {
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
     // A refusal a step swallowed (as NotFound, say) would show here.
     expect((await iam()).denials.slice(before)).toEqual([]);
+
+    // The cluster's own host roles: under Hopper's path, held by the boundary, each in its profile.
+    const view = await iam();
+    const boundary = view.policies.find((p) => p.name === `hopper-${cp.embedded.config.stage}-host-boundary`)!.arn;
+    for (const kind of ['control-plane', 'node']) {
+      const name = `hopper-granted-${kind}`;
+      expect(view.instanceProfiles[name]).toBe(name);
+      expect(view.roles.find((r) => r.name === name)).toMatchObject({ arn: `arn:aws:iam::000000000000:role/hopper/${name}`, permissionsBoundary: boundary });
+    }
+    const instances = ((await cp.simResources()).instances ?? []) as { state: string; tags: Record<string, string>; iamInstanceProfile?: { name?: string } }[];
+    // The cluster's running hosts (its image builder, gone by now, had the stack's builder profile).
+    const profiles = new Set(instances.filter((i) => i.tags['hopper:cluster'] === 'granted' && i.state === 'running').map((i) => i.iamInstanceProfile?.name));
+    expect([...profiles].sort()).toEqual(['hopper-granted-control-plane', 'hopper-granted-node']);
+  }, 300_000);
+
+  it("deletes a cluster's host roles and profiles with it, every call authorized", async () => {
+    const before = (await iam()).denials.length;
+    const res = await cp.request<{ operation: { id: string } }>('DELETE', '/v1/clusters/granted');
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const op = await cp.waitForOperation(res.body.operation.id, 240_000);
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+    const view = await iam();
+    expect(view.denials.slice(before)).toEqual([]);
+    expect(view.roles.filter((r) => r.name.startsWith('hopper-granted-'))).toEqual([]);
+    expect(Object.keys(view.instanceProfiles).filter((p) => p.startsWith('hopper-granted-'))).toEqual([]);
   }, 300_000);
 });

@@ -372,8 +372,11 @@ function elbModels(): Record<string, (action: string) => Model> {
     CreateTargetGroup: (a) => (input, s) => elbCreated(a, `${base(s)}:targetgroup/${input.Name}/*`, input),
     CreateListener: (a) => (input, s) => {
       const lb = String(input.LoadBalancerArn ?? '');
+      // Authorized on its load balancer only (the service authorization reference names no
+      // listener resource for it); tags given at creation are AddTags on the new listener.
       const listener = lb.replace(':loadbalancer/', ':listener/') + '/*';
-      return [elbExisting(a, lb, s), ...elbCreated(a, listener, input)];
+      const [, ...tagging] = elbCreated(a, listener, input);
+      return [withRequestTags(elbExisting(a, lb, s), requestTags(input)), ...tagging];
     },
     DeleteLoadBalancer: arnField('LoadBalancerArn'),
     DeleteTargetGroup: arnField('TargetGroupArn'),
@@ -443,8 +446,10 @@ function iamModels(): Record<string, (action: string) => Model> {
     DeleteInstanceProfile: onProfile,
     RemoveRoleFromInstanceProfile: onProfile,
     AddRoleToInstanceProfile: (a) => (input, s) => {
-      const passed = role('iam:PassRole', input.RoleName, s);
-      return [profile(a, input.InstanceProfileName, s), { ...passed, context: {} }];
+      // Passed with the role's tags, and to no service (iam:PassedToService is absent).
+      const found = iamOf(s.state).roles.get(input.RoleName);
+      const passed: AuthzCheck[] = found ? [{ action: 'iam:PassRole', resource: found.arn, context: tagContext(found.tags, 'iam') }] : [];
+      return [profile(a, input.InstanceProfileName, s), ...passed];
     },
   };
 }

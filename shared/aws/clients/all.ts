@@ -6,11 +6,12 @@ import { autoscalingClient } from './autoscaling';
 import { ddbClient } from './ddb';
 import { ec2Client } from './ec2';
 import { elbv2Client } from './elbv2';
+import { iamClient } from './iam';
 import { buildClients, type AwsClients, type ClientOptions } from './index';
 import { sfnClient } from './sfn';
 import { ssmClient } from './ssm';
 
-export const ALL_CLIENTS = [ec2Client, autoscalingClient, ssmClient, elbv2Client, sfnClient, ddbClient] as const;
+export const ALL_CLIENTS = [ec2Client, autoscalingClient, ssmClient, elbv2Client, sfnClient, ddbClient, iamClient] as const;
 
 /** A fresh set of every client. */
 export function createAwsClients(options: ClientOptions = {}): AwsClients {

@@ -11,6 +11,7 @@
  */
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -23,9 +24,12 @@ export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
   sfn: SFNClient;
   ddb: DynamoDBDocumentClient;
+  iam: IAMClient;
 }
 
 export type ClientName = keyof AwsClients;
+
+const CLIENT_NAMES = ['ec2', 'autoscaling', 'ssm', 'elbv2', 'sfn', 'ddb', 'iam'] as const;
 
 /** What every client is built with. */
 export interface ClientConfig {
@@ -39,7 +43,7 @@ export interface ClientConfig {
 /** How to build one client; `./ec2`, `./ssm`… export one each. */
 export interface ClientFactory<N extends ClientName = ClientName> {
   name: N;
-  /** Talks to the cloud simulator's endpoint when one is given (EC2, Auto Scaling, SSM, ELBv2). */
+  /** Talks to the cloud simulator's endpoint when one is given (EC2, Auto Scaling, SSM, ELBv2, IAM). */
   cloud: boolean;
   create(config: ClientConfig): AwsClients[N];
 }
@@ -55,7 +59,7 @@ const common = { maxAttempts: 4, retryMode: 'standard' as const };
 export interface ClientOptions {
   /** Defaults to AWS_REGION, then us-east-1. */
   region?: string;
-  /** One endpoint for EC2, Auto Scaling, SSM and ELBv2 (the cloud simulator); else the SDK's own resolution. */
+  /** One endpoint for EC2, Auto Scaling, SSM, ELBv2 and IAM (the cloud simulator); else the SDK's own resolution. */
   cloudEndpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** A DynamoDB document client to use instead of building one. */
@@ -79,7 +83,7 @@ export function buildClients(
   if (options.ddb) built.set('ddb', options.ddb);
   const byName = new Map(factories.map((f) => [f.name, f]));
   const clients = {} as AwsClients;
-  for (const name of ['ec2', 'autoscaling', 'ssm', 'elbv2', 'sfn', 'ddb'] as const) {
+  for (const name of CLIENT_NAMES) {
     Object.defineProperty(clients, name, {
       enumerable: true,
       get() {
@@ -98,7 +102,7 @@ export function buildClients(
 /** A view of `clients` that gives only `names` (the rest throw, naming `owner`). */
 export function restrictClients(clients: AwsClients, names: ReadonlySet<ClientName>, owner: string): AwsClients {
   const view = {} as AwsClients;
-  for (const name of ['ec2', 'autoscaling', 'ssm', 'elbv2', 'sfn', 'ddb'] as const) {
+  for (const name of CLIENT_NAMES) {
     Object.defineProperty(view, name, {
       enumerable: true,
       get() {
