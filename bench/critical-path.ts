@@ -66,6 +66,7 @@ export const OFF_THE_PATH: Record<string, string> = {
   EnsureBastion: 'nothing waits for the bastion: the instance is launched, not waited for',
   EnsureHostRoles: 'IAM calls only (about a second), in a Provision branch beside the image bake and the NAT gateways, which take minutes',
   ControlPlaneReady: 'bookkeeping (the stage ends)',
+  DeleteCertificateKey: 'one Parameter Store call once the joins are done: no cloud latency to speak of',
   NodesLaunched: 'bookkeeping (the stage ends)',
   FinishCreate: 'bookkeeping (the operation ends)',
 };

@@ -6,6 +6,7 @@ import { choice, fail, map, parallel, pass, poll, ref, task, wait, workflow } fr
 import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as checkCommand } from '../functions/commands/check-command';
 import { step as checkInstancesOnline } from '../functions/commands/check-instances-online';
+import { step as deleteCertificateKey } from '../functions/control-plane/delete-certificate-key';
 import { step as initControlPlane } from '../functions/control-plane/init-control-plane';
 import { step as installAddons } from '../functions/control-plane/install-addons';
 import { step as joinControlPlane } from '../functions/control-plane/join-control-plane';
@@ -201,6 +202,11 @@ export const createCluster = workflow({
                 deadline: 900,
               }),
             ],
+          }),
+          task(deleteCertificateKey, {
+            comment: 'The control plane has joined: its certificate key leaves Parameter Store (a later control-plane join publishes a fresh one).',
+            params: { stage: 'ControlPlane' },
+            result: null,
           }),
           task(markStage, { name: 'ControlPlaneReady', params: { stage: 'ControlPlane', endsStage: true }, result: null }),
         ],

@@ -18,10 +18,14 @@ import { findGroupSpec, groupResourceName, groupTags, tokenOf } from './common';
 import { ensureVersion, findTemplate } from './launch-template-versions';
 
 /**
- * Two hops: pods in their own network namespace (the EBS CSI controller, an AWS load
- * balancer controller) reach the metadata service through the node. IMDSv2 stays required.
+ * One hop, as on the control plane: a pod in its own network namespace is a hop further
+ * from the metadata service, so the answer to its token request dies on the way and it
+ * never gets the node's credentials (IMDSv2 is required, so there is no fallback). What
+ * needs AWS on a node runs on the host network (the VPC CNI's aws-node); a workload pod
+ * that needs AWS must get its own identity (IRSA or EKS Pod Identity style), never the
+ * node's — Hopper does not set one up yet.
  */
-export const NODE_HOP_LIMIT = 2;
+export const NODE_HOP_LIMIT = 1;
 
 export interface EnsureLaunchTemplateOutput {
   launchTemplateId: string;

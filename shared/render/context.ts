@@ -7,6 +7,14 @@
 import { ValidationError } from '../errors';
 import type { NodeGroupContext, RenderContext, Taint } from './types';
 
+/**
+ * How long a bootstrap token lives: hours, not the day kubeadm defaults to. A token is
+ * minted again before every workflow that adds nodes (SendRefreshJoinToken) and every hour
+ * (functions/events/refresh-join-tokens.ts), so a valid one is always in Parameter Store
+ * while a leaked one is soon worthless.
+ */
+export const JOIN_TOKEN_TTL = '2h0m0s';
+
 /** A context that cannot be rendered; `details` lists every problem. Terminal. */
 export class RenderError extends ValidationError {}
 
@@ -155,7 +163,7 @@ export function resolveContext(ctx: RenderContext): ResolvedContext {
   if (ctx.addons?.cloudControllerManagerImage !== undefined) check(problems, IMAGE_RE.test(ctx.addons.cloudControllerManagerImage), 'addons.cloudControllerManagerImage', 'must be an image reference with a tag');
   const parameterPrefix = ctx.parameterPrefix ?? `/hopper/${ctx.clusterName}/`;
   check(problems, PREFIX_RE.test(parameterPrefix), 'parameterPrefix', 'must start and end with /');
-  const tokenTtl = ctx.tokenTtl ?? '24h0m0s';
+  const tokenTtl = ctx.tokenTtl ?? JOIN_TOKEN_TTL;
   check(problems, DURATION_RE.test(tokenTtl), 'tokenTtl', 'must be a Go duration such as 24h0m0s');
   (ctx.instanceGroups ?? []).forEach((group, i) => checkGroup(problems, group, `instanceGroups[${i}]`));
   if (problems.length > 0 || !version) {

@@ -111,6 +111,32 @@ export function renderRefreshJoinDataScript(ctx: RenderContext): string {
   ]);
 }
 
+/**
+ * A fresh bootstrap token in Parameter Store (`join/token`), and nothing else: what nodes
+ * joining from now on need (the CA hash and endpoint do not change; control-plane joins
+ * refresh the certificate key with `renderRefreshJoinDataScript`). Older tokens expire by
+ * themselves.
+ */
+export function renderRefreshJoinTokenScript(ctx: RenderContext): string {
+  const r = resolveContext(ctx);
+  return script(r, 'refresh the join token in Parameter Store', [
+    awsVariables(r),
+    REQUIRE_FORMAT,
+    PARAMETERS,
+    [
+      'if [[ ! -f /etc/kubernetes/admin.conf ]]; then',
+      '  echo "hopper: this instance is not an initialised control plane" >&2',
+      '  exit 1',
+      'fi',
+    ].join('\n'),
+    `# The token is stored, never printed.
+JOIN_TOKEN=$(kubeadm token create --ttl ${shellQuote(r.tokenTtl)})
+require_format JOIN_TOKEN "$JOIN_TOKEN" '${JOIN_FORMATS.token}'
+put_param join/token "$JOIN_TOKEN"
+echo "hopper: a join token valid for ${r.tokenTtl} stored under $PARAM_PREFIX"`,
+  ]);
+}
+
 /** Reads the join data from Parameter Store into shell variables and checks their format. */
 export function readJoinData(options: { controlPlane: boolean }): string {
   const f = JOIN_FORMATS;

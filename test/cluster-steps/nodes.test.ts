@@ -49,7 +49,8 @@ describe('ensureLaunchTemplate', () => {
       InstanceType: 't3.medium',
       SecurityGroupIds: [w.securityGroups.nodes],
       IamInstanceProfile: { Name: 'hopper-demo-node' },
-      MetadataOptions: { HttpTokens: 'required' },
+      // One hop: pods do not reach the node's credentials.
+      MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
     });
     expect(data.BlockDeviceMappings![0].Ebs).toMatchObject({ Encrypted: true, VolumeType: 'gp3', VolumeSize: w.spec.instanceGroups[0].rootVolumeSize });
     const instanceTags = Object.fromEntries(data.TagSpecifications!.find((s) => s.ResourceType === 'instance')!.Tags!.map((t) => [t.Key, t.Value]));

@@ -29,7 +29,7 @@ describe('renderKubeadmInitConfig', () => {
   });
 
   it('gives bootstrap tokens the configured TTL', () => {
-    expect(parse(renderKubeadmInitConfig(singleCilium, node))[0].bootstrapTokens[0].ttl).toBe('24h0m0s');
+    expect(parse(renderKubeadmInitConfig(singleCilium, node))[0].bootstrapTokens[0].ttl).toBe('2h0m0s');
     expect(parse(renderKubeadmInitConfig(haCalicoChina, node))[0].bootstrapTokens[0].ttl).toBe('2h0m0s');
   });
 

@@ -12,6 +12,7 @@ import {
   renderNodesStatusScript,
   renderNodeUserData,
   renderRefreshJoinDataScript,
+  renderRefreshJoinTokenScript,
   renderUncordonScript,
   renderUpgradeScripts,
 } from '../../shared/render';
@@ -26,6 +27,7 @@ export const SCENARIOS: Record<string, Record<string, string>> = {
     'kubeadm-init.yaml': renderKubeadmInitConfig(singleCilium, node),
     'control-plane-init.sh': renderControlPlaneInitScript(singleCilium),
     'refresh-join-data.sh': renderRefreshJoinDataScript(singleCilium),
+    'refresh-join-token.sh': renderRefreshJoinTokenScript(singleCilium),
     'cni.sh': renderCniInstallScript(singleCilium),
     'cloud-controller-manager.sh': renderCloudControllerManagerScript(singleCilium),
     'drain.sh': renderDrainScript(singleCilium, { node: node.name, timeoutSeconds: 300, force: false }),

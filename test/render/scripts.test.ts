@@ -125,7 +125,7 @@ describe('renderBakeScript', () => {
 describe('control plane scripts', () => {
   it('skips kubeadm init when admin.conf exists, but still refreshes the join data', () => {
     const script = renderControlPlaneInitScript(singleCilium);
-    expect(script).toMatch(/if \[\[ -f \/etc\/kubernetes\/admin.conf \]\]; then[\s\S]*kubeadm init --config \/etc\/kubernetes\/kubeadm-init.yaml --upload-certs[\s\S]*kubeadm token create --ttl '24h0m0s' --print-join-command/);
+    expect(script).toMatch(/if \[\[ -f \/etc\/kubernetes\/admin.conf \]\]; then[\s\S]*kubeadm init --config \/etc\/kubernetes\/kubeadm-init.yaml --upload-certs[\s\S]*kubeadm token create --ttl '2h0m0s' --print-join-command/);
   });
 
   it('stores every join value as a SecureString under the cluster prefix and prints none of them', () => {

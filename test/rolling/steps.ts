@@ -1,5 +1,7 @@
 /** The Task resources of rolling-update, upgrade-cluster and bake-image, mapped onto step cores. */
 import * as ensureHostRoles from '../../functions/identity/ensure-host-roles';
+import * as sendRefreshJoinToken from '../../functions/nodes/send-refresh-join-token';
+import * as deleteCertificateKey from '../../functions/control-plane/delete-certificate-key';
 import type { StepDeps } from '../../functions/lib/deps';
 import type { StepEnv } from '../helpers/step-env';
 import { seedFstab } from '../image/helpers';
@@ -43,6 +45,8 @@ export function allSteps(env: StepEnv): Record<string, Run> {
   return {
     beginWorkflow: beginWorkflow.step.run as Run,
     ensureHostRoles: ensureHostRoles.step.run as Run,
+    sendRefreshJoinToken: sendRefreshJoinToken.runStep as Run,
+    deleteCertificateKey: deleteCertificateKey.step.run as Run,
     finishWorkflow: finishWorkflow.step.run as Run,
     failWorkflow: failWorkflow.step.run as Run,
     validateCluster: validateCluster.step.run as Run,

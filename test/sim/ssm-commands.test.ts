@@ -1,3 +1,4 @@
+import { ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sim, launch, network, runScript, startSim, stopSim, until } from './ssm-helpers';
@@ -52,6 +53,23 @@ describe('SSM Run Command on simulated hosts', () => {
     ]);
     expect(inv.StandardOutputContent).toContain('v1 refused 22');
     expect(inv.StandardOutputContent).toContain(`${instanceId}\nus-east-1\n`);
+  });
+
+  it("keeps a pod's network namespace, one hop further, from the token and the role's credentials at hop limit 1; hop limit 2 lets it through", async () => {
+    const probe = [
+      'aws sts get-caller-identity --query Arn --output text',
+      'ip netns exec cni-1 curl -sS -m 1 -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60" || echo "pod token refused $?"',
+      'ip netns exec cni-1 aws sts get-caller-identity --query Arn --output text || echo "pod credentials refused $?"',
+    ];
+    const limited = await runScript(sim, instanceId, probe);
+    expect(limited.StandardOutputContent).toMatch(/^arn:aws:sts::000000000000:assumed-role\/seed-host\/i-\w+\npod token refused 28\npod credentials refused 253\n$/);
+    expect(limited.StandardErrorContent).toContain('curl: (28) Operation timed out after 1000 milliseconds');
+    expect(limited.StandardErrorContent).toContain('Unable to locate credentials');
+
+    await sim.ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: instanceId, HttpPutResponseHopLimit: 2, HttpTokens: 'required' }));
+    const opened = await runScript(sim, instanceId, probe);
+    expect(opened.StandardOutputContent).not.toContain('refused');
+    expect((opened.StandardOutputContent ?? '').split('\n').filter((l) => l.includes('assumed-role'))).toHaveLength(2);
   });
 });
 

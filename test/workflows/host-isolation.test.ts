@@ -112,6 +112,28 @@ describe('a compromised host of one cluster against another', () => {
     expect(refused).toHaveLength(Object.keys(probes()).length);
   }, 120_000);
 
+  it("from a pod on a node of alpha (its own network namespace, a hop further than the node's hop limit): no credentials, so every probe fails, alpha's join token too", async () => {
+    for (const [what, command] of Object.entries(probes())) {
+      const r = await onHost(hosts.aNode, `ip netns exec cni-attacker ${command}`);
+      expect(r.code, `${what}: ${r.err || r.out}`).toBe(253);
+      expect(r.err, what).toContain('Unable to locate credentials');
+    }
+    const own = await onHost(hosts.aNode, 'ip netns exec cni-attacker aws ssm get-parameter --name /hopper/alpha/join/token --with-decryption');
+    expect(own.code).toBe(253);
+    // The node itself still has its role.
+    expect((await onHost(hosts.aNode, 'aws sts get-caller-identity --query Arn --output text')).code).toBe(0);
+  }, 120_000);
+
+  it("a join token of alpha is worthless to beta: beta's API server does not know it", async () => {
+    const alphaToken = (await onHost(hosts.aControlPlane, 'aws ssm get-parameter --name /hopper/alpha/join/token --with-decryption --query Parameter.Value --output text')).out.trim();
+    expect(alphaToken).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    const betaTokens = await onHost(hosts.bControlPlane, 'kubeadm token list');
+    expect(betaTokens.code, betaTokens.err).toBe(0);
+    const betaToken = (await onHost(hosts.bControlPlane, 'aws ssm get-parameter --name /hopper/beta/join/token --with-decryption --query Parameter.Value --output text')).out.trim();
+    expect(betaTokens.out).toContain(betaToken);
+    expect(betaTokens.out).not.toContain(alphaToken.split('.')[0]);
+  }, 120_000);
+
   it("a control plane of alpha still writes alpha's parameters, and a node of alpha cannot", async () => {
     const write = 'aws ssm put-parameter --name /hopper/alpha/probe --type SecureString --value x --overwrite';
     expect((await onHost(hosts.aControlPlane, write)).code).toBe(0);

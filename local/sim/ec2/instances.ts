@@ -187,8 +187,29 @@ const start: QueryHandler = (input: StartInstancesRequest, ctx: SimContext) => {
   return { StartingInstances: change(ctx.state, ctx, input.InstanceIds, (i) => startInstance(ctx.state, i)) };
 };
 
+/** IMDS settings of a running instance (what a hardening pass or a pod identity migration changes). */
+const modifyMetadataOptions: QueryHandler = (
+  input: { InstanceId?: string; HttpTokens?: string; HttpPutResponseHopLimit?: number; HttpEndpoint?: string },
+  ctx: SimContext,
+) => {
+  const i = mustGet(ctx.state, ctx.state.instances, input.InstanceId ?? '', 'InvalidInstanceID.NotFound', ctx);
+  const hops = input.HttpPutResponseHopLimit;
+  if (hops !== undefined && (!Number.isInteger(hops) || hops < 1 || hops > 64)) {
+    throw new SimError('InvalidParameterValue', `The HttpPutResponseHopLimit value ${hops} is invalid. Valid values are integers from 1 through 64.`);
+  }
+  if (input.HttpTokens === 'required' || input.HttpTokens === 'optional') i.metadataOptions.httpTokens = input.HttpTokens;
+  if (input.HttpEndpoint === 'enabled' || input.HttpEndpoint === 'disabled') i.metadataOptions.httpEndpoint = input.HttpEndpoint;
+  if (hops !== undefined) i.metadataOptions.httpPutResponseHopLimit = hops;
+  const md = i.metadataOptions;
+  return {
+    InstanceId: i.id,
+    InstanceMetadataOptions: { State: 'applied', HttpTokens: md.httpTokens, HttpPutResponseHopLimit: md.httpPutResponseHopLimit, HttpEndpoint: md.httpEndpoint },
+  };
+};
+
 export const instanceHandlers = {
   RunInstances: runInstances,
+  ModifyInstanceMetadataOptions: modifyMetadataOptions,
   DescribeInstances: describeInstances,
   TerminateInstances: terminate,
   StopInstances: stop,

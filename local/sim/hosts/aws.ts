@@ -18,6 +18,7 @@ import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as ssm from '@aws-sdk/client-ssm';
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
+import { credentialsReach } from './metadata-hops';
 import { instanceCredentials } from './instance-credentials';
 import type { ShimResult } from './protocol';
 import { fail, ok } from './protocol';
@@ -180,6 +181,8 @@ export async function awsCli(
   inst: SimInstance,
   args: string[],
   files: ReadonlyMap<string, Buffer> = new Map(),
+  /** Network hops to the metadata service (2 from a pod: see metadata-hops.ts). */
+  hops = 1,
 ): Promise<ShimResult> {
   const a = new Args(args);
   const [service, op] = a.positional;
@@ -189,8 +192,9 @@ export async function awsCli(
   if (!command && !(service === 'sts' && op === 'get-caller-identity')) {
     return fail(`\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\naws: error: the simulated aws CLI does not support "${service ?? ''} ${op ?? ''}"\n`, 252);
   }
-  // The credential chain on EC2: the metadata service, when it answers.
-  const session = inst.metadataOptions.httpEndpoint === 'disabled' ? undefined : instanceCredentials(state, inst);
+  // The credential chain on EC2: the metadata service, when it answers (a token first, then
+  // IMDSv1 if the instance allows it; from beyond the hop limit the token never comes).
+  const session = credentialsReach(inst, hops) ? instanceCredentials(state, inst) : undefined;
   if (!session) return fail(NO_CREDENTIALS, 253);
   let out: unknown;
   try {

@@ -8,6 +8,7 @@ import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
 import { instanceCredentials } from './instance-credentials';
 import type { SimHost } from './host';
+import { tokenReaches } from './metadata-hops';
 import { fetchUrl } from './network';
 import type { ShimRequest, ShimResult } from './protocol';
 
@@ -19,6 +20,8 @@ interface CurlArgs {
   silent: boolean;
   showError: boolean;
   output?: string;
+  /** `-m`/`--max-time`, seconds. */
+  maxTime?: number;
 }
 
 function parse(args: string[]): CurlArgs {
@@ -34,6 +37,7 @@ function parse(args: string[]): CurlArgs {
         if (idx > 0) c.headers[v.slice(0, idx).trim().toLowerCase()] = v.slice(idx + 1).trim();
       }
       if (a === '-o' || a === '--output') c.output = v;
+      if (a === '-m' || a === '--max-time') c.maxTime = Number(v);
       continue;
     }
     if (a === '--fail' || a === '--fail-with-body') c.fail = true;
@@ -76,10 +80,12 @@ function iamCredentials(state: SimState, inst: SimInstance, rest: string, now: n
   return { status: 404, body: '' };
 }
 
-function imds(state: SimState, host: SimHost, inst: SimInstance, c: CurlArgs, path: string, now: number): { status: number; body: string } {
+function imds(state: SimState, host: SimHost, inst: SimInstance, c: CurlArgs, path: string, now: number, hops: number): { status: number; body: string } | 'timeout' {
   if (inst.metadataOptions.httpEndpoint === 'disabled') return { status: 404, body: '' };
   if (path === '/latest/api/token') {
     if (c.method !== 'PUT') return { status: 405, body: '' };
+    // The answer's TTL runs out on the way back: the caller waits for nothing.
+    if (!tokenReaches(inst, hops)) return 'timeout';
     const ttl = Number(c.headers[TOKEN_TTL_HEADER]);
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21600) return { status: 400, body: '' };
     const token = `AQAEA${Buffer.from(`${inst.instanceId}:${now}:${Math.random()}`).toString('base64url')}==`;
@@ -117,7 +123,7 @@ function imds(state: SimState, host: SimHost, inst: SimInstance, c: CurlArgs, pa
   return value === undefined ? { status: 404, body: '' } : { status: 200, body: value };
 }
 
-export function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number): ShimResult {
+export function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number, hops = 1): ShimResult {
   const c = parse(req.args);
   const err = (code: number, message: string): ShimResult => ({ exitCode: code, stderr: !c.silent || c.showError ? `curl: (${code}) ${message}\n` : '' });
   if (!c.url) return { exitCode: 2, stderr: 'curl: no URL specified\ncurl: try \'curl --help\' for more information\n' };
@@ -129,7 +135,9 @@ export function curl(state: SimState, host: SimHost, inst: SimInstance, req: Shi
   }
   let res: { status: number; body: string };
   if (u.hostname === '169.254.169.254') {
-    res = imds(state, host, inst, c, u.pathname, now);
+    const answer = imds(state, host, inst, c, u.pathname, now, hops);
+    if (answer === 'timeout') return err(28, `Operation timed out after ${Math.round((c.maxTime ?? 300) * 1000)} milliseconds with 0 bytes received`);
+    res = answer;
   } else {
     const r = fetchUrl(u.toString());
     if ('error' in r) return err(6, `Could not resolve host: ${r.host}`);

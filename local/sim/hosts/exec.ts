@@ -6,6 +6,7 @@ import { runKubectl } from '../kube/kubectl';
 import type { KubeRegistry } from '../kube/registry';
 import { parseVersion } from '../kube/version';
 import { awsCli } from './aws';
+import { hopsToMetadata } from './metadata-hops';
 import { curl } from './curl';
 import type { SimHost } from './host';
 import { aptGet, aptMark } from './packages';
@@ -57,9 +58,9 @@ export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimH
     case 'hostnamectl':
       return hostnamectl(host, req.args);
     case 'curl':
-      return curl(state, host, inst, req, state.clock.now());
+      return curl(state, host, inst, req, state.clock.now(), hopsToMetadata(req));
     case 'aws':
-      return awsCli(state, endpoint, inst, req.args, req.files);
+      return awsCli(state, endpoint, inst, req.args, req.files, hopsToMetadata(req));
     default:
       return fail(`${req.cmd}: command not found`, 127);
   }

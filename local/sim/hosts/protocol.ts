@@ -28,7 +28,10 @@ export interface ShimRequest {
   /** Absolute path (as the host sees it) → content. */
   files: Map<string, Buffer>;
   stdin?: Buffer;
-  /** The few environment variables commands honour (KUBECONFIG, HOME). */
+  /**
+   * The few environment variables commands honour: KUBECONFIG, HOME, and HOPPER_SIM_NETNS
+   * (set by `ip netns exec`: the command runs in a pod's network namespace).
+   */
   env: Record<string, string>;
 }
 

@@ -31,7 +31,7 @@ for __a in "$@"; do
   __form+=(--form-string "arg=$__a")
   [ "$__a" = - ] && __stdin=1
 done
-for __v in KUBECONFIG HOME; do [ -n "${'$'}{!__v:-}" ] && __form+=(--form-string "env=$__v=${'$'}{!__v}"); done
+for __v in KUBECONFIG HOME HOPPER_SIM_NETNS; do [ -n "${'$'}{!__v:-}" ] && __form+=(--form-string "env=$__v=${'$'}{!__v}"); done
 for __a in "$@"; do __file "${'$'}{__a#--*=}"; case $__a in file://*) __file "${'$'}{__a#file://}" ;; esac; done
 [ -n "${'$'}{KUBECONFIG:-}" ] && __file "$KUBECONFIG"
 __file "${'$'}{HOME:-/root}/.kube/config"
@@ -80,6 +80,24 @@ fi
 exec /usr/bin/sleep "$__t"
 `;
 
+/**
+ * `ip netns exec <ns> <command…>`: runs a command in a pod's network namespace, as the CNI
+ * makes one per pod. Only the namespace is simulated: the command runs here with
+ * HOPPER_SIM_NETNS set, which the shims pass on, so the metadata service sees it one hop
+ * further away (a pod's packets cross the node's bridge) — what the hop limit is about.
+ */
+const IP = String.raw`#!/bin/bash
+# Hopper cloud simulator: ip netns (a pod's network namespace, one hop behind the host).
+case "$1 $2" in
+  "netns add"|"netns delete") exit 0 ;;
+  "netns exec")
+    [ -n "$3" ] && [ -n "$4" ] || { echo "Usage: ip netns exec NAME cmd ..." >&2; exit 1; }
+    __ns=$3; shift 3
+    HOPPER_SIM_NETNS=$__ns exec "$@" ;;
+  *) echo "ip: only 'ip netns add|delete|exec' is simulated" >&2; exit 1 ;;
+esac
+`;
+
 /** Writes the shim directory (one per simulator, in its data directory) and returns its path. */
 export function writeShimDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
@@ -89,5 +107,7 @@ export function writeShimDir(dir: string): string {
   }
   writeFileSync(join(dir, 'sleep'), SLEEP);
   chmodSync(join(dir, 'sleep'), 0o755);
+  writeFileSync(join(dir, 'ip'), IP);
+  chmodSync(join(dir, 'ip'), 0o755);
   return dir;
 }

@@ -72,7 +72,7 @@ kind: "InitConfiguration"
 bootstrapTokens:
   - groups:
       - "system:bootstrappers:kubeadm:default-node-token"
-    ttl: "24h0m0s"
+    ttl: "2h0m0s"
     usages:
       - "signing"
       - "authentication"
@@ -118,7 +118,7 @@ else
 fi
 
 # Join data for the other instances. The join command holds the token: parsed, never printed.
-JOIN_COMMAND=$(kubeadm token create --ttl '24h0m0s' --print-join-command)
+JOIN_COMMAND=$(kubeadm token create --ttl '2h0m0s' --print-join-command)
 read -r -a JOIN_WORDS <<<"$JOIN_COMMAND"
 JOIN_ENDPOINT=${JOIN_WORDS[2]:-}
 JOIN_TOKEN=""
