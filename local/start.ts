@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmbeddedDynamo } from './dynamo';
 import { startEventBridge, type EventBridgeServer } from './runtime/eventbridge';
-import { deployIam, type CredentialVariables } from './runtime/iam';
+import { deployIam, simulatorJudge, stackEventBuses, type CredentialVariables } from './runtime/iam';
 import { startHttpApi } from './runtime/http-api';
 import { applyFunctionEnvironment, createLambdaInvoker, type LambdaInvoker } from './runtime/lambda';
 import { LOCAL_ACCOUNT_ID, loadServerlessConfig, type ServerlessConfig } from './runtime/serverless-config';
@@ -112,12 +112,17 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     if (!env.AWS_ENDPOINT_URL_DYNAMODB) set('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
 
     let cloud: string | undefined;
+    /** The Hopper simulator in use (ours or one started on its own): it judges IAM, EventBridge's calls too. */
+    let simulator: string | undefined;
     let credentials = new Map<string, CredentialVariables>();
     if (isExternalCloud(env)) {
       if (!options.quiet) console.log('[start] external cloud endpoints set: the simulator is not started');
       // A simulator started on its own (`npm run cloud`) gets the stack's IAM too; LocalStack, moto or AWS do not.
       const external = env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL;
-      if (external && env.HOPPER_CLOUD !== 'aws' && (await isSimulator(external))) credentials = await deployIam(external, config);
+      if (external && env.HOPPER_CLOUD !== 'aws' && (await isSimulator(external))) {
+        credentials = await deployIam(external, config);
+        simulator = external;
+      }
     } else {
       const sim = await startCloudSimulator({
         accountId: LOCAL_ACCOUNT_ID,
@@ -130,6 +135,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       for (const name of CLOUD_ENDPOINT_VARS) set(name, sim.url);
       // Each function then acts as its own role, and the simulator enforces what that role may do.
       credentials = await deployIam(sim.url, config);
+      simulator = sim.url;
     }
 
     const lambda = createLambdaInvoker(config.functions, config.region, { environmentOf: (name) => credentials.get(name) });
@@ -156,10 +162,14 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       lambda,
       timeScale,
       schedules: options.schedules ?? env.HOPPER_SCHEDULES !== 'off',
+      buses: stackEventBuses(config),
+      ...(simulator ? { authorize: simulatorJudge(simulator) } : {}),
     });
     bus.current = events;
     stops.push(() => events.close());
     if (!env.AWS_ENDPOINT_URL_EVENTBRIDGE) set('AWS_ENDPOINT_URL_EVENTBRIDGE', events.url);
+    // The simulated hosts' `aws events put-events` reaches this EventBridge.
+    if (simulator) await tellSimulator(simulator, { events: events.url });
 
     const api = await startHttpApi({ port: options.port ?? numberOr(env.PORT, 3000), functions: config.functions, lambda });
     stops.push(() => api.close());
@@ -207,6 +217,12 @@ async function isSimulator(endpoint: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Tells the simulator where the services outside it are (`PUT /_sim/endpoints`). */
+async function tellSimulator(endpoint: string, services: { events: string }): Promise<void> {
+  const res = await fetch(`${endpoint.replace(/\/$/, '')}/_sim/endpoints`, { method: 'PUT', body: JSON.stringify(services) });
+  if (!res.ok) throw new Error(`PUT ${endpoint}/_sim/endpoints: ${res.status} ${await res.text()}`);
 }
 
 /** AWS_ENDPOINT_URL, a cloud service's own endpoint, or HOPPER_CLOUD=aws: leave the cloud to them. */

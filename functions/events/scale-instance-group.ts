@@ -1,8 +1,10 @@
 /**
  * scaleInstanceGroup: the EventBridge rule `source: hopper.scaling`, `detail-type:
- * ScaleInstanceGroup`, detail `{cluster, group, desired?, min?, max?}`.
+ * ScaleInstanceGroup`, detail `{cluster, group, desired?, min?, max?}`, on the stack's own
+ * scaling bus (`hopper-<stage>-scaling`), never the default one.
  *
- * Who may scale what (the event bus is the trust boundary; IAM decides who may PutEvents):
+ * Who may scale what (the bus is the trust boundary: its policy denies every principal not
+ * named in `custom.scalingPublishers`, and IAM decides who of them may PutEvents):
  * - the detail must parse (zod); a malformed event is rejected and recorded as a cluster
  *   event when it names a known cluster, else only logged; nothing changes;
  * - the cluster and group must exist (unknown ones are logged, nothing is created);
@@ -25,7 +27,7 @@ import { immutableChanges, parseClusterSpec, type Problem } from '../../shared/s
 import type { ApiDeps } from '../api/deps';
 import { apiDeps } from '../api/deps';
 import { beginWorkflow } from '../api/operations';
-import { allow, ref, table, stopExecutions } from '../../shared/aws/iam';
+import { allow, getAtt, ref, table, stopExecutions } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 const logger = new Logger({ serviceName: 'hopper-scaling' });
@@ -115,7 +117,8 @@ function describe(d: z.infer<typeof scaleDetailSchema>): string {
 export const lambda = defineFunction({
   environment: { UPDATE_CLUSTER_STATE_MACHINE_ARN: ref('UpdateClusterStateMachine') },
   events: [
-    { eventBridge: { pattern: { source: ['hopper.scaling'], 'detail-type': ['ScaleInstanceGroup'] } } },
+    // Its own bus, whose policy names who may publish (serverless/resources.yml): not the default one.
+    { eventBridge: { eventBus: getAtt('ScalingEventBus', 'Name'), pattern: { source: ['hopper.scaling'], 'detail-type': ['ScaleInstanceGroup'] } } },
   ],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),

@@ -2,6 +2,12 @@
  * Local EventBridge: the `schedule` events of serverless.yml on timers, and a PutEvents
  * endpoint (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`) that delivers events to
  * the functions whose `eventBridge.pattern` matches. Delivery is asynchronous, as in AWS.
+ *
+ * The buses are `default` and the stack's own (`AWS::Events::EventBus`); an event for any
+ * other is refused (ResourceNotFoundException). With `authorize` (the cloud simulator's IAM,
+ * when the runtime runs on it) every PutEvents is judged for the key that signed it against
+ * its identity policies and the bus's policy, with `events:source` and `events:detail-type`,
+ * and refused as AWS refuses it (AccessDeniedException).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,6 +28,10 @@ export interface EventBridgeOptions {
   schedules?: boolean;
   /** Divides rate() intervals (see parseSchedule). */
   timeScale?: number;
+  /** The stack's own buses by name, with their resource policies. */
+  buses?: Record<string, { logicalId?: string; policy?: unknown }>;
+  /** Judges a call for the key that signed it (the simulator's `POST /_sim/iam/authorize`). */
+  authorize?: (request: { accessKeyId?: string; action: string; resource: string; context: Record<string, string>; resourcePolicy?: unknown }) => Promise<{ allowed: boolean; code?: string; message?: string }>;
 }
 
 export interface EventBridgeServer extends RunningServer {
@@ -138,6 +148,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: EventB
   }
   const request = JSON.parse(body || '{}') as { Entries?: PutEntry[] };
   const entries = request.Entries ?? [];
+  const refusal = await refused(req, entries, options);
+  if (refusal) {
+    sendJson(res, 400, refusal, CONTENT_TYPE);
+    return;
+  }
   const results = entries.map((entry) => putOne(entry, options, deliver));
   sendJson(res, 200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results }, CONTENT_TYPE);
 }
@@ -158,10 +173,10 @@ function putOne(entry: PutEntry, options: EventBridgeOptions, deliver: (fn: stri
   // The SDK sends Time as epoch seconds.
   const time = entry.Time === undefined ? undefined : new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time);
   const envelope = makeEnvelope(options.region, entry.Source, entry.DetailType, detail, entry.Resources ?? [], time);
-  const bus = busName(entry.EventBusName);
+  const bus = busName(entry.EventBusName, options.buses);
   for (const fn of Object.values(options.functions)) {
     for (const event of fn.events) {
-      if (event.type !== 'eventBridge' || busName(event.eventBus) !== bus) continue;
+      if (event.type !== 'eventBridge' || busName(event.eventBus, options.buses) !== bus) continue;
       if (matchesPattern(event.pattern, envelope as unknown as Record<string, unknown>)) {
         deliver(fn.name, event.input !== undefined ? event.input : envelope);
       }
@@ -170,8 +185,37 @@ function putOne(entry: PutEntry, options: EventBridgeOptions, deliver: (fn: stri
   return { EventId: envelope.id };
 }
 
-/** A bus named by name or ARN; absent means `default`. */
-function busName(nameOrArn: unknown): string {
+/** Why the whole request is refused, if it is: a bus that does not exist, or IAM. */
+async function refused(req: IncomingMessage, entries: PutEntry[], options: EventBridgeOptions): Promise<{ __type: string; message: string } | undefined> {
+  const accessKeyId = /Credential=([^/,\s]+)/.exec(String(req.headers.authorization ?? ''))?.[1];
+  for (const entry of entries) {
+    const bus = busName(entry.EventBusName, options.buses);
+    if (bus !== 'default' && !(bus in (options.buses ?? {}))) return { __type: 'ResourceNotFoundException', message: `Event bus ${bus} does not exist.` };
+    if (!options.authorize) continue;
+    const decision = await options.authorize({
+      accessKeyId,
+      action: 'events:PutEvents',
+      resource: `arn:aws:events:${options.region}:${LOCAL_ACCOUNT_ID}:event-bus/${bus}`,
+      context: { 'events:source': String(entry.Source ?? ''), 'events:detail-type': String(entry.DetailType ?? '') },
+      resourcePolicy: options.buses?.[bus]?.policy,
+    });
+    if (!decision.allowed) return { __type: decision.code ?? 'AccessDeniedException', message: decision.message ?? 'Access denied' };
+  }
+  return undefined;
+}
+
+/**
+ * A bus named by name or ARN — or, in a function's rule, by the stack's own bus
+ * (`Fn::GetAtt: [<id>, Arn]` or `Ref: <id>`); absent means `default`.
+ */
+function busName(nameOrArn: unknown, buses: EventBridgeOptions['buses'] = {}): string {
+  if (nameOrArn !== null && typeof nameOrArn === 'object') {
+    const ref = nameOrArn as { 'Fn::GetAtt'?: unknown; Ref?: unknown };
+    const id = Array.isArray(ref['Fn::GetAtt']) ? String(ref['Fn::GetAtt'][0]) : String(ref.Ref ?? '');
+    const found = Object.entries(buses).find(([, b]) => b.logicalId === id);
+    if (!found) throw new Error(`an eventBridge rule names the bus ${JSON.stringify(nameOrArn)}, which the stack does not define`);
+    return found[0];
+  }
   if (typeof nameOrArn !== 'string' || nameOrArn === '') return 'default';
   return nameOrArn.includes(':event-bus/') ? nameOrArn.slice(nameOrArn.indexOf(':event-bus/') + ':event-bus/'.length) : nameOrArn;
 }

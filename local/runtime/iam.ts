@@ -36,6 +36,24 @@ export function stackPolicies(config: ServerlessConfig): ManagedPolicySpec[] {
     });
 }
 
+/** The stack's own event buses (`AWS::Events::EventBus`) by name, with their resource policies resolved. */
+export function stackEventBuses(config: ServerlessConfig): Record<string, { logicalId: string; policy?: unknown }> {
+  const buses: Record<string, { logicalId: string; policy?: unknown }> = {};
+  for (const [id, r] of Object.entries(config.resources)) {
+    if (r.Type !== 'AWS::Events::EventBus') continue;
+    const props = r.Properties ?? {};
+    const name = typeof props.Name === 'string' ? props.Name : id;
+    buses[name] = { logicalId: id, ...(props.Policy === undefined ? {} : { policy: resolveDeep(props.Policy, config, `event bus ${id}`) }) };
+  }
+  return buses;
+}
+
+/** Asks the simulator at `cloud` to judge a call to a service it does not serve (`POST /_sim/iam/authorize`). */
+export function simulatorJudge(cloud: string) {
+  return async (request: { accessKeyId?: string; action: string; resource: string; context: Record<string, string>; resourcePolicy?: unknown }) =>
+    (await call(cloud, 'POST', '/_sim/iam/authorize', request)) as { allowed: boolean; code?: string; message?: string };
+}
+
 /** The AWS credentials variables of a session, as Lambda sets them. */
 export type CredentialVariables = Record<'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_SESSION_TOKEN', string>;
 

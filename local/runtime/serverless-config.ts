@@ -30,7 +30,8 @@ export interface ScheduleEvent {
 export interface EventBridgeEvent {
   type: 'eventBridge';
   pattern: Record<string, unknown>;
-  eventBus?: string;
+  /** A name, an ARN, or the stack's own bus (`Fn::GetAtt: [<id>, Arn]`, `Ref: <id>`). */
+  eventBus?: string | Record<string, unknown>;
   input?: unknown;
 }
 
@@ -271,7 +272,7 @@ function parseEvent(event: unknown): FunctionEvent[] {
     return rates.map((expression) => ({ type: 'schedule', expression, enabled: s.enabled !== false, input: s.input }));
   }
   if ('eventBridge' in entry) {
-    const rule = entry.eventBridge as { pattern?: Record<string, unknown>; eventBus?: string; input?: unknown };
+    const rule = entry.eventBridge as { pattern?: Record<string, unknown>; eventBus?: string | Record<string, unknown>; input?: unknown };
     if (!rule.pattern) return [];
     return [{ type: 'eventBridge', pattern: rule.pattern, eventBus: rule.eventBus, input: rule.input }];
   }

@@ -73,6 +73,7 @@ function probes(): Record<string, string> {
     "open beta's security group": `aws ec2 authorize-security-group-ingress --group-id ${bSecurityGroup} --protocol tcp --port 22 --cidr 0.0.0.0/0`,
     "delete beta's load balancer": `aws elbv2 delete-load-balancer --load-balancer-arn ${bLoadBalancer}`,
     "resize beta's nodes": `aws autoscaling set-desired-capacity --auto-scaling-group-name ${bGroup} --desired-capacity 0`,
+    "put a scaling event for beta": `aws events put-events --entries '${JSON.stringify([{ Source: 'hopper.scaling', DetailType: 'ScaleInstanceGroup', Detail: JSON.stringify({ cluster: 'beta', group: 'nodes', min: 0, max: 0, desired: 0 }), EventBusName: `hopper-${cp.embedded.config.stage}-scaling` }])}'`,
   };
 }
 

@@ -10,15 +10,18 @@
  * `describe-parameters`, `put-parameter`, `delete-parameter`; `ec2 describe-instances`,
  * `create-tags`, `delete-tags`, `stop-instances`, `terminate-instances`,
  * `modify-instance-attribute`, `authorize-security-group-ingress`; `elbv2
- * delete-load-balancer`; `autoscaling update-auto-scaling-group`, `set-desired-capacity`.
+ * delete-load-balancer`; `autoscaling update-auto-scaling-group`, `set-desired-capacity`;
+ * `events put-events` (to the runtime's EventBridge: see outside-endpoints.ts).
  */
 import * as asg from '@aws-sdk/client-auto-scaling';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as events from '@aws-sdk/client-eventbridge';
 import * as ssm from '@aws-sdk/client-ssm';
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
 import { credentialsReach } from './metadata-hops';
+import { outsideEndpoint } from './outside-endpoints';
 import { instanceCredentials } from './instance-credentials';
 import type { ShimResult } from './protocol';
 import { fail, ok } from './protocol';
@@ -34,6 +37,9 @@ function render(value: unknown, output: string | undefined): string {
 }
 
 class ParamValidation extends Error {}
+
+/** No route to the service's endpoint: the CLI's exit 255. */
+class ConnectFailure extends Error {}
 
 /** The CLI's arguments: `--flag v1 v2`, `--flag=v`, `--switch`, and the positionals before them. */
 class Args {
@@ -96,7 +102,7 @@ function paramValue(value: string | undefined, files: ReadonlyMap<string, Buffer
 }
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken: string };
-type Command = (a: Args, c: { endpoint: string; region: string; credentials: Credentials; files: ReadonlyMap<string, Buffer> }) => Promise<unknown>;
+type Command = (a: Args, c: { endpoint: string; region: string; credentials: Credentials; files: ReadonlyMap<string, Buffer>; eventsEndpoint?: string }) => Promise<unknown>;
 
 const config = (c: Parameters<Command>[1]) => ({ endpoint: c.endpoint, region: c.region, credentials: c.credentials, maxAttempts: 3 });
 
@@ -156,6 +162,20 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     'delete-load-balancer': (a, c) =>
       new elb.ElasticLoadBalancingV2Client(config(c)).send(new elb.DeleteLoadBalancerCommand({ LoadBalancerArn: a.required('--load-balancer-arn') })),
   },
+  events: {
+    // `--entries` as JSON (a list of PutEventsRequestEntry), inline or file://.
+    'put-events': (a, c) => {
+      if (!c.eventsEndpoint) throw new ConnectFailure(`https://events.${c.region}.amazonaws.com/`);
+      let entries: unknown;
+      try {
+        entries = JSON.parse(paramValue(a.required('--entries'), c.files) ?? '');
+      } catch (e) {
+        if (e instanceof ParamValidation) throw e;
+        throw new ParamValidation('Error parsing parameter \'--entries\': Invalid JSON');
+      }
+      return new events.EventBridgeClient({ ...config(c), endpoint: c.eventsEndpoint }).send(new events.PutEventsCommand({ Entries: entries as events.PutEventsRequestEntry[] }));
+    },
+  },
   autoscaling: {
     'update-auto-scaling-group': (a, c) =>
       new asg.AutoScalingClient(config(c)).send(
@@ -202,11 +222,13 @@ export async function awsCli(
       out = { UserId: `AROA${session.role.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 17)}:${session.sessionName}`, Account: state.accountId, Arn: session.arn };
     } else {
       const credentials = { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken };
-      const { $metadata: _, ...rest } = (await command(a, { endpoint, region, credentials, files })) as Record<string, unknown>;
+      const eventsEndpoint = outsideEndpoint(state, 'events');
+      const { $metadata: _, ...rest } = (await command(a, { endpoint, region, credentials, files, eventsEndpoint })) as Record<string, unknown>;
       out = rest;
     }
   } catch (e) {
     if (e instanceof ParamValidation) return fail(`\n${e.message}\n`, 252);
+    if (e instanceof ConnectFailure) return fail(`\nCould not connect to the endpoint URL: "${e.message}"\n`, 255);
     const err = e as { name?: string; message?: string };
     return fail(`\nAn error occurred (${err.name ?? 'Unknown'}) when calling the ${operation} operation: ${err.message ?? String(e)}\n`, 254);
   }

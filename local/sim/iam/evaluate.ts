@@ -18,23 +18,24 @@ const cache = new Map<string, Decision>();
 const CACHE_LIMIT = 20_000;
 const UNKNOWN_RESOURCE_TYPE = new Set(['no.resource.types', 'multiple.resource.types']);
 
-async function decide(iam: IamRegistry, role: SimRole, principal: string, account: string, check: AuthzCheck): Promise<Decision> {
-  const key = JSON.stringify([iam.generation, role.name, check]);
-  const hit = cache.get(key);
-  if (hit) return hit;
+/** What a principal is evaluated with: its identity policies and its boundary (none for the administrator). */
+function policiesOf(iam: IamRegistry, role: SimRole | undefined) {
+  if (!role) return { identityPolicies: [{ name: 'administrator', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }] };
   const managed = (arn: string) => {
     const policy = iam.policies.get(arn);
     return policy ? [{ name: policy.name, policy: policy.document }] : [];
   };
-  const simulation = {
+  return {
     // Inline and attached policies; a managed policy since deleted grants nothing.
     identityPolicies: [...role.policies.map((p) => ({ name: p.name, policy: p.document })), ...role.managedPolicyArns.flatMap(managed)],
     // A boundary caps them: what it does not allow is denied, whatever they allow.
     ...(role.permissionsBoundary ? { permissionBoundaryPolicies: managed(role.permissionsBoundary) } : {}),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    request: { action: check.action, principal, resource: { resource: check.resource, accountId: account }, contextVariables: check.context },
   };
+}
+
+type Simulation = Parameters<typeof runSimulation>[0];
+
+async function evaluate(simulation: Simulation, check: AuthzCheck): Promise<Decision> {
   const result = await runSimulation(simulation, {});
   let decision: Decision;
   if (result.resultType !== 'error') decision = result.overallResult as Decision;
@@ -56,9 +57,58 @@ async function decide(iam: IamRegistry, role: SimRole, principal: string, accoun
     const allowed = without.resultType === 'error' ? runUnsafeSimulation(unbounded, {}) : without.overallResult;
     if (allowed === 'Allowed') decision = 'BoundaryDenied';
   }
+  return decision;
+}
+
+async function decide(iam: IamRegistry, role: SimRole, principal: string, account: string, check: AuthzCheck): Promise<Decision> {
+  const key = JSON.stringify([iam.generation, role.name, check]);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const decision = await evaluate(
+    {
+      ...policiesOf(iam, role),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: { action: check.action, principal, resource: { resource: check.resource, accountId: account }, contextVariables: check.context },
+    },
+    check,
+  );
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, decision);
   return decision;
+}
+
+export type ExternalDecision = { allowed: true; principal: string } | { allowed: false; code: string; message: string };
+
+/**
+ * A call to a service the simulator does not serve itself (the embedded runtime's
+ * EventBridge asks through `POST /_sim/iam/authorize`): the caller's identity policies and
+ * boundary, and the resource's own policy (an event bus policy), as AWS evaluates a call
+ * within one account — allowed by either, unless either denies. The administrator is
+ * allowed everything its identity allows, but a resource policy's explicit deny still holds.
+ */
+export async function authorizeExternal(
+  state: SimContext['state'],
+  input: { accessKeyId?: string; action: string; resource: string; context?: Record<string, string | string[]>; resourcePolicy?: unknown },
+): Promise<ExternalDecision> {
+  const caller = callerOf(state, input.accessKeyId);
+  if (caller.kind === 'unknown') return { allowed: false, code: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  const role = caller.kind === 'session' ? caller.role : undefined;
+  const check: AuthzCheck = { action: input.action, resource: input.resource, context: { ...(input.context ?? {}), 'aws:PrincipalArn': role?.arn ?? caller.arn } };
+  const decision = await evaluate(
+    {
+      ...policiesOf(iamOf(state), role),
+      ...(input.resourcePolicy ? { resourcePolicy: input.resourcePolicy } : {}),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: { action: check.action, principal: caller.arn, resource: { resource: check.resource, accountId: state.accountId }, contextVariables: check.context },
+    },
+    check,
+  );
+  if (decision === 'Allowed') return { allowed: true, principal: caller.arn };
+  recordDenial(state, { principal: caller.arn, action: check.action, resource: check.resource, reason: decision === 'ExplicitlyDenied' ? 'explicit' : 'implicit' });
+  const why = decision === 'ExplicitlyDenied' ? 'with an explicit deny in a resource-based policy' : `because no identity-based policy allows the ${check.action} action`;
+  return { allowed: false, code: 'AccessDeniedException', message: `User: ${caller.arn} is not authorized to perform: ${check.action} on resource: ${check.resource} ${why}` };
 }
 
 /** The service's own shape of "access denied" (code, HTTP status, message). */

@@ -11,12 +11,15 @@
  *   creates or replaces a role → `{arn}` (its managed policies must exist);
  * - `POST /_sim/iam/roles/<name>/sessions` `{sessionName?}` → temporary credentials
  *   `{accessKeyId, secretAccessKey, sessionToken, arn}` (sts:AssumeRole);
+ * - `POST /_sim/iam/authorize` `{accessKeyId, action, resource, context?, resourcePolicy?}` →
+ *   `{allowed: true, principal}` or `{allowed: false, code, message}`: the judgement for a
+ *   service outside the simulator (the embedded runtime's EventBridge and its bus policies);
  * - `GET /_sim/iam` → the roles, instance profiles, session count and the recent denials.
  */
 import * as iamSdk from '@aws-sdk/client-iam';
 import { registerAuthorizer, registerPersisted, registerQueryService, registerRoute } from '../core/registry';
 import { iamHandlers } from './api';
-import { authorizeCall } from './evaluate';
+import { authorizeCall, authorizeExternal } from './evaluate';
 import { assumeRole, exportIam, iamOf, importIam, putManagedPolicy, putRole, unknownPolicies, type SimRole } from './principals';
 
 registerAuthorizer(authorizeCall);
@@ -63,6 +66,12 @@ registerRoute('POST', '/_sim/iam/roles/*', (req, { state }) => {
   const { sessionName } = req.json() as { sessionName?: string };
   const session = assumeRole(state, m[1], sessionName ?? m[1]);
   return { body: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken, arn: session.arn } };
+});
+
+registerRoute('POST', '/_sim/iam/authorize', async (req, { state }) => {
+  const body = req.json() as { accessKeyId?: string; action?: unknown; resource?: unknown; context?: Record<string, string | string[]>; resourcePolicy?: unknown };
+  if (typeof body.action !== 'string' || typeof body.resource !== 'string') return { status: 400, body: { error: 'action and resource must be strings' } };
+  return { body: await authorizeExternal(state, { ...body, action: body.action, resource: body.resource }) };
 });
 
 registerRoute('GET', '/_sim/iam', (_req, { state }) => {
