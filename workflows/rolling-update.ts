@@ -20,7 +20,7 @@ import { step as checkValidation } from '../functions/validate/check-validation'
 import { step as validateCluster } from '../functions/validate/validate-cluster';
 import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as ensureHostRoles } from '../functions/identity/ensure-host-roles';
-import { step as sendRefreshJoinToken } from '../functions/nodes/send-refresh-join-token';
+import { refreshJoinToken } from './refresh-join-token';
 import { step as deleteCertificateKey } from '../functions/control-plane/delete-certificate-key';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
@@ -35,14 +35,7 @@ export const rollingUpdate = workflow({
     task(planRollingUpdate, { comment: 'Options (kops defaults) and the plan, recorded as the Plan step.', result: '$.plan', next: 'EnsureHostRoles' }),
     task(planRollingUpdate, { name: 'PlanNested', params: { options: ref('$.options') }, result: '$.plan' }),
     task(ensureHostRoles, { comment: "The cluster's host roles: replacements launch with their profiles (a cluster made before them gets them here).", result: null }),
-    task(sendRefreshJoinToken, { comment: 'A fresh join token (tokens live two hours): the replacement nodes join with it.', result: '$.tokenCommand' }),
-    ...poll(checkCommand, {
-      name: 'CheckRefreshJoinToken',
-      params: { commandId: ref('$.tokenCommand.commandId'), instanceId: ref('$.tokenCommand.instanceId'), step: 'RefreshJoinToken' },
-      result: null,
-      every: 2,
-      deadline: 300,
-    }),
+    ...refreshJoinToken('A fresh join token (tokens live two hours): the replacement nodes join with it.'),
     pass('StartBatches', { result: { number: 0, done: false, kind: 'none', group: '', detach: [], drain: [], controlPlane: { instanceIds: [], first: '', others: [], apiEndpoint: '' }, remaining: 0 }, resultPath: '$.batch' }),
     task(nextBatch, {
       comment: 'Records the batch just done; plans the next from the cloud as it is now.',

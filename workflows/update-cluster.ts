@@ -9,8 +9,7 @@ import { step as deleteInstanceGroup } from '../functions/update/delete-instance
 import { step as observePlan } from '../functions/update/observe-plan';
 import { step as recordGroupStatus } from '../functions/update/record-group-status';
 import { step as ensureHostRoles } from '../functions/identity/ensure-host-roles';
-import { step as checkCommand } from '../functions/commands/check-command';
-import { step as sendRefreshJoinToken } from '../functions/nodes/send-refresh-join-token';
+import { refreshJoinToken } from './refresh-join-token';
 import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
@@ -34,14 +33,7 @@ export const updateCluster = workflow({
       comment: 'Desired spec against DescribeAutoScalingGroups/DescribeLaunchTemplateVersions; refuses edits the cloud cannot take (UnprocessableError); records the plan on the Plan step.',
       result: '$.plan',
     }),
-    task(sendRefreshJoinToken, { comment: 'A fresh join token (tokens live two hours): the nodes this update adds join with it.', result: '$.tokenCommand' }),
-    ...poll(checkCommand, {
-      name: 'CheckRefreshJoinToken',
-      params: { commandId: ref('$.tokenCommand.commandId'), instanceId: ref('$.tokenCommand.instanceId'), step: 'RefreshJoinToken' },
-      result: null,
-      every: 2,
-      deadline: 300,
-    }),
+    ...refreshJoinToken('A fresh join token (tokens live two hours): the nodes this update adds join with it.'),
     map('ApplyGroups', {
       comment: 'One node group at a time would be slow for many groups; four at once stays well under the Auto Scaling API limits.',
       items: '$.plan.groups',

@@ -90,14 +90,9 @@ export function renderControlPlaneInitScript(ctx: RenderContext): string {
   ]);
 }
 
-/**
- * An SSM command for any working control-plane instance: a new token and certificate key
- * in Parameter Store, before joins that come after the old ones expired (the rolling
- * update, scale-up of the control plane).
- */
-export function renderRefreshJoinDataScript(ctx: RenderContext): string {
-  const r = resolveContext(ctx);
-  return script(r, 'refresh the join data in Parameter Store', [
+/** A script for a working control-plane instance that publishes `body`'s join data to Parameter Store. */
+function onInitialisedControlPlane(r: ResolvedContext, purpose: string, body: string): string {
+  return script(r, purpose, [
     awsVariables(r),
     REQUIRE_FORMAT,
     PARAMETERS,
@@ -107,8 +102,18 @@ export function renderRefreshJoinDataScript(ctx: RenderContext): string {
       '  exit 1',
       'fi',
     ].join('\n'),
-    publishJoinData(r),
+    body,
   ]);
+}
+
+/**
+ * An SSM command for any working control-plane instance: a new token and certificate key
+ * in Parameter Store, before joins that come after the old ones expired (the rolling
+ * update, scale-up of the control plane).
+ */
+export function renderRefreshJoinDataScript(ctx: RenderContext): string {
+  const r = resolveContext(ctx);
+  return onInitialisedControlPlane(r, 'refresh the join data in Parameter Store', publishJoinData(r));
 }
 
 /**
@@ -119,22 +124,15 @@ export function renderRefreshJoinDataScript(ctx: RenderContext): string {
  */
 export function renderRefreshJoinTokenScript(ctx: RenderContext): string {
   const r = resolveContext(ctx);
-  return script(r, 'refresh the join token in Parameter Store', [
-    awsVariables(r),
-    REQUIRE_FORMAT,
-    PARAMETERS,
-    [
-      'if [[ ! -f /etc/kubernetes/admin.conf ]]; then',
-      '  echo "hopper: this instance is not an initialised control plane" >&2',
-      '  exit 1',
-      'fi',
-    ].join('\n'),
+  return onInitialisedControlPlane(
+    r,
+    'refresh the join token in Parameter Store',
     `# The token is stored, never printed.
 JOIN_TOKEN=$(kubeadm token create --ttl ${shellQuote(r.tokenTtl)})
 require_format JOIN_TOKEN "$JOIN_TOKEN" '${JOIN_FORMATS.token}'
 put_param join/token "$JOIN_TOKEN"
 echo "hopper: a join token valid for ${r.tokenTtl} stored under $PARAM_PREFIX"`,
-  ]);
+  );
 }
 
 /** Reads the join data from Parameter Store into shell variables and checks their format. */

@@ -10,7 +10,7 @@ import * as iam from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../local/sim/server';
 import { PROFILE_PROPAGATION_SECONDS } from '../../local/sim/iam/principals';
-import { credentials, startSim, until } from './sim-helpers';
+import { credentials, refusal, startSim, until } from './sim-helpers';
 
 let sim: SimServer;
 let admin: iam.IAMClient;
@@ -19,15 +19,6 @@ let boundaryArn = '';
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const doc = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to be refused');
-}
 
 async function session(role: string): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> {
   const res = await fetch(`${sim.url}/_sim/iam/roles/${role}/sessions`, { method: 'POST', body: '{}' });
@@ -67,14 +58,14 @@ describe('the IAM API', () => {
   });
 
   it("refuses as IAM does: a name taken, a second role in a profile, deleting what is in use, a policy that is not one, one that does not exist", async () => {
-    expect(await failure(admin.send(new iam.CreateRoleCommand({ RoleName: 'hopper-t-node', AssumeRolePolicyDocument: TRUST })))).toMatchObject({ name: 'EntityAlreadyExistsException', status: 409 });
+    expect(await refusal(admin.send(new iam.CreateRoleCommand({ RoleName: 'hopper-t-node', AssumeRolePolicyDocument: TRUST })))).toMatchObject({ name: 'EntityAlreadyExistsException', status: 409 });
     await admin.send(new iam.CreateRoleCommand({ RoleName: 'other', AssumeRolePolicyDocument: TRUST }));
-    expect(await failure(admin.send(new iam.AddRoleToInstanceProfileCommand({ InstanceProfileName: 'hopper-t-node', RoleName: 'other' })))).toMatchObject({ name: 'LimitExceededException' });
-    expect(await failure(admin.send(new iam.DeleteRoleCommand({ RoleName: 'hopper-t-node' })))).toMatchObject({ name: 'DeleteConflictException' });
-    expect(await failure(admin.send(new iam.DeleteInstanceProfileCommand({ InstanceProfileName: 'hopper-t-node' })))).toMatchObject({ name: 'DeleteConflictException' });
-    expect(await failure(admin.send(new iam.PutRolePolicyCommand({ RoleName: 'other', PolicyName: 'x', PolicyDocument: '{"nope"' })))).toMatchObject({ name: 'MalformedPolicyDocumentException' });
-    expect(await failure(admin.send(new iam.AttachRolePolicyCommand({ RoleName: 'other', PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' })))).toMatchObject({ name: 'NoSuchEntityException', status: 404 });
-    expect(await failure(admin.send(new iam.GetRoleCommand({ RoleName: 'nobody' })))).toMatchObject({ name: 'NoSuchEntityException' });
+    expect(await refusal(admin.send(new iam.AddRoleToInstanceProfileCommand({ InstanceProfileName: 'hopper-t-node', RoleName: 'other' })))).toMatchObject({ name: 'LimitExceededException' });
+    expect(await refusal(admin.send(new iam.DeleteRoleCommand({ RoleName: 'hopper-t-node' })))).toMatchObject({ name: 'DeleteConflictException' });
+    expect(await refusal(admin.send(new iam.DeleteInstanceProfileCommand({ InstanceProfileName: 'hopper-t-node' })))).toMatchObject({ name: 'DeleteConflictException' });
+    expect(await refusal(admin.send(new iam.PutRolePolicyCommand({ RoleName: 'other', PolicyName: 'x', PolicyDocument: '{"nope"' })))).toMatchObject({ name: 'MalformedPolicyDocumentException' });
+    expect(await refusal(admin.send(new iam.AttachRolePolicyCommand({ RoleName: 'other', PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' })))).toMatchObject({ name: 'NoSuchEntityException', status: 404 });
+    expect(await refusal(admin.send(new iam.GetRoleCommand({ RoleName: 'nobody' })))).toMatchObject({ name: 'NoSuchEntityException' });
   });
 
   it('deletes in the order IAM requires: role out of the profile, profile, policies, role', async () => {
@@ -83,7 +74,7 @@ describe('the IAM API', () => {
     await admin.send(new iam.DeleteRolePolicyCommand({ RoleName: 'hopper-t-node', PolicyName: 'join' }));
     await admin.send(new iam.DetachRolePolicyCommand({ RoleName: 'hopper-t-node', PolicyArn: boundaryArn }));
     await admin.send(new iam.DeleteRoleCommand({ RoleName: 'hopper-t-node' }));
-    expect(await failure(admin.send(new iam.GetRoleCommand({ RoleName: 'hopper-t-node' })))).toMatchObject({ name: 'NoSuchEntityException' });
+    expect(await refusal(admin.send(new iam.GetRoleCommand({ RoleName: 'hopper-t-node' })))).toMatchObject({ name: 'NoSuchEntityException' });
   });
 
   it("caps a session with its role's permissions boundary: allowed by the role, refused by the boundary", async () => {
@@ -91,7 +82,7 @@ describe('the IAM API', () => {
     await admin.send(new iam.PutRolePolicyCommand({ RoleName: 'bounded', PolicyName: 'all', PolicyDocument: doc({ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }) }));
     const client = new ec2.EC2Client({ endpoint: sim.url, region: 'us-east-1', credentials: await session('bounded'), maxAttempts: 1 });
     await client.send(new ec2.DescribeVpcsCommand({}));
-    const refused = await failure(client.send(new ec2.CreateVpcCommand({ CidrBlock: '10.1.0.0/16' })));
+    const refused = await refusal(client.send(new ec2.CreateVpcCommand({ CidrBlock: '10.1.0.0/16' })));
     expect(refused.name).toBe('UnauthorizedOperation');
     expect(refused.message).toContain('because no permissions boundary allows the ec2:CreateVpc action');
     client.destroy();
@@ -109,13 +100,13 @@ describe('the IAM API', () => {
     const client = new iam.IAMClient({ endpoint: sim.url, region: 'us-east-1', credentials: await session('creator'), maxAttempts: 1 });
     await client.send(new iam.CreateRoleCommand({ RoleName: 'hopper-ok', Path: '/hopper/', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: boundaryArn }));
     await client.send(new iam.PutRolePolicyCommand({ RoleName: 'hopper-ok', PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }) }));
-    const unbounded = await failure(client.send(new iam.CreateRoleCommand({ RoleName: 'hopper-free', Path: '/hopper/', AssumeRolePolicyDocument: TRUST })));
+    const unbounded = await refusal(client.send(new iam.CreateRoleCommand({ RoleName: 'hopper-free', Path: '/hopper/', AssumeRolePolicyDocument: TRUST })));
     expect(unbounded).toMatchObject({ name: 'AccessDenied', status: 403 });
     expect(unbounded.message).toContain('iam:CreateRole on resource: arn:aws:iam::000000000000:role/hopper/hopper-free');
-    const elsewhere = await failure(client.send(new iam.CreateRoleCommand({ RoleName: 'admin2', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: boundaryArn })));
+    const elsewhere = await refusal(client.send(new iam.CreateRoleCommand({ RoleName: 'admin2', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: boundaryArn })));
     expect(elsewhere.name).toBe('AccessDenied');
     // A role outside the path (no boundary): its policies cannot be changed by this role.
-    expect((await failure(client.send(new iam.PutRolePolicyCommand({ RoleName: 'other', PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: '*', Resource: '*' }) })))).name).toBe('AccessDenied');
+    expect((await refusal(client.send(new iam.PutRolePolicyCommand({ RoleName: 'other', PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: '*', Resource: '*' }) })))).name).toBe('AccessDenied');
     client.destroy();
   });
 });
@@ -128,7 +119,7 @@ describe('instance profiles and EC2', () => {
     const image = (await client.send(new ec2.DescribeImagesCommand({ Owners: ['099720109477'] }))).Images![0].ImageId!;
     const launch = (profile: string) => client.send(new ec2.RunInstancesCommand({ ImageId: image, InstanceType: 't3.small', MinCount: 1, MaxCount: 1, SubnetId: subnet, IamInstanceProfile: { Name: profile } }));
 
-    expect(await failure(until(() => launch('never-made'), 10_000))).toMatchObject({
+    expect(await refusal(until(() => launch('never-made'), 10_000))).toMatchObject({
       name: 'InvalidParameterValue',
       message: 'Value (never-made) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name',
     });
@@ -136,7 +127,7 @@ describe('instance profiles and EC2', () => {
     await admin.send(new iam.CreateInstanceProfileCommand({ InstanceProfileName: 'fresh' }));
     await admin.send(new iam.AddRoleToInstanceProfileCommand({ InstanceProfileName: 'fresh', RoleName: 'other' }));
     const madeAt = sim.state.clock.now();
-    const early = await failure(launch('fresh'));
+    const early = await refusal(launch('fresh'));
     expect(sim.state.clock.now() - madeAt).toBeLessThan(PROFILE_PROPAGATION_SECONDS * 1000);
     expect(early.name).toBe('InvalidParameterValue');
     // A launch retried for a few seconds gets through, as every tool that creates one retries.

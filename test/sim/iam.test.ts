@@ -10,7 +10,7 @@ import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as ssm from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../local/sim/server';
-import { startSim } from './sim-helpers';
+import { refusal, startSim } from './sim-helpers';
 
 const admin = { accessKeyId: 'test', secretAccessKey: 'test' };
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
@@ -39,15 +39,6 @@ const clients = (credentials: Credentials) => ({
 
 const ARN = (rest: string) => `arn:aws:ec2:us-east-1:000000000000:${rest}`;
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to be refused');
-}
 
 beforeAll(async () => {
   sim = await startSim();
@@ -64,7 +55,7 @@ describe('simulated IAM', () => {
   });
 
   it('refuses a session key it did not issue, as AWS refuses an unknown token', async () => {
-    const e = await failure(clients({ accessKeyId: 'ASIAFORGED0000000000', secretAccessKey: 'x', sessionToken: 'x' }).ec2.send(new ec2.DescribeVpcsCommand({})));
+    const e = await refusal(clients({ accessKeyId: 'ASIAFORGED0000000000', secretAccessKey: 'x', sessionToken: 'x' }).ec2.send(new ec2.DescribeVpcsCommand({})));
     expect(e.name).toBe('AuthFailure');
   });
 
@@ -78,7 +69,7 @@ describe('simulated IAM', () => {
       new ec2.CreateVpcCommand({ CidrBlock: '10.1.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'hopper:cluster', Value: 'a' }] }] }),
     );
     expect(made.Vpc?.VpcId).toMatch(/^vpc-/);
-    const e = await failure(c.send(new ec2.CreateSubnetCommand({ VpcId: made.Vpc?.VpcId, CidrBlock: '10.1.0.0/24', AvailabilityZone: 'us-east-1a' })));
+    const e = await refusal(c.send(new ec2.CreateSubnetCommand({ VpcId: made.Vpc?.VpcId, CidrBlock: '10.1.0.0/24', AvailabilityZone: 'us-east-1a' })));
     expect(e.name).toBe('UnauthorizedOperation');
     expect(e.status).toBe(403);
     expect(e.message).toContain('You are not authorized to perform this operation. User: arn:aws:sts::000000000000:assumed-role/vpc-maker/test');
@@ -95,7 +86,7 @@ describe('simulated IAM', () => {
     const creds = await roleSession('untagged-only', [{ Effect: 'Allow', Action: ['ec2:CreateVpc'], Resource: [ARN('vpc/*')] }]);
     const { ec2: c } = clients(creds);
     await c.send(new ec2.CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }));
-    const e = await failure(c.send(new ec2.CreateVpcCommand({ CidrBlock: '10.3.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'k', Value: 'v' }] }] })));
+    const e = await refusal(c.send(new ec2.CreateVpcCommand({ CidrBlock: '10.3.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'k', Value: 'v' }] }] })));
     expect(e.name).toBe('UnauthorizedOperation');
     expect(e.message).toContain('ec2:CreateTags');
   });
@@ -123,7 +114,7 @@ describe('simulated IAM', () => {
       { Effect: 'Allow', Action: ['ec2:TerminateInstances'], Resource: [ARN('instance/*')], Condition: { StringEquals: { 'ec2:ResourceTag/hopper:cluster': 'a' } } },
     ]);
     const { ec2: c } = clients(creds);
-    const e = await failure(c.send(new ec2.TerminateInstancesCommand({ InstanceIds: [theirs] })));
+    const e = await refusal(c.send(new ec2.TerminateInstancesCommand({ InstanceIds: [theirs] })));
     expect(e.name).toBe('UnauthorizedOperation');
     expect(e.message).toContain(`instance/${theirs}`);
     const done = await c.send(new ec2.TerminateInstancesCommand({ InstanceIds: [mine] }));
@@ -137,7 +128,7 @@ describe('simulated IAM', () => {
       { Effect: 'Allow', Action: ['ec2:DeleteTags'], Resource: [ARN('vpc/*')], Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['hopper:*'] } } },
     ]);
     const { ec2: c } = clients(creds);
-    expect((await failure(c.send(new ec2.DeleteTagsCommand({ Resources: [vpc], Tags: [{ Key: 'owner' }] })))).name).toBe('UnauthorizedOperation');
+    expect((await refusal(c.send(new ec2.DeleteTagsCommand({ Resources: [vpc], Tags: [{ Key: 'owner' }] })))).name).toBe('UnauthorizedOperation');
     // The hole the condition leaves: no keys named, every tag deleted.
     await c.send(new ec2.DeleteTagsCommand({ Resources: [vpc] }));
     const tags = (await clients(admin).ec2.send(new ec2.DescribeVpcsCommand({ VpcIds: [vpc] }))).Vpcs?.[0]?.Tags ?? [];
@@ -152,7 +143,7 @@ describe('simulated IAM', () => {
     ]);
     const { ssm: c } = clients(creds);
     expect((await c.send(new ssm.GetParameterCommand({ Name: '/hopper/a/join/token', WithDecryption: true }))).Parameter?.Value).toBe('t');
-    const e = await failure(c.send(new ssm.GetParameterCommand({ Name: '/hopper/b/join/token', WithDecryption: true })));
+    const e = await refusal(c.send(new ssm.GetParameterCommand({ Name: '/hopper/b/join/token', WithDecryption: true })));
     expect(e.name).toBe('AccessDeniedException');
     expect(e.message).toBe(
       'User: arn:aws:sts::000000000000:assumed-role/reader-a/test is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-east-1:000000000000:parameter/hopper/b/join/token because no identity-based policy allows the ssm:GetParameter action',
@@ -174,9 +165,9 @@ describe('simulated IAM', () => {
       ?.LoadBalancerArn as string;
 
     const c = clients(await roleSession('nothing', [{ Effect: 'Allow', Action: ['ec2:DescribeVpcs'], Resource: '*' }]));
-    const a = await failure(c.asg.send(new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'probe', DesiredCapacity: 1 })));
+    const a = await refusal(c.asg.send(new asg.SetDesiredCapacityCommand({ AutoScalingGroupName: 'probe', DesiredCapacity: 1 })));
     expect([a.name, a.status]).toEqual(['AccessDenied', 403]);
-    const b = await failure(c.elb.send(new elb.DeleteLoadBalancerCommand({ LoadBalancerArn: lb })));
+    const b = await refusal(c.elb.send(new elb.DeleteLoadBalancerCommand({ LoadBalancerArn: lb })));
     expect([b.name, b.status]).toEqual(['AccessDenied', 403]);
     expect(b.message).toContain('elasticloadbalancing:DeleteLoadBalancer');
 
@@ -186,14 +177,14 @@ describe('simulated IAM', () => {
         { Effect: 'Deny', Action: ['ec2:DeleteVpc'], Resource: '*' },
       ]),
     );
-    const d = await failure(denied.ec2.send(new ec2.DeleteVpcCommand({ VpcId: vpc })));
+    const d = await refusal(denied.ec2.send(new ec2.DeleteVpcCommand({ VpcId: vpc })));
     expect(d.name).toBe('UnauthorizedOperation');
     expect(d.message).toContain('with an explicit deny');
   });
 
   it('answers NotFound, not AccessDenied, for a resource that does not exist (as EC2 does)', async () => {
     const c = clients(await roleSession('scoped', [{ Effect: 'Allow', Action: ['ec2:DeleteVpc'], Resource: [ARN('vpc/*')], Condition: { StringLike: { 'aws:ResourceTag/hopper:cluster': '?*' } } }]));
-    expect((await failure(c.ec2.send(new ec2.DeleteVpcCommand({ VpcId: 'vpc-00000000000000000' })))).name).toBe('InvalidVpcID.NotFound');
+    expect((await refusal(c.ec2.send(new ec2.DeleteVpcCommand({ VpcId: 'vpc-00000000000000000' })))).name).toBe('InvalidVpcID.NotFound');
   });
 
   it('rejects a malformed role with every problem listed', async () => {

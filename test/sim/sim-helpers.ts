@@ -32,3 +32,14 @@ export async function postJson(sim: SimServer, path: string, body: unknown): Pro
   const res = await fetch(`${sim.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
   return res.json();
 }
+
+/** The error an AWS SDK call was refused with (its name, message and HTTP status); fails when it was not. */
+export async function refusal(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected the call to be refused');
+}

@@ -8,6 +8,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+import { refusal } from '../sim/sim-helpers';
 
 const NAME = 'scaled';
 let cp: TestControlPlane;
@@ -29,14 +30,6 @@ async function scaleOperations(): Promise<{ id: string; type: string; status: st
   return res.body.operations.filter((o) => o.type === 'scale');
 }
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  throw new Error('expected PutEvents to be refused');
-}
 
 beforeAll(async () => {
   cp = await startTestControlPlane({ timeScale: 400 });
@@ -83,7 +76,7 @@ describe('scaling events', () => {
       sessionToken: string;
     };
     const publisher = client(session);
-    const refused = await failure(publisher.send(new PutEventsCommand({ Entries: [scaleEntry(bus, 4)] })));
+    const refused = await refusal(publisher.send(new PutEventsCommand({ Entries: [scaleEntry(bus, 4)] })));
     expect(refused.name).toBe('AccessDeniedException');
     expect(refused.message).toBe(
       `User: arn:aws:sts::000000000000:assumed-role/any-publisher/any-publisher is not authorized to perform: events:PutEvents on resource: arn:aws:events:us-east-1:000000000000:event-bus/${bus} with an explicit deny in a resource-based policy`,
@@ -97,7 +90,7 @@ describe('scaling events', () => {
 
   it('to a bus that does not exist: ResourceNotFoundException', async () => {
     const admin = client({ accessKeyId: 'admin', secretAccessKey: 'admin' });
-    expect((await failure(admin.send(new PutEventsCommand({ Entries: [scaleEntry('nope', 1)] })))).name).toBe('ResourceNotFoundException');
+    expect((await refusal(admin.send(new PutEventsCommand({ Entries: [scaleEntry('nope', 1)] })))).name).toBe('ResourceNotFoundException');
     admin.destroy();
   });
 });
