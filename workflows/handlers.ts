@@ -8,6 +8,15 @@
 import { readdirSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { FunctionWiring } from '../functions/lib/function';
+import { allow, arn } from '../shared/aws/iam';
+
+/**
+ * The log group the schedule and event functions share (serverless/resources.yml
+ * EventLogGroup), as the steps share theirs: JSON lines name the function. REST functions
+ * keep one each (the API's access logs point at them).
+ */
+const EVENT_LOG_GROUP = '/aws/lambda/hopper-${sls:stage}-events';
+const WRITE_EVENT_LOGS = allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arn('logs', `log-group:${EVENT_LOG_GROUP}:*`)]);
 
 const DIRECTORIES = ['api', 'events', 'workflow'];
 const root = new URL('../', import.meta.url);
@@ -37,12 +46,14 @@ export async function handlerFunctions(): Promise<HandlerFunction[]> {
 export async function handlersYaml(): Promise<string> {
   const functions: Record<string, unknown> = {};
   for (const { name, file, wiring } of await handlerFunctions()) {
+    const shared = !file.startsWith('functions/api/');
     functions[name] = {
       handler: file.replace(/\.ts$/, '.handler'),
       ...(wiring.timeout !== undefined ? { timeout: wiring.timeout } : {}),
       ...(wiring.environment ? { environment: wiring.environment } : {}),
       events: wiring.events,
-      iamRoleStatements: wiring.permissions,
+      ...(shared ? { disableLogs: true, logs: { logGroup: EVENT_LOG_GROUP, logFormat: 'JSON' }, dependsOn: ['EventLogGroup'] } : {}),
+      iamRoleStatements: shared ? [...wiring.permissions, WRITE_EVENT_LOGS] : wiring.permissions,
     };
   }
   const header = [
