@@ -15,7 +15,7 @@ import { groupResourceName } from '../nodes/common';
 import { ensureLaunchTemplate } from '../nodes/launch-templates';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import {allow, anywhere, arn, ofCluster, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, ofCluster, table } from '../../shared/aws/iam';
 import { passHostRole } from '../../shared/aws/host-roles';
 
 export const updateNodeTemplatesInput = stepEnvelope.extend({ imageId: z.string().min(1) });
@@ -51,6 +51,8 @@ export const step = defineStep({
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeAutoScalingGroups'),
     ofCluster(['ec2:CreateLaunchTemplateVersion'], [arn('ec2', 'launch-template/*')]),
+    // An Auto Scaling group pointed at a template version is checked as if the caller launched from it.
+    ofCluster(['ec2:RunInstances'], [arn('ec2', 'launch-template/*')]),
     allow(['autoscaling:UpdateAutoScalingGroup'], [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')], { StringLike: { 'autoscaling:ResourceTag/hopper:cluster': '*' } }),
     passHostRole(),
   ],

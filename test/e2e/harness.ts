@@ -240,6 +240,7 @@ export interface KubeNode {
   role?: string;
   ready?: boolean;
   instanceId?: string;
+  kubeletVersion?: string;
 }
 
 /** The nodes of the simulated Kubernetes cluster named `cluster`. */

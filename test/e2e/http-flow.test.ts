@@ -1,7 +1,9 @@
 /**
  * The same flow as cli-flow, over raw HTTP with fetch against `npm start` in a child
  * process: create an HA cluster, follow its operation, validate, scale the node group
- * through desired state + update, delete, and nothing tagged for it is left.
+ * through desired state + update, upgrade one minor version, force a rolling update,
+ * delete, and nothing tagged for it is left. Every function runs as its own role here, so
+ * a grant missing from any of these workflows fails this flow as it would on AWS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../shared/api/types';
@@ -64,6 +66,7 @@ describe('the REST API against npm start', () => {
         name: NAME,
         region: 'us-east-1',
         zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+        kubernetesVersion: '1.33.5', // one minor behind the newest, so that it can be upgraded below
         controlPlane: { count: 3 },
         instanceGroups: [{ name: 'nodes', min: 2, max: 2 }],
       }),
@@ -112,6 +115,30 @@ describe('the REST API against npm start', () => {
     }
     expect(workers).toBe(3);
   }, 60_000);
+
+  it('upgrades one minor version: every instance is replaced and the cluster reports the new version', async () => {
+    const before = (await kubeNodes(hopper.cloud, NAME)).map((n) => n.name);
+    const op = await accepted(await call('POST', `/v1/clusters/${NAME}/upgrade`, {}));
+    expect(op.type).toBe('upgrade');
+    const done = await follow(op.id, 90_000);
+    expect(done.status, describeOp(done)).toBe('Succeeded');
+    const cluster = await call<{ status: string; kubernetesVersion: string }>('GET', `/v1/clusters/${NAME}`);
+    expect(cluster.body.status).toBe('Ready');
+    const after = await kubeNodes(hopper.cloud, NAME);
+    expect(after.filter((n) => before.includes(n.name)), 'nodes of the old version left').toEqual([]);
+    expect(new Set(after.map((n) => n.kubeletVersion)), JSON.stringify(after)).toEqual(new Set([`v${cluster.body.kubernetesVersion}`]));
+  }, 120_000);
+
+  it('a forced rolling update replaces every instance again', async () => {
+    const before = (await kubeNodes(hopper.cloud, NAME)).map((n) => n.name);
+    const op = await accepted(await call('POST', `/v1/clusters/${NAME}/rolling-update`, { force: true }));
+    expect(op.type).toBe('rolling-update');
+    const done = await follow(op.id, 90_000);
+    expect(done.status, describeOp(done)).toBe('Succeeded');
+    const after = await kubeNodes(hopper.cloud, NAME);
+    expect(after.filter((n) => n.ready)).toHaveLength(6);
+    expect(after.filter((n) => before.includes(n.name))).toEqual([]);
+  }, 120_000);
 
   it('deletes: 202, the operation succeeds, the cluster is gone and nothing tagged for it is left', async () => {
     const op = await accepted(await call('DELETE', `/v1/clusters/${NAME}`));
