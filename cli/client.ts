@@ -129,8 +129,8 @@ export class HopperClient {
     return { ok: false, nodes: [], failures: [{ kind: 'Validation', name, message }] };
   }
 
-  kubeconfig(name: string): Promise<{ kubeconfig: string }> {
-    return this.request('GET', `/v1/clusters/${enc(name)}/kubeconfig`);
+  kubeconfig(name: string, ttl?: string): Promise<{ kubeconfig: string; user?: string; expiresAt?: string }> {
+    return this.request('GET', `/v1/clusters/${enc(name)}/kubeconfig${ttl ? `?ttl=${enc(ttl)}` : ''}`);
   }
 
   async listOperations(name: string): Promise<OperationView[]> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmbeddedDynamo } from './dynamo';
 import { startEventBridge, type EventBridgeServer } from './runtime/eventbridge';
-import { deployIam, simulatorJudge, stackEventBuses, type CredentialVariables } from './runtime/iam';
+import { deployIam, simulatorCallers, simulatorJudge, stackEventBuses, type CredentialVariables } from './runtime/iam';
 import { startHttpApi } from './runtime/http-api';
 import { applyFunctionEnvironment, createLambdaInvoker, type LambdaInvoker } from './runtime/lambda';
 import { LOCAL_ACCOUNT_ID, loadServerlessConfig, type ServerlessConfig } from './runtime/serverless-config';
@@ -171,7 +171,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     // The simulated hosts' `aws events put-events` reaches this EventBridge.
     if (simulator) await tellSimulator(simulator, { events: events.url });
 
-    const api = await startHttpApi({ port: options.port ?? numberOr(env.PORT, 3000), functions: config.functions, lambda });
+    const api = await startHttpApi({ port: options.port ?? numberOr(env.PORT, 3000), functions: config.functions, lambda, ...(simulator ? { identify: simulatorCallers(simulator) } : {}) });
     stops.push(() => api.close());
 
     const urls = { api: api.url, stepFunctions: sfn.url, eventBridge: events.url, dynamodb: dynamo.endpoint, cloud };

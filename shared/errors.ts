@@ -65,6 +65,9 @@ export class ValidationError extends HopperError {
   }
 }
 
+/** What the request needs did not answer in time (a control plane over SSM): a 503, worth retrying. */
+export class ServiceUnavailableError extends HopperError {}
+
 /** A named thing does not exist: a 404 at the API. */
 export class NotFoundError extends HopperError {}
 

@@ -1,6 +1,7 @@
 /**
- * `hopper export kubeconfig NAME [--kubeconfig PATH|-]`: merge the cluster's credentials into a
- * kubeconfig (default $KUBECONFIG or ~/.kube/config), mode 0600, and make it the current context.
+ * `hopper export kubeconfig NAME [--kubeconfig PATH|-] [--ttl 8h]`: merge a short-lived client
+ * certificate of the caller's own (default one hour) into a kubeconfig (default $KUBECONFIG or
+ * ~/.kube/config), mode 0600, and make it the current context. Run it again when it expires.
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -34,10 +35,11 @@ export function registerExport(program: Command, ctx: Ctx): void {
     .argument('[name]', 'cluster name (or --name)')
     .option('--name <cluster>', 'cluster name')
     .option('--kubeconfig <path>', 'file to write, or - for stdout')
-    .action(async (arg: string | undefined, opts: { kubeconfig?: string }, cmd: Command) => {
+    .option('--ttl <duration>', 'how long the credentials stay valid, 10m to 24h (default 1h)')
+    .action(async (arg: string | undefined, opts: { kubeconfig?: string; ttl?: string }, cmd: Command) => {
       const { io } = ctx;
       const name = clusterName(arg, cmd);
-      const served = await ctx.client(cmd).kubeconfig(name);
+      const served = await ctx.client(cmd).kubeconfig(name, opts.ttl);
       const incoming = scopeToCluster(parseConfig(served.kubeconfig, 'the API reply'), name);
       if (opts.kubeconfig === '-') {
         io.stdout.write(stringify(incoming));
@@ -53,7 +55,8 @@ export function registerExport(program: Command, ctx: Ctx): void {
       await writeFile(path, stringify(merged), { mode: 0o600 });
       // writeFile's mode only applies to new files; credentials must not stay world-readable.
       await chmod(path, 0o600);
-      println(io.stdout, `kubeconfig for ${name} written to ${path} (context "${merged['current-context'] ?? name}")`);
+      const valid = served.expiresAt ? `; valid until ${served.expiresAt}${served.user ? ` for ${served.user}` : ''}` : '';
+      println(io.stdout, `kubeconfig for ${name} written to ${path} (context "${merged['current-context'] ?? name}"${valid})`);
     });
 }
 

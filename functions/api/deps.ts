@@ -1,5 +1,6 @@
 /** What the API handlers need, built once per container (tests pass their own). */
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { clientsFor, type ClientFactory } from '../../shared/aws/clients';
 import { ddbClient } from '../../shared/aws/clients/ddb';
@@ -25,6 +26,8 @@ export interface ApiDeps {
   sfn: SFNClient;
   /** Parameter Store, for the functions that ask for it (`apiDeps([ssmClient])`). */
   ssm?: SSMClient;
+  /** EC2, for the kubeconfig route (it finds a running control plane). */
+  ec2?: EC2Client;
   parameterPrefix: string;
   /** The ARN of the state machine behind a workflow (from the function's environment). */
   stateMachineArn(workflow: WorkflowName): string;
@@ -35,7 +38,7 @@ const cached = new Map<object, { table: string; deps: ApiDeps }>();
 
 /**
  * The API's dependencies: the store and Step Functions, plus the clients in `extra` (the
- * kubeconfig route reads Parameter Store: it alone bundles the SSM client).
+ * kubeconfig route asks a control plane over SSM: it alone bundles the SSM and EC2 clients).
  */
 export function apiDeps(extra: readonly ClientFactory[] = []): ApiDeps {
   const clients = clientsFor([ddbClient, sfnClient, ...extra], 'the API function');
@@ -46,6 +49,7 @@ export function apiDeps(extra: readonly ClientFactory[] = []): ApiDeps {
       store: new ClusterStore({ ddb: clients.ddb, tableName: tableName() }),
       sfn: clients.sfn,
       ...(extra.some((f) => f.name === 'ssm') ? { ssm: clients.ssm } : {}),
+      ...(extra.some((f) => f.name === 'ec2') ? { ec2: clients.ec2 } : {}),
       parameterPrefix: process.env.HOPPER_PARAMETER_PREFIX ?? '/hopper',
       stateMachineArn(workflow) {
         const name = STATE_MACHINE_ENV[workflow];

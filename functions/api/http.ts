@@ -11,7 +11,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { ConflictError, HopperError, NotFoundError, UnprocessableError, UnreadableRecordError, ValidationError } from '../../shared/errors';
+import { ConflictError, HopperError, NotFoundError, ServiceUnavailableError, UnprocessableError, UnreadableRecordError, ValidationError } from '../../shared/errors';
 import type { ErrorBody } from '../../shared/api/types';
 
 export const logger = new Logger({ serviceName: 'hopper-api' });
@@ -23,6 +23,11 @@ export interface ApiRequest<B, P, Q> {
   query: Q;
   headers: Record<string, string | undefined>;
   requestId: string;
+  /**
+   * Who signed the request: the IAM ARN API Gateway's `aws_iam` authorizer puts in
+   * `requestContext.authorizer.iam.userArn`. Absent on routes without IAM authorization.
+   */
+  caller?: string;
 }
 
 /** A core's answer: a status and a JSON body. */
@@ -65,6 +70,7 @@ function formatPath(prefix: string, path: ReadonlyArray<PropertyKey>): string {
 export function errorResponse(err: unknown): APIGatewayProxyResultV2 {
   if (err instanceof ValidationError) return json(400, errorBody('InvalidInput', err.message, [...err.details]));
   if (err instanceof NotFoundError) return json(404, errorBody('NotFound', err.message));
+  if (err instanceof ServiceUnavailableError) return json(503, errorBody('ServiceUnavailable', err.message));
   if (err instanceof ConflictError) return json(409, errorBody('Conflict', err.message, [...err.details]));
   if (err instanceof UnprocessableError) return json(422, errorBody('Unprocessable', err.message, [...err.details]));
   if (err instanceof HopperError && err.name === 'VersionConflictError') {
@@ -122,6 +128,7 @@ export function route<B = undefined, P = Record<string, string>, Q = Record<stri
         query,
         headers: event.headers ?? {},
         requestId: event.requestContext?.requestId ?? 'local',
+        ...(callerArn(event) ? { caller: callerArn(event) } : {}),
       });
       return json(result.status, result.body);
     } catch (err) {
@@ -129,6 +136,11 @@ export function route<B = undefined, P = Record<string, string>, Q = Record<stri
     }
   };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>().use(httpHeaderNormalizer()).handler(run);
+}
+
+function callerArn(event: APIGatewayProxyEventV2): string | undefined {
+  const authorizer = (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer;
+  return authorizer?.iam?.userArn || undefined;
 }
 
 /** `?dryRun=true|false` as a boolean. */

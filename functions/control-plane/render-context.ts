@@ -70,7 +70,7 @@ export function renderContext(spec: ClusterSpec, apiEndpoint: string, deps: Pick
  * whose input does not carry the endpoint (InstallAddons, SendJoin, EnsureLaunchTemplate)
  * read it here, so they render with the same context as InitControlPlane did.
  */
-export async function recordedApiEndpoint(deps: StepDeps, cluster: string): Promise<string> {
+export async function recordedApiEndpoint(deps: Pick<StepDeps, 'store'>, cluster: string): Promise<string> {
   const resources = await deps.store.listResources(cluster);
   const seats = resources
     .filter((r) => r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE && typeof r.attrs?.apiEndpoint === 'string')

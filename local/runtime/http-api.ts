@@ -14,6 +14,8 @@ export interface Route {
   method: string;
   path: string;
   routeKey: string;
+  /** IAM-authorized: the event names the caller (`requestContext.authorizer.iam`). */
+  iam: boolean;
   /** Literal segments count first when two routes match the same path (as in API Gateway). */
   specificity: number;
   match(pathname: string): Record<string, string> | undefined;
@@ -26,7 +28,7 @@ export function buildRoutes(functions: Record<string, FunctionConfig>): Route[] 
     for (const event of fn.events) {
       if (event.type !== 'httpApi') continue;
       const routeKey = event.path === '*' ? '$default' : `${event.method === '*' ? 'ANY' : event.method} ${event.path}`;
-      routes.push({ function: fn.name, method: event.method, path: event.path, routeKey, ...compilePath(event.path) });
+      routes.push({ function: fn.name, method: event.method, path: event.path, routeKey, iam: event.iam === true, ...compilePath(event.path) });
     }
   }
   return routes.sort((a, b) => b.specificity - a.specificity || Number(a.method === '*') - Number(b.method === '*'));
@@ -61,18 +63,25 @@ function compilePath(path: string): Pick<Route, 'specificity' | 'match'> {
   };
 }
 
+/**
+ * Who signs with an access key (the simulator knows the sessions it issued), or undefined
+ * for a key nobody issued. Without it every caller is the account's administrator.
+ */
+export type IdentifyCaller = (accessKeyId: string | undefined) => Promise<string | undefined>;
+
 /** Start the HTTP API on 127.0.0.1:port. */
-export async function startHttpApi(options: { port: number; functions: Record<string, FunctionConfig>; lambda: LambdaInvoker }): Promise<RunningServer> {
+export async function startHttpApi(options: { port: number; functions: Record<string, FunctionConfig>; lambda: LambdaInvoker; identify?: IdentifyCaller }): Promise<RunningServer> {
   const routes = buildRoutes(options.functions);
+  const identify: IdentifyCaller = options.identify ?? (async () => `arn:aws:iam::${LOCAL_ACCOUNT_ID}:root`);
   return listen((req, res) => {
-    handle(req, res, routes, options.lambda).catch((error: unknown) => {
+    handle(req, res, routes, options.lambda, identify).catch((error: unknown) => {
       console.error('[http-api] request failed', error);
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'InternalError', message: 'Internal Server Error' } });
     });
   }, options.port);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[], lambda: LambdaInvoker): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[], lambda: LambdaInvoker, identify: IdentifyCaller): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
   let matched: { route: Route; params: Record<string, string> } | undefined;
@@ -90,6 +99,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[]
   }
   const body = await readBody(req);
   const event = toEvent(req, url, method, body, matched.route, matched.params);
+  if (matched.route.iam) {
+    // Signatures are not verified here (the embedded API trusts 127.0.0.1); the caller is
+    // named as API Gateway names it. Unsigned requests act as the administrator, as
+    // requests signed with keys the simulator did not issue do.
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+    const userArn = await identify(accessKeyId);
+    if (!userArn) {
+      sendJson(res, 403, { message: 'The security token included in the request is invalid.' });
+      return;
+    }
+    (event.requestContext as Record<string, unknown>).authorizer = {
+      iam: { accessKey: accessKeyId ?? '', accountId: LOCAL_ACCOUNT_ID, callerId: userArn.split(':').pop() ?? '', userArn, userId: userArn.split(':').pop() ?? '' },
+    };
+  }
   let result: unknown;
   try {
     result = await lambda.invoke(matched.route.function, event);

@@ -54,6 +54,16 @@ export function simulatorJudge(cloud: string) {
     (await call(cloud, 'POST', '/_sim/iam/authorize', request)) as { allowed: boolean; code?: string; message?: string };
 }
 
+/** Asks the simulator at `cloud` who signs with an access key (the API's `aws_iam` authorizer names the caller). */
+export function simulatorCallers(cloud: string) {
+  return async (accessKeyId: string | undefined): Promise<string | undefined> => {
+    const res = await fetch(`${cloud}/_sim/iam/callers/${encodeURIComponent(accessKeyId ?? '-')}`);
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`the simulator could not name the caller: ${res.status}`);
+    return ((await res.json()) as { arn: string }).arn;
+  };
+}
+
 /** The AWS credentials variables of a session, as Lambda sets them. */
 export type CredentialVariables = Record<'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_SESSION_TOKEN', string>;
 

@@ -16,6 +16,8 @@ export interface HttpApiEvent {
   type: 'httpApi';
   method: string;
   path: string;
+  /** The route's `authorizer: {type: aws_iam}`: API Gateway checks the SigV4 signature and names the caller. */
+  iam?: boolean;
 }
 
 /** A `schedule` event: `rate(…)` or `cron(…)`, with an optional constant input. */
@@ -261,8 +263,8 @@ function parseEvent(event: unknown): FunctionEvent[] {
       const [method, path] = api.trim().split(/\s+/);
       return [{ type: 'httpApi', method: method.toUpperCase(), path }];
     }
-    const { method, path } = api as { method?: string; path: string };
-    return [{ type: 'httpApi', method: (method ?? '*').toUpperCase(), path }];
+    const { method, path, authorizer } = api as { method?: string; path: string; authorizer?: { type?: string } };
+    return [{ type: 'httpApi', method: (method ?? '*').toUpperCase(), path, ...(authorizer?.type === 'aws_iam' ? { iam: true } : {}) }];
   }
   if ('schedule' in entry) {
     const schedule = entry.schedule;

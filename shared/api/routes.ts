@@ -9,6 +9,7 @@ import {
   clusterNameParam,
   clustersListSchema,
   clusterViewSchema,
+  kubeconfigTtlQuery,
   kubeconfigViewSchema,
   operationsListSchema,
   operationViewSchema,
@@ -65,7 +66,10 @@ export const ROUTES: RouteDoc[] = [
   { method: 'POST', path: '/v1/clusters/{name}/rolling-update', summary: 'Replace out-of-date instances, control plane first', body: rollingUpdateBodySchema, responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, ...errors } },
   { method: 'POST', path: '/v1/clusters/{name}/upgrade', summary: 'Upgrade Kubernetes by one minor version (or a patch)', body: upgradeBodySchema, query: dryRun, responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, ...errors } },
   { method: 'POST', path: '/v1/clusters/{name}/validate', summary: 'Validate the cluster like kops validate', responses: { 202: { description: 'Accepted: the report is in the operation', schema: acceptedViewSchema }, 404: errors[404] } },
-  { method: 'GET', path: '/v1/clusters/{name}/kubeconfig', summary: 'The admin kubeconfig (from Parameter Store)', responses: { 200: { description: 'The kubeconfig', schema: kubeconfigViewSchema }, 404: errors[404] } },
+  {
+    method: 'GET', path: '/v1/clusters/{name}/kubeconfig', summary: 'A kubeconfig with a short-lived client certificate naming the caller, signed by the cluster CA', query: { ttl: kubeconfigTtlQuery },
+    responses: { 200: { description: 'The kubeconfig', schema: kubeconfigViewSchema }, 400: errors[400], 404: errors[404], 503: { description: 'No control plane answered in time: retry' } },
+  },
   { method: 'GET', path: '/v1/clusters/{name}/operations', summary: 'The cluster’s operations, newest first', responses: { 200: { description: 'Operations', schema: operationsListSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/operations/{id}', summary: 'An operation: type, status, steps with times, error', responses: { 200: { description: 'The operation', schema: operationViewSchema }, 404: errors[404] } },
 ];

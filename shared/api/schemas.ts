@@ -97,7 +97,34 @@ export const errorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()).optional() }),
 });
 
-export const kubeconfigViewSchema = z.object({ cluster: z.string(), kubeconfig: z.string() });
+export const kubeconfigViewSchema = z.object({
+  cluster: z.string(),
+  user: z.string().describe('The IAM principal the client certificate names (its CN).'),
+  expiresAt: z.string().describe('When the client certificate stops being valid (ISO 8601).'),
+  kubeconfig: z.string(),
+});
+
+export const KUBECONFIG_TTL = { defaultSeconds: 3600, minSeconds: 600, maxSeconds: 86_400 } as const;
+
+/** `90m`, `1h`, `1h30m`, `3600s`: Go-style durations in whole seconds; undefined for anything else. */
+export function parseTtl(text: string): number | undefined {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!m || text === '') return undefined;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/** `?ttl=` of the kubeconfig route, as seconds (the API server refuses CSRs under ten minutes). */
+export const kubeconfigTtlQuery = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return KUBECONFIG_TTL.defaultSeconds;
+    const seconds = parseTtl(v);
+    if (seconds === undefined) ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30m, 1h or 8h' });
+    else if (seconds < KUBECONFIG_TTL.minSeconds || seconds > KUBECONFIG_TTL.maxSeconds) ctx.addIssue({ code: 'custom', message: `must be from 10m to 24h (got ${v})` });
+    return seconds ?? KUBECONFIG_TTL.defaultSeconds;
+  })
+  .describe('How long the client certificate stays valid: 10m to 24h, default 1h.');
 
 export const operationsListSchema = z.object({ operations: z.array(operationViewSchema) });
 export const clustersListSchema = z.object({

@@ -13,7 +13,7 @@
  * - the Systems Manager agent's own calls (the stack's `HostAgentPolicy`, attached): Run
  *   Command and Session Manager, and no Parameter Store reads — AWS's
  *   AmazonSSMManagedInstanceCore would allow `ssm:GetParameter*` on every parameter;
- * - control plane: read and write its own cluster's parameters (`<prefix>/<cluster>/…`),
+ * - control plane: read and write its own cluster's join data (`<prefix>/<cluster>/join/…`),
  *   and the AWS cloud controller manager's calls, each change conditioned on the
  *   cluster's tag (`kubernetes.io/cluster/<cluster>`), tags only at creation;
  * - node: read the three join parameters of its own cluster; pull images from ECR.
@@ -123,8 +123,8 @@ export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPol
     return [
       policy('cluster-parameters', [
         unscoped(
-          "Scoped by path: only this cluster's parameters (parameters carry no tag at their first write)",
-          allow(['ssm:GetParameter', 'ssm:PutParameter', 'ssm:AddTagsToResource'], [parameter('*')]),
+          "Scoped by path: only this cluster's join data (parameters carry no tag at their first write)",
+          allow(['ssm:GetParameter', 'ssm:PutParameter', 'ssm:AddTagsToResource'], [parameter('join/*')]),
         ),
       ]),
       policy('cloud-controller', cloudController(cluster, scope)),

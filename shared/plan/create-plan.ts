@@ -77,7 +77,7 @@ export function createPlan(spec: ClusterSpec): PlanView {
   spec.controlPlane.zones.forEach((zone, i) => {
     changes.push(create('Instance', `control-plane-${zone}-${i + 1}.${n}`, { MachineType: spec.controlPlane.machineType, Zone: zone, IMDSv2: 'required', RootVolume: 'gp3, encrypted' }));
   });
-  for (const key of ['join/token', 'join/ca-cert-hash', 'join/certificate-key', 'join/endpoint', 'kubeconfig/admin']) {
+  for (const key of ['join/token', 'join/ca-cert-hash', 'join/certificate-key', 'join/endpoint']) {
     changes.push(create('SSMParameter', `/hopper/${n}/${key}`, { Type: 'SecureString' }));
   }
   for (const group of spec.instanceGroups) {

@@ -24,7 +24,6 @@ export interface JoinParameterNames {
   caCertHash: string;
   certificateKey: string;
   endpoint: string;
-  adminKubeconfig: string;
 }
 
 /** A parsed Kubernetes version. */
@@ -80,7 +79,6 @@ export function joinParameterNames(prefix: string): JoinParameterNames {
     caCertHash: `${prefix}join/ca-cert-hash`,
     certificateKey: `${prefix}join/certificate-key`,
     endpoint: `${prefix}join/endpoint`,
-    adminKubeconfig: `${prefix}kubeconfig/admin`,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * SSM commands that bootstrap the control plane: `kubeadm init` on the first instance,
  * publishing the join data to Parameter Store, and `kubeadm join --control-plane` on the
- * others. Secrets (token, certificate key, kubeconfig) go to Parameter Store as
+ * others. Secrets (token, certificate key) go to Parameter Store as
  * SecureString and never to stdout, which SSM keeps in its command output and logs.
  */
 import { resolveContext, type ResolvedContext } from './context';
@@ -52,9 +52,8 @@ put_param join/token "$JOIN_TOKEN"
 put_param join/ca-cert-hash "$CA_CERT_HASH"
 put_param join/certificate-key "$CERTIFICATE_KEY"
 put_param join/endpoint "$JOIN_ENDPOINT"
-# The aws CLI reads a file:// value from the file.
-put_param kubeconfig/admin file:///etc/kubernetes/admin.conf
-echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint, admin kubeconfig)"`;
+# admin.conf stays here: users get short-lived certificates of their own (renderIssueClientCertificateScript).
+echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint)"`;
 }
 
 /**
@@ -190,5 +189,73 @@ export function renderControlPlaneJoinScript(ctx: RenderContext): string {
       'fi',
       'echo "hopper: $NODE_NAME joined the control plane at $JOIN_ENDPOINT"',
     ].join('\n'),
+  ]);
+}
+
+/** What `renderIssueClientCertificateScript` needs: the request and how long the certificate lives. */
+export interface ClientCertificateRequest {
+  /** The CertificateSigningRequest object's name (DNS-1123: lower case, digits, `-`). */
+  name: string;
+  /** PKCS#10 PEM; its subject names the user (CN) and groups (O). */
+  csrPem: string;
+  /** At least 600 (the API server's minimum). */
+  expirationSeconds: number;
+}
+
+/** The prefixes of the lines `renderIssueClientCertificateScript` prints its results on. */
+export const CLIENT_CERTIFICATE_OUTPUT = { server: 'hopper-server: ', ca: 'hopper-ca: ', certificate: 'hopper-certificate: ' } as const;
+
+/**
+ * An SSM command for a working control-plane instance: has the cluster's own signer
+ * (kube-controller-manager, `kubernetes.io/kube-apiserver-client`) sign a client
+ * certificate for a CSR made elsewhere, for `expirationSeconds`, and prints only public
+ * data — the API server URL, the CA certificate and the signed certificate. The private
+ * key stays with whoever made the CSR; the CA key and admin.conf stay on the instance.
+ * The CSR object is deleted whatever happens.
+ */
+export function renderIssueClientCertificateScript(ctx: RenderContext, request: ClientCertificateRequest): string {
+  const r = resolveContext(ctx);
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(request.name)) throw new Error(`not a CertificateSigningRequest name: ${request.name}`);
+  if (!Number.isInteger(request.expirationSeconds) || request.expirationSeconds < 600) throw new Error(`expirationSeconds must be a whole number of seconds, at least 600: ${request.expirationSeconds}`);
+  const requestB64 = Buffer.from(request.csrPem).toString('base64');
+  const o = CLIENT_CERTIFICATE_OUTPUT;
+  return script(r, 'sign a short-lived client certificate with the cluster CA (CertificateSigningRequest)', [
+    [
+      'if [[ ! -f /etc/kubernetes/admin.conf ]]; then',
+      '  echo "hopper: this instance is not an initialised control plane" >&2',
+      '  exit 1',
+      'fi',
+      'export KUBECONFIG=/etc/kubernetes/admin.conf',
+      `CSR_NAME=${shellQuote(request.name)}`,
+    ].join('\n'),
+    `kubectl create -f - >/dev/null <<'CSR'
+apiVersion: certificates.k8s.io/v1
+kind: CertificateSigningRequest
+metadata:
+  name: ${request.name}
+spec:
+  request: ${requestB64}
+  signerName: kubernetes.io/kube-apiserver-client
+  expirationSeconds: ${request.expirationSeconds}
+  usages:
+  - client auth
+CSR
+trap 'kubectl delete csr "$CSR_NAME" >/dev/null 2>&1 || true' EXIT
+kubectl certificate approve "$CSR_NAME" >/dev/null
+# The signer issues within moments of the approval.
+CERTIFICATE=""
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  CERTIFICATE=$(kubectl get csr "$CSR_NAME" -o 'jsonpath={.status.certificate}')
+  [[ -n $CERTIFICATE ]] && break
+  sleep 1
+done
+if [[ -z $CERTIFICATE ]]; then
+  echo "hopper: the cluster's signer did not issue a certificate for $CSR_NAME" >&2
+  exit 1
+fi
+SERVER=$(awk '$1 == "server:" { print $2; exit }' /etc/kubernetes/admin.conf)
+echo "${o.server}$SERVER"
+echo "${o.ca}$(base64 -w0 /etc/kubernetes/pki/ca.crt)"
+echo "${o.certificate}$CERTIFICATE"`,
   ]);
 }

@@ -7,7 +7,15 @@ export { joinParameterNames, parseKubeVersion, RenderError, resolveContext, type
 export { shellQuote } from './shell';
 export { INSTANCE_GROUP_LABEL, PLACEHOLDERS, renderKubeadmInitConfig, renderKubeadmJoinConfig, type JoinData, type NodeIdentity } from './kubeadm';
 export { renderBakeScript } from './bake';
-export { renderControlPlaneInitScript, renderControlPlaneJoinScript, renderRefreshJoinDataScript, renderRefreshJoinTokenScript } from './control-plane';
+export {
+  CLIENT_CERTIFICATE_OUTPUT,
+  renderControlPlaneInitScript,
+  renderControlPlaneJoinScript,
+  renderIssueClientCertificateScript,
+  renderRefreshJoinDataScript,
+  renderRefreshJoinTokenScript,
+  type ClientCertificateRequest,
+} from './control-plane';
 export { CNI_VERSIONS, renderCloudControllerManagerScript, renderCniInstallScript, upstreamCniManifestUrl } from './addons';
 export { renderNodeUserData, renderNodeUserDataBase64, USER_DATA_LIMIT } from './user-data';
 export {

@@ -198,7 +198,9 @@ export class FakeApi {
     }
     if (sub === 'kubeconfig') {
       return send(200, {
-        // What the API serves: kubeadm's admin.conf, the same user and context names in every cluster.
+        user: 'arn:aws:iam::000000000000:root',
+        expiresAt: '2026-01-01T01:00:00.000Z',
+        // Entries named as a kubeadm admin.conf names them (the same in every cluster): the CLI must not trust the served names.
         kubeconfig: [
           'apiVersion: v1',
           'kind: Config',

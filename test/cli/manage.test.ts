@@ -251,6 +251,14 @@ describe('hopper export kubeconfig', () => {
     expect(config['current-context']).toBe('second');
   });
 
+  it('asks for the lifetime given with --ttl and says until when and for whom the credentials hold', async () => {
+    const path = join(dir, 'ttl-config');
+    const r = await hopper(['export', 'kubeconfig', 'demo', '--kubeconfig', path, '--ttl', '8h'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(api.requestsTo('GET', '/v1/clusters/demo/kubeconfig').at(-1)?.query.get('ttl')).toBe('8h');
+    expect(r.stdout).toContain('valid until 2026-01-01T01:00:00.000Z for arn:aws:iam::000000000000:root');
+  });
+
   it('prints to stdout with --kubeconfig -', async () => {
     const r = await hopper(['export', 'kubeconfig', 'demo', '--kubeconfig', '-'], env);
     expect(parse(r.stdout).kind).toBe('Config');

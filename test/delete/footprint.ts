@@ -207,7 +207,8 @@ export async function buildFootprint(
   const eni = createEni(env.sim.state, subnet, { description: 'aws-K8S-i-0123', groupIds: [nodes], tags: { 'cluster.k8s.amazonaws.com/name': cluster } });
   untracked.push(eni.id);
 
-  // Join data under /hopper/<cluster>/, only in Parameter Store.
+  // Join data under /hopper/<cluster>/, only in Parameter Store (kubeconfig/admin: what clusters made before
+  // short-lived kubeconfigs still hold, and delete must remove too).
   for (const name of ['join/token', 'join/certificate-key', 'kubeconfig/admin']) {
     await c.ssm.send(new PutParameterCommand({ Name: `/hopper/${cluster}/${name}`, Value: 'secret', Type: 'SecureString', Overwrite: true }));
   }

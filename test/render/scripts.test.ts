@@ -132,8 +132,9 @@ describe('control plane scripts', () => {
     const script = renderControlPlaneInitScript(singleCilium);
     expect(script).toContain("PARAM_PREFIX='/hopper/demo/'");
     expect(script).toContain('--type SecureString --tier Intelligent-Tiering --value "$2" --overwrite');
-    for (const name of ['join/token', 'join/ca-cert-hash', 'join/certificate-key', 'join/endpoint', 'kubeconfig/admin']) expect(script).toContain(`put_param ${name} `);
-    expect(script).toContain('put_param kubeconfig/admin file:///etc/kubernetes/admin.conf');
+    for (const name of ['join/token', 'join/ca-cert-hash', 'join/certificate-key', 'join/endpoint']) expect(script).toContain(`put_param ${name} `);
+    // The admin credential stays on the control plane: users get short-lived certificates of their own.
+    expect(script).not.toMatch(/put_param kubeconfig|admin\.conf"?\s*$/m);
     const printing = script.split('\n').filter((line) => /\b(echo|printf)\b/.test(line));
     for (const secret of ['JOIN_TOKEN', 'CERTIFICATE_KEY', 'JOIN_COMMAND', 'CA_CERT_HASH']) expect(printing.join('\n')).not.toContain(secret);
   });

@@ -4,6 +4,8 @@
  * with join data from Parameter Store, a CNI applied, three Ready nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { caCertHash, clientSubject, newClientRequest, x509 } from '../../shared/pki/x509';
 import { INIT, JOIN_USER_DATA } from './kube-scripts';
 import { type Sim, launch, network, runScript, startSim, stopSim, until } from './ssm-helpers';
 
@@ -33,6 +35,45 @@ describe('the seed recipe on the simulator', () => {
     expect(inv.StandardOutputContent).toContain('Your Kubernetes control-plane has initialized successfully!');
     const admin = await runScript(sim, controlPlane, ['grep server: /etc/kubernetes/admin.conf']);
     expect(admin.StandardOutputContent).toMatch(/server: https:\/\/10\.0\.\d+\.\d+:6443/);
+  });
+
+  it('is a real CA: admin.conf holds a one-year certificate it signed, and its key hash is what joins pin', async () => {
+    const files = await runScript(sim, controlPlane, ['cat /etc/kubernetes/pki/ca.crt; echo ==admin.conf==; cat /etc/kubernetes/admin.conf']);
+    const [caPem, adminConf] = (files.StandardOutputContent ?? '').split('==admin.conf==\n');
+    const ca = new x509.X509Certificate(caPem);
+    const user = (parse(adminConf) as { users: { user: { 'client-certificate-data': string } }[] }).users[0].user;
+    const cert = new x509.X509Certificate(Buffer.from(user['client-certificate-data'], 'base64').toString());
+    expect(clientSubject(cert)).toEqual({ commonName: 'kubernetes-admin', organizations: ['kubeadm:cluster-admins'] });
+    expect(await cert.verify({ publicKey: ca.publicKey, signatureOnly: true })).toBe(true);
+    expect(Math.round((cert.notAfter.getTime() - cert.notBefore.getTime()) / 86_400_000)).toBe(365);
+    const printed = await runScript(sim, controlPlane, ['kubeadm token create --print-join-command']);
+    expect(printed.StandardOutputContent).toContain(`--discovery-token-ca-cert-hash ${caCertHash(ca)}`);
+  });
+
+  it("has kube-controller-manager's client signer refuse what the API server and signer refuse", async () => {
+    const { csrPem } = await newClientRequest({ commonName: 'mallory', organizations: ['system:masters'] });
+    const csr = (name: string, extra: string) =>
+      `${KUBECTL} create -f - <<'EOF'\napiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: ${name}\nspec:\n  request: ${Buffer.from(csrPem).toString('base64')}\n  signerName: kubernetes.io/kube-apiserver-client\n${extra}\nEOF`;
+    const short = await runScript(sim, controlPlane, [csr('too-short', '  expirationSeconds: 60\n  usages: [client auth]')]);
+    expect(short.Status).toBe('Failed');
+    expect(short.StandardErrorContent).toContain('spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds');
+
+    const garbage = await runScript(sim, controlPlane, [`${KUBECTL} create -f - <<'EOF'\napiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: garbage\nspec:\n  request: ${Buffer.from('not a csr').toString('base64')}\n  signerName: kubernetes.io/kube-apiserver-client\n  usages: [client auth]\nEOF`]);
+    expect(garbage.StandardErrorContent).toContain('spec.request: Invalid value');
+
+    // Server usages: approved, but the signer fails it and issues nothing.
+    const server = await runScript(sim, controlPlane, [csr('server-usage', '  usages: [server auth]'), `${KUBECTL} certificate approve server-usage`, `${KUBECTL} get csr server-usage -o json`]);
+    const obj = JSON.parse((server.StandardOutputContent ?? '').slice((server.StandardOutputContent ?? '').indexOf('{'))) as { status: { certificate?: string; conditions: { type: string }[] } };
+    expect(obj.status.certificate).toBeUndefined();
+    expect(obj.status.conditions.map((c) => c.type)).toEqual(['Approved', 'Failed']);
+
+    // Not approved: nothing is issued; approved: a certificate for the CSR's own subject.
+    const pending = await runScript(sim, controlPlane, [csr('client', '  usages: [client auth]'), `${KUBECTL} get csr client -o 'jsonpath={.status.certificate}'`]);
+    expect(pending.StandardOutputContent?.trim()).toMatch(/created$/);
+    const issued = await runScript(sim, controlPlane, [`${KUBECTL} certificate approve client >/dev/null`, `${KUBECTL} get csr client -o 'jsonpath={.status.certificate}'`]);
+    const cert = new x509.X509Certificate(Buffer.from(issued.StandardOutputContent ?? '', 'base64').toString());
+    expect(clientSubject(cert)).toEqual({ commonName: 'mallory', organizations: ['system:masters'] });
+    expect((await runScript(sim, controlPlane, [`${KUBECTL} delete csr client`])).StandardOutputContent).toContain('deleted');
   });
 
   it('joins two workers through user data and reports three Ready nodes once a CNI is applied', async () => {

@@ -35,15 +35,6 @@ describe('create-cluster', () => {
     expect(nodes.filter((n) => n.ready !== false).length).toBeGreaterThanOrEqual(3); // 1 control plane + 2 nodes
   }, 300_000);
 
-  it('serves the admin kubeconfig from Parameter Store, and keeps it out of the cluster record', async () => {
-    const res = await cp.request<{ kubeconfig: string }>('GET', '/v1/clusters/solo/kubeconfig');
-    expect(res.status).toBe(200);
-    expect(res.body.kubeconfig).toMatch(/kind: Config/);
-    expect(res.body.kubeconfig).toMatch(/client-key-data/);
-    const record = await cp.request('GET', '/v1/clusters/solo');
-    expect(JSON.stringify(record.body)).not.toMatch(/client-key-data|certificate-authority-data/);
-  });
-
   it('reuses the cached image for a second cluster, with no bake', async () => {
     const imagesBefore = ((await cp.simResources()).images ?? []).length;
     const op = await create({ name: 'again', region: 'us-east-1', zones: ['us-east-1a'], topology: 'public' });

@@ -135,13 +135,15 @@ describe('a compromised host of one cluster against another', () => {
     expect(betaTokens.out).not.toContain(alphaToken.split('.')[0]);
   }, 120_000);
 
-  it("a control plane of alpha still writes alpha's parameters, and a node of alpha cannot", async () => {
-    const write = 'aws ssm put-parameter --name /hopper/alpha/probe --type SecureString --value x --overwrite';
-    expect((await onHost(hosts.aControlPlane, write)).code).toBe(0);
-    const fromNode = await onHost(hosts.aNode, write);
+  it("a control plane of alpha still writes alpha's join data and nothing else there, and a node of alpha cannot", async () => {
+    const write = (name: string) => `aws ssm put-parameter --name /hopper/alpha/${name} --type SecureString --value x --overwrite`;
+    expect((await onHost(hosts.aControlPlane, write('join/probe'))).code).toBe(0);
+    // Not a kubeconfig: no admin credential is published for anyone to find.
+    expect((await onHost(hosts.aControlPlane, write('kubeconfig/admin'))).err).toContain('AccessDeniedException');
+    const fromNode = await onHost(hosts.aNode, write('join/probe'));
     expect(fromNode.code).toBe(254);
     expect(fromNode.err).toContain('AccessDeniedException');
-    // Nor does a node read alpha's admin kubeconfig or certificate key: join data only.
-    expect((await onHost(hosts.aNode, 'aws ssm get-parameter --name /hopper/alpha/kubeconfig/admin --with-decryption')).err).toContain('AccessDeniedException');
+    // Nor does a node read alpha's certificate key: the three join values only.
+    expect((await onHost(hosts.aNode, 'aws ssm get-parameter --name /hopper/alpha/join/certificate-key --with-decryption')).err).toContain('AccessDeniedException');
   }, 120_000);
 });

@@ -11,6 +11,7 @@
  *   creates or replaces a role → `{arn}` (its managed policies must exist);
  * - `POST /_sim/iam/roles/<name>/sessions` `{sessionName?}` → temporary credentials
  *   `{accessKeyId, secretAccessKey, sessionToken, arn}` (sts:AssumeRole);
+ * - `GET /_sim/iam/callers/<accessKeyId>` → `{arn}` of whoever signs with that key (404 unknown).
  * - `POST /_sim/iam/authorize` `{accessKeyId, action, resource, context?, resourcePolicy?}` →
  *   `{allowed: true, principal}` or `{allowed: false, code, message}`: the judgement for a
  *   service outside the simulator (the embedded runtime's EventBridge and its bus policies);
@@ -20,7 +21,7 @@ import * as iamSdk from '@aws-sdk/client-iam';
 import { registerAuthorizer, registerPersisted, registerQueryService, registerRoute } from '../core/registry';
 import { iamHandlers } from './api';
 import { authorizeCall, authorizeExternal } from './evaluate';
-import { assumeRole, exportIam, iamOf, importIam, putManagedPolicy, putRole, unknownPolicies, type SimRole } from './principals';
+import { assumeRole, callerOf, exportIam, iamOf, importIam, putManagedPolicy, putRole, unknownPolicies, type SimRole } from './principals';
 
 registerAuthorizer(authorizeCall);
 registerPersisted('iam', { save: exportIam, load: importIam });
@@ -72,6 +73,12 @@ registerRoute('POST', '/_sim/iam/authorize', async (req, { state }) => {
   const body = req.json() as { accessKeyId?: string; action?: unknown; resource?: unknown; context?: Record<string, string | string[]>; resourcePolicy?: unknown };
   if (typeof body.action !== 'string' || typeof body.resource !== 'string') return { status: 400, body: { error: 'action and resource must be strings' } };
   return { body: await authorizeExternal(state, { ...body, action: body.action, resource: body.resource }) };
+});
+
+// Who signs with an access key: the embedded API Gateway's `aws_iam` authorizer asks, to name the caller.
+registerRoute('GET', '/_sim/iam/callers/*', (req, { state }) => {
+  const caller = callerOf(state, decodeURIComponent(req.path.slice('/_sim/iam/callers/'.length)));
+  return caller.kind === 'unknown' ? { status: 404, body: { error: 'The security token included in the request is invalid.' } } : { body: { arn: caller.arn } };
 });
 
 registerRoute('GET', '/_sim/iam', (_req, { state }) => {

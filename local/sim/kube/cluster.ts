@@ -58,10 +58,15 @@ const CNI_DAEMONSETS: Record<CniName, { ds: string; deployment: string; image: s
   'amazon-vpc-cni': { ds: 'aws-node', deployment: '', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2' },
 };
 
+import type { ClusterCa } from './pki';
+import type { SimCsr } from './csr';
+
 export class KubeCluster {
   readonly nodes = new Map<string, SimKubeNode>();
   pods: SimPod[] = [];
   tokens: BootstrapToken[] = [];
+  /** CertificateSigningRequests by name. */
+  readonly csrs = new Map<string, SimCsr>();
   certificateKey?: { key: string; expiresAt: number };
   cni?: { name: CniName; appliedAt: number };
   cloudControllerManager = false;
@@ -81,8 +86,10 @@ export class KubeCluster {
     public version: KubeVersion,
     readonly podSubnet: string | undefined,
     private readonly env: KubeEnv,
+    /** The cluster CA kubeadm init made (`/etc/kubernetes/pki/ca.{crt,key}`). */
+    readonly ca: ClusterCa,
   ) {
-    this.caCertHash = `sha256:${env.hex(64)}`;
+    this.caCertHash = ca.hash;
     this.createdAt = env.now();
     // The cluster's own Deployment: CoreDNS waits for a CNI before it can run.
     for (let i = 0; i < 2; i++) this.addPod('coredns', 'kube-system', 'deployment', 'registry.k8s.io/coredns/coredns:v1.11.3');

@@ -10,6 +10,8 @@ import { fail, ok } from '../hosts/protocol';
 import { KubeCluster, KubeError, type NewNode } from './cluster';
 import { type KubeHost, flag, hasFlag, parseGoDuration, positionals } from './host';
 import { renderKubeconfig } from './kubeconfig';
+import { createCa, kubeadmClientCredentials } from './pki';
+import { privateKeyPem } from '../../../shared/pki/x509';
 import type { Taint } from './model';
 import type { KubeRegistry } from './registry';
 import { type KubeVersion, formatVersion, minorDistance, parseVersion } from './version';
@@ -173,7 +175,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const cpEndpoint = flag(req.args, '--control-plane-endpoint') ?? cc.controlPlaneEndpoint;
   const endpoint = withPort(cpEndpoint ? String(cpEndpoint) : host.internalIp);
   const podSubnet = flag(req.args, '--pod-network-cidr') ?? cc.networking?.podSubnet;
-  const cluster = new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime);
+  const cluster = new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, await createCa(registry.runtime.now()));
   const spec = nodeSpec(host, kubelet, docs.init?.nodeRegistration, flag(req.args, '--node-name'));
   const node = cluster.addNode(spec, 'control-plane');
   registry.clusters.set(endpoint, cluster);
@@ -206,24 +208,30 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
       : []),
     `Then you can join any number of worker nodes by running the following on each as root:\n\n${join} \n`,
   ];
-  return ok(out.join(''), { files: controlPlaneFiles(cluster) });
+  return ok(out.join(''), { files: await controlPlaneFiles(cluster, node.name) });
 }
 
-/** The files kubeadm leaves on a control-plane node. */
-function controlPlaneFiles(cluster: KubeCluster): ProducedFile[] {
+/** The files kubeadm leaves on a control-plane node: the CA with its key, and kubeconfigs with real client certificates. */
+async function controlPlaneFiles(cluster: KubeCluster, nodeName: string): Promise<ProducedFile[]> {
   const f = (path: string, content: string, mode = '0600'): ProducedFile => ({ path, content, mode, createDirs: true });
+  const kubeconfig = async (user: string, groups: string[]) =>
+    renderKubeconfig(cluster.endpoint, cluster.clusterName, user, cluster.ca.certPem, await kubeadmClientCredentials(cluster.ca, { commonName: user, organizations: groups }, cluster.now()));
   return [
-    f('/etc/kubernetes/admin.conf', renderKubeconfig(cluster.endpoint, cluster.clusterName, 'kubernetes-admin')),
-    f('/etc/kubernetes/super-admin.conf', renderKubeconfig(cluster.endpoint, cluster.clusterName, 'kubernetes-super-admin')),
-    ...workerFiles(cluster),
+    // Since 1.29 admin.conf's group is bound to cluster-admin by RBAC (revocable); only super-admin.conf is system:masters.
+    f('/etc/kubernetes/admin.conf', await kubeconfig('kubernetes-admin', ['kubeadm:cluster-admins'])),
+    f('/etc/kubernetes/super-admin.conf', await kubeconfig('kubernetes-super-admin', ['system:masters'])),
+    f('/etc/kubernetes/pki/ca.key', await privateKeyPem(cluster.ca.key)),
+    ...(await workerFiles(cluster, nodeName)),
     f('/etc/kubernetes/manifests/kube-apiserver.yaml', `apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  containers:\n  - image: registry.k8s.io/kube-apiserver:${formatVersion(cluster.version)}\n    name: kube-apiserver\n`),
   ];
 }
 
-function workerFiles(cluster: KubeCluster): ProducedFile[] {
+/** What every node has: the CA certificate and kubelet's kubeconfig (system:node:<name>). */
+async function workerFiles(cluster: KubeCluster, nodeName: string): Promise<ProducedFile[]> {
+  const credentials = await kubeadmClientCredentials(cluster.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'] }, cluster.now());
   return [
-    { path: '/etc/kubernetes/kubelet.conf', content: renderKubeconfig(cluster.endpoint, cluster.clusterName, 'system:node'), mode: '0600', createDirs: true },
-    { path: '/etc/kubernetes/pki/ca.crt', content: '-----BEGIN CERTIFICATE-----\nSIMULATED CA\n-----END CERTIFICATE-----\n', mode: '0644', createDirs: true },
+    { path: '/etc/kubernetes/kubelet.conf', content: renderKubeconfig(cluster.endpoint, cluster.clusterName, `system:node:${nodeName}`, cluster.ca.certPem, credentials), mode: '0600', createDirs: true },
+    { path: '/etc/kubernetes/pki/ca.crt', content: cluster.ca.certPem, mode: '0644', createDirs: true },
   ];
 }
 
@@ -297,7 +305,7 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const text = controlPlane
     ? `[preflight] Running pre-flight checks\n[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[mark-control-plane] Marking the node ${node.name} as control-plane\n\nThis node has joined the cluster and a new control plane instance was created:\n\n* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n\nRun 'kubectl get nodes' to see this node join the cluster.\n`
     : `[preflight] Running pre-flight checks\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n`;
-  return ok(text, { files: controlPlane ? controlPlaneFiles(cluster) : workerFiles(cluster) });
+  return ok(text, { files: controlPlane ? await controlPlaneFiles(cluster, node.name) : await workerFiles(cluster, node.name) });
 }
 
 function upgradePlan(registry: KubeRegistry, host: KubeHost, kubeadm: KubeVersion): ShimResult {

@@ -1,15 +1,17 @@
 /** Kubeconfig files: what kubeadm writes and how kubectl finds its cluster in one. */
 import { parse } from 'yaml';
 
-const fakeData = (seed: string) => Buffer.from(`-----BEGIN CERTIFICATE-----\nSIMULATED ${seed}\n-----END CERTIFICATE-----\n`).toString('base64');
+import type { ClientCredentials } from './pki';
 
-/** An admin.conf-like kubeconfig for a cluster endpoint. */
-export function renderKubeconfig(endpoint: string, clusterName: string, user: string): string {
+const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+
+/** An admin.conf-like kubeconfig for a cluster endpoint: the CA to trust and the user's client certificate. */
+export function renderKubeconfig(endpoint: string, clusterName: string, user: string, caPem: string, credentials: ClientCredentials): string {
   return [
     'apiVersion: v1',
     'clusters:',
     '- cluster:',
-    `    certificate-authority-data: ${fakeData('ca')}`,
+    `    certificate-authority-data: ${b64(caPem)}`,
     `    server: https://${endpoint}`,
     `  name: ${clusterName}`,
     'contexts:',
@@ -23,8 +25,8 @@ export function renderKubeconfig(endpoint: string, clusterName: string, user: st
     'users:',
     `- name: ${user}`,
     '  user:',
-    `    client-certificate-data: ${fakeData(user)}`,
-    `    client-key-data: ${fakeData(`${user}-key`)}`,
+    `    client-certificate-data: ${b64(credentials.certPem)}`,
+    `    client-key-data: ${b64(credentials.keyPem)}`,
     '',
   ].join('\n');
 }

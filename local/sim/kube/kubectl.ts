@@ -1,8 +1,8 @@
 /**
  * `kubectl` on a simulated host. It finds its cluster the way kubectl does — through
  * the kubeconfig (`--kubeconfig`, `KUBECONFIG`, `~/.kube/config`) — and answers from
- * the cluster model: get (json/name/table), apply (CNI and cloud controller manager
- * manifests), cordon, uncordon, drain, delete node, label node, wait.
+ * the cluster model: get (json/name/table), apply or create (CNI and cloud controller manager
+ * manifests, CertificateSigningRequests), certificate approve, cordon, uncordon, drain, delete node, label node, wait.
  */
 import { parseAllDocuments } from 'yaml';
 import { fetchUrl, recogniseManifest } from '../hosts/network';
@@ -11,6 +11,7 @@ import { fail, ok } from '../hosts/protocol';
 import { type KubeCluster, KubeError } from './cluster';
 import { flag, hasFlag, parseGoDuration, positionals } from './host';
 import { kubeconfigServer } from './kubeconfig';
+import { approveCsr, csrObject, submitCsr } from './csr';
 import { list, nodeObject, podObject } from './objects';
 import type { KubeRegistry } from './registry';
 import { formatVersion } from './version';
@@ -28,7 +29,12 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest): Prom
       case 'get':
         return get(cluster, pos.slice(1), args);
       case 'apply':
-        return apply(cluster, req);
+      case 'create':
+        return await apply(cluster, req, pos[0] === 'create');
+      case 'certificate':
+        if (pos[1] !== 'approve' || !pos[2]) return fail('error: USAGE: kubectl certificate approve (-f FILENAME | NAME)');
+        await approveCsr(cluster, pos[2]);
+        return ok(`certificatesigningrequest.certificates.k8s.io/${pos[2]} approved\n`);
       case 'cordon':
       case 'uncordon': {
         const name = nodeArg(pos);
@@ -38,6 +44,10 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest): Prom
       case 'drain':
         return await drain(registry, cluster, nodeArg(pos), args);
       case 'delete':
+        if (CSR_NAMES.has(pos[1] ?? '')) {
+          if (!cluster.csrs.delete(pos[2] ?? '')) return fail(`Error from server (NotFound): certificatesigningrequests.certificates.k8s.io "${pos[2]}" not found`);
+          return ok(`certificatesigningrequest.certificates.k8s.io "${pos[2]}" deleted\n`);
+        }
         if (pos[1] !== 'node' && pos[1] !== 'nodes') return fail(`error: the server doesn't have a resource type "${pos[1]}"`);
         cluster.deleteNode(pos[2] ?? '');
         return ok(`node "${pos[2]}" deleted\n`);
@@ -110,10 +120,30 @@ function get(cluster: KubeCluster, what: string[], args: string[]): ShimResult {
     });
     return ok(`${ns === undefined ? 'NAMESPACE       ' : ''}${'NAME'.padEnd(48)}READY   STATUS\n${rows.join('\n')}\n`);
   }
+  if (CSR_NAMES.has(kind)) {
+    const entry = cluster.csrs.get(name ?? '');
+    if (!entry) return fail(`Error from server (NotFound): certificatesigningrequests.certificates.k8s.io "${name}" not found`);
+    const obj = csrObject(entry);
+    if (output === 'json') return ok(`${JSON.stringify(obj, null, 4)}\n`);
+    if (output?.startsWith('jsonpath=')) return ok(jsonpath(obj, output.slice('jsonpath='.length)));
+    const condition = entry.failed ? 'Approved,Failed' : entry.certificate ? 'Approved,Issued' : entry.approved ? 'Approved' : 'Pending';
+    return ok(`NAME${' '.repeat(Math.max(1, entry.name.length - 1))}SIGNERNAME                            CONDITION\n${entry.name}   ${entry.signerName.padEnd(37)} ${condition}\n`);
+  }
   return fail(`error: the server doesn't have a resource type "${kind}"`);
 }
 
-function apply(cluster: KubeCluster, req: ShimRequest): ShimResult {
+const CSR_NAMES = new Set(['csr', 'csrs', 'certificatesigningrequest', 'certificatesigningrequests']);
+
+/** kubectl's `-o jsonpath=` for a plain field path (`{.status.certificate}`): empty when absent. */
+function jsonpath(obj: Record<string, unknown>, template: string): string {
+  const path = /^\{\.([\w.]+)\}$/.exec(template.replace(/^'|'$/g, ''));
+  if (!path) throw new KubeError(`error: error parsing jsonpath ${template}, unsupported in this simulation`);
+  let value: unknown = obj;
+  for (const key of path[1].split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+async function apply(cluster: KubeCluster, req: ShimRequest, create: boolean): Promise<ShimResult> {
   const source = flag(req.args, '-f', '--filename');
   if (!source) return fail('error: must specify one of -f and -k');
   let text: string;
@@ -137,6 +167,13 @@ function apply(cluster: KubeCluster, req: ShimRequest): ShimResult {
     if (!obj) continue;
     if (!obj.kind || !obj.apiVersion) return fail(`error: error validating "${source}": error validating data: [apiVersion not set, kind not set]`);
     const group = obj.apiVersion.includes('/') ? `.${obj.apiVersion.split('/')[0]}` : '';
+    if (obj.kind === 'CertificateSigningRequest') {
+      if (!create && cluster.csrs.has(obj.metadata?.name ?? '')) {
+        lines.push(`certificatesigningrequest${group}/${obj.metadata?.name} unchanged`);
+        continue;
+      }
+      await submitCsr(cluster, obj as Record<string, unknown>);
+    }
     lines.push(`${obj.kind.toLowerCase()}${group}/${obj.metadata?.name ?? ''} created`);
   }
   const what = recogniseManifest(text, source);

@@ -80,6 +80,7 @@ export class KubeRegistry {
         cloudControllerManager: c.cloudControllerManager,
         certificateKeyExpiresAt: c.certificateKey ? new Date(c.certificateKey.expiresAt).toISOString() : null,
         tokens: c.tokens.length,
+        certificateSigningRequests: [...c.csrs.keys()],
         nodes: [...c.nodes.values()].map((n) => ({
           name: n.name,
           role: n.role,

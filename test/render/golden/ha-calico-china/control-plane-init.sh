@@ -141,6 +141,5 @@ put_param join/token "$JOIN_TOKEN"
 put_param join/ca-cert-hash "$CA_CERT_HASH"
 put_param join/certificate-key "$CERTIFICATE_KEY"
 put_param join/endpoint "$JOIN_ENDPOINT"
-# The aws CLI reads a file:// value from the file.
-put_param kubeconfig/admin file:///etc/kubernetes/admin.conf
-echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint, admin kubeconfig)"
+# admin.conf stays here: users get short-lived certificates of their own (renderIssueClientCertificateScript).
+echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint)"

@@ -1,0 +1,74 @@
+/**
+ * The simulated cluster's certificate authority, as kubeadm makes it: a self-signed CA
+ * "kubernetes" (RSA 2048, ten years) that signs the client certificates of admin.conf,
+ * super-admin.conf and kubelet.conf (one year), and that kube-controller-manager's
+ * `kubernetes.io/kube-apiserver-client` signer uses for approved CertificateSigningRequests.
+ * Real X.509 throughout: a kubeconfig from the simulator parses and verifies as a real one.
+ */
+import { randomBytes } from 'node:crypto';
+import { ECDSA_P256, RSA_2048, caCertHash, newKeyPair, privateKeyPem, subjectName, x509, type ClientSubject, type CryptoKey } from '../../../shared/pki/x509';
+
+const YEAR_MS = 365 * 86_400_000;
+/** kube-controller-manager backdates what it signs by five minutes, for clock skew. */
+const BACKDATE_MS = 5 * 60_000;
+
+export interface ClusterCa {
+  cert: x509.X509Certificate;
+  certPem: string;
+  key: CryptoKey;
+  /** `sha256:<hex>` of the CA's public key, as `kubeadm join` pins it. */
+  hash: string;
+}
+
+export interface ClientCredentials {
+  certPem: string;
+  keyPem: string;
+}
+
+const serial = () => randomBytes(16).toString('hex').replace(/^[89a-f]/, '1');
+
+export async function createCa(nowMs: number): Promise<ClusterCa> {
+  const keys = await newKeyPair(RSA_2048);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: 'CN=kubernetes',
+    notBefore: new Date(nowMs - BACKDATE_MS),
+    notAfter: new Date(nowMs + 10 * YEAR_MS),
+    keys,
+    signingAlgorithm: RSA_2048,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { cert, certPem: cert.toString('pem'), key: keys.privateKey, hash: caCertHash(cert) };
+}
+
+/** A client certificate for `publicKey`, valid from now (backdated) for `lifetimeMs`, never past the CA. */
+export async function issueClientCertificate(ca: ClusterCa, subject: ClientSubject | x509.Name, publicKey: x509.PublicKey | CryptoKey, nowMs: number, lifetimeMs: number): Promise<x509.X509Certificate> {
+  const notAfter = Math.min(nowMs + lifetimeMs, ca.cert.notAfter.getTime());
+  return x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: subject instanceof x509.Name ? subject : subjectName(subject),
+    issuer: ca.cert.subject,
+    notBefore: new Date(nowMs - BACKDATE_MS),
+    notAfter: new Date(notAfter),
+    signingKey: ca.key,
+    publicKey,
+    signingAlgorithm: RSA_2048,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
+    ],
+  });
+}
+
+/** A key and a one-year client certificate, as kubeadm writes into its kubeconfig files. */
+export async function kubeadmClientCredentials(ca: ClusterCa, subject: ClientSubject, nowMs: number): Promise<ClientCredentials> {
+  const keys = await newKeyPair(ECDSA_P256);
+  const cert = await issueClientCertificate(ca, subject, keys.publicKey, nowMs, YEAR_MS);
+  return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };
+}
