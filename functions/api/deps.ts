@@ -29,6 +29,8 @@ export interface ApiDeps {
   /** EC2, for the kubeconfig route (it finds a running control plane). */
   ec2?: EC2Client;
   parameterPrefix: string;
+  /** The KMS key of the clusters' SecureStrings (HOPPER_PARAMETER_KEY), for rendering host scripts. */
+  parameterKey: string;
   /** The ARN of the state machine behind a workflow (from the function's environment). */
   stateMachineArn(workflow: WorkflowName): string;
   now(): Date;
@@ -51,6 +53,7 @@ export function apiDeps(extra: readonly ClientFactory[] = []): ApiDeps {
       ...(extra.some((f) => f.name === 'ssm') ? { ssm: clients.ssm } : {}),
       ...(extra.some((f) => f.name === 'ec2') ? { ec2: clients.ec2 } : {}),
       parameterPrefix: process.env.HOPPER_PARAMETER_PREFIX ?? '/hopper',
+      parameterKey: process.env.HOPPER_PARAMETER_KEY ?? '',
       stateMachineArn(workflow) {
         const name = STATE_MACHINE_ENV[workflow];
         const arn = process.env[name];

@@ -26,7 +26,7 @@ type Body = z.infer<typeof body>;
 
 /** What planning needs beside the store: the cloud's clients (Describe* only). */
 export function planningDeps(deps: ApiDeps): StepDeps {
-  return { clients: clientsFor([ec2Client, autoscalingClient], 'the rolling-update API'), store: deps.store, parameterPrefix: deps.parameterPrefix, now: () => deps.now() };
+  return { clients: clientsFor([ec2Client, autoscalingClient], 'the rolling-update API'), store: deps.store, parameterPrefix: deps.parameterPrefix, parameterKey: deps.parameterKey, now: () => deps.now() };
 }
 
 export async function rollingUpdate(req: ApiRequest<Body, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps(), cloud: StepDeps = planningDeps(deps)): Promise<ApiResponse> {

@@ -32,7 +32,7 @@ function updateDeps(): UpdateDeps {
   let deps = cached.get(clients);
   if (!deps) {
     const api = apiDeps();
-    cached.set(clients, (deps = { ...api, observe: { clients, store: api.store, parameterPrefix: api.parameterPrefix } }));
+    cached.set(clients, (deps = { ...api, observe: { clients, store: api.store, parameterPrefix: api.parameterPrefix, parameterKey: api.parameterKey } }));
   }
   return deps;
 }

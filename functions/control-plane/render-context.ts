@@ -43,7 +43,7 @@ export function groupContexts(spec: ClusterSpec): NodeGroupContext[] {
  * endpoint's host is also a certificate SAN (kubeadm adds the controlPlaneEndpoint itself,
  * but naming it keeps the certificate right if the endpoint is given as an address).
  */
-export function renderContext(spec: ClusterSpec, apiEndpoint: string, deps: Pick<StepDeps, 'parameterPrefix'>): RenderContext {
+export function renderContext(spec: ClusterSpec, apiEndpoint: string, deps: Pick<StepDeps, 'parameterPrefix' | 'parameterKey'>): RenderContext {
   const host = apiEndpoint.replace(/:\d+$/, '');
   return {
     clusterName: spec.name,
@@ -61,6 +61,7 @@ export function renderContext(spec: ClusterSpec, apiEndpoint: string, deps: Pick
       ...(spec.assets.registryMirrors.length ? { registryMirrors: [...spec.assets.registryMirrors] } : {}),
     },
     parameterPrefix: clusterParameterPrefix(deps, spec.name),
+    parameterKeyId: deps.parameterKey,
     instanceGroups: groupContexts(spec),
   };
 }

@@ -137,7 +137,7 @@ export async function keyOf(deps: StepDeps, input: { cluster: string; imageKey?:
 /**
  * The render context of the bake script. The bake reads only the version, architecture and
  * assets; the renderer validates a whole context, so the rest is filled from the spec with
- * a placeholder endpoint (nothing in the bake uses it).
+ * a placeholder endpoint and key (nothing in the bake uses them).
  */
 export function bakeRenderContext(spec: ClusterSpec, args: { kubernetesVersion: string; architecture: Architecture; region: string }): RenderContext {
   return {
@@ -150,6 +150,7 @@ export function bakeRenderContext(spec: ClusterSpec, args: { kubernetesVersion: 
     serviceCidr: spec.serviceCidr,
     controlPlaneEndpoint: 'localhost:6443',
     apiServerCertSANs: [],
+    parameterKeyId: 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-a000-000000000000', // a placeholder too: the bake writes no parameter
     assets: {
       packageBaseUrl: spec.assets.packageBaseUrl,
       binaryBaseUrl: spec.assets.binaryBaseUrl,

@@ -10,8 +10,13 @@ import { ClusterStore } from '../../shared/store';
 export interface StepDeps {
   clients: AwsClients;
   store: ClusterStore;
-  /** The SSM Parameter Store prefix for join data and kubeconfigs (`/hopper`). */
+  /** The SSM Parameter Store prefix for join data (`/hopper`). */
   parameterPrefix: string;
+  /**
+   * The KMS key (ARN) hosts encrypt their cluster's SecureStrings with: the stack's
+   * ParameterKey, from HOPPER_PARAMETER_KEY. Empty where nothing renders host scripts.
+   */
+  parameterKey: string;
   now: () => Date;
 }
 
@@ -32,6 +37,7 @@ export function defaultDeps(factories: readonly ClientFactory[] = [], owner?: st
         clients,
         store: new ClusterStore({ ddb: clients.ddb, tableName: tableName() }),
         parameterPrefix: process.env.HOPPER_PARAMETER_PREFIX ?? '/hopper',
+        parameterKey: process.env.HOPPER_PARAMETER_KEY ?? '',
         now: () => new Date(),
       },
     };

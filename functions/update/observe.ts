@@ -22,6 +22,7 @@ export interface ObserveDeps {
   clients: Pick<AwsClients, 'ec2' | 'autoscaling'>;
   store: ClusterStore;
   parameterPrefix: string;
+  parameterKey: string;
 }
 
 /** The inventory types the node steps record Auto Scaling groups under. */

@@ -128,6 +128,7 @@ export function stackRoles(config: ServerlessConfig): RoleSpec[] {
  * function's role: its credentials, by function name.
  */
 export async function deployIam(cloud: string, config: ServerlessConfig): Promise<Map<string, CredentialVariables>> {
+  await deployKeys(cloud, stackKeys(config));
   await deployPolicies(cloud, stackPolicies(config));
   await deployRoles(cloud, stackRoles(config));
   const credentials = new Map<string, CredentialVariables>();
@@ -141,6 +142,31 @@ export async function deployIam(cloud: string, config: ServerlessConfig): Promis
     credentials.set(fn, { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_SESSION_TOKEN: s.sessionToken });
   }
   return credentials;
+}
+
+/** A customer managed KMS key of the stack (`AWS::KMS::Key`), with its local id and ARN. */
+export interface KmsKeySpec {
+  keyId: string;
+  arn: string;
+  description?: string;
+  policy?: unknown;
+}
+
+/** The stack's KMS keys (the SecureStrings' key), resolved to local ids and ARNs. */
+export function stackKeys(config: ServerlessConfig): KmsKeySpec[] {
+  return Object.entries(config.resources)
+    .filter(([, r]) => r.Type === 'AWS::KMS::Key')
+    .map(([id, r]) => ({
+      keyId: localIntrinsics({ Ref: id }, config)!,
+      arn: localIntrinsics({ 'Fn::GetAtt': [id, 'Arn'] }, config)!,
+      ...(typeof r.Properties?.Description === 'string' ? { description: r.Properties.Description } : {}),
+      policy: resolveDeep(r.Properties?.KeyPolicy, config, `key ${id}`),
+    }));
+}
+
+/** Creates (or replaces) each KMS key in the simulator at `cloud` (before parameters are written with it). */
+export async function deployKeys(cloud: string, keys: readonly KmsKeySpec[]): Promise<void> {
+  for (const key of keys) await call(cloud, 'PUT', `/_sim/kms/keys/${key.keyId}`, key);
 }
 
 /** Creates (or replaces) each managed policy in the simulator at `cloud` (before the roles that attach them). */

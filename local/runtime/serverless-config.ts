@@ -4,6 +4,7 @@
  * CloudFormation resources. It is the single source of wiring, so nothing here
  * duplicates a route, a rule or a schedule.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { loadResolved } from './variables';
@@ -145,6 +146,12 @@ export function stateMachineArn(region: string, name: string): string {
  * → its name; `Fn::GetAtt` of a state machine (`Arn`, `Name`) or a table (`Arn`,
  * `TableName`); `Fn::Sub` with the pseudo parameters and those refs.
  */
+/** A KMS key's local id: a UUID that stays the same for the same stage and logical id (as a deployed key does). */
+export function localKeyId(config: Pick<ServerlessConfig, 'service' | 'stage'>, logicalId: string): string {
+  const h = createHash('sha256').update(`${config.service}/${config.stage}/${logicalId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 export function localIntrinsics(value: Record<string, unknown>, config: ServerlessConfig): string | undefined {
   const byId = (id: string) => Object.values(config.stateMachines).find((sm) => sm.id === id);
   const attribute = (id: string, attr: string): string | undefined => {
@@ -161,6 +168,10 @@ export function localIntrinsics(value: Record<string, unknown>, config: Serverle
       // A managed policy's `Ref` is its ARN (its stated name, else the logical id).
       const stated = resource.Properties?.ManagedPolicyName;
       return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:policy/${typeof stated === 'string' ? stated : id}`;
+    }
+    if (resource?.Type === 'AWS::KMS::Key' && (attr === 'Ref' || attr === 'KeyId' || attr === 'Arn')) {
+      const keyId = localKeyId(config, id);
+      return attr === 'Arn' ? `arn:aws:kms:${config.region}:${LOCAL_ACCOUNT_ID}:key/${keyId}` : keyId;
     }
     const tableName = resource?.Type === 'AWS::DynamoDB::Table' ? String(resource.Properties?.TableName ?? id) : undefined;
     if (tableName === undefined) {

@@ -9,6 +9,7 @@ import './ec2';
 import './autoscaling';
 import './elbv2';
 import './iam';
+import './kms';
 import { startSimServer, type SimServer, type SimServerOptions } from './core/server';
 
 export type { SimServer, SimServerOptions } from './core/server';

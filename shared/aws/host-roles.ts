@@ -16,7 +16,8 @@
  * - control plane: read and write its own cluster's join data (`<prefix>/<cluster>/join/…`),
  *   and the AWS cloud controller manager's calls, each change conditioned on the
  *   cluster's tag (`kubernetes.io/cluster/<cluster>`), tags only at creation;
- * - node: read the three join parameters of its own cluster; pull images from ECR.
+ * - node: read the three join parameters of its own cluster; pull images from ECR;
+ * - both: use the deployment's parameter key through Parameter Store for those parameters only.
  * Every role is held by the stack's `HostPermissionsBoundary`: whatever a policy here says,
  * a host role can never do more than that (no IAM at all, in particular).
  */
@@ -44,6 +45,8 @@ export interface HostPolicyScope {
   partition: string;
   /** Parameter Store prefix (`/hopper`). */
   parameterPrefix: string;
+  /** The deployment's key for SecureStrings (the stack's ParameterKey ARN). */
+  parameterKeyArn: string;
 }
 
 /** The partition of a region (`cn-north-1` → `aws-cn`). */
@@ -115,6 +118,17 @@ function cloudController(cluster: string, scope: HostPolicyScope): IamStatement[
   ];
 }
 
+/**
+ * The deployment's parameter key, through Parameter Store only and only for `parameters`:
+ * SSM encrypts each SecureString with its ARN as encryption context, so this is what keeps
+ * one cluster's hosts from decrypting another's join data even if an SSM grant were wider.
+ */
+function usingKey(scope: HostPolicyScope, actions: string[], parameters: string[]): IamStatement {
+  return allow(actions, [scope.parameterKeyArn], {
+    StringLike: { 'kms:ViaService': 'ssm.*.amazonaws.com', 'kms:EncryptionContext:PARAMETER_ARN': parameters.length === 1 ? parameters[0] : parameters },
+  });
+}
+
 /** The inline policies of a cluster's host role of `kind`. */
 export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPolicyScope): { name: string; document: { Version: string; Statement: IamStatement[] } }[] {
   const parameter = (name: string) => anyRegion(scope, 'ssm', `parameter${scope.parameterPrefix}/${cluster}/${name}`);
@@ -126,12 +140,16 @@ export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPol
           "Scoped by path: only this cluster's join data (parameters carry no tag at their first write)",
           allow(['ssm:GetParameter', 'ssm:PutParameter', 'ssm:AddTagsToResource'], [parameter('join/*')]),
         ),
+        usingKey(scope, ['kms:Encrypt', 'kms:Decrypt'], [parameter('join/*')]),
       ]),
       policy('cloud-controller', cloudController(cluster, scope)),
     ];
   }
   return [
-    policy('join-data', [allow(['ssm:GetParameter'], [parameter('join/token'), parameter('join/ca-cert-hash'), parameter('join/endpoint')])]),
+    policy('join-data', [
+      allow(['ssm:GetParameter'], [parameter('join/token'), parameter('join/ca-cert-hash'), parameter('join/endpoint')]),
+      usingKey(scope, ['kms:Decrypt'], [parameter('join/token'), parameter('join/ca-cert-hash'), parameter('join/endpoint')]),
+    ]),
     policy('ecr-read', [anywhere('ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage')]),
   ];
 }

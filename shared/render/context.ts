@@ -41,6 +41,7 @@ export interface ResolvedContext {
   versionTag: string;
   packageRevision: string;
   parameterPrefix: string;
+  parameterKeyId: string;
   parameters: JoinParameterNames;
   tokenTtl: string;
   registryMirrors: string[];
@@ -63,6 +64,7 @@ const URL_RE = /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~:/{}%+@-]*)?$/;
 const IMAGE_REPO_RE = /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/;
 const IMAGE_RE = /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+:[A-Za-z0-9._-]+$/;
 const REVISION_RE = /^[0-9A-Za-z.+~]+$/;
+const KMS_KEY_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
 const PREFIX_RE = /^\/[A-Za-z0-9_.\-/]+\/$/;
 const DURATION_RE = /^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/;
 
@@ -161,6 +163,7 @@ export function resolveContext(ctx: RenderContext): ResolvedContext {
   if (ctx.addons?.cloudControllerManagerImage !== undefined) check(problems, IMAGE_RE.test(ctx.addons.cloudControllerManagerImage), 'addons.cloudControllerManagerImage', 'must be an image reference with a tag');
   const parameterPrefix = ctx.parameterPrefix ?? `/hopper/${ctx.clusterName}/`;
   check(problems, PREFIX_RE.test(parameterPrefix), 'parameterPrefix', 'must start and end with /');
+  check(problems, KMS_KEY_RE.test(ctx.parameterKeyId ?? ''), 'parameterKeyId', 'must be a KMS key ARN (the deployment\'s HOPPER_PARAMETER_KEY)');
   const tokenTtl = ctx.tokenTtl ?? JOIN_TOKEN_TTL;
   check(problems, DURATION_RE.test(tokenTtl), 'tokenTtl', 'must be a Go duration such as 24h0m0s');
   (ctx.instanceGroups ?? []).forEach((group, i) => checkGroup(problems, group, `instanceGroups[${i}]`));
@@ -173,6 +176,7 @@ export function resolveContext(ctx: RenderContext): ResolvedContext {
     versionTag: `v${version.major}.${version.minor}.${version.patch}`,
     packageRevision: assets.packageRevision ?? '1.1',
     parameterPrefix,
+    parameterKeyId: ctx.parameterKeyId,
     parameters: joinParameterNames(parameterPrefix),
     tokenTtl,
     registryMirrors: assets.registryMirrors ?? [],

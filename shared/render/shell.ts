@@ -68,7 +68,7 @@ export function script(r: ResolvedContext, title: string, sections: string[], op
 
 /** Shell variables with the cluster's region and parameter prefix, quoted. */
 export function awsVariables(r: ResolvedContext): string {
-  return [`REGION=${shellQuote(r.ctx.region)}`, `PARAM_PREFIX=${shellQuote(r.parameterPrefix)}`].join('\n');
+  return [`REGION=${shellQuote(r.ctx.region)}`, `PARAM_PREFIX=${shellQuote(r.parameterPrefix)}`, `PARAM_KEY=${shellQuote(r.parameterKeyId)}`].join('\n');
 }
 
 /** `require_format NAME VALUE REGEX`: stops the script when a run-time value looks wrong, without printing it. */
@@ -117,10 +117,10 @@ require_format NODE_IP "$NODE_IP" '^[0-9]{1,3}([.][0-9]{1,3}){3}$'`;
 export const PARAMETERS = `get_param() {
   aws ssm get-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --with-decryption --query Parameter.Value --output text
 }
-# Intelligent-Tiering: standard (free) while a value fits 4 KB, advanced for the admin
-# kubeconfig, which does not.
+# Under the deployment's key, not the account's aws/ssm: only this cluster's host roles may
+# use it for this cluster's parameters. Every value fits the standard (free) tier.
 put_param() {
-  aws ssm put-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --type SecureString --tier Intelligent-Tiering --value "$2" --overwrite >/dev/null
+  aws ssm put-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --type SecureString --key-id "$PARAM_KEY" --tier Standard --value "$2" --overwrite >/dev/null
 }`;
 
 /** Formats of the join data, shared by the scripts that write and read it. */

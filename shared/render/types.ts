@@ -77,6 +77,11 @@ export interface RenderContext {
   addons?: AddonsContext;
   /** SSM Parameter Store prefix of the join data. Default `/hopper/<clusterName>/`. */
   parameterPrefix?: string;
+  /**
+   * The KMS key (ARN) the join data is encrypted with: the deployment's key, whose use
+   * each cluster's host roles may make only for their own cluster's parameters.
+   */
+  parameterKeyId: string;
   /** Lifetime of bootstrap tokens, a Go duration. Default `24h0m0s`. */
   tokenTtl?: string;
   /** Labels and taints per instance group, looked up by name by the node renderers. */

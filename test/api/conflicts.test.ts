@@ -21,7 +21,7 @@ async function created(name: string): Promise<string> {
 const del = async (name: string) => reply(await deleteCluster(httpEvent({ method: 'DELETE', path: `/v1/clusters/${name}`, pathParameters: { name } }), lambdaContext));
 const put = async (name: string, group: string, body: unknown) =>
   reply(await putGroup(httpEvent({ method: 'PUT', path: `/v1/clusters/${name}/instance-groups/${group}`, pathParameters: { name, group }, body }), lambdaContext));
-const deps = (): StepDeps => ({ store: env.store, clients: undefined as never, parameterPrefix: '/hopper', now: () => new Date() });
+const deps = (): StepDeps => ({ store: env.store, clients: undefined as never, parameterPrefix: '/hopper', parameterKey: '', now: () => new Date() });
 
 describe('one operation per cluster', () => {
   it('answers a second mutation with 409 naming the operation that holds the cluster, and changes nothing', async () => {

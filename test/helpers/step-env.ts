@@ -7,7 +7,7 @@ import { createAwsClients } from '../../shared/aws/clients/all';
 import { ClusterStore } from '../../shared/store';
 import { parseClusterSpec, type ClusterSpec } from '../../shared/spec';
 import { fileURLToPath } from 'node:url';
-import { deployPolicies, deployRoles, resolveDeep, stackPolicies, stackRoles, type ManagedPolicySpec, type RoleSpec } from '../../local/runtime/iam';
+import { deployKeys, deployPolicies, deployRoles, resolveDeep, stackKeys, stackPolicies, stackRoles, type KmsKeySpec, type ManagedPolicySpec, type RoleSpec } from '../../local/runtime/iam';
 import { step as ensureHostRolesStep } from '../../functions/identity/ensure-host-roles';
 import { PROFILE_PROPAGATION_SECONDS } from '../../local/sim/iam/principals';
 import { loadServerlessConfig } from '../../local/runtime/serverless-config';
@@ -35,7 +35,7 @@ export interface StepEnv {
  * which `createCluster` runs as the create workflow does.
  */
 const FALLBACK_PROFILES: Record<string, string[]> = { ImageBuilderRole: ['hopper-test-image-builder'] };
-let stackIam: { policies: ManagedPolicySpec[]; roles: RoleSpec[]; environment: Record<string, string> } | undefined;
+let stackIam: { keys: KmsKeySpec[]; policies: ManagedPolicySpec[]; roles: RoleSpec[]; environment: Record<string, string> } | undefined;
 function hostIam() {
   if (!stackIam) {
     const config = loadServerlessConfig(fileURLToPath(new URL('../../serverless.yml', import.meta.url)), { env: {} });
@@ -46,7 +46,9 @@ function hostIam() {
     const environment = Object.fromEntries(
       Object.entries(ensureHostRolesStep.environment).map(([k, v]) => [k, String(resolveDeep(v, config, `EnsureHostRoles ${k}`))]),
     );
-    stackIam = { policies: stackPolicies(config), roles, environment };
+    // And the key hosts encrypt join data with, as every function finds it (provider environment).
+    environment.HOPPER_PARAMETER_KEY = config.providerEnvironment.HOPPER_PARAMETER_KEY;
+    stackIam = { keys: stackKeys(config), policies: stackPolicies(config), roles, environment };
   }
   return stackIam;
 }
@@ -56,6 +58,7 @@ export async function startStepEnv(options: { timeScale?: number; region?: strin
   const dynamo = await startDynalite();
   const sim = await startCloudSimulator({ port: 0, timeScale: options.timeScale ?? 1000 });
   const iam = hostIam();
+  await deployKeys(sim.url, iam.keys);
   await deployPolicies(sim.url, iam.policies);
   await deployRoles(sim.url, iam.roles);
   Object.assign(process.env, iam.environment);
@@ -66,7 +69,7 @@ export async function startStepEnv(options: { timeScale?: number; region?: strin
     ddb: dynamo.ddb,
   });
   const store = new ClusterStore({ ddb: dynamo.ddb, tableName: dynamo.tableName });
-  const deps: StepDeps = { clients, store, parameterPrefix: '/hopper', now: () => new Date() };
+  const deps: StepDeps = { clients, store, parameterPrefix: '/hopper', parameterKey: iam.environment.HOPPER_PARAMETER_KEY, now: () => new Date() };
   let counter = 0;
   return {
     deps,

@@ -6,10 +6,11 @@
  * Each statement is evaluated by the IAM policy evaluator the simulator uses, on a concrete
  * ARN of each resource pattern it names, not matched as text.
  */
-import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveDeep } from '../../local/runtime/iam';
+import { evaluableContext, evaluablePolicy } from '../../local/sim/iam/kms-context';
 import { loadServerlessConfig } from '../../local/runtime/serverless-config';
 import { HOST_KINDS, hostRolePolicies } from '../../shared/aws/host-roles';
 import { unscopedBecause, type IamStatement } from '../../shared/aws/iam';
@@ -114,7 +115,7 @@ describe('IAM scoped to the cluster, by evaluation', () => {
     expect(ownAllowed).toBeGreaterThan(10);
   });
 
-  it("every grant of a host role lies within the stack's host permissions boundary, which allows no IAM", () => {
+  it("every grant of a host role lies within the stack's host permissions boundary, which allows no IAM", async () => {
     const boundary = resolveDeep((config.resources.HostPermissionsBoundary.Properties as { PolicyDocument: unknown }).PolicyDocument, config, 'boundary') as Record<string, unknown>;
     const outside: string[] = [];
     for (const kind of HOST_KINDS) {
@@ -122,7 +123,8 @@ describe('IAM scoped to the cluster, by evaluation', () => {
         for (const statement of policy.document.Statement) {
           for (const action of ([] as string[]).concat(statement.Action)) {
             for (const resource of statement.Resource === '*' ? ['*'] : (statement.Resource as string[])) {
-              if (evaluate(boundary, action, concrete(resource), {}) !== 'Allowed') outside.push(`${kind}/${policy.name}: ${action} on ${resource}`);
+              const decision = action.startsWith('kms:') ? await evaluateKms(boundary, action, contextOf(statement)) : evaluate(boundary, action, concrete(resource), contextOf(statement));
+              if (decision !== 'Allowed') outside.push(`${kind}/${policy.name}: ${action} on ${resource}`);
             }
           }
         }
@@ -133,9 +135,35 @@ describe('IAM scoped to the cluster, by evaluation', () => {
       expect(evaluate(boundary, action, 'arn:aws:iam::000000000000:role/x0', {}), action).not.toBe('Allowed');
     }
   });
+
+  it("a cluster's hosts may use the parameter key only through Parameter Store and only for their own cluster's join data", async () => {
+    const policy = (kind: (typeof HOST_KINDS)[number]) => ({ Version: '2012-10-17', Statement: hostRolePolicies('alpha', kind, HOST_SCOPE).flatMap((p) => p.document.Statement) }) as unknown as Record<string, unknown>;
+    const decrypt = (kind: (typeof HOST_KINDS)[number], parameter: string, via = 'ssm.us-east-1.amazonaws.com') =>
+      evaluateKms(policy(kind), 'kms:Decrypt', { 'kms:EncryptionContext:PARAMETER_ARN': `arn:aws:ssm:us-east-1:000000000000:parameter/hopper/${parameter}`, 'kms:ViaService': via });
+    for (const kind of HOST_KINDS) {
+      expect(await decrypt(kind, 'alpha/join/token'), kind).toBe('Allowed');
+      expect(await decrypt(kind, 'beta/join/token'), kind).not.toBe('Allowed');
+      // Not outside Parameter Store: a direct kms:Decrypt of a blob with a forged context.
+      expect(await decrypt(kind, 'alpha/join/token', 'lambda.us-east-1.amazonaws.com'), kind).not.toBe('Allowed');
+    }
+    expect(await decrypt('node', 'alpha/join/certificate-key')).not.toBe('Allowed');
+    expect(await decrypt('control-plane', 'alpha/join/certificate-key')).toBe('Allowed');
+    expect(await evaluateKms(policy('node'), 'kms:Encrypt', { 'kms:EncryptionContext:PARAMETER_ARN': 'arn:aws:ssm:us-east-1:000000000000:parameter/hopper/alpha/join/token', 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' })).not.toBe('Allowed');
+  });
 });
 
-const HOST_SCOPE = { partition: 'aws', parameterPrefix: '/hopper' };
+const KEY_ARN = config.providerEnvironment.HOPPER_PARAMETER_KEY;
+const KEY_POLICY = resolveDeep((config.resources.ParameterKey.Properties as { KeyPolicy: unknown }).KeyPolicy, config, 'ParameterKey') as Record<string, unknown>;
+const HOST_SCOPE = { partition: 'aws', parameterPrefix: '/hopper', parameterKeyArn: KEY_ARN };
+
+/** A request the statement's own conditions describe (each condition key at a concrete value of its pattern). */
+function contextOf(statement: IamStatement): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const operator of Object.values(statement.Condition ?? {})) {
+    for (const [key, value] of Object.entries(operator as Record<string, string | string[]>)) context[key] = concrete(([] as string[]).concat(value)[0]);
+  }
+  return context;
+}
 
 function tagsOf(cluster: string): Record<string, string> {
   return { [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: 'owned', 'aws:ResourceTag/hopper:cluster': cluster, [`aws:RequestTag/kubernetes.io/cluster/${cluster}`]: 'owned' };
@@ -151,6 +179,22 @@ function evaluate(policy: Record<string, unknown>, action: string, resource: str
     },
     {},
   );
+}
+
+/** A KMS request on the parameter key: with its key policy (KMS requires one), encryption context as the simulator evaluates it. */
+async function evaluateKms(policy: Record<string, unknown>, action: string, context: Record<string, string>): Promise<string> {
+  const result = await runSimulation(
+    {
+      identityPolicies: [{ name: 'policy', policy: evaluablePolicy('Statement' in policy ? policy : { Version: '2012-10-17', Statement: [policy] }) }],
+      resourcePolicy: KEY_POLICY,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: { action, principal: 'arn:aws:sts::000000000000:assumed-role/r/s', resource: { resource: KEY_ARN, accountId: '000000000000' }, contextVariables: evaluableContext(context) },
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+  return result.overallResult;
 }
 
 /** The mutating actions of `statement` allowed on its resources with `from` read as `to`, given `context`. */

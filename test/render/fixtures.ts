@@ -12,6 +12,7 @@ export const singleCilium: RenderContext = {
   serviceCidr: '10.96.0.0/12',
   controlPlaneEndpoint: '10.0.1.10:6443',
   apiServerCertSANs: ['10.0.1.10'],
+  parameterKeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   instanceGroups: [{ name: 'nodes' }],
 };
 
@@ -26,6 +27,7 @@ export const haCalicoChina: RenderContext = {
   serviceCidr: '10.96.0.0/12',
   controlPlaneEndpoint: 'api-prod-0123456789.elb.cn-north-1.amazonaws.com.cn:6443',
   apiServerCertSANs: ['api-prod-0123456789.elb.cn-north-1.amazonaws.com.cn', 'api.prod.example.cn'],
+  parameterKeyId: 'arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   assets: {
     packageBaseUrl: 'https://mirrors.example.cn/kubernetes-new/core/stable/{minor}/deb/',
     binaryBaseUrl: 'https://mirrors.example.cn/files',

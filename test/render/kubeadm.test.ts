@@ -46,10 +46,11 @@ describe('renderKubeadmInitConfig', () => {
 
   it('lists every invalid field at once', () => {
     try {
-      renderKubeadmInitConfig({ ...singleCilium, podCidr: 'nope', controlPlaneEndpoint: 'no-port', tokenTtl: '1 day' }, node);
+      // An empty key is what a deployment without HOPPER_PARAMETER_KEY would give: refused, never the account's aws/ssm key.
+      renderKubeadmInitConfig({ ...singleCilium, podCidr: 'nope', controlPlaneEndpoint: 'no-port', tokenTtl: '1 day', parameterKeyId: '' }, node);
       expect.fail('should throw');
     } catch (error) {
-      expect((error as RenderError).details.map((d) => d.path)).toEqual(['podCidr', 'controlPlaneEndpoint', 'tokenTtl']);
+      expect((error as RenderError).details.map((d) => d.path)).toEqual(['podCidr', 'controlPlaneEndpoint', 'parameterKeyId', 'tokenTtl']);
     }
   });
 });

@@ -128,10 +128,11 @@ describe('control plane scripts', () => {
     expect(script).toMatch(/if \[\[ -f \/etc\/kubernetes\/admin.conf \]\]; then[\s\S]*kubeadm init --config \/etc\/kubernetes\/kubeadm-init.yaml --upload-certs[\s\S]*kubeadm token create --ttl '2h0m0s' --print-join-command/);
   });
 
-  it('stores every join value as a SecureString under the cluster prefix and prints none of them', () => {
+  it("stores every join value as a SecureString under the cluster prefix, with the deployment's key, and prints none of them", () => {
     const script = renderControlPlaneInitScript(singleCilium);
     expect(script).toContain("PARAM_PREFIX='/hopper/demo/'");
-    expect(script).toContain('--type SecureString --tier Intelligent-Tiering --value "$2" --overwrite');
+    expect(script).toContain(`PARAM_KEY='${singleCilium.parameterKeyId}'`);
+    expect(script).toContain('--type SecureString --key-id "$PARAM_KEY" --tier Standard --value "$2" --overwrite');
     for (const name of ['join/token', 'join/ca-cert-hash', 'join/certificate-key', 'join/endpoint']) expect(script).toContain(`put_param ${name} `);
     // The admin credential stays on the control plane: users get short-lived certificates of their own.
     expect(script).not.toMatch(/put_param kubeconfig|admin\.conf"?\s*$/m);

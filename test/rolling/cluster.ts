@@ -206,7 +206,7 @@ import type { ApiDeps } from '../../functions/api/deps';
 
 /** What the API handlers need, over the harness (its store, runner and state machines). */
 export function apiDepsOf(h: Harness): ApiDeps {
-  return { store: h.deps.store, sfn: h.sfn, ssm: h.deps.clients.ssm, parameterPrefix: '/hopper', now: () => new Date(), stateMachineArn: (w) => (w === 'rolling-update' ? h.arn('rolling') : h.arn('upgrade')) };
+  return { store: h.deps.store, sfn: h.sfn, ssm: h.deps.clients.ssm, parameterPrefix: '/hopper', parameterKey: h.deps.parameterKey, now: () => new Date(), stateMachineArn: (w) => (w === 'rolling-update' ? h.arn('rolling') : h.arn('upgrade')) };
 }
 
 /** Poll an execution until it leaves RUNNING. */

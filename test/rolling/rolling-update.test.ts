@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => h?.stop());
 
 function apiDeps(): ApiDeps {
-  return { store: h.deps.store, sfn: h.sfn, ssm: h.deps.clients.ssm, parameterPrefix: '/hopper', now: () => new Date(), stateMachineArn: (w) => (w === 'rolling-update' ? h.arn('rolling') : h.arn('upgrade')) };
+  return { store: h.deps.store, sfn: h.sfn, ssm: h.deps.clients.ssm, parameterPrefix: '/hopper', parameterKey: h.deps.parameterKey, now: () => new Date(), stateMachineArn: (w) => (w === 'rolling-update' ? h.arn('rolling') : h.arn('upgrade')) };
 }
 
 describe('rolling update on the simulator', () => {

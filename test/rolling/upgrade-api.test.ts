@@ -15,7 +15,7 @@ beforeAll(async () => {
   await env.deps.store.releaseLock('up', record.lock!.operationId);
   await env.deps.store.mutateCluster('up', () => ({ status: 'Ready', kubernetesVersion: '1.32.9' }));
   const sfn = { send: async (c: { input: unknown }) => (started.push(c.input), { executionArn: 'arn:aws:states:us-east-1:0:execution:up:x' }) };
-  deps = { store: env.deps.store, sfn: sfn as never, ssm: env.deps.clients.ssm, parameterPrefix: '/hopper', now: () => new Date(), stateMachineArn: () => 'arn:aws:states:us-east-1:0:stateMachine:up' };
+  deps = { store: env.deps.store, sfn: sfn as never, ssm: env.deps.clients.ssm, parameterPrefix: '/hopper', parameterKey: env.deps.parameterKey, now: () => new Date(), stateMachineArn: () => 'arn:aws:states:us-east-1:0:stateMachine:up' };
 });
 afterAll(() => env?.stop());
 

@@ -9,12 +9,24 @@ describe('SSM Parameter Store', () => {
   });
   afterAll(async () => stopSim(sim));
 
-  it('keeps SecureString values encrypted unless WithDecryption is asked for', async () => {
-    await sim.ssm.send(new PutParameterCommand({ Name: '/hopper/demo/join/token', Value: 'abcdef.0123456789abcdef', Type: 'SecureString', KeyId: 'alias/hopper' }));
+  it('keeps SecureString values encrypted unless WithDecryption is asked for: opaque ciphertext, nothing to decode', async () => {
+    await sim.ssm.send(new PutParameterCommand({ Name: '/hopper/demo/join/token', Value: 'abcdef.0123456789abcdef', Type: 'SecureString' }));
     const hidden = await sim.ssm.send(new GetParameterCommand({ Name: '/hopper/demo/join/token' }));
     const shown = await sim.ssm.send(new GetParameterCommand({ Name: '/hopper/demo/join/token', WithDecryption: true }));
-    expect(hidden.Parameter?.Value).not.toBe('abcdef.0123456789abcdef');
+    expect(hidden.Parameter?.Value).not.toContain('abcdef');
+    expect(Buffer.from(hidden.Parameter?.Value ?? '', 'base64').toString('latin1')).not.toContain('abcdef');
     expect(shown.Parameter).toMatchObject({ Type: 'SecureString', Value: 'abcdef.0123456789abcdef', Version: 1 });
+  });
+
+  it('encrypts under a customer managed key only when that key exists', async () => {
+    const put = (KeyId: string) => sim.ssm.send(new PutParameterCommand({ Name: '/hopper/demo/join/endpoint', Value: '10.0.0.1:6443', Type: 'SecureString', KeyId, Overwrite: true }));
+    await expect(put('alias/hopper')).rejects.toMatchObject({ name: 'InvalidKeyId' });
+    const keyId = '1234abcd-12ab-44cd-a6ef-1234567890ab';
+    const arn = `arn:aws:kms:us-east-1:000000000000:key/${keyId}`;
+    expect((await fetch(`${sim.server.url}/_sim/kms/keys/${keyId}`, { method: 'PUT', body: JSON.stringify({ arn }) })).status).toBe(200);
+    await put(arn);
+    await put(keyId);
+    expect((await sim.ssm.send(new GetParameterCommand({ Name: '/hopper/demo/join/endpoint', WithDecryption: true }))).Parameter?.Value).toBe('10.0.0.1:6443');
   });
 
   it('refuses to replace a parameter without Overwrite and bumps the version with it', async () => {

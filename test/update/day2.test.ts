@@ -59,9 +59,10 @@ beforeAll(async () => {
     sfn: new SFNClient({ region: 'us-east-1' }),
     ssm: w.env.deps.clients.ssm,
     parameterPrefix: '/hopper',
+    parameterKey: w.env.deps.parameterKey,
     stateMachineArn: arn,
     now: () => new Date(),
-    observe: { clients: w.env.deps.clients, store, parameterPrefix: '/hopper' },
+    observe: { clients: w.env.deps.clients, store, parameterPrefix: '/hopper', parameterKey: w.env.deps.parameterKey },
   };
 });
 afterAll(async () => {

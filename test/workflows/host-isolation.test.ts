@@ -5,7 +5,7 @@
  * cluster's own host roles (shared/aws/host-roles.ts), as AWS would: every probe is
  * refused, while A's own hosts still read what joining A takes.
  */
-import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCommandInvocationCommand, GetParameterCommand, PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
 
@@ -146,4 +146,30 @@ describe('a compromised host of one cluster against another', () => {
     // Nor does a node read alpha's certificate key: the three join values only.
     expect((await onHost(hosts.aNode, 'aws ssm get-parameter --name /hopper/alpha/join/certificate-key --with-decryption')).err).toContain('AccessDeniedException');
   }, 120_000);
+
+  it("an instance of another workload in the account, allowed ssm:GetParameter on everything, reads only ciphertext of a cluster's join data", async () => {
+    // What AmazonSSMManagedInstanceCore or ReadOnlyAccess grants any instance role in the account.
+    const put = await fetch(`${cp.cloud}/_sim/iam/roles/other-workload`, {
+      method: 'PUT',
+      body: JSON.stringify({ policies: [{ name: 'read-parameters', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameter*'], Resource: '*' }] } }] }),
+    });
+    expect(put.status).toBe(200);
+    const session = (await (await fetch(`${cp.cloud}/_sim/iam/roles/other-workload/sessions`, { method: 'POST', body: '{}' })).json()) as { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+    const other = new SSMClient({ endpoint: cp.cloud, region: 'us-east-1', credentials: session, maxAttempts: 1 });
+    try {
+      const err = await other.send(new GetParameterCommand({ Name: '/hopper/alpha/join/token', WithDecryption: true })).catch((e: Error) => e);
+      expect((err as Error).name).toBe('AccessDeniedException');
+      expect((err as Error).message).toMatch(/kms:Decrypt on resource: arn:aws:kms:/);
+      const sealed = await other.send(new GetParameterCommand({ Name: '/hopper/alpha/join/token' }));
+      const token = (await ssm.send(new GetParameterCommand({ Name: '/hopper/alpha/join/token', WithDecryption: true }))).Parameter?.Value ?? '';
+      expect(token).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+      expect(Buffer.from(sealed.Parameter?.Value ?? '', 'base64').toString('latin1')).not.toContain(token);
+      expect(sealed.Parameter?.Value).not.toContain(token);
+      // Under the account's aws/ssm key, as before, the same role would have read it in clear.
+      await ssm.send(new PutParameterCommand({ Name: '/hopper/alpha/join/probe-aws-key', Type: 'SecureString', Value: token, Overwrite: true }));
+      expect((await other.send(new GetParameterCommand({ Name: '/hopper/alpha/join/probe-aws-key', WithDecryption: true }))).Parameter?.Value).toBe(token);
+    } finally {
+      other.destroy();
+    }
+  });
 });

@@ -7,6 +7,7 @@
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { SimError } from '../core/errors';
 import type { SimContext } from '../core/registry';
+import { evaluableContext, evaluablePolicy } from './kms-context';
 import { authorizationChecks, type AuthzCheck } from './requests';
 import { callerOf, iamOf, recordDenial, roleOfProfile, type IamRegistry, type SimRole } from './principals';
 
@@ -35,7 +36,8 @@ function policiesOf(iam: IamRegistry, role: SimRole | undefined) {
 
 type Simulation = Parameters<typeof runSimulation>[0];
 
-async function evaluate(simulation: Simulation, check: AuthzCheck): Promise<Decision> {
+async function evaluate(given: Simulation, check: AuthzCheck): Promise<Decision> {
+  const simulation = check.action.startsWith('kms:') ? kmsEvaluable(given) : given;
   const result = await runSimulation(simulation, {});
   let decision: Decision;
   if (result.resultType !== 'error') decision = result.overallResult as Decision;
@@ -60,6 +62,17 @@ async function evaluate(simulation: Simulation, check: AuthzCheck): Promise<Deci
   return decision;
 }
 
+/** A KMS simulation with its encryption context conditions in a form the evaluator reads (./kms-context.ts). */
+function kmsEvaluable(simulation: Simulation): Simulation {
+  return {
+    ...simulation,
+    identityPolicies: simulation.identityPolicies.map((p) => ({ ...p, policy: evaluablePolicy(p.policy) })),
+    ...(simulation.permissionBoundaryPolicies ? { permissionBoundaryPolicies: simulation.permissionBoundaryPolicies.map((p) => ({ ...p, policy: evaluablePolicy(p.policy) })) } : {}),
+    ...(simulation.resourcePolicy ? { resourcePolicy: evaluablePolicy(simulation.resourcePolicy) } : {}),
+    request: { ...simulation.request, contextVariables: evaluableContext(simulation.request.contextVariables) },
+  };
+}
+
 async function decide(iam: IamRegistry, role: SimRole, principal: string, account: string, check: AuthzCheck): Promise<Decision> {
   const key = JSON.stringify([iam.generation, role.name, check]);
   const hit = cache.get(key);
@@ -67,6 +80,7 @@ async function decide(iam: IamRegistry, role: SimRole, principal: string, accoun
   const decision = await evaluate(
     {
       ...policiesOf(iam, role),
+      ...(check.resourcePolicy ? { resourcePolicy: check.resourcePolicy } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       request: { action: check.action, principal, resource: { resource: check.resource, accountId: account }, contextVariables: check.context },

@@ -20,6 +20,8 @@ import type { SimContext } from '../core/registry';
 import type { SimState } from '../core/state';
 import type { Tags } from '../core/types';
 import { iamOf } from './principals';
+import { AWS_SSM_KEY, findKey } from '../kms';
+import { findParameter, parametersByPath, type StoredParameter } from '../ssm/parameters';
 
 /** One check: may the principal do `action` on `resource`, given `context`? */
 export interface AuthzCheck {
@@ -31,6 +33,8 @@ export interface AuthzCheck {
    * itself answers `…NotFound`, as EC2 does (a delete's rerun relies on that answer).
    */
   missing?: boolean;
+  /** The resource's own policy where the service requires one (a KMS key policy). */
+  resourcePolicy?: unknown;
 }
 
 /** What a model needs: the request's region and the simulator's account and state. */
@@ -398,6 +402,37 @@ function elbModels(): Record<string, (action: string) => Model> {
   };
 }
 
+/**
+ * Parameter Store encrypts and decrypts a SecureString under a customer managed key as the
+ * caller (a forward access session), so the caller needs `kms:Encrypt`/`kms:Decrypt` on the
+ * key, with the parameter's ARN as encryption context and SSM as the service. The account's
+ * `alias/aws/ssm` key needs nothing: its key policy lets SSM use it for anyone in the account.
+ */
+function kmsCheck(action: string, keyArn: string, parameter: string, scope: Scope): AuthzCheck {
+  const policy = findKey(scope.state, keyArn)?.policy;
+  return {
+    action,
+    resource: keyArn,
+    context: { 'kms:EncryptionContext:PARAMETER_ARN': parameter, 'kms:ViaService': `ssm.${scope.region}.amazonaws.com`, 'kms:CallerAccount': scope.account },
+    ...(policy ? { resourcePolicy: policy } : {}),
+  };
+}
+
+/** The customer managed key ARN named by `keyId`, or undefined for the account's AWS managed key (or a key that does not exist: SSM refuses it itself). */
+function customerKey(scope: Scope, keyId: unknown): string | undefined {
+  if (keyId === undefined || keyId === AWS_SSM_KEY) return undefined;
+  return findKey(scope.state, String(keyId))?.arn;
+}
+
+/** `kms:Decrypt` for each SecureString under a customer key that a `WithDecryption` read returns. */
+function decrypting(input: Input, scope: Scope, found: Array<StoredParameter | undefined>): AuthzCheck[] {
+  if (!input.WithDecryption) return [];
+  return found.flatMap((p) => {
+    const key = p?.type === 'SecureString' ? customerKey(scope, p.keyId) : undefined;
+    return p && key ? [kmsCheck('kms:Decrypt', key, parameterArn(scope, p.name), scope)] : [];
+  });
+}
+
 /** `/hopper/x` → its ARN; AWS's public parameters (`/aws/service/…`) have no account. */
 function parameterArn(scope: Scope, name: string): string {
   const path = String(name).replace(/^\//, '');
@@ -458,19 +493,29 @@ function ssmModels(): Record<string, (action: string) => Model> {
   const parameter =
     (field: string) =>
     (a: string): Model =>
-    (input, s) => [{ action: a, resource: parameterArn(s, input[field]), context: {} }];
+    (input, s) => [{ action: a, resource: parameterArn(s, input[field]), context: {} }, ...decrypting(input, s, [findParameter(s.state, s.region, String(input[field] ?? ''))])];
   const parameters =
     (field: string) =>
     (a: string): Model =>
-    (input, s) =>
-      ((input[field] ?? []) as string[]).map((name) => ({ action: a, resource: parameterArn(s, name), context: {} }));
+    (input, s) => {
+      const names = (input[field] ?? []) as string[];
+      return [...names.map((name) => ({ action: a, resource: parameterArn(s, name), context: {} })), ...decrypting(input, s, names.map((n) => findParameter(s.state, s.region, n)))];
+    };
   return {
     GetParameter: parameter('Name'),
-    PutParameter: (a) => (input, s) => createdTagged(a, parameterArn(s, input.Name), requestTags(input), 'ssm:AddTagsToResource'),
-    DeleteParameter: parameter('Name'),
+    PutParameter: (a) => (input, s) => {
+      const existing = findParameter(s.state, s.region, String(input.Name ?? ''));
+      const secure = (input.Type ?? existing?.type) === 'SecureString';
+      const key = secure ? customerKey(s, input.KeyId ?? existing?.keyId) : undefined;
+      return [...createdTagged(a, parameterArn(s, input.Name), requestTags(input), 'ssm:AddTagsToResource'), ...(key ? [kmsCheck('kms:Encrypt', key, parameterArn(s, input.Name), s)] : [])];
+    },
+    DeleteParameter: (a) => (input, s) => [{ action: a, resource: parameterArn(s, input.Name), context: {} }],
     GetParameters: parameters('Names'),
-    DeleteParameters: parameters('Names'),
-    GetParametersByPath: parameter('Path'),
+    DeleteParameters: (a) => (input, s) => ((input.Names ?? []) as string[]).map((name) => ({ action: a, resource: parameterArn(s, name), context: {} })),
+    GetParametersByPath: (a) => (input, s) => [
+      { action: a, resource: parameterArn(s, input.Path), context: {} },
+      ...decrypting(input, s, parametersByPath(s.state, s.region, String(input.Path ?? '/'), !!input.Recursive)),
+    ],
     SendCommand: (a) => (input, s) => [
       { action: a, resource: `arn:aws:ssm:${s.region}::document/${input.DocumentName}`, context: {} },
       ...((input.InstanceIds ?? []) as string[]).map((id) => {

@@ -3,9 +3,11 @@
  * kept in `state.ssm.parameters` (JSON-able, so snapshots carry them), plus the public
  * Canonical image parameters answered from the simulator's image catalogue.
  */
+import { createHash } from 'node:crypto';
 import { SimError } from '../core/errors';
 import type { SimState } from '../core/state';
 import { ensureCatalogue, ubuntuImageId } from '../ec2/images';
+import { AWS_SSM_KEY, findKey } from '../kms';
 
 export interface StoredParameter {
   name: string;
@@ -24,9 +26,18 @@ function store(state: SimState): Record<string, StoredParameter> {
 
 const key = (region: string, name: string) => `${region}|${name.startsWith('/') || !name.includes('/') ? name : `/${name}`}`;
 
-/** The AWS-shaped Parameter; SecureString values stay ciphertext-like unless decrypted. */
+/**
+ * What GetParameter shows of a SecureString without decryption: an opaque blob, as KMS
+ * ciphertext is (the same for the same key, value and version; nothing to decode it with).
+ */
+function ciphertext(p: StoredParameter): string {
+  const digest = createHash('sha256').update(`${p.keyId ?? AWS_SSM_KEY}\0${p.version}\0${p.value}`).digest();
+  return Buffer.concat([Buffer.from([1, 2, 2, 0, 0x78]), digest, digest]).toString('base64');
+}
+
+/** The AWS-shaped Parameter; SecureString values stay ciphertext unless decrypted. */
 export function shape(state: SimState, p: StoredParameter, decrypt: boolean): Record<string, unknown> {
-  const value = p.type === 'SecureString' && !decrypt ? Buffer.from(`kms:${p.keyId ?? 'alias/aws/ssm'}:${p.value}`).toString('base64') : p.value;
+  const value = p.type === 'SecureString' && !decrypt ? ciphertext(p) : p.value;
   return {
     Name: p.name,
     Type: p.type,
@@ -57,13 +68,24 @@ export function putParameter(state: SimState, region: string, input: Record<stri
     region,
     type: type as StoredParameter['type'],
     value,
-    keyId: type === 'SecureString' ? String(input.KeyId ?? existing?.keyId ?? 'alias/aws/ssm') : undefined,
+    keyId: type === 'SecureString' ? secureStringKey(state, input.KeyId ?? existing?.keyId) : undefined,
     version: (existing?.version ?? 0) + 1,
     lastModified: state.clock.now(),
     description: input.Description as string | undefined,
   };
   s[key(region, name)] = p;
   return { Version: p.version, Tier: 'Standard' };
+}
+
+/**
+ * The key a SecureString is encrypted with: the account's `alias/aws/ssm` unless a
+ * customer managed key is named (by id or ARN; stored as its ARN), which must exist.
+ */
+function secureStringKey(state: SimState, keyId: unknown): string {
+  if (keyId === undefined || keyId === AWS_SSM_KEY) return AWS_SSM_KEY;
+  const key = findKey(state, String(keyId));
+  if (!key) throw new SimError('InvalidKeyId', 'The query key ID isn\'t valid.');
+  return key.arn;
 }
 
 /** A stored parameter, or a public `/aws/service/...` one, or undefined. */

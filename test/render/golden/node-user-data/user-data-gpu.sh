@@ -8,6 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 REGION='cn-north-1'
 PARAM_PREFIX='/hopper/prod.k8s.local/'
+PARAM_KEY='arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
 
 # Run-time values are checked before they reach a config file, and never printed:
 # some of them are secrets, and SSM output ends up in logs.
@@ -50,10 +51,10 @@ fi
 get_param() {
   aws ssm get-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --with-decryption --query Parameter.Value --output text
 }
-# Intelligent-Tiering: standard (free) while a value fits 4 KB, advanced for the admin
-# kubeconfig, which does not.
+# Under the deployment's key, not the account's aws/ssm: only this cluster's host roles may
+# use it for this cluster's parameters. Every value fits the standard (free) tier.
 put_param() {
-  aws ssm put-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --type SecureString --tier Intelligent-Tiering --value "$2" --overwrite >/dev/null
+  aws ssm put-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --type SecureString --key-id "$PARAM_KEY" --tier Standard --value "$2" --overwrite >/dev/null
 }
 
 LOG_DIR=/var/log/hopper
