@@ -7,9 +7,10 @@ import { poll, ref, task, type Node } from './lib/builder';
 import { step as checkCommand } from '../functions/commands/check-command';
 import { step as sendRefreshJoinToken } from '../functions/nodes/send-refresh-join-token';
 
-export function refreshJoinToken(comment: string): Node[] {
+/** `round`: where the workflow keeps which token this is, when it mints more than one (a rolling update's batch). */
+export function refreshJoinToken(comment: string, round?: string): Node[] {
   return [
-    task(sendRefreshJoinToken, { comment, result: '$.tokenCommand' }),
+    task(sendRefreshJoinToken, { comment, ...(round ? { params: { round: ref(round) } } : {}), result: '$.tokenCommand' }),
     ...poll(checkCommand, {
       name: 'CheckRefreshJoinToken',
       params: { commandId: ref('$.tokenCommand.commandId'), instanceId: ref('$.tokenCommand.instanceId'), step: 'RefreshJoinToken' },

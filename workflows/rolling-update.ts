@@ -35,14 +35,16 @@ export const rollingUpdate = workflow({
     task(planRollingUpdate, { comment: 'Options (kops defaults) and the plan, recorded as the Plan step.', result: '$.plan', next: 'EnsureHostRoles' }),
     task(planRollingUpdate, { name: 'PlanNested', params: { options: ref('$.options') }, result: '$.plan' }),
     task(ensureHostRoles, { comment: "The cluster's host roles: replacements launch with their profiles (a cluster made before them gets them here).", result: null }),
-    ...refreshJoinToken('A fresh join token (tokens live two hours): the replacement nodes join with it.'),
     pass('StartBatches', { result: { number: 0, done: false, kind: 'none', group: '', detach: [], drain: [], controlPlane: { instanceIds: [], first: '', others: [], apiEndpoint: '' }, remaining: 0 }, resultPath: '$.batch' }),
     task(nextBatch, {
       comment: 'Records the batch just done; plans the next from the cloud as it is now.',
       params: { options: ref('$.plan.options'), forced: ref('$.plan.forced'), previous: ref('$.batch') },
       result: '$.batch',
     }),
-    choice('BatchKind', [{ Variable: '$.batch.done', BooleanEquals: true, Next: 'RolloutDone' }, { Variable: '$.batch.kind', StringEquals: 'control-plane', Next: 'DrainBatch' }], 'DetachSurge'),
+    choice('BatchKind', [{ Variable: '$.batch.done', BooleanEquals: true, Next: 'RolloutDone' }, { Variable: '$.batch.kind', StringEquals: 'control-plane', Next: 'DrainBatch' }], 'SendRefreshJoinToken'),
+    // Per batch, not once per rollout: a long rollout outlives a two-hour token, and its last
+    // batches' nodes would not join (control-plane seats mint theirs with SendRefreshJoinData).
+    ...refreshJoinToken("A fresh join token (tokens live two hours) for this batch's replacement nodes.", '$.batch.number'),
     task(detachSurge, {
       comment: 'Detach without decrementing: the group launches replacements while the old nodes still serve.',
       params: { group: ref('$.batch.group'), instanceIds: ref('$.batch.detach') },

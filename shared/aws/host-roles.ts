@@ -17,7 +17,8 @@
  *   and the AWS cloud controller manager's calls, each change conditioned on the
  *   cluster's tag (`kubernetes.io/cluster/<cluster>`), tags only at creation;
  * - node: read the three join parameters of its own cluster; pull images from ECR;
- * - both: use the deployment's parameter key through Parameter Store for those parameters only.
+ * - both: use the deployment's parameter key through Parameter Store for those parameters only;
+ *   with the VPC CNI, create and attach network interfaces tagged for the cluster (`vpcCni`).
  * Every role is held by the stack's `HostPermissionsBoundary`: whatever a policy here says,
  * a host role can never do more than that (no IAM at all, in particular).
  */
@@ -47,6 +48,8 @@ export interface HostPolicyScope {
   parameterPrefix: string;
   /** The deployment's key for SecureStrings (the stack's ParameterKey ARN). */
   parameterKeyArn: string;
+  /** The cluster's pod networking: the VPC CNI needs network interface grants on every host. */
+  networking: 'cilium' | 'calico' | 'amazon-vpc-cni';
 }
 
 /** The partition of a region (`cn-north-1` → `aws-cn`). */
@@ -129,6 +132,29 @@ function usingKey(scope: HostPolicyScope, actions: string[], parameters: string[
   });
 }
 
+/**
+ * The VPC CNI (aws-node, on every host, with the host's role): network interfaces created
+ * only tagged `cluster.k8s.amazonaws.com/name=<cluster>` (its CLUSTER_NAME, set by the CNI
+ * install script), in the cluster's subnets with its security groups, and attached, changed
+ * or deleted only when they carry that tag — attached only to the cluster's instances.
+ */
+function vpcCni(cluster: string, scope: HostPolicyScope): IamStatement[] {
+  const ec2 = (resource: string) => anyRegion(scope, 'ec2', resource);
+  const eniOfCluster = { StringEquals: { 'aws:ResourceTag/cluster.k8s.amazonaws.com/name': cluster } };
+  return [
+    anywhere('ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeTags'),
+    allow(['ec2:CreateNetworkInterface'], [ec2('network-interface/*')], { StringEquals: { 'aws:RequestTag/cluster.k8s.amazonaws.com/name': cluster } }),
+    allow(['ec2:CreateNetworkInterface'], [ec2('subnet/*'), ec2('security-group/*')], { StringLike: { [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: '*' } }),
+    allow(['ec2:CreateTags'], [ec2('network-interface/*')], { StringEquals: { 'ec2:CreateAction': 'CreateNetworkInterface' } }),
+    allow(
+      ['ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      [ec2('network-interface/*')],
+      eniOfCluster,
+    ),
+    allow(['ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'], [ec2('instance/*')], { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: 'owned' } }),
+  ];
+}
+
 /** The inline policies of a cluster's host role of `kind`. */
 export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPolicyScope): { name: string; document: { Version: string; Statement: IamStatement[] } }[] {
   const parameter = (name: string) => anyRegion(scope, 'ssm', `parameter${scope.parameterPrefix}/${cluster}/${name}`);
@@ -143,6 +169,7 @@ export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPol
         usingKey(scope, ['kms:Encrypt', 'kms:Decrypt'], [parameter('join/*')]),
       ]),
       policy('cloud-controller', cloudController(cluster, scope)),
+      ...(scope.networking === 'amazon-vpc-cni' ? [policy('vpc-cni', vpcCni(cluster, scope))] : []),
     ];
   }
   return [
@@ -151,6 +178,7 @@ export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPol
       usingKey(scope, ['kms:Decrypt'], [parameter('join/token'), parameter('join/ca-cert-hash'), parameter('join/endpoint')]),
     ]),
     policy('ecr-read', [anywhere('ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage')]),
+    ...(scope.networking === 'amazon-vpc-cni' ? [policy('vpc-cni', vpcCni(cluster, scope))] : []),
   ];
 }
 

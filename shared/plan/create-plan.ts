@@ -70,7 +70,7 @@ export function createPlan(spec: ClusterSpec): PlanView {
   );
   for (const kind of HOST_KINDS) {
     const name = hostRoleName(n, kind);
-    const policies = hostRolePolicies(n, kind, { partition: 'aws', parameterPrefix: '/hopper', parameterKeyArn: 'the deployment parameter key' }).map((p) => p.name);
+    const policies = hostRolePolicies(n, kind, { partition: 'aws', parameterPrefix: '/hopper', parameterKeyArn: 'the deployment parameter key', networking: spec.networking }).map((p) => p.name);
     changes.push(create('IAMRole', name, { Path: HOST_ROLE_PATH, Policies: [...policies, 'host agent'].join(', '), Boundary: 'host permissions boundary' }));
     changes.push(create('InstanceProfile', name, { Role: name }));
   }

@@ -75,8 +75,19 @@ export function renderCniInstallScript(ctx: RenderContext): string {
       .filter((line) => line !== '')
       .join('\n'),
     applyWithRetries(file),
+    vpcCniClusterName(r),
     `echo ${shellQuote(`hopper: ${ctx.networking} ${ctx.addons?.cniManifestUrl ? '(custom manifest)' : CNI_VERSIONS[ctx.networking]} applied`)}`,
   ]);
+}
+
+/**
+ * The VPC CNI (aws-node) creates and attaches network interfaces with its node's role. With
+ * CLUSTER_NAME set it tags each one `cluster.k8s.amazonaws.com/name=<cluster>` at creation,
+ * and the host roles allow it only those (shared/aws/host-roles.ts): without it, no ENI.
+ */
+function vpcCniClusterName(r: ResolvedContext): string {
+  if (r.ctx.networking !== 'amazon-vpc-cni') return '';
+  return `kc -n kube-system set env daemonset/aws-node CLUSTER_NAME=${shellQuote(r.ctx.clusterName)}`;
 }
 
 /** Writes the AWS cloud controller manager's manifest and applies it. */

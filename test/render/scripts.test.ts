@@ -174,6 +174,12 @@ describe('renderCniInstallScript', () => {
     expect(renderCniInstallScript({ ...singleCilium, networking })).toContain(`curl -fsSL --retry 5 '${url}`);
   });
 
+  it("names the cluster to the VPC CNI, which tags the interfaces it makes with it (what the host roles allow), and to no other CNI", () => {
+    const script = renderCniInstallScript({ ...singleCilium, networking: 'amazon-vpc-cni' });
+    expect(script).toMatch(/kc apply -f [\s\S]*kc -n kube-system set env daemonset\/aws-node CLUSTER_NAME='demo'/);
+    expect(renderCniInstallScript(singleCilium)).not.toContain('CLUSTER_NAME');
+  });
+
   it('fetches the manifest through the file mirror when one is configured', () => {
     expect(renderCniInstallScript(haCalicoChina)).toContain("'https://mirrors.example.cn/files/raw.githubusercontent.com/projectcalico/calico/");
   });

@@ -17,7 +17,7 @@ function apiDeps(): ApiDeps {
 }
 
 describe('rolling update on the simulator', () => {
-  it('replaces every instance of a 3 + 6 cluster with maxSurge 2, never below 6 Ready nodes, validating twice per batch', async () => {
+  it('replaces every instance of a 3 + 6 cluster with maxSurge 2, never below 6 Ready nodes, validating twice per batch, across a token lifetime', async () => {
     await buildCluster(h, 'roll', 6);
     const before = await simKube(h);
     const oldIds = new Set(before.clusters[0].nodes.map((n) => n.instanceId));
@@ -30,10 +30,18 @@ describe('rolling update on the simulator', () => {
     let minReadyNodes = Infinity;
     let minReadyCp = Infinity;
     let done = false;
+    let jumped = false;
     const sampler = (async () => {
       while (!done) {
         const k = await simKube(h);
         const nodes = k.clusters[0]?.nodes ?? [];
+        // Once the first node batch has joined, three hours pass: every token minted so far has
+        // expired, as in a long rollout. The later batches' nodes must still join.
+        if (!jumped && nodes.filter((n) => n.role === 'worker' && n.ready && !oldIds.has(n.instanceId)).length >= 2) {
+          jumped = true;
+          const res = await fetch(`${h.env.simUrl}/_sim/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 3 * 3600 }) });
+          expect(res.status).toBe(200);
+        }
         minReadyNodes = Math.min(minReadyNodes, nodes.filter((n) => n.role === 'worker' && n.ready && !n.unschedulable).length);
         minReadyCp = Math.min(minReadyCp, nodes.filter((n) => n.role === 'control-plane' && n.ready).length);
         await new Promise((r) => setTimeout(r, 20));
@@ -44,6 +52,7 @@ describe('rolling update on the simulator', () => {
     await sampler;
     const record = await h.deps.store.getOperation(op.id);
     expect(out, JSON.stringify(record?.error)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(jumped).toBe(true);
     const after = await simKube(h);
     const nodes = after.clusters[0].nodes;
     expect(nodes).toHaveLength(9);

@@ -3,6 +3,7 @@
  * captured disk when the image was made from a host), its user data run at boot, SSM
  * registration after the latency model's `ssm.online`, shim calls, and image capture.
  */
+import { awsNodeError } from '../kube/aws-node';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimState } from '../core/state';
@@ -53,6 +54,7 @@ export class HostManager {
       sleep: (s) => state.clock.sleep(s),
       latency: (k) => state.latency.sample(k),
       faults: () => state.faults.state.hosts as KubeFaults,
+      awsNodeError: (instanceId, clusterName) => awsNodeError(state, instanceId, clusterName),
     });
   }
 

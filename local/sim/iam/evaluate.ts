@@ -150,6 +150,23 @@ function denied(ctx: SimContext, principal: string, check: AuthzCheck, decision:
   }
 }
 
+/**
+ * Calls a process makes with a role's credentials from outside any service handler (the
+ * VPC CNI's aws-node on a simulated node, with its instance's role): the message of the
+ * first one the role may not make, as EC2 words it, or undefined when all are allowed.
+ */
+export async function firstDenial(state: SimContext['state'], role: SimRole, session: string, checks: AuthzCheck[]): Promise<string | undefined> {
+  const principal = `arn:aws:sts::${state.accountId}:assumed-role/${role.name}/${session}`;
+  for (const check of checks) {
+    const decision = await decide(iamOf(state), role, principal, state.accountId, check);
+    if (decision === 'Allowed') continue;
+    recordDenial(state, { principal, action: check.action, resource: check.resource, reason: decision === 'ExplicitlyDenied' ? 'explicit' : 'implicit' });
+    const err = denied({ service: 'ec2' } as SimContext, principal, check, decision);
+    return `${err.code}: ${err.message}`;
+  }
+  return undefined;
+}
+
 /** The authorizer the simulator runs for every service call (registered by `./index.ts`). */
 export async function authorizeCall(ctx: SimContext, input: unknown): Promise<void> {
   const caller = callerOf(ctx.state, ctx.accessKeyId);

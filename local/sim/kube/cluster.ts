@@ -65,6 +65,15 @@ export class KubeCluster {
   readonly nodes = new Map<string, SimKubeNode>();
   pods: SimPod[] = [];
   tokens: BootstrapToken[] = [];
+  /** Environment variables set on DaemonSets (`kubectl set env`), by DaemonSet name. */
+  readonly daemonSetEnv = new Map<string, Record<string, string>>();
+  /**
+   * The VPC CNI's aws-node per node: pending while it starts, then its error or none
+   * (`aws-node.ts` authorizes its EC2 calls with the node's role). `generation` counts
+   * restarts, so that a run of a replaced pod does not report.
+   */
+  readonly awsNode = new Map<string, { pending?: boolean; error?: string; generation: number }>();
+  awsNodeGeneration = 0;
   /** CertificateSigningRequests by name. */
   readonly csrs = new Map<string, SimCsr>();
   certificateKey?: { key: string; expiresAt: number };
@@ -196,6 +205,11 @@ export class KubeCluster {
       since: node.joinedAt,
     };
     if (!this.cni) return notReady;
+    if (this.cni.name === 'amazon-vpc-cni') {
+      const awsNode = this.awsNode.get(node.name);
+      if (!awsNode || awsNode.pending) return notReady;
+      if (awsNode.error) return { ...notReady, message: `container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: aws-node: ${awsNode.error}` };
+    }
     const readyAt = Math.max(node.joinedAt, this.cni.appliedAt) + (this.readyDelays.get(node.name) ?? 20) * 1000;
     if (this.env.now() < readyAt) return notReady;
     return { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', since: readyAt };

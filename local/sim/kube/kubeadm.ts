@@ -302,6 +302,7 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   }
   const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name')), controlPlane ? 'control-plane' : 'worker');
   registry.members.set(host.instanceId, { endpoint: cluster.endpoint, nodeName: node.name });
+  registry.startAwsNode(cluster);
   const text = controlPlane
     ? `[preflight] Running pre-flight checks\n[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[mark-control-plane] Marking the node ${node.name} as control-plane\n\nThis node has joined the cluster and a new control plane instance was created:\n\n* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n\nRun 'kubectl get nodes' to see this node join the cluster.\n`
     : `[preflight] Running pre-flight checks\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n`;

@@ -29,8 +29,13 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest): Prom
       case 'get':
         return get(cluster, pos.slice(1), args);
       case 'apply':
-      case 'create':
-        return await apply(cluster, req, pos[0] === 'create');
+      case 'create': {
+        const out = await apply(cluster, req, pos[0] === 'create');
+        registry.startAwsNode(cluster);
+        return out;
+      }
+      case 'set':
+        return setEnv(registry, cluster, pos, args);
       case 'certificate':
         if (pos[1] !== 'approve' || !pos[2]) return fail('error: USAGE: kubectl certificate approve (-f FILENAME | NAME)');
         await approveCsr(cluster, pos[2]);
@@ -130,6 +135,27 @@ function get(cluster: KubeCluster, what: string[], args: string[]): ShimResult {
     return ok(`NAME${' '.repeat(Math.max(1, entry.name.length - 1))}SIGNERNAME                            CONDITION\n${entry.name}   ${entry.signerName.padEnd(37)} ${condition}\n`);
   }
   return fail(`error: the server doesn't have a resource type "${kind}"`);
+}
+
+/** `kubectl set env daemonset/NAME K=V… -n NS`: the DaemonSet's pods restart with it. */
+function setEnv(registry: KubeRegistry, cluster: KubeCluster, pos: string[], args: string[]): ShimResult {
+  if (pos[1] !== 'env') return fail(`error: unknown command "set ${pos[1] ?? ''}" in this simulation (set env only)`);
+  const target = pos[2] ?? '';
+  const m = /^(?:daemonset|ds|daemonsets)(?:\.apps)?\/(.+)$/.exec(target);
+  if (!m) return fail(`error: the simulation sets env on daemonsets only, not "${target}"`);
+  const namespace = flag(args, '-n', '--namespace') ?? 'default';
+  if (namespace !== 'kube-system' || !cluster.pods.some((p) => p.owner === m[1] && p.kind === 'daemonset')) {
+    return fail(`Error from server (NotFound): daemonsets.apps "${m[1]}" not found`);
+  }
+  const env = { ...(cluster.daemonSetEnv.get(m[1]) ?? {}) };
+  for (const kv of pos.slice(3)) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) return fail(`error: environment variables must be of the form key=value: ${kv}`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  cluster.daemonSetEnv.set(m[1], env);
+  if (m[1] === 'aws-node') registry.startAwsNode(cluster, true);
+  return ok(`daemonset.apps/${m[1]} env updated\n`);
 }
 
 const CSR_NAMES = new Set(['csr', 'csrs', 'certificatesigningrequest', 'certificatesigningrequests']);

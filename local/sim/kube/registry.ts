@@ -20,6 +20,8 @@ export interface KubeFaults {
 
 /** What kubeadm/kubectl need besides the cluster: waiting and the latency model. */
 export interface KubeRuntime extends KubeEnv {
+  /** aws-node's error on an instance (its EC2 calls, with the instance's role), or undefined. */
+  awsNodeError?(instanceId: string, clusterName: string | undefined): Promise<string | undefined>;
   /** Resolves after `simSeconds` of simulated time. */
   sleep(simSeconds: number): Promise<void>;
   /** A latency draw in simulated seconds (`kubeadm.init`, `node.joined`, `drain`). */
@@ -46,6 +48,29 @@ export class KubeRegistry {
     const m = this.members.get(instanceId);
     const cluster = m && this.clusters.get(m.endpoint);
     return m && cluster ? { cluster, nodeName: m.nodeName } : undefined;
+  }
+
+  /**
+   * Starts the VPC CNI's aws-node on each node of `cluster` that has none running yet
+   * (`restart`: on every node, as a changed DaemonSet rolls its pods). Each finds out
+   * whether its EC2 calls are allowed; the node is Ready only if they are.
+   */
+  startAwsNode(cluster: KubeCluster, restart = false): void {
+    if (cluster.cni?.name !== 'amazon-vpc-cni') return;
+    if (restart) {
+      cluster.awsNode.clear();
+      cluster.awsNodeGeneration++;
+    }
+    const generation = cluster.awsNodeGeneration;
+    const clusterName = cluster.daemonSetEnv.get('aws-node')?.CLUSTER_NAME;
+    for (const [instanceId, m] of this.members) {
+      if (m.endpoint !== cluster.endpoint || cluster.awsNode.has(m.nodeName) || !cluster.nodes.has(m.nodeName)) continue;
+      cluster.awsNode.set(m.nodeName, { pending: true, generation });
+      const report = (error: string | undefined) => {
+        if (cluster.awsNodeGeneration === generation) cluster.awsNode.set(m.nodeName, { ...(error ? { error } : {}), generation });
+      };
+      void (this.runtime.awsNodeError?.(instanceId, clusterName) ?? Promise.resolve(undefined)).then(report, (err: Error) => report(err.message));
+    }
   }
 
   /** Takes one from a fault counter; true when this run should fail. */
@@ -81,12 +106,14 @@ export class KubeRegistry {
         certificateKeyExpiresAt: c.certificateKey ? new Date(c.certificateKey.expiresAt).toISOString() : null,
         tokens: c.tokens.length,
         certificateSigningRequests: [...c.csrs.keys()],
+        daemonSetEnv: Object.fromEntries(c.daemonSetEnv),
         nodes: [...c.nodes.values()].map((n) => ({
           name: n.name,
           role: n.role,
           instanceId: n.instanceId,
           ready: c.isReady(n),
           readyReason: c.readyCondition(n).reason,
+          readyMessage: c.readyCondition(n).message,
           unschedulable: n.unschedulable,
           kubeletVersion: formatVersion(n.kubeletVersion),
           controlPlaneVersion: n.controlPlaneVersion ? formatVersion(n.controlPlaneVersion) : null,
