@@ -54,13 +54,29 @@ export function simulatorJudge(cloud: string) {
     (await call(cloud, 'POST', '/_sim/iam/authorize', request)) as { allowed: boolean; code?: string; message?: string };
 }
 
-/** Asks the simulator at `cloud` who signs with an access key (the API's `aws_iam` authorizer names the caller). */
+/**
+ * Asks the simulator at `cloud` who signs with an access key (the API's `aws_iam` authorizer
+ * names the caller). A key's owner never changes, so each is asked once; a key nobody
+ * issued is asked again (the simulator may issue it later).
+ */
 export function simulatorCallers(cloud: string) {
+  const known = new Map<string, string>();
+  const ask = async (key: string): Promise<Response> => {
+    const url = `${cloud}/_sim/iam/callers/${encodeURIComponent(key)}`;
+    // A pooled connection the simulator has just closed fails once; a fresh one does not.
+    return fetch(url).catch(() => fetch(url));
+  };
   return async (accessKeyId: string | undefined): Promise<string | undefined> => {
-    const res = await fetch(`${cloud}/_sim/iam/callers/${encodeURIComponent(accessKeyId ?? '-')}`);
+    const key = accessKeyId ?? '-';
+    const hit = known.get(key);
+    if (hit) return hit;
+    const res = await ask(key);
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`the simulator could not name the caller: ${res.status}`);
-    return ((await res.json()) as { arn: string }).arn;
+    const arn = ((await res.json()) as { arn: string }).arn;
+    if (known.size > 10_000) known.clear();
+    known.set(key, arn);
+    return arn;
   };
 }
 

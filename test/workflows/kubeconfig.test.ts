@@ -4,6 +4,7 @@
  * CertificateSigningRequest on a control plane, naming the IAM principal that asked, for
  * the lifetime asked for. No long-lived admin credential is kept in Parameter Store.
  */
+import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { webcrypto } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,6 +146,15 @@ describe('the kubeconfig the API serves', () => {
     const record = await cp.request('GET', '/v1/clusters/kc');
     expect(JSON.stringify(record.body)).not.toMatch(/client-key-data|certificate-authority-data|PRIVATE KEY/);
   });
+
+  it('answers 404 naming the cause while no control plane runs (the last test: it stops the one control plane)', async () => {
+    const instances = (await cp.simResources()).instances as { id: string; tags: Record<string, string> }[];
+    const controlPlane = instances.find((i) => i.tags['hopper:cluster'] === 'kc' && i.tags['hopper:role'] === 'control-plane')!.id;
+    await new EC2Client({ endpoint: cp.cloud, region: 'us-east-1', credentials: admin }).send(new StopInstancesCommand({ InstanceIds: [controlPlane] }));
+    const res = await serve();
+    expect(res.status).toBe(404);
+    expect(res.body.error?.message).toMatch(/cluster kc has no running control plane to issue a kubeconfig/);
+  }, 60_000);
 
   it('answers 404 for a cluster that does not exist', async () => {
     const res = await cp.request<{ error: { code: string } }>('GET', '/v1/clusters/nope/kubeconfig');
