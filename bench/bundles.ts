@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -57,6 +57,12 @@ export interface BundlesResult {
   functions: BundleFigure[];
   /** The packaged CloudFormation template: its resources and size (limits: 500, 1 MB). */
   template?: { resources: number; bytes: number };
+  /**
+   * The machine's 1-minute load average when the cold loads began, and its cores: a busy
+   * machine (tests running beside the bench) inflates every load time.
+   */
+  loadAverage?: number;
+  cores?: number;
 }
 
 /** CloudFormation's limits, and the headroom the stack keeps under them (room to grow). */
@@ -108,17 +114,18 @@ export async function measureBundles(options: { repackage: boolean; limit?: numb
     }
     figures.sort((a, b) => b.zipBytes - a.zipBytes);
     const toLoad = options.limit === undefined ? figures : figures.slice(0, options.limit);
+    const loadAverage = Math.round(loadavg()[0] * 100) / 100;
     for (const f of toLoad) {
       if (f.loadError) continue;
       const file = findFiles(join(work, f.function)).find((p) => p.endsWith('.mjs'));
       if (!file) continue;
       try {
-        f.coldLoadMs = await coldLoad(file, options.loads ?? 3);
+        f.coldLoadMs = await coldLoad(file, options.loads ?? 5);
       } catch (error) {
         f.loadError = (error as Error).message.split('\n')[0].slice(0, 200);
       }
     }
-    return available({ packagedAt, packagedNow, functions: options.limit === undefined ? figures : toLoad, template: templateFigure() });
+    return available({ packagedAt, packagedNow, functions: options.limit === undefined ? figures : toLoad, template: templateFigure(), loadAverage, cores: cpus().length });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -158,7 +165,7 @@ function findFiles(dir: string): string[] {
 
 export function bundlesMarkdown(fig: Figure<BundlesResult>): string {
   if (!fig.ok) return `not available: ${fig.notAvailable}`;
-  const { functions, packagedAt, packagedNow } = fig.value;
+  const { functions, packagedAt, packagedNow, loadAverage, cores } = fig.value;
   const total = functions.reduce((n, f) => n + f.zipBytes, 0);
   const now = bundleSummary(functions);
   const row = (label: string, x: typeof BEFORE_LIGHT_BUNDLES | (ReturnType<typeof bundleSummary> & { label: string })) => [
@@ -170,7 +177,7 @@ export function bundlesMarkdown(fig: Figure<BundlesResult>): string {
     x.medianColdLoadMs === undefined ? '–' : fmt(x.medianColdLoadMs),
   ];
   return [
-    `Package from ${packagedAt}${packagedNow ? ' (packaged by this run)' : ' (existing package reused)'}; ${functions.length} functions, ${kb(total)} zipped in all. Cold load: median of fresh \`node\` processes importing the bundled module.`,
+    `Package from ${packagedAt}${packagedNow ? ' (packaged by this run)' : ' (existing package reused)'}; ${functions.length} functions, ${kb(total)} zipped in all. Cold load: median of 5 fresh \`node\` processes importing the bundled module${loadAverage === undefined ? '' : `, begun at a 1-minute load average of ${loadAverage} on ${cores} cores (a busy machine inflates them; the run of 2026-12-03, 87.5 ms, took 3 loads each and did not record the load)`}.`,
     '',
     table(['package', 'functions', 'median zip', 'largest zip', 'median .mjs', 'median cold load (ms)'], [row(BEFORE_LIGHT_BUNDLES.label, BEFORE_LIGHT_BUNDLES), row('this run', { ...now, label: 'this run' })]),
     '',

@@ -42,7 +42,7 @@ export const createCluster = workflow({
     task(beginWorkflow, {
       name: 'BeginCreate',
       comment: 'Marks the operation Running and the cluster Creating; returns the lists the Map states iterate (zones, NAT zones, groups).',
-      params: { type: 'create' },
+      params: { type: 'create', stage: 'Prepare', endsStage: true },
       result: '$.ctx',
     }),
     task(ensureVpc, { params: { stage: 'Network' }, result: '$.network.vpc' }),

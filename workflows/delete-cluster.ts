@@ -40,7 +40,7 @@ export const deleteCluster = workflow({
     task(beginWorkflow, {
       name: 'BeginDelete',
       comment: 'Checks this operation holds the lock and marks the cluster Deleting.',
-      params: { type: 'delete' },
+      params: { type: 'delete', stage: 'Prepare', endsStage: true },
       result: null,
     }),
     task(discoverResources, {

@@ -23,6 +23,7 @@ import { step as ensureHostRoles } from '../functions/identity/ensure-host-roles
 import { refreshJoinToken } from './refresh-join-token';
 import { step as deleteCertificateKey } from '../functions/control-plane/delete-certificate-key';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
+import { step as markStage } from '../functions/control-plane/mark-stage';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
 export const rollingUpdate = workflow({
@@ -31,9 +32,9 @@ export const rollingUpdate = workflow({
   comment: 'Rolling update like kops: control plane one seat at a time, then node groups in batches (surge by detaching, cordon, drain with a deadline, terminate, validate twice). Every batch is planned from the cloud, so a rerun continues where an interrupted one stopped. Input: {cluster, operationId} or, nested in an upgrade, {cluster, operationId, nested: true, options}.',
   states: [
     choice('Nested?', [{ Variable: '$.nested', IsPresent: true, Next: 'PlanNested' }], 'BeginRollingUpdate', { comment: 'A nested run (the upgrade) works under its parent operation: no begin, no finish.' }),
-    task(beginWorkflow, { name: 'BeginRollingUpdate', params: { type: 'rolling-update' }, result: '$.ctx' }),
-    task(planRollingUpdate, { comment: 'Options (kops defaults) and the plan, recorded as the Plan step.', result: '$.plan', next: 'EnsureHostRoles' }),
-    task(planRollingUpdate, { name: 'PlanNested', params: { options: ref('$.options') }, result: '$.plan' }),
+    task(beginWorkflow, { name: 'BeginRollingUpdate', params: { type: 'rolling-update', stage: 'Prepare', endsStage: true }, result: '$.ctx' }),
+    task(planRollingUpdate, { comment: 'Options (kops defaults) and the plan, recorded as the Plan step.', params: { stage: 'Plan', endsStage: true }, result: '$.plan', next: 'EnsureHostRoles' }),
+    task(planRollingUpdate, { name: 'PlanNested', params: { stage: 'Plan', endsStage: true, options: ref('$.options') }, result: '$.plan' }),
     task(ensureHostRoles, { comment: "The cluster's host roles: replacements launch with their profiles (a cluster made before them gets them here).", result: null }),
     pass('StartBatches', { result: { number: 0, done: false, kind: 'none', group: '', detach: [], drain: [], controlPlane: { instanceIds: [], first: '', others: [], apiEndpoint: '' }, remaining: 0 }, resultPath: '$.batch' }),
     task(nextBatch, {
@@ -41,7 +42,9 @@ export const rollingUpdate = workflow({
       params: { options: ref('$.plan.options'), forced: ref('$.plan.forced'), previous: ref('$.batch') },
       result: '$.batch',
     }),
-    choice('BatchKind', [{ Variable: '$.batch.done', BooleanEquals: true, Next: 'RolloutDone' }, { Variable: '$.batch.kind', StringEquals: 'control-plane', Next: 'DrainBatch' }], 'SendRefreshJoinToken'),
+    choice('MoreBatches?', [{ Variable: '$.batch.done', BooleanEquals: true, Next: 'RolloutDone' }], 'StartBatch'),
+    task(markStage, { name: 'StartBatch', comment: 'The stage `Batch <n>`, open until EndBatch.', params: { stage: ref("States.Format('Batch {}', $.batch.number)") }, result: null }),
+    choice('BatchKind', [{ Variable: '$.batch.kind', StringEquals: 'control-plane', Next: 'DrainBatch' }], 'SendRefreshJoinToken'),
     // Per batch, not once per rollout: a long rollout outlives a two-hour token, and its last
     // batches' nodes would not join (control-plane seats mint theirs with SendRefreshJoinData).
     ...refreshJoinToken("A fresh join token (tokens live two hours) for this batch's replacement nodes.", '$.batch.number'),
@@ -151,10 +154,17 @@ export const rollingUpdate = workflow({
     wait('WaitBeforeNextPass', 10, { next: 'SendValidation', comment: "Between the passes after a drain: 10 s, as kops' validation success duration." }),
     task(validationFailed, {
       comment: 'Stops the rollout with the failures named, unless failOnValidationError is false.',
-      params: { batch: ref('$.batch.number'), failOnValidationError: ref('$.plan.options.failOnValidationError'), failures: ref('$.validation.result.failures') },
+      params: {
+        stage: ref("States.Format('Batch {} validation', $.batch.number)"),
+        endsStage: true,
+        batch: ref('$.batch.number'),
+        failOnValidationError: ref('$.plan.options.failOnValidationError'),
+        failures: ref('$.validation.result.failures'),
+      },
       result: null,
     }),
-    choice('AfterValidation', [{ Variable: '$.validation.phase', StringEquals: 'surge', Next: 'DrainBatch' }], 'NextBatch'),
+    choice('AfterValidation', [{ Variable: '$.validation.phase', StringEquals: 'surge', Next: 'DrainBatch' }], 'EndBatch'),
+    task(markStage, { name: 'EndBatch', comment: 'The batch is done: its stage records what it replaced and why.', params: { stage: ref("States.Format('Batch {}', $.batch.number)"), endsStage: true, detail: ref('$.batch.summary') }, result: null, next: 'NextBatch' }),
     choice('RolloutDone', [{ Variable: '$.nested', IsPresent: true, Next: 'NestedDone' }], 'FinishRollingUpdate'),
     succeed('NestedDone'),
     task(finishWorkflow, { name: 'FinishRollingUpdate', params: { status: 'Ready' }, result: null }),

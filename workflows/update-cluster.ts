@@ -22,7 +22,7 @@ export const updateCluster = workflow({
     task(beginWorkflow, {
       name: 'BeginUpdate',
       comment: 'Checks the lock, marks the cluster Updating.',
-      params: { type: 'update' },
+      params: { type: 'update', stage: 'Prepare', endsStage: true },
       result: '$.ctx',
     }),
     task(ensureHostRoles, {
@@ -31,6 +31,7 @@ export const updateCluster = workflow({
     }),
     task(observePlan, {
       comment: 'Desired spec against DescribeAutoScalingGroups/DescribeLaunchTemplateVersions; refuses edits the cloud cannot take (UnprocessableError); records the plan on the Plan step.',
+      params: { stage: 'Plan', endsStage: true },
       result: '$.plan',
     }),
     ...refreshJoinToken('A fresh join token (tokens live two hours): the nodes this update adds join with it.'),

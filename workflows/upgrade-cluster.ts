@@ -25,7 +25,7 @@ export const upgradeCluster = workflow({
   timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['upgrade-cluster'],
   comment: "Upgrade Kubernetes by one minor (or a patch): bake the image, kubeadm upgrade apply on the first control-plane instance and upgrade node on the others one at a time, new launch template versions, then the rolling update (nested) puts every machine on the new image. Input: {cluster, operationId}; the target is the spec's kubernetesVersion, the running one the record's.",
   states: [
-    task(beginWorkflow, { name: 'BeginUpgrade', params: { type: 'upgrade' }, result: '$.ctx' }),
+    task(beginWorkflow, { name: 'BeginUpgrade', params: { type: 'upgrade', stage: 'Prepare', endsStage: true }, result: '$.ctx' }),
     task(ensureHostRoles, { comment: "The cluster's host roles, with this Hopper's policies: new node templates and control-plane replacements name their profiles.", result: null }),
     task(prepareUpgrade, { comment: 'from/to, the network the bake needs, the control plane in upgrade order.', result: '$.upgrade' }),
     task(resolveImage, {

@@ -1,8 +1,10 @@
 /**
- * ControlPlaneReady / NodesLaunched (markStage): no work of its own. The state machine
- * calls it with `endsStage: true` where branches join, and defineStep records the stage
- * as Succeeded.
+ * ControlPlaneReady / NodesLaunched / StartBatch / EndBatch (markStage): no work of its own.
+ * The state machine calls it to open a stage (`stage` alone: a rolling update's `Batch <n>`)
+ * or to close one (`endsStage: true`, where branches join or a batch is done), and
+ * defineStep records it, with `detail` when given.
  */
+import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { table } from '../../shared/aws/iam';
@@ -13,7 +15,8 @@ export async function markStage(_input: unknown, _deps: StepDeps): Promise<Recor
 
 export const step = defineStep({
   name: 'MarkStage',
-  input: stepEnvelope,
+  input: stepEnvelope.extend({ detail: z.record(z.string(), z.unknown()).optional() }),
+  describeStage: (_output, input) => (input.detail === undefined ? {} : { detail: input.detail }),
   permissions: [
     table('GetItem', 'UpdateItem'),
   ],

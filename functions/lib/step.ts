@@ -3,7 +3,8 @@
  *
  * The handler validates the event (the state machine's Parameters) with zod, records the
  * stage on the operation when asked (`stage` in the input: marked Running on first entry;
- * `endsStage: true` marks it Succeeded after the core returns), and translates errors into
+ * `endsStage: true` marks it Succeeded after the core returns, with what the step's
+ * `describeStage` says of it), and translates errors into
  * Hopper's contract so the ASL `Retry`/`Catch` can match them by name:
  * - NotReadyError, NotYetVisibleError, TransientAwsError, DependencyPendingError,
  *   VersionConflictError: retryable;
@@ -65,7 +66,21 @@ export interface StepDefinition<S extends z.ZodType, O> {
    * side effect is harmless and that also runs in operations that take no lock.
    */
   fenced?: boolean;
+  /**
+   * What the stage this call ends (`endsStage`) records beside its end: a detail for
+   * `GET /v1/operations/{id}` (the plan, a batch's replacements), or a failure the workflow
+   * goes on after. Stages are opened and closed only here, as the workflow definition asks
+   * (test/workflows/stages.test.ts): the finishers alone close what is left.
+   */
+  describeStage?: (output: O, input: z.infer<S>) => StageEnd;
   run: (input: z.infer<S>, deps: StepDeps) => Promise<O>;
+}
+
+/** How a stage ended, as a step describes it: Succeeded unless it says otherwise. */
+export interface StageEnd {
+  status?: 'Succeeded' | 'Failed';
+  detail?: unknown;
+  error?: { code: string; message: string };
 }
 
 /** Lambda's longest life: a step whose context is unknown (tests) may live this long. */
@@ -141,7 +156,8 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     try {
       const output = await core(input, deps);
       if (envelope.stage && envelope.endsStage && envelope.operationId) {
-        await deps.store.endStep(envelope.operationId, envelope.stage, { status: 'Succeeded' });
+        const described = definition.describeStage?.(output, input) ?? {};
+        await deps.store.endStep(envelope.operationId, envelope.stage, { ...described, status: described.status ?? 'Succeeded' });
       }
       return output;
     } catch (err) {
@@ -173,6 +189,8 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     permissions: fenced ? withFencing(definition.permissions) : definition.permissions,
     environment: definition.environment ?? {},
     fenced,
+    /** Whether the stage this step ends gets its description (workflows must pass `endsStage`). */
+    describesStage: definition.describeStage !== undefined,
     core,
     run,
     handler,

@@ -1,6 +1,6 @@
 /**
- * NextBatch: the loop's head. Records the batch that just finished (as the operation step
- * `Batch <n>` with what it replaced), then plans the next one from the cloud as it is now:
+ * NextBatch: the loop's head. Plans the next batch from the cloud as it is now (the workflow
+ * records it as the stage `Batch <n>`, with its `summary` as detail when it is done):
  * control-plane seats first, one at a time; then each node group in spec order, instances
  * detached by an earlier (interrupted) batch first, then outdated ones — `maxSurge` of them
  * detached so the group launches replacements first, up to `maxUnavailable` more terminated
@@ -35,6 +35,10 @@ export const batchSchema = z.object({
   /** Instances left after this batch (for progress). */
   remaining: z.number().int(),
   reasons: z.record(z.string(), z.string()).optional(),
+  /** What the `Batch <n>` stage records when the batch is done. */
+  summary: z
+    .object({ kind: z.enum(['control-plane', 'node']), group: z.string(), replaced: z.array(z.string()), seat: z.number().int().optional(), reasons: z.record(z.string(), z.string()) })
+    .optional(),
 });
 export type Batch = z.infer<typeof batchSchema>;
 
@@ -47,18 +51,6 @@ export const nextBatchInput = stepEnvelope.extend({
 export async function nextBatch(input: z.infer<typeof nextBatchInput>, deps: StepDeps): Promise<Batch> {
   const { spec } = await loadCluster(deps, input.cluster);
   const prev = input.previous;
-  if (prev && !prev.done && prev.kind !== 'none') {
-    await deps.store.endStep(input.operationId, `Batch ${prev.number}`, {
-      status: 'Succeeded',
-      detail: {
-        kind: prev.kind,
-        group: prev.group,
-        replaced: prev.drain.map((d) => d.instanceId),
-        ...(prev.seat ? { seat: prev.seat.seat } : {}),
-        reasons: prev.reasons ?? {},
-      },
-    });
-  }
   const number = (prev?.number ?? 0) + 1;
   const options = input.options;
   const rollout = await observeRollout(deps, spec, options, input.forced ? new Set(input.forced) : undefined);
@@ -69,16 +61,18 @@ export async function nextBatch(input: z.infer<typeof nextBatchInput>, deps: Ste
   const seat = rollout.controlPlane.blocked ? undefined : rollout.controlPlane.seats.find((s) => s.reason);
   if (seat) {
     if (!seat.zone) throw new StepFailedError(`control-plane seat ${seat.seat} has no zone`);
-    await deps.store.startStep(input.operationId, `Batch ${number}`);
+    const reasons = { [seat.instanceId ?? `seat-${seat.seat}`]: seat.reason ?? '' };
+    const replaced = seat.instanceId ? [seat.instanceId] : [];
     return {
       ...base,
       done: false,
       kind: 'control-plane',
       group: 'control-plane',
-      drain: seat.instanceId ? [{ instanceId: seat.instanceId, inGroup: false }] : [],
+      drain: replaced.map((instanceId) => ({ instanceId, inGroup: false })),
       seat: { seat: seat.seat, zone: seat.zone, ...(seat.subnetId ? { subnetId: seat.subnetId } : {}) },
       remaining: left - 1,
-      reasons: { [seat.instanceId ?? `seat-${seat.seat}`]: seat.reason ?? '' },
+      reasons,
+      summary: { kind: 'control-plane', group: 'control-plane', replaced, seat: seat.seat, reasons },
     };
   }
 
@@ -92,7 +86,7 @@ export async function nextBatch(input: z.infer<typeof nextBatchInput>, deps: Ste
     const detach = fresh.slice(0, surge).map((o) => o.instanceId);
     const inGroup = fresh.slice(surge).map((o) => o.instanceId);
     const drain = [...leftovers, ...detach].map((instanceId) => ({ instanceId, inGroup: false })).concat(inGroup.map((instanceId) => ({ instanceId, inGroup: true })));
-    await deps.store.startStep(input.operationId, `Batch ${number}`);
+    const reasons: Record<string, string> = Object.fromEntries([...leftovers.map((id) => [id, 'detached by an earlier batch']), ...fresh.map((o) => [o.instanceId, o.reason])]);
     return {
       ...base,
       done: false,
@@ -101,7 +95,8 @@ export async function nextBatch(input: z.infer<typeof nextBatchInput>, deps: Ste
       detach,
       drain,
       remaining: left - drain.length,
-      reasons: Object.fromEntries([...leftovers.map((id) => [id, 'detached by an earlier batch']), ...fresh.map((o) => [o.instanceId, o.reason])]),
+      reasons,
+      summary: { kind: 'node', group: g.name, replaced: drain.map((d) => d.instanceId), reasons },
     };
   }
   return { ...base, done: true, kind: 'none', group: '', remaining: 0 };

@@ -1,8 +1,8 @@
 /**
  * PlanRollingUpdate: the options (from the execution input, else the API request stored on
  * the operation, with kops' defaults) and the plan — which control-plane seats and node
- * instances run an old launch template version or image. The plan is recorded as the
- * operation's `Plan` step detail, where `GET /v1/operations/{id}` shows it.
+ * instances run an old launch template version or image. The workflow makes this call the
+ * `Plan` stage; the plan is its detail, where `GET /v1/operations/{id}` shows it.
  */
 import * as z from 'zod';
 import type { StepDeps } from '../lib/deps';
@@ -20,6 +20,10 @@ export interface PlanRollingUpdateOutput {
   remaining: number;
   /** With `force`: the instances found at the first plan, the ones to replace (empty without). */
   forced: string[];
+  /** What the Plan stage records: seats and instances to replace, and why. */
+  view: ReturnType<typeof planView>;
+  /** The earlier, unfinished forced run this one continues. */
+  resumedFrom?: string;
 }
 
 /** The options a rolling update runs with: given, or from the operation's request. */
@@ -58,9 +62,7 @@ export async function planRollingUpdate(input: z.infer<typeof planRollingUpdateI
     }
   }
   const rollout = await observeRollout(deps, spec, options, forced ? new Set(forced) : undefined);
-  await deps.store.startStep(input.operationId, 'Plan');
-  await deps.store.endStep(input.operationId, 'Plan', { status: 'Succeeded', detail: { options, ...planView(rollout), ...(forced ? { forced } : {}), ...(resumedFrom ? { resumedFrom } : {}) } });
-  return { options, remaining: remaining(rollout), forced: forced ?? [] };
+  return { options, remaining: remaining(rollout), forced: forced ?? [], view: planView(rollout), ...(resumedFrom ? { resumedFrom } : {}) };
 }
 
 /**
@@ -88,6 +90,8 @@ export const step = defineStep({
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups'),
   ],
+  // `forced` is in the detail only when the run forces: a resumed run reads it back from there.
+  describeStage: (plan) => ({ detail: { options: plan.options, ...plan.view, ...(plan.options.force ? { forced: plan.forced } : {}), ...(plan.resumedFrom ? { resumedFrom: plan.resumedFrom } : {}) } }),
   run: planRollingUpdate,
 });
 export const { handler, run: runStep } = step;

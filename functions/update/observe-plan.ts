@@ -24,6 +24,8 @@ export interface ObservePlanOutput {
   groups: GroupPlan[];
   /** Running groups whose instances will be on an old launch template version. */
   rollingGroups: string[];
+  /** Every change, as the Plan stage records it. */
+  changes: UpdatePlan['changes'];
 }
 
 /** The plan for `spec` now, or UnprocessableError listing what the cloud cannot take. */
@@ -37,14 +39,10 @@ export async function planUpdate(deps: ObserveDeps, spec: ClusterSpec, desiredCa
 export async function observePlan(event: { cluster: string; operationId: string }, deps: StepDeps): Promise<ObservePlanOutput> {
   const { spec } = await loadCluster(deps, event.cluster);
   const op = await deps.store.getOperation(event.operationId);
-  await deps.store.startStep(event.operationId, 'Plan');
   const plan = await planUpdate(deps, spec, desiredCapacityOf(op));
-  await deps.store.endStep(event.operationId, 'Plan', {
-    status: 'Succeeded',
-    detail: { summary: plan.summary, rollingUpdateRequired: plan.rollingUpdateRequired, changes: plan.changes },
-  });
   return { summary: plan.summary, rollingUpdateRequired: plan.rollingUpdateRequired, groups: plan.groups.filter((g) => g.action !== 'none'),
     rollingGroups: plan.groups.filter((g) => g.action === 'update' && g.launchTemplateChanged).map((g) => g.group),
+    changes: plan.changes,
   };
 }
 
@@ -55,6 +53,7 @@ export const step = defineStep({
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeVpcs', 'ec2:DescribeInstances'),
   ],
+  describeStage: (plan) => ({ detail: { summary: plan.summary, rollingUpdateRequired: plan.rollingUpdateRequired, changes: plan.changes } }),
   run: observePlan,
 });
 export const { handler } = step;

@@ -37,8 +37,6 @@ export async function beginWorkflow(event: z.infer<typeof input>, deps: StepDeps
   }
   const status = BUSY_STATUS[event.type] ?? 'Updating';
   if (record.status !== status) await deps.store.mutateCluster(event.cluster, () => ({ status }));
-  await deps.store.startStep(event.operationId, 'Prepare');
-  await deps.store.endStep(event.operationId, 'Prepare', { status: 'Succeeded' });
   const natZones = spec.topology === 'public' ? [] : spec.natMode === 'single' ? spec.zones.slice(0, 1) : [...spec.zones];
   return {
     region: spec.region,

@@ -98,9 +98,20 @@ export function resolveDeep(value: unknown, config: ServerlessConfig, where: str
   return Object.fromEntries(entries.map(([k, v]) => [k, resolveDeep(v, config, where)]));
 }
 
-/** A function's role name (IAM allows 64 characters). */
+/**
+ * A function's role name (IAM allows 64 characters): its own, or the stack role it shares
+ * with functions of the same grants (`role:`, workflows/function-roles.ts).
+ */
 export function functionRoleName(config: ServerlessConfig, fn: string): string {
+  const shared = mergeFunctionSections(config.raw.functions)[fn]?.role;
+  if (typeof shared === 'string') return stackRoleName(config, shared);
   return `${config.service}-${config.stage}-${fn}`.slice(0, 64);
+}
+
+/** A role resource's name: its RoleName, else its logical id. */
+function stackRoleName(config: ServerlessConfig, id: string): string {
+  const stated = config.resources[id]?.Properties?.RoleName;
+  return typeof stated === 'string' ? stated : id;
 }
 
 /** Every role of the stack: the functions' and the resources' (instance roles, with their profiles). */
@@ -108,6 +119,8 @@ export function stackRoles(config: ServerlessConfig): RoleSpec[] {
   const roles: RoleSpec[] = [];
   const rawFunctions = mergeFunctionSections(config.raw.functions);
   for (const name of Object.keys(config.functions)) {
+    // A shared role is a resource of the stack: created below.
+    if (typeof rawFunctions[name]?.role === 'string') continue;
     const statements = (rawFunctions[name]?.iamRoleStatements ?? []) as unknown[];
     roles.push({
       name: functionRoleName(config, name),
@@ -122,7 +135,7 @@ export function stackRoles(config: ServerlessConfig): RoleSpec[] {
   for (const [id, resource] of Object.entries(config.resources)) {
     if (resource.Type !== 'AWS::IAM::Role') continue;
     const props = resource.Properties ?? {};
-    const name = typeof props.RoleName === 'string' ? props.RoleName : id;
+    const name = stackRoleName(config, id);
     const policies = ((props.Policies ?? []) as { PolicyName: string; PolicyDocument: { Statement: unknown[] } }[]).map((p) => ({
       name: p.PolicyName,
       document: { Version: '2012-10-17', Statement: resolveDeep(p.PolicyDocument.Statement, config, `role ${id}`) as unknown[] },

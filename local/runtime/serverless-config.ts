@@ -105,7 +105,9 @@ export function loadServerlessConfig(file: string, options: LoadOptions = {}): S
   const provider = (raw.provider ?? {}) as Record<string, unknown>;
   const stage = options.stage ?? String(provider.stage ?? 'dev');
   const region = options.region ?? String(provider.region ?? 'us-east-1');
-  const resources = ((raw.resources as Record<string, unknown> | undefined)?.Resources ?? {}) as ServerlessConfig['resources'];
+  // `resources:` is a map or a list of maps, merged (as the framework does).
+  const resourceParts = (Array.isArray(raw.resources) ? raw.resources : [raw.resources]) as ({ Resources?: ServerlessConfig['resources'] } | undefined)[];
+  const resources: ServerlessConfig['resources'] = Object.assign({}, ...resourceParts.map((p) => p?.Resources ?? {}));
   const config: ServerlessConfig = {
     service: typeof raw.service === 'string' ? raw.service : String((raw.service as { name?: string })?.name),
     stage,

@@ -12,6 +12,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startStepEnv } from '../helpers/step-env';
 import { ROUTES } from '../../shared/api/routes';
 import { TABLE_DEFINITION } from '../../shared/store';
+import { WORKFLOWS } from '../../workflows';
+import { handlerFunctionsConfig } from '../../workflows/handlers';
+import { stepFunctions } from '../../workflows/wiring';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -22,6 +25,7 @@ interface FunctionConfig {
 
 let resources: Record<string, Resource>;
 let functions: Record<string, FunctionConfig>;
+let stage: string;
 
 /** The logical id the framework gives a function's resources (`apiHealthz` → `ApiHealthz`). */
 const logicalId = (fn: string) => fn.charAt(0).toUpperCase() + fn.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
@@ -33,7 +37,9 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 beforeAll(() => {
   execFileSync('npm', ['run', '--silent', 'package'], { stdio: 'pipe', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
   resources = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8')).Resources;
-  functions = JSON.parse(readFileSync('.serverless/serverless-state.json', 'utf8')).service.functions;
+  const state = JSON.parse(readFileSync('.serverless/serverless-state.json', 'utf8')) as { service: { functions: Record<string, FunctionConfig>; provider: { stage: string } } };
+  functions = state.service.functions;
+  stage = state.service.provider.stage;
 }, 420_000);
 
 describe('the packaged CloudFormation template', () => {
@@ -98,11 +104,19 @@ describe('the packaged CloudFormation template', () => {
     expect(resources.HopperTable.Properties).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
   });
 
-  it('gives each function its own role, with no mutating action on "*"', () => {
+  it('gives each function a role with no mutating action on "*": its own, or one shared only by functions that declare the same statements', async () => {
     const readOnly = /^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]*$/;
+    // What each function declares (its defineStep / defineFunction), before roles are shared.
+    const declared = { ...stepFunctions(WORKFLOWS), ...(await handlerFunctionsConfig()) };
     for (const name of Object.keys(functions)) {
-      const role = resources[`${logicalId(name)}IamRoleLambdaExecution`];
-      expect(role, `${name} has its own role`).toBeDefined();
+      const roleRef = (resources[`${logicalId(name)}LambdaFunction`].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const role = resources[roleRef];
+      expect(role, `${name}'s role ${roleRef}`).toBeDefined();
+      if (roleRef !== `${logicalId(name)}IamRoleLambdaExecution`) {
+        // A shared role holds exactly the statements this function declares.
+        const statements = (role.Properties.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>).flatMap((p) => p.PolicyDocument.Statement);
+        expect(JSON.stringify(statements), `${name} on ${roleRef}`).toBe(JSON.stringify(declared[name].iamRoleStatements).replaceAll('${sls:stage}', stage));
+      }
       const policies = (role.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ?? [];
       for (const statement of policies.flatMap((p) => p.PolicyDocument.Statement)) {
         const actions = ([] as string[]).concat(statement.Action);

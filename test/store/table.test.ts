@@ -46,12 +46,15 @@ describe('the table definition', () => {
 
 type CfnResource = { Type: string; Properties: Record<string, unknown> };
 
-/** `resources.Resources` of serverless.yml, following a `${file(...)}` include. */
+/** `resources.Resources` of serverless.yml (a map or a list of maps), following `${file(...)}` includes. */
 function cloudFormationResources(): Record<string, CfnResource> {
-  const main = readYaml('serverless.yml') as { resources?: { Resources?: unknown } };
-  const declared = main.resources?.Resources;
-  const include = typeof declared === 'string' ? /^\$\{file\((.+)\)\}$/.exec(declared.trim()) : null;
-  return (include ? readYaml(include[1]) : (declared ?? {})) as Record<string, CfnResource>;
+  const main = readYaml('serverless.yml') as { resources?: { Resources?: unknown } | { Resources?: unknown }[] };
+  const parts = Array.isArray(main.resources) ? main.resources : [main.resources];
+  return Object.assign({}, ...parts.map((part) => {
+    const declared = part?.Resources;
+    const include = typeof declared === 'string' ? /^\$\{file\((.+)\)\}$/.exec(declared.trim()) : null;
+    return (include ? readYaml(include[1]) : (declared ?? {})) as Record<string, CfnResource>;
+  })) as Record<string, CfnResource>;
 }
 
 /** Parse YAML keeping CloudFormation short tags (!Ref, !GetAtt, …) as plain values: only the shape matters. */

@@ -19,9 +19,9 @@ import { ensureAutoScalingGroup } from '../../functions/nodes/auto-scaling-group
 import { ensureLaunchTemplate } from '../../functions/nodes/launch-templates';
 import { applyInstanceGroup } from '../../functions/update/apply-instance-group';
 import { deleteInstanceGroup } from '../../functions/update/delete-instance-group';
-import { observePlan } from '../../functions/update/observe-plan';
+import { step as observePlanStep, type ObservePlanOutput } from '../../functions/update/observe-plan';
 import { recordGroupStatus } from '../../functions/update/record-group-status';
-import { beginWorkflow as beginWorkflowStep } from '../../functions/workflow/begin-workflow';
+import { step as beginWorkflowStep } from '../../functions/workflow/begin-workflow';
 import { finishWorkflow } from '../../functions/workflow/finish-workflow';
 import { ConflictError, NotReadyError, UnprocessableError } from '../../shared/errors';
 import { baseSpec, startWorld, type World } from '../cluster-steps/world';
@@ -90,8 +90,9 @@ async function versions(): Promise<number[]> {
 /** The update-cluster state machine's Task sequence, run step by step. */
 async function runUpdateWorkflow(operationId: string) {
   const deps = w.env.deps;
-  await beginWorkflowStep({ cluster: 'demo', operationId, type: 'update' }, deps);
-  const plan = await observePlan({ cluster: 'demo', operationId }, deps);
+  // As update-cluster's state machine calls them: each one its stage.
+  await beginWorkflowStep.run({ cluster: 'demo', operationId, type: 'update', stage: 'Prepare', endsStage: true }, undefined, deps);
+  const plan: ObservePlanOutput = await observePlanStep.run({ cluster: 'demo', operationId, stage: 'Plan', endsStage: true }, undefined, deps);
   const applied = [];
   for (const g of plan.groups) {
     if (g.action === 'delete') {

@@ -1,6 +1,6 @@
 /** The steps every workflow starts and ends with: run twice, they leave the same record. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beginWorkflow } from '../../functions/workflow/begin-workflow';
+import { beginWorkflow, step as beginStep } from '../../functions/workflow/begin-workflow';
 import { failWorkflow } from '../../functions/workflow/fail-workflow';
 import { finishWorkflow } from '../../functions/workflow/finish-workflow';
 import { operationInterrupted } from '../../functions/workflow/operation-interrupted';
@@ -36,7 +36,8 @@ describe('workflow lifecycle steps', () => {
 
   it('marks the operation ended last: whoever sees it ended finds the cluster written and free; a rerun after a crash in between finishes it', async () => {
     const { operationId } = await env.createCluster({ name: 'order', region: 'us-east-1' });
-    await beginWorkflow({ cluster: 'order', operationId, type: 'create' }, env.deps);
+    // As the state machine calls it: the Prepare stage marks the operation Running.
+    await beginStep.run({ cluster: 'order', operationId, type: 'create', stage: 'Prepare', endsStage: true }, undefined, env.deps);
     // The first run closed the lock and died before marking the operation.
     const store = env.deps.store;
     const finishOperation = store.finishOperation.bind(store);

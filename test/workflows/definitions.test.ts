@@ -61,6 +61,25 @@ describe('workflow definitions', () => {
     expect(orphans).toEqual([]);
   });
 
+  it('record stages one way: the workflow opens and closes them (`stage`, `endsStage`), defineStep records them, and only the finishers close what is left', () => {
+    const FINISHERS = ['functions/workflow/finish-workflow.ts', 'functions/workflow/fail-workflow.ts', 'functions/workflow/finish-validation.ts'];
+    const sources = (dir: string): string[] =>
+      readdirSync(new URL(dir, root), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(`${dir}${e.name}/`) : e.name.endsWith('.ts') ? [`${dir}${e.name}`] : []));
+    const recording = sources('functions/').filter((file) => file !== 'functions/lib/step.ts' && !FINISHERS.includes(file) && /\.(startStep|endStep)\(/.test(readFileSync(new URL(file, root), 'utf8')));
+    expect(recording, 'these steps record stages themselves: declare the stage in the workflow and describe it with describeStage').toEqual([]);
+
+    const problems: string[] = [];
+    for (const w of WORKFLOWS) {
+      for (const t of w.tasks()) {
+        const names = t.parameters.stage !== undefined || t.parameters['stage.$'] !== undefined;
+        if (t.parameters.endsStage === true && !names) problems.push(`${w.name}#${t.state} ends a stage it does not name`);
+        // A step that describes its stage (the plan, a batch) recorded nothing before it was given one.
+        if ((t.step as { describesStage?: boolean }).describesStage && !names) problems.push(`${w.name}#${t.state}: ${t.step.name} describes the stage it ends, but is given none`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('keep each step to its own file: no step file imports another (what steps share lives in helper modules)', () => {
     const files = new Set(workflowSteps(WORKFLOWS).map(stepFile));
     const crossings: string[] = [];

@@ -36,7 +36,7 @@ async function create(name: string) {
 }
 
 describe('IAM enforced on the embedded runtime', () => {
-  it("deploys one role per function, the hosts' managed policies and the image builder's role with its profile", async () => {
+  it("deploys a role for each function (its own, or the one it shares with functions of the same grants), the hosts' managed policies and the image builder's role with its profile", async () => {
     const view = await iam();
     const names = new Set(view.roles.map((r) => r.name));
     for (const fn of Object.keys(cp.embedded.config.functions)) expect(names.has(functionRoleName(cp.embedded.config, fn)), fn).toBe(true);
