@@ -68,6 +68,8 @@ export const OFF_THE_PATH: Record<string, string> = {
   ControlPlaneReady: 'bookkeeping (the stage ends)',
   DeleteCertificateKey: 'one Parameter Store call once the joins are done: no cloud latency to speak of',
   NodesLaunched: 'bookkeeping (the stage ends)',
+  ImageCached: 'bookkeeping (the Image stage ends when the image was known)',
+  SecurityReady: "bookkeeping (the security branch's part of the Network stage ends)",
   FinishCreate: 'bookkeeping (the operation ends)',
 };
 

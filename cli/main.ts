@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerCreate } from './commands/create';
 import { registerDelete } from './commands/delete';
+import { registerDescribe } from './commands/describe';
 import { registerEdit } from './commands/edit';
 import { registerExport } from './commands/export';
 import { registerGet } from './commands/get';
@@ -30,6 +31,7 @@ export function buildProgram(ctx: Ctx): Command {
     .showSuggestionAfterError();
   registerCreate(program, ctx);
   registerGet(program, ctx);
+  registerDescribe(program, ctx);
   registerEdit(program, ctx);
   registerUpdate(program, ctx);
   registerRollingUpdate(program, ctx);

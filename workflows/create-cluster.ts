@@ -34,6 +34,9 @@ import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
+/** The branches of Provision that do network work: the Network stage ends when all four have. */
+const NETWORK_PARTS = ['public-routing', 'nat', 'security', 'host-roles'];
+
 export const createCluster = workflow({
   name: 'create-cluster',
   timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['create-cluster'],
@@ -59,12 +62,14 @@ export const createCluster = workflow({
     parallel('Provision', {
       comment: "Once the subnets exist: public routing then the image bake, alongside the NAT gateways, the security groups then the load balancer and bastion, and the cluster's host roles.",
       resultSelector: { imageId: ref('$[0].imageId'), natGateways: ref('$[1].natGateways'), securityGroups: ref('$[2].securityGroups'), apiLoadBalancer: ref('$[2].apiLoadBalancer') },
+      // The Network stage is the work of four branches: it ends when the last of them is done
+      // (each ends its part), not when the control plane launches after the image.
       result: '$.provisioned',
       branches: [
         [
           task(ensurePublicRouting, {
             comment: 'The utility subnets route to the internet gateway: the bake builder needs it. The other branches need only the subnets (and the attached gateway, for NAT), so they do not wait for it.',
-            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), internetGatewayId: ref('$.network.internetGateway.internetGatewayId'), subnets: ref('$.network.subnets') },
+            params: { stage: 'Network', endsPart: 'public-routing', parts: NETWORK_PARTS, vpcId: ref('$.network.vpc.vpcId'), internetGatewayId: ref('$.network.internetGateway.internetGatewayId'), subnets: ref('$.network.subnets') },
             result: '$.publicRouting',
           }),
           task(resolveImage, {
@@ -72,7 +77,8 @@ export const createCluster = workflow({
             params: { stage: 'Image', subnets: ref('$.network.subnets'), vpcId: ref('$.network.vpc.vpcId') },
             result: '$.image',
           }),
-          choice('ImageKnown', [{ Variable: '$.image.imageId', IsPresent: true, Next: 'ImageReady' }], 'WaitForBake'),
+          choice('ImageKnown', [{ Variable: '$.image.imageId', IsPresent: true, Next: 'ImageCached' }], 'WaitForBake'),
+          task(markStage, { name: 'ImageCached', comment: 'An image given or baked before: the Image stage is done now.', params: { stage: 'Image', endsStage: true }, result: null, next: 'ImageReady' }),
           ...poll(checkBake, {
             params: { stage: 'Image', endsStage: true, bakeExecutionArn: ref('$.image.bakeExecutionArn') },
             result: '$.image',
@@ -101,7 +107,7 @@ export const createCluster = workflow({
             ],
           }),
           task(ensurePrivateRouting, {
-            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), natGateways: ref('$.natGateways') },
+            params: { stage: 'Network', endsPart: 'nat', parts: NETWORK_PARTS, vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), natGateways: ref('$.natGateways') },
             result: '$.privateRouting',
           }),
           pass('NatBranchDone', { params: { natGateways: ref('$.natGateways') } }),
@@ -126,17 +132,17 @@ export const createCluster = workflow({
             every: 2,
             deadline: 300,
           }),
-          choice('NeedsBastion', [{ Variable: '$.ctx.bastion', BooleanEquals: true, Next: 'EnsureBastion' }], 'SecurityBranchDone'),
+          choice('NeedsBastion', [{ Variable: '$.ctx.bastion', BooleanEquals: true, Next: 'EnsureBastion' }], 'SecurityReady'),
           task(ensureBastion, {
             params: { stage: 'Network', subnets: ref('$.network.subnets'), securityGroups: ref('$.securityGroups') },
             result: '$.bastion',
           }),
-          pass('SecurityBranchDone', { params: { securityGroups: ref('$.securityGroups'), apiLoadBalancer: ref('$.apiLoadBalancer') } }),
+          task(markStage, { name: 'SecurityReady', comment: 'Security groups, and the load balancer and bastion when asked: this part of the network is done.', params: { stage: 'Network', endsPart: 'security', parts: NETWORK_PARTS }, result: null }),
         ],
         [
           task(ensureHostRoles, {
             comment: "The cluster's own control-plane and node roles and instance profiles (no host reaches another cluster's data); long made by the time the first instance launches.",
-            params: { stage: 'Network' },
+            params: { stage: 'Network', endsPart: 'host-roles', parts: NETWORK_PARTS },
             result: null,
           }),
         ],

@@ -1,9 +1,10 @@
 /**
  * Live progress of a running workflow: poll `GET /v1/operations/{id}` and show each step as it
- * starts and ends. On a terminal, listr2 draws spinners and ticks; elsewhere (CI logs, pipes,
- * tests) one plain line per step change, e.g. `[12s] ✓ CreateNetwork (8s)`.
+ * starts and ends. On a terminal, every stage is drawn and redrawn in place, running ones side
+ * by side with a spinner (log-update); elsewhere (CI logs, pipes, tests) one plain line per
+ * stage change, e.g. `[12s] ✓ CreateNetwork (8s)`.
  */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import { createLogUpdate } from 'log-update';
 import type { OperationView, StepView } from '../../shared/api/types';
 import type { HopperClient } from '../client';
 import { println, type Io } from '../io';
@@ -12,7 +13,7 @@ const TERMINAL = new Set(['Succeeded', 'Failed', 'Interrupted', 'Skipped']);
 
 export interface FollowOptions {
   pollMs: number;
-  /** Draw with listr2 (a terminal) or print plain lines. */
+  /** Redraw in place (a terminal) or print plain lines. */
   tty: boolean;
 }
 
@@ -77,80 +78,55 @@ export function plainLine(op: OperationView, step: StepView): string {
   }
 }
 
+/** Spinner frames for a running stage (the dots most terminals draw). */
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const FRAME_MS = 100;
+
 /**
- * listr2 fixes its task list when it starts, but workflow steps appear one by one. So each
- * batch of newly seen steps gets its own short-lived Listr (run one after another); a finished
- * Listr leaves its ticks on screen and the next one draws below, which reads as one list.
+ * Every stage of the operation, one line each, as it stands at `now`: running stages side by
+ * side with a spinner and their time so far, finished ones with their tick and duration —
+ * a stage is done when its record says so, whatever runs after it.
+ */
+export function stageLines(op: OperationView, now: number, frame = 0): string[] {
+  return op.steps.map((step) => {
+    const took = step.startedAt ? ` (${formatDuration(since(step.startedAt, step.endedAt, now))})` : '';
+    switch (step.status) {
+      case 'Running':
+        return `${isFinished(op) ? '■' : FRAMES[frame % FRAMES.length]} ${step.name}${took}`;
+      case 'Succeeded':
+        return `✔ ${step.name}${took}`;
+      case 'Skipped':
+        return `↓ ${step.name} (skipped)`;
+      default:
+        return `✖ ${step.name}${took}${step.error ? `: ${stepError(step)}` : ''}`;
+    }
+  });
+}
+
+/**
+ * On a terminal: the block of stage lines redrawn in place (log-update) at every poll and
+ * spinner tick, so parallel stages run side by side; the last frame stays on screen.
  */
 async function followTty(snapshots: AsyncIterable<OperationView>, initial: OperationView, io: Io): Promise<OperationView> {
-  const state: { op: OperationView; done: boolean; error?: unknown } = { op: initial, done: false };
-  let wake: () => void = () => undefined;
-  let changed = new Promise<void>((resolve) => (wake = resolve));
-  const notify = (): void => {
-    const w = wake;
-    changed = new Promise<void>((resolve) => (wake = resolve));
-    w();
-  };
-  const polling = (async () => {
-    try {
-      for await (const op of snapshots) {
-        state.op = op;
-        notify();
-      }
-    } catch (err) {
-      state.error = err;
-    } finally {
-      state.done = true;
-      notify();
+  const draw = createLogUpdate(io.stdout as NodeJS.WriteStream);
+  let op = initial;
+  let frame = 0;
+  const render = (): void => draw(stageLines(op, Date.now(), frame).join('\n'));
+  const spinner = setInterval(() => {
+    frame++;
+    render();
+  }, FRAME_MS);
+  try {
+    for await (const next of snapshots) {
+      op = next;
+      render();
     }
-  })();
-
-  // The slice of listr2's task wrapper used here; its full generic type is renderer-specific.
-  const waitStep = async (index: number, task: { title: string; skip(message?: string): void }): Promise<void> => {
-    for (;;) {
-      const step = state.op.steps[index];
-      const took = step.startedAt ? formatDuration(since(step.startedAt, step.endedAt)) : '';
-      task.title = took ? `${step.name} (${took})` : step.name;
-      if (step.status === 'Succeeded') return;
-      if (step.status === 'Skipped') return task.skip(`${step.name} (skipped)`);
-      if (step.status === 'Failed') throw new Error(`${step.name}: ${step.error ? stepError(step) : 'failed'}`);
-      if (state.done) throw new Error(`${step.name}: operation ${state.op.status}`);
-      await changed;
-    }
-  };
-
-  let shown = 0;
-  // Draw on the Io's streams, not process.stdout directly, so `run()` keeps its contract.
-  const processOutput = new ProcessOutput(io.stdout as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream);
-  for (;;) {
-    const count = state.op.steps.length;
-    if (count === shown) {
-      if (state.done) break;
-      await changed;
-      continue;
-    }
-    const indexes = Array.from({ length: count - shown }, (_, i) => shown + i);
-    shown = count;
-    const list = new Listr(
-      indexes.map((i) => ({ title: state.op.steps[i].name, task: (_ctx, task) => waitStep(i, task) })),
-      {
-        concurrent: true,
-        exitOnError: false,
-        registerSignalListeners: false,
-        silentRendererCondition: false,
-        renderer: 'default',
-        rendererOptions: { logger: new ListrLogger({ useIcons: true, processOutput }) },
-        // listr2 falls back when process.stdout is not a TTY; keep that on the Io too.
-        fallbackRenderer: 'simple',
-        fallbackRendererOptions: { logger: new ListrLogger({ useIcons: true, processOutput }) },
-      },
-    );
-    // A failed step is reported by the caller from the operation's error; listr has drawn it.
-    await list.run().catch(() => undefined);
+  } finally {
+    clearInterval(spinner);
+    render();
+    draw.done();
   }
-  await polling;
-  if (state.error) throw state.error;
-  return state.op;
+  return op;
 }
 
 /** A step's error as `Code: message` (older replies carried a plain string). */
@@ -160,9 +136,9 @@ function stepError(step: StepView): string {
   return typeof e === 'string' ? e : `${e.code}: ${e.message}`;
 }
 
-function since(from: string | undefined, to: string | undefined): number {
+function since(from: string | undefined, to: string | undefined, now = Date.now()): number {
   const start = from ? Date.parse(from) : NaN;
-  const end = to ? Date.parse(to) : Date.now();
+  const end = to ? Date.parse(to) : now;
   return Number.isNaN(start) || Number.isNaN(end) ? 0 : end - start;
 }
 

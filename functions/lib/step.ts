@@ -34,6 +34,12 @@ export const stepEnvelope = z.object({
   endsStage: z.boolean().optional(),
   /** Other stages this call closes first (those before it, when parallel branches joined). */
   completesStage: z.union([z.string(), z.array(z.string())]).optional(),
+  /**
+   * A stage done in parallel branches: this call ends its branch's part (`endsPart`), and the
+   * stage ends when all of `parts` have — when its work is done, not when the next stage starts.
+   */
+  endsPart: z.string().optional(),
+  parts: z.array(z.string()).optional(),
 });
 export type StepEnvelope = z.infer<typeof stepEnvelope>;
 
@@ -158,6 +164,8 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
       if (envelope.stage && envelope.endsStage && envelope.operationId) {
         const described = definition.describeStage?.(output, input) ?? {};
         await deps.store.endStep(envelope.operationId, envelope.stage, { ...described, status: described.status ?? 'Succeeded' });
+      } else if (envelope.stage && envelope.endsPart && envelope.parts && envelope.operationId) {
+        await deps.store.endStagePart(envelope.operationId, envelope.stage, envelope.endsPart, envelope.parts);
       }
       return output;
     } catch (err) {

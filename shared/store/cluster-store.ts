@@ -137,6 +137,10 @@ export class ClusterStore {
     return operations.endStep(this.ctx, opId, step, outcome);
   }
 
+  endStagePart(opId: string, step: string, part: string, parts: readonly string[]): Promise<OperationRecord> {
+    return operations.endStagePart(this.ctx, opId, step, part, parts);
+  }
+
   setExecutionArn(opId: string, executionArn: string): Promise<OperationRecord> {
     return operations.setExecutionArn(this.ctx, opId, executionArn);
   }

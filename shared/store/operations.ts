@@ -177,6 +177,29 @@ export function endStep(ctx: StoreContext, opId: string, step: string, outcome: 
   });
 }
 
+/**
+ * Record that one part of a stage is done (a branch of its parallel work); the stage ends
+ * Succeeded, at this moment, once every one of `parts` is. Concurrent branches each add
+ * theirs (the write is conditional on the record's version, as every write here). A stage
+ * that ended already (Failed, or closed by a later stage) is left as it is.
+ */
+export function endStagePart(ctx: StoreContext, opId: string, step: string, part: string, parts: readonly string[]): Promise<OperationRecord> {
+  const now = ctx.now().toISOString();
+  return mutateOperation(ctx, opId, (op) => {
+    const existing = op.steps.find((s) => s.name === step);
+    if (!existing || existing.status !== 'Running') return undefined;
+    const done = new Set(existing.partsDone ?? []);
+    if (done.has(part)) return undefined;
+    done.add(part);
+    existing.partsDone = [...done].sort();
+    if (parts.every((p) => done.has(p))) {
+      existing.status = 'Succeeded';
+      existing.endedAt = now;
+    }
+    return op;
+  });
+}
+
 /** Remember the Step Functions execution running the operation; the operation is then Running. */
 export function setExecutionArn(ctx: StoreContext, opId: string, executionArn: string): Promise<OperationRecord> {
   return mutateOperation(ctx, opId, (op) => {

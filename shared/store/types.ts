@@ -118,6 +118,11 @@ export interface OperationStep {
   detail?: unknown;
   /** How many times the step was started (a retried Lambda starts it again). */
   attempts: number;
+  /**
+   * A stage whose work runs in parallel branches: the parts done so far. It ends when every
+   * part the workflow names has (`endsPart`, functions/lib/step.ts).
+   */
+  partsDone?: string[];
 }
 
 export interface OperationRecord {

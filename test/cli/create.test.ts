@@ -103,6 +103,28 @@ describe('hopper create cluster', () => {
     expect(r.stderr).toContain('InsufficientInstanceCapacity: no t3.large capacity in us-east-1a');
   });
 
+  it('describes the failed operation: the error, and every stage with its attempts, start, duration and error', async () => {
+    api.failAt = 'CreateControlPlane';
+    const create = await hopper(['create', 'cluster', '--name', 'demo', '--zones', 'us-east-1a', '--yes'], env);
+    const id = /operation (op-\d+)/.exec(create.stderr)?.[1];
+    expect(id, create.stderr).toBeDefined();
+    const r = await hopper(['describe', 'operation', id!], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Operation: +${id}$`, 'm'));
+    expect(r.stdout).toMatch(/^Status: +Failed$/m);
+    expect(r.stdout).toMatch(/^Duration: +24s$/m);
+    expect(r.stdout).toContain('Error:     InsufficientInstanceCapacity in CreateControlPlane: no t3.large capacity in us-east-1a');
+    expect(r.stdout).toMatch(/^ {2}STAGE +STATUS +ATTEMPTS +STARTED +DURATION +ERROR$/m);
+    expect(r.stdout).toMatch(/^ {2}CreateNetwork +Succeeded +1 +\+0s +8s +-$/m);
+    expect(r.stdout).toMatch(/^ {2}CreateControlPlane +Failed +1 +\+16s +8s +InsufficientInstanceCapacity: no t3.large capacity in us-east-1a$/m);
+    // For scripts: the operation as the API returns it.
+    const json = await hopper(['describe', 'operation', id!, '-o', 'json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id, status: 'Failed', steps: expect.arrayContaining([expect.objectContaining({ name: 'CreateControlPlane', status: 'Failed' })]) });
+    const missing = await hopper(['describe', 'operation', 'op-999'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('operation op-999 not found (NotFound, HTTP 404)');
+  });
+
   it('returns after the 202 with --no-wait', async () => {
     const r = await hopper(['--no-wait', 'create', 'cluster', '--name', 'demo', '--zones', 'us-east-1a', '--yes'], env);
     expect(r.code).toBe(0);

@@ -117,6 +117,23 @@ describe('the hopper CLI against npm start', () => {
     expect(validate.stdout).toMatch(/^nodes\s+Node\s+\S+\s+3\s+3\s/m);
   }, 60_000);
 
+  it('lists the operations and describes the update: every stage with attempts and durations, the plan as its detail', async () => {
+    const ops = await cli('get', 'operations', NAME);
+    expect(ops.code, show(ops)).toBe(0);
+    const line = ops.stdout.split('\n').find((l) => /\supdate\s+Succeeded\s/.test(l));
+    expect(line, ops.stdout).toBeDefined();
+    const id = line!.split(/\s+/)[0];
+    const d = await cli('describe', 'operation', id);
+    expect(d.code, show(d)).toBe(0);
+    expect(d.stdout).toMatch(new RegExp(`^Operation: +${id}$`, 'm'));
+    expect(d.stdout).toMatch(/^Status: +Succeeded$/m);
+    expect(d.stdout).toMatch(/^ +STAGE +STATUS +ATTEMPTS +STARTED +DURATION +ERROR$/m);
+    expect(d.stdout).toMatch(/^ +Prepare +Succeeded +1 +\+\S+ +\S+ +-$/m);
+    expect(d.stdout).toMatch(/^ +Plan +Succeeded +1 +\+\S+ +\S+ +-$/m);
+    // The plan the update applied, as the Plan stage recorded it.
+    expect(d.stdout).toMatch(/^Details:\n {2}Plan:\n {4}summary: /m);
+  }, 60_000);
+
   it('deletes the cluster and leaves nothing tagged for it', async () => {
     const r = await cli('delete', 'cluster', NAME, '--yes');
     expect(r.code, show(r)).toBe(0);

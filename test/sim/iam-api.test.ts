@@ -124,9 +124,11 @@ describe('instance profiles and EC2', () => {
       message: 'Value (never-made) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name',
     });
 
+    // Read before the calls: propagation counts from when IAM took them, a little before they
+    // returned (CI once saw the launch accepted 7,950 ms after a clock read taken on return).
+    const madeAt = sim.state.clock.now();
     await admin.send(new iam.CreateInstanceProfileCommand({ InstanceProfileName: 'fresh' }));
     await admin.send(new iam.AddRoleToInstanceProfileCommand({ InstanceProfileName: 'fresh', RoleName: 'other' }));
-    const madeAt = sim.state.clock.now();
     const early = await refusal(launch('fresh'));
     expect(sim.state.clock.now() - madeAt).toBeLessThan(PROFILE_PROPAGATION_SECONDS * 1000);
     expect(early.name).toBe('InvalidParameterValue');

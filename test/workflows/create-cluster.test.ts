@@ -13,6 +13,13 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cp?.stop());
 
+type Stage = { name: string; status: string; startedAt?: string; endedAt?: string; attempts?: number };
+const stage = (op: { steps: Stage[] }, name: string) => {
+  const found = op.steps.find((s) => s.name === name);
+  expect(found, `${name} in ${JSON.stringify(op.steps)}`).toBeDefined();
+  return { ...found!, started: Date.parse(found!.startedAt ?? ''), ended: Date.parse(found!.endedAt ?? '') };
+};
+
 async function create(spec: Record<string, unknown>) {
   const res = await cp.request<{ operation: { id: string } }>('POST', '/v1/clusters', spec);
   expect(res.status, JSON.stringify(res.body)).toBe(202);
@@ -25,6 +32,12 @@ describe('create-cluster', () => {
     expect(op.error, JSON.stringify(op.error)).toBeUndefined();
     expect(op.status).toBe('Succeeded');
     expect(op.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Network', 'Image', 'ControlPlane', 'Nodes', 'Validate']));
+    // Each stage ends when its own work is done: the network long before the bake it runs beside.
+    const network = stage(op, 'Network');
+    const image = stage(op, 'Image');
+    expect(network).toMatchObject({ status: 'Succeeded', attempts: 1 });
+    expect(network.ended).toBeLessThan(image.ended);
+    expect(image.ended).toBeLessThanOrEqual(stage(op, 'ControlPlane').started);
     const cluster = await cp.request<{ status: string; kubernetesVersion: string; lock?: unknown }>('GET', '/v1/clusters/solo');
     expect(cluster.body.status).toBe('Ready');
     const res = countByKind(await clusterResources(cp, 'solo'));
@@ -40,6 +53,11 @@ describe('create-cluster', () => {
     const op = await create({ name: 'again', region: 'us-east-1', zones: ['us-east-1a'], topology: 'public' });
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
     expect(((await cp.simResources()).images ?? []).length).toBe(imagesBefore);
+    // The image was known at once: its stage ended then, not when the control plane launched.
+    const image = stage(op, 'Image');
+    expect(image).toMatchObject({ status: 'Succeeded', attempts: 1 });
+    expect(image.ended).toBeLessThan(stage(op, 'ControlPlane').started);
+    expect(stage(op, 'Network').ended).toBeLessThanOrEqual(stage(op, 'ControlPlane').started);
     const instances = (await cp.simResources()).instances as Array<{ tags: Record<string, string> }>;
     expect(instances.filter((i) => i.tags['hopper:role'] === 'image-builder' && i.tags['hopper:cluster'] === 'again')).toHaveLength(0);
   }, 300_000);
@@ -47,6 +65,10 @@ describe('create-cluster', () => {
   it('builds an HA private cluster over three zones with a bastion', async () => {
     const op = await create(haPrivateWithBastion('ha'));
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+    // The image is cached by now (the first test baked it): its stage ends at once, and the
+    // network's — NAT gateways, the load balancer, the bastion, the roles — minutes later.
+    expect(stage(op, 'Network')).toMatchObject({ status: 'Succeeded', attempts: 1 });
+    expect(stage(op, 'Image').ended).toBeLessThan(stage(op, 'Network').ended);
     const res = await clusterResources(cp, 'ha');
     const counts = countByKind(res);
     expect(counts.natGateways).toBe(3);

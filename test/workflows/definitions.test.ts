@@ -73,8 +73,26 @@ describe('workflow definitions', () => {
       for (const t of w.tasks()) {
         const names = t.parameters.stage !== undefined || t.parameters['stage.$'] !== undefined;
         if (t.parameters.endsStage === true && !names) problems.push(`${w.name}#${t.state} ends a stage it does not name`);
+        if (t.parameters.endsPart !== undefined && (!names || !Array.isArray(t.parameters.parts) || !(t.parameters.parts as string[]).includes(t.parameters.endsPart as string))) {
+          problems.push(`${w.name}#${t.state} ends part ${String(t.parameters.endsPart)} of a stage without naming the stage and its parts (with this one)`);
+        }
         // A step that describes its stage (the plan, a batch) recorded nothing before it was given one.
         if ((t.step as { describesStage?: boolean }).describesStage && !names) problems.push(`${w.name}#${t.state}: ${t.step.name} describes the stage it ends, but is given none`);
+      }
+    }
+    // A stage of parts ends only when each part is ended by some Task of the workflow.
+    for (const w of WORKFLOWS) {
+      const ended = new Map<string, Set<string>>();
+      const declared = new Map<string, string[]>();
+      for (const t of w.tasks()) {
+        if (t.parameters.endsPart === undefined) continue;
+        const stage = String(t.parameters.stage);
+        ended.set(stage, new Set([...(ended.get(stage) ?? []), String(t.parameters.endsPart)]));
+        declared.set(stage, t.parameters.parts as string[]);
+      }
+      for (const [stage, parts] of declared) {
+        const missing = parts.filter((p) => !ended.get(stage)?.has(p));
+        if (missing.length) problems.push(`${w.name}: no Task ends part(s) ${missing.join(', ')} of ${stage}: the stage would never end by its parts`);
       }
     }
     expect(problems).toEqual([]);
