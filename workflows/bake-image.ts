@@ -16,6 +16,12 @@ import { step as resolveBaseImage } from '../functions/image/resolve-base-image'
 import { step as stopBuilder } from '../functions/image/stop-builder';
 import { step as terminateBuilder } from '../functions/image/terminate-builder';
 
+/**
+ * The bake runs in its own execution for an operation (a create's, an upgrade's): its steps
+ * report what they do on that operation's Image stage, without opening or closing it.
+ */
+const REPORTS_TO = 'Image';
+
 export const bakeImage = workflow({
   name: 'bake-image',
   timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['bake-image'],
@@ -24,7 +30,7 @@ export const bakeImage = workflow({
     pass('Start', { comment: 'No builder yet: TerminateBuilder, on any failure path, reads $.builder.', params: {  }, resultPath: '$.builder' }),
     task(findBakedImage, {
       comment: 'An image already baked for (version, architecture, region, mirrors) ends the bake; one a concurrent bake is creating is waited for.',
-      params: { kubernetesVersion: ref('$.kubernetesVersion'), architecture: ref('$.architecture'), region: ref('$.region'), execution: ref('$$.Execution.Input') },
+      params: { reportsTo: REPORTS_TO, kubernetesVersion: ref('$.kubernetesVersion'), architecture: ref('$.architecture'), region: ref('$.region'), execution: ref('$$.Execution.Input') },
       result: '$.found',
     }),
     choice('ImageAlreadyBaked', [{ Variable: '$.found.state', StringEquals: 'available', Next: 'UseFoundImage' }, { Variable: '$.found.state', StringEquals: 'pending', Next: 'UseFoundImage' }], 'ResolveBaseImage'),
@@ -32,18 +38,18 @@ export const bakeImage = workflow({
     choice('ImageKnownAvailable', [{ Variable: '$.image.state', StringEquals: 'available', Next: 'ImageBaked' }], 'WaitForImage'),
     task(resolveBaseImage, {
       comment: "Ubuntu LTS from Canonical's public SSM parameter (or Canonical's newest image by name where the parameter is missing).",
-      params: { architecture: ref('$.architecture') },
+      params: { reportsTo: REPORTS_TO, architecture: ref('$.architecture') },
       result: '$.baseImage',
     }),
     task(launchBuilder, {
       comment: 'RunInstances with a ClientToken from the execution name: a retry after a lost response adopts the same builder.',
-      params: { bakeId: ref('$$.Execution.Name'), vpcId: ref('$.vpcId'), subnetId: ref('$.subnetId'), architecture: ref('$.architecture'), baseImageId: ref('$.baseImage.imageId'), rootDeviceName: ref('$.baseImage.rootDeviceName') },
+      params: { reportsTo: REPORTS_TO, bakeId: ref('$$.Execution.Name'), vpcId: ref('$.vpcId'), subnetId: ref('$.subnetId'), architecture: ref('$.architecture'), baseImageId: ref('$.baseImage.imageId'), rootDeviceName: ref('$.baseImage.rootDeviceName') },
       result: '$.builder',
     }),
     ...poll(checkInstancesOnline, {
       name: 'CheckBuilderOnline',
       waitComment: 'Running ~30 s, SSM agent online ~45 s after: the first check comes at 45 s, then every 5 s.',
-      params: { instanceIds: ref('States.Array($.builder.instanceId)') },
+      params: { reportsTo: REPORTS_TO, instanceIds: ref('States.Array($.builder.instanceId)') },
       result: null,
       wait: 45,
       every: 5,
@@ -51,13 +57,13 @@ export const bakeImage = workflow({
     }),
     task(installPackages, {
       comment: 'The rendered bake script over SSM Run Command: containerd, pinned kubeadm/kubelet/kubectl, kernel settings.',
-      params: { instanceId: ref('$.builder.instanceId'), kubernetesVersion: ref('$.kubernetesVersion'), architecture: ref('$.architecture'), region: ref('$.region') },
+      params: { reportsTo: REPORTS_TO, instanceId: ref('$.builder.instanceId'), kubernetesVersion: ref('$.kubernetesVersion'), architecture: ref('$.architecture'), region: ref('$.region') },
       result: '$.install',
     }),
     ...poll(checkCommand, {
       name: 'CheckInstall',
       waitComment: 'The install takes ~120 s: first check at 90 s, then every 10 s.',
-      params: { commandId: ref('$.install.commandId'), instanceId: ref('$.install.instanceId'), step: 'InstallPackages' },
+      params: { reportsTo: REPORTS_TO, commandId: ref('$.install.commandId'), instanceId: ref('$.install.instanceId'), step: 'InstallPackages' },
       result: '$.installResult',
       wait: 90,
       every: 10,
@@ -65,24 +71,24 @@ export const bakeImage = workflow({
     }),
     task(stopBuilder, {
       comment: 'Imaged stopped: a consistent disk without a reboot.',
-      params: { instanceId: ref('$.builder.instanceId') },
+      params: { reportsTo: REPORTS_TO, instanceId: ref('$.builder.instanceId') },
       result: null,
     }),
-    ...poll(checkBuilderStopped, { params: { instanceId: ref('$.builder.instanceId') }, result: null, every: 5, deadline: 180 }),
+    ...poll(checkBuilderStopped, { params: { reportsTo: REPORTS_TO, instanceId: ref('$.builder.instanceId') }, result: null, every: 5, deadline: 180 }),
     task(createImage, {
       comment: 'Looked up by name first (CreateImage takes no ClientToken); tagged with the key, version and architecture.',
-      params: { instanceId: ref('$.builder.instanceId'), imageName: ref('$.imageName'), imageKey: ref('$.found.imageKey'), kubernetesVersion: ref('$.kubernetesVersion'), architecture: ref('$.architecture'), region: ref('$.region') },
+      params: { reportsTo: REPORTS_TO, instanceId: ref('$.builder.instanceId'), imageName: ref('$.imageName'), imageKey: ref('$.found.imageKey'), kubernetesVersion: ref('$.kubernetesVersion'), architecture: ref('$.architecture'), region: ref('$.region') },
       result: '$.image',
     }),
     ...poll(checkImage, {
       waitComment: 'Images take ~300 s (180-600): first check at 240 s, then every 15 s.',
-      params: { imageId: ref('$.image.imageId') },
+      params: { reportsTo: REPORTS_TO, imageId: ref('$.image.imageId') },
       result: '$.image',
       wait: 240,
       every: 15,
       deadline: 600,
     }),
-    task(terminateBuilder, { params: { bakeId: ref('$$.Execution.Name'), builder: ref('$.builder') }, result: null }),
+    task(terminateBuilder, { params: { reportsTo: REPORTS_TO, bakeId: ref('$$.Execution.Name'), builder: ref('$.builder') }, result: null }),
     pass('ImageBaked', { params: { imageId: ref('$.image.imageId') } }),
     succeed('BakeSucceeded'),
   ],

@@ -53,8 +53,10 @@ async function followPlain(snapshots: AsyncIterable<OperationView>, io: Io): Pro
   for await (const op of snapshots) {
     last = op;
     op.steps.forEach((step, i) => {
-      if (printed[i] === step.status) return;
-      printed[i] = step.status;
+      // A running stage is printed again when it moves on to other work.
+      const seen = step.status === 'Running' ? `Running ${step.activity?.text ?? ''}` : step.status;
+      if (printed[i] === seen) return;
+      printed[i] = seen;
       println(io.stdout, plainLine(op, step));
     });
   }
@@ -63,12 +65,12 @@ async function followPlain(snapshots: AsyncIterable<OperationView>, io: Io): Pro
 
 /** One step change: `[12s] ✓ CreateNetwork (8s)`; the bracket is time since the operation began. */
 export function plainLine(op: OperationView, step: StepView): string {
-  const at = step.endedAt ?? step.startedAt;
+  const at = step.endedAt ?? (step.status === 'Running' ? step.activity?.since : undefined) ?? step.startedAt;
   const clock = `[${formatDuration(since(op.startedAt, at))}]`;
   const took = step.startedAt && step.endedAt ? ` (${formatDuration(since(step.startedAt, step.endedAt))})` : '';
   switch (step.status) {
     case 'Running':
-      return `${clock} ▸ ${step.name}`;
+      return `${clock} ▸ ${step.name}${step.activity ? `: ${step.activity.text}` : ''}`;
     case 'Succeeded':
       return `${clock} ✓ ${step.name}${took}`;
     case 'Skipped':
@@ -92,7 +94,7 @@ export function stageLines(op: OperationView, now: number, frame = 0): string[] 
     const took = step.startedAt ? ` (${formatDuration(since(step.startedAt, step.endedAt, now))})` : '';
     switch (step.status) {
       case 'Running':
-        return `${isFinished(op) ? '■' : FRAMES[frame % FRAMES.length]} ${step.name}${took}`;
+        return `${isFinished(op) ? '■' : FRAMES[frame % FRAMES.length]} ${step.name}${step.activity ? `: ${step.activity.text}` : ''}${took}`;
       case 'Succeeded':
         return `✔ ${step.name}${took}`;
       case 'Skipped':

@@ -17,6 +17,7 @@ export function operationView(op: OperationRecord): OperationView {
       attempts: s.attempts,
       ...(s.error ? { error: s.error } : {}),
       ...(s.detail !== undefined ? { detail: s.detail } : {}),
+      ...(s.status === 'Running' && s.activity ? { activity: s.activity } : {}),
     })),
     ...(op.error ? { error: op.error } : {}),
     ...(op.executionArn ? { executionArn: op.executionArn } : {}),

@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
-import { defineStep, stepEnvelope } from '../lib/step';
+import { defineStep, stepEnvelope, inWords } from '../lib/step';
 import { tailLines } from './output';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { anywhere, table } from '../../shared/aws/iam';
@@ -58,6 +58,7 @@ export async function checkCommand(input: Pick<CheckCommandInput, 'commandId' | 
 
 export const step = defineStep({
   name: 'CheckCommand',
+  describeActivity: (i) => `waiting for ${inWords(i.step)} on ${i.instanceId}`,
   clients: [ssmClient],
   input: checkCommandInput,
   // --- shared SSM helpers (create-cluster, bake-image, rolling update, upgrade) -------------

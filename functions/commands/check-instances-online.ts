@@ -71,6 +71,7 @@ async function failIfGone(deps: StepDeps, ids: string[]): Promise<void> {
 
 export const step = defineStep({
   name: 'CheckInstancesOnline',
+  describeActivity: (i) => `waiting for ${i.instanceIds.join(', ')} to come online in Systems Manager`,
   clients: [ec2Client, ssmClient],
   input: checkInstancesOnlineInput,
   permissions: [

@@ -47,6 +47,7 @@ export async function initControlPlane(
 
 export const step = defineStep({
   name: 'InitControlPlane',
+  describeActivity: (i) => `kubeadm init on ${i.instanceId}`,
   clients: [ec2Client, ssmClient, elbv2Client],
   input: initControlPlaneInput,
   creates: ['SSMParameter'],

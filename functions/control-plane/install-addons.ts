@@ -49,6 +49,7 @@ export async function installAddons(input: { cluster: string; operationId: strin
 
 export const step = defineStep({
   name: 'InstallAddons',
+  describeActivity: (i) => `installing the network plugin and add-ons from ${i.instanceId}`,
   clients: [ssmClient],
   input: installAddonsInput,
   permissions: [

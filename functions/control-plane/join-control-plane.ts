@@ -31,6 +31,7 @@ export async function joinControlPlane(input: { cluster: string; operationId: st
 
 export const step = defineStep({
   name: 'JoinControlPlane',
+  describeActivity: (i) => `joining control plane ${i.instanceId}`,
   clients: [ssmClient],
   input: joinControlPlaneInput,
   permissions: [

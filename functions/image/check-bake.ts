@@ -37,6 +37,8 @@ export async function checkBake(input: { bakeExecutionArn: string }, deps: StepD
 
 export const step = defineStep({
   name: 'CheckBake',
+  // Says nothing: the bake's own steps report what it does (reportsTo).
+  describeActivity: () => undefined,
   clients: [sfnClient],
   input: checkBakeInput,
   permissions: [

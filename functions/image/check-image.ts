@@ -6,7 +6,7 @@ import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { anywhere } from '../../shared/aws/iam';
+import { anywhere, table } from '../../shared/aws/iam';
 
 export const checkImageInput = stepEnvelope.extend({ imageId: z.string() });
 
@@ -39,9 +39,12 @@ export async function checkImage(input: { imageId: string }, deps: StepDeps): Pr
 
 export const step = defineStep({
   name: 'CheckImage',
+  describeActivity: (i) => `waiting for image ${i.imageId} to be available`,
   clients: [ec2Client],
   input: checkImageInput,
   permissions: [
+    // The operation's record: this step reports its activity on the Image stage (reportsTo).
+    table('GetItem', 'PutItem'),
     anywhere('ec2:DescribeImages'),
   ],
   run: checkImage,

@@ -77,6 +77,7 @@ async function findByName(deps: StepDeps, name: string): Promise<Image | undefin
 
 export const step = defineStep({
   name: 'CreateImage',
+  describeActivity: (i) => `creating the image from builder ${i.instanceId}`,
   clients: [ec2Client],
   input: createImageInput,
   creates: ['Image'],

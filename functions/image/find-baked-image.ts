@@ -38,7 +38,8 @@ export const step = defineStep({
   // --- bake-image ------------------------------------------------------------------------------
   //
   permissions: [
-    table('GetItem'),
+    // The operation's record: this step reports its activity on the Image stage (reportsTo).
+    table('GetItem', 'PutItem'),
     anywhere('ec2:DescribeImages'),
   ],
   run: findBakedImage,

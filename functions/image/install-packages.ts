@@ -42,6 +42,7 @@ export async function installPackages(input: z.infer<typeof installPackagesInput
 
 export const step = defineStep({
   name: 'InstallPackages',
+  describeActivity: (i) => `installing Kubernetes ${i.kubernetesVersion} packages on builder ${i.instanceId}`,
   clients: [ssmClient],
   input: installPackagesInput,
   permissions: [

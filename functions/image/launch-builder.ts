@@ -145,6 +145,7 @@ export async function ensureBuilderSecurityGroup(deps: StepDeps, cluster: string
 
 export const step = defineStep({
   name: 'LaunchBuilder',
+  describeActivity: (i) => `launching the image builder in ${i.subnetId}`,
   clients: [ec2Client],
   input: launchBuilderInput,
   environment: { BUILDER_INSTANCE_PROFILE: ref('ImageBuilderInstanceProfile') },

@@ -40,6 +40,11 @@ export const stepEnvelope = z.object({
    */
   endsPart: z.string().optional(),
   parts: z.array(z.string()).optional(),
+  /**
+   * A stage of the operation this call works for without opening or closing it (the image
+   * bake's steps, in their own execution, for the create's Image stage): its activity only.
+   */
+  reportsTo: z.string().optional(),
 });
 export type StepEnvelope = z.infer<typeof stepEnvelope>;
 
@@ -79,6 +84,12 @@ export interface StepDefinition<S extends z.ZodType, O> {
    * (test/workflows/stages.test.ts): the finishers alone close what is left.
    */
   describeStage?: (output: O, input: z.infer<S>) => StageEnd;
+  /**
+   * What the step does, in words, for the stage's live progress (`installing packages on
+   * builder i-0ab…`); by default its name in words (`ensure nat gateway`). Undefined: the
+   * step leaves the stage's activity as it is (a poll whose work others report).
+   */
+  describeActivity?: (input: z.infer<S>) => string | undefined;
   run: (input: z.infer<S>, deps: StepDeps) => Promise<O>;
 }
 
@@ -87,6 +98,11 @@ export interface StageEnd {
   status?: 'Succeeded' | 'Failed';
   detail?: unknown;
   error?: { code: string; message: string };
+}
+
+/** `EnsureNatGateway` → `ensure nat gateway`. */
+export function inWords(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
 /** Lambda's longest life: a step whose context is unknown (tests) may live this long. */
@@ -158,7 +174,10 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     const ticket = fenced && envelope.cluster && opId
       ? await deps.store.enterStep(envelope.cluster, opId, definition.name, (context?.getRemainingTimeInMillis?.() ?? MAX_LAMBDA_SECONDS * 1000) / 1000 + 5)
       : undefined;
-    if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage);
+    const text = definition.describeActivity ? definition.describeActivity(input) : inWords(definition.name);
+    const activity = text === undefined ? undefined : { step: definition.name, text };
+    if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage, activity);
+    else if (activity && envelope.reportsTo && envelope.operationId) await deps.store.noteActivity(envelope.operationId, envelope.reportsTo, activity);
     try {
       const output = await core(input, deps);
       if (envelope.stage && envelope.endsStage && envelope.operationId) {

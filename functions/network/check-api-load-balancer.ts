@@ -42,6 +42,7 @@ export async function checkApiLoadBalancer(
 
 export const step = defineStep({
   name: 'CheckApiLoadBalancer',
+  describeActivity: () => 'waiting for the API load balancer to be active',
   clients: [elbv2Client],
   input: checkApiLoadBalancerInput,
   permissions: [

@@ -35,6 +35,7 @@ export async function checkNatGateway(
 
 export const step = defineStep({
   name: 'CheckNatGateway',
+  describeActivity: (i) => `waiting for NAT gateway ${i.natGatewayId} in ${i.zone}`,
   clients: [ec2Client],
   input: checkNatGatewayInput,
   permissions: [

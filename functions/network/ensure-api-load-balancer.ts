@@ -168,6 +168,7 @@ async function ensureListener(spec: ClusterSpec, loadBalancerArn: string, target
 
 export const step = defineStep({
   name: 'EnsureApiLoadBalancer',
+  describeActivity: () => 'creating the API load balancer',
   clients: [elbv2Client],
   input: ensureApiLoadBalancerInput,
   creates: ['LoadBalancer', 'TargetGroup', 'Listener'],

@@ -92,6 +92,7 @@ async function ensureAddress(spec: Parameters<typeof tagsFor>[0], zone: string, 
 
 export const step = defineStep({
   name: 'EnsureNatGateway',
+  describeActivity: (i) => `creating the NAT gateway in ${i.zone}`,
   clients: [ec2Client],
   input: ensureNatGatewayInput,
   creates: ['ElasticIP', 'NatGateway'],

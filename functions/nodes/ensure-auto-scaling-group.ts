@@ -22,6 +22,7 @@ export const ensureAutoScalingGroupInput = stepEnvelope.extend({
 
 export const step = defineStep({
   name: 'EnsureAutoScalingGroup',
+  describeActivity: (i) => `Auto Scaling group for ${i.group}`,
   clients: [autoscalingClient],
   input: ensureAutoScalingGroupInput,
   creates: ['AutoscalingGroup'],

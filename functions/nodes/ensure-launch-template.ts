@@ -22,6 +22,7 @@ export const ensureLaunchTemplateInput = stepEnvelope.extend({
 
 export const step = defineStep({
   name: 'EnsureLaunchTemplate',
+  describeActivity: (i) => `launch template for group ${i.group}`,
   clients: [ec2Client],
   input: ensureLaunchTemplateInput,
   creates: ['LaunchTemplate'],

@@ -351,6 +351,7 @@ async function recordGroupStatus(deps: StepDeps, cluster: string, groups: Observ
 
 export const step = defineStep({
   name: 'CheckValidation',
+  describeActivity: () => 'validating: nodes Ready, system pods running',
   clients: [ec2Client, autoscalingClient, ssmClient],
   input: checkValidationInput,
   permissions: [

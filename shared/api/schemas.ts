@@ -20,6 +20,8 @@ export const stepViewSchema = z.object({
   attempts: z.number().int().optional(),
   error: recordedErrorSchema.optional(),
   detail: z.unknown().optional(),
+  /** A running stage: what it does now, in words, and since when. */
+  activity: z.object({ step: z.string(), text: z.string(), since: z.string() }).optional(),
 });
 
 export const operationViewSchema = z.object({

@@ -128,13 +128,17 @@ export class ClusterStore {
     return operations.listOperations(this.ctx, cluster, options);
   }
 
-  startStep(opId: string, step: string): Promise<OperationRecord> {
-    return operations.startStep(this.ctx, opId, step);
+  startStep(opId: string, step: string, activity?: { step: string; text: string }): Promise<OperationRecord> {
+    return operations.startStep(this.ctx, opId, step, activity);
   }
 
   /** Idempotent: ending a step twice with the same status leaves one, unchanged, record. */
   endStep(opId: string, step: string, outcome: operations.StepOutcome): Promise<OperationRecord> {
     return operations.endStep(this.ctx, opId, step, outcome);
+  }
+
+  noteActivity(opId: string, step: string, activity: { step: string; text: string }): Promise<OperationRecord> {
+    return operations.noteActivity(this.ctx, opId, step, activity);
   }
 
   endStagePart(opId: string, step: string, part: string, parts: readonly string[]): Promise<OperationRecord> {

@@ -126,14 +126,16 @@ const isFinished = (status: OperationStatus) => FINISHED_OPERATION_STATUSES.incl
 
 /**
  * Mark a step as running. Starting a running step again changes nothing; starting a step
- * that ended (a retried Lambda) runs it again and counts the attempt.
+ * that ended (a retried Lambda) runs it again and counts the attempt. `activity` says what
+ * it does now (the workflow step it runs, in words); a new one is written, the same one is not.
  */
-export function startStep(ctx: StoreContext, opId: string, step: string): Promise<OperationRecord> {
+export function startStep(ctx: StoreContext, opId: string, step: string, activity?: { step: string; text: string }): Promise<OperationRecord> {
   const now = ctx.now().toISOString();
   return mutateOperation(ctx, opId, (op) => {
     if (isFinished(op.status)) return undefined;
     const existing = op.steps.find((s) => s.name === step);
-    if (existing?.status === 'Running' && op.currentStep === step) return undefined;
+    const sameActivity = !activity || (existing?.activity?.step === activity.step && existing.activity.text === activity.text);
+    if (existing?.status === 'Running' && op.currentStep === step && sameActivity) return undefined;
     if (existing) {
       if (existing.status !== 'Running') {
         existing.status = 'Running';
@@ -144,6 +146,7 @@ export function startStep(ctx: StoreContext, opId: string, step: string): Promis
     } else {
       op.steps.push({ name: step, status: 'Running', startedAt: now, attempts: 1 });
     }
+    if (activity && !sameActivity) op.steps.find((s) => s.name === step)!.activity = { ...activity, since: now };
     op.currentStep = step;
     if (op.status === 'Pending') op.status = 'Running';
     return op;
@@ -183,6 +186,22 @@ export function endStep(ctx: StoreContext, opId: string, step: string, outcome: 
  * theirs (the write is conditional on the record's version, as every write here). A stage
  * that ended already (Failed, or closed by a later stage) is left as it is.
  */
+/**
+ * What a stage is doing now, from a step that works for it without opening it (the image
+ * bake's steps, in their own execution, for the create's or upgrade's Image stage). A stage
+ * that is not running is left as it is.
+ */
+export function noteActivity(ctx: StoreContext, opId: string, step: string, activity: { step: string; text: string }): Promise<OperationRecord> {
+  const now = ctx.now().toISOString();
+  return mutateOperation(ctx, opId, (op) => {
+    const existing = op.steps.find((s) => s.name === step);
+    if (!existing || existing.status !== 'Running') return undefined;
+    if (existing.activity?.step === activity.step && existing.activity.text === activity.text) return undefined;
+    existing.activity = { ...activity, since: now };
+    return op;
+  });
+}
+
 export function endStagePart(ctx: StoreContext, opId: string, step: string, part: string, parts: readonly string[]): Promise<OperationRecord> {
   const now = ctx.now().toISOString();
   return mutateOperation(ctx, opId, (op) => {

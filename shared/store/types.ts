@@ -123,6 +123,14 @@ export interface OperationStep {
    * part the workflow names has (`endsPart`, functions/lib/step.ts).
    */
   partsDone?: string[];
+  /** What the stage is doing now, in words: the step it runs (the last one started). */
+  activity?: StageActivity;
+}
+
+export interface StageActivity {
+  step: string;
+  text: string;
+  since: string;
 }
 
 export interface OperationRecord {

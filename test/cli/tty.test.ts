@@ -53,6 +53,11 @@ describe('the stage lines', () => {
     expect(stageLines(op, Date.parse(at(480)), 4)).toEqual(['✔ Prepare (1s)', '✔ Network (1m32s)', '⠼ Image (7m58s)']);
   });
 
+  it('say what a running stage does now, in words with its ids', () => {
+    const busy: OperationView = { ...op, steps: [{ ...op.steps[2], activity: { step: 'InstallPackages', text: 'installing Kubernetes 1.33.5 packages on builder i-0ab12', since: at(60) } }] };
+    expect(stageLines(busy, Date.parse(at(130)), 1)).toEqual(['⠙ Image: installing Kubernetes 1.33.5 packages on builder i-0ab12 (2m8s)']);
+  });
+
   it('show two running stages side by side, and a failure with its error', () => {
     const both: OperationView = { ...op, steps: [{ name: 'Network', status: 'Running', startedAt: at(1) }, { name: 'Image', status: 'Running', startedAt: at(2) }] };
     expect(stageLines(both, Date.parse(at(62)), 0)).toEqual(['⠋ Network (1m1s)', '⠋ Image (1m)']);

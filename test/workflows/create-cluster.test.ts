@@ -26,9 +26,23 @@ async function create(spec: Record<string, unknown>) {
   return cp.waitForOperation(res.body.operation.id, 240_000);
 }
 
+/** Create, reading the operation as a watching CLI does: every `Stage: activity` it showed. */
+async function createWatching(spec: Record<string, unknown>) {
+  const res = await cp.request<{ operation: { id: string } }>('POST', '/v1/clusters', spec);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  const seen = new Set<string>();
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    const { body } = await cp.request<{ status: string; steps: Array<Stage & { activity?: { text: string } }> }>('GET', `/v1/operations/${res.body.operation.id}`);
+    for (const s of body.steps) if (s.activity) seen.add(`${s.name}: ${s.activity.text}`);
+    if (!['Pending', 'Running'].includes(body.status) || Date.now() > deadline) return { op: await cp.waitForOperation(res.body.operation.id), seen: [...seen] };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('create-cluster', () => {
   it('builds a single-control-plane public cluster that ends Ready with its nodes in Kubernetes', async () => {
-    const op = await create({ name: 'solo', region: 'us-east-1', zones: ['us-east-1a'], topology: 'public' });
+    const { op, seen } = await createWatching({ name: 'solo', region: 'us-east-1', zones: ['us-east-1a'], topology: 'public' });
     expect(op.error, JSON.stringify(op.error)).toBeUndefined();
     expect(op.status).toBe('Succeeded');
     expect(op.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Network', 'Image', 'ControlPlane', 'Nodes', 'Validate']));
@@ -38,6 +52,12 @@ describe('create-cluster', () => {
     expect(network).toMatchObject({ status: 'Succeeded', attempts: 1 });
     expect(network.ended).toBeLessThan(image.ended);
     expect(image.ended).toBeLessThanOrEqual(stage(op, 'ControlPlane').started);
+    // What each running stage was doing, in words with the ids: the bake's own execution
+    // reports on the create's Image stage.
+    expect(seen, seen.join('\n')).toContainEqual(expect.stringMatching(/^Image: (installing Kubernetes \S+ packages on builder|waiting for install packages on) i-\w+$/));
+    expect(seen, seen.join('\n')).toContainEqual(expect.stringMatching(/^ControlPlane: (kubeadm init|waiting for init control plane) on i-\w+$/));
+    // A finished stage shows none.
+    expect(op.steps.filter((s) => (s as { activity?: unknown }).activity)).toEqual([]);
     const cluster = await cp.request<{ status: string; kubernetesVersion: string; lock?: unknown }>('GET', '/v1/clusters/solo');
     expect(cluster.body.status).toBe('Ready');
     const res = countByKind(await clusterResources(cp, 'solo'));
