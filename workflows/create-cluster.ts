@@ -97,7 +97,7 @@ export const createCluster = workflow({
               task(ensureNatGateway, { params: { stage: 'Network', zone: ref('$.zone'), subnets: ref('$.subnets') }, result: '$.nat' }),
               choice('NatKnown', [{ Variable: '$.nat.state', StringEquals: 'available', Next: 'NatReady' }], 'WaitForNatGateway'),
               ...poll(checkNatGateway, {
-                params: { natGatewayId: ref('$.nat.natGatewayId'), zone: ref('$.zone') },
+                params: { stage: 'Network', natGatewayId: ref('$.nat.natGatewayId'), zone: ref('$.zone') },
                 result: '$.nat',
                 wait: 80,
                 every: 2,
@@ -126,7 +126,7 @@ export const createCluster = workflow({
           }),
           choice('LoadBalancerKnown', [{ Variable: '$.apiLoadBalancer.state', StringEquals: 'active', Next: 'NeedsBastion' }], 'WaitForApiLoadBalancer'),
           ...poll(checkApiLoadBalancer, {
-            params: { loadBalancerArn: ref('$.apiLoadBalancer.loadBalancerArn') },
+            params: { stage: 'Network', loadBalancerArn: ref('$.apiLoadBalancer.loadBalancerArn') },
             result: '$.apiLoadBalancer',
             wait: 140,
             every: 2,

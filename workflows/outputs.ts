@@ -18,7 +18,8 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
   const current = readFileSync(new URL(`../${README}`, import.meta.url), 'utf8');
   const steps = stepFunctions(WORKFLOWS);
   const handlers = await handlerFunctionsConfig();
-  // One pass over both: a step and a REST function with the same grants share a role too.
+  // One pass over both, so the shared roles are named once (steps and REST functions never
+  // share one: each writes its own log group).
   const all = { ...steps, ...handlers };
   const roles = shareRoles(all);
   const pick = (names: string[]) => Object.fromEntries(names.map((n) => [n, all[n]]));

@@ -29,8 +29,10 @@ export function registerDescribe(program: Command, ctx: Ctx): void {
 }
 
 /** The human form, ending with a newline. */
-export function describeOperation(op: OperationView, now = Date.now()): string {
+export function describeOperation(op: OperationView, at = Date.now()): string {
   const ended = op.endedAt ? Date.parse(op.endedAt) : undefined;
+  // A stage the record left running stops its clock when the operation ended.
+  const now = ended ?? at;
   const lines = [
     field('Operation', op.id),
     field('Cluster', op.cluster),
@@ -53,7 +55,7 @@ export function describeOperation(op: OperationView, now = Date.now()): string {
         ? '(none yet)'
         : table(
             ['STAGE', 'STATUS', 'ATTEMPTS', 'STARTED', 'DURATION', 'ERROR'],
-            op.steps.map((s) => [s.name, s.status, s.attempts ?? 1, offset(op, s), duration(s, now), s.error ? `${s.error.code}: ${oneLine(s.error.message)}` : undefined]),
+            op.steps.map((s) => [s.name, s.status, s.attempts ?? 1, offset(op, s), duration(s, now, ended === undefined), s.error ? `${s.error.code}: ${oneLine(s.error.message)}` : undefined]),
           ),
     ),
   );
@@ -74,10 +76,10 @@ function offset(op: OperationView, s: StepView): string | undefined {
   return s.startedAt ? `+${formatDuration(Date.parse(s.startedAt) - Date.parse(op.startedAt))}` : undefined;
 }
 
-function duration(s: StepView, now: number): string | undefined {
+function duration(s: StepView, now: number, running: boolean): string | undefined {
   if (!s.startedAt) return undefined;
   const took = formatDuration((s.endedAt ? Date.parse(s.endedAt) : now) - Date.parse(s.startedAt));
-  return s.endedAt ? took : `${took} so far`;
+  return s.endedAt || !running ? took : `${took} so far`;
 }
 
 function oneLine(text: string): string {

@@ -90,8 +90,10 @@ const FRAME_MS = 100;
  * a stage is done when its record says so, whatever runs after it.
  */
 export function stageLines(op: OperationView, now: number, frame = 0): string[] {
+  // A stage the record left running stops its clock when the operation ended.
+  const until = isFinished(op) && op.endedAt ? Date.parse(op.endedAt) : now;
   return op.steps.map((step) => {
-    const took = step.startedAt ? ` (${formatDuration(since(step.startedAt, step.endedAt, now))})` : '';
+    const took = step.startedAt ? ` (${formatDuration(since(step.startedAt, step.endedAt, until))})` : '';
     switch (step.status) {
       case 'Running':
         return `${isFinished(op) ? '■' : FRAMES[frame % FRAMES.length]} ${step.name}${step.activity ? `: ${step.activity.text}` : ''}${took}`;

@@ -17,6 +17,8 @@ export const step = defineStep({
   name: 'MarkStage',
   input: stepEnvelope.extend({ detail: z.record(z.string(), z.unknown()).optional() }),
   describeStage: (_output, input) => (input.detail === undefined ? {} : { detail: input.detail }),
+  // Bookkeeping: the stage's activity stays what its steps said.
+  describeActivity: () => undefined,
   permissions: [
     table('GetItem', 'UpdateItem'),
   ],

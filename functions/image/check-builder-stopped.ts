@@ -2,7 +2,7 @@
 import { defineStep } from '../lib/step';
 import { builderInput, checkBuilderStopped } from './builder-state';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { anywhere, table } from '../../shared/aws/iam';
+import { anywhere } from '../../shared/aws/iam';
 
 export { checkBuilderStopped };
 export const step = defineStep({
@@ -10,8 +10,6 @@ export const step = defineStep({
   clients: [ec2Client],
   input: builderInput,
   permissions: [
-    // The operation's record: this step reports its activity on the Image stage (reportsTo).
-    table('GetItem', 'PutItem'),
     anywhere('ec2:DescribeInstances'),
   ],
   run: checkBuilderStopped,

@@ -6,7 +6,7 @@ import { NotReadyError, StepFailedError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { anywhere, table } from '../../shared/aws/iam';
+import { anywhere } from '../../shared/aws/iam';
 
 export const checkImageInput = stepEnvelope.extend({ imageId: z.string() });
 
@@ -43,8 +43,6 @@ export const step = defineStep({
   clients: [ec2Client],
   input: checkImageInput,
   permissions: [
-    // The operation's record: this step reports its activity on the Image stage (reportsTo).
-    table('GetItem', 'PutItem'),
     anywhere('ec2:DescribeImages'),
   ],
   run: checkImage,

@@ -38,8 +38,7 @@ export const step = defineStep({
   // --- bake-image ------------------------------------------------------------------------------
   //
   permissions: [
-    // The operation's record: this step reports its activity on the Image stage (reportsTo).
-    table('GetItem', 'PutItem'),
+    table('GetItem'),
     anywhere('ec2:DescribeImages'),
   ],
   run: findBakedImage,

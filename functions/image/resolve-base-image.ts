@@ -13,7 +13,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { architectureSchema, newestFirst, type Architecture } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, awsArn, table } from '../../shared/aws/iam';
+import { allow, anywhere, awsArn } from '../../shared/aws/iam';
 
 /** The Ubuntu LTS release baked from. */
 export const UBUNTU_RELEASE = { version: '24.04', codename: 'noble' } as const;
@@ -77,8 +77,6 @@ export const step = defineStep({
   clients: [ec2Client, ssmClient],
   input: resolveBaseImageInput,
   permissions: [
-    // The operation's record: this step reports its activity on the Image stage (reportsTo).
-    table('GetItem', 'PutItem'),
     allow(['ssm:GetParameter'], [awsArn('ssm', 'parameter/aws/service/canonical/ubuntu/server/*')]),
     anywhere('ec2:DescribeImages'),
   ],

@@ -81,7 +81,7 @@ export interface StepDefinition<S extends z.ZodType, O> {
    * What the stage this call ends (`endsStage`) records beside its end: a detail for
    * `GET /v1/operations/{id}` (the plan, a batch's replacements), or a failure the workflow
    * goes on after. Stages are opened and closed only here, as the workflow definition asks
-   * (test/workflows/stages.test.ts): the finishers alone close what is left.
+   * (test/workflows/definitions.test.ts): the finishers alone close what is left.
    */
   describeStage?: (output: O, input: z.infer<S>) => StageEnd;
   /**
@@ -116,9 +116,16 @@ export function hasSideEffects(permissions: readonly IamStatement[]): boolean {
 /** What entering and leaving the lock takes (shared/store/fencing.ts): added to a fenced step's own grants. */
 const FENCING_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 
-function withFencing(permissions: readonly IamStatement[]): readonly IamStatement[] {
+/**
+ * What recording on the operation takes (shared/store/operations.ts writes the record whole,
+ * conditionally): every step may, as its envelope asks — a stage opened or ended, a part, an
+ * activity — so every step's grants include it.
+ */
+const OPERATION_RECORD_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem'];
+
+function withTableActions(permissions: readonly IamStatement[], actions: readonly string[]): readonly IamStatement[] {
   const onTable = permissions.filter((p) => JSON.stringify(p.Resource).includes('HopperTable') && !p.Condition).flatMap((p) => p.Action);
-  const missing = FENCING_ACTIONS.filter((a) => !onTable.includes(a)).map((a) => a.replace('dynamodb:', ''));
+  const missing = actions.filter((a) => !onTable.includes(a)).map((a) => a.replace('dynamodb:', ''));
   return missing.length ? [...permissions, table(...missing)] : permissions;
 }
 
@@ -213,10 +220,10 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     name: definition.name,
     input: definition.input,
     creates: definition.creates ?? [],
-    permissions: fenced ? withFencing(definition.permissions) : definition.permissions,
+    permissions: withTableActions(fenced ? withTableActions(definition.permissions, FENCING_ACTIONS) : definition.permissions, OPERATION_RECORD_ACTIONS),
     environment: definition.environment ?? {},
     fenced,
-    /** Whether the stage this step ends gets its description (workflows must pass `endsStage`). */
+    /** Whether the step describes the stage it ends (a workflow must then give it a stage). */
     describesStage: definition.describeStage !== undefined,
     core,
     run,

@@ -125,17 +125,39 @@ export async function mutateOperation(
 const isFinished = (status: OperationStatus) => FINISHED_OPERATION_STATUSES.includes(status);
 
 /**
+ * How often, at most, a running stage's activity is rewritten while the same step runs with
+ * other subjects. Parallel branches of one stage run the same poll on several things (a NAT
+ * gateway per zone, control planes joining), each saying what it waits for; without a floor
+ * every poll of each would rewrite the record in turn. Another step's activity (the stage
+ * moved on) is written at once.
+ */
+export const ACTIVITY_REFRESH_SECONDS = 3;
+
+type Activity = { step: string; text: string };
+
+/** Whether a running stage's activity should become `next` now. */
+function activityDue(stage: OperationStep | undefined, next: Activity | undefined, now: string): boolean {
+  if (!next) return false;
+  const current = stage?.status === 'Running' ? stage.activity : undefined;
+  if (!current) return true;
+  if (current.step !== next.step) return true;
+  if (current.text === next.text) return false;
+  return Date.parse(now) - Date.parse(current.since) >= ACTIVITY_REFRESH_SECONDS * 1000;
+}
+
+/**
  * Mark a step as running. Starting a running step again changes nothing; starting a step
  * that ended (a retried Lambda) runs it again and counts the attempt. `activity` says what
- * it does now (the workflow step it runs, in words); a new one is written, the same one is not.
+ * it does now (the workflow step it runs, in words): written when another step's, at most
+ * every ACTIVITY_REFRESH_SECONDS when the same step's with another subject.
  */
-export function startStep(ctx: StoreContext, opId: string, step: string, activity?: { step: string; text: string }): Promise<OperationRecord> {
+export function startStep(ctx: StoreContext, opId: string, step: string, activity?: Activity): Promise<OperationRecord> {
   const now = ctx.now().toISOString();
   return mutateOperation(ctx, opId, (op) => {
     if (isFinished(op.status)) return undefined;
     const existing = op.steps.find((s) => s.name === step);
-    const sameActivity = !activity || (existing?.activity?.step === activity.step && existing.activity.text === activity.text);
-    if (existing?.status === 'Running' && op.currentStep === step && sameActivity) return undefined;
+    const newActivity = activityDue(existing, activity, now);
+    if (existing?.status === 'Running' && op.currentStep === step && !newActivity) return undefined;
     if (existing) {
       if (existing.status !== 'Running') {
         existing.status = 'Running';
@@ -146,7 +168,7 @@ export function startStep(ctx: StoreContext, opId: string, step: string, activit
     } else {
       op.steps.push({ name: step, status: 'Running', startedAt: now, attempts: 1 });
     }
-    if (activity && !sameActivity) op.steps.find((s) => s.name === step)!.activity = { ...activity, since: now };
+    if (activity && newActivity) op.steps.find((s) => s.name === step)!.activity = { ...activity, since: now };
     op.currentStep = step;
     if (op.status === 'Pending') op.status = 'Running';
     return op;
@@ -181,37 +203,41 @@ export function endStep(ctx: StoreContext, opId: string, step: string, outcome: 
 }
 
 /**
- * Record that one part of a stage is done (a branch of its parallel work); the stage ends
- * Succeeded, at this moment, once every one of `parts` is. Concurrent branches each add
- * theirs (the write is conditional on the record's version, as every write here). A stage
- * that ended already (Failed, or closed by a later stage) is left as it is.
- */
-/**
  * What a stage is doing now, from a step that works for it without opening it (the image
  * bake's steps, in their own execution, for the create's or upgrade's Image stage). A stage
  * that is not running is left as it is.
  */
-export function noteActivity(ctx: StoreContext, opId: string, step: string, activity: { step: string; text: string }): Promise<OperationRecord> {
+export function noteActivity(ctx: StoreContext, opId: string, step: string, activity: Activity): Promise<OperationRecord> {
   const now = ctx.now().toISOString();
   return mutateOperation(ctx, opId, (op) => {
+    if (isFinished(op.status)) return undefined;
     const existing = op.steps.find((s) => s.name === step);
-    if (!existing || existing.status !== 'Running') return undefined;
-    if (existing.activity?.step === activity.step && existing.activity.text === activity.text) return undefined;
+    if (!existing || existing.status !== 'Running' || !activityDue(existing, activity, now)) return undefined;
     existing.activity = { ...activity, since: now };
     return op;
   });
 }
 
+/**
+ * Record that one part of a stage is done (a branch of its parallel work); the stage ends
+ * Succeeded, at this moment, once every one of `parts` is. Concurrent branches each add
+ * theirs (the write is conditional on the record's version, as every write here). A stage
+ * that ended already (Failed, or closed by a later stage) is left as it is.
+ */
 export function endStagePart(ctx: StoreContext, opId: string, step: string, part: string, parts: readonly string[]): Promise<OperationRecord> {
   const now = ctx.now().toISOString();
   return mutateOperation(ctx, opId, (op) => {
+    if (isFinished(op.status)) return undefined;
     const existing = op.steps.find((s) => s.name === step);
     if (!existing || existing.status !== 'Running') return undefined;
     const done = new Set(existing.partsDone ?? []);
-    if (done.has(part)) return undefined;
+    const complete = parts.every((p) => p === part || done.has(p));
+    // A part recorded already ends nothing new, unless the stage was opened again since (a
+    // retried step of a part that was done): then the last part to come closes it once more.
+    if (done.has(part) && !complete) return undefined;
     done.add(part);
     existing.partsDone = [...done].sort();
-    if (parts.every((p) => done.has(p))) {
+    if (complete) {
       existing.status = 'Succeeded';
       existing.endedAt = now;
     }

@@ -45,6 +45,67 @@ describe('operation records', () => {
     ]);
   });
 
+  it("keeps a running stage's activity, rewritten when it changes at most every few seconds, and never on a stage that is not running", async () => {
+    await begin('busy', 'op-busy');
+    const activity = async () => (await store.getOperation('op-busy'))!.steps.find((s) => s.name === 'Network')?.activity;
+    const version = async () => (await store.getOperation('op-busy'))!.version;
+    await store.startStep('op-busy', 'Network', { step: 'EnsureNatGateway', text: 'creating the NAT gateway in us-east-1a' });
+    expect(await activity()).toEqual({ step: 'EnsureNatGateway', text: 'creating the NAT gateway in us-east-1a', since: '2030-06-01T12:00:00.000Z' });
+    // The same activity again (a poll): nothing written.
+    const v = await version();
+    await store.startStep('op-busy', 'Network', { step: 'EnsureNatGateway', text: 'creating the NAT gateway in us-east-1a' });
+    expect(await version()).toBe(v);
+    // The stage moves on to another step: written at once.
+    clock.ms += 1_000;
+    await store.startStep('op-busy', 'Network', { step: 'CheckNatGateway', text: 'waiting for NAT gateway nat-1 in us-east-1a' });
+    expect(await activity()).toEqual({ step: 'CheckNatGateway', text: 'waiting for NAT gateway nat-1 in us-east-1a', since: '2030-06-01T12:00:01.000Z' });
+    // The same poll in another branch (another zone), a moment later: not yet, or the record
+    // would flip at every poll of every branch.
+    const polled = await version();
+    clock.ms += 1_000;
+    await store.startStep('op-busy', 'Network', { step: 'CheckNatGateway', text: 'waiting for NAT gateway nat-2 in us-east-1b' });
+    expect((await activity())?.text).toBe('waiting for NAT gateway nat-1 in us-east-1a');
+    expect(await version()).toBe(polled);
+    clock.ms += 2_000;
+    await store.startStep('op-busy', 'Network', { step: 'CheckNatGateway', text: 'waiting for NAT gateway nat-2 in us-east-1b' });
+    expect(await activity()).toEqual({ step: 'CheckNatGateway', text: 'waiting for NAT gateway nat-2 in us-east-1b', since: '2030-06-01T12:00:04.000Z' });
+    // A step working for the stage from elsewhere (the bake) reports on it too…
+    clock.ms += 1_000;
+    await store.noteActivity('op-busy', 'Network', { step: 'InstallPackages', text: 'installing packages on builder i-1' });
+    expect((await activity())?.text).toBe('installing packages on builder i-1');
+    // …but neither opens a stage nor touches one that ended.
+    await store.noteActivity('op-busy', 'Image', { step: 'InstallPackages', text: 'installing packages on builder i-1' });
+    expect((await store.getOperation('op-busy'))!.steps.map((s) => s.name)).toEqual(['Network']);
+    await store.endStep('op-busy', 'Network', { status: 'Succeeded' });
+    const ended = await version();
+    clock.ms += 5_000;
+    await store.noteActivity('op-busy', 'Network', { step: 'CreateImage', text: 'creating the image' });
+    expect(await version()).toBe(ended);
+  });
+
+  it('ends a stage of parts when the last part is done, whichever order they come in, and only once', async () => {
+    await begin('parts', 'op-parts');
+    const parts = ['public-routing', 'nat', 'security', 'host-roles'];
+    await store.startStep('op-parts', 'Network');
+    await Promise.all(['nat', 'security', 'public-routing'].map((p) => store.endStagePart('op-parts', 'Network', p, parts)));
+    let network = (await store.getOperation('op-parts'))!.steps[0];
+    expect(network).toMatchObject({ status: 'Running', partsDone: ['nat', 'public-routing', 'security'] });
+    clock.ms += 4_000;
+    await store.endStagePart('op-parts', 'Network', 'host-roles', parts);
+    network = (await store.getOperation('op-parts'))!.steps[0];
+    expect(network).toMatchObject({ status: 'Succeeded', endedAt: '2030-06-01T12:00:04.000Z' });
+    // A part run again (a retried Lambda) changes nothing.
+    clock.ms += 4_000;
+    await store.endStagePart('op-parts', 'Network', 'nat', parts);
+    expect((await store.getOperation('op-parts'))!.steps[0]).toEqual(network);
+    // A step of a part retried after its part was recorded opens the stage again; its end
+    // closes it once more, though no part is new.
+    await store.startStep('op-parts', 'Network');
+    expect((await store.getOperation('op-parts'))!.steps[0]).toMatchObject({ status: 'Running', attempts: 2 });
+    await store.endStagePart('op-parts', 'Network', 'host-roles', parts);
+    expect((await store.getOperation('op-parts'))!.steps[0]).toMatchObject({ status: 'Succeeded', attempts: 2, endedAt: '2030-06-01T12:00:08.000Z' });
+  });
+
   it('runs a failed step again as a new attempt, clearing its error', async () => {
     await begin('retry-step', 'op-retry-step');
     await store.startStep('op-retry-step', 'Bake');

@@ -98,6 +98,16 @@ describe('workflow definitions', () => {
     expect(problems).toEqual([]);
   });
 
+  it("grant every step what recording on its operation takes (stages, parts and activities are written by any step the envelope asks)", () => {
+    const lacking = workflowSteps(WORKFLOWS)
+      .filter((step) => {
+        const onTable = (step.permissions as IamStatement[]).filter((p) => JSON.stringify(p.Resource).includes('HopperTable') && !p.Condition).flatMap((p) => p.Action);
+        return !['dynamodb:GetItem', 'dynamodb:PutItem'].every((a) => onTable.includes(a));
+      })
+      .map((s) => s.name);
+    expect(lacking).toEqual([]);
+  });
+
   it('keep each step to its own file: no step file imports another (what steps share lives in helper modules)', () => {
     const files = new Set(workflowSteps(WORKFLOWS).map(stepFile));
     const crossings: string[] = [];
