@@ -10,6 +10,7 @@ import { registerPlugin, registerQueryService } from '../core/registry';
 import { lbs } from './common';
 import { refreshForInstance, resumeHealth } from './health';
 import { listenerHandlers } from './listeners';
+import './published';
 import { loadBalancerHandlers, scheduleActive } from './load-balancers';
 import { tagHandlers } from './tags';
 import { targetGroupHandlers } from './target-groups';

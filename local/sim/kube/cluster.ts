@@ -58,7 +58,7 @@ const CNI_DAEMONSETS: Record<CniName, { ds: string; deployment: string; image: s
   'amazon-vpc-cni': { ds: 'aws-node', deployment: '', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2' },
 };
 
-import type { ClusterCa } from './pki';
+import type { ClientCredentials, ClusterCa } from './pki';
 import type { SimCsr } from './csr';
 
 export class KubeCluster {
@@ -77,6 +77,8 @@ export class KubeCluster {
   /** CertificateSigningRequests by name. */
   readonly csrs = new Map<string, SimCsr>();
   certificateKey?: { key: string; expiresAt: number };
+  /** The API server's serving certificate and key (`pki/apiserver.{crt,key}`), from `kubeadm init`. */
+  apiServerCertificate?: ClientCredentials & { notAfter: number };
   cni?: { name: CniName; appliedAt: number };
   cloudControllerManager = false;
   readonly caCertHash: string;
@@ -246,6 +248,37 @@ export class KubeCluster {
     if (pod.kind !== 'deployment') return;
     const target = this.schedulableNodeFor(pod);
     this.addPod(pod.owner, pod.namespace, 'deployment', pod.image, target?.name);
+  }
+
+  /**
+   * Deletes a pod as the API does, and lets its owner act: a Deployment's pod is replaced
+   * elsewhere, a DaemonSet's comes back on the same node, the kubelet mirrors a static pod
+   * again at once; a bare pod is simply gone.
+   */
+  deletePod(pod: SimPod): void {
+    if (pod.kind === 'deployment') return this.evict(pod);
+    this.pods = this.pods.filter((p) => p !== pod);
+    const node = pod.nodeName ? this.nodes.get(pod.nodeName) : undefined;
+    if (pod.kind === 'daemonset' && node && node.hostGoneAt === undefined) this.addPod(pod.owner, pod.namespace, 'daemonset', pod.image, node.name);
+    if (pod.kind === 'static') this.pods.push(pod);
+  }
+
+  /** A pod created on its own (`kubectl run`, a client's create): on its node, or where the scheduler puts it. */
+  addBarePod(namespace: string, name: string, image: string, labels: Record<string, string>, nodeName?: string): SimPod {
+    const pod: SimPod = { name, namespace, kind: 'bare', owner: name, labels, image, createdAt: this.env.now(), refusesEviction: false, emptyDir: false };
+    pod.nodeName = nodeName ?? this.schedulableNodeFor(pod)?.name;
+    this.pods.push(pod);
+    return pod;
+  }
+
+  /** A Deployment's controller: as many pods of `owner` in `namespace` as `replicas`, placed by the scheduler. */
+  scaleDeployment(namespace: string, owner: string, image: string, replicas: number): void {
+    const mine = () => this.pods.filter((p) => p.kind === 'deployment' && p.namespace === namespace && p.owner === owner);
+    for (const extra of mine().slice(replicas)) this.pods = this.pods.filter((p) => p !== extra);
+    for (let n = mine().length; n < replicas; n++) {
+      const pod = this.addPod(owner, namespace, 'deployment', image);
+      pod.nodeName = this.schedulableNodeFor(pod)?.name;
+    }
   }
 
   /** `kubectl apply` of a CNI manifest: DaemonSet pods on every node, CoreDNS scheduled. */

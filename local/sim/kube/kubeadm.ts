@@ -10,7 +10,7 @@ import { fail, ok } from '../hosts/protocol';
 import { KubeCluster, KubeError, type NewNode } from './cluster';
 import { type KubeHost, flag, hasFlag, parseGoDuration, positionals } from './host';
 import { renderKubeconfig } from './kubeconfig';
-import { createCa, kubeadmClientCredentials } from './pki';
+import { createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
 import { privateKeyPem } from '../../../shared/pki/x509';
 import type { Taint } from './model';
 import type { KubeRegistry } from './registry';
@@ -178,6 +178,8 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const cluster = new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, await createCa(registry.runtime.now()));
   const spec = nodeSpec(host, kubelet, docs.init?.nodeRegistration, flag(req.args, '--node-name'));
   const node = cluster.addNode(spec, 'control-plane');
+  const serviceSubnet = String(cc.networking?.serviceSubnet ?? '10.96.0.0/12');
+  cluster.apiServerCertificate = await issueServingCertificate(cluster.ca, servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []), cluster.now());
   registry.clusters.set(endpoint, cluster);
   registry.members.set(host.instanceId, { endpoint, nodeName: node.name });
   const bt = docs.init?.bootstrapTokens?.[0];
@@ -211,6 +213,17 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   return ok(out.join(''), { files: await controlPlaneFiles(cluster, node.name) });
 }
 
+/** kubeadm's SANs for `apiserver.crt`: service names, node name, first service IP, advertise address, endpoint, certSANs. */
+function servingNames(endpoint: string, nodeName: string, advertiseIp: string, serviceSubnet: string, certSANs: unknown[]): ServingNames {
+  const isIp = (v: string) => /^\d+\.\d+\.\d+\.\d+$/.test(v);
+  const [a, b, c, d] = serviceSubnet.replace(/\/.*$/, '').split('.').map(Number);
+  const extra = [endpoint.replace(/:\d+$/, ''), ...certSANs.map(String)];
+  return {
+    dnsNames: ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', nodeName, ...extra.filter((v) => !isIp(v))],
+    ips: [`${a}.${b}.${c}.${d + 1}`, advertiseIp, ...extra.filter(isIp)],
+  };
+}
+
 /** The files kubeadm leaves on a control-plane node: the CA with its key, and kubeconfigs with real client certificates. */
 async function controlPlaneFiles(cluster: KubeCluster, nodeName: string): Promise<ProducedFile[]> {
   const f = (path: string, content: string, mode = '0600'): ProducedFile => ({ path, content, mode, createDirs: true });
@@ -221,6 +234,7 @@ async function controlPlaneFiles(cluster: KubeCluster, nodeName: string): Promis
     f('/etc/kubernetes/admin.conf', await kubeconfig('kubernetes-admin', ['kubeadm:cluster-admins'])),
     f('/etc/kubernetes/super-admin.conf', await kubeconfig('kubernetes-super-admin', ['system:masters'])),
     f('/etc/kubernetes/pki/ca.key', await privateKeyPem(cluster.ca.key)),
+    ...(cluster.apiServerCertificate ? [f('/etc/kubernetes/pki/apiserver.crt', cluster.apiServerCertificate.certPem, '0644'), f('/etc/kubernetes/pki/apiserver.key', cluster.apiServerCertificate.keyPem)] : []),
     ...(await workerFiles(cluster, nodeName)),
     f('/etc/kubernetes/manifests/kube-apiserver.yaml', `apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  containers:\n  - image: registry.k8s.io/kube-apiserver:${formatVersion(cluster.version)}\n    name: kube-apiserver\n`),
   ];

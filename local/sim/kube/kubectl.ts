@@ -222,7 +222,13 @@ async function drain(registry: KubeRegistry, cluster: KubeCluster, name: string,
   if (daemon.length > 0 && !hasFlag(args, '--ignore-daemonsets')) {
     return fail(`error: unable to drain node "${name}" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): ${daemon.map((p) => `kube-system/${p.name}`).join(', ')}, continuing command...\nThere are pending nodes to be drained:\n ${name}\ncannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): ${daemon.map((p) => `kube-system/${p.name}`).join(', ')}`, 1, { stdout: `${out.join('\n')}\n` });
   }
-  const evictable = pods.filter((p) => p.kind === 'deployment');
+  const bare = pods.filter((p) => p.kind === 'bare');
+  if (bare.length > 0 && !hasFlag(args, '--force')) {
+    const list = bare.map((p) => `${p.namespace}/${p.name}`).join(', ');
+    return fail(`error: unable to drain node "${name}" due to error: cannot delete Pods declare no controller (use --force to override): ${list}, continuing command...\nThere are pending nodes to be drained:\n ${name}\ncannot delete Pods declare no controller (use --force to override): ${list}`, 1, { stdout: `${out.join('\n')}\n` });
+  }
+  // A pod with no controller is deleted for good (--force); the others are evicted and replaced.
+  const evictable = pods.filter((p) => p.kind === 'deployment' || p.kind === 'bare');
   const local = evictable.filter((p) => p.emptyDir);
   if (local.length > 0 && !hasFlag(args, '--delete-emptydir-data')) {
     const list = local.map((p) => `${p.namespace}/${p.name}`).join(', ');
@@ -241,14 +247,14 @@ async function drain(registry: KubeRegistry, cluster: KubeCluster, name: string,
       for (const p of stubborn) err.push(`error when evicting pods/"${p.name}" -n "${p.namespace}" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.`);
     }
     await registry.runtime.sleep(timeout);
-    for (const p of evictable.filter((x) => !stubborn.includes(x))) cluster.evict(p);
+    for (const p of evictable.filter((x) => !stubborn.includes(x))) cluster.deletePod(p);
     const reason = stubborn.map((p) => `error when evicting pods/"${p.name}" -n "${p.namespace}": global timeout reached: ${flag(args, '--timeout') ?? '0s'}`).join(', ');
     err.push(`error: unable to drain node "${name}" due to error: [${reason}], continuing command...`, 'There are pending nodes to be drained:', ` ${name}`, reason);
     return fail(err.join('\n'), 1, { stdout: `${out.join('\n')}\n` });
   }
   await registry.runtime.sleep(evictable.length > 0 ? registry.runtime.latency('drain') : 1);
   for (const p of evictable) {
-    cluster.evict(p);
+    cluster.deletePod(p);
     out.push(`pod/${p.name} evicted`);
   }
   out.push(`node/${name} drained`);

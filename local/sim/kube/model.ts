@@ -29,13 +29,16 @@ export interface SimKubeNode {
   unschedulable: boolean;
   labels: Record<string, string>;
   taints: Taint[];
+  /** Set through the API (`kubectl annotate node`). */
+  annotations?: Record<string, string>;
   /** Set when the instance behind the node is gone: the kubelet stops posting status. */
   hostGoneAt?: number;
   /** Set when the kubelet cannot run (e.g. it is newer than the API server). */
   kubeletError?: string;
 }
 
-export type PodKind = 'static' | 'daemonset' | 'deployment';
+/** `bare`: a pod created on its own, with no controller to replace it (drain needs --force). */
+export type PodKind = 'static' | 'daemonset' | 'deployment' | 'bare';
 
 export interface SimPod {
   name: string;

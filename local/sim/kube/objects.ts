@@ -44,6 +44,7 @@ export function nodeObject(cluster: KubeCluster, node: SimKubeNode): Record<stri
         'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///var/run/containerd/containerd.sock',
         'node.alpha.kubernetes.io/ttl': '0',
         'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+        ...node.annotations,
       },
     },
     spec: {
@@ -106,7 +107,9 @@ export function podObject(cluster: KubeCluster, pod: SimPod): Record<string, unk
       uid: uid(`${pod.namespace}/${pod.name}`),
       creationTimestamp: iso(pod.createdAt),
       labels: pod.labels,
-      ownerReferences: [{ apiVersion: ownerKind === 'Node' ? 'v1' : 'apps/v1', kind: ownerKind, name: pod.kind === 'static' ? pod.nodeName : pod.owner, controller: true }],
+      // A static pod's API object is the kubelet's mirror of it: kubectl drain skips those.
+      ...(pod.kind === 'static' ? { annotations: { 'kubernetes.io/config.mirror': uid(`${pod.nodeName}/${pod.owner}`).replace(/-/g, ''), 'kubernetes.io/config.source': 'file' } } : {}),
+      ...(pod.kind === 'bare' ? {} : { ownerReferences: [{ apiVersion: ownerKind === 'Node' ? 'v1' : 'apps/v1', kind: ownerKind, name: pod.kind === 'static' ? pod.nodeName : ownerName(pod), uid: uid(`${ownerKind}/${pod.namespace}/${pod.owner}`), controller: true, blockOwnerDeletion: true }] }),
     },
     spec: {
       ...(pod.nodeName ? { nodeName: pod.nodeName } : {}),
@@ -123,13 +126,18 @@ export function podObject(cluster: KubeCluster, pod: SimPod): Record<string, unk
   };
 }
 
+/** A Deployment's pods belong to its current ReplicaSet, named after the pod-template hash. */
+function ownerName(pod: SimPod): string {
+  return pod.kind === 'deployment' ? `${pod.owner}-${uid(pod.owner).slice(0, 10)}` : pod.owner;
+}
+
 /** `kind: List`, as `kubectl get -o json` prints. */
 export function list(items: unknown[]): Record<string, unknown> {
   return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
 }
 
 /** A stable, UUID-shaped id derived from a seed, so repeated gets agree. */
-function uid(seed: string): string {
+export function uid(seed: string): string {
   let h = 2166136261;
   const parts: string[] = [];
   for (let round = 0; round < 4; round++) {

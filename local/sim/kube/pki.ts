@@ -6,7 +6,7 @@
  * Real X.509 throughout: a kubeconfig from the simulator parses and verifies as a real one.
  */
 import { randomBytes } from 'node:crypto';
-import { ECDSA_P256, RSA_2048, caCertHash, newKeyPair, privateKeyPem, subjectName, x509, type ClientSubject, type CryptoKey } from '../../../shared/pki/x509';
+import { ECDSA_P256, RSA_2048, caCertHash, clientSubject, newKeyPair, privateKeyPem, subjectName, x509, type ClientSubject, type CryptoKey } from '../../../shared/pki/x509';
 
 const YEAR_MS = 365 * 86_400_000;
 /** kube-controller-manager backdates what it signs by five minutes, for clock skew. */
@@ -71,4 +71,61 @@ export async function kubeadmClientCredentials(ca: ClusterCa, subject: ClientSub
   const keys = await newKeyPair(ECDSA_P256);
   const cert = await issueClientCertificate(ca, subject, keys.publicKey, nowMs, YEAR_MS);
   return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };
+}
+
+/** What `kubeadm init` puts in the API server's serving certificate (`apiserver.crt`). */
+export interface ServingNames {
+  dnsNames: string[];
+  ips: string[];
+}
+
+/**
+ * The API server's serving certificate, as kubeadm's `certs apiserver` phase makes it: a
+ * one-year RSA certificate signed by the cluster CA for `kube-apiserver`, whose SANs are the
+ * service names, the node's name, the first service IP, the advertise address, the
+ * controlPlaneEndpoint and every `certSANs` entry.
+ */
+export async function issueServingCertificate(ca: ClusterCa, names: ServingNames, nowMs: number): Promise<ClientCredentials & { notAfter: number }> {
+  const keys = await newKeyPair(RSA_2048);
+  const notAfter = Math.min(nowMs + YEAR_MS, ca.cert.notAfter.getTime());
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: 'CN=kube-apiserver',
+    issuer: ca.cert.subject,
+    notBefore: new Date(nowMs - BACKDATE_MS),
+    notAfter: new Date(notAfter),
+    signingKey: ca.key,
+    publicKey: keys.publicKey,
+    signingAlgorithm: RSA_2048,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
+      new x509.SubjectAlternativeNameExtension([
+        ...[...new Set(names.dnsNames)].map((value) => ({ type: 'dns' as const, value })),
+        ...[...new Set(names.ips)].map((value) => ({ type: 'ip' as const, value })),
+      ]),
+    ],
+  });
+  return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys.privateKey), notAfter };
+}
+
+/**
+ * Who a client certificate says it is, checked as the API server's x509 authenticator does:
+ * signed by the cluster CA, for client authentication, and valid at `nowMs` (simulated time,
+ * so certificates expire when the simulated clock says). Undefined for anything else.
+ */
+export async function verifyClientCertificate(ca: ClusterCa, der: Buffer, nowMs: number): Promise<{ user: string; groups: string[] } | undefined> {
+  try {
+    const cert = new x509.X509Certificate(der);
+    if (nowMs < cert.notBefore.getTime() || nowMs > cert.notAfter.getTime()) return undefined;
+    if (!(await cert.verify({ publicKey: ca.cert.publicKey, signatureOnly: true }))) return undefined;
+    const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
+    if (eku && !eku.usages.includes(x509.ExtendedKeyUsage.clientAuth)) return undefined;
+    const subject = clientSubject(cert);
+    return subject.commonName ? { user: subject.commonName, groups: subject.organizations } : undefined;
+  } catch {
+    return undefined;
+  }
 }
