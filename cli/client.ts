@@ -129,7 +129,7 @@ export class HopperClient {
     return { ok: false, nodes: [], failures: [{ kind: 'Validation', name, message }] };
   }
 
-  kubeconfig(name: string, ttl?: string): Promise<{ kubeconfig: string; user?: string; expiresAt?: string }> {
+  kubeconfig(name: string, ttl?: string): Promise<{ kubeconfig: string; user?: string; expiresAt?: string; note?: string }> {
     return this.request('GET', `/v1/clusters/${enc(name)}/kubeconfig${ttl ? `?ttl=${enc(ttl)}` : ''}`);
   }
 

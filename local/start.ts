@@ -138,6 +138,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       simulator = sim.url;
     }
 
+    // The simulator's internet: where its internet-facing load balancers are reached from this
+    // machine, so the kubeconfig the API serves points there (on AWS the endpoint is used as it is).
+    if (simulator && !env.HOPPER_PUBLISHED_ENDPOINTS) set('HOPPER_PUBLISHED_ENDPOINTS', `${simulator}/_sim/published`);
     const lambda = createLambdaInvoker(config.functions, config.region, { environmentOf: (name) => credentials.get(name) });
     // Step Functions reports closed executions to EventBridge, as in AWS (rules such as
     // Hopper's operationInterrupted match them); EventBridge starts next, so bind late.

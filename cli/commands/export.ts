@@ -41,6 +41,7 @@ export function registerExport(program: Command, ctx: Ctx): void {
       const name = clusterName(arg, cmd);
       const served = await ctx.client(cmd).kubeconfig(name, opts.ttl);
       const incoming = scopeToCluster(parseConfig(served.kubeconfig, 'the API reply'), name);
+      if (served.note) io.stderr.write(`warning: ${served.note}\n`);
       if (opts.kubeconfig === '-') {
         io.stdout.write(stringify(incoming));
         return;

@@ -28,6 +28,7 @@ import { CONTROL_PLANE_ROLE, recordedApiEndpoint, renderContext } from '../contr
 import { SEAT_TAG } from '../control-plane/seats';
 import { defineFunction } from '../lib/function';
 import { apiDeps, type ApiDeps } from './deps';
+import { outsideAddress } from './outside-address';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterParams } from './params';
 
@@ -70,7 +71,11 @@ export async function getKubeconfig(req: Request, deps: ApiDeps = apiDeps([ssmCl
       continue;
     }
     const expiresAt = new Date(deps.now().getTime() + ttlSeconds * 1000).toISOString();
-    return { status: 200, body: { cluster: record.name, user: req.caller, expiresAt, kubeconfig: kubeconfig(record.name, answer, keyPem) } };
+    const outside = await outsideAddress(answer.server);
+    return {
+      status: 200,
+      body: { cluster: record.name, user: req.caller, expiresAt, kubeconfig: kubeconfig(record.name, { ...answer, ...outside }, keyPem), ...(outside.note ? { note: outside.note } : {}) },
+    };
   }
   throw new ServiceUnavailableError(`no control plane of ${record.name} issued a certificate: ${failures.join('; ')}`);
 }
@@ -79,6 +84,7 @@ interface Issued {
   server: string;
   caB64: string;
   certificateB64: string;
+  tlsServerName?: string;
 }
 
 /** Runs the script on one instance and reads its three result lines. */
@@ -124,6 +130,7 @@ function kubeconfig(cluster: string, issued: Issued, keyPem: string): string {
     '- cluster:',
     `    certificate-authority-data: ${issued.caB64}`,
     `    server: ${issued.server}`,
+    ...(issued.tlsServerName ? [`    tls-server-name: ${issued.tlsServerName}`] : []),
     `  name: ${cluster}`,
     'users:',
     `- name: ${cluster}`,

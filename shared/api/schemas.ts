@@ -104,6 +104,7 @@ export const kubeconfigViewSchema = z.object({
   user: z.string().describe('The IAM principal the client certificate names (its CN).'),
   expiresAt: z.string().describe('When the client certificate stops being valid (ISO 8601).'),
   kubeconfig: z.string(),
+  note: z.string().optional().describe('Set when the API endpoint cannot be reached from outside the cluster\'s VPC, and why.'),
 });
 
 export const KUBECONFIG_TTL = { defaultSeconds: 3600, minSeconds: 600, maxSeconds: 86_400 } as const;

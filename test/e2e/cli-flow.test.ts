@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { CoreV1Api, KubeConfig, Watch, type V1Node } from '@kubernetes/client-node';
+import { kubectl, whenKubectl } from '../kube/kubectl';
 import { clusterResources, hopperCli, kubeNodes, simResources, sleep, startHopper, type CliResult, type Hopper } from './harness';
 
 const NAME = 'e2e';
@@ -27,6 +29,38 @@ afterAll(async () => {
   await hopper?.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
+
+const kubeconfigPath = () => join(tmp, 'kubeconfig');
+
+interface NodeEvent {
+  type: string;
+  name: string;
+  ready?: string;
+}
+
+/** Watches the cluster's nodes with @kubernetes/client-node, from the last list's version. */
+async function watchNodes(): Promise<{ before: string[]; events: NodeEvent[]; until(done: (events: NodeEvent[]) => boolean): Promise<void>; stop(): void }> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath());
+  const list = await kc.makeApiClient(CoreV1Api).listNode();
+  const events: NodeEvent[] = [];
+  const waiters: (() => void)[] = [];
+  const ctl = await new Watch(kc).watch('/api/v1/nodes', { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true }, (type: string, node: V1Node) => {
+    if (type === 'BOOKMARK') return;
+    events.push({ type, name: node.metadata?.name ?? '', ready: node.status?.conditions?.find((c) => c.type === 'Ready')?.status });
+    for (const w of waiters.splice(0)) w();
+  }, (err: unknown) => events.push({ type: 'END', name: String(err ?? 'closed') }));
+  return {
+    before: list.items.map((n) => n.metadata?.name ?? ''),
+    events,
+    async until(done) {
+      const deadline = Date.now() + 20_000;
+      while (!done(events) && Date.now() < deadline) await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 500); });
+      expect(done(events), JSON.stringify(events)).toBe(true);
+    },
+    stop: () => ctl.abort(),
+  };
+}
 
 /** The "nodes" Auto Scaling group of the cluster, as the simulator holds it. */
 async function nodesGroup(): Promise<{ desiredCapacity: number; minSize: number; maxSize: number }> {
@@ -80,8 +114,37 @@ describe('the hopper CLI against npm start', () => {
     expect(r.stdout).toMatch(/INSTANCE GROUPS/);
   }, 30_000);
 
+  describe('from this machine, through the public API load balancer', () => {
+    whenKubectl(
+      () => {
+        it('exports a kubeconfig that kubectl uses: get nodes -o wide, create and read a ConfigMap, cordon and uncordon', async () => {
+          // 24 hours of simulated time: at this time scale one hour would pass in 18 s.
+          const exported = await cli('export', 'kubeconfig', NAME, '--kubeconfig', kubeconfigPath(), '--ttl', '24h');
+          expect(exported.code, show(exported)).toBe(0);
+          expect(exported.stderr).not.toContain('warning');
+          const run = (...args: string[]) => kubectl(kubeconfigPath(), tmp, args);
+          const nodes = await run('get', 'nodes', '-o', 'wide');
+          expect(nodes.stderr, nodes.stderr).toBe('');
+          const rows = nodes.stdout.trim().split('\n').slice(1);
+          expect(rows.filter((r) => /\sReady\s+control-plane\s/.test(r)), nodes.stdout).toHaveLength(3);
+          expect(rows.filter((r) => /\sReady\s+<none>\s/.test(r)), nodes.stdout).toHaveLength(2);
+          expect((await run('create', 'configmap', 'hello', '--from-literal=from=kubectl')).stdout).toBe('configmap/hello created\n');
+          expect(parse((await run('get', 'cm', 'hello', '-o', 'yaml')).stdout)).toMatchObject({ data: { from: 'kubectl' } });
+          const worker = rows.find((r) => /\sReady\s+<none>\s/.test(r))!.split(/\s+/)[0];
+          expect((await run('cordon', worker)).stdout).toBe(`node/${worker} cordoned\n`);
+          expect((await kubeNodes(hopper.cloud, NAME)).find((n) => n.name === worker)?.unschedulable).toBe(true);
+          expect((await run('uncordon', worker)).stdout).toBe(`node/${worker} uncordoned\n`);
+        }, 60_000);
+      },
+      it,
+      it.skip,
+    );
+  });
+
   it('scales the node group from 2 to 3 with edit ig and update cluster --yes', async () => {
     expect((await nodesGroup()).desiredCapacity).toBe(2);
+    // The official Kubernetes client watches the nodes from this machine while the group grows.
+    const watched = await watchNodes();
     // The "editor": rewrites min/max 2 → 3 in the file it is given, as a user would.
     const editor = join(tmp, 'editor.sh');
     await writeFile(editor, `#!/bin/sh\nsed -i -e 's/^\\( *\\)max: 2$/\\1max: 3/' -e 's/^\\( *\\)min: 2$/\\1min: 3/' "$1"\n`);
@@ -110,6 +173,11 @@ describe('the hopper CLI against npm start', () => {
     }
     expect(nodes.filter((n) => n.role !== 'control-plane' && n.ready), JSON.stringify(nodes)).toHaveLength(3);
     expect(nodes.filter((n) => n.role === 'control-plane')).toHaveLength(3);
+    const joined = nodes.filter((n) => !watched.before.includes(n.name)).map((n) => n.name);
+    expect(joined).toHaveLength(1);
+    await watched.until((events) => events.some((e) => e.name === joined[0] && e.ready === 'True'));
+    expect(watched.events.find((e) => e.name === joined[0])).toMatchObject({ type: 'ADDED' });
+    watched.stop();
 
     // And validation says so.
     const validate = await cli('validate', 'cluster', NAME, '--wait', '10s');

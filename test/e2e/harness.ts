@@ -241,6 +241,7 @@ export interface KubeNode {
   ready?: boolean;
   instanceId?: string;
   kubeletVersion?: string;
+  unschedulable?: boolean;
 }
 
 /** The nodes of the simulated Kubernetes cluster named `cluster`. */

@@ -33,6 +33,7 @@ interface Served {
   user: string;
   expiresAt: string;
   kubeconfig: string;
+  note?: string;
 }
 
 interface Credentials {
@@ -68,11 +69,29 @@ async function keyMatches(c: Credentials): Promise<boolean> {
   return webcrypto.subtle.verify(alg, await c.cert.publicKey.export(alg, ['verify'], webcrypto as never), signature, data);
 }
 
-const lifetimeSeconds = (cert: x509.X509Certificate) => (cert.notAfter.getTime() - cert.notBefore.getTime()) / 1000;
-const BACKDATE_SECONDS = 300; // the signer backdates by five minutes for clock skew
+/** The simulated clock, on which the cluster's signer issues and the API server checks. */
+const simNow = async () => ((await (await fetch(`${cp.cloud}/_sim/clock`)).json()) as { epochMs: number }).epochMs;
 
-async function serve(query = ''): Promise<{ status: number; body: Served & { error?: { message: string; details?: { path: string; message: string }[] } } }> {
-  return cp.request('GET', `/v1/clusters/kc/kubeconfig${query}`);
+interface Serving {
+  status: number;
+  body: Served & { error?: { message: string; details?: { path: string; message: string }[] } };
+  /** The simulated moments just before and after the request: the certificate was signed in between. */
+  issuedWithin: [number, number];
+}
+
+async function serve(query = ''): Promise<Serving> {
+  const before = await simNow();
+  const res = await cp.request<Serving['body']>('GET', `/v1/clusters/kc/kubeconfig${query}`);
+  return { ...res, issuedWithin: [before, await simNow()] };
+}
+
+/** The certificate stops being valid `seconds` after it was signed (on the simulated clock). */
+function expectLifetime(cert: x509.X509Certificate, served: Serving, seconds: number): void {
+  const [from, to] = served.issuedWithin;
+  expect(cert.notAfter.getTime()).toBeGreaterThanOrEqual(Math.floor(from / 1000) * 1000 + seconds * 1000);
+  expect(cert.notAfter.getTime()).toBeLessThanOrEqual(to + seconds * 1000);
+  // Valid from before it was signed (backdated for clock skew), on the wall clock too.
+  expect(cert.notBefore.getTime()).toBeLessThanOrEqual(Math.min(from, Date.now()) - 300_000 + 1000);
 }
 
 describe('the kubeconfig the API serves', () => {
@@ -82,7 +101,7 @@ describe('the kubeconfig the API serves', () => {
     const c = credentialsOf(res.body.kubeconfig);
     expect(clientSubject(c.cert)).toEqual({ commonName: `arn:aws:iam::${ACCOUNT}:root`, organizations: ['kubeadm:cluster-admins'] });
     expect(res.body.user).toBe(`arn:aws:iam::${ACCOUNT}:root`);
-    expect(lifetimeSeconds(c.cert)).toBe(3600 + BACKDATE_SECONDS);
+    expectLifetime(c.cert, res, 3600);
     expect(await c.cert.verify({ publicKey: c.ca.publicKey, signatureOnly: true })).toBe(true);
     expect(c.ca.subject).toBe('CN=kubernetes');
     // The same CA kubeadm join pins: its hash is the one published for joining nodes.
@@ -90,6 +109,8 @@ describe('the kubeconfig the API serves', () => {
     expect(caCertHash(c.ca)).toBe(pinned.Parameter?.Value);
     expect(await keyMatches(c)).toBe(true);
     expect(c.server).toMatch(/^https:\/\/[\d.]+:6443$/);
+    // A control plane's own address: the kubeconfig says it is reachable only from inside the VPC.
+    expect(res.body.note).toMatch(/^the API endpoint [\d.]+:6443 is reachable only from inside the cluster's VPC .*api\.loadBalancer\.type: public/);
     const eku = c.cert.getExtension(x509.ExtendedKeyUsageExtension);
     expect(eku?.usages).toEqual([x509.ExtendedKeyUsage.clientAuth]);
   }, 60_000);
@@ -122,7 +143,7 @@ describe('the kubeconfig the API serves', () => {
     expect(b.status, JSON.stringify(b.body)).toBe(200);
     const ca = credentialsOf(a.body.kubeconfig);
     const cb = credentialsOf(b.body.kubeconfig);
-    expect(lifetimeSeconds(ca.cert)).toBe(8 * 3600 + BACKDATE_SECONDS);
+    expectLifetime(ca.cert, a, 8 * 3600);
     expect(ca.keyDer.equals(cb.keyDer)).toBe(false);
     expect(ca.cert.serialNumber).not.toBe(cb.cert.serialNumber);
     // The CertificateSigningRequests are gone once the certificates are out.

@@ -12,6 +12,14 @@ const YEAR_MS = 365 * 86_400_000;
 /** kube-controller-manager backdates what it signs by five minutes, for clock skew. */
 const BACKDATE_MS = 5 * 60_000;
 
+/**
+ * A certificate's notBefore. Simulated time runs ahead of the wall clock (time scale, clock
+ * jumps), but clients outside the simulator (kubectl, the Kubernetes client) check validity on
+ * the wall clock: a certificate must already be valid there too, so it starts at the earlier
+ * of the two, backdated as kubeadm does. Expiry stays on simulated time.
+ */
+const notBeforeAt = (nowMs: number) => new Date(Math.min(nowMs, Date.now()) - BACKDATE_MS);
+
 export interface ClusterCa {
   cert: x509.X509Certificate;
   certPem: string;
@@ -32,7 +40,7 @@ export async function createCa(nowMs: number): Promise<ClusterCa> {
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: 'CN=kubernetes',
-    notBefore: new Date(nowMs - BACKDATE_MS),
+    notBefore: notBeforeAt(nowMs),
     notAfter: new Date(nowMs + 10 * YEAR_MS),
     keys,
     signingAlgorithm: RSA_2048,
@@ -52,7 +60,7 @@ export async function issueClientCertificate(ca: ClusterCa, subject: ClientSubje
     serialNumber: serial(),
     subject: subject instanceof x509.Name ? subject : subjectName(subject),
     issuer: ca.cert.subject,
-    notBefore: new Date(nowMs - BACKDATE_MS),
+    notBefore: notBeforeAt(nowMs),
     notAfter: new Date(notAfter),
     signingKey: ca.key,
     publicKey,
@@ -92,7 +100,7 @@ export async function issueServingCertificate(ca: ClusterCa, names: ServingNames
     serialNumber: serial(),
     subject: 'CN=kube-apiserver',
     issuer: ca.cert.subject,
-    notBefore: new Date(nowMs - BACKDATE_MS),
+    notBefore: notBeforeAt(nowMs),
     notAfter: new Date(notAfter),
     signingKey: ca.key,
     publicKey: keys.publicKey,

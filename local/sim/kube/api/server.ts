@@ -30,6 +30,8 @@ import { table } from './tables';
 const MAX_BODY = 3 * 1024 * 1024;
 /** How often a watch looks for changes (real time). */
 const WATCH_POLL_MS = 100;
+/** How often a quiet watch that allows bookmarks gets one (real time). */
+const BOOKMARK_EVERY_MS = 10_000;
 
 const servers = new WeakMap<KubeCluster, { server: Server; cert: string; objects: ApiObjects }>();
 
@@ -232,7 +234,9 @@ function nonResource(cluster: KubeCluster, path: string): unknown {
  */
 function watch(cluster: KubeCluster, objects: ApiObjects, type: ResourceType, matches: (o: Obj) => boolean, q: URLSearchParams, asTable: boolean, req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-  const emit = (evType: string, object: Obj) => res.write(`${JSON.stringify({ type: evType, object: asTable && evType !== 'ERROR' ? table(type, [object], object.metadata?.resourceVersion ?? '', cluster.now(), q.get('includeObject')) : object })}\n`);
+  // The client learns the watch is established now, not with the first event.
+  res.flushHeaders();
+  const emit = (evType: string, object: Obj) => res.write(`${JSON.stringify({ type: evType, object: asTable && evType !== 'ERROR' && evType !== 'BOOKMARK' ? table(type, [object], object.metadata?.resourceVersion ?? '', cluster.now(), q.get('includeObject')) : object })}\n`);
   const from = q.get('resourceVersion');
   let last: number;
   if (!from || from === '0') {
@@ -258,7 +262,17 @@ function watch(cluster: KubeCluster, objects: ApiObjects, type: ResourceType, ma
       if (matches(e.object)) emit(e.type, e.object);
     }
   };
-  const timer = setInterval(tick, WATCH_POLL_MS);
+  // BOOKMARK events (when asked for) tell a quiet watch's client the version it has reached.
+  let sinceBookmark = 0;
+  const bookmarks = q.get('allowWatchBookmarks') === 'true';
+  const timer = setInterval(() => {
+    tick();
+    sinceBookmark += WATCH_POLL_MS;
+    if (bookmarks && sinceBookmark >= BOOKMARK_EVERY_MS) {
+      sinceBookmark = 0;
+      emit('BOOKMARK', { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(last) } });
+    }
+  }, WATCH_POLL_MS);
   const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
   const deadline = timeoutSeconds > 0 ? setTimeout(() => stop(), timeoutSeconds * 1000) : undefined;
   const stop = () => {
