@@ -19,7 +19,7 @@ import { ssmClient } from '../../shared/aws/clients/ssm';
 import { allow, anywhere, arn, shellDocument, table } from '../../shared/aws/iam';
 import { NotFoundError, ServiceUnavailableError } from '../../shared/errors';
 import { kubeconfigTtlQuery } from '../../shared/api/schemas';
-import { newClientRequest } from '../../shared/pki/x509';
+import { newClientRequest, x509 } from '../../shared/pki/x509';
 import { CLIENT_CERTIFICATE_OUTPUT, renderIssueClientCertificateScript } from '../../shared/render';
 import type { ClusterSpec } from '../../shared/spec';
 import { HOPPER_ROLE_TAG, roleFilters, tagRecord } from '../../shared/tags';
@@ -70,7 +70,8 @@ export async function getKubeconfig(req: Request, deps: ApiDeps = apiDeps([ssmCl
       failures.push(`${instance.InstanceId}: ${answer.error}`);
       continue;
     }
-    const expiresAt = new Date(deps.now().getTime() + ttlSeconds * 1000).toISOString();
+    // What the certificate itself says: the signer's clock, not this function's, decides.
+    const expiresAt = new x509.X509Certificate(Buffer.from(answer.certificateB64, 'base64').toString()).notAfter.toISOString();
     const outside = await outsideAddress(answer.server);
     return {
       status: 200,

@@ -102,6 +102,7 @@ describe('the kubeconfig the API serves', () => {
     expect(clientSubject(c.cert)).toEqual({ commonName: `arn:aws:iam::${ACCOUNT}:root`, organizations: ['kubeadm:cluster-admins'] });
     expect(res.body.user).toBe(`arn:aws:iam::${ACCOUNT}:root`);
     expectLifetime(c.cert, res, 3600);
+    expect(res.body.expiresAt).toBe(c.cert.notAfter.toISOString());
     expect(await c.cert.verify({ publicKey: c.ca.publicKey, signatureOnly: true })).toBe(true);
     expect(c.ca.subject).toBe('CN=kubernetes');
     // The same CA kubeadm join pins: its hash is the one published for joining nodes.

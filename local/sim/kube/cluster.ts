@@ -59,6 +59,7 @@ const CNI_DAEMONSETS: Record<CniName, { ds: string; deployment: string; image: s
 };
 
 import type { ClientCredentials, ClusterCa } from './pki';
+import { templateHash } from './objects';
 import type { SimCsr } from './csr';
 
 export class KubeCluster {
@@ -190,6 +191,7 @@ export class KubeCluster {
     if (cp) this.addStaticPods(node);
     this.addDaemonSetPods(node);
     if (role === 'worker') this.addPod('web', 'default', 'deployment', 'registry.k8s.io/e2e-test-images/agnhost:2.52', node.name, true);
+    if (this.cni) this.scheduleUnassigned();
     return node;
   }
 
@@ -289,8 +291,13 @@ export class KubeCluster {
     if (ds.deployment && !this.pods.some((p) => p.owner === ds.deployment)) {
       this.addPod(ds.deployment, 'kube-system', 'deployment', ds.image, this.firstControlPlane()?.name);
     }
-    for (const pod of this.pods.filter((p) => p.owner === 'coredns' && !p.nodeName)) {
-      pod.nodeName = this.schedulableNodeFor(pod, true)?.name;
+    this.scheduleUnassigned();
+  }
+
+  /** The scheduler's next pass: Deployment and bare pods still waiting for a node get one, if any fits. */
+  private scheduleUnassigned(): void {
+    for (const pod of this.pods.filter((p) => !p.nodeName && (p.kind === 'deployment' || p.kind === 'bare'))) {
+      pod.nodeName = this.schedulableNodeFor(pod, pod.owner === 'coredns')?.name;
     }
   }
 
@@ -301,6 +308,7 @@ export class KubeCluster {
       node.taints = node.taints.filter((t) => t.key !== UNINITIALIZED_TAINT.key);
       this.addDaemonSetPods(node);
     }
+    this.scheduleUnassigned();
   }
 
   /** The instance behind a node is gone; with a cloud controller manager the node is deleted. */
@@ -370,7 +378,8 @@ export class KubeCluster {
 
   /** Adds a pod with a generated name the way the owning controller would. */
   addPod(owner: string, namespace: string, kind: SimPod['kind'], image: string, nodeName?: string, emptyDir = false): SimPod {
-    const suffix = kind === 'static' ? nodeName ?? '' : kind === 'daemonset' ? this.env.hex(5) : `${this.env.hex(10)}-${this.env.hex(5)}`;
+    // A Deployment's pods share its ReplicaSet's pod-template hash (as their owner reference says).
+    const suffix = kind === 'static' ? nodeName ?? '' : kind === 'daemonset' ? this.env.hex(5) : `${templateHash(owner)}-${this.env.hex(5)}`;
     const pod: SimPod = {
       name: `${owner}-${suffix}`,
       namespace,

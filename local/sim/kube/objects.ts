@@ -126,9 +126,14 @@ export function podObject(cluster: KubeCluster, pod: SimPod): Record<string, unk
   };
 }
 
+/** A Deployment's current pod-template hash (what its ReplicaSet and pods are named with). */
+export function templateHash(owner: string): string {
+  return uid(`template/${owner}`).replace(/-/g, '').slice(0, 10);
+}
+
 /** A Deployment's pods belong to its current ReplicaSet, named after the pod-template hash. */
 function ownerName(pod: SimPod): string {
-  return pod.kind === 'deployment' ? `${pod.owner}-${uid(pod.owner).slice(0, 10)}` : pod.owner;
+  return pod.kind === 'deployment' ? `${pod.owner}-${templateHash(pod.owner)}` : pod.owner;
 }
 
 /** `kind: List`, as `kubectl get -o json` prints. */

@@ -1,0 +1,29 @@
+/**
+ * The simulated scheduler places pods that waited for a node once one fits: CoreDNS, which
+ * cannot run while every node carries the cloud provider's `uninitialized` taint, is
+ * scheduled when the cloud controller manager removes it — not left Pending for good.
+ */
+import { describe, expect, it } from 'vitest';
+import { KubeCluster } from '../../local/sim/kube/cluster';
+import { createCa } from '../../local/sim/kube/pki';
+import { parseVersion } from '../../local/sim/kube/version';
+
+describe('the simulated scheduler', () => {
+  it('schedules CoreDNS once the cloud controller manager initialises the nodes', async () => {
+    let now = Date.parse('2026-06-01T00:00:00Z');
+    let n = 0;
+    const env = { now: () => now, hex: (len: number) => (n++).toString(16).padStart(len, '0'), readyDelaySeconds: () => 20 };
+    const cluster = new KubeCluster('10.0.0.10:6443', 'kubernetes', parseVersion('1.33.5')!, '10.244.0.0/16', env, await createCa(now));
+    const host = (i: number) => ({ instanceId: `i-${i}`, availabilityZone: 'us-east-1a', internalIp: `10.0.0.${i}`, hostname: `node-${i}` });
+    cluster.addNode({ name: 'cp', host: host(10), kubeletVersion: parseVersion('1.33.5')!, externalCloudProvider: true }, 'control-plane');
+    cluster.applyCni('cilium');
+    cluster.addNode({ name: 'w', host: host(11), kubeletVersion: parseVersion('1.33.5')!, externalCloudProvider: true }, 'worker');
+    const coredns = () => cluster.pods.filter((p) => p.owner === 'coredns');
+    expect(coredns().map((p) => p.nodeName)).toEqual([undefined, undefined]);
+    cluster.applyCloudControllerManager();
+    now += 60_000;
+    expect(coredns().every((p) => p.nodeName !== undefined)).toBe(true);
+    // Both pods of the Deployment carry its one pod-template hash.
+    expect(new Set(coredns().map((p) => p.name.split('-')[1])).size).toBe(1);
+  });
+});
