@@ -22,6 +22,8 @@ export const WORKFLOW_TIMEOUT_SECONDS = {
   'rolling-update': 5 * 3600 + 45 * 60,
   'upgrade-cluster': 5 * 3600 + 45 * 60,
   'validate-cluster': 9 * 60,
+  // One control plane after another, ten minutes each at most.
+  'renew-certificates': 45 * 60,
 } as const;
 
 export type StateMachineName = keyof typeof WORKFLOW_TIMEOUT_SECONDS;

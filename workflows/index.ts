@@ -7,11 +7,12 @@ import { bakeImage } from './bake-image';
 import { createCluster } from './create-cluster';
 import { deleteCluster } from './delete-cluster';
 import type { Workflow } from './lib/builder';
+import { renewCertificates } from './renew-certificates';
 import { rollingUpdate } from './rolling-update';
 import { updateCluster } from './update-cluster';
 import { upgradeCluster } from './upgrade-cluster';
 import { validateCluster } from './validate-cluster';
 
-export const WORKFLOWS: readonly Workflow[] = [createCluster, validateCluster, bakeImage, deleteCluster, updateCluster, rollingUpdate, upgradeCluster];
+export const WORKFLOWS: readonly Workflow[] = [createCluster, validateCluster, bakeImage, deleteCluster, updateCluster, rollingUpdate, upgradeCluster, renewCertificates];
 
-export { bakeImage, createCluster, deleteCluster, rollingUpdate, updateCluster, upgradeCluster, validateCluster };
+export { bakeImage, createCluster, deleteCluster, renewCertificates, rollingUpdate, updateCluster, upgradeCluster, validateCluster };

@@ -25,6 +25,7 @@ const MACHINE: Record<WorkflowName, StateMachineName> = {
   upgrade: 'upgrade-cluster',
   validate: 'validate-cluster',
   scale: 'update-cluster',
+  'renew-certificates': 'renew-certificates',
 };
 
 /** How long an operation may hold the cluster before another may take it over: its workflow's timeout and a margin. */

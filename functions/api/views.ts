@@ -69,6 +69,7 @@ export function clusterView(record: ClusterRecord, resources: ResourceRecord[], 
     status: record.status,
     ...(record.message ? { message: record.message } : {}),
     ...(record.kubernetesVersion ? { kubernetesVersion: record.kubernetesVersion } : {}),
+    ...(record.certificatesExpireAt ? { certificatesExpireAt: record.certificatesExpireAt } : {}),
     // The API shows the spec as the JSON object it is.
     spec: { ...record.spec },
     instanceGroups: instanceGroupViews(record),

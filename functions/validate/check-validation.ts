@@ -264,20 +264,20 @@ export async function checkValidation(
     state === 'Success'
       ? judge(spec, groups, instanceId, inv.StandardOutputContent ?? '')
       : { nodes: [], ready: {}, failures: [{ kind: 'Command', name: instanceId, message: failureMessage('ValidateCluster', instanceId, state, inv) }] };
-  await recordGroupStatus(deps, spec.name, groups, result.ready);
+  await recordGroupStatus(deps, spec.name, groups, result.ready, result.certificatesExpireAt);
   const ok = result.failures.length === 0;
   return { ok, passes: ok ? input.passes + 1 : 0, nodes: result.nodes, failures: result.failures };
 }
 
 /** The status output judged; output that cannot be read (cut at SSM's limit) is a failed pass. */
-function judge(spec: ClusterSpec, groups: ObservedGroup[], instanceId: string, stdout: string): ReturnType<typeof evaluateCluster> {
+function judge(spec: ClusterSpec, groups: ObservedGroup[], instanceId: string, stdout: string): ReturnType<typeof evaluateCluster> & { certificatesExpireAt?: string } {
   let status: NodesStatus;
   try {
     status = parseNodesStatusOutput(stdout);
   } catch (err) {
     return { nodes: [], ready: {}, failures: [{ kind: 'Status', name: instanceId, message: `could not read the cluster status: ${(err as Error).message}` }] };
   }
-  return evaluateCluster({ networking: spec.networking, groups, status });
+  return { ...evaluateCluster({ networking: spec.networking, groups, status }), ...(status.certificatesExpireAt ? { certificatesExpireAt: status.certificatesExpireAt } : {}) };
 }
 
 /** The control plane's instances and every group's Auto Scaling group, as the cloud has them now. */
@@ -339,13 +339,14 @@ function machineOf(i: Instance): ExpectedMachine {
 
 
 /** desired / inService / ready per group (control-plane included) on the cluster record. */
-async function recordGroupStatus(deps: StepDeps, cluster: string, groups: ObservedGroup[], ready: Record<string, number>): Promise<void> {
+/** The groups as observed, and when the control plane's certificates expire (if the status said). */
+async function recordGroupStatus(deps: StepDeps, cluster: string, groups: ObservedGroup[], ready: Record<string, number>, certificatesExpireAt?: string): Promise<void> {
   await deps.store.mutateCluster(cluster, (record) => {
     const instanceGroups: Record<string, InstanceGroupStatus> = { ...record.instanceGroups };
     for (const g of groups) {
       instanceGroups[g.name] = { ...instanceGroups[g.name], role: g.role, desired: g.desired, inService: g.inService, ready: ready[g.name] ?? 0 };
     }
-    return { instanceGroups };
+    return { instanceGroups, ...(certificatesExpireAt ? { certificatesExpireAt } : {}) };
   });
 }
 

@@ -65,6 +65,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'POST', path: '/v1/clusters/{name}/update', summary: 'Plan (dryRun) or apply the desired state', query: dryRun, responses: { 200: { description: 'The plan', schema: planViewSchema }, 202: { description: 'Accepted', schema: acceptedViewSchema }, ...errors } },
   { method: 'POST', path: '/v1/clusters/{name}/rolling-update', summary: 'Replace out-of-date instances, control plane first', body: rollingUpdateBodySchema, responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, ...errors } },
   { method: 'POST', path: '/v1/clusters/{name}/upgrade', summary: 'Upgrade Kubernetes by one minor version (or a patch)', body: upgradeBodySchema, query: dryRun, responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, ...errors } },
+  { method: 'POST', path: '/v1/clusters/{name}/renew-certificates', summary: 'Renew the control plane certificates now (kubeadm certs renew all on each control plane, in turn)', responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, 404: errors[404], 409: errors[409] } },
   { method: 'POST', path: '/v1/clusters/{name}/validate', summary: 'Validate the cluster like kops validate', responses: { 202: { description: 'Accepted: the report is in the operation', schema: acceptedViewSchema }, 404: errors[404] } },
   {
     method: 'GET', path: '/v1/clusters/{name}/kubeconfig', summary: 'A kubeconfig with a short-lived client certificate naming the caller, signed by the cluster CA', query: { ttl: kubeconfigTtlQuery },

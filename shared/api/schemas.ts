@@ -71,6 +71,7 @@ export const clusterViewSchema = z.object({
   status: clusterStatusSchema,
   message: z.string().optional(),
   kubernetesVersion: z.string().optional(),
+  certificatesExpireAt: z.string().optional().describe("When the control plane's certificates expire (kubeadm's one year), as the last validation or renewal read it; Hopper renews them before."),
   spec: z.record(z.string(), z.unknown()),
   instanceGroups: z.array(instanceGroupViewSchema),
   resources: z.array(resourceViewSchema),

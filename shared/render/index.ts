@@ -16,6 +16,7 @@ export {
   renderRefreshJoinTokenScript,
   type ClientCertificateRequest,
 } from './control-plane';
+export { parseCertificateExpiry, readCertificateExpiry, renderCertificateExpiryScript, renderRenewCertificatesScript, type CertificateExpiry } from './certificates';
 export { CNI_VERSIONS, renderCloudControllerManagerScript, renderCniInstallScript, upstreamCniManifestUrl } from './addons';
 export { renderNodeUserData, renderNodeUserDataBase64, USER_DATA_LIMIT } from './user-data';
 export {

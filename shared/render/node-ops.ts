@@ -3,6 +3,7 @@
  * replacement, uncordon, delete, and read the cluster's state for validation.
  */
 import { gunzipSync } from 'node:zlib';
+import { parseCertificateExpiry } from './certificates';
 import { RenderError, resolveContext } from './context';
 import { KUBECTL, script, shellQuote } from './shell';
 import type { RenderContext } from './types';
@@ -73,7 +74,7 @@ export function renderDeleteNodeScript(ctx: RenderContext, options: { node: stri
 }
 
 /** Marker lines in the status script's output; each is followed by one line of JSON. */
-export const STATUS_MARKERS = { nodes: '### hopper:nodes', pods: '### hopper:kube-system-pods' } as const;
+export const STATUS_MARKERS = { nodes: '### hopper:nodes', pods: '### hopper:kube-system-pods', certificates: '### hopper:certificates' } as const;
 
 /**
  * Prints `kubectl get nodes -o json` and `kubectl get pods -n kube-system -o json`, each
@@ -95,7 +96,10 @@ PODS_JSON=$(kc get pods -n kube-system -o json)
 echo '${STATUS_MARKERS.nodes}'
 printf '%s\\n' "$NODES_JSON" | pack
 echo '${STATUS_MARKERS.pods}'
-printf '%s\\n' "$PODS_JSON" | pack`,
+printf '%s\\n' "$PODS_JSON" | pack
+# When this control plane's certificates expire (kubeadm's table); nothing if kubeadm cannot say.
+echo '${STATUS_MARKERS.certificates}'
+{ kubeadm certs check-expiration 2>/dev/null || true; } | pack`,
   ]);
 }
 
@@ -103,6 +107,8 @@ printf '%s\\n' "$PODS_JSON" | pack`,
 export interface NodesStatus {
   nodes: unknown;
   pods: unknown;
+  /** The earliest certificate expiry kubeadm reported (ISO 8601), when it did. */
+  certificatesExpireAt?: string;
 }
 
 /**
@@ -118,5 +124,8 @@ export function parseNodesStatusOutput(stdout: string): NodesStatus {
     // Compressed (gzip + base64) as the script prints it; plain JSON is accepted too.
     return JSON.parse(line.startsWith('{') ? line : gunzipSync(Buffer.from(line, 'base64')).toString('utf8'));
   };
-  return { nodes: section(STATUS_MARKERS.nodes), pods: section(STATUS_MARKERS.pods) };
+  const at = lines.indexOf(STATUS_MARKERS.certificates);
+  const table = at >= 0 && lines[at + 1]?.trim() ? gunzipSync(Buffer.from(lines[at + 1].trim(), 'base64')).toString('utf8') : '';
+  const certificatesExpireAt = parseCertificateExpiry(table);
+  return { nodes: section(STATUS_MARKERS.nodes), pods: section(STATUS_MARKERS.pods), ...(certificatesExpireAt ? { certificatesExpireAt } : {}) };
 }

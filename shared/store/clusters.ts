@@ -150,6 +150,7 @@ const PATCHABLE: ReadonlyArray<keyof ClusterPatch> = [
   'instanceGroups',
   'message',
   'lastOperationId',
+  'certificatesExpireAt',
 ];
 
 /** SET clauses, names and values for a patch (plus `updatedAt`, `version` and the GSI sort key). */

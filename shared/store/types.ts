@@ -31,6 +31,7 @@ export const OPERATION_TYPES = [
   'validate',
   'scale',
   'scheduled-upgrade',
+  'renew-certificates',
 ] as const;
 // `string & {}` keeps editor completion for the known names while accepting new ones.
 export type OperationType = (typeof OPERATION_TYPES)[number] | (string & {});
@@ -95,11 +96,16 @@ export interface ClusterRecord {
   updatedAt: string;
   lastOperationId?: string;
   lock?: OperationLock;
+  /**
+   * When the control plane's certificates expire (the earliest kubeadm reports, ISO 8601), as
+   * last read by a validation or a renewal; unknown until then.
+   */
+  certificatesExpireAt?: string;
 }
 
 /** Fields a caller may change through `updateCluster` / `mutateCluster`. `undefined` means unchanged. */
 export type ClusterPatch = Partial<
-  Pick<ClusterRecord, 'spec' | 'status' | 'kubernetesVersion' | 'instanceGroups' | 'message' | 'lastOperationId'>
+  Pick<ClusterRecord, 'spec' | 'status' | 'kubernetesVersion' | 'instanceGroups' | 'message' | 'lastOperationId' | 'certificatesExpireAt'>
 >;
 
 /** An error as recorded on a step or an operation. */

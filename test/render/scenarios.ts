@@ -1,6 +1,7 @@
 /** The rendered files of each golden scenario, by file name. */
 import {
   renderBakeScript,
+  renderCertificateExpiryScript,
   renderCloudControllerManagerScript,
   renderCniInstallScript,
   renderControlPlaneInitScript,
@@ -14,6 +15,7 @@ import {
   renderNodeUserData,
   renderRefreshJoinDataScript,
   renderRefreshJoinTokenScript,
+  renderRenewCertificatesScript,
   renderUncordonScript,
   renderUpgradeScripts,
 } from '../../shared/render';
@@ -41,6 +43,8 @@ export const SCENARIOS: Record<string, Record<string, string>> = {
     'uncordon.sh': renderUncordonScript(singleCilium, { node: node.name }),
     'delete-node.sh': renderDeleteNodeScript(singleCilium, { node: node.name }),
     'nodes-status.sh': renderNodesStatusScript(singleCilium),
+    'renew-certificates.sh': renderRenewCertificatesScript(singleCilium),
+    'certificate-expiry.sh': renderCertificateExpiryScript(singleCilium),
     'upgrade-first-kubeadm.sh': renderUpgradeScripts(singleCilium, { first: true, version: '1.32.0' }).kubeadm,
     'upgrade-first-kubelet.sh': renderUpgradeScripts(singleCilium, { first: true, version: '1.32.0' }).kubelet,
   },

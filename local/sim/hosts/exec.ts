@@ -1,6 +1,7 @@
 /** Dispatches one shim call on a host to the command's simulation. */
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
+import { crictlStaticPods } from '../kube/certs';
 import { runKubeadm } from '../kube/kubeadm';
 import { runKubectl } from '../kube/kubectl';
 import type { KubeRegistry } from '../kube/registry';
@@ -54,6 +55,10 @@ export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimH
     case 'containerd':
     case 'ctr':
     case 'crictl':
+      if (req.cmd === 'crictl' && host.serviceActive('containerd')) {
+        const pods = crictlStaticPods(kube.membership(host.instanceId), req.args);
+        if (pods) return pods;
+      }
       return containerTools(host, req.cmd, req.args);
     case 'hostnamectl':
       return hostnamectl(host, req.args);

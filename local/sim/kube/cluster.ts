@@ -48,6 +48,11 @@ export interface NewNode {
   externalCloudProvider: boolean;
 }
 
+/** kubeadm's leaf certificates live one year (never past the CA's ten). */
+export const CERTIFICATE_LIFETIME_MS = 365 * 86_400_000;
+/** Without status updates for this long, the node lifecycle controller marks a node Unknown. */
+export const NODE_MONITOR_GRACE_MS = 40_000;
+
 /** Certificate keys live in the kubeadm-certs Secret for two hours, as in kubeadm. */
 export const CERTIFICATE_KEY_TTL_SECONDS = 2 * 3600;
 const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
@@ -58,7 +63,7 @@ const CNI_DAEMONSETS: Record<CniName, { ds: string; deployment: string; image: s
   'amazon-vpc-cni': { ds: 'aws-node', deployment: '', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2' },
 };
 
-import type { ClientCredentials, ClusterCa } from './pki';
+import type { ClientCredentials, ClusterCa, ServingNames } from './pki';
 import { templateHash } from './objects';
 import type { SimCsr } from './csr';
 
@@ -78,8 +83,17 @@ export class KubeCluster {
   /** CertificateSigningRequests by name. */
   readonly csrs = new Map<string, SimCsr>();
   certificateKey?: { key: string; expiresAt: number };
+  /**
+   * Each control plane's leaf certificates (apiserver, etcd, front proxy, the components'
+   * kubeconfigs), made together at init or join: when those on disk expire (what `kubeadm
+   * certs check-expiration` reads, `kubeadm certs renew` moves), and when those the running
+   * static pods loaded do — renewed certificates count once the pods restart.
+   */
+  readonly controlPlaneCerts = new Map<string, { onDisk: number; loaded: number }>();
   /** The API server's serving certificate and key (`pki/apiserver.{crt,key}`), from `kubeadm init`. */
   apiServerCertificate?: ClientCredentials & { notAfter: number };
+  /** The names `kubeadm init` put in it, for the renewals. */
+  apiServerNames?: ServingNames;
   cni?: { name: CniName; appliedAt: number };
   cloudControllerManager = false;
   readonly caCertHash: string;
@@ -188,7 +202,11 @@ export class KubeCluster {
     };
     this.nodes.set(node.name, node);
     this.readyDelays.set(node.name, this.env.readyDelaySeconds());
-    if (cp) this.addStaticPods(node);
+    if (cp) {
+      const expires = this.renewedExpiry();
+      this.controlPlaneCerts.set(node.name, { onDisk: expires, loaded: expires });
+      this.addStaticPods(node);
+    }
     this.addDaemonSetPods(node);
     if (role === 'worker') this.addPod('web', 'default', 'deployment', 'registry.k8s.io/e2e-test-images/agnhost:2.52', node.name, true);
     if (this.cni) this.scheduleUnassigned();
@@ -199,6 +217,11 @@ export class KubeCluster {
   readyCondition(node: SimKubeNode): { status: 'True' | 'False' | 'Unknown'; reason: string; message: string; since: number } {
     if (node.hostGoneAt !== undefined) {
       return { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: node.hostGoneAt };
+    }
+    const expiredAt = this.servingExpiredAt();
+    if (expiredAt !== undefined && this.env.now() >= expiredAt + NODE_MONITOR_GRACE_MS) {
+      // Kubelets no longer trust the API server's certificate: their status updates stop.
+      return { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: expiredAt + NODE_MONITOR_GRACE_MS };
     }
     if (node.kubeletError) return { status: 'False', reason: 'KubeletNotReady', message: node.kubeletError, since: node.joinedAt };
     const notReady = {
@@ -241,6 +264,7 @@ export class KubeCluster {
   deleteNode(name: string): void {
     this.node(name);
     this.nodes.delete(name);
+    this.controlPlaneCerts.delete(name);
     for (const pod of this.pods.filter((p) => p.nodeName === name)) this.evict(pod);
   }
 
@@ -263,6 +287,44 @@ export class KubeCluster {
     const node = pod.nodeName ? this.nodes.get(pod.nodeName) : undefined;
     if (pod.kind === 'daemonset' && node && node.hostGoneAt === undefined) this.addPod(pod.owner, pod.namespace, 'daemonset', pod.image, node.name);
     if (pod.kind === 'static') this.pods.push(pod);
+  }
+
+  /** A new leaf certificate's expiry: a year from now, never past the CA. */
+  private renewedExpiry(): number {
+    return Math.min(this.env.now() + CERTIFICATE_LIFETIME_MS, this.ca.cert.notAfter.getTime());
+  }
+
+  /**
+   * When the API server stopped presenting a valid certificate, if it has: the earliest expiry
+   * any live control plane's running API server loaded (behind a load balancer, clients reach
+   * each in turn).
+   */
+  servingExpiredAt(): number | undefined {
+    const live = [...this.controlPlaneCerts].filter(([name]) => this.nodes.get(name)?.hostGoneAt === undefined).map(([, c]) => c.loaded);
+    const earliest = live.length ? Math.min(...live) : undefined;
+    return earliest !== undefined && earliest <= this.env.now() ? earliest : undefined;
+  }
+
+  /** What a client verifying the API server's certificate says now, if it refuses it (Go's x509 wording). */
+  servingCertificateProblem(): string | undefined {
+    const expiredAt = this.servingExpiredAt();
+    if (expiredAt === undefined) return undefined;
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return `tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time ${iso(this.env.now())} is after ${iso(expiredAt)}`;
+  }
+
+  /** `kubeadm certs renew all` on a control plane: new leaf certificates on disk (the running pods keep the old ones). */
+  renewCertificates(nodeName: string): number {
+    const certs = this.controlPlaneCerts.get(nodeName);
+    if (!certs) throw new KubeError('failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory');
+    certs.onDisk = this.renewedExpiry();
+    return certs.onDisk;
+  }
+
+  /** A control-plane static pod restarted (its container stopped, the kubelet started it again): it loads what is on disk. */
+  restartStaticPod(nodeName: string, component: string): void {
+    const certs = this.controlPlaneCerts.get(nodeName);
+    if (certs && component === 'kube-apiserver') certs.loaded = certs.onDisk;
   }
 
   /** A pod created on its own (`kubectl run`, a client's create): on its node, or where the scheduler puts it. */
@@ -349,7 +411,15 @@ export class KubeCluster {
     this.version = target;
     const node = this.nodes.get(nodeName);
     if (node?.role === 'control-plane') node.controlPlaneVersion = target;
+    this.renewOnUpgrade(nodeName);
     this.refreshStaticPods();
+  }
+
+  /** `kubeadm upgrade apply|node` renews the node's certificates and restarts its static pods with them. */
+  private renewOnUpgrade(nodeName: string): void {
+    if (!this.controlPlaneCerts.has(nodeName)) return;
+    this.renewCertificates(nodeName);
+    this.restartStaticPod(nodeName, 'kube-apiserver');
   }
 
   /** `kubeadm upgrade node`: a control-plane node's static pods follow the cluster version. */
@@ -361,6 +431,7 @@ export class KubeCluster {
     }
     const node = this.nodes.get(nodeName);
     if (node?.role === 'control-plane') node.controlPlaneVersion = this.version;
+    this.renewOnUpgrade(nodeName);
     this.refreshStaticPods();
   }
 

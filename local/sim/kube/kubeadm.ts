@@ -10,6 +10,7 @@ import { fail, ok } from '../hosts/protocol';
 import { KubeCluster, KubeError, type NewNode } from './cluster';
 import { type KubeHost, flag, hasFlag, parseGoDuration, positionals } from './host';
 import { renderKubeconfig } from './kubeconfig';
+import { checkExpiration, renewAll } from './certs';
 import { createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
 import { privateKeyPem } from '../../../shared/pki/x509';
 import type { Taint } from './model';
@@ -35,6 +36,10 @@ export async function runKubeadm(registry: KubeRegistry, host: KubeHost, req: Sh
         return uploadCerts(registry, host, args);
       case 'certs certificate-key':
         return ok(`${registry.runtime.hex(64)}\n`);
+      case 'certs check-expiration':
+        return checkExpiration(controlPlaneMember(registry, host));
+      case 'certs renew all':
+        return await renewAll(controlPlaneMember(registry, host));
       case 'token create':
         return tokenCreate(registry, host, args);
       case 'token list':
@@ -179,7 +184,8 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const spec = nodeSpec(host, kubelet, docs.init?.nodeRegistration, flag(req.args, '--node-name'));
   const node = cluster.addNode(spec, 'control-plane');
   const serviceSubnet = String(cc.networking?.serviceSubnet ?? '10.96.0.0/12');
-  cluster.apiServerCertificate = await issueServingCertificate(cluster.ca, servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []), cluster.now());
+  cluster.apiServerNames = servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []);
+  cluster.apiServerCertificate = await issueServingCertificate(cluster.ca, cluster.apiServerNames, cluster.now());
   registry.clusters.set(endpoint, cluster);
   registry.members.set(host.instanceId, { endpoint, nodeName: node.name });
   const bt = docs.init?.bootstrapTokens?.[0];
@@ -227,16 +233,28 @@ function servingNames(endpoint: string, nodeName: string, advertiseIp: string, s
 /** The files kubeadm leaves on a control-plane node: the CA with its key, and kubeconfigs with real client certificates. */
 async function controlPlaneFiles(cluster: KubeCluster, nodeName: string): Promise<ProducedFile[]> {
   const f = (path: string, content: string, mode = '0600'): ProducedFile => ({ path, content, mode, createDirs: true });
+  return [
+    ...(await adminFiles(cluster)),
+    f('/etc/kubernetes/pki/ca.key', await privateKeyPem(cluster.ca.key)),
+    ...(await workerFiles(cluster, nodeName)),
+    f('/etc/kubernetes/manifests/kube-apiserver.yaml', `apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  containers:\n  - image: registry.k8s.io/kube-apiserver:${formatVersion(cluster.version)}\n    name: kube-apiserver\n`),
+  ];
+}
+
+/**
+ * admin.conf and super-admin.conf with fresh one-year client certificates, and the API
+ * server's serving certificate: what `kubeadm init`, a control-plane join and `kubeadm certs
+ * renew` write.
+ */
+export async function adminFiles(cluster: KubeCluster): Promise<ProducedFile[]> {
+  const f = (path: string, content: string, mode = '0600'): ProducedFile => ({ path, content, mode, createDirs: true });
   const kubeconfig = async (user: string, groups: string[]) =>
     renderKubeconfig(cluster.endpoint, cluster.clusterName, user, cluster.ca.certPem, await kubeadmClientCredentials(cluster.ca, { commonName: user, organizations: groups }, cluster.now()));
   return [
     // Since 1.29 admin.conf's group is bound to cluster-admin by RBAC (revocable); only super-admin.conf is system:masters.
     f('/etc/kubernetes/admin.conf', await kubeconfig('kubernetes-admin', ['kubeadm:cluster-admins'])),
     f('/etc/kubernetes/super-admin.conf', await kubeconfig('kubernetes-super-admin', ['system:masters'])),
-    f('/etc/kubernetes/pki/ca.key', await privateKeyPem(cluster.ca.key)),
     ...(cluster.apiServerCertificate ? [f('/etc/kubernetes/pki/apiserver.crt', cluster.apiServerCertificate.certPem, '0644'), f('/etc/kubernetes/pki/apiserver.key', cluster.apiServerCertificate.keyPem)] : []),
-    ...(await workerFiles(cluster, nodeName)),
-    f('/etc/kubernetes/manifests/kube-apiserver.yaml', `apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  containers:\n  - image: registry.k8s.io/kube-apiserver:${formatVersion(cluster.version)}\n    name: kube-apiserver\n`),
   ];
 }
 
@@ -247,6 +265,15 @@ async function workerFiles(cluster: KubeCluster, nodeName: string): Promise<Prod
     { path: '/etc/kubernetes/kubelet.conf', content: renderKubeconfig(cluster.endpoint, cluster.clusterName, `system:node:${nodeName}`, cluster.ca.certPem, credentials), mode: '0600', createDirs: true },
     { path: '/etc/kubernetes/pki/ca.crt', content: cluster.ca.certPem, mode: '0644', createDirs: true },
   ];
+}
+
+/** The cluster and node name of this host, a control plane (kubeadm reads admin.conf). */
+function controlPlaneMember(registry: KubeRegistry, host: KubeHost): { cluster: KubeCluster; nodeName: string } {
+  const m = registry.membership(host.instanceId);
+  if (!m || m.cluster.nodes.get(m.nodeName)?.role !== 'control-plane') {
+    throw new KubeError('failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory');
+  }
+  return m;
 }
 
 /** The cluster this host is a control-plane member of (kubeadm reads admin.conf). */

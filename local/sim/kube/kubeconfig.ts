@@ -46,3 +46,21 @@ export function kubeconfigServer(text: string): string | undefined {
     return undefined;
   }
 }
+
+/** The DER client certificate of the current context's user, or undefined (none, or not PEM). */
+export function kubeconfigClientCertificate(text: string): Buffer | undefined {
+  try {
+    const doc = parse(text) as {
+      'current-context'?: string;
+      contexts?: { name: string; context?: { user?: string } }[];
+      users?: { name: string; user?: { 'client-certificate-data'?: string } }[];
+    };
+    const ctx = doc.contexts?.find((c) => c.name === doc['current-context']) ?? doc.contexts?.[0];
+    const user = doc.users?.find((u) => u.name === ctx?.context?.user) ?? doc.users?.[0];
+    const pem = Buffer.from(user?.user?.['client-certificate-data'] ?? '', 'base64').toString();
+    const body = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem)?.[1];
+    return body ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -10,7 +10,8 @@ import type { ShimRequest, ShimResult } from '../hosts/protocol';
 import { fail, ok } from '../hosts/protocol';
 import { type KubeCluster, KubeError } from './cluster';
 import { flag, hasFlag, parseGoDuration, positionals } from './host';
-import { kubeconfigServer } from './kubeconfig';
+import { kubeconfigClientCertificate, kubeconfigServer } from './kubeconfig';
+import { verifyClientCertificate } from './pki';
 import { approveCsr, csrObject, submitCsr } from './csr';
 import { list, nodeObject, podObject } from './objects';
 import type { KubeRegistry } from './registry';
@@ -24,7 +25,7 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest): Prom
   const pos = positionals(args, FLAGS_WITH_VALUES);
   if (pos[0] === 'version' && hasFlag(args, '--client')) return ok('Client Version: v1.31.4\nKustomize Version: v5.4.2\n');
   try {
-    const cluster = connect(registry, req);
+    const cluster = await connect(registry, req);
     switch (pos[0]) {
       case 'get':
         return get(cluster, pos.slice(1), args);
@@ -74,7 +75,7 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest): Prom
 }
 
 /** The cluster the kubeconfig points at, or kubectl's connection error. */
-function connect(registry: KubeRegistry, req: ShimRequest): KubeCluster {
+async function connect(registry: KubeRegistry, req: ShimRequest): Promise<KubeCluster> {
   const path = flag(req.args, '--kubeconfig') ?? req.env.KUBECONFIG ?? `${req.env.HOME ?? '/root'}/.kube/config`;
   const abs = path.startsWith('/') ? path : `${req.cwd.replace(/\/$/, '')}/${path}`;
   const text = req.files.get(abs);
@@ -85,6 +86,12 @@ function connect(registry: KubeRegistry, req: ShimRequest): KubeCluster {
   const cluster = server ? registry.find(server) : undefined;
   if (!cluster || !cluster.firstControlPlane()) {
     throw new KubeError(`The connection to the server ${target.replace(/^https?:\/\//, '')} was refused - did you specify the right host or port?`);
+  }
+  const serving = cluster.servingCertificateProblem();
+  if (serving) throw new KubeError(`Unable to connect to the server: ${serving}`);
+  // The API server authenticates the kubeconfig's client certificate, on the simulated clock.
+  if (!(await verifyClientCertificate(cluster.ca, kubeconfigClientCertificate(text!.toString()) ?? Buffer.alloc(0), cluster.now()))) {
+    throw new KubeError('error: You must be logged in to the server (Unauthorized)');
   }
   return cluster;
 }

@@ -15,6 +15,9 @@ registerInstancePorts((state, instanceId, port) => {
   const member = kube?.membership(instanceId);
   const node = member?.cluster.nodes.get(member.nodeName);
   if (!kube || !member || node?.role !== 'control-plane' || node.hostGoneAt !== undefined) return undefined;
+  // An API server whose certificate expired is dropped here: clients outside check validity
+  // on the wall clock, which cannot see the simulated expiry (the hosts' kubectl says x509).
+  if (member.cluster.servingExpiredAt() !== undefined) return undefined;
   const api = serverFor(kube, member.cluster);
   return api ? (socket) => api.server.emit('connection', socket) : undefined;
 });

@@ -20,3 +20,6 @@ echo '### hopper:nodes'
 printf '%s\n' "$NODES_JSON" | pack
 echo '### hopper:kube-system-pods'
 printf '%s\n' "$PODS_JSON" | pack
+# When this control plane's certificates expire (kubeadm's table); nothing if kubeadm cannot say.
+echo '### hopper:certificates'
+{ kubeadm certs check-expiration 2>/dev/null || true; } | pack
