@@ -106,6 +106,10 @@ export class HopperClient {
     return this.request('POST', `/v1/clusters/${enc(name)}/rolling-update`, { body });
   }
 
+  renewCertificates(name: string): Promise<AcceptedView> {
+    return this.request('POST', `/v1/clusters/${enc(name)}/renew-certificates`);
+  }
+
   upgrade(name: string, body: { kubernetesVersion?: string }, dryRun: boolean): Promise<AcceptedView | Record<string, unknown>> {
     return this.request('POST', `/v1/clusters/${enc(name)}/upgrade`, { body, dryRun });
   }

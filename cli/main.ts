@@ -10,6 +10,7 @@ import { registerDescribe } from './commands/describe';
 import { registerEdit } from './commands/edit';
 import { registerExport } from './commands/export';
 import { registerGet } from './commands/get';
+import { registerRenew } from './commands/renew';
 import { registerRollingUpdate } from './commands/rolling-update';
 import { registerUpdate } from './commands/update';
 import { registerUpgrade } from './commands/upgrade';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: Ctx): Command {
   registerUpdate(program, ctx);
   registerRollingUpdate(program, ctx);
   registerUpgrade(program, ctx);
+  registerRenew(program, ctx);
   registerValidate(program, ctx);
   registerDelete(program, ctx);
   registerExport(program, ctx);

@@ -47,7 +47,7 @@ export async function startKubeFixture(): Promise<KubeFixture> {
   const endpoint = `${ENDPOINT_HOST}:6443`;
   const cluster = new KubeCluster(endpoint, 'kubernetes', parseVersion('1.33.5')!, '10.244.0.0/16', registry.runtime, ca);
   cluster.apiServerCertificate = await issueServingCertificate(ca, { dnsNames: ['kubernetes', 'cp-1', ENDPOINT_HOST], ips: ['10.96.0.1', '10.0.0.10'] }, now);
-  registry.clusters.set(endpoint, cluster);
+  registry.add(cluster);
   const node = (name: string, i: number): NewNode => ({
     name,
     host: { instanceId: `i-0000000000000000${i}`, availabilityZone: 'us-east-1a', internalIp: `10.0.0.${10 + i}`, hostname: name },
@@ -58,10 +58,10 @@ export async function startKubeFixture(): Promise<KubeFixture> {
   const addWorker = (name: string) => {
     workers++;
     cluster.addNode(node(name, 1 + workers), 'worker');
-    registry.members.set(`i-0000000000000000${1 + workers}`, { endpoint, nodeName: name });
+    registry.join(`i-0000000000000000${1 + workers}`, cluster, name);
   };
   cluster.addNode(node('cp-1', 1), 'control-plane');
-  registry.members.set('i-00000000000000001', { endpoint, nodeName: 'cp-1' });
+  registry.join('i-00000000000000001', cluster, 'cp-1');
   cluster.applyCni('cilium');
   addWorker('worker-1');
   addWorker('worker-2');

@@ -8,9 +8,11 @@ const INIT_CONFIG =
 describe('kubeadm failures on simulated hosts', () => {
   let sim: Sim;
   let host: string;
+  let subnet: string;
   beforeAll(async () => {
     sim = await startSim();
-    host = await launch(sim, await network(sim));
+    subnet = await network(sim);
+    host = await launch(sim, subnet);
     const prepared = await runScript(sim, host, PREPARE);
     expect(prepared.Status).toBe('Success');
   });
@@ -33,11 +35,20 @@ describe('kubeadm failures on simulated hosts', () => {
   });
 
   it('rejects a join whose CA hash does not match the cluster', async () => {
-    const worker = await launch(sim, await network(sim));
+    // In the control plane's network: from another VPC its private address reaches nothing.
+    const worker = await launch(sim, subnet);
     const endpoint = (await runScript(sim, host, ['kubeadm token create --print-join-command'])).StandardOutputContent ?? '';
     const wrongHash = endpoint.replace(/sha256:[0-9a-f]{64}/, `sha256:${'0'.repeat(64)}`).trim();
     const inv = await runScript(sim, worker, [...PREPARE, wrongHash]);
     expect(inv.Status).toBe('Failed');
     expect(inv.StandardErrorContent).toContain('none of the public keys');
+  });
+
+  it('reaches no cluster at a private address from another VPC', async () => {
+    const elsewhere = await launch(sim, await network(sim));
+    const join = (await runScript(sim, host, ['kubeadm token create --print-join-command'])).StandardOutputContent?.trim() ?? '';
+    const inv = await runScript(sim, elsewhere, [...PREPARE, join]);
+    expect(inv.Status).toBe('Failed');
+    expect(inv.StandardErrorContent).toMatch(/dial tcp [\d.]+:6443: connect: connection refused/);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../shared/api/types';
+import { hopperCli } from '../e2e/harness';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
 
 const DAY = 86_400;
@@ -40,6 +41,11 @@ describe('certificates over a year', () => {
     const at = await expiry();
     expect(at).toBeDefined();
     expect(Math.abs(Date.parse(at!) - ((await simNow()) + 365 * DAY * 1000))).toBeLessThan(2 * DAY * 1000);
+    // The CLI says so, and changes nothing without --yes.
+    const cli = await hopperCli(cp.api, ['renew', 'certificates', NAME]);
+    expect(cli.code, cli.all).toBe(0);
+    expect(cli.stdout).toContain(`The certificates of ${NAME} expire at ${at}.`);
+    expect(cli.stdout).toContain('Must specify --yes to renew them now');
     const decisions = await renewals();
     expect(decisions, JSON.stringify(decisions)).toMatchObject([{ cluster: NAME, action: 'none', reason: 'not-due', expiresAt: at }]);
   });

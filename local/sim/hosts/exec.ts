@@ -30,7 +30,7 @@ export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimH
     case 'kubeadm':
       return runKubeadm(kube, host, req);
     case 'kubectl':
-      return runKubectl(kube, req);
+      return runKubectl(kube, req, host.instanceId);
     case 'kubelet':
       return ok(`Kubernetes v${host.packages.kubelet?.replace(/-.*$/, '')}\n`);
     case 'apt-get':

@@ -55,6 +55,7 @@ export class HostManager {
       latency: (k) => state.latency.sample(k),
       faults: () => state.faults.state.hosts as KubeFaults,
       awsNodeError: (instanceId, clusterName) => awsNodeError(state, instanceId, clusterName),
+      vpcOf: (instanceId) => state.instances.get(instanceId)?.vpcId,
     });
   }
 

@@ -96,6 +96,8 @@ export class KubeCluster {
   apiServerNames?: ServingNames;
   cni?: { name: CniName; appliedAt: number };
   cloudControllerManager = false;
+  /** The network (VPC id) the cluster's hosts are in: its endpoint address means it only there. */
+  network = '';
   readonly caCertHash: string;
   readonly createdAt: number;
   private readonly readyDelays = new Map<string, number>();

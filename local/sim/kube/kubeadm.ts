@@ -186,8 +186,9 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const serviceSubnet = String(cc.networking?.serviceSubnet ?? '10.96.0.0/12');
   cluster.apiServerNames = servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []);
   cluster.apiServerCertificate = await issueServingCertificate(cluster.ca, cluster.apiServerNames, cluster.now());
-  registry.clusters.set(endpoint, cluster);
-  registry.members.set(host.instanceId, { endpoint, nodeName: node.name });
+  cluster.network = registry.runtime.vpcOf?.(host.instanceId) ?? '';
+  registry.add(cluster);
+  registry.join(host.instanceId, cluster, node.name);
   const bt = docs.init?.bootstrapTokens?.[0];
   const token = cluster.createToken(parseGoDuration(String(bt?.ttl ?? flag(req.args, '--token-ttl') ?? '24h0m0s')) ?? 86400, bt?.token ?? flag(req.args, '--token'));
   const upload = hasFlag(req.args, '--upload-certs');
@@ -324,7 +325,7 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   }
   preflight(registry, host, req.args, 'join');
   const kubelet = installedKubelet(host);
-  const cluster = registry.find(endpoint);
+  const cluster = registry.find(endpoint, host.instanceId);
   if (!cluster) {
     // kubeadm keeps retrying discovery until its timeout; a short wait stands for that.
     await registry.runtime.sleep(registry.runtime.latency('node.joined'));
@@ -342,7 +343,7 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     throw new KubeError(`[preflight] Running pre-flight checks\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\nerror execution phase kubelet-start: timed out waiting for the condition`);
   }
   const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name')), controlPlane ? 'control-plane' : 'worker');
-  registry.members.set(host.instanceId, { endpoint: cluster.endpoint, nodeName: node.name });
+  registry.join(host.instanceId, cluster, node.name);
   registry.startAwsNode(cluster);
   const text = controlPlane
     ? `[preflight] Running pre-flight checks\n[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[mark-control-plane] Marking the node ${node.name} as control-plane\n\nThis node has joined the cluster and a new control plane instance was created:\n\n* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n\nRun 'kubectl get nodes' to see this node join the cluster.\n`

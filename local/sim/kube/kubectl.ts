@@ -20,12 +20,13 @@ import { formatVersion } from './version';
 const FLAGS_WITH_VALUES = ['--kubeconfig', '-o', '--output', '-n', '--namespace', '-f', '--filename', '--timeout', '--for', '-l', '--selector', '--grace-period'];
 
 /** Runs one kubectl command line. */
-export async function runKubectl(registry: KubeRegistry, req: ShimRequest): Promise<ShimResult> {
+/** `instanceId`: the host it runs on (its VPC decides which cluster an address means). */
+export async function runKubectl(registry: KubeRegistry, req: ShimRequest, instanceId?: string): Promise<ShimResult> {
   const args = req.args;
   const pos = positionals(args, FLAGS_WITH_VALUES);
   if (pos[0] === 'version' && hasFlag(args, '--client')) return ok('Client Version: v1.31.4\nKustomize Version: v5.4.2\n');
   try {
-    const cluster = await connect(registry, req);
+    const cluster = await connect(registry, req, instanceId);
     switch (pos[0]) {
       case 'get':
         return get(cluster, pos.slice(1), args);
@@ -75,7 +76,7 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest): Prom
 }
 
 /** The cluster the kubeconfig points at, or kubectl's connection error. */
-async function connect(registry: KubeRegistry, req: ShimRequest): Promise<KubeCluster> {
+async function connect(registry: KubeRegistry, req: ShimRequest, instanceId?: string): Promise<KubeCluster> {
   const path = flag(req.args, '--kubeconfig') ?? req.env.KUBECONFIG ?? `${req.env.HOME ?? '/root'}/.kube/config`;
   const abs = path.startsWith('/') ? path : `${req.cwd.replace(/\/$/, '')}/${path}`;
   const text = req.files.get(abs);
@@ -83,7 +84,7 @@ async function connect(registry: KubeRegistry, req: ShimRequest): Promise<KubeCl
   if (!text && explicit) throw new KubeError(`error: stat ${path}: no such file or directory`);
   const server = text ? kubeconfigServer(text.toString()) : undefined;
   const target = server ?? 'localhost:8080';
-  const cluster = server ? registry.find(server) : undefined;
+  const cluster = server ? registry.find(server, instanceId) : undefined;
   if (!cluster || !cluster.firstControlPlane()) {
     throw new KubeError(`The connection to the server ${target.replace(/^https?:\/\//, '')} was refused - did you specify the right host or port?`);
   }

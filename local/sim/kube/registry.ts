@@ -28,25 +28,57 @@ export interface KubeRuntime extends KubeEnv {
   latency(key: string): number;
   /** The live fault settings; counters are decremented in place. */
   faults(): KubeFaults;
+  /** The VPC an instance is in: an endpoint address means a cluster only within one network. */
+  vpcOf?(instanceId: string): string | undefined;
 }
 
 export class KubeRegistry {
+  /**
+   * Clusters by network and endpoint (`vpc-…|172.20.32.4:6443`): two VPCs may both have a
+   * control plane at the same private address, and each host reaches only its own.
+   */
   readonly clusters = new Map<string, KubeCluster>();
-  /** instance id → the cluster endpoint and node name it joined as. */
-  readonly members = new Map<string, { endpoint: string; nodeName: string }>();
+  /** instance id → the cluster (its key) and node name it joined as. */
+  readonly members = new Map<string, { key: string; nodeName: string }>();
 
   constructor(readonly runtime: KubeRuntime) {}
 
-  /** The cluster behind an endpoint or a kubeconfig `server:` URL. */
-  find(endpointOrUrl: string): KubeCluster | undefined {
-    const key = endpointOrUrl.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-    return this.clusters.get(key) ?? this.clusters.get(`${key}:443`);
+  keyOf(cluster: KubeCluster): string {
+    return `${cluster.network}|${cluster.endpoint}`;
+  }
+
+  /** A cluster `kubeadm init` made. */
+  add(cluster: KubeCluster): void {
+    this.clusters.set(this.keyOf(cluster), cluster);
+  }
+
+  /** An instance joined `cluster` as `nodeName`. */
+  join(instanceId: string, cluster: KubeCluster, nodeName: string): void {
+    this.members.set(instanceId, { key: this.keyOf(cluster), nodeName });
+  }
+
+  /**
+   * The cluster behind an endpoint or a kubeconfig `server:` URL, as seen from `fromInstance`
+   * (in its VPC); without one, the first cluster with that endpoint.
+   */
+  find(endpointOrUrl: string, fromInstance?: string): KubeCluster | undefined {
+    const endpoint = endpointOrUrl.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+    const candidates = [endpoint, `${endpoint}:443`];
+    const network = fromInstance ? this.runtime.vpcOf?.(fromInstance) : undefined;
+    if (network !== undefined) {
+      for (const e of candidates) {
+        const found = this.clusters.get(`${network}|${e}`);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    return [...this.clusters.values()].find((c) => candidates.includes(c.endpoint));
   }
 
   /** The cluster and node an instance belongs to, if it has joined one. */
   membership(instanceId: string): { cluster: KubeCluster; nodeName: string } | undefined {
     const m = this.members.get(instanceId);
-    const cluster = m && this.clusters.get(m.endpoint);
+    const cluster = m && this.clusters.get(m.key);
     return m && cluster ? { cluster, nodeName: m.nodeName } : undefined;
   }
 
@@ -64,7 +96,7 @@ export class KubeRegistry {
     const generation = cluster.awsNodeGeneration;
     const clusterName = cluster.daemonSetEnv.get('aws-node')?.CLUSTER_NAME;
     for (const [instanceId, m] of this.members) {
-      if (m.endpoint !== cluster.endpoint || cluster.awsNode.has(m.nodeName) || !cluster.nodes.has(m.nodeName)) continue;
+      if (m.key !== this.keyOf(cluster) || cluster.awsNode.has(m.nodeName) || !cluster.nodes.has(m.nodeName)) continue;
       cluster.awsNode.set(m.nodeName, { pending: true, generation });
       const report = (error: string | undefined) => {
         if (cluster.awsNodeGeneration === generation) cluster.awsNode.set(m.nodeName, { ...(error ? { error } : {}), generation });
