@@ -8,6 +8,7 @@ import { createLogUpdate } from 'log-update';
 import type { OperationView, StepView } from '../../shared/api/types';
 import type { HopperClient } from '../client';
 import { println, type Io } from '../io';
+import { stageSummary, SUMMARISED_STAGES } from './stage-summary';
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Interrupted', 'Skipped']);
 
@@ -32,8 +33,39 @@ export function formatDuration(ms: number): string {
 
 /** Poll until the operation finishes; resolves with its last state. */
 export async function followOperation(client: HopperClient, initial: OperationView, io: Io, options: FollowOptions): Promise<OperationView> {
-  const snapshots = poll(client, initial, options.pollMs);
-  return options.tty ? followTty(snapshots, initial, io) : followPlain(snapshots, io);
+  const summaries = new Summaries(client);
+  const snapshots = summaries.attach(poll(client, initial, options.pollMs));
+  return options.tty ? followTty(snapshots, initial, io, summaries) : followPlain(snapshots, io, summaries);
+}
+
+/**
+ * The summaries of a create's finished stages (`stage-summary.ts`), read from the cluster's
+ * inventory once per stage, as it ends. A failed read leaves the stage without one.
+ */
+class Summaries {
+  private readonly byStage = new Map<string, string>();
+  private readonly asked = new Set<string>();
+
+  constructor(private readonly client: HopperClient) {}
+
+  get(stage: string): string | undefined {
+    return this.byStage.get(stage);
+  }
+
+  async *attach(snapshots: AsyncIterable<OperationView>): AsyncGenerator<OperationView> {
+    for await (const op of snapshots) {
+      const due = op.type === 'create' ? op.steps.filter((s) => s.status === 'Succeeded' && SUMMARISED_STAGES.has(s.name) && !this.asked.has(s.name)) : [];
+      if (due.length) {
+        for (const s of due) this.asked.add(s.name);
+        const view = await this.client.getCluster(op.cluster).catch(() => undefined);
+        for (const s of due) {
+          const text = view && stageSummary(s.name, view.resources);
+          if (text) this.byStage.set(s.name, text);
+        }
+      }
+      yield op;
+    }
+  }
 }
 
 async function* poll(client: HopperClient, initial: OperationView, pollMs: number): AsyncGenerator<OperationView> {
@@ -46,7 +78,7 @@ async function* poll(client: HopperClient, initial: OperationView, pollMs: numbe
   }
 }
 
-async function followPlain(snapshots: AsyncIterable<OperationView>, io: Io): Promise<OperationView> {
+async function followPlain(snapshots: AsyncIterable<OperationView>, io: Io, summaries?: Summaries): Promise<OperationView> {
   // Keyed by position, not name: a poll loop in the workflow may run the same state twice.
   const printed: string[] = [];
   let last: OperationView | undefined;
@@ -57,14 +89,14 @@ async function followPlain(snapshots: AsyncIterable<OperationView>, io: Io): Pro
       const seen = step.status === 'Running' ? `Running ${step.activity?.text ?? ''}` : step.status;
       if (printed[i] === seen) return;
       printed[i] = seen;
-      println(io.stdout, plainLine(op, step));
+      println(io.stdout, plainLine(op, step, summaries?.get(step.name)));
     });
   }
   return last!;
 }
 
-/** One step change: `[12s] ✓ CreateNetwork (8s)`; the bracket is time since the operation began. */
-export function plainLine(op: OperationView, step: StepView): string {
+/** One step change: `[12s] ✓ Network: VPC vpc-0ab…, 2 subnets (8s)`; the bracket is time since the operation began. */
+export function plainLine(op: OperationView, step: StepView, summary?: string): string {
   const at = step.endedAt ?? (step.status === 'Running' ? step.activity?.since : undefined) ?? step.startedAt;
   const clock = `[${formatDuration(since(op.startedAt, at))}]`;
   const took = step.startedAt && step.endedAt ? ` (${formatDuration(since(step.startedAt, step.endedAt))})` : '';
@@ -72,7 +104,7 @@ export function plainLine(op: OperationView, step: StepView): string {
     case 'Running':
       return `${clock} ▸ ${step.name}${step.activity ? `: ${step.activity.text}` : ''}`;
     case 'Succeeded':
-      return `${clock} ✓ ${step.name}${took}`;
+      return `${clock} ✓ ${step.name}${summary ? `: ${summary}` : ''}${took}`;
     case 'Skipped':
       return `${clock} - ${step.name} (skipped)`;
     default:
@@ -89,7 +121,7 @@ const FRAME_MS = 100;
  * side with a spinner and their time so far, finished ones with their tick and duration —
  * a stage is done when its record says so, whatever runs after it.
  */
-export function stageLines(op: OperationView, now: number, frame = 0): string[] {
+export function stageLines(op: OperationView, now: number, frame = 0, summary: (stage: string) => string | undefined = () => undefined): string[] {
   // A stage the record left running stops its clock when the operation ended.
   const until = isFinished(op) && op.endedAt ? Date.parse(op.endedAt) : now;
   return op.steps.map((step) => {
@@ -97,8 +129,10 @@ export function stageLines(op: OperationView, now: number, frame = 0): string[] 
     switch (step.status) {
       case 'Running':
         return `${isFinished(op) ? '■' : FRAMES[frame % FRAMES.length]} ${step.name}${step.activity ? `: ${step.activity.text}` : ''}${took}`;
-      case 'Succeeded':
-        return `✔ ${step.name}${took}`;
+      case 'Succeeded': {
+        const text = summary(step.name);
+        return `✔ ${step.name}${text ? `: ${text}` : ''}${took}`;
+      }
       case 'Skipped':
         return `↓ ${step.name} (skipped)`;
       default:
@@ -111,11 +145,11 @@ export function stageLines(op: OperationView, now: number, frame = 0): string[] 
  * On a terminal: the block of stage lines redrawn in place (log-update) at every poll and
  * spinner tick, so parallel stages run side by side; the last frame stays on screen.
  */
-async function followTty(snapshots: AsyncIterable<OperationView>, initial: OperationView, io: Io): Promise<OperationView> {
+async function followTty(snapshots: AsyncIterable<OperationView>, initial: OperationView, io: Io, summaries?: Summaries): Promise<OperationView> {
   const draw = createLogUpdate(io.stdout as NodeJS.WriteStream);
   let op = initial;
   let frame = 0;
-  const render = (): void => draw(stageLines(op, Date.now(), frame).join('\n'));
+  const render = (): void => draw(stageLines(op, Date.now(), frame, (stage) => summaries?.get(stage)).join('\n'));
   const spinner = setInterval(() => {
     frame++;
     render();

@@ -55,6 +55,8 @@ export const resourceViewSchema = z.object({
   zone: z.string().optional(),
   ownership: z.enum(['owned', 'shared']),
   name: z.string().optional(),
+  /** What the resource is for, where that varies within a type: an instance's `control-plane` or `bastion`, a subnet's `private` or `utility`. */
+  role: z.string().optional(),
 });
 
 export const clusterSummarySchema = z.object({

@@ -85,6 +85,9 @@ describe('the hopper CLI against npm start', () => {
     for (const step of ['Network', 'Image', 'ControlPlane', 'Nodes', 'Validate']) {
       expect(r.stdout, show(r)).toMatch(new RegExp(`^\\[\\S+\\] ✓ ${step}\\b`, 'm'));
     }
+    // Finished stages say what they made, with ids.
+    expect(r.stdout, show(r)).toMatch(/^\[\S+\] ✓ Network: VPC vpc-[0-9a-f]+, \d+ subnets, NATs? nat-[0-9a-f]+.*, load balancer e2e-api \(/m);
+    expect(r.stdout, show(r)).toMatch(/^\[\S+\] ✓ ControlPlane: control plane i-[0-9a-f]+, i-[0-9a-f]+, i-[0-9a-f]+ \(/m);
     // Not a TTY: no spinner frames or cursor control, one line per step change.
     expect(r.stdout).not.toContain('\u001b[');
     expect(r.stdout).toMatch(/succeeded in/);
