@@ -27,3 +27,33 @@ describe('the simulated scheduler', () => {
     expect(new Set(coredns().map((p) => p.name.split('-')[1])).size).toBe(1);
   });
 });
+
+describe('a node whose machine is gone', () => {
+  it('is Ready for 40 s, then Unknown; its Deployment pods move to another node after the 5-minute toleration', async () => {
+    let now = Date.parse('2026-06-01T00:00:00Z');
+    let n = 0;
+    const env = { now: () => now, hex: (len: number) => (n++).toString(16).padStart(len, '0'), readyDelaySeconds: () => 20 };
+    const cluster = new KubeCluster('10.0.0.10:6443', 'kubernetes', parseVersion('1.33.5')!, '10.244.0.0/16', env, await createCa(now));
+    const host = (i: number) => ({ instanceId: `i-${i}`, availabilityZone: 'us-east-1a', internalIp: `10.0.0.${i}`, hostname: `node-${i}` });
+    cluster.addNode({ name: 'cp', host: host(10), kubeletVersion: parseVersion('1.33.5')!, externalCloudProvider: false }, 'control-plane');
+    cluster.applyCni('cilium');
+    for (const w of [11, 12]) cluster.addNode({ name: `w${w}`, host: host(w), kubeletVersion: parseVersion('1.33.5')!, externalCloudProvider: false }, 'worker');
+    now += 60_000;
+    const web = () => cluster.pods.filter((p) => p.owner === 'web').map((p) => p.nodeName).sort();
+    expect(web()).toEqual(['w11', 'w12']);
+
+    cluster.hostGone('i-11');
+    now += 30_000;
+    expect(cluster.readyCondition(cluster.node('w11')).status).toBe('True');
+    now += 15_000;
+    expect(cluster.readyCondition(cluster.node('w11'))).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown' });
+    now += 240_000;
+    cluster.runControllers();
+    expect(web()).toEqual(['w11', 'w12']);
+    now += 70_000;
+    cluster.runControllers();
+    expect(web()).toEqual(['w12', 'w12']);
+    // The DaemonSet's pod stays on the node (it tolerates an unreachable node).
+    expect(cluster.pods.some((p) => p.nodeName === 'w11' && p.owner === 'cilium')).toBe(true);
+  });
+});

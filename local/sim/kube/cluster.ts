@@ -52,6 +52,8 @@ export interface NewNode {
 export const CERTIFICATE_LIFETIME_MS = 365 * 86_400_000;
 /** Without status updates for this long, the node lifecycle controller marks a node Unknown. */
 export const NODE_MONITOR_GRACE_MS = 40_000;
+/** Pods tolerate an unreachable node this long (the default `tolerationSeconds`), then are evicted. */
+export const UNREACHABLE_TOLERATION_MS = 300_000;
 
 /** Certificate keys live in the kubeadm-certs Secret for two hours, as in kubeadm. */
 export const CERTIFICATE_KEY_TTL_SECONDS = 2 * 3600;
@@ -217,8 +219,9 @@ export class KubeCluster {
 
   /** The node's Ready condition, evaluated now (Ready comes from time passing, not a timer). */
   readyCondition(node: SimKubeNode): { status: 'True' | 'False' | 'Unknown'; reason: string; message: string; since: number } {
-    if (node.hostGoneAt !== undefined) {
-      return { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: node.hostGoneAt };
+    // The node lifecycle controller notices a silent kubelet only after its grace period.
+    if (node.hostGoneAt !== undefined && this.env.now() >= node.hostGoneAt + NODE_MONITOR_GRACE_MS) {
+      return { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: node.hostGoneAt + NODE_MONITOR_GRACE_MS };
     }
     const expiredAt = this.servingExpiredAt();
     if (expiredAt !== undefined && this.env.now() >= expiredAt + NODE_MONITOR_GRACE_MS) {
@@ -289,6 +292,21 @@ export class KubeCluster {
     const node = pod.nodeName ? this.nodes.get(pod.nodeName) : undefined;
     if (pod.kind === 'daemonset' && node && node.hostGoneAt === undefined) this.addPod(pod.owner, pod.namespace, 'daemonset', pod.image, node.name);
     if (pod.kind === 'static') this.pods.push(pod);
+  }
+
+  /**
+   * The controllers' reaction to time passing, applied when the cluster is looked at: pods on
+   * a node that has been unreachable (Unknown) for longer than they tolerate are evicted —
+   * a Deployment's replaced on another node, a bare pod gone; DaemonSet and static pods stay,
+   * as they tolerate it.
+   */
+  runControllers(): void {
+    const now = this.env.now();
+    for (const node of this.nodes.values()) {
+      const ready = this.readyCondition(node);
+      if (ready.status !== 'Unknown' || now < ready.since + UNREACHABLE_TOLERATION_MS) continue;
+      for (const pod of this.pods.filter((p) => p.nodeName === node.name && (p.kind === 'deployment' || p.kind === 'bare'))) this.deletePod(pod);
+    }
   }
 
   /** A new leaf certificate's expiry: a year from now, never past the CA. */

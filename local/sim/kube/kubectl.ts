@@ -27,6 +27,7 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest, insta
   if (pos[0] === 'version' && hasFlag(args, '--client')) return ok('Client Version: v1.31.4\nKustomize Version: v5.4.2\n');
   try {
     const cluster = await connect(registry, req, instanceId);
+    cluster.runControllers();
     switch (pos[0]) {
       case 'get':
         return get(cluster, pos.slice(1), args);

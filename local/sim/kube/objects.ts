@@ -96,7 +96,8 @@ export function podObject(cluster: KubeCluster, pod: SimPod): Record<string, unk
   const node = pod.nodeName ? cluster.nodes.get(pod.nodeName) : undefined;
   // Pods other than host-network ones need the CNI; all need a live kubelet.
   const hostNetwork = pod.kind === 'static' || pod.owner === 'kube-proxy' || pod.owner.startsWith('cilium') || pod.owner.startsWith('calico-node') || pod.owner === 'aws-node' || pod.owner.startsWith('aws-cloud');
-  const running = node !== undefined && node.hostGoneAt === undefined && (hostNetwork || cluster.isReady(node));
+  // Pods look as they last were until the node is marked unreachable (its kubelet's status stopped).
+  const running = node !== undefined && cluster.readyCondition(node).status !== 'Unknown' && (hostNetwork || cluster.isReady(node));
   const ownerKind = pod.kind === 'static' ? 'Node' : pod.kind === 'daemonset' ? 'DaemonSet' : 'ReplicaSet';
   return {
     apiVersion: 'v1',

@@ -128,6 +128,7 @@ export class KubeRegistry {
 
   /** `GET /_sim/kubernetes`: clusters with their nodes, as tests and people read them. */
   inspect(): Record<string, unknown> {
+    for (const c of this.clusters.values()) c.runControllers();
     return {
       clusters: [...this.clusters.values()].map((c) => ({
         endpoint: c.endpoint,

@@ -66,6 +66,7 @@ export class ApiObjects {
   /** Every object of a type as the cluster has it now, before versions. */
   private render(t: ResourceType): Obj[] {
     const c = this.cluster;
+    c.runControllers();
     const own = [...this.bucket(t.plural).values()].map(clone);
     let system: Obj[];
     switch (t.plural) {
