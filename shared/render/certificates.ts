@@ -6,7 +6,7 @@
  * whose table `parseCertificateExpiry` reads.
  */
 import { resolveContext } from './context';
-import { script } from './shell';
+import { REQUIRE_INITIALISED_CONTROL_PLANE, script } from './shell';
 import type { RenderContext } from './types';
 
 const CRICTL = 'crictl --runtime-endpoint unix:///run/containerd/containerd.sock';
@@ -16,13 +16,7 @@ const STATIC_PODS = ['kube-apiserver', 'kube-controller-manager', 'kube-schedule
 export function renderRenewCertificatesScript(ctx: RenderContext): string {
   const r = resolveContext(ctx);
   return script(r, 'renew the control plane certificates (kubeadm certs renew all) and restart its static pods', [
-    [
-      'if [[ ! -f /etc/kubernetes/admin.conf ]]; then',
-      '  echo "hopper: this instance is not an initialised control plane" >&2',
-      '  exit 1',
-      'fi',
-      'export KUBECONFIG=/etc/kubernetes/admin.conf',
-    ].join('\n'),
+    `${REQUIRE_INITIALISED_CONTROL_PLANE}\nexport KUBECONFIG=/etc/kubernetes/admin.conf`,
     'kubeadm certs renew all',
     [
       '# The running pods keep the old certificates until they restart.',
@@ -84,12 +78,7 @@ export function parseCertificateExpiry(output: string): string | undefined {
 export function renderCertificateExpiryScript(ctx: RenderContext): string {
   const r = resolveContext(ctx);
   return script(r, "read when the control plane's certificates expire", [
-    [
-      'if [[ ! -f /etc/kubernetes/admin.conf ]]; then',
-      '  echo "hopper: this instance is not an initialised control plane" >&2',
-      '  exit 1',
-      'fi',
-    ].join('\n'),
+    REQUIRE_INITIALISED_CONTROL_PLANE,
     'kubeadm certs check-expiration',
   ]);
 }

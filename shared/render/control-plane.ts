@@ -13,6 +13,7 @@ import {
   ALREADY_JOINED, NODE_IDENTITY,
   PARAMETERS,
   REQUIRE_FORMAT,
+  REQUIRE_INITIALISED_CONTROL_PLANE,
   RUN_LOGGED,
   script,
   shellQuote,
@@ -95,12 +96,7 @@ function onInitialisedControlPlane(r: ResolvedContext, purpose: string, body: st
     awsVariables(r),
     REQUIRE_FORMAT,
     PARAMETERS,
-    [
-      'if [[ ! -f /etc/kubernetes/admin.conf ]]; then',
-      '  echo "hopper: this instance is not an initialised control plane" >&2',
-      '  exit 1',
-      'fi',
-    ].join('\n'),
+    REQUIRE_INITIALISED_CONTROL_PLANE,
     body,
   ]);
 }
@@ -221,10 +217,7 @@ export function renderIssueClientCertificateScript(ctx: RenderContext, request: 
   const o = CLIENT_CERTIFICATE_OUTPUT;
   return script(r, 'sign a short-lived client certificate with the cluster CA (CertificateSigningRequest)', [
     [
-      'if [[ ! -f /etc/kubernetes/admin.conf ]]; then',
-      '  echo "hopper: this instance is not an initialised control plane" >&2',
-      '  exit 1',
-      'fi',
+      REQUIRE_INITIALISED_CONTROL_PLANE,
       'export KUBECONFIG=/etc/kubernetes/admin.conf',
       `CSR_NAME=${shellQuote(request.name)}`,
     ].join('\n'),

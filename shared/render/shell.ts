@@ -66,6 +66,14 @@ export function script(r: ResolvedContext, title: string, sections: string[], op
   return `${[header, ...sections.filter((s) => s !== '')].join('\n\n')}\n`;
 }
 
+/** Stops a script meant for a control plane that has run `kubeadm init` (or joined as one). */
+export const REQUIRE_INITIALISED_CONTROL_PLANE = [
+  'if [[ ! -f /etc/kubernetes/admin.conf ]]; then',
+  '  echo "hopper: this instance is not an initialised control plane" >&2',
+  '  exit 1',
+  'fi',
+].join('\n');
+
 /** Shell variables with the cluster's region and parameter prefix, quoted. */
 export function awsVariables(r: ResolvedContext): string {
   return [`REGION=${shellQuote(r.ctx.region)}`, `PARAM_PREFIX=${shellQuote(r.parameterPrefix)}`, `PARAM_KEY=${shellQuote(r.parameterKeyId)}`].join('\n');
