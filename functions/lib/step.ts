@@ -155,6 +155,8 @@ export function classify(err: unknown, step: string): Error {
  */
 export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S, O>) {
   const core = definition.run;
+  /** What a running stage shows while this step works on it, in words (`undefined`: nothing to say). */
+  const activityOf = (input: z.infer<S>): string | undefined => (definition.describeActivity ? definition.describeActivity(input) : inWords(definition.name));
   const declared = new Set<ClientName>(['ddb', ...(definition.clients ?? []).map((c) => c.name)]);
   const fenced = definition.fenced ?? hasSideEffects(definition.permissions);
   const run = async (event: unknown, context?: Context, given?: StepDeps): Promise<O> => {
@@ -181,7 +183,7 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     const ticket = fenced && envelope.cluster && opId
       ? await deps.store.enterStep(envelope.cluster, opId, definition.name, (context?.getRemainingTimeInMillis?.() ?? MAX_LAMBDA_SECONDS * 1000) / 1000 + 5)
       : undefined;
-    const text = definition.describeActivity ? definition.describeActivity(input) : inWords(definition.name);
+    const text = activityOf(input);
     const activity = text === undefined ? undefined : { step: definition.name, text };
     if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage, activity);
     else if (activity && envelope.reportsTo && envelope.operationId) await deps.store.noteActivity(envelope.operationId, envelope.reportsTo, activity);
@@ -225,6 +227,8 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
     fenced,
     /** Whether the step describes the stage it ends (a workflow must then give it a stage). */
     describesStage: definition.describeStage !== undefined,
+    /** What a running stage shows while this step works on it, in words. */
+    activity: activityOf,
     core,
     run,
     handler,

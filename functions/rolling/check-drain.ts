@@ -56,6 +56,7 @@ export async function checkDrain(input: z.infer<typeof checkDrainInput>, deps: S
 
 export const step = defineStep({
   name: 'CheckDrain',
+  describeActivity: (i) => `draining ${i.node} (${i.instanceId})`,
   clients: [ssmClient],
   input: checkDrainInput,
   permissions: [

@@ -35,6 +35,7 @@ export async function detachSurge(input: z.infer<typeof detachSurgeInput>, deps:
 
 export const step = defineStep({
   name: 'DetachSurge',
+  describeActivity: (i) => (i.instanceIds.length ? `detaching ${i.instanceIds.join(', ')} from ${i.group} (its replacements come first)` : `checking ${i.group} for instances to detach`),
   clients: [ec2Client, autoscalingClient],
   input: detachSurgeInput,
   permissions: [

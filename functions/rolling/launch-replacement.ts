@@ -88,6 +88,7 @@ async function seatSubnet(deps: StepDeps, cluster: string, zone: string, publicT
 
 export const step = defineStep({
   name: 'LaunchReplacement',
+  describeActivity: (i) => `launching a replacement for control-plane seat ${i.seat.seat} in ${i.seat.zone}`,
   clients: [ec2Client, elbv2Client],
   input: launchReplacementInput,
   permissions: [

@@ -51,6 +51,7 @@ export async function sendDrain(input: z.infer<typeof sendDrainInput>, deps: Ste
 
 export const step = defineStep({
   name: 'SendDrain',
+  describeActivity: (i) => `draining ${i.instanceId}${i.forceDrain ? ' (forced)' : ''}`,
   clients: [ec2Client, ssmClient],
   input: sendDrainInput,
   permissions: [

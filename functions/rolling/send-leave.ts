@@ -38,6 +38,7 @@ export async function sendLeave(input: z.infer<typeof sendLeaveInput>, deps: Ste
 
 export const step = defineStep({
   name: 'SendLeave',
+  describeActivity: (i) => `${i.instanceId} leaving the control plane (kubeadm reset)`,
   clients: [ec2Client, ssmClient],
   input: sendLeaveInput,
   permissions: [

@@ -47,6 +47,7 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
 
 export const step = defineStep({
   name: 'SendReplacementJoin',
+  describeActivity: (i) => (i.phase === 'refresh' ? `fresh join data for ${i.instanceId}` : `${i.instanceId} joining the control plane`),
   clients: [ec2Client, ssmClient],
   input: sendReplacementJoinInput,
   permissions: [

@@ -68,6 +68,7 @@ async function forgetControlPlaneInstance(deps: StepDeps, cluster: string, insta
 
 export const step = defineStep({
   name: 'TerminateOld',
+  describeActivity: (i) => `terminating ${i.kind === 'control-plane' ? 'control plane' : 'node'} ${i.instanceId}`,
   clients: [ec2Client, autoscalingClient, elbv2Client],
   input: terminateOldInput,
   permissions: [
