@@ -10,7 +10,8 @@ type Resource = ClusterView['resources'][number];
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const ids = (what: string, list: Resource[], shown = 3): string | undefined => {
   if (list.length === 0) return undefined;
-  const names = list.slice(0, shown).map((r) => r.name && r.type === 'load-balancer' ? r.name : r.id);
+  // What the cluster brought (a VPC, NAT gateways) is named too, marked as not made here.
+  const names = list.slice(0, shown).map((r) => `${r.name && r.type === 'load-balancer' ? r.name : r.id}${r.ownership === 'shared' ? ' (brought)' : ''}`);
   return `${what} ${names.join(', ')}${list.length > shown ? ` and ${list.length - shown} more` : ''}`;
 };
 
@@ -27,7 +28,7 @@ const SUMMARIES: Record<string, (resources: Resource[]) => string[]> = {
     ].filter((s): s is string => s !== undefined);
   },
   ControlPlane: (r) => [ids('control plane', r.filter((x) => x.type === 'instance' && x.role === 'control-plane'))].filter((s): s is string => s !== undefined),
-  Nodes: (r) => [ids('groups', r.filter((x) => x.type === 'autoscaling-group' || x.type === 'auto-scaling-group'))].filter((s): s is string => s !== undefined),
+  Nodes: (r) => [ids('groups', r.filter((x) => x.type === 'autoscaling-group'))].filter((s): s is string => s !== undefined),
 };
 
 /** The stages a summary exists for. */

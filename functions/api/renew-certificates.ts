@@ -20,7 +20,9 @@ export const RENEWABLE = new Set(['Ready', 'Degraded']);
 
 export async function renewCertificates(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
-  if (!RENEWABLE.has(record.status) && !record.lock) {
+  // A live lock answers for itself (409 naming it); an expired one would be taken over, so the status decides.
+  const held = record.lock !== undefined && record.lock.expiresAt > deps.now().getTime();
+  if (!RENEWABLE.has(record.status) && !held) {
     throw new ConflictError(`cluster ${record.name} is ${record.status}: its certificates can be renewed once it is Ready or Degraded`);
   }
   const { cluster, operation } = await beginWorkflow(deps, record, { workflow: 'renew-certificates', body: {}, owner: req.requestId });

@@ -1,6 +1,6 @@
 /**
- * certificateRenewals (a daily schedule): asks a control plane of every live cluster when
- * its certificates expire (`kubeadm certs check-expiration` over SSM, answered within
+ * certificateRenewals (a daily schedule): asks the control planes of every live cluster when
+ * their certificates expire (`kubeadm certs check-expiration` over SSM, answered within
  * seconds), records it (`certificatesExpireAt`), and gives a cluster with less than
  * `RENEW_WITHIN_DAYS` left a `renew-certificates` operation — long before kubeadm's one year
  * runs out and the API server stops being trusted. (Cluster API's `certificatesExpiryDays`
@@ -25,7 +25,7 @@ import { checkCommand } from '../commands/check-command';
 import { sendScript } from '../commands/send-script';
 import { loadRenderContext } from '../control-plane/render-context';
 import type { StepDeps } from '../lib/deps';
-import { kubectlRunner } from '../rolling/common';
+import { controlPlaneInstances, onlineInstances } from '../rolling/common';
 import { apiDeps, type ApiDeps } from '../api/deps';
 import { beginWorkflow, operationId } from '../api/operations';
 import { RENEWABLE } from '../api/renew-certificates';
@@ -53,18 +53,29 @@ async function recordSkip(deps: ApiDeps, record: ClusterRecord, expiresAt: strin
 /** How long a control plane takes to answer the expiry question before the cluster is left for tomorrow. */
 const ANSWER_WITHIN_MS = 30_000;
 
-/** When the cluster's certificates expire and how long is left, read on one of its control planes. */
+/**
+ * When the cluster's certificates expire first and how long is left: kubeadm's table on every
+ * control plane that answers (SSM online), the earliest of them — control planes of different
+ * ages (one replaced, one re-joined) expire at different times.
+ */
 export async function readExpiry(cloud: StepDeps, record: ClusterRecord): Promise<CertificateExpiry> {
-  const instanceId = await kubectlRunner(cloud, record.name);
+  const all = (await controlPlaneInstances(cloud, record.name)).map((i) => i.InstanceId!).filter(Boolean);
+  const instanceIds = await onlineInstances(cloud, all);
+  if (instanceIds.length === 0) throw new Error(`cluster ${record.name} has no control-plane instance online in Systems Manager to ask`);
   const ctx = await loadRenderContext(cloud, record.spec);
   const commandId = await sendScript(cloud, {
-    instanceIds: [instanceId],
+    instanceIds,
     script: renderCertificateExpiryScript(ctx),
     // Unique per run: sendScript would hand back an earlier run's command for the same comment.
     comment: `hopper ${record.name} ReadCertificateExpiry ${cloud.now().toISOString()}`,
     timeoutSeconds: 60,
   });
   const deadline = Date.now() + ANSWER_WITHIN_MS;
+  const readings = await Promise.all(instanceIds.map((instanceId) => readOne(cloud, commandId, instanceId, deadline)));
+  return readings.reduce((first, r) => (r.residualSeconds < first.residualSeconds ? r : first));
+}
+
+async function readOne(cloud: StepDeps, commandId: string, instanceId: string, deadline: number): Promise<CertificateExpiry> {
   for (;;) {
     try {
       const { output } = await checkCommand({ commandId, instanceId, step: 'ReadCertificateExpiry' }, cloud);

@@ -60,6 +60,8 @@ export function readCertificateExpiry(output: string): CertificateExpiry | undef
   for (const line of lines.slice(start + 1)) {
     // The certificates end at a blank line or, where blank lines were dropped, the authorities' header.
     if (!line.trim() || /^CERTIFICATE AUTHORITY\s/.test(line)) break;
+    // A certificate this control plane does not have (a joined one has no super-admin.conf).
+    if (line.startsWith('!MISSING!')) continue;
     const m = /^\S+\s+([A-Z][a-z]{2}) (\d{2}), (\d{4}) (\d{2}):(\d{2}) UTC\s+(<invalid>|\d+[ydhms])\s/.exec(line);
     if (!m || !MONTHS.includes(m[1])) return undefined;
     const at = Date.UTC(Number(m[3]), MONTHS.indexOf(m[1]), Number(m[2]), Number(m[4]), Number(m[5]));

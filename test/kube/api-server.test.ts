@@ -88,6 +88,13 @@ describe('the API server, to the official Kubernetes client', () => {
     expect(after.items).toHaveLength(2);
     expect(after.items.map((p) => p.metadata?.name)).not.toContain(pods.items[0].metadata?.name);
     expect((await apps.readNamespacedDeployment({ name: 'api', namespace: 'shop' })).status?.readyReplicas).toBe(2);
+    // A new image rolls the pods onto a new template.
+    const current = await apps.readNamespacedDeployment({ name: 'api', namespace: 'shop' });
+    current.spec!.template.spec!.containers[0].image = 'nginx:1.28';
+    await apps.replaceNamespacedDeployment({ name: 'api', namespace: 'shop', body: current });
+    const rolled = await core.listNamespacedPod({ namespace: 'shop' });
+    expect(rolled.items.map((p) => p.spec?.containers[0].image)).toEqual(['nginx:1.28', 'nginx:1.28']);
+    expect((await apps.readNamespacedDeployment({ name: 'api', namespace: 'shop' })).metadata?.generation).toBe(2);
     await core.deleteNamespace({ name: 'shop' });
     expect(f.cluster.pods.filter((p) => p.namespace === 'shop')).toEqual([]);
   });
@@ -149,6 +156,15 @@ describe('bad requests change nothing', () => {
     expect(other.status).toBe(403);
     expect(f.cluster.nodes.get('worker-2')?.unschedulable).toBe(false);
     expect((await raw(kubelet, 'GET', '/api/v1/namespaces/kube-system/secrets')).status).toBe(403);
+    // Its own Node, yes — but it cannot make itself a control plane or taint itself (NodeRestriction).
+    const role = await raw(kubelet, 'PATCH', '/api/v1/nodes/worker-1', '{"metadata":{"labels":{"node-role.kubernetes.io/control-plane":""}}}', 'application/merge-patch+json');
+    expect(role.status).toBe(403);
+    expect(role.json.message).toContain('is not allowed to modify labels: node-role.kubernetes.io/control-plane');
+    const taint = await raw(kubelet, 'PATCH', '/api/v1/nodes/worker-1', '{"spec":{"taints":[{"key":"dedicated","value":"x","effect":"NoSchedule"}]}}', 'application/merge-patch+json');
+    expect(taint.status).toBe(403);
+    expect(f.cluster.nodes.get('worker-1')?.labels['node-role.kubernetes.io/control-plane']).toBeUndefined();
+    const allowed = await raw(kubelet, 'PATCH', '/api/v1/nodes/worker-1', '{"metadata":{"labels":{"topology.kubernetes.io/zone":"us-east-1a"}}}', 'application/merge-patch+json');
+    expect(allowed.status).toBe(200);
   });
 
   it('answers unknown resources with 404 and malformed bodies with 400, creating nothing', async () => {
@@ -165,6 +181,8 @@ describe('bad requests change nothing', () => {
     expect(noNamespace.json).toMatchObject({ code: 404, message: 'namespaces "nowhere" not found' });
     expect((await core.listNamespacedConfigMap({ namespace: 'default' })).items.length).toBe(before);
     expect((await raw(admin, 'DELETE', '/api/v1/namespaces/kube-system')).status).toBe(403);
+    // A malformed Service is refused before it is stored (a table or watch would trip on it later).
+    expect((await raw(admin, 'POST', '/api/v1/namespaces/default/services', JSON.stringify({ metadata: { name: 'bad' }, spec: { ports: { port: 80 } } }))).status).toBe(422);
   });
 });
 

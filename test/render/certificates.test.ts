@@ -7,14 +7,14 @@ const TABLE = `[check-expiration] Reading configuration from the "kubeadm-config
 CERTIFICATE                EXPIRES                  RESIDUAL TIME   CERTIFICATE AUTHORITY   EXTERNALLY MANAGED
 admin.conf                 Aug 19, 2026 09:03 UTC   12d             ca                      no
 apiserver                  Aug 18, 2026 09:03 UTC   11d             ca                      no
-super-admin.conf           Aug 19, 2026 09:03 UTC   12d             ca                      no
+!MISSING! super-admin.conf
 
 CERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED
 ca                      Aug 17, 2025 09:03 UTC   <invalid>       no
 `;
 
 describe('readCertificateExpiry', () => {
-  it('takes the certificate that expires first, never an authority', () => {
+  it('takes the certificate that expires first, never an authority, and passes over one the control plane does not have', () => {
     expect(readCertificateExpiry(TABLE)).toEqual({ expiresAt: '2026-08-18T09:03:00.000Z', residualSeconds: 11 * 86_400 });
   });
 

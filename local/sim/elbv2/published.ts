@@ -69,6 +69,8 @@ export async function publishedAddress(state: SimState, dnsName: string, port: n
     });
     entry = { loadBalancerArn: found.lb.arn, port, server, address, sockets };
     t.set(key, entry);
+    // A port that could not be opened is not kept: the next lookup tries again.
+    address.catch(() => t.delete(key));
   }
   return entry.address;
 }
@@ -79,6 +81,11 @@ function forward(state: SimState, entry: Published, socket: Socket): void {
   const lb = lbs(state).get(entry.loadBalancerArn);
   const listener = lb && [...listeners(state).values()].find((l) => l.loadBalancerArn === lb.arn && l.port === entry.port);
   const tg = listener && tgs(state).get(listener.targetGroupArn);
+  if (!lb) {
+    // The balancer is gone: so is its address.
+    entry.server.close();
+    table(state).delete(`${entry.loadBalancerArn}:${entry.port}`);
+  }
   if (!lb || lb.state !== 'active' || !tg) return void socket.destroy();
   refreshTargetGroup(state, tg);
   const healthy = tg.targets.filter((t) => t.state === 'healthy');

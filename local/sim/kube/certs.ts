@@ -39,14 +39,16 @@ export function kubeadmDate(ms: number): string {
   return `${month} ${String(d.getUTCDate()).padStart(2, '0')}, ${d.getUTCFullYear()} ${hh}:${mm} UTC`;
 }
 
-/** kubeadm's residual time: `364d`, `9y`, `<invalid>` once expired. */
+/** kubeadm's residual time (`duration.ShortHumanDuration`): `45s`, `12m`, `5h`, `364d`, `1y`, `<invalid>` once expired. */
 function residual(ms: number): string {
-  if (ms <= 0) return '<invalid>';
-  const days = Math.floor(ms / 86_400_000);
-  if (days >= 365 * 2) return `${Math.floor(days / 365)}y`;
-  if (days >= 1) return `${days}d`;
-  const hours = Math.floor(ms / 3_600_000);
-  return hours >= 1 ? `${hours}h` : `${Math.floor(ms / 60_000)}m`;
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  if (seconds < 365 * 86_400) return `${Math.floor(seconds / 86_400)}d`;
+  return `${Math.floor(seconds / (365 * 86_400))}y`;
 }
 
 export function checkExpiration(member: { cluster: KubeCluster; nodeName: string }): ShimResult {
@@ -62,7 +64,8 @@ export function checkExpiration(member: { cluster: KubeCluster; nodeName: string
     "[check-expiration] Use 'kubeadm init phase upload-config --config your-config-file' to re-upload it.",
     '',
     row(['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED'], leafWidths),
-    ...LEAVES.map(([name, ca]) => row([name, kubeadmDate(onDisk), residual(onDisk - now), ca, 'no'], leafWidths)),
+    // A joined control plane has no super-admin.conf: kubeadm lists it as missing.
+    ...LEAVES.map(([name, ca]) => (name === 'super-admin.conf' && cluster.initNodeName !== nodeName ? `!MISSING! ${name}` : row([name, kubeadmDate(onDisk), residual(onDisk - now), ca, 'no'], leafWidths))),
     '',
     row(['CERTIFICATE AUTHORITY', 'EXPIRES', 'RESIDUAL TIME', 'EXTERNALLY MANAGED'], caWidths),
     ...['ca', 'etcd-ca', 'front-proxy-ca'].map((name) => row([name, kubeadmDate(caExpiry), residual(caExpiry - now), 'no'], caWidths)),
@@ -98,7 +101,7 @@ export async function renewAll(member: { cluster: KubeCluster; nodeName: string 
     'Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.',
     '',
   ].join('\n');
-  return ok(text, { files: await adminFiles(cluster) });
+  return ok(text, { files: await adminFiles(cluster, nodeName) });
 }
 
 /** The pod sandbox id of a node's static pod (stable, as crictl shows it). */

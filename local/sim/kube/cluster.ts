@@ -66,7 +66,7 @@ const CNI_DAEMONSETS: Record<CniName, { ds: string; deployment: string; image: s
 };
 
 import type { ClientCredentials, ClusterCa, ServingNames } from './pki';
-import { templateHash } from './objects';
+import { iso, templateHash } from './objects';
 import type { SimCsr } from './csr';
 
 export class KubeCluster {
@@ -98,6 +98,8 @@ export class KubeCluster {
   apiServerNames?: ServingNames;
   cni?: { name: CniName; appliedAt: number };
   cloudControllerManager = false;
+  /** The node `kubeadm init` ran on (the only one with super-admin.conf). */
+  initNodeName?: string;
   /** The network (VPC id) the cluster's hosts are in: its endpoint address means it only there. */
   network = '';
   readonly caCertHash: string;
@@ -302,6 +304,9 @@ export class KubeCluster {
    */
   runControllers(): void {
     const now = this.env.now();
+    // With every node unreachable (the API server's certificate expired, a whole outage) the
+    // controller stops evicting: there is nowhere to go, and the fault is likely its own.
+    if ([...this.nodes.values()].every((n) => this.readyCondition(n).status === 'Unknown')) return;
     for (const node of this.nodes.values()) {
       const ready = this.readyCondition(node);
       if (ready.status !== 'Unknown' || now < ready.since + UNREACHABLE_TOLERATION_MS) continue;
@@ -329,7 +334,6 @@ export class KubeCluster {
   servingCertificateProblem(): string | undefined {
     const expiredAt = this.servingExpiredAt();
     if (expiredAt === undefined) return undefined;
-    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
     return `tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time ${iso(this.env.now())} is after ${iso(expiredAt)}`;
   }
 
@@ -358,6 +362,8 @@ export class KubeCluster {
   /** A Deployment's controller: as many pods of `owner` in `namespace` as `replicas`, placed by the scheduler. */
   scaleDeployment(namespace: string, owner: string, image: string, replicas: number): void {
     const mine = () => this.pods.filter((p) => p.kind === 'deployment' && p.namespace === namespace && p.owner === owner);
+    // A changed template replaces the pods (a new ReplicaSet; the rollout is instant here).
+    if (image) for (const old of mine().filter((p) => p.image !== image)) this.pods = this.pods.filter((p) => p !== old);
     for (const extra of mine().slice(replicas)) this.pods = this.pods.filter((p) => p !== extra);
     for (let n = mine().length; n < replicas; n++) {
       const pod = this.addPod(owner, namespace, 'deployment', image);
@@ -470,7 +476,7 @@ export class KubeCluster {
   /** Adds a pod with a generated name the way the owning controller would. */
   addPod(owner: string, namespace: string, kind: SimPod['kind'], image: string, nodeName?: string, emptyDir = false): SimPod {
     // A Deployment's pods share its ReplicaSet's pod-template hash (as their owner reference says).
-    const suffix = kind === 'static' ? nodeName ?? '' : kind === 'daemonset' ? this.env.hex(5) : `${templateHash(owner)}-${this.env.hex(5)}`;
+    const suffix = kind === 'static' ? nodeName ?? '' : kind === 'daemonset' ? this.env.hex(5) : `${templateHash(owner, image)}-${this.env.hex(5)}`;
     const pod: SimPod = {
       name: `${owner}-${suffix}`,
       namespace,
@@ -520,6 +526,7 @@ export class KubeCluster {
       (n) =>
         !n.unschedulable &&
         n.hostGoneAt === undefined &&
+        this.readyCondition(n).status !== 'Unknown' &&
         n.taints.every((t) => t.effect === 'PreferNoSchedule' || (toleratesControlPlane && t.key === CONTROL_PLANE_TAINT.key)),
     );
     const ready = candidates.filter((n) => this.isReady(n) || !this.cni);

@@ -187,6 +187,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   cluster.apiServerNames = servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []);
   cluster.apiServerCertificate = await issueServingCertificate(cluster.ca, cluster.apiServerNames, cluster.now());
   cluster.network = registry.runtime.vpcOf?.(host.instanceId) ?? '';
+  cluster.initNodeName = node.name;
   registry.add(cluster);
   registry.join(host.instanceId, cluster, node.name);
   const bt = docs.init?.bootstrapTokens?.[0];
@@ -235,7 +236,7 @@ function servingNames(endpoint: string, nodeName: string, advertiseIp: string, s
 async function controlPlaneFiles(cluster: KubeCluster, nodeName: string): Promise<ProducedFile[]> {
   const f = (path: string, content: string, mode = '0600'): ProducedFile => ({ path, content, mode, createDirs: true });
   return [
-    ...(await adminFiles(cluster)),
+    ...(await adminFiles(cluster, nodeName)),
     f('/etc/kubernetes/pki/ca.key', await privateKeyPem(cluster.ca.key)),
     ...(await workerFiles(cluster, nodeName)),
     f('/etc/kubernetes/manifests/kube-apiserver.yaml', `apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  containers:\n  - image: registry.k8s.io/kube-apiserver:${formatVersion(cluster.version)}\n    name: kube-apiserver\n`),
@@ -247,14 +248,16 @@ async function controlPlaneFiles(cluster: KubeCluster, nodeName: string): Promis
  * server's serving certificate: what `kubeadm init`, a control-plane join and `kubeadm certs
  * renew` write.
  */
-export async function adminFiles(cluster: KubeCluster): Promise<ProducedFile[]> {
+export async function adminFiles(cluster: KubeCluster, nodeName: string): Promise<ProducedFile[]> {
+  // Only the node kubeadm init ran on has super-admin.conf (1.29+); a joined control plane has none.
+  const superAdmin = cluster.initNodeName === nodeName;
   const f = (path: string, content: string, mode = '0600'): ProducedFile => ({ path, content, mode, createDirs: true });
   const kubeconfig = async (user: string, groups: string[]) =>
     renderKubeconfig(cluster.endpoint, cluster.clusterName, user, cluster.ca.certPem, await kubeadmClientCredentials(cluster.ca, { commonName: user, organizations: groups }, cluster.now()));
   return [
     // Since 1.29 admin.conf's group is bound to cluster-admin by RBAC (revocable); only super-admin.conf is system:masters.
     f('/etc/kubernetes/admin.conf', await kubeconfig('kubernetes-admin', ['kubeadm:cluster-admins'])),
-    f('/etc/kubernetes/super-admin.conf', await kubeconfig('kubernetes-super-admin', ['system:masters'])),
+    ...(superAdmin ? [f('/etc/kubernetes/super-admin.conf', await kubeconfig('kubernetes-super-admin', ['system:masters']))] : []),
     ...(cluster.apiServerCertificate ? [f('/etc/kubernetes/pki/apiserver.crt', cluster.apiServerCertificate.certPem, '0644'), f('/etc/kubernetes/pki/apiserver.key', cluster.apiServerCertificate.keyPem)] : []),
   ];
 }
@@ -279,11 +282,7 @@ function controlPlaneMember(registry: KubeRegistry, host: KubeHost): { cluster: 
 
 /** The cluster this host is a control-plane member of (kubeadm reads admin.conf). */
 function controlPlaneOf(registry: KubeRegistry, host: KubeHost): KubeCluster {
-  const m = registry.membership(host.instanceId);
-  if (!m || m.cluster.nodes.get(m.nodeName)?.role !== 'control-plane') {
-    throw new KubeError('failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory');
-  }
-  return m.cluster;
+  return controlPlaneMember(registry, host).cluster;
 }
 
 function uploadCerts(registry: KubeRegistry, host: KubeHost, args: string[]): ShimResult {

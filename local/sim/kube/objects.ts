@@ -7,12 +7,14 @@ import type { KubeCluster } from './cluster';
 import type { SimKubeNode, SimPod } from './model';
 import { formatVersion } from './version';
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Kubernetes' timestamps: RFC 3339 to the second. */
+export const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** A v1 Node object. */
 export function nodeObject(cluster: KubeCluster, node: SimKubeNode): Record<string, unknown> {
   const ready = cluster.readyCondition(node);
-  const now = iso(cluster.now());
+  // A kubelet that stopped posting status last did so when its machine went.
+  const now = iso(node.hostGoneAt ?? cluster.now());
   const taints = [...node.taints];
   if (ready.status !== 'True') taints.push({ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' });
   if (node.unschedulable) taints.push({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
@@ -96,8 +98,10 @@ export function podObject(cluster: KubeCluster, pod: SimPod): Record<string, unk
   const node = pod.nodeName ? cluster.nodes.get(pod.nodeName) : undefined;
   // Pods other than host-network ones need the CNI; all need a live kubelet.
   const hostNetwork = pod.kind === 'static' || pod.owner === 'kube-proxy' || pod.owner.startsWith('cilium') || pod.owner.startsWith('calico-node') || pod.owner === 'aws-node' || pod.owner.startsWith('aws-cloud');
-  // Pods look as they last were until the node is marked unreachable (its kubelet's status stopped).
-  const running = node !== undefined && cluster.readyCondition(node).status !== 'Unknown' && (hostNetwork || cluster.isReady(node));
+  // A pod on a node marked unreachable keeps its last phase (Running) but is no longer Ready.
+  const unreachable = node !== undefined && cluster.readyCondition(node).status === 'Unknown';
+  const running = node !== undefined && !unreachable && (hostNetwork || cluster.isReady(node));
+  const phase = running || unreachable ? 'Running' : 'Pending';
   const ownerKind = pod.kind === 'static' ? 'Node' : pod.kind === 'daemonset' ? 'DaemonSet' : 'ReplicaSet';
   return {
     apiVersion: 'v1',
@@ -119,7 +123,7 @@ export function podObject(cluster: KubeCluster, pod: SimPod): Record<string, unk
       ...(pod.emptyDir ? { volumes: [{ name: 'scratch', emptyDir: {} }] } : {}),
     },
     status: {
-      phase: running ? 'Running' : 'Pending',
+      phase,
       conditions: [{ type: 'Ready', status: running ? 'True' : 'False' }],
       ...(node ? { hostIP: node.internalIp, podIP: hostNetwork ? node.internalIp : undefined } : {}),
       containerStatuses: [{ name: pod.owner, image: pod.image, ready: running, restartCount: 0, started: running }],
@@ -127,14 +131,14 @@ export function podObject(cluster: KubeCluster, pod: SimPod): Record<string, unk
   };
 }
 
-/** A Deployment's current pod-template hash (what its ReplicaSet and pods are named with). */
-export function templateHash(owner: string): string {
-  return uid(`template/${owner}`).replace(/-/g, '').slice(0, 10);
+/** A Deployment's pod-template hash (what its ReplicaSet and pods are named with): a new image, a new hash. */
+export function templateHash(owner: string, image: string): string {
+  return uid(`template/${owner}/${image}`).replace(/-/g, '').slice(0, 10);
 }
 
 /** A Deployment's pods belong to its current ReplicaSet, named after the pod-template hash. */
 function ownerName(pod: SimPod): string {
-  return pod.kind === 'deployment' ? `${pod.owner}-${templateHash(pod.owner)}` : pod.owner;
+  return pod.kind === 'deployment' ? `${pod.owner}-${templateHash(pod.owner, pod.image)}` : pod.owner;
 }
 
 /** `kind: List`, as `kubectl get -o json` prints. */

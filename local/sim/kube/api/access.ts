@@ -24,7 +24,7 @@ export interface Caller {
 export const ANONYMOUS: Caller = { user: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 const ADMIN_GROUPS = ['system:masters', 'kubeadm:cluster-admins'];
-const PUBLIC_PATHS = ['/version', '/version/', '/healthz', '/livez', '/readyz'];
+const PUBLIC_PATHS = ['/version', '/healthz', '/livez', '/readyz'];
 const DISCOVERY = /^\/(api|apis|openapi)(\/|$)/;
 
 export interface ResourceRequest {

@@ -7,13 +7,13 @@
  */
 import type { KubeCluster } from '../cluster';
 import type { SimPod } from '../model';
-import { nodeObject, podObject, uid } from '../objects';
+import { iso, nodeObject, podObject, uid } from '../objects';
 
 export type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 
-export const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+export { iso };
 
 function meta(cluster: KubeCluster, kind: string, name: string, namespace: string | undefined, extra: Obj = {}): Obj {
   return { name, ...(namespace ? { namespace } : {}), uid: uid(`${kind}/${namespace ?? ''}/${name}`), creationTimestamp: iso(cluster.createdAt), ...extra };

@@ -41,7 +41,7 @@ export function decodeProtobuf(body: Buffer): Obj {
   }
   const kind = String(envelope.typeMeta?.kind ?? '');
   if (!KINDS.includes(kind)) {
-    throw new ApiError(415, 'UnsupportedMediaType', `the simulated API server decodes protobuf only for ${KINDS.join(', ')} (got ${kind || 'no kind'}): send application/json, as kubectl apply -f and create -f do`);
+    throw new ApiError(415, 'UnsupportedMediaType', `the simulated API server decodes protobuf only for ${KINDS.join(', ')} (got ${kind || 'no kind'}): send application/json (kubectl apply -f and create -f do, with --validate=false: no OpenAPI schemas are served)`);
   }
   const type = root.lookupType(kind);
   // Bytes fields come back base64, as the JSON form carries them.

@@ -42,18 +42,20 @@ export const RESOURCE_TYPES: ResourceType[] = [
   type('apps', 'deployments', 'Deployment', true, ['deploy']),
   type('apps', 'daemonsets', 'DaemonSet', true, ['ds'], READ),
   type('coordination.k8s.io', 'leases', 'Lease', true),
+  // Kept as given: evictions here meet the budget the simulation's faults set (refuseEviction).
+  type('policy', 'poddisruptionbudgets', 'PodDisruptionBudget', true, ['pdb']),
 ];
 
 /** Subresources listed in discovery: kubectl drain looks for `pods/eviction` to evict rather than delete. */
-const SUBRESOURCES: Record<string, { name: string; kind: string; group?: string; version?: string; verbs: string[] }[]> = {
+const SUBRESOURCES: Record<string, { name: string; kind: string; namespaced: boolean; group?: string; version?: string; verbs: string[] }[]> = {
   '/v1': [
-    { name: 'pods/eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
-    { name: 'nodes/status', kind: 'Node', verbs: ['get', 'patch', 'update'] },
-    { name: 'pods/status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+    { name: 'pods/eviction', kind: 'Eviction', namespaced: true, group: 'policy', version: 'v1', verbs: ['create'] },
+    { name: 'nodes/status', kind: 'Node', namespaced: false, verbs: ['get', 'patch', 'update'] },
+    { name: 'pods/status', kind: 'Pod', namespaced: true, verbs: ['get', 'patch', 'update'] },
   ],
 };
 
-/** Group versions served, the core group first. `policy/v1` serves only the eviction subresource. */
+/** Group versions served, the core group first. */
 export const GROUP_VERSIONS = ['/v1', 'apps/v1', 'coordination.k8s.io/v1', 'policy/v1'];
 
 export const apiVersionOf = (t: Pick<ResourceType, 'group' | 'version'>): string => (t.group ? `${t.group}/${t.version}` : t.version);
@@ -75,7 +77,7 @@ export function resourceList(group: string, version: string): Record<string, unk
       verbs: t.verbs,
       ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
     })),
-    ...(SUBRESOURCES[key] ?? []).map((s) => ({ name: s.name, singularName: '', namespaced: true, kind: s.kind, verbs: s.verbs, ...(s.group ? { group: s.group, version: s.version } : {}) })),
+    ...(SUBRESOURCES[key] ?? []).map((s) => ({ name: s.name, singularName: '', namespaced: s.namespaced, kind: s.kind, verbs: s.verbs, ...(s.group ? { group: s.group, version: s.version } : {}) })),
   ];
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? key : version, resources };
 }

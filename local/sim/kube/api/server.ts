@@ -30,15 +30,12 @@ import { table } from './tables';
 const MAX_BODY = 3 * 1024 * 1024;
 /** How often a watch looks for changes (real time). */
 const WATCH_POLL_MS = 100;
+/** The API server's default `--min-request-timeout`: a watch lasts between one and two of it. */
+const MIN_REQUEST_TIMEOUT_SECONDS = 1800;
 /** How often a quiet watch that allows bookmarks gets one (real time). */
 const BOOKMARK_EVERY_MS = 10_000;
 
 const servers = new WeakMap<KubeCluster, { server: Server; cert: string; objects: ApiObjects }>();
-
-/** The cluster's API objects (one store per cluster, whichever door a change came through). */
-export function apiObjects(registry: KubeRegistry, cluster: KubeCluster): ApiObjects {
-  return serverFor(registry, cluster)?.objects ?? new ApiObjects(cluster, registry);
-}
 
 /** The cluster's API server, or undefined before `kubeadm init` made its certificate. */
 export function serverFor(registry: KubeRegistry, cluster: KubeCluster): { server: Server; objects: ApiObjects } | undefined {
@@ -179,11 +176,15 @@ async function handle(cluster: KubeCluster, objects: ApiObjects, req: IncomingMe
       }
       case 'create':
         return send(res, 201, objects.create(type, namespace, decode(await readBody(req), req.headers['content-type']), dryRun));
-      case 'update':
-        return send(res, 200, objects.replace(type, namespace, name!, decode(await readBody(req), req.headers['content-type']), dryRun));
+      case 'update': {
+        const next = decode(await readBody(req), req.headers['content-type']);
+        if (type.plural === 'nodes') nodeRestriction(caller, objects.get(type, namespace, name!), next as Obj);
+        return send(res, 200, objects.replace(type, namespace, name!, next, dryRun));
+      }
       case 'patch': {
         const current = objects.get(type, namespace, name!);
         const patched = applyPatch(current, (await readBody(req)).toString('utf8'), req.headers['content-type'] ?? '');
+        if (type.plural === 'nodes') nodeRestriction(caller, current, patched);
         return send(res, 200, objects.replace(type, namespace, name!, patched, dryRun));
       }
       case 'delete':
@@ -194,6 +195,30 @@ async function handle(cluster: KubeCluster, objects: ApiObjects, req: IncomingMe
   } catch (err) {
     if (err instanceof ApiError) return send(res, err.code, err.status());
     throw err;
+  }
+}
+
+/** Labels a kubelet may set on its own Node (NodeRestriction): the well-known ones and the kubelet's namespaces. */
+const KUBELET_LABELS = /^(kubernetes\.io\/(hostname|arch|os)|beta\.kubernetes\.io\/(arch|os|instance-type)|node\.kubernetes\.io\/instance-type|topology\.kubernetes\.io\/(region|zone)|failure-domain\.beta\.kubernetes\.io\/(region|zone)|([^/]+\.)?(kubelet|node)\.kubernetes\.io\/.+)$/;
+
+/**
+ * The NodeRestriction admission plugin: a node's credential may update its own Node, but not
+ * its taints, nor labels outside what a kubelet may set (a node cannot make itself a control
+ * plane or move itself to a tainted pool).
+ */
+function nodeRestriction(caller: Caller, current: Obj, next: Obj): void {
+  if (!caller.groups.includes('system:nodes')) return;
+  const who = current.metadata?.name;
+  // Taints the node lifecycle controller sets from conditions are not the node's to keep or drop.
+  const own = (o: Obj) => JSON.stringify(((o?.spec?.taints ?? []) as Obj[]).filter((t) => !String(t.key).startsWith('node.kubernetes.io/')));
+  if (own(next) !== own(current)) {
+    throw new ApiError(403, 'Forbidden', `nodes "${who}" is forbidden: node "${who}" is not allowed to modify taints`, { name: who, kind: 'nodes' });
+  }
+  const before = (current.metadata?.labels ?? {}) as Record<string, string>;
+  const after = (next?.metadata?.labels ?? {}) as Record<string, string>;
+  const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k] && !KUBELET_LABELS.test(k));
+  if (changed.length) {
+    throw new ApiError(403, 'Forbidden', `nodes "${who}" is forbidden: is not allowed to modify labels: ${changed.sort().join(', ')}`, { name: who, kind: 'nodes' });
   }
 }
 
@@ -251,6 +276,15 @@ function watch(cluster: KubeCluster, objects: ApiObjects, type: ResourceType, ma
     }
   }
   const tick = () => {
+    try {
+      pass();
+    } catch (err) {
+      // A watch that cannot go on ends with an ERROR event, as the API server's does; the server goes on.
+      emit('ERROR', new ApiError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`).status());
+      stop();
+    }
+  };
+  const pass = () => {
     const events = objects.eventsAfter(type, last);
     if (events === 'expired') {
       emit('ERROR', new ApiError(410, 'Expired', `too old resource version: ${last}`).status());
@@ -273,16 +307,19 @@ function watch(cluster: KubeCluster, objects: ApiObjects, type: ResourceType, ma
       emit('BOOKMARK', { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(last) } });
     }
   }, WATCH_POLL_MS);
-  const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
-  const deadline = timeoutSeconds > 0 ? setTimeout(() => stop(), timeoutSeconds * 1000) : undefined;
+  // Without timeoutSeconds the API server ends a watch after 30 to 60 minutes (--min-request-timeout); clients start another.
+  const asked = Number(q.get('timeoutSeconds') ?? 0);
+  const timeoutSeconds = asked > 0 ? asked : MIN_REQUEST_TIMEOUT_SECONDS * (1 + Math.random());
+  const deadline = setTimeout(() => stop(), timeoutSeconds * 1000);
+  deadline.unref();
   const stop = () => {
     clearInterval(timer);
-    if (deadline) clearTimeout(deadline);
+    clearTimeout(deadline);
     res.end();
   };
   tick();
   req.on('close', () => {
     clearInterval(timer);
-    if (deadline) clearTimeout(deadline);
+    clearTimeout(deadline);
   });
 }

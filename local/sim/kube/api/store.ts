@@ -276,6 +276,7 @@ export class ApiObjects {
       obj.data = data;
     }
     if (t.plural === 'services') {
+      if (obj.spec?.ports !== undefined && !Array.isArray(obj.spec.ports)) throw invalid('Service', obj.metadata.name, [{ field: 'spec.ports', message: 'Invalid value: must be a list of ports' }]);
       obj.spec = { type: 'ClusterIP', sessionAffinity: 'None', ...obj.spec };
       if (!obj.spec.clusterIP) {
         const n = this.serviceIps++;

@@ -36,13 +36,16 @@ export function humanDuration(ms: number): string {
 
 const NAME: Column = { name: 'Name', cell: (o) => o.metadata.name, description: 'Name must be unique within a namespace.' };
 const AGE: Column = { name: 'Age', cell: (o, now) => humanDuration(now - Date.parse(o.metadata.creationTimestamp)), description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' };
-const count = (v: unknown) => Object.keys((v ?? {}) as Obj).length;
+const count = (v: unknown) => (typeof v === 'object' && v !== null ? Object.keys(v).length : 0);
+/** A list field as a list, whatever a client stored there (a table must not fail on a bad object). */
+const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 const orNone = (v: unknown) => (v === undefined || v === null || v === '' ? '<none>' : String(v));
-const address = (o: Obj, type: string) => orNone((o.status?.addresses as Obj[] | undefined)?.find((a) => a.type === type)?.address);
+const address = (o: Obj, type: string) => orNone(arr(o.status?.addresses).find((a) => a.type === type)?.address);
 
 function nodeStatus(o: Obj): string {
-  const ready = (o.status?.conditions as Obj[] | undefined)?.find((c) => c.type === 'Ready');
-  const s = ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
+  // kubectl prints NotReady for False and for Unknown alike.
+  const ready = arr(o.status?.conditions).find((c) => c.type === 'Ready');
+  const s = ready?.status === 'True' ? 'Ready' : 'NotReady';
   return o.spec?.unschedulable ? `${s},SchedulingDisabled` : s;
 }
 
@@ -66,9 +69,9 @@ const COLUMNS: Record<string, Column[]> = {
   ],
   pods: [
     NAME,
-    { name: 'Ready', cell: (o) => `${((o.status?.containerStatuses ?? []) as Obj[]).filter((c) => c.ready).length}/${(o.spec?.containers ?? []).length}`, description: 'The aggregate readiness state of this pod for accepting traffic.' },
+    { name: 'Ready', cell: (o) => `${arr(o.status?.containerStatuses).filter((c) => c.ready).length}/${arr(o.spec?.containers).length}`, description: 'The aggregate readiness state of this pod for accepting traffic.' },
     { name: 'Status', cell: (o) => o.status?.phase ?? '', description: 'The aggregate status of the containers in this pod.' },
-    { name: 'Restarts', type: 'string', cell: (o) => String(((o.status?.containerStatuses ?? []) as Obj[]).reduce((n, c) => n + Number(c.restartCount ?? 0), 0)), description: 'The number of times the containers in this pod have been restarted.' },
+    { name: 'Restarts', type: 'string', cell: (o) => String(arr(o.status?.containerStatuses).reduce((n, c) => n + Number(c.restartCount ?? 0), 0)), description: 'The number of times the containers in this pod have been restarted.' },
     AGE,
     { name: 'IP', priority: 1, cell: (o) => orNone(o.status?.podIP), description: 'IP address allocated to the pod.' },
     { name: 'Node', priority: 1, cell: (o) => orNone(o.spec?.nodeName), description: 'Name of the node this pod is scheduled to.' },
@@ -83,7 +86,7 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Type', cell: (o) => o.spec?.type ?? 'ClusterIP', description: 'The type of the service.' },
     { name: 'Cluster-IP', cell: (o) => orNone(o.spec?.clusterIP), description: 'The cluster IP of the service.' },
     { name: 'External-IP', cell: () => '<none>', description: 'The external IP of the service.' },
-    { name: 'Port(s)', cell: (o) => ((o.spec?.ports ?? []) as Obj[]).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>', description: 'The ports the service listens on.' },
+    { name: 'Port(s)', cell: (o) => arr(o.spec?.ports).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>', description: 'The ports the service listens on.' },
     AGE,
     { name: 'Selector', priority: 1, cell: (o) => Object.entries((o.spec?.selector ?? {}) as Obj).map(([k, v]) => `${k}=${String(v)}`).join(',') || '<none>', description: 'The selector of the service.' },
   ],
