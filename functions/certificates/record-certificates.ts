@@ -22,7 +22,13 @@ export async function recordCertificates(input: z.infer<typeof recordCertificate
     return at;
   });
   const certificatesExpireAt = expiries.sort()[0];
-  await deps.store.mutateCluster(input.cluster, () => ({ certificatesExpireAt }));
+  // A second run (a retry after a crash) finds the value written and records no second event.
+  let changed = false;
+  await deps.store.mutateCluster(input.cluster, (record) => {
+    changed = record.certificatesExpireAt !== certificatesExpireAt;
+    return changed ? { certificatesExpireAt } : undefined;
+  });
+  if (!changed) return { certificatesExpireAt };
   await deps.store.putEvent(input.cluster, {
     type: 'CertificatesRenewed',
     message: `control plane certificates renewed on ${input.renewed.length} instance(s); they expire at ${certificatesExpireAt}`,

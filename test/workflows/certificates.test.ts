@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../shared/api/types';
 import { hopperCli } from '../e2e/harness';
+import { withCrashes } from './world';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
 
 const DAY = 86_400;
@@ -18,6 +19,12 @@ const simNow = async () => ((await (await fetch(`${cp.cloud}/_sim/clock`)).json(
 const jump = async (seconds: number) => expect((await fetch(`${cp.cloud}/_sim/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: seconds }) })).status).toBe(200);
 const expiry = async () => (await cp.request<{ certificatesExpireAt?: string }>('GET', `/v1/clusters/${NAME}`)).body.certificatesExpireAt;
 const renewals = async () => ((await cp.embedded.lambda.invoke('certificateRenewals', {})) as { decisions: { cluster: string; action: string; reason?: string; operationId?: string }[] }).decisions.filter((d) => d.cluster === NAME);
+
+/** The SSM commands Hopper sent to renew certificates (its inventory keeps each, named after its purpose). */
+async function renewalCommands(): Promise<string[]> {
+  const view = await cp.request<{ resources: { type: string; id: string; name?: string }[] }>('GET', `/v1/clusters/${NAME}`);
+  return view.body.resources.filter((r) => r.name === 'RenewCertificates').map((r) => r.id);
+}
 
 async function validate(): Promise<{ ok: boolean; failures: unknown[] }> {
   const res = await cp.request<{ operation: { id: string } }>('POST', `/v1/clusters/${NAME}/validate`);
@@ -65,6 +72,20 @@ describe('certificates over a year', () => {
 
     await jump(60 * DAY); // day 400: past what kubeadm init issued
     expect(await validate()).toMatchObject({ ok: true });
+  }, 300_000);
+
+  it('renews once per control plane even when every step crashes after its side effect', async () => {
+    const before = (await renewalCommands()).length;
+    const op = await withCrashes('BeginWorkflow,PrepareRenewal,SendRenewCertificates,RecordCertificates,FinishWorkflow', async () => {
+      const res = await cp.request<{ operation: { id: string } }>('POST', `/v1/clusters/${NAME}/renew-certificates`);
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      return cp.waitForOperation(res.body.operation.id, 180_000);
+    });
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+    const history = cp.embedded.stepFunctions.history(op.executionArn!) as unknown as Array<{ type: string; taskFailedEventDetails?: { cause?: string } }>;
+    expect(history.filter((e) => e.type === 'TaskFailed' && e.taskFailedEventDetails?.cause?.includes('injected fault')).length).toBeGreaterThanOrEqual(3);
+    // One control plane: one renewal command for the operation, not one per attempt.
+    expect((await renewalCommands()).length - before).toBe(1);
   }, 300_000);
 
   it('stops answering when a year passes with no renewal', async () => {
