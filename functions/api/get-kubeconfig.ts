@@ -22,10 +22,10 @@ import { kubeconfigTtlQuery } from '../../shared/api/schemas';
 import { newClientRequest, x509 } from '../../shared/pki/x509';
 import { CLIENT_CERTIFICATE_OUTPUT, renderIssueClientCertificateScript } from '../../shared/render';
 import type { ClusterSpec } from '../../shared/spec';
-import { HOPPER_ROLE_TAG, roleFilters, tagRecord } from '../../shared/tags';
+import { roleFilters } from '../../shared/tags';
 import { RUN_SHELL_SCRIPT, wrapScript } from '../commands/send-script';
 import { CONTROL_PLANE_ROLE, recordedApiEndpoint, renderContext } from '../control-plane/render-context';
-import { SEAT_TAG } from '../control-plane/seats';
+import { inSeatOrder } from '../control-plane/seats';
 import { defineFunction } from '../lib/function';
 import { apiDeps, type ApiDeps } from './deps';
 import { outsideAddress } from './outside-address';
@@ -50,10 +50,7 @@ export async function getKubeconfig(req: Request, deps: ApiDeps = apiDeps([ssmCl
   const endpoint = await recordedApiEndpoint(deps, record.name).catch(() => undefined);
   if (!endpoint) throw notYet();
   const found = await deps.ec2.send(new DescribeInstancesCommand({ Filters: [...roleFilters(record.name, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['running'] }] }));
-  const instances = (found.Reservations ?? [])
-    .flatMap((r) => r.Instances ?? [])
-    .filter((i) => tagRecord(i.Tags)[HOPPER_ROLE_TAG] === CONTROL_PLANE_ROLE)
-    .sort((a, b) => Number(tagRecord(a.Tags)[SEAT_TAG] ?? 0) - Number(tagRecord(b.Tags)[SEAT_TAG] ?? 0));
+  const instances = inSeatOrder((found.Reservations ?? []).flatMap((r) => r.Instances ?? []));
   if (instances.length === 0) throw notYet();
 
   const ttlSeconds = req.query.ttl;

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClusterSpec } from '../../shared/spec';
-import { resourceTags, type Tag } from '../../shared/tags';
+import { HOPPER_ROLE_TAG, resourceTags, tagRecord, type Tag } from '../../shared/tags';
 import { CONTROL_PLANE_ROLE } from './render-context';
 
 /** The seat an instance fills (0 is the one `kubeadm init` runs on). */
@@ -17,6 +17,12 @@ export const CONTROL_PLANE_ROOT_GIB = 64;
  * in containers cannot reach the instance's credentials.
  */
 export const CONTROL_PLANE_HOP_LIMIT = 1;
+
+/** The control-plane instances among `instances` (by their role tag), in seat order: seat 0, the one kubeadm init ran on, first. */
+export function inSeatOrder<I extends { Tags?: { Key?: string; Value?: string }[] }>(instances: I[]): I[] {
+  const seat = (i: I) => Number(tagRecord(i.Tags)[SEAT_TAG] ?? 0);
+  return instances.filter((i) => tagRecord(i.Tags)[HOPPER_ROLE_TAG] === CONTROL_PLANE_ROLE).sort((a, b) => seat(a) - seat(b));
+}
 
 /** The RunInstances ClientToken of a seat: the same for every retry of the same cluster incarnation. */
 export function seatClientToken(uid: string, seat: number): string {
