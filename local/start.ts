@@ -165,6 +165,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       lambda,
       timeScale,
       schedules: options.schedules ?? env.HOPPER_SCHEDULES !== 'off',
+      // On the simulator, schedules follow its clock: its time scale and its jumps.
+      ...(simulator ? { clock: simulatorClock(simulator) } : {}),
       buses: stackEventBuses(config),
       ...(simulator ? { authorize: simulatorJudge(simulator) } : {}),
     });
@@ -220,6 +222,16 @@ async function isSimulator(endpoint: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The simulator's clock (`GET /_sim/clock`), in epoch milliseconds. */
+function simulatorClock(endpoint: string): () => Promise<number> {
+  const url = `${endpoint.replace(/\/$/, '')}/_sim/clock`;
+  return async () => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+    return ((await res.json()) as { epochMs: number }).epochMs;
+  };
 }
 
 /** Tells the simulator where the services outside it are (`PUT /_sim/endpoints`). */

@@ -24,6 +24,8 @@ export const WORKFLOW_TIMEOUT_SECONDS = {
   'validate-cluster': 9 * 60,
   // One control plane after another, ten minutes each at most.
   'renew-certificates': 45 * 60,
+  // A drain (at most 5 + 1 minutes), the group's replacement (15), the Node's deletion (5).
+  'repair-node': 45 * 60,
 } as const;
 
 export type StateMachineName = keyof typeof WORKFLOW_TIMEOUT_SECONDS;

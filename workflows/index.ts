@@ -8,11 +8,12 @@ import { createCluster } from './create-cluster';
 import { deleteCluster } from './delete-cluster';
 import type { Workflow } from './lib/builder';
 import { renewCertificates } from './renew-certificates';
+import { repairNode } from './repair-node';
 import { rollingUpdate } from './rolling-update';
 import { updateCluster } from './update-cluster';
 import { upgradeCluster } from './upgrade-cluster';
 import { validateCluster } from './validate-cluster';
 
-export const WORKFLOWS: readonly Workflow[] = [createCluster, validateCluster, bakeImage, deleteCluster, updateCluster, rollingUpdate, upgradeCluster, renewCertificates];
+export const WORKFLOWS: readonly Workflow[] = [createCluster, validateCluster, bakeImage, deleteCluster, updateCluster, rollingUpdate, upgradeCluster, renewCertificates, repairNode];
 
-export { bakeImage, createCluster, deleteCluster, renewCertificates, rollingUpdate, updateCluster, upgradeCluster, validateCluster };
+export { bakeImage, createCluster, deleteCluster, renewCertificates, repairNode, rollingUpdate, updateCluster, upgradeCluster, validateCluster };

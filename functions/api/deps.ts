@@ -9,7 +9,7 @@ import { tableName } from '../../shared/config';
 import { ClusterStore } from '../../shared/store';
 
 /** The workflows the API starts, by operation type. */
-export type WorkflowName = 'create' | 'delete' | 'update' | 'rolling-update' | 'upgrade' | 'validate' | 'scale' | 'renew-certificates';
+export type WorkflowName = 'create' | 'delete' | 'update' | 'rolling-update' | 'upgrade' | 'validate' | 'scale' | 'renew-certificates' | 'repair';
 
 const STATE_MACHINE_ENV: Record<WorkflowName, string> = {
   create: 'CREATE_CLUSTER_STATE_MACHINE_ARN',
@@ -20,6 +20,7 @@ const STATE_MACHINE_ENV: Record<WorkflowName, string> = {
   validate: 'VALIDATE_CLUSTER_STATE_MACHINE_ARN',
   scale: 'UPDATE_CLUSTER_STATE_MACHINE_ARN',
   'renew-certificates': 'RENEW_CERTIFICATES_STATE_MACHINE_ARN',
+  repair: 'REPAIR_NODE_STATE_MACHINE_ARN',
 };
 
 export interface ApiDeps {

@@ -26,6 +26,7 @@ const MACHINE: Record<WorkflowName, StateMachineName> = {
   validate: 'validate-cluster',
   scale: 'update-cluster',
   'renew-certificates': 'renew-certificates',
+  repair: 'repair-node',
 };
 
 /** How long an operation may hold the cluster before another may take it over: its workflow's timeout and a margin. */

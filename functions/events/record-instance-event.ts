@@ -1,16 +1,25 @@
 /**
- * recordInstanceEvent: EC2 instance state changes (stopping, stopped, shutting-down,
- * terminated — the rule's pattern filters the states) and Auto Scaling "EC2 Instance Launch
- * Unsuccessful" events. Events for instances and groups of a Hopper cluster (found by the
- * `hopper:cluster` tag, or for a group already gone by its `<group>.<cluster>` name) are
- * recorded on the cluster; the others are ignored.
+ * recordInstanceEvent: what AWS says about a cluster's machines, recorded on the cluster and
+ * acted on.
  *
- * What degrades: a failed launch always (the group cannot reach its size); an instance
- * stopping or stopped (an Auto Scaling group does not stop instances); an instance
- * terminating while NO operation holds the cluster (a spot reclaim, a failed health check).
- * Terminations during an operation (a rolling update, a scale-in, a delete) are expected
- * and only recorded. Degraded marks the group in the record's `instanceGroups` and turns a
- * Ready cluster Degraded; the next successful update or validation clears it.
+ * - EC2 instance state changes (stopping, stopped, shutting-down, terminated — the rule's
+ *   pattern filters the states). A node-group instance that stops or goes is replaced by its
+ *   group (EC2 health check) and its Node deleted by the cloud controller manager: recorded
+ *   only. A control-plane or bastion instance stopping degrades the cluster, as does one
+ *   terminating while NO operation holds the cluster (nothing replaces those on its own);
+ *   terminations during an operation (a rolling update, a delete) are expected. The image
+ *   builder stops as part of a bake: ignored.
+ * - Auto Scaling "EC2 Instance Launch Unsuccessful": the group cannot reach its size, so it
+ *   degrades — unless the launch was only the group rebalancing its zones (it is at size).
+ * - A spot interruption warning and an AWS Health scheduled retirement (or stop): a node-group
+ *   instance gets a node repair (functions/repair/: drain, replace, delete the Node) — or a
+ *   recorded skip when the cluster is busy or too much of the group is in trouble at once; a
+ *   control-plane instance degrades the cluster with what to do (its seat holds an etcd member).
+ *
+ * Instances and groups are the cluster's by the `hopper:cluster` tag (a group already gone by
+ * its `<group>.<cluster>` name); others are ignored. Degraded marks the group in the record's
+ * `instanceGroups` and turns a Ready cluster Degraded; the next successful update or
+ * validation clears it.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -21,8 +30,11 @@ import { isNotFound } from '../../shared/aws/errors';
 import type { ClusterRecord } from '../../shared/store';
 import { groupResourceName, HOPPER_CLUSTER_TAG, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
 import { eventDeps, type EventDeps } from './deps';
-import { allow, anywhere, getAtt, tableIndex } from '../../shared/aws/iam';
+import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
+import { BUILDER_ROLE } from '../image/common';
+import { NODE_ROLE } from '../nodes/common';
+import { startRepair, type RepairDecision } from '../repair/start-repair';
 
 const logger = new Logger({ serviceName: 'hopper-instance-events' });
 
@@ -36,20 +48,42 @@ const launchUnsuccessful = z.looseObject({
   'detail-type': z.literal('EC2 Instance Launch Unsuccessful'),
   detail: z.looseObject({ AutoScalingGroupName: z.string(), StatusMessage: z.string().optional(), Cause: z.string().optional(), EC2InstanceId: z.string().optional() }),
 });
-const instanceEvent = z.union([stateChange, launchUnsuccessful]);
+const spotWarning = z.looseObject({
+  source: z.literal('aws.ec2'),
+  'detail-type': z.literal('EC2 Spot Instance Interruption Warning'),
+  detail: z.looseObject({ 'instance-id': z.string(), 'instance-action': z.string().optional() }),
+});
+const healthEvent = z.looseObject({
+  id: z.string().optional(),
+  source: z.literal('aws.health'),
+  'detail-type': z.literal('AWS Health Event'),
+  resources: z.array(z.string()).optional(),
+  detail: z.looseObject({
+    eventTypeCode: z.string(),
+    startTime: z.string().optional(),
+    affectedEntities: z.array(z.looseObject({ entityValue: z.string() })).optional(),
+  }),
+});
+const instanceEvent = z.union([stateChange, launchUnsuccessful, spotWarning, healthEvent]);
 
-export type InstanceEventResult = { recorded: false; reason: string } | { recorded: true; cluster: string; group: string; degraded: boolean };
+/** AWS Health event types that announce an instance will be taken away. */
+const RETIREMENT_CODES = /^AWS_EC2_(PERSISTENT_)?INSTANCE_(RETIREMENT|STOP)_SCHEDULED$/;
+
+export type InstanceEventResult =
+  | { recorded: false; reason: string }
+  | { recorded: true; cluster: string; group: string; degraded: boolean; repair?: RepairDecision };
 
 interface Owner {
   cluster: string;
   group: string;
+  role?: string;
 }
 
 /** The group name of a tagged resource: its instance group, else its role (control-plane, bastion). */
 function ownerOf(tags: Record<string, string>): Owner | undefined {
   const cluster = tags[HOPPER_CLUSTER_TAG];
   if (!cluster) return undefined;
-  return { cluster, group: tags[HOPPER_GROUP_TAG] ?? tags[HOPPER_ROLE_TAG] ?? 'unknown' };
+  return { cluster, group: tags[HOPPER_GROUP_TAG] ?? tags[HOPPER_ROLE_TAG] ?? 'unknown', role: tags[HOPPER_ROLE_TAG] };
 }
 
 async function instanceOwner(deps: EventDeps, instanceId: string): Promise<Owner | undefined> {
@@ -78,17 +112,60 @@ function busy(record: ClusterRecord, now: Date): boolean {
   return (record.lock !== undefined && record.lock.expiresAt > now.getTime()) || !['Ready', 'Degraded'].includes(record.status);
 }
 
+async function degrade(deps: EventDeps, owner: Owner, message: string): Promise<void> {
+  const now = deps.now();
+  await deps.store.mutateCluster(owner.cluster, (current) => ({
+    instanceGroups: { ...current.instanceGroups, [owner.group]: { ...current.instanceGroups?.[owner.group], status: 'Degraded', reason: message, since: now.toISOString() } },
+    ...(current.status === 'Ready' ? { status: 'Degraded' as const, message } : {}),
+  }));
+}
+
+/** A machine AWS is taking away: a node gets a repair, a control plane degrades the cluster. */
+async function onTrouble(deps: EventDeps, instanceId: string, trouble: 'spot-interruption' | 'retirement', event: unknown, eventId: string | undefined, when?: string): Promise<InstanceEventResult> {
+  const owner = await instanceOwner(deps, instanceId);
+  if (!owner) return { recorded: false, reason: 'not a Hopper cluster instance' };
+  const record = await deps.store.getCluster(owner.cluster);
+  if (!record || record.status === 'Deleted' || record.status === 'Deleting') return { recorded: false, reason: `cluster ${owner.cluster} is gone` };
+  const what = trouble === 'spot-interruption' ? 'has a spot interruption notice (terminated in two minutes)' : `is scheduled for retirement${when ? ` (from ${when})` : ''}`;
+  const message = `instance ${instanceId} of ${owner.group} ${what}`;
+  await deps.store.putEvent(owner.cluster, { type: 'InstanceTrouble', message, detail: { group: owner.group, trouble, event } });
+  if (owner.role === NODE_ROLE) {
+    const repair = await startRepair(deps, record, { instanceId, trouble, group: owner.group, owner: `eventbridge:${eventId ?? 'unknown'}` });
+    return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: false, repair };
+  }
+  await degrade(deps, owner, `${message}: replace it before then (a rolling update of the ${owner.group} with --force)`);
+  return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: true };
+}
+
 export async function recordInstanceEvent(raw: unknown, deps: EventDeps): Promise<InstanceEventResult> {
   const parsed = instanceEvent.safeParse(raw);
   if (!parsed.success) {
-    logger.warn('ignoring an event that is not an instance state change or a failed launch', { issues: parsed.error.issues });
+    logger.warn('ignoring an event that is not an instance state change, a failed launch, a spot warning or a health event', { issues: parsed.error.issues });
     return { recorded: false, reason: 'not an instance event' };
   }
   const event = parsed.data;
+  const eventId = (raw as { id?: string }).id;
+  if (event['detail-type'] === 'EC2 Spot Instance Interruption Warning') {
+    const spot = spotWarning.parse(event);
+    return onTrouble(deps, spot.detail['instance-id'], 'spot-interruption', spot.detail, eventId);
+  }
+  if (event['detail-type'] === 'AWS Health Event') {
+    const health = healthEvent.parse(event);
+    if (!RETIREMENT_CODES.test(health.detail.eventTypeCode)) return { recorded: false, reason: `health event ${health.detail.eventTypeCode} is not a retirement` };
+    const ids = [...new Set([...(health.detail.affectedEntities ?? []).map((e) => e.entityValue), ...(health.resources ?? [])])].filter((id) => /^i-[0-9a-f]+$/.test(id));
+    let last: InstanceEventResult = { recorded: false, reason: 'the health event names no instance' };
+    // One event may name several instances: each is handled (and each repair queues behind the first).
+    for (const id of ids) {
+      const result = await onTrouble(deps, id, 'retirement', { eventTypeCode: health.detail.eventTypeCode, startTime: health.detail.startTime }, eventId, health.detail.startTime);
+      if (result.recorded || !last.recorded) last = result;
+    }
+    return last;
+  }
   const ec2 = event.source === 'aws.ec2' ? stateChange.parse(event) : undefined;
   const asg = event.source === 'aws.autoscaling' ? launchUnsuccessful.parse(event) : undefined;
   const owner = ec2 ? await instanceOwner(deps, ec2.detail['instance-id']) : await groupOwner(deps, asg!.detail.AutoScalingGroupName);
   if (!owner) return { recorded: false, reason: 'not a Hopper cluster instance' };
+  if (owner.role === BUILDER_ROLE) return { recorded: false, reason: 'the image builder stops and goes as part of a bake' };
   const record = await deps.store.getCluster(owner.cluster);
   if (!record || record.status === 'Deleted') return { recorded: false, reason: `cluster ${owner.cluster} is gone` };
 
@@ -98,33 +175,37 @@ export async function recordInstanceEvent(raw: unknown, deps: EventDeps): Promis
   if (ec2) {
     const state = ec2.detail.state;
     message = `instance ${ec2.detail['instance-id']} of ${owner.group} is ${state}`;
-    degraded = state === 'stopping' || state === 'stopped' || ((state === 'shutting-down' || state === 'terminated') && !busy(record, now));
+    const stopping = state === 'stopping' || state === 'stopped';
+    // A node's group replaces it; nothing replaces a control plane or the bastion by itself.
+    degraded = owner.role !== NODE_ROLE && (stopping || !busy(record, now));
   } else {
     message = `launch failed in ${asg!.detail.AutoScalingGroupName}: ${asg!.detail.StatusMessage ?? asg!.detail.Cause ?? 'no reason given'}`;
-    degraded = record.status !== 'Deleting';
+    const rebalancing = /balancing the group/.test(asg!.detail.Cause ?? '');
+    degraded = record.status !== 'Deleting' && !rebalancing;
   }
   await deps.store.putEvent(owner.cluster, {
     type: ec2 ? 'InstanceStateChange' : 'InstanceLaunchUnsuccessful',
     message,
     detail: { group: owner.group, degraded, event: event.detail },
   });
-  if (degraded) {
-    await deps.store.mutateCluster(owner.cluster, (current) => ({
-      instanceGroups: { ...current.instanceGroups, [owner.group]: { ...current.instanceGroups?.[owner.group], status: 'Degraded', reason: message, since: now.toISOString() } },
-      ...(current.status === 'Ready' ? { status: 'Degraded' as const, message } : {}),
-    }));
-  }
+  if (degraded) await degrade(deps, owner, message);
   return { recorded: true, cluster: owner.cluster, group: owner.group, degraded };
 }
 
 export const lambda = defineFunction({
+  environment: { REPAIR_NODE_STATE_MACHINE_ARN: ref('RepairNodeStateMachine') },
   events: [
     { eventBridge: { pattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['stopping', 'stopped', 'shutting-down', 'terminated'] } } } },
     { eventBridge: { pattern: { source: ['aws.autoscaling'], 'detail-type': ['EC2 Instance Launch Unsuccessful'] } } },
+    { eventBridge: { pattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] } } },
+    { eventBridge: { pattern: { source: ['aws.health'], 'detail-type': ['AWS Health Event'], detail: { service: ['EC2'], eventTypeCategory: ['scheduledChange'] } } } },
   ],
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
-    anywhere('ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingGroups'),
+    anywhere('ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'autoscaling:DescribeAutoScalingGroups'),
+    // A node repair starts its workflow; a take-over stops the execution whose lease ran out.
+    allow(['states:StartExecution'], [ref('RepairNodeStateMachine')]),
+    stopExecutions(),
   ],
 });
 

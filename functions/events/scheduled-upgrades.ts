@@ -41,7 +41,10 @@ async function recordSkip(deps: ApiDeps, record: ClusterRecord, windowStart: Dat
   return { cluster: record.name, action: 'skipped', reason, operationId: id };
 }
 
-/** Decide (and act) for one cluster at `now`. */
+/**
+ * Decide (and act) for one cluster at `now`: the time the schedule fired, which the window is
+ * judged by. Whether another operation's lease still runs is the store's clock's question.
+ */
 export async function scheduleCluster(deps: ApiDeps, record: ClusterRecord, now: Date): Promise<Decision> {
   const spec = record.spec;
   const policy = spec.upgradePolicy;
@@ -52,7 +55,7 @@ export async function scheduleCluster(deps: ApiDeps, record: ClusterRecord, now:
   const to = upgradeTarget(current, policy.channel);
   if (!to || kubernetesVersionChangeProblems(current, to).length > 0) return { cluster: record.name, action: 'none', reason: 'up-to-date' };
 
-  const lock = record.lock && record.lock.expiresAt > now.getTime() ? record.lock : undefined;
+  const lock = record.lock && record.lock.expiresAt > deps.now().getTime() ? record.lock : undefined;
   if (lock && lock.type !== SCHEDULED_UPGRADE) {
     return recordSkip(deps, record, windowStart, to, `operation ${lock.operationId} (${lock.type}) holds the cluster`);
   }
@@ -105,4 +108,18 @@ export const lambda = defineFunction({
   ],
 });
 
-export const handler = middy().handler(() => scheduledUpgrades(apiDeps()));
+/**
+ * When the schedule fired: the event's `time` (EventBridge stamps a scheduled event with it),
+ * else now. In the embedded runtime schedules follow the simulated clock, so a jump of a year
+ * puts the windows where the clusters live.
+ */
+export function scheduledAt(event: unknown, fallback: Date): Date {
+  const time = (event as { time?: unknown } | null)?.time;
+  const at = typeof time === 'string' ? new Date(time) : undefined;
+  return at && !Number.isNaN(at.getTime()) ? at : fallback;
+}
+
+export const handler = middy().handler((event: unknown) => {
+  const deps = apiDeps();
+  return scheduledUpgrades(deps, scheduledAt(event, deps.now()));
+});

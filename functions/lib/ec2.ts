@@ -4,7 +4,7 @@ import { StepFailedError } from '../../shared/errors';
 import type { StepDeps } from './deps';
 
 /** Every instance matching `filters`, over all pages (the SDK's paginator). */
-export async function describeInstances(deps: StepDeps, filters: Filter[]): Promise<Instance[]> {
+export async function describeInstances(deps: { clients: Pick<StepDeps['clients'], 'ec2'> }, filters: Filter[]): Promise<Instance[]> {
   const out: Instance[] = [];
   for await (const page of paginateDescribeInstances({ client: deps.clients.ec2 }, { Filters: filters })) {
     out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));

@@ -43,7 +43,8 @@ export async function sendDrain(input: z.infer<typeof sendDrainInput>, deps: Ste
   const commandId = await sendScript(deps, {
     instanceIds: [runner],
     script,
-    comment: `hopper ${spec.name} Drain ${input.instanceId} ${input.operationId}`.slice(0, 100),
+    // A forced drain after a refused one is another command, not the first found again.
+    comment: `hopper ${spec.name} ${input.forceDrain ? 'ForcedDrain' : 'Drain'} ${input.instanceId} ${input.operationId}`.slice(0, 100),
     timeoutSeconds: input.drainTimeoutSeconds + DRAIN_MARGIN_SECONDS,
   });
   return { commandId, runner, instanceId: input.instanceId, node };

@@ -3,6 +3,11 @@
  * endpoint (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`) that delivers events to
  * the functions whose `eventBridge.pattern` matches. Delivery is asynchronous, as in AWS.
  *
+ * AWS services' own events (EC2 state changes, spot warnings, AWS Health, Auto Scaling) come
+ * from the cloud simulator through `POST /_aws/service-events` (one entry in PutEvents form,
+ * `aws.*` sources only) onto the default bus, as AWS puts them there; a customer's PutEvents
+ * may not send an `aws.*` source (NotAuthorizedForSourceException for that entry).
+ *
  * The buses are `default` and the stack's own (`AWS::Events::EventBus`); an event for any
  * other is refused (ResourceNotFoundException). With `authorize` (the cloud simulator's IAM,
  * when the runtime runs on it) every PutEvents is judged for the key that signed it against
@@ -26,8 +31,13 @@ export interface EventBridgeOptions {
   lambda: LambdaInvoker;
   /** False turns schedules off (`HOPPER_SCHEDULES=off`); PutEvents still works. */
   schedules?: boolean;
-  /** Divides rate() intervals (see parseSchedule). */
+  /** Divides rate() intervals (see parseSchedule); not used with `clock`. */
   timeScale?: number;
+  /**
+   * The simulated clock (epoch ms), when the runtime runs on the cloud simulator: schedules
+   * then follow it — its time scale and its jumps (see startSchedules).
+   */
+  clock?: () => Promise<number>;
   /** The stack's own buses by name, with their resource policies. */
   buses?: Record<string, { logicalId?: string; policy?: unknown }>;
   /** Judges a call for the key that signed it (the simulator's `POST /_sim/iam/authorize`). */
@@ -80,7 +90,10 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Eve
       while (pending.size > 0) await Promise.all([...pending]);
     },
     async close() {
-      for (const timer of timers) clearTimeout(timer.handle);
+      for (const timer of timers) {
+        timer.stop?.();
+        clearTimeout(timer.handle);
+      }
       await server.close();
     },
   };
@@ -88,9 +101,14 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Eve
 
 interface Timer {
   handle: ReturnType<typeof setTimeout>;
+  stop?(): void;
 }
 
+/** How often (real ms) schedules on the simulated clock look at it. */
+const CLOCK_TICK_MS = 250;
+
 function startSchedules(options: EventBridgeOptions, deliver: (fn: string, event: unknown) => void): Timer[] {
+  if (options.clock) return [startSimulatedSchedules(options, options.clock, deliver)];
   const timers: Timer[] = [];
   for (const fn of Object.values(options.functions)) {
     fn.events.forEach((event, index) => {
@@ -114,6 +132,61 @@ function startSchedules(options: EventBridgeOptions, deliver: (fn: string, event
     });
   }
   return timers;
+}
+
+/**
+ * Schedules on the simulated clock: every CLOCK_TICK_MS the clock is read and each schedule
+ * that came due fires, its event stamped with the time it was due. A jump of the clock
+ * (`POST /_sim/clock`) is a catch-up: a schedule due once or many times inside it fires once,
+ * at the last of those times — a day's jump runs the hourly token refresh once, not 24 times,
+ * as the simulator's own periodic timers collapse (what happened in between is the same
+ * world seen 24 times).
+ */
+function startSimulatedSchedules(options: EventBridgeOptions, clock: () => Promise<number>, deliver: (fn: string, event: unknown) => void): Timer {
+  interface Rule {
+    fn: string;
+    input: unknown;
+    arn: string;
+    schedule: ReturnType<typeof parseSchedule>;
+    next?: number;
+  }
+  const rules: Rule[] = [];
+  for (const fn of Object.values(options.functions)) {
+    fn.events.forEach((event, index) => {
+      if (event.type !== 'schedule' || !event.enabled) return;
+      rules.push({ fn: fn.name, input: event.input, arn: `arn:aws:events:${options.region}:${LOCAL_ACCOUNT_ID}:rule/${fn.name}-schedule-${index + 1}`, schedule: parseSchedule(event.expression) });
+    });
+  }
+  const timer: Timer = { handle: setTimeout(() => undefined, 0) };
+  let stopped = false;
+  const tick = async () => {
+    let now: number | undefined;
+    try {
+      now = await clock();
+    } catch {
+      // The simulator is restarting or stopping: look again at the next tick.
+    }
+    if (stopped) return;
+    if (now !== undefined) {
+      for (const rule of rules) {
+        rule.next ??= rule.schedule.next(now);
+        if (rule.next > now) continue;
+        let due = rule.next;
+        for (let after = rule.schedule.next(due); after <= now; after = rule.schedule.next(due)) due = after;
+        rule.next = rule.schedule.next(due);
+        const envelope = makeEnvelope(options.region, 'aws.events', 'Scheduled Event', {}, [rule.arn], new Date(due));
+        deliver(rule.fn, rule.input !== undefined ? rule.input : envelope);
+      }
+    }
+    timer.handle = setTimeout(() => void tick(), CLOCK_TICK_MS);
+    timer.handle.unref();
+  };
+  timer.handle = setTimeout(() => void tick(), 0);
+  timer.handle.unref();
+  timer.stop = () => {
+    stopped = true;
+  };
+  return timer;
 }
 
 function makeEnvelope(region: string, source: string, detailType: string, detail: unknown, resources: string[], time?: Date): EventEnvelope {
@@ -142,6 +215,16 @@ interface PutEntry {
 async function handle(req: IncomingMessage, res: ServerResponse, options: EventBridgeOptions, deliver: (fn: string, event: unknown) => void): Promise<void> {
   const target = String(req.headers['x-amz-target'] ?? '');
   const body = (await readBody(req)).toString('utf8');
+  if (req.method === 'POST' && req.url === '/_aws/service-events') {
+    const entry = JSON.parse(body || '{}') as PutEntry;
+    if (!entry.Source?.startsWith('aws.') || entry.EventBusName !== undefined) {
+      sendJson(res, 400, { message: 'service events carry an aws.* source and go to the default bus' });
+      return;
+    }
+    const result = putOne(entry, options, deliver);
+    sendJson(res, 'ErrorCode' in result ? 400 : 200, result);
+    return;
+  }
   if (target !== 'AWSEvents.PutEvents') {
     sendJson(res, 400, { __type: 'UnknownOperationException', message: `Unsupported action ${target}` }, CONTENT_TYPE);
     return;
@@ -153,7 +236,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: EventB
     sendJson(res, 400, refusal, CONTENT_TYPE);
     return;
   }
-  const results = entries.map((entry) => putOne(entry, options, deliver));
+  const results = entries.map((entry) =>
+    entry.Source?.startsWith('aws.') ? { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' } : putOne(entry, options, deliver),
+  );
   sendJson(res, 200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results }, CONTENT_TYPE);
 }
 

@@ -5,6 +5,8 @@
  * engineer's `ssm/`, `hosts/` and `kube/` modules register the same way.
  */
 import './core/inspect';
+import './core/outside-endpoints';
+import './core/service-events';
 import './ec2';
 import './autoscaling';
 import './elbv2';

@@ -32,6 +32,7 @@ export const OPERATION_TYPES = [
   'scale',
   'scheduled-upgrade',
   'renew-certificates',
+  'repair',
 ] as const;
 // `string & {}` keeps editor completion for the known names while accepting new ones.
 export type OperationType = (typeof OPERATION_TYPES)[number] | (string & {});

@@ -111,15 +111,21 @@ type TaskBase<S extends z.ZodType> = CommonOptions &
     /** ResultPath; left out, the result replaces the state's input (as ASL does). */
     result?: string | null;
     resultSelector?: Values;
-    /** A catch of its own instead of the workflow's failure path. */
-    catch?: { next: string; resultPath: string };
+    /**
+     * A catch of its own: for `errors` only (the rest still go to the workflow's failure path,
+     * so fencing's SupersededError is never caught as a step's own failure), or, without
+     * `errors`, for everything instead of the failure path (on the failure path itself).
+     */
+    catch?: { next: string; resultPath: string; errors?: string[] };
   };
 
 export type TaskOptions<S extends z.ZodType> = TaskBase<S> & { retry?: RetryPolicy };
 
-function catchBlock(ctx: RenderContext, own?: { next: string; resultPath: string }): AslState {
-  if (own) return { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: own.resultPath, Next: own.next }] };
-  return ctx.catchTo ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: ctx.catchTo }] } : {};
+function catchBlock(ctx: RenderContext, own?: { next: string; resultPath: string; errors?: string[] }): AslState {
+  const failurePath = ctx.catchTo ? [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: ctx.catchTo }] : [];
+  if (own && !own.errors) return { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: own.resultPath, Next: own.next }] };
+  if (own) return { Catch: [{ ErrorEquals: own.errors, ResultPath: own.resultPath, Next: own.next }, ...failurePath] };
+  return failurePath.length ? { Catch: failurePath } : {};
 }
 
 function taskNode<S extends z.ZodType>(step: StepRef<S>, options: TaskOptions<S>, extra: { poll?: PollPolicy; waitSeconds?: number } = {}): Node {

@@ -21,7 +21,7 @@ import type { SimState } from '../core/state';
 import type { SimAutoScalingGroup, SimInstance } from '../core/types';
 import { terminateInstance } from '../ec2/instance-lifecycle';
 import { findLaunchTemplate } from '../ec2/launch-templates';
-import { activity, groupInstances, reconcileGroup } from './reconciler';
+import { activity, groupInstances, reconcileGroup, unhealthy } from './reconciler';
 
 function lifecycle(i: SimInstance): string {
   if (i.state === 'pending') return 'Pending';
@@ -63,7 +63,7 @@ function toSdk(g: SimAutoScalingGroup, state: SimState): AutoScalingGroup {
         InstanceType: i.instanceType,
         AvailabilityZone: i.availabilityZone,
         LifecycleState: lifecycle(i) as 'InService',
-        HealthStatus: 'Healthy',
+        HealthStatus: unhealthy(state, g, i) ? 'Unhealthy' : 'Healthy',
         LaunchTemplate: i.launchTemplate ? { LaunchTemplateId: i.launchTemplate.id, LaunchTemplateName: i.launchTemplate.name, Version: i.launchTemplate.version } : undefined,
         ProtectedFromScaleIn: false,
       })),
@@ -267,7 +267,7 @@ const describeInstances: QueryHandler = (input: DescribeAutoScalingInstancesType
       AutoScalingGroupName: i.autoScalingGroupName,
       AvailabilityZone: i.availabilityZone,
       LifecycleState: lifecycle(i),
-      HealthStatus: 'HEALTHY',
+      HealthStatus: ((g) => (g && unhealthy(ctx.state, g, i) ? 'UNHEALTHY' : 'HEALTHY'))(ctx.state.autoScalingGroups.get(i.autoScalingGroupName!)),
       ProtectedFromScaleIn: false,
       LaunchTemplate: i.launchTemplate ? { LaunchTemplateId: i.launchTemplate.id, LaunchTemplateName: i.launchTemplate.name, Version: i.launchTemplate.version } : undefined,
     })),

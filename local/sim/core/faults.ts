@@ -48,6 +48,11 @@ export interface FaultState {
   failNext: FailNextFault[];
   slowCalls: SlowCallFault[];
   zonesOutOfCapacity: string[];
+  /**
+   * Zones that are impaired (`POST /_sim/zones/<zone>/impairment`): their instances stop
+   * answering and fail their reachability checks, and launches there fail for capacity.
+   */
+  impairedZones: string[];
   hosts: Record<string, unknown>;
 }
 
@@ -59,6 +64,7 @@ export function defaultFaults(): FaultState {
     failNext: [],
     slowCalls: [],
     zonesOutOfCapacity: [],
+    impairedZones: [],
     hosts: {},
   };
 }

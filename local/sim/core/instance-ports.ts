@@ -20,7 +20,8 @@ export function registerInstancePorts(resolver: PortResolver): void {
 
 /** The service listening on `instanceId:port`, or undefined (the connection is refused). */
 export function serviceAt(state: SimState, instanceId: string, port: number): PortService | undefined {
-  if (state.instances.get(instanceId)?.state !== 'running') return undefined;
+  const inst = state.instances.get(instanceId);
+  if (inst?.state !== 'running' || !state.answers(inst)) return undefined;
   for (const resolve of resolvers) {
     const service = resolve(state, instanceId, port);
     if (service) return service;

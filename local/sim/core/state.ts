@@ -41,6 +41,9 @@ export interface SimEvents {
   'instance:stopped': [SimInstance];
   'instance:shutting-down': [SimInstance];
   'instance:terminated': [SimInstance];
+  /** A running instance stopped answering (failed checks, impaired zone), or answers again. */
+  'instance:unreachable': [SimInstance];
+  'instance:reachable': [SimInstance];
   /** After `POST /_sim/reset` cleared the state: plugins drop their own. */
   reset: [];
 }
@@ -178,6 +181,14 @@ export class SimState {
     }
     if (next === 'terminated') inst.terminatedAt = this.clock.now();
     this.events.emit(`instance:${next}`, inst);
+  }
+
+  /**
+   * Whether an instance answers on the network: its status checks pass and its zone is not
+   * impaired (ec2/disruptions.ts). Whether it is running is the caller's question.
+   */
+  answers(inst: SimInstance): boolean {
+    return !inst.failedChecks?.instance && !inst.failedChecks?.system && !this.faults.state.impairedZones.includes(inst.availabilityZone);
   }
 
   /** Every resource, as `GET /_sim/resources` returns it. */

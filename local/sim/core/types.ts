@@ -151,6 +151,23 @@ export interface SimInstance extends BaseResource {
   reservationId: string;
   /** Epoch ms when it became terminated (AWS keeps them visible for about an hour). */
   terminatedAt?: number;
+  /** `spot` when launched on the spot market (InstanceMarketOptions); absent: on-demand. */
+  instanceLifecycle?: 'spot';
+  /** Scheduled events (a retirement), as DescribeInstanceStatus and IMDS report them. */
+  scheduledEvents?: SimInstanceEvent[];
+  /** Failed status checks, each since when (epoch ms); absent or empty: passing. */
+  failedChecks?: { instance?: number; system?: number };
+  /** The spot interruption notice (IMDS `spot/instance-action`), once given. */
+  spotInstanceAction?: { action: 'terminate'; time: string };
+}
+
+/** A scheduled event of an instance (DescribeInstanceStatus `Events`). */
+export interface SimInstanceEvent {
+  id: string;
+  code: 'instance-retirement' | 'instance-stop' | 'system-reboot' | 'instance-reboot' | 'system-maintenance';
+  description: string;
+  notBefore: string;
+  notAfter?: string;
 }
 
 export interface SimImage extends BaseResource {
@@ -183,6 +200,7 @@ export interface SimLaunchTemplateData {
   BlockDeviceMappings?: { DeviceName?: string; Ebs?: { VolumeSize?: number; VolumeType?: string; Encrypted?: boolean; DeleteOnTermination?: boolean; KmsKeyId?: string } }[];
   TagSpecifications?: { ResourceType?: string; Tags?: { Key: string; Value: string }[] }[];
   NetworkInterfaces?: { DeviceIndex?: number; AssociatePublicIpAddress?: boolean; SubnetId?: string; Groups?: string[] }[];
+  InstanceMarketOptions?: { MarketType?: string; SpotOptions?: { MaxPrice?: string; SpotInstanceType?: string; InstanceInterruptionBehavior?: string } };
 }
 
 export interface SimLaunchTemplateVersion {

@@ -1,13 +1,18 @@
 /**
  * EC2 on the query protocol (Version 2016-11-15): registers every handler with the
- * simulator, the `crashInstances` fault, and a plugin that resumes transitions after
- * a snapshot load and sweeps long-terminated instances.
+ * simulator, the `crashInstances` fault, the disruption routes (disruptions.ts), and a
+ * plugin that resumes transitions after a snapshot load, sweeps long-terminated instances
+ * and sends each instance state change to EventBridge, as EC2 does.
  */
 import * as ec2Sdk from '@aws-sdk/client-ec2';
 import { registerFaultAction, registerPlugin, registerQueryService } from '../core/registry';
 import { addressHandlers } from './addresses';
 import { imageHandlers, resumeImages } from './images';
+import { emitServiceEvent } from '../core/service-events';
+import type { SimInstance } from '../core/types';
+import { instanceArn, resumeDisruptions } from './disruptions';
 import { crashInstance, resumeInstances, sweepTerminated } from './instance-lifecycle';
+import { instanceStatusHandlers } from './instance-status';
 import { instanceHandlers } from './instances';
 import { internetGatewayHandlers } from './internet-gateways';
 import { launchTemplateHandlers } from './launch-templates';
@@ -40,6 +45,7 @@ registerQueryService({
     ...imageHandlers,
     ...launchTemplateHandlers,
     ...instanceHandlers,
+    ...instanceStatusHandlers,
     ...zoneHandlers,
   },
 });
@@ -67,6 +73,18 @@ registerPlugin('ec2', ({ state }) => {
   }
   for (const v of state.vpcs.values()) v.state = 'available';
   for (const s of state.subnets.values()) s.state = 'available';
+  resumeDisruptions(state);
   const sweeper = state.clock.every(600, () => sweepTerminated(state));
-  return () => sweeper.cancel();
+  // "EC2 Instance State-change Notification", for every transition of every instance.
+  const STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] as const;
+  const notifiers = STATES.map((name) => {
+    const notify = (inst: SimInstance) =>
+      emitServiceEvent(state, { source: 'aws.ec2', detailType: 'EC2 Instance State-change Notification', resources: [instanceArn(state, inst)], detail: { 'instance-id': inst.id, state: name } });
+    state.events.on(`instance:${name}`, notify);
+    return () => state.events.off(`instance:${name}`, notify);
+  });
+  return () => {
+    sweeper.cancel();
+    for (const off of notifiers) off();
+  };
 });

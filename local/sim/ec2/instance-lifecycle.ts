@@ -48,7 +48,7 @@ export function launchInstances(state: SimState, region: string, spec: LaunchSpe
   if (!subnetId) throw new SimError('VPCIdNotSpecified', 'No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.');
   const subnet = state.subnets.get(subnetId);
   if (!subnet || subnet.region !== region || !state.visible(subnet)) throw new SimError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
-  if (state.faults.state.zonesOutOfCapacity.includes(subnet.availabilityZone)) {
+  if (state.faults.state.zonesOutOfCapacity.includes(subnet.availabilityZone) || state.faults.state.impairedZones.includes(subnet.availabilityZone)) {
     throw new SimError(
       'InsufficientInstanceCapacity',
       `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${subnet.availabilityZone}). Our system will be working on provisioning additional capacity.`,
@@ -113,6 +113,7 @@ export function launchInstances(state: SimState, region: string, spec: LaunchSpe
       launchTemplate: spec.launchTemplate,
       clientToken: spec.clientToken,
       reservationId,
+      ...(spec.InstanceMarketOptions?.MarketType === 'spot' ? { instanceLifecycle: 'spot' as const } : {}),
     };
     if (spec.autoScalingGroupName) inst.tags['aws:autoscaling:groupName'] = spec.autoScalingGroupName;
     state.instances.set(id, inst);
@@ -145,9 +146,9 @@ function finishTermination(state: SimState, inst: SimInstance): void {
 }
 
 /** Stops a running instance (stopping now, stopped later). */
-export function stopInstance(state: SimState, inst: SimInstance): void {
+export function stopInstance(state: SimState, inst: SimInstance, reason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' }): void {
   if (inst.state !== 'running' && inst.state !== 'pending') return;
-  state.setInstanceState(inst, 'stopping', { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' });
+  state.setInstanceState(inst, 'stopping', reason);
   state.clock.after(state.latency.sample('instance.stopped'), () => {
     if (inst.state === 'stopping') state.setInstanceState(inst, 'stopped');
   });

@@ -37,6 +37,7 @@ export function toSdkInstance(i: SimInstance, state: SimState): Instance {
     LaunchTime: new Date(i.launchTime),
     Architecture: i.architecture,
     KeyName: i.keyName,
+    ...(i.instanceLifecycle ? { InstanceLifecycle: i.instanceLifecycle } : {}),
     ClientToken: i.clientToken,
     RootDeviceName: i.blockDeviceMappings[0]?.deviceName,
     RootDeviceType: 'ebs',

@@ -21,7 +21,7 @@ import * as ssm from '@aws-sdk/client-ssm';
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
 import { credentialsReach } from './metadata-hops';
-import { outsideEndpoint } from './outside-endpoints';
+import { outsideEndpoint } from '../core/outside-endpoints';
 import { instanceCredentials } from './instance-credentials';
 import type { ShimResult } from './protocol';
 import { fail, ok } from './protocol';

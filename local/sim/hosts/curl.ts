@@ -111,8 +111,15 @@ function imds(state: SimState, host: SimHost, inst: SimInstance, c: CurlArgs, pa
     'placement/availability-zone': inst.availabilityZone,
     'placement/region': region,
     mac: '0a:00:00:00:00:01',
+    // Present only once AWS has something to say: 404 until then, as on EC2.
+    'spot/instance-action': inst.spotInstanceAction ? JSON.stringify(inst.spotInstanceAction) : undefined,
+    'events/maintenance/scheduled': inst.scheduledEvents?.length
+      ? JSON.stringify(
+          inst.scheduledEvents.map((e) => ({ Code: e.code, Description: e.description, EventId: e.id, NotBefore: imdsTime(e.notBefore), ...(e.notAfter ? { NotAfter: imdsTime(e.notAfter) } : {}), State: e.description.startsWith('[Completed]') ? 'completed' : 'active' })),
+        )
+      : undefined,
   };
-  if (path === '/latest/meta-data/' || path === '/latest/meta-data') return { status: 200, body: Object.keys(values).join('\n') };
+  if (path === '/latest/meta-data/' || path === '/latest/meta-data') return { status: 200, body: Object.keys(values).filter((k) => values[k] !== undefined).join('\n') };
   if (path === '/latest/user-data') return inst.userData ? { status: 200, body: inst.userData } : { status: 404, body: '' };
   if (path === '/latest/dynamic/instance-identity/document') {
     return { status: 200, body: JSON.stringify({ accountId: state.accountId, architecture: inst.architecture, availabilityZone: inst.availabilityZone, imageId: inst.imageId, instanceId: inst.instanceId, instanceType: inst.instanceType, privateIp: inst.privateIpAddress, region }, null, 2) };
@@ -121,6 +128,11 @@ function imds(state: SimState, host: SimHost, inst: SimInstance, c: CurlArgs, pa
   if (rest.startsWith('iam/')) return iamCredentials(state, inst, rest, now);
   const value = values[rest];
   return value === undefined ? { status: 404, body: '' } : { status: 200, body: value };
+}
+
+/** IMDS writes event times as `21 Jan 2019 09:00:43 GMT`. */
+function imdsTime(iso: string): string {
+  return new Date(iso).toUTCString().replace(/^\w+, /, '');
 }
 
 export function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number, hops = 1): ShimResult {

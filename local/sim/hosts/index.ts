@@ -4,7 +4,7 @@
  */
 import { registerPlugin, registerRoute } from '../core/registry';
 import { createHostManager, hostManager } from './manager';
-import './outside-endpoints';
+import '../core/outside-endpoints';
 
 registerPlugin('hosts', ({ state, endpoint, dataDir }) => createHostManager(state, endpoint, dataDir).start());
 

@@ -10,6 +10,7 @@ import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
 import { type KubeFaults, KubeRegistry } from '../kube/registry';
 import { execOnHost } from './exec';
+import { reachable } from '../ec2/disruptions';
 import { type HostSystemState, type RunResult, SimHost } from './host';
 import { parseShimRequest, renderShimResult } from './protocol';
 import { type HostSandbox, hostSandbox } from './sandbox';
@@ -64,15 +65,21 @@ export class HostManager {
     const running = (i: SimInstance) => this.onRunning(i);
     const terminated = (i: SimInstance) => this.onGone(i);
     const stopped = (i: SimInstance) => this.onStopped(i);
+    const unreachable = (i: SimInstance) => this.onUnreachable(i);
+    const reachable = (i: SimInstance) => this.onReachable(i);
     const reset = () => this.clear();
     this.state.events.on('instance:running', running);
     this.state.events.on('instance:terminated', terminated);
     this.state.events.on('instance:stopped', stopped);
+    this.state.events.on('instance:unreachable', unreachable);
+    this.state.events.on('instance:reachable', reachable);
     this.state.events.on('reset', reset);
     return () => {
       this.state.events.off('instance:running', running);
       this.state.events.off('instance:terminated', terminated);
       this.state.events.off('instance:stopped', stopped);
+      this.state.events.off('instance:unreachable', unreachable);
+      this.state.events.off('instance:reachable', reachable);
       this.state.events.off('reset', reset);
       this.clear();
       rmSync(this.imagesDir, { recursive: true, force: true });
@@ -92,8 +99,9 @@ export class HostManager {
       // Started again after a stop: same disk, user data does not run twice (cloud-init
       // runs it once per instance); the SSM agent registers again after its delay.
       existing.boot();
+      this.kube.instanceUp(inst.instanceId);
       this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
-        if (this.hosts.get(inst.instanceId) === existing) existing.ssmOnline = true;
+        if (this.hosts.get(inst.instanceId) === existing && reachable(this.state, inst)) existing.ssmOnline = true;
       });
       return;
     }
@@ -109,7 +117,23 @@ export class HostManager {
       void this.timed('userData', host.run('/var/lib/cloud/instance/scripts/part-001', script, this.env(inst.instanceId))).then((r) => this.userData.set(inst.instanceId, r));
     }
     this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
-      if (this.hosts.get(inst.instanceId) === host) host.ssmOnline = true;
+      if (this.hosts.get(inst.instanceId) === host && reachable(this.state, inst)) host.ssmOnline = true;
+    });
+  }
+
+  /** Failed checks or an impaired zone: the agent and the kubelet fall silent; the disk stays. */
+  private onUnreachable(inst: SimInstance): void {
+    const host = this.hosts.get(inst.instanceId);
+    if (host) host.ssmOnline = false;
+    this.kube.instanceDown(inst.instanceId);
+  }
+
+  private onReachable(inst: SimInstance): void {
+    const host = this.hosts.get(inst.instanceId);
+    if (!host) return;
+    this.kube.instanceUp(inst.instanceId);
+    this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
+      if (this.hosts.get(inst.instanceId) === host && inst.state === 'running' && reachable(this.state, inst)) host.ssmOnline = true;
     });
   }
 
@@ -117,6 +141,7 @@ export class HostManager {
   private onStopped(inst: SimInstance): void {
     const host = this.hosts.get(inst.instanceId);
     if (host) host.ssmOnline = false;
+    this.kube.instanceDown(inst.instanceId);
   }
 
   private onGone(inst: SimInstance): void {

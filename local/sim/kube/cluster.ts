@@ -399,6 +399,25 @@ export class KubeCluster {
     this.scheduleUnassigned();
   }
 
+  /**
+   * The instance behind a node stopped answering (stopped, failed checks, its zone impaired):
+   * the kubelet's status updates stop, the node object stays (a cloud controller manager only
+   * deletes nodes whose instance is terminated).
+   */
+  hostDown(instanceId: string): void {
+    for (const node of this.nodes.values()) if (node.instanceId === instanceId && node.hostGoneAt === undefined) node.hostGoneAt = this.env.now();
+  }
+
+  /** It answers again: the kubelet posts status, the node is Ready once more. */
+  hostUp(instanceId: string): void {
+    for (const node of this.nodes.values()) {
+      if (node.instanceId !== instanceId || node.hostGoneAt === undefined) continue;
+      node.hostGoneAt = undefined;
+      this.addDaemonSetPods(node);
+    }
+    this.scheduleUnassigned();
+  }
+
   /** The instance behind a node is gone; with a cloud controller manager the node is deleted. */
   hostGone(instanceId: string): void {
     for (const node of [...this.nodes.values()].filter((n) => n.instanceId === instanceId)) {

@@ -120,6 +120,15 @@ export class KubeRegistry {
     return list.includes(nodeName) || list.includes(instanceId);
   }
 
+  /** The instance stopped answering (or answers again): its node stops (resumes) reporting. */
+  instanceDown(instanceId: string): void {
+    for (const cluster of this.clusters.values()) cluster.hostDown(instanceId);
+  }
+
+  instanceUp(instanceId: string): void {
+    for (const cluster of this.clusters.values()) cluster.hostUp(instanceId);
+  }
+
   /** The instance is gone (terminated): its node stops reporting. */
   instanceGone(instanceId: string): void {
     for (const cluster of this.clusters.values()) cluster.hostGone(instanceId);

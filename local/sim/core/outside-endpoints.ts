@@ -4,8 +4,8 @@
  * where they are (`PUT /_sim/endpoints {"events": url}`); without it the CLI cannot connect,
  * as the real one cannot without a route to the service.
  */
-import { registerRoute } from '../core/registry';
-import type { SimState } from '../core/state';
+import { registerRoute } from './registry';
+import type { SimState } from './state';
 
 const SERVICES = ['events'] as const;
 export type OutsideService = (typeof SERVICES)[number];

@@ -1,0 +1,95 @@
+/**
+ * instanceHealthSweep (every 5 minutes): asks EC2 how every live cluster's instances are
+ * (DescribeInstanceStatus) and acts on what the events alone could miss — failed status
+ * checks (no event announces them) and scheduled retirements whose AWS Health event was lost
+ * or whose repair was skipped while the cluster was busy. A node-group instance gets a node
+ * repair (functions/repair/start-repair.ts: at most one started per cluster and sweep, never
+ * beside another operation, never past the group's repair budget); a control-plane or bastion
+ * instance in trouble degrades the cluster, saying what to do.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { ClusterRecord } from '../../shared/store';
+import { clusterTagKey, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
+import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex } from '../../shared/aws/iam';
+import { describeInstances } from '../lib/ec2';
+import { defineFunction } from '../lib/function';
+import { NODE_ROLE } from '../nodes/common';
+import { describeTrouble } from '../repair/policy';
+import { startRepair, troubledInstances, type RepairDecision } from '../repair/start-repair';
+import { eventDeps, type EventDeps } from './deps';
+
+const logger = new Logger({ serviceName: 'hopper-health-sweep' });
+
+/** Clusters whose machines are looked after (a create or delete in progress is left alone). */
+const LOOKED_AFTER = new Set(['Ready', 'Degraded', 'Updating']);
+
+export type SweepFinding =
+  | RepairDecision
+  | { action: 'degraded'; cluster: string; instanceId: string; trouble: string; group: string }
+  | { action: 'failed'; cluster: string; reason: string };
+
+async function sweepCluster(deps: EventDeps, record: ClusterRecord): Promise<SweepFinding[]> {
+  const instances = await describeInstances(deps, [
+    { Name: `tag:${clusterTagKey(record.name)}`, Values: ['owned'] },
+    { Name: 'instance-state-name', Values: ['running'] },
+  ]);
+  const troubled = await troubledInstances(deps, instances.map((i) => i.InstanceId!).filter(Boolean));
+  const findings: SweepFinding[] = [];
+  let repairing = false;
+  for (const inst of instances) {
+    const trouble = troubled.get(inst.InstanceId!);
+    if (!trouble) continue;
+    const tags = tagRecord(inst.Tags);
+    const group = tags[HOPPER_GROUP_TAG] ?? tags[HOPPER_ROLE_TAG] ?? 'unknown';
+    if (tags[HOPPER_ROLE_TAG] === NODE_ROLE) {
+      // One repair per cluster at a time: the next sweep takes the next instance.
+      if (repairing) continue;
+      const decision = await startRepair(deps, record, { instanceId: inst.InstanceId!, trouble, group, owner: 'sweep' });
+      repairing = decision.action === 'started';
+      findings.push(decision);
+      continue;
+    }
+    const message = `instance ${inst.InstanceId} of ${group} has ${describeTrouble(trouble)}: replace it (a rolling update of the ${group} with --force)`;
+    if (record.instanceGroups?.[group]?.reason !== message) {
+      const now = deps.now().toISOString();
+      await deps.store.putEvent(record.name, { type: 'InstanceTrouble', message, detail: { group, trouble } });
+      await deps.store.mutateCluster(record.name, (current) => ({
+        instanceGroups: { ...current.instanceGroups, [group]: { ...current.instanceGroups?.[group], status: 'Degraded', reason: message, since: now } },
+        ...(current.status === 'Ready' ? { status: 'Degraded' as const, message } : {}),
+      }));
+    }
+    findings.push({ action: 'degraded', cluster: record.name, instanceId: inst.InstanceId!, trouble, group });
+  }
+  return findings;
+}
+
+/** Every live cluster, one at a time (a failure for one is logged and does not stop the rest). */
+export async function instanceHealthSweep(deps: EventDeps): Promise<{ findings: SweepFinding[] }> {
+  const findings: SweepFinding[] = [];
+  for (const record of await deps.store.listClusters()) {
+    if (!LOOKED_AFTER.has(record.status)) continue;
+    try {
+      findings.push(...(await sweepCluster(deps, record)));
+    } catch (err) {
+      logger.error('health sweep failed for a cluster', { cluster: record.name, error: err as Error });
+      findings.push({ action: 'failed', cluster: record.name, reason: (err as Error).message });
+    }
+  }
+  if (findings.length) logger.info('health sweep', { findings });
+  return { findings };
+}
+
+export const lambda = defineFunction({
+  timeout: 120,
+  environment: { REPAIR_NODE_STATE_MACHINE_ARN: ref('RepairNodeStateMachine') },
+  events: [{ schedule: 'rate(5 minutes)' }],
+  permissions: [
+    allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
+    anywhere('ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'),
+    allow(['states:StartExecution'], [ref('RepairNodeStateMachine')]),
+    stopExecutions(),
+  ],
+});
+
+export const handler = middy().handler(() => instanceHealthSweep(eventDeps()));

@@ -1,0 +1,156 @@
+/**
+ * Node auto-repair: AWS takes machines away (a scheduled retirement, a spot interruption,
+ * failed status checks) and Hopper keeps the cluster whole without a person — each repair an
+ * operation with its steps, queued behind a busy cluster (a recorded skip, then the sweep),
+ * capped so that trouble wider than a machine is not "repaired" in a loop.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OperationView } from '../../shared/api/types';
+import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+
+const NAME = 'fleet';
+const DAY = 86_400;
+let cp: TestControlPlane;
+
+interface SimInstance {
+  id: string;
+  state: string;
+  tags: Record<string, string>;
+  privateDnsName: string;
+  stateReason?: { code: string };
+}
+interface KubeNode {
+  name: string;
+  instanceId: string;
+  ready: boolean;
+  unschedulable?: boolean;
+}
+
+async function instances(group?: string): Promise<SimInstance[]> {
+  const all = (await cp.simResources()).instances as unknown as SimInstance[];
+  return all.filter((i) => i.tags['hopper:cluster'] === NAME && (group === undefined || i.tags['hopper:instance-group'] === group || i.tags['hopper:role'] === group));
+}
+const running = async (group: string) => (await instances(group)).filter((i) => i.state === 'running');
+
+async function nodes(): Promise<KubeNode[]> {
+  const { clusters } = (await (await fetch(`${cp.cloud}/_sim/kubernetes`)).json()) as { clusters: { clusterName: string; nodes: KubeNode[] }[] };
+  return clusters.find((c) => c.clusterName === NAME)?.nodes ?? [];
+}
+
+async function operations(): Promise<OperationView[]> {
+  return (await cp.request<{ operations: OperationView[] }>('GET', `/v1/clusters/${NAME}/operations`)).body.operations;
+}
+
+async function post(path: string, body: unknown = {}): Promise<unknown> {
+  const res = await fetch(`${cp.cloud}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  expect(res.status, path).toBe(200);
+  return res.json();
+}
+
+/** Waits (real time) for a repair operation of `instanceId` to appear, and returns it once ended. */
+async function repairOf(instanceId: string, status?: string): Promise<OperationView> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await cp.embedded.eventBridge.idle();
+    const found = (await operations()).find((o) => o.type === 'repair' && (o.input as { request?: { instanceId?: string } } | undefined)?.request?.instanceId === instanceId && (!status || o.status === status));
+    if (found) return cp.waitForOperation(found.id, 180_000);
+    if (Date.now() > deadline) throw new Error(`no repair operation of ${instanceId}: ${JSON.stringify((await operations()).map((o) => [o.type, o.status]))}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const sweep = async () => ((await cp.embedded.lambda.invoke('instanceHealthSweep', {})) as { findings: { action: string; instanceId?: string; reason?: string; operationId?: string }[] }).findings;
+
+beforeAll(async () => {
+  cp = await startTestControlPlane({ timeScale: 400 });
+  const res = await cp.request<{ operation: { id: string } }>('POST', '/v1/clusters', {
+    name: NAME,
+    region: 'us-east-1',
+    zones: ['us-east-1a', 'us-east-1b'],
+    topology: 'public',
+    instanceGroups: [
+      { name: 'nodes', min: 2, max: 2 },
+      { name: 'spot', min: 1, max: 1, spot: {} },
+    ],
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  const op = await cp.waitForOperation(res.body.operation.id, 300_000);
+  expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+}, 360_000);
+afterAll(() => cp?.stop());
+
+describe('node auto-repair', () => {
+  it('replaces a node scheduled for retirement long before the deadline: drained, replaced, its Node deleted', async () => {
+    const [victim] = await running('nodes');
+    const node = victim.privateDnsName.toLowerCase();
+    expect((await nodes()).map((n) => n.name)).toContain(node);
+    await post(`/_sim/instances/${victim.id}/retirement`, { inSeconds: 7 * DAY });
+
+    const op = await repairOf(victim.id);
+    expect(op.status, JSON.stringify(op)).toBe('Succeeded');
+    expect(op.steps.map((s) => s.name)).toEqual(['Prepare', 'Plan', 'Drain', 'Replace', 'Clean up']);
+    expect(op.steps.find((s) => s.name === 'Plan')?.detail).toMatchObject({ instanceId: victim.id, trouble: 'retirement', group: 'nodes', drain: true, terminate: true });
+    // The instance went through its group, before AWS stopped it; the group is whole again.
+    const gone = (await instances('nodes')).find((i) => i.id === victim.id);
+    expect(gone?.stateReason?.code ?? 'gone').not.toBe('Server.ScheduledStop');
+    expect(['shutting-down', 'terminated', undefined]).toContain(gone?.state);
+    expect(await running('nodes')).toHaveLength(2);
+    expect((await nodes()).map((n) => n.name)).not.toContain(node);
+    const cluster = await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`);
+    expect(cluster.body.status).toBe('Ready');
+  }, 240_000);
+
+  it('drains a spot node within its two minutes of notice; AWS takes it and the group replaces it', async () => {
+    const [victim] = await running('spot');
+    await post(`/_sim/instances/${victim.id}/spot-interruption`);
+    const op = await repairOf(victim.id);
+    expect(op.status, JSON.stringify(op)).toBe('Succeeded');
+    expect(op.steps.find((s) => s.name === 'Plan')?.detail).toMatchObject({ trouble: 'spot-interruption', drain: true, terminate: false });
+    const after = (await instances('spot')).find((i) => i.id === victim.id);
+    expect(after?.stateReason?.code ?? 'Server.SpotInstanceTermination').toBe('Server.SpotInstanceTermination');
+    expect(await running('spot')).toHaveLength(1);
+    expect((await nodes()).map((n) => n.instanceId)).not.toContain(victim.id);
+  }, 240_000);
+
+  it('never repairs beside another operation, nor more of a group than its budget; the sweep comes back for what is left', async () => {
+    // A certificate renewal whose command AWS is slow to take (ten simulated minutes) holds the cluster meanwhile.
+    await cp.faults({ slowCalls: [{ service: 'ssm', action: 'SendCommand', seconds: 600, count: 1 }] });
+    const renewing = await cp.request<{ operation: { id: string } }>('POST', `/v1/clusters/${NAME}/renew-certificates`);
+    expect(renewing.status).toBe(202);
+    const both = await running('nodes');
+    for (const i of both) await post(`/_sim/instances/${i.id}/retirement`, { inSeconds: 7 * DAY });
+    for (const i of both) {
+      const skipped = await repairOf(i.id);
+      expect(skipped).toMatchObject({ status: 'Skipped', error: { code: 'ClusterBusy' } });
+    }
+    expect((await cp.waitForOperation(renewing.body.operation.id, 120_000)).status).toBe('Succeeded');
+
+    // Both nodes of the group in trouble at once: more than a repair may act on.
+    const capped = await sweep();
+    expect(capped.map((f) => f.instanceId).sort()).toEqual(both.map((i) => i.id).sort());
+    for (const f of capped) expect(f).toMatchObject({ action: 'skipped', reason: expect.stringMatching(/2 of group nodes's 2 instances are in trouble/) });
+    expect((await operations()).find((o) => o.id === (capped[0] as { operationId: string }).operationId)).toMatchObject({ status: 'Skipped', error: { code: 'RepairBudgetSpent' } });
+
+    // Someone terminates one of them; the group replaces it and the other is within budget again.
+    const [first, second] = both;
+    await post('/_sim/faults', { crashInstances: [first.id] });
+    for (let n = 0; n < 100 && (await running('nodes')).length < 2; n++) await new Promise((r) => setTimeout(r, 100));
+    const [decision] = await sweep();
+    expect(decision).toMatchObject({ action: 'started', instanceId: second.id });
+    const op = await cp.waitForOperation(decision.operationId!, 180_000);
+    expect(op.status, JSON.stringify(op)).toBe('Succeeded');
+    expect((await running('nodes')).map((i) => i.id)).not.toContain(second.id);
+    expect(await sweep()).toEqual([]);
+  }, 300_000);
+
+  it('a control plane failing its status checks degrades the cluster and says what to do', async () => {
+    const [controlPlane] = await running('control-plane');
+    await post(`/_sim/instances/${controlPlane.id}/status-checks`, { system: 'failed' });
+    expect(await sweep()).toMatchObject([{ action: 'degraded', instanceId: controlPlane.id, trouble: 'status-check' }]);
+    const view = await cp.request<{ status: string; instanceGroups: Record<string, { status: string; reason: string }> }>('GET', `/v1/clusters/${NAME}`);
+    expect(view.body.status).toBe('Degraded');
+    expect(JSON.stringify(view.body)).toMatch(/failed status checks: replace it/);
+    // Nothing a node repair could do: no operation was started for it.
+    expect((await operations()).filter((o) => o.type === 'repair' && JSON.stringify(o.input).includes(controlPlane.id))).toEqual([]);
+  }, 120_000);
+});
