@@ -2,10 +2,10 @@
  * `npm run bench [-- --smoke] [--time-scale N] [--scale-time-scale N] [--only a,b] [--creates-only]`: speed, cost and scale figures
  * of the embedded control plane, printed and written to docs/benchmarks.md and
  * docs/benchmarks.json. Each figure degrades to "not available: <why>" rather than failing
- * the run. Sections: criticalPath, bundles, api, workflows, hosts, scale.
+ * the run. Sections: criticalPath, bundles, api, workflows, hosts, scale, year.
  *
  * Full run: ~25 minutes on 2 cores — packaging and cold loads ~3 min, the workflows ~20 min,
- * the scale run ~2 min, host scripts under each sandbox ~3 min. The workflows run at time scale 10 by default (`--time-scale`):
+ * the scale run ~2 min, host scripts under each sandbox ~3 min, a year in the life ~6 min. The workflows run at time scale 10 by default (`--time-scale`):
  * simulated time is wall time × the scale, so the real milliseconds of handlers, dynalite and
  * the simulated hosts' bash count scale-fold; at 50 they added a third to a rolling update,
  * at 10 a few percent. The scale run keeps time scale 50 (`--scale-time-scale`): it counts
@@ -27,6 +27,11 @@ import { chaosGoals, chaosMarkdown } from './chaos';
 import { available, DEFAULT_OUT, measure, notAvailable, printGoals, readBenchmarks, renderMarkdown, table, writeBenchmarks, type Figure, type Goal, type Section } from './lib/report';
 import { measureScale, scaleGoals, scaleMarkdown } from './scale';
 import { measureWorkflows, workflowsGoals, workflowsMarkdown } from './workflows';
+import { measureYear, yearGoals, yearMarkdown } from './year';
+import type { YearReport } from './lib/year-in-the-life';
+
+/** The year runs its hours of outage and repair on the simulated clock; days pass by jumps. */
+const YEAR_TIME_SCALE = 200;
 
 export const SCALE_CONCURRENCY = 20;
 
@@ -157,6 +162,14 @@ export async function runBench(options: BenchOptions): Promise<Record<string, Se
     const concurrency = options.smoke ? 3 : SCALE_CONCURRENCY;
     const fig = await measure('scale', () => measureScale({ concurrency, timeScale: options.scaleTimeScale, deadlineMs: options.smoke ? 30_000 : 300_000 }));
     section('scale', `Scale: ${concurrency} concurrent creates under throttling`, scaleMarkdown(fig), fig, scaleGoals(fig, SCALE_CONCURRENCY));
+  }
+
+  if (want('year')) {
+    // Minutes of wall time: not in the smoke run (test/workflows/year-in-the-life.test.ts runs it in CI).
+    const fig = options.smoke
+      ? notAvailable<YearReport>('not in the smoke run: test/workflows/year-in-the-life.test.ts runs the same year')
+      : await measure('a year in the life', () => measureYear({ timeScale: YEAR_TIME_SCALE }));
+    section('year', 'A year in the life: 400 simulated days, nobody repairing', yearMarkdown(fig), fig, yearGoals(fig));
   }
 
   const file = writeBenchmarks(sections, options.out);

@@ -14,6 +14,7 @@ import { step as terminateOld } from '../functions/rolling/terminate-old';
 import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
+import { refreshJoinToken } from './refresh-join-token';
 
 export const repairNode = workflow({
   name: 'repair-node',
@@ -23,6 +24,8 @@ export const repairNode = workflow({
   states: [
     task(beginWorkflow, { name: 'BeginRepair', params: { type: 'repair', stage: 'Prepare', endsStage: true }, result: '$.ctx' }),
     task(prepareRepair, { comment: 'Decided from the cloud as it is now: a rerun after a crash decides again.', params: { stage: 'Plan', endsStage: true }, result: '$.repair' }),
+    // The group launches a replacement in every case: it must find a join token that works.
+    ...refreshJoinToken("A fresh join token for the replacement the group launches (the last one may be hours old)."),
     choice('Drain?', [{ Variable: '$.repair.drain', BooleanEquals: true, Next: 'SendDrain' }], 'Terminate?'),
     task(sendDrain, {
       comment: 'Cordon and drain, honouring PodDisruptionBudgets for a while.',

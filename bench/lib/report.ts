@@ -77,7 +77,7 @@ export function writeBenchmarks(sections: Record<string, Section>, out = DEFAULT
   return file;
 }
 
-const SECTION_ORDER = ['environment', 'criticalPath', 'bundles', 'api', 'workflows', 'scale', 'chaos'];
+const SECTION_ORDER = ['environment', 'criticalPath', 'bundles', 'api', 'workflows', 'scale', 'year', 'chaos'];
 
 export function renderMarkdown(file: BenchmarksFile): string {
   const keys = Object.keys(file.sections).sort((a, b) => rank(a) - rank(b));

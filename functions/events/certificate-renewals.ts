@@ -30,6 +30,7 @@ import { apiDeps, type ApiDeps } from '../api/deps';
 import { beginWorkflow, operationId } from '../api/operations';
 import { RENEWABLE } from '../api/renew-certificates';
 import { defineFunction } from '../lib/function';
+import { scheduledAt } from './scheduled-at';
 
 const logger = new Logger({ serviceName: 'hopper-certificate-renewals' });
 
@@ -90,7 +91,7 @@ async function readOne(cloud: StepDeps, commandId: string, instanceId: string, d
 }
 
 export async function renewalFor(deps: ApiDeps, cloud: StepDeps, record: ClusterRecord, now: Date): Promise<RenewalDecision> {
-  const lock = record.lock && record.lock.expiresAt > now.getTime() ? record.lock : undefined;
+  const lock = record.lock && record.lock.expiresAt > deps.now().getTime() ? record.lock : undefined;
   if (!lock && !RENEWABLE.has(record.status)) return { cluster: record.name, action: 'none', reason: 'not-running' };
   const { expiresAt, residualSeconds } = await readExpiry(cloud, record);
   if (record.certificatesExpireAt !== expiresAt) await deps.store.mutateCluster(record.name, () => ({ certificatesExpireAt: expiresAt }));
@@ -137,4 +138,8 @@ export const lambda = defineFunction({
   ],
 });
 
-export const handler = middy().handler(() => certificateRenewals(apiDeps([ec2Client, ssmClient])));
+export const handler = middy().handler((event: unknown) => {
+  const deps = apiDeps([ec2Client, ssmClient]);
+  // The day (a skip's identity) is the schedule's; how long is left, the cluster's own measure.
+  return certificateRenewals(deps, scheduledAt(event, deps.now()));
+});

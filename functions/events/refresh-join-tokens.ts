@@ -21,6 +21,7 @@ import type { ClusterRecord } from '../../shared/store';
 import { sendScript } from '../commands/send-script';
 import { loadRenderContext } from '../control-plane/render-context';
 import { defaultDeps, type StepDeps } from '../lib/deps';
+import { scheduledAt } from './scheduled-at';
 import { defineFunction } from '../lib/function';
 import { kubectlRunner } from '../rolling/common';
 
@@ -71,4 +72,8 @@ export const lambda = defineFunction({
   ],
 });
 
-export const handler = middy().handler(() => refreshJoinTokens(defaultDeps([ec2Client, ssmClient], 'refreshJoinTokens')));
+export const handler = middy().handler((event: unknown) => {
+  const deps = defaultDeps([ec2Client, ssmClient], 'refreshJoinTokens');
+  // The hour is the schedule's, not this function's clock: one token per scheduled hour.
+  return refreshJoinTokens(deps, scheduledAt(event, deps.now()));
+});

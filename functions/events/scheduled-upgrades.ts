@@ -22,6 +22,7 @@ import { apiDeps } from '../api/deps';
 import { currentWindowStart, upgradeTarget } from './maintenance-window';
 import { allow, getAtt, ref, tableIndex, stopExecutions } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
+import { scheduledAt } from './scheduled-at';
 
 const logger = new Logger({ serviceName: 'hopper-scheduled-upgrades' });
 
@@ -107,17 +108,6 @@ export const lambda = defineFunction({
     stopExecutions(),
   ],
 });
-
-/**
- * When the schedule fired: the event's `time` (EventBridge stamps a scheduled event with it),
- * else now. In the embedded runtime schedules follow the simulated clock, so a jump of a year
- * puts the windows where the clusters live.
- */
-export function scheduledAt(event: unknown, fallback: Date): Date {
-  const time = (event as { time?: unknown } | null)?.time;
-  const at = typeof time === 'string' ? new Date(time) : undefined;
-  return at && !Number.isNaN(at.getTime()) ? at : fallback;
-}
 
 export const handler = middy().handler((event: unknown) => {
   const deps = apiDeps();

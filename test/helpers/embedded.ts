@@ -18,8 +18,9 @@ export interface TestControlPlane {
   stop(): Promise<void>;
 }
 
-export async function startTestControlPlane(options: { timeScale?: number; dataDir?: string } = {}): Promise<TestControlPlane> {
-  const embedded = await startEmbedded({ port: 0, cloudPort: 0, timeScale: options.timeScale ?? 500, quiet: true, schedules: false, dataDir: options.dataDir });
+/** `schedules`: run the EventBridge schedules (on the simulated clock); off unless a test is about them. */
+export async function startTestControlPlane(options: { timeScale?: number; dataDir?: string; schedules?: boolean } = {}): Promise<TestControlPlane> {
+  const embedded = await startEmbedded({ port: 0, cloudPort: 0, timeScale: options.timeScale ?? 500, quiet: true, schedules: options.schedules ?? false, dataDir: options.dataDir });
   const api = embedded.urls.api;
   const cloud = embedded.urls.cloud!;
   const request = async <T>(method: string, path: string, body?: unknown) => {

@@ -1,0 +1,221 @@
+/**
+ * A year in the life of a cluster, on the embedded cloud with its schedules running on the
+ * simulated clock: 3 control planes and two node groups (one on spot) over three zones live
+ * 400 simulated days. Time moves by jumps (`POST /_sim/clock`; each schedule that came due
+ * fires once as a catch-up); in between, AWS takes machines away — an instance retired about
+ * every 30 days, two spot interruptions, a zone impaired for an hour — the groups scale out on
+ * days 2, 30 and 200, and the cluster is upgraded one minor on day 180. Nobody repairs
+ * anything: Hopper's events, sweep and schedules must. At the end the cluster validates, its
+ * certificates are valid, nothing is left over, and every disruption is in the operation
+ * history.
+ *
+ * Used by test/workflows/year-in-the-life.test.ts (the assertions) and `npm run bench`'s
+ * `year` section (the figures).
+ */
+import type { OperationView } from '../../shared/api/types';
+
+export interface YearWorld {
+  api: string;
+  cloud: string;
+  /** Resolves when every EventBridge delivery started so far has finished. */
+  idle(): Promise<void>;
+}
+
+export interface Disruption {
+  day: number;
+  kind: 'retirement' | 'spot-interruption' | 'zone-impairment';
+  instanceId?: string;
+  /** Simulated seconds from the notice until the repair ended (the group whole, the Node deleted). */
+  repairSeconds?: number;
+  repairStatus?: string;
+}
+
+export interface YearReport {
+  name: string;
+  days: number;
+  disruptions: Disruption[];
+  operations: { type: string; status: string }[];
+  /** Repairs that ended Succeeded / other. */
+  repairs: { succeeded: number; skipped: number; failed: number };
+  validation: { ok: boolean; failures: unknown[] };
+  certificatesExpireAt?: string;
+  simulatedEnd: string;
+  /** Instances of the cluster by state at the end, and what the groups want. */
+  instances: Record<string, number>;
+  expectedInstances: number;
+  version: string;
+  wallSeconds: number;
+}
+
+const DAY = 86_400;
+const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+const FROM = '1.33.5';
+const TO = '1.34.1';
+
+interface SimInstance {
+  id: string;
+  state: string;
+  availabilityZone: string;
+  tags: Record<string, string>;
+}
+
+export async function liveAYear(world: YearWorld, name = 'year', log: (line: string) => void = () => undefined): Promise<YearReport> {
+  const started = Date.now();
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${world.api}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  const sim = async <T>(path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${world.cloud}${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const simNow = async () => (await sim<{ epochMs: number }>('/_sim/clock')).epochMs;
+  const operations = async () => (await call<{ operations: OperationView[] }>('GET', `/v1/clusters/${name}/operations`)).body.operations;
+  const waitFor = async (id: string, timeoutMs = 600_000): Promise<OperationView> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { body } = await call<OperationView>('GET', `/v1/operations/${id}`);
+      if (!['Pending', 'Running'].includes(body.status)) return body;
+      if (Date.now() > deadline) throw new Error(`operation ${id} (${body.type}) still ${body.status} at ${body.currentStep}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const accepted = async (res: { status: number; body: unknown }): Promise<OperationView> => {
+    if (res.status !== 202) throw new Error(`expected 202, got ${res.status}: ${JSON.stringify(res.body)}`);
+    const op = await waitFor((res.body as { operation: { id: string } }).operation.id);
+    if (op.status !== 'Succeeded') throw new Error(`${op.type} ${op.status}: ${JSON.stringify(op.error)}`);
+    return op;
+  };
+  /** Until the schedules have looked at the clock and whatever they (or events) started has ended. */
+  const settle = async () => {
+    for (let quiet = 0; quiet < 2; ) {
+      await new Promise((r) => setTimeout(r, 700));
+      await world.idle();
+      const running = (await operations()).filter((o) => o.status === 'Pending' || o.status === 'Running');
+      for (const op of running) await waitFor(op.id);
+      quiet = running.length === 0 ? quiet + 1 : 0;
+    }
+  };
+  let day = 0;
+  const jumpTo = async (target: number) => {
+    await sim('/_sim/clock', { advanceSeconds: (target - day) * DAY });
+    day = target;
+    await settle();
+  };
+  const instances = async (group?: string) =>
+    ((await sim<{ instances: SimInstance[] }>('/_sim/resources?kind=instances')).instances ?? []).filter(
+      (i) => i.tags['hopper:cluster'] === name && (group === undefined || i.tags['hopper:instance-group'] === group || i.tags['hopper:role'] === group),
+    );
+  const running = async (group: string) => (await instances(group)).filter((i) => i.state === 'running');
+  /** The repair of `instanceId` that succeeded, waiting for it (a first try may have been skipped while the cluster was busy). */
+  const repaired = async (instanceId: string, noticeAt: number): Promise<Disruption> => {
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      await world.idle();
+      const ops = (await operations()).filter((o) => o.type === 'repair' && (o.input as { request?: { instanceId?: string } } | undefined)?.request?.instanceId === instanceId);
+      const done = ops.find((o) => o.status === 'Succeeded' || o.status === 'Failed');
+      const live = ops.find((o) => o.status === 'Pending' || o.status === 'Running');
+      if (live) await waitFor(live.id);
+      else if (done) return { day, kind: 'retirement', instanceId, repairStatus: done.status, repairSeconds: Math.round(((await simNow()) - noticeAt) / 1000) };
+      if (Date.now() > deadline) throw new Error(`no repair of ${instanceId} ended: ${JSON.stringify(ops.map((o) => [o.status, o.error]))}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+  const scale = async (group: string, min: number, max: number) => {
+    const put = await call('PUT', `/v1/clusters/${name}/instance-groups/${group}`, { min, max });
+    if (put.status !== 200) throw new Error(`PUT ${group}: ${put.status} ${JSON.stringify(put.body)}`);
+    await accepted(await call('POST', `/v1/clusters/${name}/update`));
+    log(`day ${day}: ${group} scaled to ${min}`);
+  };
+  const disruptions: Disruption[] = [];
+  const retire = async (group: string) => {
+    const [victim] = await running(group);
+    const at = await simNow();
+    await sim(`/_sim/instances/${victim.id}/retirement`, { inSeconds: 10 * DAY });
+    const d = await repaired(victim.id, at);
+    disruptions.push({ ...d, kind: 'retirement' });
+    log(`day ${day}: ${victim.id} (${group}) retired → repair ${d.repairStatus} in ${d.repairSeconds} s`);
+  };
+  const interruptSpot = async () => {
+    const [victim] = await running('spot');
+    const at = await simNow();
+    await sim(`/_sim/instances/${victim.id}/spot-interruption`, {});
+    const d = await repaired(victim.id, at);
+    disruptions.push({ ...d, kind: 'spot-interruption' });
+    log(`day ${day}: spot ${victim.id} interrupted → repair ${d.repairStatus} in ${d.repairSeconds} s`);
+  };
+  const impairZone = async (zone: string) => {
+    await sim(`/_sim/zones/${zone}/impairment`, { impaired: true });
+    // An hour of outage, in steps: the groups' health checks and Hopper's sweep see it.
+    for (let minute = 0; minute < 60; minute += 5) {
+      await sim('/_sim/clock', { advanceSeconds: 300 });
+      await settle();
+    }
+    await sim(`/_sim/zones/${zone}/impairment`, { impaired: false });
+    // The zone is back: the groups rebalance into it over the next minutes.
+    for (let minute = 0; minute < 60; minute += 5) {
+      await sim('/_sim/clock', { advanceSeconds: 300 });
+      await settle();
+    }
+    disruptions.push({ day, kind: 'zone-impairment' });
+    log(`day ${day}: ${zone} impaired for an hour`);
+  };
+
+  // Day 0.
+  await accepted(
+    await call('POST', '/v1/clusters', {
+      name,
+      region: 'us-east-1',
+      zones: ZONES,
+      topology: 'public',
+      kubernetesVersion: FROM,
+      controlPlane: { count: 3 },
+      instanceGroups: [
+        { name: 'nodes', min: 3, max: 6 },
+        { name: 'spot', min: 2, max: 4, spot: {} },
+      ],
+    }),
+  );
+  log('day 0: created');
+  await jumpTo(2);
+  await scale('nodes', 4, 6);
+  for (const target of [30, 60, 90, 100, 120, 150, 180, 200, 210, 240, 250, 270, 300, 330, 360, 390, 400]) {
+    await jumpTo(target);
+    if (target === 30) await scale('nodes', 5, 6);
+    if (target === 200) await scale('spot', 3, 4);
+    if (target === 100) await impairZone(ZONES[2]);
+    else if (target === 180) {
+      await accepted(await call('POST', `/v1/clusters/${name}/upgrade`, { kubernetesVersion: TO }));
+      log(`day ${day}: upgraded to ${TO}`);
+    } else if (target === 60 || target === 250) await interruptSpot();
+    else if (target !== 400) await retire(target % 60 === 0 ? 'spot' : 'nodes');
+  }
+
+  // The end: a validation clears what the outage degraded, and says how the cluster is.
+  const validate = await accepted(await call('POST', `/v1/clusters/${name}/validate`));
+  const validation = (validate.steps.find((s) => s.name === 'Validate')?.detail ?? { ok: false, failures: ['no Validate step'] }) as YearReport['validation'];
+  const view = (await call<{ certificatesExpireAt?: string; kubernetesVersion?: string; spec: { kubernetesVersion: string } }>('GET', `/v1/clusters/${name}`)).body;
+  const ops = await operations();
+  const byState: Record<string, number> = {};
+  for (const i of await instances()) byState[i.state] = (byState[i.state] ?? 0) + 1;
+  const repairs = ops.filter((o) => o.type === 'repair');
+  return {
+    name,
+    days: day,
+    disruptions,
+    operations: ops.map((o) => ({ type: o.type, status: o.status })),
+    repairs: {
+      succeeded: repairs.filter((o) => o.status === 'Succeeded').length,
+      skipped: repairs.filter((o) => o.status === 'Skipped').length,
+      failed: repairs.filter((o) => o.status === 'Failed').length,
+    },
+    validation,
+    certificatesExpireAt: view.certificatesExpireAt,
+    simulatedEnd: new Date(await simNow()).toISOString(),
+    instances: byState,
+    expectedInstances: 3 + 5 + 3,
+    version: view.kubernetesVersion ?? view.spec.kubernetesVersion,
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * A year in the life (bench/lib/year-in-the-life.ts): 3 control planes and two node groups
+ * over three zones live 400 simulated days with the schedules running on the simulated clock
+ * — scale-outs, a retirement about every month, two spot interruptions, an hour-long zone
+ * outage, a minor upgrade — and nobody but Hopper repairs anything.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveAYear, type YearReport } from '../../bench/lib/year-in-the-life';
+import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+
+let cp: TestControlPlane;
+let report: YearReport;
+
+beforeAll(async () => {
+  cp = await startTestControlPlane({ timeScale: 200, schedules: true });
+  try {
+    report = await liveAYear({ api: cp.api, cloud: cp.cloud, idle: () => cp.embedded.eventBridge.idle() }, 'year', (line) => process.env.HOPPER_TEST_VERBOSE && console.log(line));
+  } catch (err) {
+    // HOPPER_TEST_VERBOSE=1: the day-by-day log, and on failure the instances, nodes and groups in .tmp/year-debug.json.
+    if (process.env.HOPPER_TEST_VERBOSE) {
+      const { writeFileSync } = await import('node:fs');
+      const kube = await (await fetch(`${cp.cloud}/_sim/kubernetes`)).json();
+      const res = await (await fetch(`${cp.cloud}/_sim/resources?kind=instances`)).json();
+      const acts = await (await fetch(`${cp.cloud}/_sim/resources?kind=autoScalingGroups`)).json();
+      writeFileSync('.tmp/year-debug.json', JSON.stringify({ kube, res, acts }, null, 1));
+    }
+    throw err;
+  }
+}, 1_500_000);
+afterAll(() => cp?.stop());
+
+describe('a year in the life', () => {
+  it('repairs every machine AWS took away, each as an operation, and the group is whole after each', () => {
+    const repaired = report.disruptions.filter((d) => d.kind !== 'zone-impairment');
+    expect(repaired.length).toBeGreaterThanOrEqual(14);
+    for (const d of repaired) expect(d, JSON.stringify(d)).toMatchObject({ repairStatus: 'Succeeded' });
+    expect(report.repairs.failed).toBe(0);
+    expect(report.repairs.succeeded).toBeGreaterThanOrEqual(repaired.length);
+  });
+
+  it('ends 400 days later validated, upgraded, with valid certificates and nothing left over', () => {
+    expect(report.days).toBe(400);
+    expect(report.validation, JSON.stringify(report.validation)).toMatchObject({ ok: true });
+    expect(report.version).toBe('1.34.1');
+    expect(Date.parse(report.certificatesExpireAt!)).toBeGreaterThan(Date.parse(report.simulatedEnd));
+    // Running: what the groups and the control plane want; nothing stopped or half-gone.
+    expect(report.instances.running).toBe(report.expectedInstances);
+    expect(Object.keys(report.instances).filter((s) => s !== 'running' && s !== 'terminated')).toEqual([]);
+    expect(report.operations.filter((o) => o.status === 'Failed')).toEqual([]);
+  });
+});
