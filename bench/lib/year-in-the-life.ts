@@ -28,6 +28,8 @@ export interface Disruption {
   /** Simulated seconds from the notice until the repair ended (the group whole, the Node deleted). */
   repairSeconds?: number;
   repairStatus?: string;
+  /** Why a repair failed. */
+  error?: string;
 }
 
 export interface YearReport {
@@ -87,18 +89,38 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
     if (op.status !== 'Succeeded') throw new Error(`${op.type} ${op.status}: ${JSON.stringify(op.error)}`);
     return op;
   };
-  /** Until the schedules have looked at the clock and whatever they (or events) started has ended. */
+  /**
+   * Every instance the cluster runs is a Node. A host boots and joins in real time (its user
+   * data is real bash) while the simulated clock may be told to jump: a jump in the middle of a
+   * join would be days passing between two lines of a script — nothing AWS does — and the
+   * join token would expire under it. So the world is let finish what it is doing first.
+   */
+  const joined = async () => {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const members = (await instances()).filter((i) => (i.state === 'running' || i.state === 'pending') && i.tags['hopper:role'] !== 'image-builder');
+      const { clusters } = await sim<{ clusters: { clusterName: string; nodes: { instanceId: string }[] }[] }>('/_sim/kubernetes');
+      const nodes = new Set(clusters.find((c) => c.clusterName === name)?.nodes.map((n) => n.instanceId) ?? []);
+      const waiting = members.filter((i) => !nodes.has(i.id));
+      if (waiting.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`instances never joined: ${waiting.map((i) => `${i.id} (${i.state}, ${i.availabilityZone})`).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  /** Until the schedules have looked at the clock, whatever they (or events) started has ended, and every instance has joined. */
   const settle = async () => {
     for (let quiet = 0; quiet < 2; ) {
       await new Promise((r) => setTimeout(r, 700));
       await world.idle();
       const running = (await operations()).filter((o) => o.status === 'Pending' || o.status === 'Running');
       for (const op of running) await waitFor(op.id);
+      await joined();
       quiet = running.length === 0 ? quiet + 1 : 0;
     }
   };
   let day = 0;
   const jumpTo = async (target: number) => {
+    await settle();
     await sim('/_sim/clock', { advanceSeconds: (target - day) * DAY });
     day = target;
     await settle();
@@ -117,7 +139,9 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
       const done = ops.find((o) => o.status === 'Succeeded' || o.status === 'Failed');
       const live = ops.find((o) => o.status === 'Pending' || o.status === 'Running');
       if (live) await waitFor(live.id);
-      else if (done) return { day, kind: 'retirement', instanceId, repairStatus: done.status, repairSeconds: Math.round(((await simNow()) - noticeAt) / 1000) };
+      else if (done) {
+        return { day, kind: 'retirement', instanceId, repairStatus: done.status, repairSeconds: Math.round(((await simNow()) - noticeAt) / 1000), ...(done.error ? { error: done.error.message } : {}) };
+      }
       if (Date.now() > deadline) throw new Error(`no repair of ${instanceId} ended: ${JSON.stringify(ops.map((o) => [o.status, o.error]))}`);
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -135,7 +159,7 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
     await sim(`/_sim/instances/${victim.id}/retirement`, { inSeconds: 10 * DAY });
     const d = await repaired(victim.id, at);
     disruptions.push({ ...d, kind: 'retirement' });
-    log(`day ${day}: ${victim.id} (${group}) retired → repair ${d.repairStatus} in ${d.repairSeconds} s`);
+    log(`day ${day}: ${victim.id} (${group}) retired → repair ${d.repairStatus} in ${d.repairSeconds} s${d.error ? `: ${d.error}` : ''}`);
   };
   const interruptSpot = async () => {
     const [victim] = await running('spot');
@@ -149,15 +173,16 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
     await sim(`/_sim/zones/${zone}/impairment`, { impaired: true });
     // An hour of outage, in steps: the groups' health checks and Hopper's sweep see it.
     for (let minute = 0; minute < 60; minute += 5) {
-      await sim('/_sim/clock', { advanceSeconds: 300 });
       await settle();
+      await sim('/_sim/clock', { advanceSeconds: 300 });
     }
     await sim(`/_sim/zones/${zone}/impairment`, { impaired: false });
     // The zone is back: the groups rebalance into it over the next minutes.
     for (let minute = 0; minute < 60; minute += 5) {
-      await sim('/_sim/clock', { advanceSeconds: 300 });
       await settle();
+      await sim('/_sim/clock', { advanceSeconds: 300 });
     }
+    await settle();
     disruptions.push({ day, kind: 'zone-impairment' });
     log(`day ${day}: ${zone} impaired for an hour`);
   };
@@ -189,6 +214,8 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
       await accepted(await call('POST', `/v1/clusters/${name}/upgrade`, { kubernetesVersion: TO }));
       log(`day ${day}: upgraded to ${TO}`);
     } else if (target === 60 || target === 250) await interruptSpot();
+    // A control plane's retirement replaces its seat (the rolling update of that one instance).
+    else if (target === 150) await retire('control-plane');
     else if (target !== 400) await retire(target % 60 === 0 ? 'spot' : 'nodes');
   }
 

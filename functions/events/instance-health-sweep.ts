@@ -2,10 +2,10 @@
  * instanceHealthSweep (every 5 minutes): asks EC2 how every live cluster's instances are
  * (DescribeInstanceStatus) and acts on what the events alone could miss — failed status
  * checks (no event announces them) and scheduled retirements whose AWS Health event was lost
- * or whose repair was skipped while the cluster was busy. A node-group instance gets a node
- * repair (functions/repair/start-repair.ts: at most one started per cluster and sweep, never
- * beside another operation, never past the group's repair budget); a control-plane or bastion
- * instance in trouble degrades the cluster, saying what to do.
+ * or whose repair was skipped while the cluster was busy. A node-group or control-plane
+ * instance gets a repair (functions/repair/start-repair.ts: at most one started per cluster and
+ * sweep, never beside another operation, never past the group's repair budget); a bastion, or a
+ * control plane of fewer than three, in trouble degrades the cluster, saying why.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -15,6 +15,7 @@ import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex } from '../../
 import { describeInstances } from '../lib/ec2';
 import { defineFunction } from '../lib/function';
 import { NODE_ROLE } from '../nodes/common';
+import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
 import { describeTrouble } from '../repair/policy';
 import { startRepair, troubledInstances, type RepairDecision } from '../repair/start-repair';
 import { eventDeps, type EventDeps } from './deps';
@@ -42,15 +43,20 @@ async function sweepCluster(deps: EventDeps, record: ClusterRecord): Promise<Swe
     if (!trouble) continue;
     const tags = tagRecord(inst.Tags);
     const group = tags[HOPPER_GROUP_TAG] ?? tags[HOPPER_ROLE_TAG] ?? 'unknown';
-    if (tags[HOPPER_ROLE_TAG] === NODE_ROLE) {
+    const role = tags[HOPPER_ROLE_TAG];
+    let why = `replace it (hopper update cluster recreates the ${group})`;
+    if (role === NODE_ROLE || role === CONTROL_PLANE_ROLE) {
       // One repair per cluster at a time: the next sweep takes the next instance.
       if (repairing) continue;
-      const decision = await startRepair(deps, record, { instanceId: inst.InstanceId!, trouble, group, owner: 'sweep' });
-      repairing = decision.action === 'started';
-      findings.push(decision);
-      continue;
+      const decision = await startRepair(deps, record, { instanceId: inst.InstanceId!, trouble, group, owner: 'sweep', controlPlane: role === CONTROL_PLANE_ROLE });
+      if (decision.action !== 'unrepairable') {
+        repairing = decision.action === 'started';
+        findings.push(decision);
+        continue;
+      }
+      why = `${decision.reason}; it cannot be replaced without an outage`;
     }
-    const message = `instance ${inst.InstanceId} of ${group} has ${describeTrouble(trouble)}: replace it (a rolling update of the ${group} with --force)`;
+    const message = `instance ${inst.InstanceId} of ${group} has ${describeTrouble(trouble)}: ${why}`;
     if (record.instanceGroups?.[group]?.reason !== message) {
       const now = deps.now().toISOString();
       await deps.store.putEvent(record.name, { type: 'InstanceTrouble', message, detail: { group, trouble } });
@@ -82,12 +88,12 @@ export async function instanceHealthSweep(deps: EventDeps): Promise<{ findings: 
 
 export const lambda = defineFunction({
   timeout: 120,
-  environment: { REPAIR_NODE_STATE_MACHINE_ARN: ref('RepairNodeStateMachine') },
+  environment: { REPAIR_NODE_STATE_MACHINE_ARN: ref('RepairNodeStateMachine'), ROLLING_UPDATE_STATE_MACHINE_ARN: ref('RollingUpdateStateMachine') },
   events: [{ schedule: 'rate(5 minutes)' }],
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'),
-    allow(['states:StartExecution'], [ref('RepairNodeStateMachine')]),
+    allow(['states:StartExecution'], [ref('RepairNodeStateMachine'), ref('RollingUpdateStateMachine')]),
     stopExecutions(),
   ],
 });

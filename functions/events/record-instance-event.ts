@@ -11,10 +11,11 @@
  *   builder stops as part of a bake: ignored.
  * - Auto Scaling "EC2 Instance Launch Unsuccessful": the group cannot reach its size, so it
  *   degrades — unless the launch was only the group rebalancing its zones (it is at size).
- * - A spot interruption warning and an AWS Health scheduled retirement (or stop): a node-group
- *   instance gets a node repair (functions/repair/: drain, replace, delete the Node) — or a
- *   recorded skip when the cluster is busy or too much of the group is in trouble at once; a
- *   control-plane instance degrades the cluster with what to do (its seat holds an etcd member).
+ * - A spot interruption warning and an AWS Health scheduled retirement (or stop): a repair
+ *   (functions/repair/) — a node-group instance drained, replaced and its Node deleted; a
+ *   control-plane instance's seat replaced by a rolling update of it alone, with three or more
+ *   control planes (with fewer, the cluster degrades, saying why) — or a recorded skip when the
+ *   cluster is busy or too much of the group is in trouble at once.
  *
  * Instances and groups are the cluster's by the `hopper:cluster` tag (a group already gone by
  * its `<group>.<cluster>` name); others are ignored. Degraded marks the group in the record's
@@ -34,6 +35,7 @@ import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex } from '../../
 import { defineFunction } from '../lib/function';
 import { BUILDER_ROLE } from '../image/common';
 import { NODE_ROLE } from '../nodes/common';
+import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
 import { startRepair, type RepairDecision } from '../repair/start-repair';
 
 const logger = new Logger({ serviceName: 'hopper-instance-events' });
@@ -129,11 +131,13 @@ async function onTrouble(deps: EventDeps, instanceId: string, trouble: 'spot-int
   const what = trouble === 'spot-interruption' ? 'has a spot interruption notice (terminated in two minutes)' : `is scheduled for retirement${when ? ` (from ${when})` : ''}`;
   const message = `instance ${instanceId} of ${owner.group} ${what}`;
   await deps.store.putEvent(owner.cluster, { type: 'InstanceTrouble', message, detail: { group: owner.group, trouble, event } });
-  if (owner.role === NODE_ROLE) {
-    const repair = await startRepair(deps, record, { instanceId, trouble, group: owner.group, owner: `eventbridge:${eventId ?? 'unknown'}` });
-    return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: false, repair };
+  if (owner.role === NODE_ROLE || owner.role === CONTROL_PLANE_ROLE) {
+    const repair = await startRepair(deps, record, { instanceId, trouble, group: owner.group, owner: `eventbridge:${eventId ?? 'unknown'}`, controlPlane: owner.role === CONTROL_PLANE_ROLE });
+    if (repair.action !== 'unrepairable') return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: false, repair };
+    await degrade(deps, owner, `${message}: ${repair.reason}; it cannot be replaced without an outage`);
+    return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: true, repair };
   }
-  await degrade(deps, owner, `${message}: replace it before then (a rolling update of the ${owner.group} with --force)`);
+  await degrade(deps, owner, `${message}: replace it before then (hopper update cluster recreates the ${owner.group})`);
   return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: true };
 }
 
@@ -193,7 +197,7 @@ export async function recordInstanceEvent(raw: unknown, deps: EventDeps): Promis
 }
 
 export const lambda = defineFunction({
-  environment: { REPAIR_NODE_STATE_MACHINE_ARN: ref('RepairNodeStateMachine') },
+  environment: { REPAIR_NODE_STATE_MACHINE_ARN: ref('RepairNodeStateMachine'), ROLLING_UPDATE_STATE_MACHINE_ARN: ref('RollingUpdateStateMachine') },
   events: [
     { eventBridge: { pattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['stopping', 'stopped', 'shutting-down', 'terminated'] } } } },
     { eventBridge: { pattern: { source: ['aws.autoscaling'], 'detail-type': ['EC2 Instance Launch Unsuccessful'] } } },
@@ -203,8 +207,8 @@ export const lambda = defineFunction({
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'autoscaling:DescribeAutoScalingGroups'),
-    // A node repair starts its workflow; a take-over stops the execution whose lease ran out.
-    allow(['states:StartExecution'], [ref('RepairNodeStateMachine')]),
+    // A repair starts its workflow (a control plane's, the rolling update); a take-over stops the execution whose lease ran out.
+    allow(['states:StartExecution'], [ref('RepairNodeStateMachine'), ref('RollingUpdateStateMachine')]),
     stopExecutions(),
   ],
 });

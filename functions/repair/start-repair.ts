@@ -1,6 +1,11 @@
 /**
- * Starting a node repair, from an AWS event (functions/events/record-instance-event.ts) or
- * from the health sweep (functions/events/instance-health-sweep.ts). Never beside another
+ * Starting a repair, from an AWS event (functions/events/record-instance-event.ts) or from the
+ * health sweep (functions/events/instance-health-sweep.ts). A node-group instance gets the
+ * repair-node workflow; a control-plane instance gets its seat replaced — a forced rolling
+ * update of that instance alone (kubeadm reset so its etcd member leaves, a new instance in the
+ * seat joins), only with three or more control planes, one at a time, as etcd's quorum allows,
+ * and only while it still answers (a retirement, not failed checks); otherwise it is
+ * `unrepairable` and the caller degrades the cluster, saying why. Never beside another
  * operation and never past the group's repair budget (policy.ts): either is recorded as a
  * Skipped operation with the reason (once per blocking operation, not at every sweep) and a
  * cluster event; the sweep tries again while the trouble lasts. The request is the instance
@@ -10,7 +15,8 @@
 import { DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { ConflictError } from '../../shared/errors';
 import type { ClusterRecord } from '../../shared/store';
-import { clusterTagKey, HOPPER_GROUP_TAG } from '../../shared/tags';
+import { clusterTagKey, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG } from '../../shared/tags';
+import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
 import type { ApiDeps } from '../api/deps';
 import { beginWorkflow, operationId } from '../api/operations';
 import type { EventDeps } from '../events/deps';
@@ -19,6 +25,7 @@ import { describeTrouble, MAX_UNHEALTHY_PERCENT, repairBudget, type Trouble } fr
 
 export type RepairDecision =
   | { action: 'started'; cluster: string; instanceId: string; trouble: Trouble; operationId: string }
+  | { action: 'unrepairable'; cluster: string; instanceId: string; trouble: Trouble; reason: string }
   | { action: 'skipped'; cluster: string; instanceId: string; trouble: Trouble; reason: string; operationId: string };
 
 export interface RepairRequest {
@@ -27,7 +34,12 @@ export interface RepairRequest {
   group: string;
   /** Who asks: the event's id, or `sweep`. */
   owner: string;
+  /** A control-plane instance (its seat is replaced), not a node-group one. */
+  controlPlane?: boolean;
 }
+
+/** Fewer control planes than this cannot lose one to a replacement without losing etcd's quorum. */
+export const MIN_CONTROL_PLANES_TO_REPLACE = 3;
 
 /** Instances in trouble now: failing a status check, or with a retirement still to come. */
 export async function troubledInstances(deps: Pick<EventDeps, 'clients'>, instanceIds: string[]): Promise<Map<string, Exclude<Trouble, 'spot-interruption'>>> {
@@ -43,10 +55,10 @@ export async function troubledInstances(deps: Pick<EventDeps, 'clients'>, instan
   return troubled;
 }
 
-async function groupInstanceIds(deps: Pick<EventDeps, 'clients'>, cluster: string, group: string): Promise<string[]> {
+async function groupInstanceIds(deps: Pick<EventDeps, 'clients'>, cluster: string, request: RepairRequest): Promise<string[]> {
   const found = await describeInstances(deps, [
     { Name: `tag:${clusterTagKey(cluster)}`, Values: ['owned'] },
-    { Name: `tag:${HOPPER_GROUP_TAG}`, Values: [group] },
+    request.controlPlane ? { Name: `tag:${HOPPER_ROLE_TAG}`, Values: [CONTROL_PLANE_ROLE] } : { Name: `tag:${HOPPER_GROUP_TAG}`, Values: [request.group] },
     { Name: 'instance-state-name', Values: ['pending', 'running'] },
   ]);
   return found.map((i) => i.InstanceId!).filter(Boolean);
@@ -75,10 +87,31 @@ export async function startRepair(deps: EventDeps, record: ClusterRecord, reques
     return recordSkip(deps, record, request, `repair ${lock.operationId} of ${asked?.instanceId ?? 'another instance'} holds the cluster`, lock.operationId);
   }
 
-  const members = await groupInstanceIds(deps, record.name, request.group);
+  if (request.controlPlane && request.trouble === 'status-check') {
+    // The seat's replacement goes where the seat is: during a zone outage it cannot launch, and
+    // the old member, which cannot leave etcd while it does not answer, would be gone for nothing.
+    return {
+      action: 'unrepairable',
+      cluster: record.name,
+      instanceId: request.instanceId,
+      trouble: request.trouble,
+      reason: 'a control plane that does not answer is not replaced automatically (its etcd member cannot leave, and its zone may be unable to launch the replacement); once its zone launches again, replace it with a forced rolling update of the control plane',
+    };
+  }
+  const members = await groupInstanceIds(deps, record.name, request);
+  if (request.controlPlane && members.length < MIN_CONTROL_PLANES_TO_REPLACE) {
+    return {
+      action: 'unrepairable',
+      cluster: record.name,
+      instanceId: request.instanceId,
+      trouble: request.trouble,
+      reason: `the control plane has ${members.length} instance(s); replacing one would take etcd and the API down (${MIN_CONTROL_PLANES_TO_REPLACE} or more are needed)`,
+    };
+  }
   const troubled = new Set((await troubledInstances(deps, members)).keys());
   troubled.add(request.instanceId);
-  const budget = repairBudget(members.length);
+  // One control plane at a time: two members out of three is etcd's quorum gone.
+  const budget = request.controlPlane ? 1 : repairBudget(members.length);
   if (troubled.size > budget) {
     return recordSkip(
       deps,
@@ -89,7 +122,14 @@ export async function startRepair(deps: EventDeps, record: ClusterRecord, reques
     );
   }
   try {
-    const { operation } = await beginWorkflow(deps, record, { workflow: 'repair', body, owner: request.owner });
+    const { operation } = request.controlPlane
+      ? await beginWorkflow(deps, record, {
+          workflow: 'rolling-update',
+          type: 'repair',
+          body: { ...body, force: true, instanceGroups: [CONTROL_PLANE_ROLE], instances: [request.instanceId] },
+          owner: request.owner,
+        })
+      : await beginWorkflow(deps, record, { workflow: 'repair', body, owner: request.owner });
     await deps.store.putEvent(record.name, {
       type: 'NodeRepairStarted',
       message: `repairing ${request.instanceId} of ${request.group}: ${describeTrouble(request.trouble)}`,

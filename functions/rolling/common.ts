@@ -38,6 +38,8 @@ export const rollingOptionsSchema = z.object({
   failOnValidationError: z.boolean().default(true),
   /** The control-plane image, when the caller knows it (the upgrade). */
   controlPlaneImageId: z.string().optional(),
+  /** With `force`: only these instances (a repair replacing one control-plane seat). */
+  instances: z.array(z.string()).optional(),
 });
 export type RollingOptions = z.infer<typeof rollingOptionsSchema>;
 

@@ -47,8 +47,9 @@ export async function planRollingUpdate(input: z.infer<typeof planRollingUpdateI
   let forced: string[] | undefined;
   let resumedFrom: string | undefined;
   if (options.force) {
-    const earlier = recorded ? undefined : await unfinishedForcedRun(deps, input.cluster, input.operationId, options);
+    const earlier = recorded || options.instances ? undefined : await unfinishedForcedRun(deps, input.cluster, input.operationId, options);
     if (recorded) forced = recorded;
+    else if (options.instances) forced = options.instances;
     else if (earlier) {
       const live = await observeRollout(deps, spec, options);
       const ids = new Set([...live.controlPlane.seats.map((s) => s.instanceId), ...live.groups.flatMap((g) => [...g.outdated.map((o) => o.instanceId), ...g.detached])]);

@@ -301,6 +301,20 @@ describe('recordInstanceEvent', () => {
     expect((await w.env.deps.store.listEvents('demo'))[0]).toMatchObject({ type: 'InstanceLaunchUnsuccessful' });
   });
 
+  it('ignores a spot warning or a retirement for an instance that is not a cluster’s, and health events that are not retirements', async () => {
+    const deps = { ...api, clients: w.env.deps.clients };
+    const spot = await recordInstanceEvent({ source: 'aws.ec2', 'detail-type': 'EC2 Spot Instance Interruption Warning', detail: { 'instance-id': 'i-0123456789abcdef0', 'instance-action': 'terminate' } }, deps);
+    expect(spot).toEqual({ recorded: false, reason: 'not a Hopper cluster instance' });
+    const retirement = await recordInstanceEvent(
+      { source: 'aws.health', 'detail-type': 'AWS Health Event', detail: { eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED', affectedEntities: [{ entityValue: 'i-0123456789abcdef0' }] } },
+      deps,
+    );
+    expect(retirement).toEqual({ recorded: false, reason: 'not a Hopper cluster instance' });
+    const other = await recordInstanceEvent({ source: 'aws.health', 'detail-type': 'AWS Health Event', detail: { eventTypeCode: 'AWS_EC2_OPERATIONAL_ISSUE' } }, deps);
+    expect(other).toMatchObject({ recorded: false, reason: expect.stringMatching(/not a retirement/) });
+    expect((await w.env.deps.store.listOperations('demo')).filter((o) => o.type === 'repair')).toEqual([]);
+  });
+
   it('ignores groups that are not a cluster’s', async () => {
     const result = await recordInstanceEvent(
       { source: 'aws.autoscaling', 'detail-type': 'EC2 Instance Launch Unsuccessful', detail: { AutoScalingGroupName: 'someone-else' } },
