@@ -2,7 +2,7 @@ import * as asg from '@aws-sdk/client-auto-scaling';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../local/sim/server';
-import { asgClient, ec2Client, postJson, startSim, until } from './sim-helpers';
+import { asgClient, ec2Client, postJson, startSim, twoZoneWorld, until } from './sim-helpers';
 
 let sim: SimServer;
 let e: ec2.EC2Client;
@@ -14,12 +14,9 @@ beforeAll(async () => {
   sim.state.faults.apply({ eventualConsistency: { enabled: false, windowSeconds: 1 } });
   e = ec2Client(sim);
   a = asgClient(sim);
-  const vpc = (await e.send(new ec2.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
-  subnets = [];
-  for (const [i, z] of ['us-east-1a', 'us-east-1b'].entries()) {
-    subnets.push((await e.send(new ec2.CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.0.${i}.0/24`, AvailabilityZone: z }))).Subnet!.SubnetId!);
-  }
-  const img = (await e.send(new ec2.DescribeImagesCommand({ Owners: ['099720109477'], Filters: [{ Name: 'architecture', Values: ['x86_64'] }] }))).Images![0];
+  const world = await twoZoneWorld(e);
+  subnets = world.subnets;
+  const img = { ImageId: world.imageId };
   await e.send(
     new ec2.CreateLaunchTemplateCommand({
       LaunchTemplateName: 'nodes',

@@ -6,7 +6,7 @@ import * as asg from '@aws-sdk/client-auto-scaling';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../local/sim/server';
-import { asgClient, ec2Client, postJson, startSim } from './sim-helpers';
+import { asgClient, ec2Client, postJson, startSim, twoZoneWorld } from './sim-helpers';
 
 let sim: SimServer;
 let e: ec2.EC2Client;
@@ -20,12 +20,7 @@ beforeAll(async () => {
   sim.state.faults.apply({ eventualConsistency: { enabled: false, windowSeconds: 1 } });
   e = ec2Client(sim);
   a = asgClient(sim);
-  const vpc = (await e.send(new ec2.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
-  subnets = [];
-  for (const [i, z] of ['us-east-1a', 'us-east-1b'].entries()) {
-    subnets.push((await e.send(new ec2.CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.0.${i}.0/24`, AvailabilityZone: z }))).Subnet!.SubnetId!);
-  }
-  imageId = (await e.send(new ec2.DescribeImagesCommand({ Owners: ['099720109477'], Filters: [{ Name: 'architecture', Values: ['x86_64'] }] }))).Images![0].ImageId!;
+  ({ subnets, imageId } = await twoZoneWorld(e));
   await e.send(new ec2.CreateLaunchTemplateCommand({ LaunchTemplateName: 'on-demand', LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.medium' } }));
   await e.send(
     new ec2.CreateLaunchTemplateCommand({

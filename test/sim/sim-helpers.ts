@@ -1,4 +1,5 @@
 /** Shared setup for the simulator tests: a simulator on a free port and SDK clients pointed at it. */
+import * as ec2 from '@aws-sdk/client-ec2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { startCloudSimulator, type SimServer, type SimServerOptions } from '../../local/sim/server';
@@ -15,6 +16,20 @@ export function ec2Client(sim: SimServer, extra: Record<string, unknown> = {}): 
 
 export function asgClient(sim: SimServer): AutoScalingClient {
   return new AutoScalingClient({ endpoint: sim.url, region: 'us-east-1', credentials });
+}
+
+/**
+ * A VPC with one subnet in each of `zones` (10.0.<i>.0/24) and the x86_64 Ubuntu image, for the
+ * tests that launch instances into groups.
+ */
+export async function twoZoneWorld(e: EC2Client, zones = ['us-east-1a', 'us-east-1b']): Promise<{ subnets: string[]; imageId: string }> {
+  const vpc = (await e.send(new ec2.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
+  const subnets: string[] = [];
+  for (const [i, z] of zones.entries()) {
+    subnets.push((await e.send(new ec2.CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.0.${i}.0/24`, AvailabilityZone: z }))).Subnet!.SubnetId!);
+  }
+  const image = (await e.send(new ec2.DescribeImagesCommand({ Owners: ['099720109477'], Filters: [{ Name: 'architecture', Values: ['x86_64'] }] }))).Images![0];
+  return { subnets, imageId: image.ImageId! };
 }
 
 /** Polls until `fn` returns a truthy value (real time). */

@@ -52,6 +52,9 @@ export class HostManager {
       now: () => state.clock.now(),
       hex: (n) => state.rng.hex(n),
       readyDelaySeconds: () => state.latency.sample('node.ready'),
+      after: (s, fn) => {
+        state.clock.after(s, fn);
+      },
       sleep: (s) => state.clock.sleep(s),
       latency: (k) => state.latency.sample(k),
       faults: () => state.faults.state.hosts as KubeFaults,

@@ -27,6 +27,11 @@ export interface KubeEnv {
   hex(n: number): string;
   /** Seconds from join (or CNI) to Ready. */
   readyDelaySeconds(): number;
+  /**
+   * Runs `fn` after `simSeconds` of simulated time, at its own moment inside a clock jump (the
+   * simulator's clock). Without it (unit tests), what kubelets do on time is judged when looked at.
+   */
+  after?(simSeconds: number, fn: () => void): void;
 }
 
 /** The machine a node runs on. */
@@ -46,10 +51,20 @@ export interface NewNode {
   taints?: Taint[];
   /** `--cloud-provider=external`: the node waits for the cloud controller manager. */
   externalCloudProvider: boolean;
+  /** KubeletConfiguration `rotateCertificates` (kubeadm's default: true). */
+  rotateCertificates?: boolean;
 }
 
 /** kubeadm's leaf certificates live one year (never past the CA's ten). */
 export const CERTIFICATE_LIFETIME_MS = 365 * 86_400_000;
+/**
+ * A kubelet rotates its client certificate once this share of its lifetime has passed (the
+ * kubelet picks a jittered point between 70% and 90%), through a CSR the controller manager
+ * approves and signs — if it can reach the API server then.
+ */
+export const KUBELET_ROTATION_SHARE = 0.8;
+/** A kubelet that could not rotate tries again (its backoff, coarsened). */
+const KUBELET_ROTATION_RETRY_SECONDS = 6 * 3600;
 /** Without status updates for this long, the node lifecycle controller marks a node Unknown. */
 export const NODE_MONITOR_GRACE_MS = 40_000;
 /** Pods tolerate an unreachable node this long (the default `tolerationSeconds`), then are evicted. */
@@ -196,6 +211,7 @@ export class KubeCluster {
       kubeletVersion: spec.kubeletVersion,
       controlPlaneVersion: cp ? this.version : undefined,
       joinedAt: this.env.now(),
+      ...(spec.rotateCertificates === false ? { rotateCertificates: false } : {}),
       unschedulable: false,
       labels: {
         'kubernetes.io/hostname': spec.name,
@@ -215,12 +231,52 @@ export class KubeCluster {
     }
     this.addDaemonSetPods(node);
     if (role === 'worker') this.addPod('web', 'default', 'deployment', 'registry.k8s.io/e2e-test-images/agnhost:2.52', node.name, true);
+    this.scheduleKubeletRotation(node);
     if (this.cni) this.scheduleUnassigned();
     return node;
   }
 
+  /** When the kubelet's client certificate expires (a year after its join, then after each rotation). */
+  kubeletCertificateExpiry(node: SimKubeNode): number {
+    node.kubeletClientCertExpiresAt ??= Math.min(node.joinedAt + CERTIFICATE_LIFETIME_MS, this.ca.cert.notAfter.getTime());
+    if (!this.env.after) this.rotateKubeletCertificate(node);
+    return node.kubeletClientCertExpiresAt;
+  }
+
+  /**
+   * The kubelet's rotation: past its rotation point and before its certificate runs out, a new
+   * one if it can reach the API server (its host answers, the API server's certificate is
+   * trusted). Too late — expired — a kubelet cannot rotate: it needs a new bootstrap.
+   */
+  private rotateKubeletCertificate(node: SimKubeNode): boolean {
+    const now = this.env.now();
+    const expires = node.kubeletClientCertExpiresAt ?? node.joinedAt + CERTIFICATE_LIFETIME_MS;
+    if (node.rotateCertificates === false || now < expires - (1 - KUBELET_ROTATION_SHARE) * CERTIFICATE_LIFETIME_MS || now >= expires) return false;
+    if (node.hostGoneAt !== undefined || this.servingExpiredAt() !== undefined) return false;
+    node.kubeletClientCertExpiresAt = Math.min(now + CERTIFICATE_LIFETIME_MS, this.ca.cert.notAfter.getTime());
+    return true;
+  }
+
+  /** With the simulator's clock: the rotation at its point, retried every few hours while the kubelet cannot. */
+  private scheduleKubeletRotation(node: SimKubeNode): void {
+    const after = this.env.after;
+    if (!after || node.rotateCertificates === false) return;
+    const due = this.kubeletCertificateExpiry(node) - (1 - KUBELET_ROTATION_SHARE) * CERTIFICATE_LIFETIME_MS;
+    const attempt = () => {
+      if (this.nodes.get(node.name) !== node || this.env.now() >= this.kubeletCertificateExpiry(node)) return;
+      if (this.rotateKubeletCertificate(node)) this.scheduleKubeletRotation(node);
+      else after(KUBELET_ROTATION_RETRY_SECONDS, attempt);
+    };
+    after(Math.max(0, (due - this.env.now()) / 1000), attempt);
+  }
+
   /** The node's Ready condition, evaluated now (Ready comes from time passing, not a timer). */
   readyCondition(node: SimKubeNode): { status: 'True' | 'False' | 'Unknown'; reason: string; message: string; since: number } {
+    const clientExpired = this.kubeletCertificateExpiry(node);
+    if (this.env.now() >= clientExpired + NODE_MONITOR_GRACE_MS && node.hostGoneAt === undefined) {
+      // The API server refuses the kubelet's expired certificate: its status updates stop.
+      return { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: clientExpired + NODE_MONITOR_GRACE_MS };
+    }
     // The node lifecycle controller notices a silent kubelet only after its grace period.
     if (node.hostGoneAt !== undefined && this.env.now() >= node.hostGoneAt + NODE_MONITOR_GRACE_MS) {
       return { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: node.hostGoneAt + NODE_MONITOR_GRACE_MS };

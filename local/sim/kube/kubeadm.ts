@@ -67,6 +67,8 @@ export async function runKubeadm(registry: KubeRegistry, host: KubeHost, req: Sh
 }
 
 interface Docs {
+  /** KubeletConfiguration's `rotateCertificates` (kubeadm's default: true). */
+  rotateCertificates?: boolean;
   init?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- kubeadm config is free-form YAML
   cluster?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   join?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -86,7 +88,11 @@ function readConfig(req: ShimRequest): Docs {
     if (!obj) continue;
     const kind = String(obj.kind ?? '');
     const apiVersion = String(obj.apiVersion ?? '');
-    if (kind.startsWith('Kube') || kind === 'KubeletConfiguration' || apiVersion.startsWith('kubelet.') || apiVersion.startsWith('kubeproxy.')) continue;
+    if (kind === 'KubeletConfiguration') {
+      if (typeof obj.rotateCertificates === 'boolean') docs.rotateCertificates = obj.rotateCertificates;
+      continue;
+    }
+    if (kind.startsWith('Kube') || apiVersion.startsWith('kubelet.') || apiVersion.startsWith('kubeproxy.')) continue;
     if (!API_VERSIONS.includes(apiVersion)) throw new KubeError(`no kind "${kind}" is registered for version "${apiVersion}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);
     if (kind === 'InitConfiguration') docs.init = obj;
     else if (kind === 'ClusterConfiguration') docs.cluster = obj;
@@ -132,7 +138,7 @@ function extraArgs(raw: unknown): Record<string, string> {
   return raw && typeof raw === 'object' ? (Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {};
 }
 
-function nodeSpec(host: KubeHost, kubelet: KubeVersion, registration: Record<string, unknown> | undefined, nameFlag: string | undefined): NewNode {
+function nodeSpec(host: KubeHost, kubelet: KubeVersion, registration: Record<string, unknown> | undefined, nameFlag: string | undefined, rotateCertificates = true): NewNode {
   const args = extraArgs(registration?.kubeletExtraArgs);
   const labels = Object.fromEntries(
     (args['node-labels'] ?? '')
@@ -147,6 +153,7 @@ function nodeSpec(host: KubeHost, kubelet: KubeVersion, registration: Record<str
     labels,
     taints: Array.isArray(registration?.taints) ? (registration.taints as Taint[]) : undefined,
     externalCloudProvider: args['cloud-provider'] === 'external',
+    rotateCertificates: args['rotate-certificates'] === 'false' ? false : rotateCertificates,
   };
 }
 
@@ -181,7 +188,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const endpoint = withPort(cpEndpoint ? String(cpEndpoint) : host.internalIp);
   const podSubnet = flag(req.args, '--pod-network-cidr') ?? cc.networking?.podSubnet;
   const cluster = new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, await createCa(registry.runtime.now()));
-  const spec = nodeSpec(host, kubelet, docs.init?.nodeRegistration, flag(req.args, '--node-name'));
+  const spec = nodeSpec(host, kubelet, docs.init?.nodeRegistration, flag(req.args, '--node-name'), docs.rotateCertificates);
   const node = cluster.addNode(spec, 'control-plane');
   const serviceSubnet = String(cc.networking?.serviceSubnet ?? '10.96.0.0/12');
   cluster.apiServerNames = servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []);
@@ -341,7 +348,7 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   if (registry.takeFault('kubeadmJoinFailures')) {
     throw new KubeError(`[preflight] Running pre-flight checks\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\nerror execution phase kubelet-start: timed out waiting for the condition`);
   }
-  const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name')), controlPlane ? 'control-plane' : 'worker');
+  const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name'), docs.rotateCertificates), controlPlane ? 'control-plane' : 'worker');
   registry.join(host.instanceId, cluster, node.name);
   registry.startAwsNode(cluster);
   const text = controlPlane

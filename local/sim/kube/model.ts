@@ -35,6 +35,10 @@ export interface SimKubeNode {
   hostGoneAt?: number;
   /** Set when the kubelet cannot run (e.g. it is newer than the API server). */
   kubeletError?: string;
+  /** False when its KubeletConfiguration turned client certificate rotation off. */
+  rotateCertificates?: boolean;
+  /** When the kubelet's client certificate expires (set on first look: a year after the join, then at each rotation). */
+  kubeletClientCertExpiresAt?: number;
 }
 
 /** `bare`: a pod created on its own, with no controller to replace it (drain needs --force). */
