@@ -4,7 +4,8 @@
  * 400 simulated days. Time moves by jumps (`POST /_sim/clock`; each schedule that came due
  * fires once as a catch-up); in between, AWS takes machines away — an instance retired about
  * every 30 days, two spot interruptions, a zone impaired for an hour — the groups scale out on
- * days 2, 30 and 200, and the cluster is upgraded one minor on day 180. Nobody repairs
+ * days 2, 30 and 200, and the cluster upgrades itself one minor in its maintenance window, which
+ * first opens on day 180 (the daily scheduledUpgrades sees it there). Nobody repairs
  * anything: Hopper's events, sweep and schedules must. At the end the cluster validates, its
  * certificates are valid, nothing is left over, and every disruption is in the operation
  * history.
@@ -187,6 +188,17 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
     log(`day ${day}: ${zone} impaired for an hour`);
   };
 
+  // The daily schedules fire at the time of day the runtime started (and every day after): the
+  // window opens around that time, on the weekday of day 180 — none of the earlier days the
+  // clock lands on is that weekday, so the first scheduled run inside it is day 180's.
+  const windowOpens = new Date((await simNow()) + 180 * DAY * 1000 - 3600_000);
+  const WEEKDAY = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][windowOpens.getUTCDay()];
+  const upgradePolicy = {
+    enabled: true,
+    channel: 'minor',
+    window: { days: [WEEKDAY], start: windowOpens.toISOString().slice(11, 16), durationMinutes: 180 },
+  };
+
   // Day 0.
   await accepted(
     await call('POST', '/v1/clusters', {
@@ -196,6 +208,7 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
       topology: 'public',
       kubernetesVersion: FROM,
       controlPlane: { count: 3 },
+      upgradePolicy,
       instanceGroups: [
         { name: 'nodes', min: 3, max: 6 },
         { name: 'spot', min: 2, max: 4, spot: {} },
@@ -211,8 +224,10 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
     if (target === 200) await scale('spot', 3, 4);
     if (target === 100) await impairZone(ZONES[2]);
     else if (target === 180) {
-      await accepted(await call('POST', `/v1/clusters/${name}/upgrade`, { kubernetesVersion: TO }));
-      log(`day ${day}: upgraded to ${TO}`);
+      // Nobody asks: the scheduled upgrade ran in the window (settle waited for it).
+      const scheduled = (await operations()).filter((o) => o.type === 'scheduled-upgrade');
+      if (!scheduled.some((o) => o.status === 'Succeeded')) throw new Error(`no scheduled upgrade succeeded by day 180: ${JSON.stringify(scheduled.map((o) => [o.status, o.error]))}`);
+      log(`day ${day}: upgraded itself to ${TO} in its window (${WEEKDAY} ${upgradePolicy.window.start} UTC)`);
     } else if (target === 60 || target === 250) await interruptSpot();
     // A control plane's retirement replaces its seat (the rolling update of that one instance).
     else if (target === 150) await retire('control-plane');

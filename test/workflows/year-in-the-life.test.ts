@@ -2,7 +2,7 @@
  * A year in the life (bench/lib/year-in-the-life.ts): 3 control planes and two node groups
  * over three zones live 400 simulated days with the schedules running on the simulated clock
  * — scale-outs, a retirement about every month, two spot interruptions, an hour-long zone
- * outage, a minor upgrade — and nobody but Hopper repairs anything.
+ * outage, a minor upgrade in its maintenance window — and nobody but Hopper does anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveAYear, type YearReport } from '../../bench/lib/year-in-the-life';
@@ -42,6 +42,8 @@ describe('a year in the life', () => {
     expect(report.days).toBe(400);
     expect(report.validation, JSON.stringify(report.validation)).toMatchObject({ ok: true });
     expect(report.version).toBe('1.34.1');
+    // Upgraded by its own maintenance window, once, not by a person.
+    expect(report.operations.filter((o) => o.type === 'scheduled-upgrade' || o.type === 'upgrade')).toEqual([{ type: 'scheduled-upgrade', status: 'Succeeded' }]);
     expect(Date.parse(report.certificatesExpireAt!)).toBeGreaterThan(Date.parse(report.simulatedEnd));
     // Running: what the groups and the control plane want; nothing stopped or half-gone.
     expect(report.instances.running).toBe(report.expectedInstances);
