@@ -87,26 +87,17 @@ export async function startRepair(deps: EventDeps, record: ClusterRecord, reques
     return recordSkip(deps, record, request, `repair ${lock.operationId} of ${asked?.instanceId ?? 'another instance'} holds the cluster`, lock.operationId);
   }
 
+  const unrepairable = (reason: string): RepairDecision => ({ action: 'unrepairable', cluster: record.name, instanceId: request.instanceId, trouble: request.trouble, reason });
   if (request.controlPlane && request.trouble === 'status-check') {
     // The seat's replacement goes where the seat is: during a zone outage it cannot launch, and
     // the old member, which cannot leave etcd while it does not answer, would be gone for nothing.
-    return {
-      action: 'unrepairable',
-      cluster: record.name,
-      instanceId: request.instanceId,
-      trouble: request.trouble,
-      reason: 'a control plane that does not answer is not replaced automatically (its etcd member cannot leave, and its zone may be unable to launch the replacement); once its zone launches again, replace it with a forced rolling update of the control plane',
-    };
+    return unrepairable(
+      'a control plane that does not answer is not replaced automatically (its etcd member cannot leave, and its zone may be unable to launch the replacement); once its zone launches again, replace it with a forced rolling update of the control plane',
+    );
   }
   const members = await groupInstanceIds(deps, record.name, request);
   if (request.controlPlane && members.length < MIN_CONTROL_PLANES_TO_REPLACE) {
-    return {
-      action: 'unrepairable',
-      cluster: record.name,
-      instanceId: request.instanceId,
-      trouble: request.trouble,
-      reason: `the control plane has ${members.length} instance(s); replacing one would take etcd and the API down (${MIN_CONTROL_PLANES_TO_REPLACE} or more are needed)`,
-    };
+    return unrepairable(`the control plane has ${members.length} instance(s); replacing one would take etcd and the API down (${MIN_CONTROL_PLANES_TO_REPLACE} or more are needed)`);
   }
   const troubled = new Set((await troubledInstances(deps, members)).keys());
   troubled.add(request.instanceId);
@@ -117,7 +108,7 @@ export async function startRepair(deps: EventDeps, record: ClusterRecord, reques
       deps,
       record,
       request,
-      `${troubled.size} of group ${request.group}'s ${members.length} instances are in trouble at once, more than the ${budget} (${MAX_UNHEALTHY_PERCENT}%) a repair may act on: the cause is wider than one machine`,
+      `${troubled.size} of group ${request.group}'s ${members.length} instances are in trouble at once, more than the ${budget} (${request.controlPlane ? 'one control plane at a time' : `${MAX_UNHEALTHY_PERCENT}%`}) a repair may act on: the cause is wider than one machine`,
       'budget',
     );
   }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../shared/api/types';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+import { withCrashes } from './world';
 
 const NAME = 'fleet';
 const DAY = 86_400;
@@ -110,6 +111,26 @@ describe('node auto-repair', () => {
     expect(after?.stateReason?.code ?? 'Server.SpotInstanceTermination').toBe('Server.SpotInstanceTermination');
     expect(await running('spot')).toHaveLength(1);
     expect((await nodes()).map((n) => n.instanceId)).not.toContain(victim.id);
+  }, 240_000);
+
+  it('repairs once when every step with a side effect crashes after it: one drain, one replacement, one Node deletion', async () => {
+    const [victim] = await running('nodes');
+    const commands = async (purpose: string) => {
+      const { ssm } = (await cp.simResources()) as unknown as { ssm: { commands?: Record<string, { comment?: string }> } };
+      return Object.values(ssm.commands ?? {}).filter((c) => c.comment?.includes(` ${purpose} ${victim.id} `));
+    };
+    const op = await withCrashes('BeginWorkflow,PrepareRepair,SendRefreshJoinToken,SendDrain,TerminateOld,SendDeleteNode,FinishWorkflow', async () => {
+      await post(`/_sim/instances/${victim.id}/retirement`, { inSeconds: 7 * DAY });
+      return repairOf(victim.id);
+    });
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+    const history = cp.embedded.stepFunctions.history(op.executionArn!) as unknown as Array<{ type: string; taskFailedEventDetails?: { cause?: string } }>;
+    expect(history.filter((e) => e.type === 'TaskFailed' && e.taskFailedEventDetails?.cause?.includes('injected fault')).length).toBeGreaterThanOrEqual(6);
+    expect(await commands('Drain')).toHaveLength(1);
+    expect(await commands('DeleteNode')).toHaveLength(1);
+    // One replacement: the group is at its size, not over it.
+    expect((await running('nodes')).map((i) => i.id)).not.toContain(victim.id);
+    expect(await running('nodes')).toHaveLength(2);
   }, 240_000);
 
   it('never repairs beside another operation, nor more of a group than its budget; the sweep comes back for what is left', async () => {
