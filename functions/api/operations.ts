@@ -124,6 +124,22 @@ async function stopSuperseded(deps: ApiDeps, old: OperationLock): Promise<void> 
   }
 }
 
+/**
+ * Records an operation that did not run — a scheduler's or an event's request the cluster could
+ * not take now — as Skipped with why, under an id the caller derives from what was asked (so a
+ * repeat finds it rather than adding another). `fresh`: recorded by this call.
+ */
+export async function recordSkippedOperation(
+  deps: Pick<ApiDeps, 'store'>,
+  record: ClusterRecord,
+  skip: { operationId: string; type: string; owner: string; input: unknown; code: string; reason: string },
+): Promise<{ fresh: boolean }> {
+  const op = await deps.store.recordOperation(record, { operationId: skip.operationId, type: skip.type, owner: skip.owner, leaseSeconds: 0, input: skip.input });
+  if (op.status !== 'Pending') return { fresh: false };
+  await deps.store.finishOperation(skip.operationId, { status: 'Skipped', error: { code: skip.code, message: skip.reason } });
+  return { fresh: true };
+}
+
 /** Start the execution; if AWS refuses, give the cluster back and record why. */
 export async function startOrRelease(deps: ApiDeps, workflow: WorkflowName, op: OperationRecord, cluster: string): Promise<OperationRecord> {
   try {

@@ -16,7 +16,7 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConflictError, NotReadyError } from '../../shared/errors';
 import { readCertificateExpiry, renderCertificateExpiryScript, type CertificateExpiry } from '../../shared/render';
-import type { ClusterRecord } from '../../shared/store';
+import { liveLock, type ClusterRecord } from '../../shared/store';
 import { clientsFor } from '../../shared/aws/clients';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
@@ -27,7 +27,7 @@ import { loadRenderContext } from '../control-plane/render-context';
 import type { StepDeps } from '../lib/deps';
 import { controlPlaneInstances, onlineInstances } from '../rolling/common';
 import { apiDeps, type ApiDeps } from '../api/deps';
-import { beginWorkflow, operationId } from '../api/operations';
+import { beginWorkflow, operationId, recordSkippedOperation } from '../api/operations';
 import { RENEWABLE } from '../api/renew-certificates';
 import { defineFunction } from '../lib/function';
 import { scheduledAt } from './scheduled-at';
@@ -45,8 +45,7 @@ export type RenewalDecision =
 
 async function recordSkip(deps: ApiDeps, record: ClusterRecord, expiresAt: string, day: string, reason: string): Promise<RenewalDecision> {
   const id = operationId(record.name, 'renew-certificates', [record.uid, day, 'skipped']);
-  const op = await deps.store.recordOperation(record, { operationId: id, type: 'renew-certificates', owner: 'scheduler', leaseSeconds: 0, input: { request: { expiresAt }, day } });
-  if (op.status === 'Pending') await deps.store.finishOperation(id, { status: 'Skipped', error: { code: 'ClusterBusy', message: reason } });
+  await recordSkippedOperation(deps, record, { operationId: id, type: 'renew-certificates', owner: 'scheduler', input: { request: { expiresAt }, day }, code: 'ClusterBusy', reason });
   await deps.store.putEvent(record.name, { type: 'CertificateRenewalSkipped', message: `certificate renewal skipped (they expire at ${expiresAt}): ${reason}`, detail: { operationId: id } });
   return { cluster: record.name, action: 'skipped', expiresAt, reason, operationId: id };
 }
@@ -91,7 +90,7 @@ async function readOne(cloud: StepDeps, commandId: string, instanceId: string, d
 }
 
 export async function renewalFor(deps: ApiDeps, cloud: StepDeps, record: ClusterRecord, now: Date): Promise<RenewalDecision> {
-  const lock = record.lock && record.lock.expiresAt > deps.now().getTime() ? record.lock : undefined;
+  const lock = liveLock(record, deps.now().getTime());
   if (!lock && !RENEWABLE.has(record.status)) return { cluster: record.name, action: 'none', reason: 'not-running' };
   const { expiresAt, residualSeconds } = await readExpiry(cloud, record);
   if (record.certificatesExpireAt !== expiresAt) await deps.store.mutateCluster(record.name, () => ({ certificatesExpireAt: expiresAt }));

@@ -18,6 +18,7 @@ import { NODE_ROLE } from '../nodes/common';
 import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
 import { describeTrouble } from '../repair/policy';
 import { startRepair, troubledInstances, type RepairDecision } from '../repair/start-repair';
+import { degradeGroup } from './degrade-group';
 import { eventDeps, type EventDeps } from './deps';
 
 const logger = new Logger({ serviceName: 'hopper-health-sweep' });
@@ -58,12 +59,8 @@ async function sweepCluster(deps: EventDeps, record: ClusterRecord): Promise<Swe
     }
     const message = `instance ${inst.InstanceId} of ${group} has ${describeTrouble(trouble)}: ${why}`;
     if (record.instanceGroups?.[group]?.reason !== message) {
-      const now = deps.now().toISOString();
       await deps.store.putEvent(record.name, { type: 'InstanceTrouble', message, detail: { group, trouble } });
-      await deps.store.mutateCluster(record.name, (current) => ({
-        instanceGroups: { ...current.instanceGroups, [group]: { ...current.instanceGroups?.[group], status: 'Degraded', reason: message, since: now } },
-        ...(current.status === 'Ready' ? { status: 'Degraded' as const, message } : {}),
-      }));
+      await degradeGroup(deps, record.name, group, message);
     }
     findings.push({ action: 'degraded', cluster: record.name, instanceId: inst.InstanceId!, trouble, group });
   }

@@ -28,8 +28,9 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
-import type { ClusterRecord } from '../../shared/store';
+import { liveLock, type ClusterRecord } from '../../shared/store';
 import { groupResourceName, HOPPER_CLUSTER_TAG, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
+import { degradeGroup } from './degrade-group';
 import { eventDeps, type EventDeps } from './deps';
 import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
@@ -111,15 +112,7 @@ async function groupOwner(deps: EventDeps, name: string): Promise<Owner | undefi
 }
 
 function busy(record: ClusterRecord, now: Date): boolean {
-  return (record.lock !== undefined && record.lock.expiresAt > now.getTime()) || !['Ready', 'Degraded'].includes(record.status);
-}
-
-async function degrade(deps: EventDeps, owner: Owner, message: string): Promise<void> {
-  const now = deps.now();
-  await deps.store.mutateCluster(owner.cluster, (current) => ({
-    instanceGroups: { ...current.instanceGroups, [owner.group]: { ...current.instanceGroups?.[owner.group], status: 'Degraded', reason: message, since: now.toISOString() } },
-    ...(current.status === 'Ready' ? { status: 'Degraded' as const, message } : {}),
-  }));
+  return liveLock(record, now.getTime()) !== undefined || !['Ready', 'Degraded'].includes(record.status);
 }
 
 /** A machine AWS is taking away: a node gets a repair, a control plane degrades the cluster. */
@@ -134,10 +127,10 @@ async function onTrouble(deps: EventDeps, instanceId: string, trouble: 'spot-int
   if (owner.role === NODE_ROLE || owner.role === CONTROL_PLANE_ROLE) {
     const repair = await startRepair(deps, record, { instanceId, trouble, group: owner.group, owner: `eventbridge:${eventId ?? 'unknown'}`, controlPlane: owner.role === CONTROL_PLANE_ROLE });
     if (repair.action !== 'unrepairable') return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: false, repair };
-    await degrade(deps, owner, `${message}: ${repair.reason}; it cannot be replaced without an outage`);
+    await degradeGroup(deps, owner.cluster, owner.group, `${message}: ${repair.reason}; it cannot be replaced without an outage`);
     return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: true, repair };
   }
-  await degrade(deps, owner, `${message}: replace it before then (hopper update cluster recreates the ${owner.group})`);
+  await degradeGroup(deps, owner.cluster, owner.group, `${message}: replace it before then (hopper update cluster recreates the ${owner.group})`);
   return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: true };
 }
 
@@ -192,7 +185,7 @@ export async function recordInstanceEvent(raw: unknown, deps: EventDeps): Promis
     message,
     detail: { group: owner.group, degraded, event: event.detail },
   });
-  if (degraded) await degrade(deps, owner, message);
+  if (degraded) await degradeGroup(deps, owner.cluster, owner.group, message);
   return { recorded: true, cluster: owner.cluster, group: owner.group, degraded };
 }
 

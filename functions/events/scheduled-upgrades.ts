@@ -15,9 +15,9 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConflictError } from '../../shared/errors';
 import { kubernetesVersionChangeProblems } from '../../shared/spec/immutable';
-import type { ClusterRecord } from '../../shared/store';
+import { liveLock, type ClusterRecord } from '../../shared/store';
 import type { ApiDeps } from '../api/deps';
-import { beginWorkflow, operationId } from '../api/operations';
+import { beginWorkflow, operationId, recordSkippedOperation } from '../api/operations';
 import { apiDeps } from '../api/deps';
 import { currentWindowStart, upgradeTarget } from './maintenance-window';
 import { allow, getAtt, ref, tableIndex, stopExecutions } from '../../shared/aws/iam';
@@ -36,8 +36,7 @@ export type Decision =
 /** Record a skipped run: an operation that ended Skipped (with why) and a cluster event. */
 async function recordSkip(deps: ApiDeps, record: ClusterRecord, windowStart: Date, to: string, reason: string, code = 'ClusterBusy'): Promise<Decision> {
   const id = operationId(record.name, SCHEDULED_UPGRADE, [record.uid, windowStart.toISOString(), 'skipped']);
-  const op = await deps.store.recordOperation(record, { operationId: id, type: SCHEDULED_UPGRADE, owner: 'scheduler', leaseSeconds: 0, input: { request: { kubernetesVersion: to }, window: windowStart.toISOString() } });
-  if (op.status === 'Pending') await deps.store.finishOperation(id, { status: 'Skipped', error: { code, message: reason } });
+  await recordSkippedOperation(deps, record, { operationId: id, type: SCHEDULED_UPGRADE, owner: 'scheduler', input: { request: { kubernetesVersion: to }, window: windowStart.toISOString() }, code, reason });
   await deps.store.putEvent(record.name, { type: 'ScheduledUpgradeSkipped', message: `scheduled upgrade to ${to} skipped: ${reason}`, detail: { operationId: id, window: windowStart.toISOString() } });
   return { cluster: record.name, action: 'skipped', reason, operationId: id };
 }
@@ -56,7 +55,7 @@ export async function scheduleCluster(deps: ApiDeps, record: ClusterRecord, now:
   const to = upgradeTarget(current, policy.channel);
   if (!to || kubernetesVersionChangeProblems(current, to).length > 0) return { cluster: record.name, action: 'none', reason: 'up-to-date' };
 
-  const lock = record.lock && record.lock.expiresAt > deps.now().getTime() ? record.lock : undefined;
+  const lock = liveLock(record, deps.now().getTime());
   if (lock && lock.type !== SCHEDULED_UPGRADE) {
     return recordSkip(deps, record, windowStart, to, `operation ${lock.operationId} (${lock.type}) holds the cluster`);
   }

@@ -14,11 +14,11 @@
  */
 import { DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { ConflictError } from '../../shared/errors';
-import type { ClusterRecord } from '../../shared/store';
+import { liveLock, type ClusterRecord } from '../../shared/store';
 import { clusterTagKey, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG } from '../../shared/tags';
 import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
 import type { ApiDeps } from '../api/deps';
-import { beginWorkflow, operationId } from '../api/operations';
+import { beginWorkflow, operationId, recordSkippedOperation } from '../api/operations';
 import type { EventDeps } from '../events/deps';
 import { describeInstances } from '../lib/ec2';
 import { describeTrouble, MAX_UNHEALTHY_PERCENT, repairBudget, type Trouble } from './policy';
@@ -66,17 +66,22 @@ async function groupInstanceIds(deps: Pick<EventDeps, 'clients'>, cluster: strin
 
 async function recordSkip(deps: ApiDeps, record: ClusterRecord, request: RepairRequest, reason: string, blocker: string): Promise<RepairDecision> {
   const id = operationId(record.name, 'repair', [record.uid, request.instanceId, request.trouble, 'skipped', blocker]);
-  const op = await deps.store.recordOperation(record, { operationId: id, type: 'repair', owner: request.owner, leaseSeconds: 0, input: { request: { instanceId: request.instanceId, trouble: request.trouble } } });
-  if (op.status === 'Pending') {
-    await deps.store.finishOperation(id, { status: 'Skipped', error: { code: blocker === 'budget' ? 'RepairBudgetSpent' : 'ClusterBusy', message: reason } });
+  const { fresh } = await recordSkippedOperation(deps, record, {
+    operationId: id,
+    type: 'repair',
+    owner: request.owner,
+    input: { request: { instanceId: request.instanceId, trouble: request.trouble } },
+    code: blocker === 'budget' ? 'RepairBudgetSpent' : 'ClusterBusy',
+    reason,
+  });
+  if (fresh) {
     await deps.store.putEvent(record.name, { type: 'NodeRepairSkipped', message: `repair of ${request.instanceId} (${describeTrouble(request.trouble)}) skipped: ${reason}`, detail: { operationId: id, group: request.group } });
   }
   return { action: 'skipped', cluster: record.name, instanceId: request.instanceId, trouble: request.trouble, reason, operationId: id };
 }
 
 export async function startRepair(deps: EventDeps, record: ClusterRecord, request: RepairRequest): Promise<RepairDecision> {
-  const now = deps.now().getTime();
-  const lock = record.lock && record.lock.expiresAt > now ? record.lock : undefined;
+  const lock = liveLock(record, deps.now().getTime());
   const body = { instanceId: request.instanceId, trouble: request.trouble };
   if (lock && lock.type !== 'repair') return recordSkip(deps, record, request, `operation ${lock.operationId} (${lock.type}) holds the cluster`, lock.operationId);
   if (lock) {

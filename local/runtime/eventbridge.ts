@@ -107,31 +107,48 @@ interface Timer {
 /** How often (real ms) schedules on the simulated clock look at it. */
 const CLOCK_TICK_MS = 250;
 
-function startSchedules(options: EventBridgeOptions, deliver: (fn: string, event: unknown) => void): Timer[] {
-  if (options.clock) return [startSimulatedSchedules(options, options.clock, deliver)];
-  const timers: Timer[] = [];
+/** A `schedule` event of serverless.yml as the rule AWS makes of it. */
+interface ScheduleRule {
+  fn: string;
+  /** A constant `input` replaces the event, as the rule's target Input does in AWS. */
+  input: unknown;
+  arn: string;
+  schedule: ReturnType<typeof parseSchedule>;
+}
+
+function scheduleRules(options: EventBridgeOptions, timeScale?: number): ScheduleRule[] {
+  const rules: ScheduleRule[] = [];
   for (const fn of Object.values(options.functions)) {
     fn.events.forEach((event, index) => {
       if (event.type !== 'schedule' || !event.enabled) return;
-      const schedule = parseSchedule(event.expression, options.timeScale);
-      const ruleArn = `arn:aws:events:${options.region}:${LOCAL_ACCOUNT_ID}:rule/${fn.name}-schedule-${index + 1}`;
-      const timer: Timer = { handle: setTimeout(() => undefined, 0) };
-      const arm = () => {
-        const delay = Math.max(0, schedule.next(Date.now()) - Date.now());
-        timer.handle = setTimeout(() => {
-          const envelope = makeEnvelope(options.region, 'aws.events', 'Scheduled Event', {}, [ruleArn]);
-          // A constant `input` replaces the event, as the rule's target Input does in AWS.
-          deliver(fn.name, event.input !== undefined ? event.input : envelope);
-          arm();
-        }, delay);
-        // Schedules alone must not keep a process (a test run) alive.
-        timer.handle.unref();
-      };
-      arm();
-      timers.push(timer);
+      const arn = `arn:aws:events:${options.region}:${LOCAL_ACCOUNT_ID}:rule/${fn.name}-schedule-${index + 1}`;
+      rules.push({ fn: fn.name, input: event.input, arn, schedule: parseSchedule(event.expression, timeScale) });
     });
   }
-  return timers;
+  return rules;
+}
+
+/** Delivers one firing of a rule: its Scheduled Event, stamped `time` (now when absent), or its constant input. */
+function fire(options: EventBridgeOptions, rule: ScheduleRule, deliver: (fn: string, event: unknown) => void, time?: Date): void {
+  deliver(rule.fn, rule.input !== undefined ? rule.input : makeEnvelope(options.region, 'aws.events', 'Scheduled Event', {}, [rule.arn], time));
+}
+
+function startSchedules(options: EventBridgeOptions, deliver: (fn: string, event: unknown) => void): Timer[] {
+  if (options.clock) return [startSimulatedSchedules(options, options.clock, deliver)];
+  return scheduleRules(options, options.timeScale).map((rule) => {
+    const timer: Timer = { handle: setTimeout(() => undefined, 0) };
+    const arm = () => {
+      const delay = Math.max(0, rule.schedule.next(Date.now()) - Date.now());
+      timer.handle = setTimeout(() => {
+        fire(options, rule, deliver);
+        arm();
+      }, delay);
+      // Schedules alone must not keep a process (a test run) alive.
+      timer.handle.unref();
+    };
+    arm();
+    return timer;
+  });
 }
 
 /**
@@ -143,20 +160,7 @@ function startSchedules(options: EventBridgeOptions, deliver: (fn: string, event
  * world seen 24 times).
  */
 function startSimulatedSchedules(options: EventBridgeOptions, clock: () => Promise<number>, deliver: (fn: string, event: unknown) => void): Timer {
-  interface Rule {
-    fn: string;
-    input: unknown;
-    arn: string;
-    schedule: ReturnType<typeof parseSchedule>;
-    next?: number;
-  }
-  const rules: Rule[] = [];
-  for (const fn of Object.values(options.functions)) {
-    fn.events.forEach((event, index) => {
-      if (event.type !== 'schedule' || !event.enabled) return;
-      rules.push({ fn: fn.name, input: event.input, arn: `arn:aws:events:${options.region}:${LOCAL_ACCOUNT_ID}:rule/${fn.name}-schedule-${index + 1}`, schedule: parseSchedule(event.expression) });
-    });
-  }
+  const rules: (ScheduleRule & { next?: number })[] = scheduleRules(options);
   const timer: Timer = { handle: setTimeout(() => undefined, 0) };
   let stopped = false;
   const tick = async () => {
@@ -174,8 +178,7 @@ function startSimulatedSchedules(options: EventBridgeOptions, clock: () => Promi
         let due = rule.next;
         for (let after = rule.schedule.next(due); after <= now; after = rule.schedule.next(due)) due = after;
         rule.next = rule.schedule.next(due);
-        const envelope = makeEnvelope(options.region, 'aws.events', 'Scheduled Event', {}, [rule.arn], new Date(due));
-        deliver(rule.fn, rule.input !== undefined ? rule.input : envelope);
+        fire(options, rule, deliver, new Date(due));
       }
     }
     timer.handle = setTimeout(() => void tick(), CLOCK_TICK_MS);

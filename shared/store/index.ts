@@ -3,6 +3,7 @@ export { ClusterStore } from './cluster-store';
 export type { StoreOptions } from './context';
 export type { CreateClusterInput, CreateClusterResult } from './create-cluster';
 export type { BeginOperationInput, BeginOperationResult, ReleaseResult } from './locks';
+export { liveLock } from './locks';
 export type { CloseResult, StepTicket } from './fencing';
 export type { UnreadableRecord } from './read-record';
 export type { StepOutcome } from './operations';

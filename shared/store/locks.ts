@@ -71,6 +71,11 @@ export function newOperation(
   });
 }
 
+/** The lock an operation still holds on the cluster at `nowMs` (its lease not run out), if any. */
+export function liveLock(record: Pick<ClusterRecord, 'lock'>, nowMs: number): OperationLock | undefined {
+  return record.lock && record.lock.expiresAt > nowMs ? record.lock : undefined;
+}
+
 /** ConflictError naming the operation that holds the cluster. */
 export function heldBy(name: string, lock: OperationLock, nowMs = Date.now(), operationEndedAt?: string): ConflictError {
   // An operation whose record says it ended, but whose lock is not closed yet (an

@@ -40,17 +40,12 @@ export function instanceArn(state: SimState, inst: SimInstance): string {
   return `arn:aws:ec2:${inst.region}:${state.accountId}:instance/${inst.id}`;
 }
 
-/** Whether the instance answers: its checks pass and its zone is not impaired. */
-export function reachable(state: SimState, inst: SimInstance): boolean {
-  return state.answers(inst);
-}
-
 /** Runs `change` and announces a host that stopped or started answering because of it. */
 function announcing(state: SimState, instances: SimInstance[], change: () => void): void {
-  const before = new Map(instances.map((i) => [i.id, reachable(state, i)]));
+  const before = new Map(instances.map((i) => [i.id, state.answers(i)]));
   change();
   for (const inst of instances) {
-    const now = reachable(state, inst);
+    const now = state.answers(inst);
     if (now !== before.get(inst.id) && (inst.state === 'running' || inst.state === 'pending')) state.events.emit(now ? 'instance:reachable' : 'instance:unreachable', inst);
   }
 }

@@ -8,10 +8,9 @@ import type { DescribeInstanceStatusRequest, DescribeInstanceStatusResult, Insta
 import { SimError } from '../core/errors';
 import type { QueryHandler, SimContext } from '../core/registry';
 import type { SimState } from '../core/state';
-import type { InstanceStateName, SimInstance } from '../core/types';
+import type { SimInstance } from '../core/types';
 import { applyFilters, paginate } from './common';
-
-const CODES: Record<InstanceStateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
+import { CODES } from './instances';
 
 function summary(inst: SimInstance, failedSince: number | undefined): InstanceStatusSummary {
   if (inst.state !== 'running') return { Status: 'not-applicable', Details: [] };

@@ -18,7 +18,8 @@ import { applyFilters, mustGet, paginate, tagList, tagsFromSpecs } from './commo
 import { launchInstances, startInstance, stopInstance, terminateInstance, type LaunchSpec } from './instance-lifecycle';
 import { findLaunchTemplate, resolveVersion } from './launch-templates';
 
-const CODES: Record<InstanceStateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
+/** EC2's numeric instance state codes. */
+export const CODES: Record<InstanceStateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 
 export function toSdkInstance(i: SimInstance, state: SimState): Instance {
   return {

@@ -10,7 +10,6 @@ import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
 import { type KubeFaults, KubeRegistry } from '../kube/registry';
 import { execOnHost } from './exec';
-import { reachable } from '../ec2/disruptions';
 import { type HostSystemState, type RunResult, SimHost } from './host';
 import { parseShimRequest, renderShimResult } from './protocol';
 import { type HostSandbox, hostSandbox } from './sandbox';
@@ -104,7 +103,7 @@ export class HostManager {
       existing.boot();
       this.kube.instanceUp(inst.instanceId);
       this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
-        if (this.hosts.get(inst.instanceId) === existing && reachable(this.state, inst)) existing.ssmOnline = true;
+        if (this.hosts.get(inst.instanceId) === existing && this.state.answers(inst)) existing.ssmOnline = true;
       });
       return;
     }
@@ -120,7 +119,7 @@ export class HostManager {
       void this.timed('userData', host.run('/var/lib/cloud/instance/scripts/part-001', script, this.env(inst.instanceId))).then((r) => this.userData.set(inst.instanceId, r));
     }
     this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
-      if (this.hosts.get(inst.instanceId) === host && reachable(this.state, inst)) host.ssmOnline = true;
+      if (this.hosts.get(inst.instanceId) === host && this.state.answers(inst)) host.ssmOnline = true;
     });
   }
 
@@ -136,7 +135,7 @@ export class HostManager {
     if (!host) return;
     this.kube.instanceUp(inst.instanceId);
     this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
-      if (this.hosts.get(inst.instanceId) === host && inst.state === 'running' && reachable(this.state, inst)) host.ssmOnline = true;
+      if (this.hosts.get(inst.instanceId) === host && inst.state === 'running' && this.state.answers(inst)) host.ssmOnline = true;
     });
   }
 
