@@ -75,7 +75,13 @@ describe('auto scaling groups', () => {
   });
 
   it('refuses to delete a group with instances unless forced (ResourceInUse)', async () => {
-    await until(() => live('nodes').every((i) => i.state === 'running'));
+    // The group is at rest only once AZRebalance has moved capacity back into the zone that
+    // was out of capacity: until then a delete meets ScalingActivityInProgress, as on AWS.
+    await until(() => {
+      const inGroup = [...sim.state.instances.values()].filter((i) => i.autoScalingGroupName === 'nodes' && i.state !== 'terminated');
+      const perZone = ['us-east-1a', 'us-east-1b'].map((z) => inGroup.filter((i) => i.availabilityZone === z).length);
+      return inGroup.length === 4 && inGroup.every((i) => i.state === 'running') && Math.abs(perZone[0] - perZone[1]) <= 1;
+    });
     await expect(a.send(new asg.DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'nodes' }))).rejects.toMatchObject({ name: 'ResourceInUseFault' }); // wire code ResourceInUse
     await a.send(new asg.DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'nodes', ForceDelete: true }));
     await until(() => !sim.state.autoScalingGroups.has('nodes'));
