@@ -11,6 +11,8 @@ import { step as initControlPlane } from '../functions/control-plane/init-contro
 import { step as installAddons } from '../functions/control-plane/install-addons';
 import { step as joinControlPlane } from '../functions/control-plane/join-control-plane';
 import { step as launchControlPlane } from '../functions/control-plane/launch-control-plane';
+import { step as ensureEtcdVolumes } from '../functions/control-plane/ensure-etcd-volumes';
+import { step as attachEtcdVolumes } from '../functions/control-plane/attach-etcd-volumes';
 import { step as markStage } from '../functions/control-plane/mark-stage';
 import { step as ensureHostRoles } from '../functions/identity/ensure-host-roles';
 import { step as checkBake } from '../functions/image/check-bake';
@@ -140,6 +142,11 @@ export const createCluster = workflow({
           task(markStage, { name: 'SecurityReady', comment: 'Security groups, and the load balancer and bastion when asked: this part of the network is done.', params: { stage: 'Network', endsPart: 'security', parts: NETWORK_PARTS }, result: null }),
         ],
         [
+          task(ensureEtcdVolumes, {
+            comment: "Each control-plane seat's encrypted etcd volume, in the seat's zone: the cluster's data outlives any one instance.",
+            params: { stage: 'Network' },
+            result: null,
+          }),
           task(ensureHostRoles, {
             comment: "The cluster's own control-plane and node roles and instance profiles (no host reaches another cluster's data); long made by the time the first instance launches.",
             params: { stage: 'Network', endsPart: 'host-roles', parts: NETWORK_PARTS },
@@ -166,6 +173,11 @@ export const createCluster = workflow({
             waitName: 'WaitForControlPlaneBoot',
             every: 2,
             deadline: 300,
+          }),
+          task(attachEtcdVolumes, {
+            comment: "Each instance gets its seat's etcd volume; the init and join scripts mount it before kubeadm runs.",
+            params: { stage: 'ControlPlane', instanceIds: ref('$.controlPlane.instanceIds') },
+            result: null,
           }),
           task(initControlPlane, {
             comment: 'kubeadm init (v1beta4 config, external cloud provider, --upload-certs) over SSM; join data goes to Parameter Store as SecureString.',

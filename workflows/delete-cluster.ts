@@ -23,6 +23,7 @@ import { step as discoverResources } from '../functions/delete/discover-resource
 import { MAX_ROUNDS, step as proveDeleted } from '../functions/delete/prove-deleted';
 import { step as releaseAddresses } from '../functions/delete/release-addresses';
 import { step as releaseShared } from '../functions/delete/release-shared';
+import { step as deleteVolumes } from '../functions/delete/delete-volumes';
 import { step as terminateInstances } from '../functions/delete/terminate-instances';
 import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
@@ -64,12 +65,18 @@ export const deleteCluster = workflow({
     choice('InstancesTerminating', [{ Or: [{ Variable: '$.compute.groups.deleted', NumericGreaterThan: 0 }, { Variable: '$.compute.instances.terminating', NumericGreaterThan: 0 }], Next: 'WaitForTermination' }], 'CheckInstancesTerminated'),
     ...poll(checkInstancesTerminated, {
       comment: 'NotReadyError until every instance is terminated and every group gone (10 minutes at most).',
-      params: { stage: 'Compute', endsStage: true, instances: ref('$.set.instances'), autoScalingGroups: ref('$.set.autoScalingGroups') },
+      params: { stage: 'Compute', instances: ref('$.set.instances'), autoScalingGroups: ref('$.set.autoScalingGroups') },
       result: null,
       wait: 45,
       waitName: 'WaitForTermination',
       every: 10,
       deadline: 600,
+    }),
+    task(deleteVolumes, {
+      comment: "The control-plane seats' etcd volumes, free once their instances are gone: the cluster's data goes with them.",
+      params: { stage: 'Compute', endsStage: true, volumes: ref('$.set.volumes') },
+      result: null,
+      retry: 'dependencies',
     }),
     task(deleteLoadBalancers, {
       comment: "Pass 2: listeners, load balancers (the API's and the cloud controller's), target groups.",

@@ -29,7 +29,7 @@ export const repairNode = workflow({
     choice('Drain?', [{ Variable: '$.repair.drain', BooleanEquals: true, Next: 'SendDrain' }], 'Terminate?'),
     task(sendDrain, {
       comment: 'Cordon and drain, honouring PodDisruptionBudgets for a while.',
-      params: { stage: 'Drain', instanceId: ref('$.repair.instanceId'), drainTimeoutSeconds: ref('$.repair.drainTimeoutSeconds'), forceDrain: false },
+      params: { stage: 'Drain', instanceId: ref('$.repair.instanceId'), node: ref('$.repair.node'), drainTimeoutSeconds: ref('$.repair.drainTimeoutSeconds'), forceDrain: false },
       result: '$.drain',
     }),
     ...poll(checkDrain, {
@@ -46,7 +46,7 @@ export const repairNode = workflow({
     }),
     task(sendDrain, {
       name: 'SendForcedDrain',
-      params: { stage: 'Drain', instanceId: ref('$.repair.instanceId'), drainTimeoutSeconds: 60, forceDrain: true },
+      params: { stage: 'Drain', instanceId: ref('$.repair.instanceId'), node: ref('$.repair.node'), drainTimeoutSeconds: 60, forceDrain: true },
       result: '$.drain',
     }),
     ...poll(checkDrain, {

@@ -24,6 +24,7 @@ import { refreshJoinToken } from './refresh-join-token';
 import { step as deleteCertificateKey } from '../functions/control-plane/delete-certificate-key';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as markStage } from '../functions/control-plane/mark-stage';
+import { step as attachEtcdVolumes } from '../functions/control-plane/attach-etcd-volumes';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
 export const rollingUpdate = workflow({
@@ -111,12 +112,18 @@ export const rollingUpdate = workflow({
       every: 10,
       deadline: 600,
     }),
+    task(attachEtcdVolumes, {
+      comment: "The seat's etcd volume, free once the old instance is gone; the join (or, for the only control plane, init) script mounts it.",
+      params: { instanceIds: ref('$.replacement.instanceIds') },
+      result: null,
+    }),
     task(sendReplacementJoin, {
       name: 'SendRefreshJoinData',
-      comment: 'A fresh token and certificate key in Parameter Store (the create-time ones have expired).',
+      comment: 'A fresh token and certificate key in Parameter Store (the create-time ones have expired). Skipped for the only control plane: nothing is left to join.',
       params: { instanceId: ref('$.replacement.instanceId'), phase: 'refresh' },
       result: '$.command',
     }),
+    choice('RefreshSent?', [{ Variable: '$.command.skipped', BooleanEquals: true, Next: 'SendReplacementJoin' }], 'WaitForRefresh'),
     ...poll(checkCommand, {
       name: 'CheckRefresh',
       params: { commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'RefreshJoinData' },

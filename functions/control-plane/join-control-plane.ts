@@ -9,6 +9,7 @@ import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { loadRenderContext } from './render-context';
+import { etcdVolumeOfInstance } from './etcd-volumes';
 import { sendOnce, type SentCommand } from './send-once';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { anywhere, runShellScript, table } from '../../shared/aws/iam';
@@ -18,7 +19,7 @@ export const joinControlPlaneInput = stepEnvelope.extend({ instanceId: z.string(
 
 export async function joinControlPlane(input: { cluster: string; operationId: string; instanceId: string }, deps: StepDeps): Promise<SentCommand> {
   const { spec } = await loadCluster(deps, input.cluster);
-  const script = renderControlPlaneJoinScript(await loadRenderContext(deps, spec));
+  const script = renderControlPlaneJoinScript(await loadRenderContext(deps, spec), { etcdVolumeId: await etcdVolumeOfInstance(deps, spec.name, input.instanceId) });
   return sendOnce(deps, {
     cluster: spec.name,
     operationId: input.operationId,

@@ -73,9 +73,11 @@ export function renderContext(spec: ClusterSpec, apiEndpoint: string, deps: Pick
  */
 export async function recordedApiEndpoint(deps: Pick<StepDeps, 'store'>, cluster: string): Promise<string> {
   const resources = await deps.store.listResources(cluster);
+  // On the seats' instances, or — while a single control plane is replaced — its etcd volume.
   const seats = resources
-    .filter((r) => r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE && typeof r.attrs?.apiEndpoint === 'string')
-    .sort((a, b) => Number(a.attrs?.seat ?? 0) - Number(b.attrs?.seat ?? 0));
+    .filter((r) => (r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE) || (r.type === 'volume' && r.attrs?.role === 'etcd'))
+    .filter((r) => typeof r.attrs?.apiEndpoint === 'string')
+    .sort((a, b) => Number(a.type === 'volume') - Number(b.type === 'volume') || Number(a.attrs?.seat ?? 0) - Number(b.attrs?.seat ?? 0));
   const endpoint = seats[0]?.attrs?.apiEndpoint;
   if (typeof endpoint !== 'string') {
     throw new StepFailedError(`cluster ${cluster} has no recorded API endpoint: LaunchControlPlane has not run`);

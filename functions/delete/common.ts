@@ -22,6 +22,8 @@ const ids = z.array(z.string()).default([]);
 export const deletionSetSchema = z.object({
   autoScalingGroups: ids,
   instances: ids,
+  /** The control-plane seats' etcd volumes. */
+  volumes: ids,
   loadBalancers: ids,
   listeners: ids,
   targetGroups: ids,
@@ -53,6 +55,7 @@ export const INVENTORY_TYPES: Record<DeletionKind, readonly string[]> = {
   // The node steps record `autoscaling-group`; accept the spelled-out form too.
   autoScalingGroups: ['autoscaling-group', 'auto-scaling-group'],
   instances: ['instance'],
+  volumes: ['volume'],
   loadBalancers: ['load-balancer'],
   listeners: ['listener'],
   targetGroups: ['target-group'],

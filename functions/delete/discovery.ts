@@ -65,6 +65,7 @@ export type DiscoverInput = z.input<typeof discoverInput>;
 /** EC2 DescribeTags resource types → deletion kinds. */
 const EC2_KINDS: Record<string, DeletionKind> = {
   instance: 'instances',
+  volume: 'volumes',
   natgateway: 'natGateways',
   'elastic-ip': 'addresses',
   'internet-gateway': 'internetGateways',

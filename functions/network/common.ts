@@ -97,3 +97,11 @@ export function isBroughtSubnet(spec: ClusterSpec, subnetId: string): boolean {
 export const API_PORT = 6443;
 export const apiLoadBalancerName = (cluster: string) => `${cluster}-api`;
 export const apiTargetGroupName = (cluster: string) => `${cluster}-api-${API_PORT}`;
+
+/** The security groups' role tags (`hopper:role`), by what they are for. */
+export const GROUP_ROLES = {
+  controlPlane: 'control-plane',
+  nodes: 'nodes',
+  apiLoadBalancer: 'api-lb',
+  bastion: 'bastion',
+} as const;

@@ -36,6 +36,7 @@ import { StepFailedError } from '../../shared/errors';
 import { needsApiLoadBalancer } from '../../shared/spec/api-endpoint';
 import type { ClusterSpec } from '../../shared/spec';
 import { roleFilters } from '../../shared/tags';
+import { GROUP_ROLES } from './common';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
@@ -46,12 +47,6 @@ import { allow, anywhere, arn, creating, ofCluster, table } from '../../shared/a
 export const ensureSecurityGroupsInput = stepEnvelope.extend({ vpcId: z.string() });
 
 /** The groups, by their key in the output. */
-export const GROUP_ROLES = {
-  controlPlane: 'control-plane',
-  nodes: 'nodes',
-  apiLoadBalancer: 'api-lb',
-  bastion: 'bastion',
-} as const;
 type GroupKey = keyof typeof GROUP_ROLES;
 
 /** One ingress rule: protocol (`-1` = all), ports, and a source group (by key) or CIDR. */

@@ -9,6 +9,7 @@
  * the plan; an instance detached for a surge but not yet terminated carries the
  * `hopper:rolling-update` tag and is taken first.
  */
+import { everySeatHasVolume } from '../control-plane/etcd-volumes';
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, type Instance } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
@@ -90,6 +91,11 @@ export async function controlPlaneInstances(deps: StepDeps, cluster: string): Pr
   return found.sort((a, b) => (a.LaunchTime?.getTime() ?? 0) - (b.LaunchTime?.getTime() ?? 0));
 }
 
+/** The live control-plane instances other than `instanceId`: who still holds etcd's quorum while it is replaced. */
+export async function otherControlPlanes(deps: StepDeps, cluster: string, instanceId: string): Promise<Instance[]> {
+  return (await controlPlaneInstances(deps, cluster)).filter((i) => i.InstanceId !== instanceId);
+}
+
 /** The image control-plane instances should run: given, the spec's, or the one baked for the spec's version. */
 export async function controlPlaneTargetImage(deps: StepDeps, spec: ClusterSpec, given?: string): Promise<string | undefined> {
   if (given) return given;
@@ -141,7 +147,11 @@ export async function observeRollout(deps: StepDeps, spec: ClusterSpec, options:
     // No recorded endpoint: nothing was ever launched; validation cannot run either.
   }
   let blocked: string | undefined;
-  if (seats.some((s) => s.reason)) {
+  // With each seat's etcd data on its own volume, any seat can be replaced: the replacement
+  // takes the volume (and, without a load balancer, the seat's address), and a single control
+  // plane's API is down only while that happens. A cluster made before etcd volumes keeps its
+  // data on the instances, and keeps the old limits.
+  if (seats.some((s) => s.reason) && !(await everySeatHasVolume(deps, spec.name, spec.controlPlane.count))) {
     if (spec.controlPlane.count < 3) blocked = `the control plane has ${spec.controlPlane.count} instance(s); replacing one would take etcd and the API down (3 or more are needed)`;
     else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(apiEndpoint)) blocked = `the API endpoint ${apiEndpoint} is an instance's own address (no load balancer); that instance cannot be replaced`;
   }
@@ -246,9 +256,11 @@ export async function onlineInstances(deps: StepDeps, instanceIds: string[]): Pr
  * may be a control-plane node itself).
  */
 export async function kubectlRunner(deps: StepDeps, cluster: string, exclude?: string): Promise<string> {
-  const ids = (await controlPlaneInstances(deps, cluster)).map((i) => i.InstanceId!).filter((id) => id !== exclude);
+  const all = (await controlPlaneInstances(deps, cluster)).map((i) => i.InstanceId!);
+  const ids = all.filter((id) => id !== exclude);
   const online = await onlineInstances(deps, ids);
-  const chosen = online[0] ?? ids[0];
+  // The only control plane, itself being replaced, runs kubectl for its own drain.
+  const chosen = online[0] ?? ids[0] ?? (exclude && all.includes(exclude) ? exclude : undefined);
   if (!chosen) throw new Error(`cluster ${cluster} has no control-plane instance to run kubectl on`);
   return chosen;
 }
@@ -257,7 +269,8 @@ export async function kubectlRunner(deps: StepDeps, cluster: string, exclude?: s
 export async function nodeNameOf(deps: StepDeps, instanceId: string): Promise<{ node: string; instance?: Instance }> {
   const found = await describeInstances(deps, [{ Name: 'instance-id', Values: [instanceId] }]);
   const inst = found[0];
-  return { node: (inst?.PrivateDnsName ?? instanceId).toLowerCase(), instance: inst };
+  // A terminated instance's private DNS name is empty: the id at least names what is meant.
+  return { node: (inst?.PrivateDnsName || instanceId).toLowerCase(), instance: inst };
 }
 
 export { clusterTagKey, HOPPER_ROLE_TAG };

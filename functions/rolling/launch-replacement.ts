@@ -2,7 +2,8 @@
  * LaunchReplacement: a new instance for a control-plane seat whose old instance was
  * drained, reset and terminated — on the target image, in the seat's zone and subnet, with
  * the settings of a surviving control-plane instance (type, security groups, instance
- * profile, IMDSv2, encrypted root). Its ClientToken is fixed per (cluster incarnation,
+ * profile, IMDSv2, encrypted root), or of the spec and inventory when it replaces the only
+ * one; without an API load balancer, at the seat's address (the endpoint everything uses). Its ClientToken is fixed per (cluster incarnation,
  * seat, operation), so a retry gets the same instance back. Recorded in the inventory at
  * once, registered with the API target group.
  */
@@ -17,7 +18,7 @@ import { API_PORT, CONTROL_PLANE_ROLE, recordedApiEndpoint } from '../control-pl
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
-import { tagSpec } from '../network/common';
+import { GROUP_ROLES, tagSpec } from '../network/common';
 import { tokenOf } from '../nodes/common';
 import { controlPlaneInstances, controlPlaneTargetImage } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
@@ -38,27 +39,35 @@ export async function launchReplacement(input: z.infer<typeof launchReplacementI
   if (!imageId) throw new StepFailedError(`no image for Kubernetes ${spec.kubernetesVersion} to launch control-plane seat ${seat} from`);
   const survivors = await controlPlaneInstances(deps, spec.name);
   const model = survivors.find((i) => i.ImageId === imageId) ?? survivors[0];
-  if (!model) throw new StepFailedError(`no control-plane instance left to copy the settings of seat ${seat} from`);
+  // The last control plane being replaced: its settings come from the spec and the inventory.
+  const securityGroupIds = model ? (model.SecurityGroups ?? []).map((g) => g.GroupId!) : await recordedControlPlaneGroups(deps, spec.name);
+  if (securityGroupIds.length === 0) throw new StepFailedError(`no control-plane security group recorded to launch seat ${seat} with`);
   const subnetId = input.seat.subnetId ?? (await seatSubnet(deps, spec.name, zone, spec.topology === 'public'));
+  const endpoint = await recordedApiEndpoint(deps, spec.name);
+  // Without a load balancer the API endpoint is the seat's own address: every kubeconfig and
+  // kubelet points there, so the replacement takes it (free once the old instance is gone).
+  const seatAddress = /^\d+\.\d+\.\d+\.\d+:\d+$/.test(endpoint) ? endpoint.replace(/:\d+$/, '') : undefined;
   const tags = controlPlaneTags(spec, seat, zone);
-  const out = await deps.clients.ec2.send(
-    new RunInstancesCommand({
-      ImageId: imageId,
-      InstanceType: (model.InstanceType ?? spec.controlPlane.machineType) as _InstanceType,
-      MinCount: 1,
-      MaxCount: 1,
-      SubnetId: subnetId,
-      SecurityGroupIds: (model.SecurityGroups ?? []).map((g) => g.GroupId!),
-      IamInstanceProfile: { Name: hostRoleName(spec.name, 'control-plane') },
-      ClientToken: tokenOf('hopper-cp-roll', record.uid, String(seat), input.operationId),
-      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: CONTROL_PLANE_HOP_LIMIT },
-      BlockDeviceMappings: [{ DeviceName: await rootDeviceName(deps, imageId), Ebs: { VolumeType: 'gp3', VolumeSize: CONTROL_PLANE_ROOT_GIB, Encrypted: true, DeleteOnTermination: true } }],
-      TagSpecifications: [...tagSpec('instance', tags), ...tagSpec('volume', tags)],
-    }),
-  );
+  const launch = new RunInstancesCommand({
+    ImageId: imageId,
+    InstanceType: (model?.InstanceType ?? spec.controlPlane.machineType) as _InstanceType,
+    MinCount: 1,
+    MaxCount: 1,
+    SubnetId: subnetId,
+    ...(seatAddress ? { PrivateIpAddress: seatAddress } : {}),
+    SecurityGroupIds: securityGroupIds,
+    IamInstanceProfile: { Name: hostRoleName(spec.name, 'control-plane') },
+    ClientToken: tokenOf('hopper-cp-roll', record.uid, String(seat), input.operationId),
+    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: CONTROL_PLANE_HOP_LIMIT },
+    BlockDeviceMappings: [{ DeviceName: await rootDeviceName(deps, imageId), Ebs: { VolumeType: 'gp3', VolumeSize: CONTROL_PLANE_ROOT_GIB, Encrypted: true, DeleteOnTermination: true } }],
+    TagSpecifications: [...tagSpec('instance', tags), ...tagSpec('volume', tags)],
+  });
+  const out = await deps.clients.ec2.send(launch).catch((err: unknown) => {
+    if (awsErrorCode(err) === 'InvalidIPAddress.InUse') throw new DependencyPendingError(`the seat's address ${seatAddress} is still held by the instance being replaced`, { cause: err });
+    throw err;
+  });
   const instance = out.Instances?.[0];
   if (!instance?.InstanceId) throw new StepFailedError(`RunInstances returned no instance for control-plane seat ${seat}`);
-  const endpoint = await recordedApiEndpoint(deps, spec.name);
   await deps.store.recordResource(spec.name, {
     type: 'instance',
     id: instance.InstanceId,
@@ -76,6 +85,11 @@ export async function launchReplacement(input: z.infer<typeof launchReplacementI
     }
   }
   return { instanceId: instance.InstanceId, instanceIds: [instance.InstanceId] };
+}
+
+/** The control-plane security group, as EnsureSecurityGroups recorded it. */
+async function recordedControlPlaneGroups(deps: StepDeps, cluster: string): Promise<string[]> {
+  return (await deps.store.listResources(cluster)).filter((r) => r.type === 'security-group' && r.attrs?.role === GROUP_ROLES.controlPlane).map((r) => r.id);
 }
 
 /** The seat zone's private subnet (the public one in a public topology), from the inventory. */

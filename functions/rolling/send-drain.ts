@@ -21,6 +21,8 @@ export const sendDrainInput = stepEnvelope.extend({
   instanceId: z.string().min(1),
   drainTimeoutSeconds: z.number().int().positive(),
   forceDrain: z.boolean().default(false),
+  /** The node, when the caller knows it already: an instance AWS has just taken no longer tells its private DNS name. */
+  node: z.string().min(1).optional(),
 });
 
 export interface SentDrain {
@@ -37,7 +39,7 @@ const DRAIN_MARGIN_SECONDS = 120;
 
 export async function sendDrain(input: z.infer<typeof sendDrainInput>, deps: StepDeps): Promise<SentDrain> {
   const { spec } = await loadCluster(deps, input.cluster);
-  const { node } = await nodeNameOf(deps, input.instanceId);
+  const node = input.node ?? (await nodeNameOf(deps, input.instanceId)).node;
   const runner = await kubectlRunner(deps, spec.name, input.instanceId);
   const script = renderDrainScript(await loadRenderContext(deps, spec), { node, timeoutSeconds: input.drainTimeoutSeconds, force: input.forceDrain });
   const commandId = await sendScript(deps, {

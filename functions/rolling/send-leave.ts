@@ -3,14 +3,15 @@
  * control-plane node kubeadm removes the node's etcd member first; a member left behind by a
  * terminated instance would count against etcd's quorum for every replacement after it
  * (three seats replaced without it: six members, three dead, no quorum). CheckLeave
- * (checkCommand) waits for it. An instance SSM cannot reach is skipped: nothing to reset.
+ * (checkCommand) waits for it. An instance SSM cannot reach is skipped: nothing to reset; so
+ * is the last control plane, whose data its replacement needs.
  */
 import * as z from 'zod';
 import { sendScript } from '../commands/send-script';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
-import { onlineInstances } from './common';
+import { onlineInstances, otherControlPlanes } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { anywhere, runShellScript, table } from '../../shared/aws/iam';
@@ -27,6 +28,9 @@ echo "hopper: left the control plane (etcd member removed)"
 export async function sendLeave(input: z.infer<typeof sendLeaveInput>, deps: StepDeps): Promise<{ commandId: string; instanceId: string; skipped: boolean }> {
   const { spec } = await loadCluster(deps, input.cluster);
   if ((await onlineInstances(deps, [input.instanceId])).length === 0) return { commandId: '', instanceId: input.instanceId, skipped: true };
+  // The last member does not leave: kubeadm reset would delete the only copy of etcd's data,
+  // which its replacement restores from the seat's volume.
+  if ((await otherControlPlanes(deps, spec.name, input.instanceId)).length === 0) return { commandId: '', instanceId: input.instanceId, skipped: true };
   const commandId = await sendScript(deps, {
     instanceIds: [input.instanceId],
     script: LEAVE_SCRIPT,

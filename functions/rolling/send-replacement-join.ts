@@ -3,46 +3,45 @@
  * with `kubeadm join --control-plane`. The join data published at create has expired by
  * now (the certificate key lives two hours), so a surviving control-plane instance first
  * publishes a fresh token and certificate key to Parameter Store (phase `refresh`), then
- * the new instance joins (phase `join`). Each is sent once per operation and instance;
- * checkCommand waits for it.
+ * the new instance joins (phase `join`), mounting its seat's etcd volume first. When it
+ * replaces the only control plane there is nothing to refresh or join: it runs kubeadm init
+ * over the etcd data on the seat's volume instead. Each is sent once per operation and
+ * instance; checkCommand waits for it.
  */
 import * as z from 'zod';
-import { renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
+import { renderControlPlaneInitScript, renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
+import { etcdVolumeOfInstance } from '../control-plane/etcd-volumes';
 import { sendOnce, type SentCommand } from '../control-plane/send-once';
 import { loadRenderContext } from '../control-plane/render-context';
 import { JOIN_TIMEOUT_SECONDS } from '../control-plane/seats';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
-import { kubectlRunner } from './common';
+import { kubectlRunner, otherControlPlanes } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { anywhere, runShellScript, table } from '../../shared/aws/iam';
 
 export const sendReplacementJoinInput = stepEnvelope.extend({ instanceId: z.string().min(1), phase: z.enum(['refresh', 'join']) });
 
-export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJoinInput>, deps: StepDeps): Promise<SentCommand> {
+export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJoinInput>, deps: StepDeps): Promise<SentCommand & { skipped: boolean }> {
   const { spec } = await loadCluster(deps, input.cluster);
   const ctx = await loadRenderContext(deps, spec);
+  const etcdVolumeId = await etcdVolumeOfInstance(deps, spec.name, input.instanceId);
+  // The only control plane was replaced: nobody to join. The new instance starts the control
+  // plane again from the seat's volume (kubeadm init over the etcd data), and publishes the
+  // join data itself.
+  const alone = (await otherControlPlanes(deps, spec.name, input.instanceId)).length === 0;
+  // `skipped` always answers, so the workflow's choice on it never meets a missing field.
+  if (alone && input.phase === 'refresh') return { commandId: '', instanceId: input.instanceId, skipped: true };
+  const send = (purpose: string, instanceId: string, script: string, timeoutSeconds: number) =>
+    sendOnce(deps, { cluster: spec.name, operationId: input.operationId, purpose, instanceId, script, timeoutSeconds }).then((sent) => ({ ...sent, skipped: false }));
+  if (alone) return send('ReplacementJoin', input.instanceId, renderControlPlaneInitScript(ctx, { etcdVolumeId }), JOIN_TIMEOUT_SECONDS);
   if (input.phase === 'refresh') {
     const runner = await kubectlRunner(deps, spec.name, input.instanceId);
-    return sendOnce(deps, {
-      cluster: spec.name,
-      operationId: input.operationId,
-      purpose: `RefreshJoinData-${input.instanceId}`,
-      instanceId: runner,
-      script: renderRefreshJoinDataScript(ctx),
-      timeoutSeconds: 300,
-    });
+    return send(`RefreshJoinData-${input.instanceId}`, runner, renderRefreshJoinDataScript(ctx), 300);
   }
-  return sendOnce(deps, {
-    cluster: spec.name,
-    operationId: input.operationId,
-    purpose: 'ReplacementJoin',
-    instanceId: input.instanceId,
-    script: renderControlPlaneJoinScript(ctx),
-    timeoutSeconds: JOIN_TIMEOUT_SECONDS,
-  });
+  return send('ReplacementJoin', input.instanceId, renderControlPlaneJoinScript(ctx, { etcdVolumeId }), JOIN_TIMEOUT_SECONDS);
 }
 
 export const step = defineStep({

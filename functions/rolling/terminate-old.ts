@@ -5,6 +5,7 @@
  * directly (a control-plane instance is deregistered from the API target group first and
  * forgotten by the inventory). Idempotent: an instance already gone is done.
  */
+import { ETCD_VOLUME_ROLE } from '../control-plane/etcd-volumes';
 import { DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
@@ -58,9 +59,11 @@ async function forgetControlPlaneInstance(deps: StepDeps, cluster: string, insta
   const own = resources.find((r) => r.type === 'instance' && r.id === instanceId);
   const endpoint = own?.attrs?.apiEndpoint;
   if (typeof endpoint === 'string') {
-    for (const other of resources.filter((r) => r.type === 'instance' && r.id !== instanceId && r.attrs?.role === CONTROL_PLANE_ROLE)) {
+    // The seats' volumes too: with a single control plane, no other instance is left to hold it.
+    const holders = resources.filter((r) => (r.type === 'instance' && r.id !== instanceId && r.attrs?.role === CONTROL_PLANE_ROLE) || (r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE));
+    for (const other of holders) {
       if (other.attrs?.apiEndpoint === endpoint) continue;
-      await deps.store.recordResource(cluster, { type: 'instance', id: other.id, zone: other.zone, ownership: other.ownership, name: other.name, attrs: { ...other.attrs, apiEndpoint: endpoint } });
+      await deps.store.recordResource(cluster, { type: other.type, id: other.id, zone: other.zone, ownership: other.ownership, name: other.name, attrs: { ...other.attrs, apiEndpoint: endpoint } });
     }
   }
   await deps.store.forgetResource(cluster, 'instance', instanceId);

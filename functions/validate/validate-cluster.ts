@@ -51,8 +51,14 @@ export async function validateCluster(
   deps: StepDeps,
 ): Promise<{ commandId: string; instanceId: string }> {
   const { spec } = await loadCluster(deps, input.cluster);
-  const controlPlane = input.controlPlane ?? (await findControlPlane(deps, input.cluster));
-  const instanceId = await pickOnline(deps, controlPlane.instanceIds);
+  let controlPlane = input.controlPlane ?? (await findControlPlane(deps, input.cluster));
+  let instanceId = await pickOnline(deps, controlPlane.instanceIds);
+  // The control plane a rollout planned with may be gone (its only instance was replaced):
+  // the one running now answers instead.
+  if (input.controlPlane && !(await isOnline(deps, instanceId))) {
+    controlPlane = await findControlPlane(deps, input.cluster).catch(() => controlPlane);
+    instanceId = await pickOnline(deps, controlPlane.instanceIds);
+  }
   const script = renderNodesStatusScript(renderContext(spec, controlPlane.apiEndpoint, deps));
   const commandId = await sendScript(deps, {
     instanceIds: [instanceId],
@@ -62,6 +68,11 @@ export async function validateCluster(
     timeoutSeconds: VALIDATION_TIMEOUT_SECONDS,
   });
   return { commandId, instanceId };
+}
+
+async function isOnline(deps: StepDeps, instanceId: string): Promise<boolean> {
+  const out = await deps.clients.ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
+  return (out.InstanceInformationList ?? []).some((i) => i.PingStatus === 'Online');
 }
 
 /**

@@ -13,7 +13,8 @@
  * - the Systems Manager agent's own calls (the stack's `HostAgentPolicy`, attached): Run
  *   Command and Session Manager, and no Parameter Store reads — AWS's
  *   AmazonSSMManagedInstanceCore would allow `ssm:GetParameter*` on every parameter;
- * - control plane: read and write its own cluster's join data (`<prefix>/<cluster>/join/…`),
+ * - control plane: read and write its own cluster's join data (`<prefix>/<cluster>/join/…`)
+ *   and CA keys (`…/pki/…`, what a control plane restored from its etcd volume needs),
  *   and the AWS cloud controller manager's calls, each change conditioned on the
  *   cluster's tag (`kubernetes.io/cluster/<cluster>`), tags only at creation;
  * - node: read the three join parameters of its own cluster; pull images from ECR;
@@ -163,10 +164,10 @@ export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPol
     return [
       policy('cluster-parameters', [
         unscoped(
-          "Scoped by path: only this cluster's join data (parameters carry no tag at their first write)",
-          allow(['ssm:GetParameter', 'ssm:PutParameter', 'ssm:AddTagsToResource'], [parameter('join/*')]),
+          "Scoped by path: only this cluster's join data and CA keys (parameters carry no tag at their first write)",
+          allow(['ssm:GetParameter', 'ssm:PutParameter', 'ssm:AddTagsToResource'], [parameter('join/*'), parameter('pki/*')]),
         ),
-        usingKey(scope, ['kms:Encrypt', 'kms:Decrypt'], [parameter('join/*')]),
+        usingKey(scope, ['kms:Encrypt', 'kms:Decrypt'], [parameter('join/*'), parameter('pki/*')]),
       ]),
       policy('cloud-controller', cloudController(cluster, scope)),
       ...(scope.networking === 'amazon-vpc-cni' ? [policy('vpc-cni', vpcCni(cluster, scope))] : []),

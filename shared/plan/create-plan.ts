@@ -75,11 +75,13 @@ export function createPlan(spec: ClusterSpec): PlanView {
     changes.push(create('InstanceProfile', name, { Role: name }));
   }
   spec.controlPlane.zones.forEach((zone, i) => {
+    changes.push(create('Volume', `etcd-${i}.${n}`, { Size: '20 GiB', Type: 'gp3, encrypted', Zone: zone, Holds: 'the seat\'s etcd data, kept when its instance is replaced' }));
     changes.push(create('Instance', `control-plane-${zone}-${i + 1}.${n}`, { MachineType: spec.controlPlane.machineType, Zone: zone, IMDSv2: 'required', RootVolume: 'gp3, encrypted' }));
   });
   for (const key of ['join/token', 'join/ca-cert-hash', 'join/certificate-key', 'join/endpoint']) {
     changes.push(create('SSMParameter', `/hopper/${n}/${key}`, { Type: 'SecureString' }));
   }
+  changes.push(create('SSMParameter', `/hopper/${n}/pki/*`, { Type: 'SecureString', Holds: 'the CA keys, for a control plane restored from its volume (control planes only)' }));
   for (const group of spec.instanceGroups) {
     changes.push(create('LaunchTemplate', groupResourceName(n, group.name), { MachineType: group.machineType, RootVolumeSize: group.rootVolumeSize, IMDSv2: 'required' }));
     changes.push(create('AutoscalingGroup', groupResourceName(n, group.name), { MinSize: group.min, MaxSize: group.max, Zones: group.zones.join(', ') }));

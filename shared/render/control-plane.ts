@@ -20,6 +20,12 @@ import {
   writeTemplate,
 } from './shell';
 import type { RenderContext } from './types';
+import { ETCD_DATA_DIR, ETCD_DATA_DIR_CHECK, ETCD_MOUNT, RESTORE_PKI, SAVE_PKI, mountEtcdVolume } from './etcd';
+
+/** Which instance a control-plane script runs on: its seat's etcd volume ('' for a cluster made before them). */
+export interface SeatOptions {
+  etcdVolumeId?: string;
+}
 
 const INIT_CONFIG = '/etc/kubernetes/kubeadm-init.yaml';
 const JOIN_CONFIG = '/etc/kubernetes/kubeadm-join.yaml';
@@ -63,7 +69,7 @@ echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA
  * already exists, and publishes the join data. A failed init is reset so a retry starts
  * from a clean host.
  */
-export function renderControlPlaneInitScript(ctx: RenderContext): string {
+export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptions = {}): string {
   const r = resolveContext(ctx);
   const template = renderKubeadmInitConfig(ctx, { name: PLACEHOLDERS.nodeName, advertiseAddress: PLACEHOLDERS.nodeIp });
   return script(r, 'initialise the first control-plane instance (kubeadm init)', [
@@ -73,22 +79,37 @@ export function renderControlPlaneInitScript(ctx: RenderContext): string {
     NODE_IDENTITY,
     PARAMETERS,
     RUN_LOGGED,
+    ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId)] : []),
     [
       'mkdir -p /etc/kubernetes',
       writeTemplate(INIT_CONFIG, template, { [PLACEHOLDERS.nodeName]: 'NODE_NAME', [PLACEHOLDERS.nodeIp]: 'NODE_IP' }),
+      'INIT_FLAGS=()',
       'if [[ -f /etc/kubernetes/admin.conf ]]; then',
       '  echo "hopper: control plane already initialised on $NODE_NAME; skipping kubeadm init"',
-      `elif ! run_logged kubeadm-init kubeadm init --config ${INIT_CONFIG} --upload-certs; then`,
-      '  # A half-initialised host fails the preflight checks of the next attempt.',
-      '  run_logged kubeadm-reset kubeadm reset -f || true',
-      '  exit 1',
       'else',
+      `  if [[ -e ${ETCD_DATA_DIR}/member ]]; then`,
+      '    # The seat\'s volume holds the cluster\'s etcd data (its control plane was replaced):',
+      '    # etcd starts from it, with the CA keys the cluster has always had.',
+      '    echo "hopper: etcd data found on the seat\'s volume; restoring the control plane from it"',
+      indent(RESTORE_PKI, 4),
+      `    INIT_FLAGS+=(--ignore-preflight-errors=${ETCD_DATA_DIR_CHECK})`,
+      '  fi',
+      `  if ! run_logged kubeadm-init kubeadm init --config ${INIT_CONFIG} --upload-certs "\${INIT_FLAGS[@]}"; then`,
+      '    # A half-initialised host fails the preflight checks of the next attempt; the reset',
+      "    # must not take the seat's etcd data with it, so the volume leaves first.",
+      `    if mountpoint -q ${ETCD_MOUNT} && [[ \${#INIT_FLAGS[@]} -gt 0 ]]; then umount ${ETCD_MOUNT}; fi`,
+      '    run_logged kubeadm-reset kubeadm reset -f || true',
+      '    exit 1',
+      '  fi',
       '  echo "hopper: kubeadm init finished on $NODE_NAME"',
       'fi',
     ].join('\n'),
+    SAVE_PKI,
     publishJoinData(r),
   ]);
 }
+
+const indent = (text: string, spaces: number) => text.split('\n').map((l) => (l ? `${' '.repeat(spaces)}${l}` : l)).join('\n');
 
 /** A script for a working control-plane instance that publishes `body`'s join data to Parameter Store. */
 function onInitialisedControlPlane(r: ResolvedContext, purpose: string, body: string): string {
@@ -165,7 +186,7 @@ export function joinFill(controlPlane: boolean): Record<string, string> {
  * JoinConfiguration with `controlPlane.certificateKey` and runs `kubeadm join`. Does
  * nothing on an instance that has joined already (`/etc/kubernetes/kubelet.conf` exists).
  */
-export function renderControlPlaneJoinScript(ctx: RenderContext): string {
+export function renderControlPlaneJoinScript(ctx: RenderContext, seat: SeatOptions = {}): string {
   const r = resolveContext(ctx);
   return script(r, 'join a control-plane instance (kubeadm join, control plane)', [
     awsVariables(r),
@@ -175,6 +196,7 @@ export function renderControlPlaneJoinScript(ctx: RenderContext): string {
     ALREADY_JOINED,
     PARAMETERS,
     RUN_LOGGED,
+    ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId)] : []),
     readJoinData({ controlPlane: true }),
     [
       'mkdir -p /etc/kubernetes',

@@ -3,6 +3,7 @@
  * arguments are lists of `{name, value}`, and the kubelet runs with the external AWS
  * cloud provider (the in-tree one is gone).
  */
+import { ETCD_DATA_DIR } from './etcd';
 import { stringify } from 'yaml';
 import { resolveContext, validateGroup, type ResolvedContext } from './context';
 import type { NodeGroupContext, RenderContext } from './types';
@@ -76,6 +77,8 @@ function clusterConfiguration(r: ResolvedContext): object {
     ...(r.imageRepository ? { imageRepository: r.imageRepository } : {}),
     networking: { podSubnet: ctx.podCidr, serviceSubnet: ctx.serviceCidr, dnsDomain: 'cluster.local' },
     apiServer: { certSANs: [...ctx.apiServerCertSANs] },
+    // On the seat's own volume (mounted at /var/lib/etcd), below its lost+found.
+    etcd: { local: { dataDir: ETCD_DATA_DIR } },
     // The cloud loops run in the external cloud controller manager, not here.
     controllerManager: { extraArgs: [{ name: 'cloud-provider', value: 'external' }] },
   };

@@ -177,6 +177,11 @@ export async function buildFootprint(
   await record('instance', cpInstance);
   const builder = await run('image-builder', utility[0], nodes);
   untracked.push(builder);
+  // The control-plane seat's etcd volume (recorded), and one a crash left only tagged.
+  const volume = async () =>
+    (await c.ec2.send(new ec2.CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 20, VolumeType: 'gp3', Encrypted: true, TagSpecifications: spec('volume', tags(cluster, 'etcd')) }))).VolumeId!;
+  await record('volume', await volume());
+  untracked.push(await volume());
   const ltName = `${cluster}-nodes`;
   const lt = (
     await c.ec2.send(

@@ -12,6 +12,7 @@ import * as discover from '../../functions/delete/discover-resources';
 import * as groups from '../../functions/delete/delete-auto-scaling-groups';
 import * as terminate from '../../functions/delete/terminate-instances';
 import * as checkInstances from '../../functions/delete/check-instances-terminated';
+import * as volumes from '../../functions/delete/delete-volumes';
 import * as lbs from '../../functions/delete/delete-load-balancers';
 import * as nats from '../../functions/delete/delete-nat-gateways';
 import * as checkNats from '../../functions/delete/check-nat-gateways-deleted';
@@ -45,6 +46,7 @@ const DELETE_STEPS = {
   deleteAutoScalingGroups: groups.step,
   terminateInstances: terminate.step,
   checkInstancesTerminated: checkInstances.step,
+  deleteVolumes: volumes.step,
   deleteLoadBalancers: lbs.step,
   deleteNatGateways: nats.step,
   checkNatGatewaysDeleted: checkNats.step,

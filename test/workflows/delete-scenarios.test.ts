@@ -143,7 +143,7 @@ describe('delete after a failed create', () => {
     }
     expect(crashes).toBeGreaterThan(0);
     expect(crashed.status, JSON.stringify(crashed.error)).toBe('Failed');
-    expect(crashed.error?.step).toBe('Validate');
+    expect(crashed.error?.step, JSON.stringify(crashed.error)).toBe('Validate');
     expect(joined?.status, JSON.stringify(joined?.error)).toBe('Failed');
     expect(joined?.error?.step).toBe('Validate');
     expect(joined?.error?.code).toBe('ValidationTimeout');

@@ -55,6 +55,7 @@ export const INVENTORY_TYPE: Record<string, string> = {
   targetGroups: 'target-group',
   listeners: 'listener',
   images: 'image',
+  volumes: 'volume',
 };
 
 export interface InventoryRecord {

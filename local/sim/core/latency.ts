@@ -31,6 +31,9 @@ export const DEFAULT_LATENCIES: Record<string, LatencySpec> = {
   'loadBalancer.active': { typical: 150, min: 120, max: 180 },
   'target.healthy': { typical: 30, min: 20, max: 45 },
   'drain': { typical: 20, min: 10, max: 60 },
+  'volume.available': { typical: 5, min: 2, max: 10 },
+  'volume.attached': { typical: 5, min: 2, max: 10 },
+  'volume.detached': { typical: 5, min: 2, max: 10 },
   'asg.reconcile': { typical: 10, min: 10, max: 10 },
 };
 

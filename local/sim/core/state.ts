@@ -20,6 +20,7 @@ import type {
   SimSecurityGroup,
   SimSubnet,
   SimTargetGroup,
+  SimVolume,
   SimVpc,
 } from './types';
 
@@ -44,6 +45,11 @@ export interface SimEvents {
   /** A running instance stopped answering (failed checks, impaired zone), or answers again. */
   'instance:unreachable': [SimInstance];
   'instance:reachable': [SimInstance];
+  /** An EBS volume's attachment finished (the device appears on the host) or is going (the host lets go of it). */
+  'volume:attached': [SimVolume];
+  'volume:detaching': [SimVolume];
+  /** A volume is gone, with whatever it held. */
+  'volume:deleted': [SimVolume];
   /** After `POST /_sim/reset` cleared the state: plugins drop their own. */
   reset: [];
 }
@@ -79,6 +85,7 @@ export const RESOURCE_KINDS = [
   'loadBalancers',
   'targetGroups',
   'listeners',
+  'volumes',
 ] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -110,6 +117,7 @@ export class SimState {
   loadBalancers = new Map<string, SimLoadBalancer>();
   targetGroups = new Map<string, SimTargetGroup>();
   listeners = new Map<string, SimListener>();
+  volumes = new Map<string, SimVolume>();
 
   /** The hosts engineer's SSM data (parameters, commands, managed instances); JSON-able. */
   ssm: Record<string, unknown> = {};

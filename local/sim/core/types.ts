@@ -122,6 +122,27 @@ export interface SimBlockDevice {
   kmsKeyId?: string;
 }
 
+/**
+ * An EBS volume made with CreateVolume (root volumes live in their instance's block device
+ * mappings). Its contents are the files under the mount point while it is mounted on a host
+ * (`hosts/volumes.ts` copies them in at mount and back at unmount, detach and termination);
+ * `filesystem` is what mkfs made.
+ */
+export interface SimVolume extends BaseResource {
+  volumeId: string;
+  availabilityZone: string;
+  size: number;
+  volumeType: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  state: 'creating' | 'available' | 'in-use' | 'deleting';
+  attachment?: { instanceId: string; device: string; state: 'attaching' | 'attached' | 'detaching'; attachTime: string; deleteOnTermination: boolean };
+  clientToken?: string;
+  filesystem?: { type: string; uuid: string; label?: string };
+  /** Relative path → content (base64), a directory as `path/` with ''. */
+  files: Record<string, string>;
+}
+
 export interface SimInstance extends BaseResource {
   instanceId: string;
   imageId: string;

@@ -23,6 +23,7 @@ import { securityGroupHandlers } from './security-groups';
 import { subnetHandlers } from './subnets';
 import { tagHandlers } from './tags';
 import { vpcHandlers } from './vpcs';
+import { releaseVolumesOf, resumeVolumes, volumeHandlers } from './volumes';
 import { zoneHandlers } from './zones';
 
 registerQueryService({
@@ -47,6 +48,7 @@ registerQueryService({
     ...instanceHandlers,
     ...instanceStatusHandlers,
     ...zoneHandlers,
+    ...volumeHandlers,
   },
 });
 
@@ -74,6 +76,9 @@ registerPlugin('ec2', ({ state }) => {
   for (const v of state.vpcs.values()) v.state = 'available';
   for (const s of state.subnets.values()) s.state = 'available';
   resumeDisruptions(state);
+  resumeVolumes(state);
+  const release = (inst: SimInstance) => releaseVolumesOf(state, inst);
+  state.events.on('instance:terminated', release);
   const sweeper = state.clock.every(600, () => sweepTerminated(state));
   // "EC2 Instance State-change Notification", for every transition of every instance.
   const STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] as const;
@@ -85,6 +90,7 @@ registerPlugin('ec2', ({ state }) => {
   });
   return () => {
     sweeper.cancel();
+    state.events.off('instance:terminated', release);
     for (const off of notifiers) off();
   };
 });

@@ -3,10 +3,11 @@
  * pending → running (~30 s), stopping → stopped, shutting-down → terminated (~45 s).
  * Each transition emits `instance:<state>` on `state.events` for the hosts engineer.
  */
+import ipaddr from 'ipaddr.js';
 import { instanceProfileProblem, profileOf } from '../iam/principals';
 import { SimError } from '../core/errors';
 import type { SimState } from '../core/state';
-import type { SimBlockDevice, SimInstance, SimLaunchTemplateData, Tags } from '../core/types';
+import type { SimBlockDevice, SimInstance, SimLaunchTemplateData, SimSubnet, Tags } from '../core/types';
 import { ensureCatalogue } from './images';
 import { privateDnsName } from './common';
 import { createEni } from './network-interfaces';
@@ -14,6 +15,8 @@ import { createEni } from './network-interfaces';
 /** What to launch, in launch-template terms (RunInstances maps onto it too). */
 export interface LaunchSpec extends SimLaunchTemplateData {
   SubnetId?: string;
+  /** RunInstances' PrivateIpAddress: one instance, at this address of its subnet. */
+  PrivateIpAddress?: string;
   instanceTags?: Tags;
   autoScalingGroupName?: string;
   launchTemplate?: { id: string; name: string; version: string };
@@ -62,12 +65,14 @@ export function launchInstances(state: SimState, region: string, spec: LaunchSpe
     if (sg.vpcId !== subnet.vpcId) throw new SimError('InvalidParameter', `Security group ${g} and subnet ${subnet.id} belong to different networks.`);
   }
   const securityGroupIds = groupIds.length ? groupIds : [state.vpcs.get(subnet.vpcId)?.defaultSecurityGroupId ?? ''];
+  if (spec.PrivateIpAddress) checkRequestedAddress(state, subnet, spec.PrivateIpAddress, count);
   const md = spec.MetadataOptions ?? {};
   const reservationId = state.newId('r');
   const out: SimInstance[] = [];
   for (let n = 0; n < count; n++) {
     const id = state.newId('i');
     const eni = createEni(state, subnet, {
+      ...(spec.PrivateIpAddress ? { privateIpAddress: spec.PrivateIpAddress } : {}),
       groupIds: securityGroupIds,
       description: '',
       attachment: { attachmentId: state.newId('eni-attach'), instanceId: id, deviceIndex: 0, deleteOnTermination: true },
@@ -124,6 +129,20 @@ export function launchInstances(state: SimState, region: string, spec: LaunchSpe
     scheduleRunning(state, inst);
   }
   return out;
+}
+
+/**
+ * A requested private address: one instance only, inside the subnet and not one of the five
+ * AWS reserves, and free — an instance that held it keeps it until it is terminated.
+ */
+function checkRequestedAddress(state: SimState, subnet: SimSubnet, ip: string, count: number): void {
+  if (count > 1) throw new SimError('InvalidParameterCombination', 'Cannot specify a private IP address when launching more than one instance.');
+  const [base, bits] = ipaddr.parseCIDR(subnet.cidrBlock);
+  const parsed = ipaddr.isValid(ip) ? ipaddr.parse(ip) : undefined;
+  if (!parsed || parsed.kind() !== 'ipv4' || !parsed.match(base, bits)) throw new SimError('InvalidParameterValue', `Address ${ip} is not in subnet ${subnet.id}'s range ${subnet.cidrBlock}.`);
+  const offset = (parsed as ipaddr.IPv4).toByteArray().reduce((a, b) => a * 256 + b, 0) - (base as ipaddr.IPv4).toByteArray().reduce((a, b) => a * 256 + b, 0);
+  if (offset < 4 || offset === 2 ** (32 - bits) - 1) throw new SimError('InvalidParameterValue', `Address ${ip} is reserved by AWS in subnet ${subnet.id}.`);
+  if ([...state.networkInterfaces.values()].some((n) => n.subnetId === subnet.id && n.privateIpAddress === ip)) throw new SimError('InvalidIPAddress.InUse', `Address ${ip} is in use.`);
 }
 
 function scheduleRunning(state: SimState, inst: SimInstance): void {

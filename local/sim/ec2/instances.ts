@@ -115,6 +115,7 @@ const runInstances: QueryHandler = (input: RunInstancesRequest, ctx: SimContext)
     BlockDeviceMappings: (input.BlockDeviceMappings as LaunchSpec['BlockDeviceMappings']) ?? data.BlockDeviceMappings,
     NetworkInterfaces: (input.NetworkInterfaces as LaunchSpec['NetworkInterfaces']) ?? data.NetworkInterfaces,
     SubnetId: input.SubnetId,
+    PrivateIpAddress: input.PrivateIpAddress,
     instanceTags: tagsFromSpecs(tagSpecs as { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[], 'instance'),
     launchTemplate,
     clientToken: input.ClientToken,

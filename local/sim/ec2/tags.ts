@@ -17,6 +17,7 @@ const TYPE: Partial<Record<ResourceKind, string>> = {
   images: 'image',
   launchTemplates: 'launch-template',
   instances: 'instance',
+  volumes: 'volume',
 };
 
 /** The NotFound code AWS uses for a malformed/missing id of that prefix. */
@@ -34,6 +35,7 @@ function notFoundCode(id: string): string {
     ami: 'InvalidAMIID.NotFound',
     lt: 'InvalidLaunchTemplateId.NotFound',
     eni: 'InvalidNetworkInterfaceID.NotFound',
+    vol: 'InvalidVolume.NotFound',
   };
   return codes[prefix] ?? 'InvalidID';
 }

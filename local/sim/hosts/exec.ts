@@ -11,6 +11,7 @@ import { hopsToMetadata } from './metadata-hops';
 import { curl } from './curl';
 import type { SimHost } from './host';
 import { aptGet, aptMark } from './packages';
+import { volumeCommand } from './volumes';
 import { type ShimRequest, type ShimResult, fail, ok } from './protocol';
 import { containerTools, gpg, hostnamectl, modprobe, sysctl, systemctl } from './system';
 
@@ -26,6 +27,9 @@ const PROVIDED_BY: Record<string, string[]> = {
 export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimHost, inst: SimInstance, req: ShimRequest, endpoint: string): Promise<ShimResult> {
   const providers = PROVIDED_BY[req.cmd];
   if (providers && !providers.some((p) => host.packages[p])) return fail(`${req.cmd}: command not found`, 127);
+  // mkfs destroys what a volume held: an etcd member's data on it is gone.
+  const disk = volumeCommand(state, host, req, () => kube.dropLostClusters());
+  if (disk) return disk;
   switch (req.cmd) {
     case 'kubeadm':
       return runKubeadm(kube, host, req);

@@ -40,6 +40,8 @@ export class SimHost implements KubeHost {
   /** IMDSv2 tokens → expiry (simulated ms). */
   imdsTokens = new Map<string, number>();
   ssmOnline = false;
+  /** Mount point (as the host sees it) → the EBS volume mounted there (`volumes.ts`). */
+  mounts = new Map<string, string>();
   private readonly running = new Set<ChildProcess>();
 
   /**
@@ -132,6 +134,13 @@ export class SimHost implements KubeHost {
 
   sysctl(key: string): string | undefined {
     return this.sysctls.get(key);
+  }
+
+  /** Writes a file under the host root, making its directories. */
+  write(path: string, content: string): void {
+    const file = join(this.rootDir, path.replace(/^\//, ''));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content, { mode: 0o600 });
   }
 
   /** Reads a file under the host root ('' when missing). */

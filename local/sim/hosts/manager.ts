@@ -9,11 +9,15 @@ import { join } from 'node:path';
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
 import { type KubeFaults, KubeRegistry } from '../kube/registry';
+import { ETCD_MARKER } from '../kube/etcd';
 import { execOnHost } from './exec';
 import { type HostSystemState, type RunResult, SimHost } from './host';
 import { parseShimRequest, renderShimResult } from './protocol';
 import { type HostSandbox, hostSandbox } from './sandbox';
 import { writeShimDir } from './shims';
+import { unmount, unmountAll } from './volumes';
+import type { SimVolume } from '../core/types';
+import { existsSync, readFileSync } from 'node:fs';
 import { userDataScript } from './userdata';
 
 export class HostManager {
@@ -59,6 +63,7 @@ export class HostManager {
       faults: () => state.faults.state.hosts as KubeFaults,
       awsNodeError: (instanceId, clusterName) => awsNodeError(state, instanceId, clusterName),
       vpcOf: (instanceId) => state.instances.get(instanceId)?.vpcId,
+      holdsEtcdData: (id, dataDir) => this.holdsEtcdData(id, dataDir),
     });
   }
 
@@ -70,6 +75,10 @@ export class HostManager {
     const unreachable = (i: SimInstance) => this.onUnreachable(i);
     const reachable = (i: SimInstance) => this.onReachable(i);
     const reset = () => this.clear();
+    const detaching = (v: SimVolume) => this.onVolumeDetaching(v);
+    const deleted = () => this.kube.dropLostClusters();
+    this.state.events.on('volume:detaching', detaching);
+    this.state.events.on('volume:deleted', deleted);
     this.state.events.on('instance:running', running);
     this.state.events.on('instance:terminated', terminated);
     this.state.events.on('instance:stopped', stopped);
@@ -83,6 +92,8 @@ export class HostManager {
       this.state.events.off('instance:unreachable', unreachable);
       this.state.events.off('instance:reachable', reachable);
       this.state.events.off('reset', reset);
+      this.state.events.off('volume:detaching', detaching);
+      this.state.events.off('volume:deleted', deleted);
       this.clear();
       rmSync(this.imagesDir, { recursive: true, force: true });
     };
@@ -151,8 +162,40 @@ export class HostManager {
     const host = this.hosts.get(inst.instanceId);
     if (!host) return;
     this.hosts.delete(inst.instanceId);
+    // What was written to a mounted volume stays on it; the rest of the disk goes.
+    unmountAll(this.state, host);
     host.destroy();
     this.kube.instanceGone(inst.instanceId);
+    this.kube.dropLostClusters();
+  }
+
+  /** A volume leaves its instance: the host lets go of its mount (what was written is on the volume). */
+  private onVolumeDetaching(v: SimVolume): void {
+    const host = this.hosts.get(v.attachment?.instanceId ?? '');
+    const dir = host && [...host.mounts].find(([, id]) => id === v.volumeId)?.[0];
+    if (host && dir) unmount(this.state, host, dir);
+  }
+
+  /**
+   * Whether any disk still holds data of the etcd cluster `id`: the data directory of a live
+   * host (its root volume, or a volume mounted there), or a volume not mounted anywhere.
+   */
+  private holdsEtcdData(id: string, dataDir: string): boolean {
+    const names = (text: string) => {
+      try {
+        return (JSON.parse(text) as { cluster?: string }).cluster === id;
+      } catch {
+        return false;
+      }
+    };
+    for (const host of this.hosts.values()) {
+      const marker = join(host.rootDir, dataDir, ETCD_MARKER);
+      if (existsSync(marker) && names(readFileSync(marker, 'utf8'))) return true;
+    }
+    for (const v of this.state.volumes.values()) {
+      for (const [path, content] of Object.entries(v.files)) if (path.endsWith(ETCD_MARKER) && names(Buffer.from(content, 'base64').toString('utf8'))) return true;
+    }
+    return false;
   }
 
   /** Environment of every script on the host (how shims find the simulator). */

@@ -268,6 +268,10 @@ function ec2Models(options: ModelOptions): Record<string, (action: string) => Mo
         ...passRole(profile, s, options.roleOfProfile),
       ];
     },
+    CreateVolume: (a) => (input, s) => ec2Created(a, 'volume', specTags(input, 'volume'), s),
+    AttachVolume: ids('VolumeId', 'InstanceId'),
+    DetachVolume: ids('VolumeId', 'InstanceId'),
+    DeleteVolume: ids('VolumeId'),
     StartInstances: eachId('InstanceIds'),
     StopInstances: eachId('InstanceIds'),
     TerminateInstances: eachId('InstanceIds'),

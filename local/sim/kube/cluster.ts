@@ -5,6 +5,7 @@
  * message the real tool prints; how long an operation takes is the caller's business
  * (`kubeadm.ts`, `kubectl.ts` wait on the simulated clock).
  */
+import { randomBytes } from 'node:crypto';
 import type { BootstrapToken, CniName, SimKubeNode, SimPod, Taint } from './model';
 import { type KubeVersion, compareVersions, formatVersion, kubeletSkewProblem, minorDistance } from './version';
 
@@ -117,7 +118,16 @@ export class KubeCluster {
   initNodeName?: string;
   /** The network (VPC id) the cluster's hosts are in: its endpoint address means it only there. */
   network = '';
-  readonly caCertHash: string;
+  /** Its etcd's identity: what the member database on each disk names (`etcd.ts`). */
+  readonly id: string;
+  /** ClusterConfiguration `etcd.local.dataDir`, from `kubeadm init`. */
+  etcdDataDir = '/var/lib/etcd';
+  /**
+   * When a control plane came back over the old etcd data without the old CA (a new one was
+   * made): kubelets that joined before trust a CA that no longer signs the API server.
+   */
+  caReplacedAt?: number;
+  caCertHash: string;
   readonly createdAt: number;
   private readonly readyDelays = new Map<string, number>();
 
@@ -127,16 +137,18 @@ export class KubeCluster {
   }
 
   constructor(
-    readonly endpoint: string,
+    public endpoint: string,
     readonly clusterName: string,
     /** The API server's version: what `kubeadm upgrade apply` moves. */
     public version: KubeVersion,
     readonly podSubnet: string | undefined,
     private readonly env: KubeEnv,
     /** The cluster CA kubeadm init made (`/etc/kubernetes/pki/ca.{crt,key}`). */
-    readonly ca: ClusterCa,
+    public ca: ClusterCa,
   ) {
     this.caCertHash = ca.hash;
+    // Not from the seeded stream: ids the simulator hands out stay as they were.
+    this.id = randomBytes(8).toString('hex');
     this.createdAt = env.now();
     // The cluster's own Deployment: CoreDNS waits for a CNI before it can run.
     for (let i = 0; i < 2; i++) this.addPod('coredns', 'kube-system', 'deployment', 'registry.k8s.io/coredns/coredns:v1.11.3');
@@ -270,8 +282,18 @@ export class KubeCluster {
     after(Math.max(0, (due - this.env.now()) / 1000), attempt);
   }
 
+  /** `kubeadm init` over existing etcd data made a new CA: every kubelet that joined before stops trusting the API server. */
+  replaceCa(ca: ClusterCa): void {
+    this.ca = ca;
+    this.caCertHash = ca.hash;
+    this.caReplacedAt = this.env.now();
+  }
+
   /** The node's Ready condition, evaluated now (Ready comes from time passing, not a timer). */
   readyCondition(node: SimKubeNode): { status: 'True' | 'False' | 'Unknown'; reason: string; message: string; since: number } {
+    if (this.caReplacedAt !== undefined && node.joinedAt < this.caReplacedAt && this.env.now() >= this.caReplacedAt + NODE_MONITOR_GRACE_MS) {
+      return { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: this.caReplacedAt + NODE_MONITOR_GRACE_MS };
+    }
     const clientExpired = this.kubeletCertificateExpiry(node);
     if (this.env.now() >= clientExpired + NODE_MONITOR_GRACE_MS && node.hostGoneAt === undefined) {
       // The API server refuses the kubelet's expired certificate: its status updates stop.

@@ -11,6 +11,10 @@ export interface KubeHost extends NodeHost {
   serviceActive(name: string): boolean;
   /** The running kernel's value of a sysctl key (`net.ipv4.ip_forward`). */
   sysctl(key: string): string | undefined;
+  /** A file on the host's disk ('' when missing): what kubeadm finds there (etcd data, an existing CA). */
+  read?(path: string): string;
+  /** Writes a file on the host's disk now (what a daemon writes, not the command's output). */
+  write?(path: string, content: string): void;
 }
 
 /** Go's duration syntax as kubeadm takes it (`24h0m0s`, `90m`, `0`), in seconds. */

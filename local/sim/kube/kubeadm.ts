@@ -13,6 +13,7 @@ import { renderKubeconfig } from './kubeconfig';
 import { checkExpiration, renewAll } from './certs';
 import { createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
 import { privateKeyPem } from '../../../shared/pki/x509';
+import { DEFAULT_ETCD_DATA_DIR, dirAvailableCheck, etcdMemberFile, readEtcdMarker } from './etcd';
 import type { Taint } from './model';
 import type { KubeRegistry } from './registry';
 import { type KubeVersion, formatVersion, minorDistance, parseVersion } from './version';
@@ -103,10 +104,14 @@ function readConfig(req: ShimRequest): Docs {
 }
 
 /** kubeadm's preflight checks that a script can get wrong. */
-function preflight(registry: KubeRegistry, host: KubeHost, args: string[], phase: 'init' | 'join'): void {
+function preflight(registry: KubeRegistry, host: KubeHost, args: string[], phase: 'init' | 'join', etcdDataDir?: string): void {
   const ignore = (flag(args, '--ignore-preflight-errors') ?? '').toLowerCase().split(',');
   if (ignore.includes('all')) return;
   const errors: string[] = [];
+  // A control plane's etcd starts from an empty data directory unless told to use what is there.
+  if (etcdDataDir && host.read && readEtcdMarker(host.read.bind(host), etcdDataDir) && !ignore.includes(dirAvailableCheck(etcdDataDir).toLowerCase())) {
+    errors.push(`[ERROR ${dirAvailableCheck(etcdDataDir)}]: ${etcdDataDir} is not empty`);
+  }
   if (!host.serviceActive('containerd')) {
     errors.push(
       '[ERROR CRI]: container runtime is not running: output: time="" level=fatal msg="validate service connection: validate CRI v1 runtime API for endpoint \\"unix:///var/run/containerd/containerd.sock\\": rpc error: code = Unavailable desc = connection error: desc = \\"transport: Error while dialing: dial unix /var/run/containerd/containerd.sock: connect: no such file or directory\\""',
@@ -176,8 +181,18 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   if (minorDistance(version, kubeadm) < 0) {
     throw new KubeError(`${head}error execution phase preflight: this version of kubeadm only supports deploying clusters with the control plane version >= ${kubeadm.major}.${kubeadm.minor}.0. Current version: ${formatVersion(version)}`);
   }
-  preflight(registry, host, req.args, 'init');
+  const etcdDataDir = String(cc.etcd?.local?.dataDir ?? DEFAULT_ETCD_DATA_DIR).replace(/\/+$/, '');
+  preflight(registry, host, req.args, 'init', etcdDataDir);
   const kubelet = installedKubelet(host);
+  // etcd data already in the data directory (a volume that outlived its control plane): etcd
+  // starts from it, and the cluster it holds comes back with its objects.
+  const found = host.read ? readEtcdMarker(host.read.bind(host), etcdDataDir) : undefined;
+  const restored = found ? registry.byId(found.cluster) : undefined;
+  if (restored && [...registry.members].some(([, m]) => m.key === registry.keyOf(restored) && restored.nodes.get(m.nodeName)?.role === 'control-plane')) {
+    throw new KubeError(
+      `${head}[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"\nerror execution phase wait-control-plane: etcd: the data in ${etcdDataDir} belongs to member "${found!.member}" of a cluster whose other members are running; a member cannot start a cluster of its own from it`,
+    );
+  }
   await registry.runtime.sleep(registry.runtime.latency('kubeadm.init'));
   if (registry.takeFault('kubeadmInitFailures')) {
     throw new KubeError(
@@ -187,14 +202,21 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const cpEndpoint = flag(req.args, '--control-plane-endpoint') ?? cc.controlPlaneEndpoint;
   const endpoint = withPort(cpEndpoint ? String(cpEndpoint) : host.internalIp);
   const podSubnet = flag(req.args, '--pod-network-cidr') ?? cc.networking?.podSubnet;
-  const cluster = new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, await createCa(registry.runtime.now()));
   const spec = nodeSpec(host, kubelet, docs.init?.nodeRegistration, flag(req.args, '--node-name'), docs.rotateCertificates);
+  const oldKey = restored ? registry.keyOf(restored) : '';
+  const cluster = restored
+    ? await reopen(registry, restored, host, endpoint, spec.name)
+    : new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, await createCa(registry.runtime.now()));
+  cluster.etcdDataDir = etcdDataDir;
   const node = cluster.addNode(spec, 'control-plane');
   const serviceSubnet = String(cc.networking?.serviceSubnet ?? '10.96.0.0/12');
   cluster.apiServerNames = servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []);
   cluster.apiServerCertificate = await issueServingCertificate(cluster.ca, cluster.apiServerNames, cluster.now());
   cluster.network = registry.runtime.vpcOf?.(host.instanceId) ?? '';
   cluster.initNodeName = node.name;
+  if (restored) registry.rekey(cluster, oldKey);
+  // etcd's data is on disk before anyone can look for it (a disk check drops clusters without).
+  const memberFiles = etcdMemberFile(host, etcdDataDir, { cluster: cluster.id, member: node.name });
   registry.add(cluster);
   registry.join(host.instanceId, cluster, node.name);
   const bt = docs.init?.bootstrapTokens?.[0];
@@ -225,7 +247,23 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
       : []),
     `Then you can join any number of worker nodes by running the following on each as root:\n\n${join} \n`,
   ];
-  return ok(out.join(''), { files: await controlPlaneFiles(cluster, node.name) });
+  return ok(out.join(''), { files: [...(await controlPlaneFiles(cluster, node.name)), ...memberFiles] });
+}
+
+/**
+ * `kubeadm init` over a data directory that holds a cluster's etcd data (its only member's
+ * volume, re-attached to a new instance): etcd starts from it, so every object the cluster
+ * had is back. The CA comes from /etc/kubernetes/pki if the old one was put there; without
+ * it kubeadm makes a new one, and every kubelet that joined before no longer trusts the API
+ * server. The old control plane's Node (same name: same address) is taken over.
+ */
+async function reopen(registry: KubeRegistry, cluster: KubeCluster, host: KubeHost, endpoint: string, nodeName: string): Promise<KubeCluster> {
+  const read = host.read?.bind(host) ?? (() => '');
+  const sameCa = read('/etc/kubernetes/pki/ca.crt').trim() === cluster.ca.certPem.trim() && read('/etc/kubernetes/pki/ca.key').trim() !== '';
+  if (!sameCa) cluster.replaceCa(await createCa(registry.runtime.now()));
+  if (cluster.nodes.has(nodeName)) cluster.deleteNode(nodeName);
+  cluster.endpoint = endpoint;
+  return cluster;
 }
 
 /** kubeadm's SANs for `apiserver.crt`: service names, node name, first service IP, advertise address, endpoint, certSANs. */
@@ -329,9 +367,9 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   if (!/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token)) {
     throw new KubeError(`discovery.bootstrapToken.token: Invalid value: "${token}": the bootstrap token is invalid`);
   }
-  preflight(registry, host, req.args, 'join');
-  const kubelet = installedKubelet(host);
   const cluster = registry.find(endpoint, host.instanceId);
+  preflight(registry, host, req.args, 'join', controlPlane ? cluster?.etcdDataDir ?? DEFAULT_ETCD_DATA_DIR : undefined);
+  const kubelet = installedKubelet(host);
   if (!cluster) {
     // kubeadm keeps retrying discovery until its timeout; a short wait stands for that.
     await registry.runtime.sleep(registry.runtime.latency('node.joined'));
@@ -349,12 +387,13 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     throw new KubeError(`[preflight] Running pre-flight checks\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\nerror execution phase kubelet-start: timed out waiting for the condition`);
   }
   const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name'), docs.rotateCertificates), controlPlane ? 'control-plane' : 'worker');
+  const memberFiles = controlPlane ? etcdMemberFile(host, cluster.etcdDataDir, { cluster: cluster.id, member: node.name }) : [];
   registry.join(host.instanceId, cluster, node.name);
   registry.startAwsNode(cluster);
   const text = controlPlane
     ? `[preflight] Running pre-flight checks\n[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[mark-control-plane] Marking the node ${node.name} as control-plane\n\nThis node has joined the cluster and a new control plane instance was created:\n\n* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n\nRun 'kubectl get nodes' to see this node join the cluster.\n`
     : `[preflight] Running pre-flight checks\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n`;
-  return ok(text, { files: controlPlane ? await controlPlaneFiles(cluster, node.name) : await workerFiles(cluster, node.name) });
+  return ok(text, { files: controlPlane ? [...(await controlPlaneFiles(cluster, node.name)), ...memberFiles] : await workerFiles(cluster, node.name) });
 }
 
 function upgradePlan(registry: KubeRegistry, host: KubeHost, kubeadm: KubeVersion): ShimResult {
@@ -393,6 +432,8 @@ function reset(registry: KubeRegistry, host: KubeHost, args: string[]): ShimResu
     throw new KubeError('[reset] Are you sure you want to proceed? [y/N]: aborted reset operation');
   }
   const m = registry.membership(host.instanceId);
+  // On a control plane kubeadm removes the etcd member and deletes its data directory.
+  const etcdDir = m && m.cluster.nodes.get(m.nodeName)?.role === 'control-plane' ? [m.cluster.etcdDataDir] : [];
   if (m) {
     // The node object stays (kubeadm reset does not delete it); its kubelet stops.
     const node = m.cluster.nodes.get(m.nodeName);
@@ -401,6 +442,6 @@ function reset(registry: KubeRegistry, host: KubeHost, args: string[]): ShimResu
     registry.members.delete(host.instanceId);
   }
   return ok('[reset] Reading configuration from the cluster...\n[preflight] Running pre-flight checks\n[reset] Stopping the kubelet service\n[reset] Unmounting mounted directories in "/var/lib/kubelet"\n[reset] Deleting contents of directories: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]\n[reset] Deleting files: [/etc/kubernetes/admin.conf /etc/kubernetes/super-admin.conf /etc/kubernetes/kubelet.conf]\n\nThe reset process does not clean CNI configuration.\n', {
-    remove: ['/etc/kubernetes/admin.conf', '/etc/kubernetes/super-admin.conf', '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/manifests', '/etc/kubernetes/pki', '/var/lib/kubelet'],
+    remove: ['/etc/kubernetes/admin.conf', '/etc/kubernetes/super-admin.conf', '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/manifests', '/etc/kubernetes/pki', '/var/lib/kubelet', ...etcdDir],
   });
 }

@@ -16,6 +16,7 @@ import { approveCsr, csrObject, submitCsr } from './csr';
 import { list, nodeObject, podObject } from './objects';
 import type { KubeRegistry } from './registry';
 import { formatVersion } from './version';
+import { CONFIGMAP_NAMES, createConfigMap, deleteConfigMap, getConfigMap } from './kubectl-configmaps';
 
 const FLAGS_WITH_VALUES = ['--kubeconfig', '-o', '--output', '-n', '--namespace', '-f', '--filename', '--timeout', '--for', '-l', '--selector', '--grace-period'];
 
@@ -30,9 +31,11 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest, insta
     cluster.runControllers();
     switch (pos[0]) {
       case 'get':
+        if (CONFIGMAP_NAMES.has(pos[1] ?? '')) return getConfigMap(registry, cluster, pos[2], args, jsonpath);
         return get(cluster, pos.slice(1), args);
-      case 'apply':
-      case 'create': {
+      case 'create':
+      case 'apply': {
+        if (pos[0] === 'create' && CONFIGMAP_NAMES.has(pos[1] ?? '')) return createConfigMap(registry, cluster, pos[2], args);
         const out = await apply(cluster, req, pos[0] === 'create');
         registry.startAwsNode(cluster);
         return out;
@@ -52,6 +55,7 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest, insta
       case 'drain':
         return await drain(registry, cluster, nodeArg(pos), args);
       case 'delete':
+        if (CONFIGMAP_NAMES.has(pos[1] ?? '')) return deleteConfigMap(registry, cluster, pos[2], args);
         if (CSR_NAMES.has(pos[1] ?? '')) {
           if (!cluster.csrs.delete(pos[2] ?? '')) return fail(`Error from server (NotFound): certificatesigningrequests.certificates.k8s.io "${pos[2]}" not found`);
           return ok(`certificatesigningrequest.certificates.k8s.io "${pos[2]}" deleted\n`);

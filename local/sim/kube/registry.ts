@@ -30,6 +30,8 @@ export interface KubeRuntime extends KubeEnv {
   faults(): KubeFaults;
   /** The VPC an instance is in: an endpoint address means a cluster only within one network. */
   vpcOf?(instanceId: string): string | undefined;
+  /** Whether any disk still holds etcd data of the cluster `id` under `dataDir` (`etcd.ts`). */
+  holdsEtcdData?(id: string, dataDir: string): boolean;
 }
 
 export class KubeRegistry {
@@ -133,6 +135,34 @@ export class KubeRegistry {
   instanceGone(instanceId: string): void {
     for (const cluster of this.clusters.values()) cluster.hostGone(instanceId);
     this.members.delete(instanceId);
+  }
+
+  /** The cluster with this etcd id, if its data still exists. */
+  byId(id: string): KubeCluster | undefined {
+    return [...this.clusters.values()].find((c) => c.id === id);
+  }
+
+  /**
+   * Clusters whose etcd data no disk holds any more are gone, with all their objects: the
+   * last member's root volume went with its instance, or its EBS volume was deleted or
+   * formatted.
+   */
+  dropLostClusters(): void {
+    const holds = this.runtime.holdsEtcdData;
+    if (!holds) return;
+    for (const [key, cluster] of [...this.clusters]) {
+      if (holds(cluster.id, cluster.etcdDataDir)) continue;
+      this.clusters.delete(key);
+      for (const [instanceId, m] of [...this.members]) if (m.key === key) this.members.delete(instanceId);
+    }
+  }
+
+  /** A cluster that now answers at another endpoint (a control plane restored at a new address). */
+  rekey(cluster: KubeCluster, oldKey: string): void {
+    if (oldKey === this.keyOf(cluster)) return;
+    this.clusters.delete(oldKey);
+    this.clusters.set(this.keyOf(cluster), cluster);
+    for (const m of this.members.values()) if (m.key === oldKey) m.key = this.keyOf(cluster);
   }
 
   /** `GET /_sim/kubernetes`: clusters with their nodes, as tests and people read them. */

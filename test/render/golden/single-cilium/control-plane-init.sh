@@ -99,6 +99,9 @@ networking:
 apiServer:
   certSANs:
     - "10.0.1.10"
+etcd:
+  local:
+    dataDir: "/var/lib/etcd/data"
 controllerManager:
   extraArgs:
     - name: "cloud-provider"
@@ -108,15 +111,39 @@ HOPPER_EOF
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_NODE_NAME__/"$NODE_NAME"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_NODE_IP__/"$NODE_IP"}
 printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-init.yaml
+INIT_FLAGS=()
 if [[ -f /etc/kubernetes/admin.conf ]]; then
   echo "hopper: control plane already initialised on $NODE_NAME; skipping kubeadm init"
-elif ! run_logged kubeadm-init kubeadm init --config /etc/kubernetes/kubeadm-init.yaml --upload-certs; then
-  # A half-initialised host fails the preflight checks of the next attempt.
-  run_logged kubeadm-reset kubeadm reset -f || true
-  exit 1
 else
+  if [[ -e /var/lib/etcd/data/member ]]; then
+    # The seat's volume holds the cluster's etcd data (its control plane was replaced):
+    # etcd starts from it, with the CA keys the cluster has always had.
+    echo "hopper: etcd data found on the seat's volume; restoring the control plane from it"
+    mkdir -p /etc/kubernetes/pki/etcd
+    for pki_file in ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/ca.crt etcd/ca.key; do
+      if pki_value=$(get_param "pki/$pki_file" 2>/dev/null); then
+        printf '%s' "$pki_value" | base64 -d > "/etc/kubernetes/pki/$pki_file"
+      fi
+    done
+    INIT_FLAGS+=(--ignore-preflight-errors=DirAvailable--var-lib-etcd-data)
+  fi
+  if ! run_logged kubeadm-init kubeadm init --config /etc/kubernetes/kubeadm-init.yaml --upload-certs "${INIT_FLAGS[@]}"; then
+    # A half-initialised host fails the preflight checks of the next attempt; the reset
+    # must not take the seat's etcd data with it, so the volume leaves first.
+    if mountpoint -q /var/lib/etcd && [[ ${#INIT_FLAGS[@]} -gt 0 ]]; then umount /var/lib/etcd; fi
+    run_logged kubeadm-reset kubeadm reset -f || true
+    exit 1
+  fi
   echo "hopper: kubeadm init finished on $NODE_NAME"
 fi
+
+# The CA keys outlive this instance (Parameter Store, SecureString, control planes only).
+for pki_file in ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/ca.crt etcd/ca.key; do
+  if [[ -f /etc/kubernetes/pki/$pki_file ]]; then
+    put_param "pki/$pki_file" "$(base64 -w0 < "/etc/kubernetes/pki/$pki_file")"
+  fi
+done
+echo "hopper: the cluster's CA keys are stored under ${PARAM_PREFIX}pki/"
 
 # Join data for the other instances. The join command holds the token: parsed, never printed.
 JOIN_COMMAND=$(kubeadm token create --ttl '2h0m0s' --print-join-command)

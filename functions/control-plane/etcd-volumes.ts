@@ -1,0 +1,62 @@
+/**
+ * Each control-plane seat's etcd volume: a dedicated encrypted gp3 EBS volume in the seat's
+ * zone, tagged with the cluster and seat, attached to whichever instance holds the seat and
+ * mounted at /var/lib/etcd (etcd's data directory is /var/lib/etcd/data on it). It outlives
+ * the instance: a replacement in the seat gets the same volume, and with it the member's data
+ * — what lets a single control plane be replaced without losing the cluster (kOps has kept
+ * etcd on volumes like these since its first releases).
+ */
+import { DescribeVolumesCommand, type Volume } from '@aws-sdk/client-ec2';
+import { createHash } from 'node:crypto';
+import type { ClusterSpec } from '../../shared/spec';
+import { resourceTags, roleFilters, tagRecord, type Tag } from '../../shared/tags';
+import type { StepDeps } from '../lib/deps';
+import { SEAT_TAG } from './seats';
+
+/** The volumes' role tag (`hopper:role`). */
+export const ETCD_VOLUME_ROLE = 'etcd';
+/** GiB: etcd's database is capped at 8 GiB by default; room for that, its WAL and snapshots (kOps' default is 20 too). */
+export const ETCD_VOLUME_GIB = 20;
+/** Where the volume appears to EC2; on Nitro instances it is an NVMe disk whose serial is the volume id (the scripts find it so: shared/render/etcd.ts). */
+export const ETCD_VOLUME_DEVICE = '/dev/sdf';
+
+/** The tags of seat `seat`'s volume. */
+export function etcdVolumeTags(spec: ClusterSpec, seat: number, zone: string): Tag[] {
+  return [...resourceTags({ cluster: spec.name, role: ETCD_VOLUME_ROLE, name: `${spec.name}-etcd-${seat}`, zone, extra: spec.tags }), { Key: SEAT_TAG, Value: String(seat) }];
+}
+
+/** CreateVolume's ClientToken for a seat: the same for every retry of the same cluster incarnation. */
+export function etcdVolumeClientToken(uid: string, seat: number): string {
+  return `hopper-etcd-${createHash('sha256').update([uid, ETCD_VOLUME_ROLE, String(seat)].join('\n')).digest('hex').slice(0, 48)}`;
+}
+
+/** The cluster's etcd volumes by seat (tags decide: the inventory may be behind a crash). */
+export async function seatVolumes(deps: Pick<StepDeps, 'clients'>, cluster: string): Promise<Map<number, Volume>> {
+  const out = await deps.clients.ec2.send(new DescribeVolumesCommand({ Filters: [...roleFilters(cluster, ETCD_VOLUME_ROLE), { Name: 'status', Values: ['creating', 'available', 'in-use'] }] }));
+  const seats = new Map<number, Volume>();
+  for (const v of (out.Volumes ?? []).sort((a, b) => (a.CreateTime?.getTime() ?? 0) - (b.CreateTime?.getTime() ?? 0))) {
+    const seat = Number(tagRecord(v.Tags)[SEAT_TAG]);
+    if (Number.isInteger(seat) && !seats.has(seat)) seats.set(seat, v);
+  }
+  return seats;
+}
+
+/** The volume id of `seat` as the inventory recorded it ('' for a cluster made before etcd volumes). */
+export async function recordedSeatVolume(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number): Promise<string> {
+  const found = (await deps.store.listResources(cluster)).find((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === seat);
+  return found?.id ?? '';
+}
+
+/** The etcd volume of the seat a control-plane instance holds, from the inventory ('' when none). */
+export async function etcdVolumeOfInstance(deps: Pick<StepDeps, 'store'>, cluster: string, instanceId: string): Promise<string> {
+  const resources = await deps.store.listResources(cluster);
+  const seat = resources.find((r) => r.type === 'instance' && r.id === instanceId)?.attrs?.seat;
+  if (seat === undefined) return '';
+  return resources.find((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === Number(seat))?.id ?? '';
+}
+
+/** Whether every seat of the cluster has its etcd volume recorded (clusters made before them have none). */
+export async function everySeatHasVolume(deps: Pick<StepDeps, 'store'>, cluster: string, seats: number): Promise<boolean> {
+  const recorded = new Set((await deps.store.listResources(cluster)).filter((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE).map((r) => Number(r.attrs?.seat)));
+  return seats > 0 && Array.from({ length: seats }, (_, i) => i).every((s) => recorded.has(s));
+}

@@ -1,0 +1,67 @@
+/**
+ * Shell for a control plane's etcd volume and the cluster's CA keys.
+ *
+ * - The seat's EBS volume is found by its NVMe serial (the volume id without the dash, as
+ *   Nitro instances present it), formatted only if it has no filesystem yet (a volume that
+ *   served the seat before keeps its data), and mounted at /var/lib/etcd; etcd's data
+ *   directory is /var/lib/etcd/data (mkfs leaves lost+found at the top, which kubeadm's
+ *   empty-directory check would refuse).
+ * - The CA keys kubeadm made (cluster CA, front proxy CA, etcd CA, service-account key) go
+ *   to Parameter Store as SecureString under `pki/`, readable by this cluster's control
+ *   planes only: a control plane restored from its volume alone needs them, or every kubelet
+ *   and service-account token the cluster issued stops being trusted.
+ */
+import { shellQuote } from './shell';
+
+/** Where the volume is mounted, and etcd's data directory on it. */
+export const ETCD_MOUNT = '/var/lib/etcd';
+export const ETCD_DATA_DIR = `${ETCD_MOUNT}/data`;
+/** kubeadm's preflight check that etcd's data directory is empty (skipped when restoring from it). */
+export const ETCD_DATA_DIR_CHECK = `DirAvailable-${ETCD_DATA_DIR.replace(/\//g, '-')}`;
+/** The keys and certificates under /etc/kubernetes/pki that outlive any one control plane. */
+export const DURABLE_PKI_FILES = ['ca.crt', 'ca.key', 'sa.key', 'sa.pub', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'etcd/ca.crt', 'etcd/ca.key'];
+
+/** Waits for the seat's volume, formats it if new, mounts it at /var/lib/etcd (and in fstab, for reboots). */
+export function mountEtcdVolume(volumeId: string): string {
+  return `# etcd keeps its data on this seat's own EBS volume, which outlives the instance.
+ETCD_VOLUME=${shellQuote(volumeId)}
+ETCD_SERIAL=\${ETCD_VOLUME//-/}
+ETCD_DEVICE=""
+for ((attempt = 0; attempt < 60; attempt++)); do
+  ETCD_DEVICE=$(lsblk -dnpo NAME,SERIAL | awk -v serial="$ETCD_SERIAL" '$2 == serial {print $1}')
+  [[ -n $ETCD_DEVICE ]] && break
+  sleep 5
+done
+if [[ -z $ETCD_DEVICE ]]; then
+  echo "hopper: the etcd volume $ETCD_VOLUME is not attached to this instance" >&2
+  exit 1
+fi
+mkdir -p ${ETCD_MOUNT}
+if ! mountpoint -q ${ETCD_MOUNT}; then
+  # A new volume has no filesystem yet; one that held this seat before keeps its data.
+  blkid "$ETCD_DEVICE" >/dev/null || mkfs.ext4 -q -L etcd "$ETCD_DEVICE"
+  mount -o noatime "$ETCD_DEVICE" ${ETCD_MOUNT}
+fi
+grep -q ' ${ETCD_MOUNT} ' /etc/fstab 2>/dev/null || echo "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_$ETCD_SERIAL ${ETCD_MOUNT} ext4 defaults,noatime,nofail 0 2" >> /etc/fstab
+echo "hopper: etcd volume $ETCD_VOLUME mounted at ${ETCD_MOUNT}"`;
+}
+
+/**
+ * Stores the durable PKI files that exist in Parameter Store (base64: a PEM starts with dashes,
+ * which the AWS CLI would take for an option). Needs PARAMETERS.
+ */
+export const SAVE_PKI = `# The CA keys outlive this instance (Parameter Store, SecureString, control planes only).
+for pki_file in ${DURABLE_PKI_FILES.join(' ')}; do
+  if [[ -f /etc/kubernetes/pki/$pki_file ]]; then
+    put_param "pki/$pki_file" "$(base64 -w0 < "/etc/kubernetes/pki/$pki_file")"
+  fi
+done
+echo "hopper: the cluster's CA keys are stored under \${PARAM_PREFIX}pki/"`;
+
+/** Puts the stored PKI files back before kubeadm runs, so that it reuses them. Needs PARAMETERS. */
+export const RESTORE_PKI = `mkdir -p /etc/kubernetes/pki/etcd
+for pki_file in ${DURABLE_PKI_FILES.join(' ')}; do
+  if pki_value=$(get_param "pki/$pki_file" 2>/dev/null); then
+    printf '%s' "$pki_value" | base64 -d > "/etc/kubernetes/pki/$pki_file"
+  fi
+done`;

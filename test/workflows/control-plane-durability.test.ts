@@ -1,0 +1,109 @@
+/**
+ * A control plane whose etcd data lives on its seat's own volume: a single-control-plane
+ * cluster's only instance is replaced by a forced rolling update, and an object made with
+ * kubectl over SSM before is still there after — the replacement took the seat's volume and
+ * address, and started the control plane again from the data (the API was down meanwhile).
+ * Deleting the cluster deletes the volume.
+ */
+import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OperationView } from '../../shared/api/types';
+import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+import { clusterResources } from './world';
+
+const NAME = 'solo';
+const KUBECTL = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
+let cp: TestControlPlane;
+let ssm: SSMClient;
+
+interface Instance {
+  id: string;
+  state: string;
+  privateIpAddress: string;
+  availabilityZone: string;
+  tags: Record<string, string>;
+}
+interface Volume {
+  id: string;
+  state: string;
+  encrypted: boolean;
+  availabilityZone: string;
+  attachment?: { instanceId: string; state: string };
+  tags: Record<string, string>;
+}
+
+async function controlPlanes(): Promise<Instance[]> {
+  const all = (await cp.simResources()).instances as unknown as Instance[];
+  return all.filter((i) => i.tags['hopper:cluster'] === NAME && i.tags['hopper:role'] === 'control-plane' && i.state === 'running');
+}
+async function etcdVolumes(): Promise<Volume[]> {
+  return ((await cp.simResources()).volumes as unknown as Volume[]).filter((v) => v.tags['hopper:cluster'] === NAME);
+}
+
+/** Runs `command` on a host over SSM, as an operator would; its exit code and output. */
+async function onHost(instanceId: string, command: string): Promise<{ code: number; out: string; err: string }> {
+  const sent = await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: [command] } }));
+  for (let i = 0; i < 600; i++) {
+    const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: sent.Command!.CommandId!, InstanceId: instanceId })).catch(() => undefined);
+    if (inv && ['Success', 'Failed', 'TimedOut'].includes(inv.Status ?? '')) return { code: inv.ResponseCode ?? -1, out: inv.StandardOutputContent ?? '', err: inv.StandardErrorContent ?? '' };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`command on ${instanceId} did not finish`);
+}
+
+async function accepted(method: string, path: string, body?: unknown): Promise<OperationView> {
+  const res = await cp.request<{ operation: OperationView }>(method, path, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return cp.waitForOperation(res.body.operation.id, 300_000);
+}
+
+beforeAll(async () => {
+  cp = await startTestControlPlane({ timeScale: 400 });
+  ssm = new SSMClient({ endpoint: cp.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+  const op = await accepted('POST', '/v1/clusters', { name: NAME, region: 'us-east-1', zones: ['us-east-1a'], topology: 'public', instanceGroups: [{ name: 'nodes', min: 1, max: 1 }] });
+  expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+}, 360_000);
+afterAll(async () => {
+  ssm?.destroy();
+  await cp?.stop();
+});
+
+describe('a single control plane with its etcd data on the seat volume', () => {
+  it('keeps its data on an encrypted volume in its seat zone, attached to the control plane', async () => {
+    const [instance] = await controlPlanes();
+    const volumes = await etcdVolumes();
+    expect(volumes).toHaveLength(1);
+    expect(volumes[0]).toMatchObject({ state: 'in-use', encrypted: true, availabilityZone: instance.availabilityZone, attachment: { instanceId: instance.id, state: 'attached' } });
+    expect(volumes[0].tags).toMatchObject({ 'hopper:role': 'etcd', 'hopper:control-plane-seat': '0', [`kubernetes.io/cluster/${NAME}`]: 'owned' });
+  });
+
+  it('survives a forced rolling update that replaces the control plane: the same object, the same address, the same volume', async () => {
+    const [before] = await controlPlanes();
+    const made = await onHost(before.id, `${KUBECTL} create configmap keep --from-literal=kept=yes`);
+    expect(made.code, made.err).toBe(0);
+    const caBefore = await onHost(before.id, 'sha256sum /etc/kubernetes/pki/ca.crt');
+
+    const op = await accepted('POST', `/v1/clusters/${NAME}/rolling-update`, { force: true, instanceGroups: ['control-plane'] });
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+
+    const [after] = await controlPlanes();
+    expect(after.id).not.toBe(before.id);
+    expect(after.privateIpAddress).toBe(before.privateIpAddress);
+    expect((await etcdVolumes())[0].attachment).toMatchObject({ instanceId: after.id, state: 'attached' });
+    const read = await onHost(after.id, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
+    expect(read.code, read.err).toBe(0);
+    expect(read.out.trim()).toBe('yes');
+    // The CA came back from Parameter Store: kubelets that joined before still trust the API server.
+    expect((await onHost(after.id, 'sha256sum /etc/kubernetes/pki/ca.crt')).out).toBe(caBefore.out);
+    // The node joined before still works with the cluster: same CA, same endpoint.
+    const nodes = await onHost(after.id, `${KUBECTL} get nodes`);
+    expect(nodes.out.split('\n').filter((l) => / Ready /.test(l))).toHaveLength(2);
+  }, 300_000);
+
+  it('goes with the cluster: delete removes the volume', async () => {
+    const op = await accepted('DELETE', `/v1/clusters/${NAME}`);
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+    expect(await clusterResources(cp, NAME)).toEqual({});
+    expect(await etcdVolumes()).toEqual([]);
+  }, 300_000);
+});
