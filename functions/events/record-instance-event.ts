@@ -6,8 +6,10 @@
  *   pattern filters the states). A node-group instance that stops or goes is replaced by its
  *   group (EC2 health check) and its Node deleted by the cloud controller manager: recorded
  *   only. A control-plane or bastion instance stopping degrades the cluster, as does one
- *   terminating while NO operation holds the cluster (nothing replaces those on its own);
- *   terminations during an operation (a rolling update, a delete) are expected. The image
+ *   terminating while NO operation holds the cluster; a control plane terminated then gets
+ *   its seat filled again by a repair (a rolling update of that seat: the new instance takes
+ *   the seat's etcd volume). Terminations during an operation (a rolling update, a delete)
+ *   are expected. The image
  *   builder stops as part of a bake: ignored.
  * - Auto Scaling "EC2 Instance Launch Unsuccessful": the group cannot reach its size, so it
  *   degrades — unless the launch was only the group rebalancing its zones (it is at size).
@@ -167,6 +169,16 @@ export async function recordInstanceEvent(raw: unknown, deps: EventDeps): Promis
   if (!record || record.status === 'Deleted') return { recorded: false, reason: `cluster ${owner.cluster} is gone` };
 
   const now = deps.now();
+  // A control plane terminated outside Hopper: its seat is filled again (the volume keeps its data).
+  if (ec2?.detail.state === 'terminated' && owner.role === CONTROL_PLANE_ROLE && !busy(record, now)) {
+    const id = ec2.detail['instance-id'];
+    const message = `control-plane instance ${id} was terminated outside Hopper`;
+    await deps.store.putEvent(owner.cluster, { type: 'InstanceStateChange', message, detail: { group: owner.group, event: event.detail } });
+    const repair = await startRepair(deps, record, { instanceId: id, trouble: 'terminated', group: owner.group, owner: `eventbridge:${eventId ?? 'unknown'}`, controlPlane: true });
+    if (repair.action !== 'unrepairable') return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: false, repair };
+    await degradeGroup(deps, owner.cluster, owner.group, `${message}: ${repair.reason}`);
+    return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: true, repair };
+  }
   let message: string;
   let degraded: boolean;
   if (ec2) {

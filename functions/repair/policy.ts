@@ -4,9 +4,10 @@
  *
  * AWS says a machine is going (a spot interruption warning, a scheduled retirement) or has
  * gone bad (failed status checks); Hopper drains what it can, has the group replace the
- * instance, and deletes the stale Node object. Terminations and stops that nobody announced
- * need no repair of their own: the group's EC2 health check replaces the instance and the
- * cloud controller manager deletes the Node of a terminated one — they are recorded.
+ * instance, and deletes the stale Node object. A node's termination or stop that nobody
+ * announced needs no repair of its own: the group's EC2 health check replaces the instance and
+ * the cloud controller manager deletes the Node of a terminated one — they are recorded. A
+ * control plane terminated outside Hopper has no group: its seat is filled again (`terminated`).
  *
  * Like a MachineHealthCheck's `maxUnhealthy`, a repair starts only while the group's troubled
  * instances are few (at most MAX_UNHEALTHY_PERCENT of it, and at least one): when more are in
@@ -14,7 +15,7 @@
  * replacing them in a loop would make it worse. The group's own zone balancing moves capacity
  * out of an impaired zone and back.
  */
-export const TROUBLES = ['spot-interruption', 'retirement', 'status-check'] as const;
+export const TROUBLES = ['spot-interruption', 'retirement', 'status-check', 'terminated'] as const;
 export type Trouble = (typeof TROUBLES)[number];
 
 export const MAX_UNHEALTHY_PERCENT = 40;
@@ -41,8 +42,10 @@ export const REPAIR_PLANS: Record<Trouble, RepairPlan> = {
   retirement: { drain: true, drainTimeoutSeconds: 300, terminate: true },
   // It does not answer: its kubelet cannot stop pods, so no drain; deleting the Node re-homes them.
   'status-check': { drain: false, drainTimeoutSeconds: 60, terminate: true },
+  // Gone already (a control plane terminated outside Hopper): its seat is filled again.
+  terminated: { drain: false, drainTimeoutSeconds: 60, terminate: false },
 };
 
 export function describeTrouble(trouble: Trouble): string {
-  return { 'spot-interruption': 'a spot interruption notice', retirement: 'a scheduled retirement', 'status-check': 'failed status checks' }[trouble];
+  return { 'spot-interruption': 'a spot interruption notice', retirement: 'a scheduled retirement', 'status-check': 'failed status checks', terminated: 'terminated outside Hopper' }[trouble];
 }

@@ -12,6 +12,7 @@
  * and the trouble, so the event and the sweep asking for the same repair while it runs get
  * the same operation.
  */
+import { everySeatHasVolume } from '../control-plane/etcd-volumes';
 import { DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { ConflictError } from '../../shared/errors';
 import { liveLock, type ClusterRecord } from '../../shared/store';
@@ -101,7 +102,10 @@ export async function startRepair(deps: EventDeps, record: ClusterRecord, reques
     );
   }
   const members = await groupInstanceIds(deps, record.name, request);
-  if (request.controlPlane && members.length < MIN_CONTROL_PLANES_TO_REPLACE) {
+  // With each seat's etcd data on its own volume any seat can be filled again (a single control
+  // plane's API is down meanwhile); a cluster made before etcd volumes keeps the old limit.
+  const durable = request.controlPlane && (await everySeatHasVolume(deps, record.name, record.spec.controlPlane.count));
+  if (request.controlPlane && !durable && members.length < MIN_CONTROL_PLANES_TO_REPLACE) {
     return unrepairable(`the control plane has ${members.length} instance(s); replacing one would take etcd and the API down (${MIN_CONTROL_PLANES_TO_REPLACE} or more are needed)`);
   }
   const troubled = new Set((await troubledInstances(deps, members)).keys());

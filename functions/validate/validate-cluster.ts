@@ -28,8 +28,9 @@ import { anywhere, runShellScript, table } from '../../shared/aws/iam';
 export const VALIDATION_TIMEOUT_SECONDS = 50;
 
 export const controlPlaneSchema = z.object({
-  instanceIds: z.array(z.string().min(1)).min(1),
-  first: z.string().min(1),
+  /** Empty while a rollout replaces the only control plane: the step then finds the one running now. */
+  instanceIds: z.array(z.string().min(1)),
+  first: z.string(),
   others: z.array(z.string()).default([]),
   apiEndpoint: z.string().min(1),
 });
@@ -51,7 +52,7 @@ export async function validateCluster(
   deps: StepDeps,
 ): Promise<{ commandId: string; instanceId: string }> {
   const { spec } = await loadCluster(deps, input.cluster);
-  let controlPlane = input.controlPlane ?? (await findControlPlane(deps, input.cluster));
+  let controlPlane = input.controlPlane?.instanceIds.length ? input.controlPlane : await findControlPlane(deps, input.cluster);
   let instanceId = await pickOnline(deps, controlPlane.instanceIds);
   // The control plane a rollout planned with may be gone (its only instance was replaced):
   // the one running now answers instead.

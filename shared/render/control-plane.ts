@@ -109,6 +109,17 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
   ]);
 }
 
+/**
+ * A joining member needs an empty data directory. Data on the seat's volume means the seat's
+ * last member never left etcd (its instance was lost, not replaced): it still counts towards
+ * the quorum, and joining beside it would make things worse. Said plainly, nothing changed.
+ */
+const STALE_MEMBER = `if [[ -e ${ETCD_DATA_DIR}/member ]]; then
+  echo "hopper: the seat's etcd volume holds the data of a member that never left the cluster (its instance was lost, not replaced)." >&2
+  echo "hopper: remove that member on a working control plane (etcdctl member remove), empty ${ETCD_DATA_DIR} on this instance, then run the replacement again." >&2
+  exit 1
+fi`;
+
 const indent = (text: string, spaces: number) => text.split('\n').map((l) => (l ? `${' '.repeat(spaces)}${l}` : l)).join('\n');
 
 /** A script for a working control-plane instance that publishes `body`'s join data to Parameter Store. */
@@ -196,7 +207,7 @@ export function renderControlPlaneJoinScript(ctx: RenderContext, seat: SeatOptio
     ALREADY_JOINED,
     PARAMETERS,
     RUN_LOGGED,
-    ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId)] : []),
+    ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId), STALE_MEMBER] : []),
     readJoinData({ controlPlane: true }),
     [
       'mkdir -p /etc/kubernetes',

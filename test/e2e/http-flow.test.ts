@@ -1,15 +1,26 @@
 /**
  * The same flow as cli-flow, over raw HTTP with fetch against `npm start` in a child
  * process: create an HA cluster, follow its operation, validate, scale the node group
- * through desired state + update, upgrade one minor version, force a rolling update,
- * delete, and nothing tagged for it is left. Every function runs as its own role here, so
+ * through desired state + update, upgrade one minor version, force a rolling update (a
+ * ConfigMap made over SSM outlives every control-plane member being replaced), delete, and
+ * nothing tagged for it is left. Every function runs as its own role here, so
  * a grant missing from any of these workflows fails this flow as it would on AWS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../shared/api/types';
 import { clusterResources, kubeNodes, simResources, sleep, startHopper, type Hopper } from './harness';
+import { onHost } from '../helpers/on-host';
 
 const NAME = 'e2e-http';
+const KUBECTL = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
+
+/** The cluster's running control-plane instances. */
+async function controlPlaneIds(): Promise<string[]> {
+  const instances = (await simResources(hopper.cloud, 'instances')).instances ?? [];
+  return instances
+    .filter((i) => i.tags?.['hopper:cluster'] === NAME && i.tags['hopper:role'] === 'control-plane' && (typeof i.state === 'string' ? i.state : i.state?.name) === 'running')
+    .map((i) => i.id);
+}
 
 let hopper: Hopper;
 
@@ -117,6 +128,9 @@ describe('the REST API against npm start', () => {
   }, 60_000);
 
   it('upgrades one minor version: every instance is replaced and the cluster reports the new version', async () => {
+    // An object made with kubectl over SSM must outlive every control-plane member being replaced.
+    const made = await onHost(hopper.cloud, (await controlPlaneIds())[0], `${KUBECTL} create configmap keep --from-literal=kept=yes`);
+    expect(made.code, made.err).toBe(0);
     const before = (await kubeNodes(hopper.cloud, NAME)).map((n) => n.name);
     const op = await accepted(await call('POST', `/v1/clusters/${NAME}/upgrade`, {}));
     expect(op.type).toBe('upgrade');
@@ -138,6 +152,10 @@ describe('the REST API against npm start', () => {
     const after = await kubeNodes(hopper.cloud, NAME);
     expect(after.filter((n) => n.ready)).toHaveLength(6);
     expect(after.filter((n) => before.includes(n.name))).toEqual([]);
+    // Every member replaced twice over (upgrade, then this), one seat at a time: the object is still there.
+    const read = await onHost(hopper.cloud, (await controlPlaneIds())[0], `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
+    expect(read.code, read.err).toBe(0);
+    expect(read.out.trim()).toBe('yes');
   }, 120_000);
 
   it('deletes: 202, the operation succeeds, the cluster is gone and nothing tagged for it is left', async () => {

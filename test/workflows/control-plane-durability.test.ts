@@ -3,18 +3,19 @@
  * cluster's only instance is replaced by a forced rolling update, and an object made with
  * kubectl over SSM before is still there after — the replacement took the seat's volume and
  * address, and started the control plane again from the data (the API was down meanwhile).
- * Deleting the cluster deletes the volume.
+ * The same when the instance is terminated behind Hopper's back: the EC2 event starts a repair
+ * that fills the seat from its volume. Deleting the cluster deletes the volume.
  */
-import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../shared/api/types';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+import { onHost as onCloudHost } from '../helpers/on-host';
 import { clusterResources } from './world';
 
 const NAME = 'solo';
 const KUBECTL = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
 let cp: TestControlPlane;
-let ssm: SSMClient;
 
 interface Instance {
   id: string;
@@ -40,15 +41,17 @@ async function etcdVolumes(): Promise<Volume[]> {
   return ((await cp.simResources()).volumes as unknown as Volume[]).filter((v) => v.tags['hopper:cluster'] === NAME);
 }
 
-/** Runs `command` on a host over SSM, as an operator would; its exit code and output. */
-async function onHost(instanceId: string, command: string): Promise<{ code: number; out: string; err: string }> {
-  const sent = await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: [command] } }));
-  for (let i = 0; i < 600; i++) {
-    const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: sent.Command!.CommandId!, InstanceId: instanceId })).catch(() => undefined);
-    if (inv && ['Success', 'Failed', 'TimedOut'].includes(inv.Status ?? '')) return { code: inv.ResponseCode ?? -1, out: inv.StandardOutputContent ?? '', err: inv.StandardErrorContent ?? '' };
-    await new Promise((r) => setTimeout(r, 50));
+/** Waits (real time) for an operation of `type` about `instanceId` to start, and returns it once ended. */
+async function operationOf(type: string, instanceId: string): Promise<OperationView> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await cp.embedded.eventBridge.idle();
+    const { operations } = (await cp.request<{ operations: OperationView[] }>('GET', `/v1/clusters/${NAME}/operations`)).body;
+    const found = operations.find((o) => o.type === type && JSON.stringify(o.input ?? {}).includes(instanceId));
+    if (found) return cp.waitForOperation(found.id, 300_000);
+    if (Date.now() > deadline) throw new Error(`no ${type} operation about ${instanceId}: ${JSON.stringify(operations.map((o) => [o.type, o.status]))}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`command on ${instanceId} did not finish`);
 }
 
 async function accepted(method: string, path: string, body?: unknown): Promise<OperationView> {
@@ -59,14 +62,11 @@ async function accepted(method: string, path: string, body?: unknown): Promise<O
 
 beforeAll(async () => {
   cp = await startTestControlPlane({ timeScale: 400 });
-  ssm = new SSMClient({ endpoint: cp.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
   const op = await accepted('POST', '/v1/clusters', { name: NAME, region: 'us-east-1', zones: ['us-east-1a'], topology: 'public', instanceGroups: [{ name: 'nodes', min: 1, max: 1 }] });
   expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
 }, 360_000);
-afterAll(async () => {
-  ssm?.destroy();
-  await cp?.stop();
-});
+afterAll(() => cp?.stop());
+const onHost = (instanceId: string, command: string) => onCloudHost(cp.cloud, instanceId, command);
 
 describe('a single control plane with its etcd data on the seat volume', () => {
   it('keeps its data on an encrypted volume in its seat zone, attached to the control plane', async () => {
@@ -98,6 +98,23 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     // The node joined before still works with the cluster: same CA, same endpoint.
     const nodes = await onHost(after.id, `${KUBECTL} get nodes`);
     expect(nodes.out.split('\n').filter((l) => / Ready /.test(l))).toHaveLength(2);
+  }, 300_000);
+
+  it('survives its only instance being terminated behind Hopper\'s back: a repair fills the seat from the volume', async () => {
+    const [before] = await controlPlanes();
+    const ec2 = new EC2Client({ endpoint: cp.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [before.id] }));
+    ec2.destroy();
+    const repair = await operationOf('repair', before.id);
+    expect(repair.status, JSON.stringify(repair.error)).toBe('Succeeded');
+    const [after] = await controlPlanes();
+    expect(after.id).not.toBe(before.id);
+    expect(after.privateIpAddress).toBe(before.privateIpAddress);
+    const read = await onHost(after.id, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
+    expect(read.code, read.err).toBe(0);
+    expect(read.out.trim()).toBe('yes');
+    const cluster = await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`);
+    expect(cluster.body.status).toBe('Ready');
   }, 300_000);
 
   it('goes with the cluster: delete removes the volume', async () => {

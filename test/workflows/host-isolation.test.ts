@@ -5,9 +5,10 @@
  * cluster's own host roles (shared/aws/host-roles.ts), as AWS would: every probe is
  * refused, while A's own hosts still read what joining A takes.
  */
-import { GetCommandInvocationCommand, GetParameterCommand, PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
+import { onHost as onCloudHost } from '../helpers/on-host';
 
 let cp: TestControlPlane;
 let ssm: SSMClient;
@@ -25,18 +26,7 @@ async function create(name: string, extra: Record<string, unknown> = {}) {
 }
 
 /** Runs `command` on a host as its root would, and returns its exit code and output. */
-async function onHost(instanceId: string, command: string): Promise<{ code: number; out: string; err: string }> {
-  const sent = await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: [command] } }));
-  const id = sent.Command?.CommandId ?? '';
-  for (let i = 0; i < 600; i++) {
-    const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: id, InstanceId: instanceId })).catch(() => undefined);
-    if (inv && ['Success', 'Failed', 'TimedOut'].includes(inv.Status ?? '')) {
-      return { code: inv.ResponseCode ?? -1, out: inv.StandardOutputContent ?? '', err: inv.StandardErrorContent ?? '' };
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`command on ${instanceId} did not finish`);
-}
+const onHost = (instanceId: string, command: string) => onCloudHost(cp.cloud, instanceId, command);
 
 beforeAll(async () => {
   cp = await startTestControlPlane({ timeScale: 400 });
