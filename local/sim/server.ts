@@ -12,6 +12,7 @@ import './autoscaling';
 import './elbv2';
 import './iam';
 import './kms';
+import './s3';
 import { startSimServer, type SimServer, type SimServerOptions } from './core/server';
 
 export type { SimServer, SimServerOptions } from './core/server';

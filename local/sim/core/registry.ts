@@ -75,6 +75,22 @@ export type Plugin = (sim: { state: SimState; endpoint: string; dataDir: string 
 /** Acts on a key of a `POST /_sim/faults` body (e.g. `crashInstances`). */
 export type FaultAction = (state: SimState, value: unknown) => unknown;
 
+/**
+ * A REST service (S3): chosen by the SigV4 service name of the request's credential scope; it
+ * names the action itself and asks `authorize` before acting.
+ */
+export type RestHandler = (
+  req: RouteRequest,
+  ctx: SimContext & { authorize(action: string, input: unknown): Promise<void> },
+) => Promise<RouteResponse & { raw?: Buffer }> | (RouteResponse & { raw?: Buffer });
+
+export const restServices = new Map<string, RestHandler>();
+
+/** Serves requests signed for `signingName` (`s3`). */
+export function registerRestService(signingName: string, handler: RestHandler): void {
+  restServices.set(signingName, handler);
+}
+
 export const queryServices = new Map<string, QueryService>();
 export const jsonServices = new Map<string, JsonHandler>();
 export const routes: { method: string; path: string; handler: RouteHandler }[] = [];

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimError } from './errors';
 import { decodeQuery, encodeXml, escapeXml } from './serde';
-import { authorizers, findRoute, jsonServices, plugins, queryServices, type QueryService, type SimContext } from './registry';
+import { authorizers, findRoute, jsonServices, plugins, queryServices, restServices, type QueryService, type RestHandler, type SimContext } from './registry';
 import { loadSnapshot, saveSnapshot } from './snapshot';
 import { SimState, type SimStateOptions } from './state';
 
@@ -61,6 +61,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     if (req.method === 'POST' && url.pathname === '/' && (ct.includes('x-www-form-urlencoded') || body.startsWith('Action='))) {
       return serveQuery(req, res, body);
     }
+    const rest = restServices.get(signingService(req) ?? '');
+    if (rest && !url.pathname.startsWith('/_sim/')) return serveRest(req, res, rest, url, raw);
     const route = findRoute(req.method ?? 'GET', url.pathname);
     if (!route) return send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
     try {
@@ -118,6 +120,28 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       state.recordCall(service, op, e.code);
       send(res, e.status, { __type: e.code, message: e.message }, headers);
     }
+  }
+
+  /** A REST call (S3): the handler names its action, is authorized, and answers with its own status, headers and bytes. */
+  async function serveRest(req: IncomingMessage, res: ServerResponse, handler: RestHandler, url: URL, raw: Buffer): Promise<void> {
+    const service = signingService(req) ?? 'rest';
+    const ctx = context(req, service, '');
+    const request = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: raw.toString('utf8'), raw, json: () => JSON.parse(raw.toString('utf8')) as unknown };
+    const out = await handler(request, {
+      ...ctx,
+      authorize: async (action, input) => {
+        ctx.action = action;
+        await slowly(service, action);
+        state.faults.check(service, action);
+        await authorize({ ...ctx, action }, input);
+      },
+    });
+    state.recordCall(service, ctx.action || 'Unknown', out.status && out.status >= 300 ? String(out.headers?.['x-sim-error-code'] ?? out.status) : undefined);
+    const body = out.raw ?? Buffer.from(typeof out.body === 'string' ? out.body : out.body === undefined ? '' : JSON.stringify(out.body));
+    const headers: Record<string, string> = { 'x-amz-request-id': ctx.requestId, ...out.headers };
+    delete headers['x-sim-error-code'];
+    res.writeHead(out.status ?? 200, { ...headers, 'content-length': req.method === 'HEAD' ? headers['content-length'] ?? '0' : String(body.length) });
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   async function serveQuery(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {

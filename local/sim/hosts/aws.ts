@@ -11,12 +11,14 @@
  * `create-tags`, `delete-tags`, `stop-instances`, `terminate-instances`,
  * `modify-instance-attribute`, `authorize-security-group-ingress`; `elbv2
  * delete-load-balancer`; `autoscaling update-auto-scaling-group`, `set-desired-capacity`;
- * `events put-events` (to the runtime's EventBridge: see outside-endpoints.ts).
+ * `events put-events` (to the runtime's EventBridge: see outside-endpoints.ts); `s3 cp`
+ * (a file to or from `s3://bucket/key`) and `s3 ls s3://bucket/prefix`.
  */
 import * as asg from '@aws-sdk/client-auto-scaling';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as events from '@aws-sdk/client-eventbridge';
+import * as s3 from '@aws-sdk/client-s3';
 import * as ssm from '@aws-sdk/client-ssm';
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
@@ -193,6 +195,45 @@ const COMMANDS: Record<string, Record<string, Command>> = {
   },
 };
 
+/** A local file the shim forwarded: by the path as given, or as a relative path under the working directory. */
+function localFile(files: ReadonlyMap<string, Buffer>, path: string): Buffer | undefined {
+  return files.get(path) ?? [...files].find(([p]) => p.endsWith(`/${path.replace(/^\.\//, '')}`))?.[1];
+}
+
+const s3Url = (url: string) => {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!m) throw new ParamValidation(`Invalid argument type: ${url}`);
+  return { Bucket: m[1], Key: m[2] };
+};
+
+/** `aws s3 cp SRC DST` (one side `s3://…`) and `aws s3 ls s3://bucket/prefix`: what the high-level commands print. */
+async function s3Command(a: Args, c: Parameters<Command>[1]): Promise<ShimResult> {
+  const client = new s3.S3Client({ ...config(c), forcePathStyle: true });
+  const [, op, src = '', dst = ''] = a.positional;
+  if (op === 'ls') {
+    const { Bucket, Key } = s3Url(src);
+    const out = await client.send(new s3.ListObjectsV2Command({ Bucket, Prefix: Key }));
+    const line = (o: s3._Object) => `${(o.LastModified ?? new Date(0)).toISOString().replace('T', ' ').slice(0, 19)} ${String(o.Size ?? 0).padStart(10)} ${o.Key?.slice(Key.lastIndexOf('/') + 1)}`;
+    return ok((out.Contents ?? []).map((o) => `${line(o)}\n`).join(''));
+  }
+  if (op !== 'cp' || !src || !dst) throw new ParamValidation('usage: aws s3 cp <LocalPath> <S3Uri> or <S3Uri> <LocalPath>');
+  if (dst.startsWith('s3://') && !src.startsWith('s3://')) {
+    const body = localFile(c.files, src);
+    if (!body) throw new ParamValidation(`The user-provided path ${src} does not exist.`);
+    const target = s3Url(dst);
+    const Key = target.Key.endsWith('/') || !target.Key ? `${target.Key}${src.split('/').pop()}` : target.Key;
+    await client.send(new s3.PutObjectCommand({ Bucket: target.Bucket, Key, Body: body }));
+    return ok(`upload: ${src} to s3://${target.Bucket}/${Key}\n`);
+  }
+  if (src.startsWith('s3://') && !dst.startsWith('s3://')) {
+    const from = s3Url(src);
+    const got = await client.send(new s3.GetObjectCommand(from));
+    const bytes = Buffer.from(await got.Body!.transformToByteArray());
+    return ok(`download: ${src} to ${dst}\n`, { files: [{ path: dst, content: bytes }] });
+  }
+  throw new ParamValidation('the simulated aws CLI copies between a local file and S3 only');
+}
+
 const NO_CREDENTIALS = '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n';
 
 export async function awsCli(
@@ -209,7 +250,8 @@ export async function awsCli(
   const region = a.one('--region') ?? inst.availabilityZone.replace(/[a-z]$/, '');
   const operation = (op ?? '').split('-').map((w) => w[0]?.toUpperCase() + w.slice(1)).join('');
   const command = service === 'sts' && op === 'get-caller-identity' ? undefined : COMMANDS[service ?? '']?.[op ?? ''];
-  if (!command && !(service === 'sts' && op === 'get-caller-identity')) {
+  const highLevelS3 = service === 's3' && (op === 'cp' || op === 'ls');
+  if (!command && !highLevelS3 && !(service === 'sts' && op === 'get-caller-identity')) {
     return fail(`\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\naws: error: the simulated aws CLI does not support "${service ?? ''} ${op ?? ''}"\n`, 252);
   }
   // The credential chain on EC2: the metadata service, when it answers (a token first, then
@@ -218,6 +260,10 @@ export async function awsCli(
   if (!session) return fail(NO_CREDENTIALS, 253);
   let out: unknown;
   try {
+    if (highLevelS3) {
+      const credentials = { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken };
+      return await s3Command(a, { endpoint, region, credentials, files });
+    }
     if (!command) {
       out = { UserId: `AROA${session.role.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 17)}:${session.sessionName}`, Account: state.accountId, Arn: session.arn };
     } else {

@@ -552,8 +552,44 @@ function withRequestContext(checks: AuthzCheck[]): AuthzCheck[] {
   return checks.map((c) => ({ ...c, context: { ...c.context, ...request, 'aws:TagKeys': [...keys] } }));
 }
 
+/**
+ * S3: the bucket (`arn:aws:s3:::b`) or the object (`arn:aws:s3:::b/key`), with IAM's action
+ * names where they differ from the API's (PutBucketEncryption is s3:PutEncryptionConfiguration,
+ * ListObjectsV2 s3:ListBucket with `s3:prefix`, HeadBucket s3:ListBucket). S3 ARNs name no
+ * region or account.
+ */
+function s3Models(): Record<string, (action: string) => Model> {
+  const bucket = (iamAction: string, withPrefix = false) => (): Model => (input) => {
+    const context: Record<string, string> = withPrefix ? { 's3:prefix': String(input.Prefix ?? '') } : {};
+    return [{ action: `s3:${iamAction}`, resource: `arn:aws:s3:::${input.Bucket}`, context }];
+  };
+  const object = (iamAction: string) => (): Model => (input) => [{ action: `s3:${iamAction}`, resource: `arn:aws:s3:::${input.Bucket}/${input.Key}`, context: {} }];
+  return {
+    ListBuckets: () => () => [{ action: 's3:ListAllMyBuckets', resource: '*', context: {} }],
+    CreateBucket: bucket('CreateBucket'),
+    DeleteBucket: bucket('DeleteBucket'),
+    HeadBucket: bucket('ListBucket'),
+    PutBucketVersioning: bucket('PutBucketVersioning'),
+    GetBucketVersioning: bucket('GetBucketVersioning'),
+    PutBucketEncryption: bucket('PutEncryptionConfiguration'),
+    GetBucketEncryption: bucket('GetEncryptionConfiguration'),
+    PutPublicAccessBlock: bucket('PutBucketPublicAccessBlock'),
+    GetPublicAccessBlock: bucket('GetBucketPublicAccessBlock'),
+    PutBucketPolicy: bucket('PutBucketPolicy'),
+    GetBucketPolicy: bucket('GetBucketPolicy'),
+    PutBucketTagging: bucket('PutBucketTagging'),
+    ListObjectsV2: bucket('ListBucket', true),
+    ListObjectVersions: bucket('ListBucketVersions', true),
+    PutObject: object('PutObject'),
+    GetObject: object('GetObject'),
+    GetObjectVersion: object('GetObjectVersion'),
+    DeleteObject: object('DeleteObject'),
+    DeleteObjectVersion: object('DeleteObjectVersion'),
+  };
+}
+
 /** IAM's service prefix of each simulated service. */
-const PREFIX: Record<string, string> = { ec2: 'ec2', autoscaling: 'autoscaling', elbv2: 'elasticloadbalancing', ssm: 'ssm', iam: 'iam' };
+const PREFIX: Record<string, string> = { ec2: 'ec2', autoscaling: 'autoscaling', elbv2: 'elasticloadbalancing', ssm: 'ssm', iam: 'iam', s3: 's3' };
 
 /**
  * The checks for one call. Read-only calls (Describe*, Get* without resource-level
@@ -573,7 +609,9 @@ export function authorizationChecks(ctx: SimContext, input: Input, options: Mode
           ? elbModels()
           : ctx.service === 'iam'
             ? iamModels()
-            : ssmModels();
+            : ctx.service === 's3'
+              ? s3Models()
+              : ssmModels();
   const model = models[ctx.action];
   if (model) return withRequestContext(model(action)(input, scope)).filter((check) => !check.missing);
   if (/^(Describe|List|Get)/.test(ctx.action)) return anywhere(action)(input, scope);
