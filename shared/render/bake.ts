@@ -98,6 +98,8 @@ export function renderBakeScript(ctx: RenderContext): string {
       containerd(r),
       kubernetesRepository(r),
       installPinned(r, ['kubeadm', 'kubelet', 'kubectl']),
+      "# etcdctl, for the control planes' etcd snapshots (backups): the host has no other way in.",
+      'apt-get install -y etcd-client',
       // kubelet crash-loops until kubeadm configures it: that is expected.
       'systemctl enable --now containerd kubelet',
       CLEANUP,

@@ -135,6 +135,28 @@ describe('etcd data on a volume', () => {
     await until(async () => ((await clusters()).length === 0 ? true : undefined));
   }, 240_000);
 
+  it('is saved by etcdctl snapshot save on a control plane, objects and revision, and refused elsewhere', async () => {
+    const cp = await launch(sim, subnet);
+    const etcdctl = 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key';
+    const saved = await runScript(sim, cp, [
+      ...init(),
+      'apt-get install -y etcd-client',
+      `${ADMIN} create configmap kept --from-literal=a=b`,
+      `${etcdctl} snapshot save /var/lib/etcd/snap.db`,
+      'etcdctl snapshot status /var/lib/etcd/snap.db -w json',
+    ]);
+    expect(saved.Status, saved.StandardErrorContent).toBe('Success');
+    const status = JSON.parse((saved.StandardOutputContent ?? '').trim().split('\n').at(-1)!) as { revision: number; totalKey: number; totalSize: number };
+    expect(status.totalKey).toBe(1);
+    expect(status.revision).toBeGreaterThan(1);
+    expect(status.totalSize).toBeGreaterThan(0);
+    const elsewhere = await launch(sim, subnet);
+    const refused = await runScript(sim, elsewhere, ['apt-get update', 'apt-get install -y etcd-client', `${etcdctl} snapshot save /tmp/snap.db`]);
+    expect(refused.Status).toBe('Failed');
+    expect(refused.StandardErrorContent).toContain('connection refused');
+    await Promise.all([terminate(cp), terminate(elsewhere)]);
+  }, 120_000);
+
   it('on the root volume dies with the only control plane', async () => {
     const only = await launch(sim, subnet);
     const made = await runScript(sim, only, init());

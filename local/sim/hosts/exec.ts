@@ -4,6 +4,7 @@ import type { SimInstance } from '../core/types';
 import { crictlStaticPods } from '../kube/certs';
 import { runKubeadm } from '../kube/kubeadm';
 import { runKubectl } from '../kube/kubectl';
+import { runEtcdctl } from '../kube/etcdctl';
 import type { KubeRegistry } from '../kube/registry';
 import { parseVersion } from '../kube/version';
 import { awsCli } from './aws';
@@ -22,6 +23,7 @@ const PROVIDED_BY: Record<string, string[]> = {
   containerd: ['containerd', 'containerd.io'],
   ctr: ['containerd', 'containerd.io'],
   crictl: ['cri-tools'],
+  etcdctl: ['etcd-client'],
 };
 
 export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimHost, inst: SimInstance, req: ShimRequest, endpoint: string): Promise<ShimResult> {
@@ -35,6 +37,8 @@ export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimH
       return runKubeadm(kube, host, req);
     case 'kubectl':
       return runKubectl(kube, req, host.instanceId);
+    case 'etcdctl':
+      return runEtcdctl(kube, host, req);
     case 'kubelet':
       return ok(`Kubernetes v${host.packages.kubelet?.replace(/-.*$/, '')}\n`);
     case 'apt-get':

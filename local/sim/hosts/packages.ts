@@ -31,6 +31,7 @@ const UBUNTU: Record<string, string> = {
   unzip: '6.0-28ubuntu4',
   'nfs-common': '1:2.6.4-3ubuntu5',
   awscli: '2.15.0',
+  'etcd-client': '3.4.30-1ubuntu0.24.04.3',
   'linux-aws': '6.8.0.1021.22',
 };
 /** Services a package brings (its postinst enables and starts them, as Debian does). */

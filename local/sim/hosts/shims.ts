@@ -11,7 +11,7 @@ import { join } from 'node:path';
 export const SHIMMED_COMMANDS = [
   'kubeadm', 'kubectl', 'kubelet', 'apt-get', 'apt', 'apt-mark', 'apt-key', 'gpg', 'systemctl', 'modprobe', 'sysctl',
   'containerd', 'ctr', 'crictl', 'aws', 'curl', 'hostnamectl',
-  'lsblk', 'blkid', 'mkfs', 'mkfs.ext4', 'mkfs.xfs', 'mount', 'umount', 'mountpoint',
+  'etcdctl', 'lsblk', 'blkid', 'mkfs', 'mkfs.ext4', 'mkfs.xfs', 'mount', 'umount', 'mountpoint',
 ] as const;
 
 const SHIM = String.raw`#!/bin/bash

@@ -53,6 +53,18 @@ export class ApiObjects {
     private readonly registry: KubeRegistry,
   ) {}
 
+  /**
+   * What clients made, as etcd would hold it (`etcdctl snapshot save`): every stored object by
+   * type, and the labels and annotations set on the cluster's own objects.
+   */
+  exportStored(): { objects: Record<string, Obj[]>; overlays: Record<string, unknown>; revision: number } {
+    return {
+      objects: Object.fromEntries([...this.stored].map(([plural, bucket]) => [plural, [...bucket.values()].map(clone)])),
+      overlays: Object.fromEntries([...this.overlays].map(([k, v]) => [k, clone(v)])),
+      revision: this.counter,
+    };
+  }
+
   private bucket(plural: string): Map<string, Obj> {
     let b = this.stored.get(plural);
     if (!b) this.stored.set(plural, (b = new Map()));

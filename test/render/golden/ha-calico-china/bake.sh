@@ -59,6 +59,10 @@ apt-get update
 apt-get install -y --allow-change-held-packages 'kubeadm=1.32.1-1.1' 'kubelet=1.32.1-1.1' 'kubectl=1.32.1-1.1'
 apt-mark hold kubeadm kubelet kubectl
 
+# etcdctl, for the control planes' etcd snapshots (backups): the host has no other way in.
+
+apt-get install -y etcd-client
+
 systemctl enable --now containerd kubelet
 
 # Leave nothing instance-specific in the image: each instance gets its own machine-id
