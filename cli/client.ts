@@ -2,7 +2,7 @@
  * The HTTP client for Hopper's `/v1` API: one typed method per route, error replies turned
  * into `ApiError`, requests SigV4-signed when the endpoint is not on this machine.
  */
-import type { AcceptedView, ClusterSummary, ClusterView, OperationView, PlanView } from '../shared/api/types';
+import type { AcceptedView, BackupsList, ClusterSummary, ClusterView, OperationView, PlanView } from '../shared/api/types';
 import { ApiError, UnreachableError } from './errors';
 import { defaultCredentials, isLoopback, regionFor, signRequest, type Credentials } from './sigv4';
 
@@ -139,6 +139,11 @@ export class HopperClient {
 
   async listOperations(name: string): Promise<OperationView[]> {
     return listOf<OperationView>(await this.request('GET', `/v1/clusters/${enc(name)}/operations`), 'operations');
+  }
+
+  /** The cluster's etcd backups (newest first) and whether the newest is overdue. */
+  listBackups(name: string): Promise<BackupsList> {
+    return this.request('GET', `/v1/clusters/${enc(name)}/backups`);
   }
 
   getOperation(id: string): Promise<OperationView> {

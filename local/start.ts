@@ -12,6 +12,7 @@ import { startEmbeddedDynamo } from './dynamo';
 import { startEventBridge, type EventBridgeServer } from './runtime/eventbridge';
 import { deployIam, simulatorCallers, simulatorJudge, stackEventBuses, type CredentialVariables } from './runtime/iam';
 import { startHttpApi } from './runtime/http-api';
+import { deployBuckets, stackBuckets } from './runtime/buckets';
 import { applyFunctionEnvironment, createLambdaInvoker, type LambdaInvoker } from './runtime/lambda';
 import { LOCAL_ACCOUNT_ID, loadServerlessConfig, type ServerlessConfig } from './runtime/serverless-config';
 import { startStepFunctions, type ExecutionRecord, type StepFunctionsRuntime } from './runtime/stepfunctions';
@@ -19,7 +20,7 @@ import { hostSandbox } from './sim/hosts/sandbox';
 import { startCloudSimulator } from './sim/server';
 
 /** Endpoint variables the embedded runtime sets for the simulated cloud services. */
-const CLOUD_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL_IAM'];
+const CLOUD_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL_IAM', 'AWS_ENDPOINT_URL_S3'];
 
 /**
  * The Hopper function a restart calls for each execution it found RUNNING, so the
@@ -121,6 +122,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       const external = env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL;
       if (external && env.HOPPER_CLOUD !== 'aws' && (await isSimulator(external))) {
         credentials = await deployIam(external, config);
+        await deployBuckets(external, config.region, stackBuckets(config));
         simulator = external;
       }
     } else {
@@ -135,6 +137,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       for (const name of CLOUD_ENDPOINT_VARS) set(name, sim.url);
       // Each function then acts as its own role, and the simulator enforces what that role may do.
       credentials = await deployIam(sim.url, config);
+      await deployBuckets(sim.url, config.region, stackBuckets(config));
       simulator = sim.url;
     }
 

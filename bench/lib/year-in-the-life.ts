@@ -47,6 +47,8 @@ export interface YearReport {
   instances: Record<string, number>;
   expectedInstances: number;
   version: string;
+  /** The etcd backups the schedule took (each jump is a catch-up: one backup per jump) and kept by the retention rule. */
+  backups: { count: number; newestAgeSeconds: number | null; oldestAgeDays: number | null };
   wallSeconds: number;
 }
 
@@ -238,6 +240,10 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
   const validate = await accepted(await call('POST', `/v1/clusters/${name}/validate`));
   const validation = (validate.steps.find((s) => s.name === 'Validate')?.detail ?? { ok: false, failures: ['no Validate step'] }) as YearReport['validation'];
   const view = (await call<{ certificatesExpireAt?: string; kubernetesVersion?: string; spec: { kubernetesVersion: string } }>('GET', `/v1/clusters/${name}`)).body;
+  const backups = (await call<{ backups: { takenAt: string }[] }>('GET', `/v1/clusters/${name}/backups`)).body;
+  const [newest, oldest] = [backups.backups[0], backups.backups.at(-1)];
+  // Ages on the simulated clock (the API's are on the wall clock, which the jumps left behind).
+  const ageOf = async (b: { takenAt: string } | undefined) => (b ? Math.round(((await simNow()) - Date.parse(b.takenAt)) / 1000) : null);
   const ops = await operations();
   const byState: Record<string, number> = {};
   for (const i of await instances()) byState[i.state] = (byState[i.state] ?? 0) + 1;
@@ -258,6 +264,11 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
     instances: byState,
     expectedInstances: 3 + 5 + 3,
     version: view.kubernetesVersion ?? view.spec.kubernetesVersion,
+    backups: {
+      count: backups.backups.length,
+      newestAgeSeconds: await ageOf(newest),
+      oldestAgeDays: oldest ? Math.round((await ageOf(oldest))! / 86_400) : null,
+    },
     wallSeconds: Math.round((Date.now() - started) / 1000),
   };
 }

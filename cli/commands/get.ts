@@ -1,6 +1,6 @@
 /** `hopper get clusters|cluster NAME|ig|operations`: tables by default, `-o yaml|json` for scripts. */
 import type { Command } from 'commander';
-import type { ClusterSummary, ClusterView, InstanceGroupView, OperationView } from '../../shared/api/types';
+import type { BackupsList, ClusterSummary, ClusterView, InstanceGroupView, OperationView } from '../../shared/api/types';
 import { clusterName, globals, type Ctx } from '../context';
 import { CliError } from '../errors';
 import { println } from '../io';
@@ -54,6 +54,18 @@ export function registerGet(program: Command, ctx: Ctx): void {
     });
 
   get
+    .command('backups')
+    .alias('backup')
+    .description("list a cluster's etcd backups, newest first, and the age of the last one")
+    .argument('<name>', 'cluster name')
+    .action(async (name: string, _opts, cmd: Command) => {
+      const { io } = ctx;
+      const list = await ctx.client(cmd).listBackups(name);
+      const format = globals(cmd, io).output;
+      io.stdout.write(format === 'table' ? `${backupsTable(list)}\n` : formatData(list, format));
+    });
+
+  get
     .command('operations')
     .alias('operation')
     .description('list the operations of a cluster, or of every cluster')
@@ -68,6 +80,15 @@ export function registerGet(program: Command, ctx: Ctx): void {
       const format = globals(cmd, io).output;
       io.stdout.write(format === 'table' ? `${operationsTable(ops)}\n` : formatData(ops, format));
     });
+}
+
+export function backupsTable(list: BackupsList): string {
+  const rows = table(
+    ['ID', 'TAKEN', 'REVISION', 'SIZE', 'SHA256'],
+    list.backups.map((b) => [b.id, b.takenAt, b.revision ?? '', b.sizeBytes, (b.sha256 ?? '').slice(0, 16)]),
+  );
+  const age = list.lastBackupAgeSeconds === null ? 'no backup yet' : `last backup ${formatDuration(list.lastBackupAgeSeconds * 1000)} ago`;
+  return `${rows}\n${age} (every ${list.intervalMinutes} minutes)${list.overdue ? ': OVERDUE' : ''}`;
 }
 
 export function clustersTable(clusters: ClusterSummary[]): string {

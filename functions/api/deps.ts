@@ -1,4 +1,5 @@
 /** What the API handlers need, built once per container (tests pass their own). */
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   ssm?: SSMClient;
   /** EC2, for the kubeconfig route (it finds a running control plane). */
   ec2?: EC2Client;
+  /** S3, for the backups route. */
+  s3?: S3Client;
   parameterPrefix: string;
   /** The KMS key of the clusters' SecureStrings (HOPPER_PARAMETER_KEY), for rendering host scripts. */
   parameterKey: string;
@@ -54,6 +57,7 @@ export function apiDeps(extra: readonly ClientFactory[] = []): ApiDeps {
       sfn: clients.sfn,
       ...(extra.some((f) => f.name === 'ssm') ? { ssm: clients.ssm } : {}),
       ...(extra.some((f) => f.name === 'ec2') ? { ec2: clients.ec2 } : {}),
+      ...(extra.some((f) => f.name === 's3') ? { s3: clients.s3 } : {}),
       parameterPrefix: process.env.HOPPER_PARAMETER_PREFIX ?? '/hopper',
       parameterKey: process.env.HOPPER_PARAMETER_KEY ?? '',
       stateMachineArn(workflow) {

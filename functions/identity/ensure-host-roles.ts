@@ -45,7 +45,7 @@ export async function ensureHostRoles(input: { cluster: string }, deps: StepDeps
   const { spec } = await loadCluster(deps, input.cluster);
   const boundary = requiredEnv('HOST_PERMISSIONS_BOUNDARY');
   const agentPolicy = requiredEnv('HOST_AGENT_POLICY');
-  const scope = { partition: partitionOf(spec.region), parameterPrefix: deps.parameterPrefix, parameterKeyArn: requiredEnv('HOPPER_PARAMETER_KEY'), networking: spec.networking };
+  const scope = { partition: partitionOf(spec.region), parameterPrefix: deps.parameterPrefix, parameterKeyArn: requiredEnv('HOPPER_PARAMETER_KEY'), networking: spec.networking, backupsBucket: process.env.HOPPER_BACKUPS_BUCKET };
   const names = {} as EnsureHostRolesOutput;
   for (const kind of HOST_KINDS) {
     const name = hostRoleName(spec.name, kind);

@@ -181,8 +181,10 @@ export function localIntrinsics(value: Record<string, unknown>, config: Serverle
       // profiles, roles, log groups…): the stated name property, else the logical id.
       if (!resource || attr !== 'Ref') return undefined;
       const props = (resource.Properties ?? {}) as Record<string, unknown>;
-      const named = Object.entries(props).find(([k, v]) => /Name$/.test(k) && typeof v === 'string');
-      return named ? String(named[1]) : id;
+      const named = Object.entries(props).find(([k, v]) => /Name$/.test(k) && (typeof v === 'string' || (v !== null && typeof v === 'object')));
+      if (!named) return id;
+      // A stated name may be an intrinsic itself (`BucketName: {Fn::Sub: …}`).
+      return typeof named[1] === 'string' ? named[1] : localIntrinsics(named[1] as Record<string, unknown>, config) ?? id;
     }
     if (attr === 'Ref' || attr === 'TableName') return tableName;
     if (attr === 'Arn') return `arn:aws:dynamodb:${config.region}:${LOCAL_ACCOUNT_ID}:table/${tableName}`;

@@ -11,6 +11,7 @@ import {
   clusterViewSchema,
   kubeconfigTtlQuery,
   kubeconfigViewSchema,
+  backupsListSchema,
   operationsListSchema,
   operationViewSchema,
   planViewSchema,
@@ -71,6 +72,7 @@ export const ROUTES: RouteDoc[] = [
     method: 'GET', path: '/v1/clusters/{name}/kubeconfig', summary: 'A kubeconfig with a short-lived client certificate naming the caller, signed by the cluster CA', query: { ttl: kubeconfigTtlQuery },
     responses: { 200: { description: 'The kubeconfig', schema: kubeconfigViewSchema }, 400: errors[400], 404: errors[404], 503: { description: 'No control plane answered in time: retry' } },
   },
+  { method: 'GET', path: '/v1/clusters/{name}/backups', summary: 'The cluster’s etcd backups, newest first (time, revision, size, SHA-256), and whether the newest is overdue', responses: { 200: { description: 'Backups', schema: backupsListSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/clusters/{name}/operations', summary: 'The cluster’s operations, newest first', responses: { 200: { description: 'Operations', schema: operationsListSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/operations/{id}', summary: 'An operation: type, status, steps with times, error', responses: { 200: { description: 'The operation', schema: operationViewSchema }, 404: errors[404] } },
 ];

@@ -133,6 +133,23 @@ export const kubeconfigTtlQuery = z
   .describe('How long the client certificate stays valid: 10m to 24h, default 1h.');
 
 export const operationsListSchema = z.object({ operations: z.array(operationViewSchema) });
+/** `GET /v1/clusters/{name}/backups`. */
+export const backupsListSchema = z.object({
+  intervalMinutes: z.number().int(),
+  /** Age of the newest backup, or null when there is none. */
+  lastBackupAgeSeconds: z.number().int().nullable(),
+  /** The newest backup is older than twice the interval (or none came in that time since the cluster was made). */
+  overdue: z.boolean(),
+  backups: z.array(
+    z.object({
+      id: z.string(),
+      takenAt: z.string(),
+      revision: z.number().int().optional(),
+      sizeBytes: z.number().int(),
+      sha256: z.string().optional(),
+    }),
+  ),
+});
 export const clustersListSchema = z.object({
   clusters: z.array(clusterSummarySchema),
   /** Stored records that cannot be read, each with what is wrong: the other clusters are listed as usual. */

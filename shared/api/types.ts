@@ -4,6 +4,7 @@
  */
 import type * as z from 'zod';
 import type {
+  backupsListSchema,
   acceptedViewSchema,
   clusterStatusSchema,
   clusterSummarySchema,
@@ -23,6 +24,7 @@ export type OperationStatus = z.infer<typeof operationStatusSchema>;
 export type OperationType = 'create' | 'delete' | 'update' | 'rolling-update' | 'upgrade' | 'validate' | 'scale' | 'scheduled-upgrade' | 'renew-certificates' | 'repair';
 export type StepView = z.infer<typeof stepViewSchema>;
 export type OperationView = z.infer<typeof operationViewSchema>;
+export type BackupsList = z.infer<typeof backupsListSchema>;
 export type InstanceGroupView = z.infer<typeof instanceGroupViewSchema>;
 export type ResourceView = z.infer<typeof resourceViewSchema>;
 /** `GET /v1/clusters/{name}`. */

@@ -14,7 +14,8 @@
  *   Command and Session Manager, and no Parameter Store reads — AWS's
  *   AmazonSSMManagedInstanceCore would allow `ssm:GetParameter*` on every parameter;
  * - control plane: read and write its own cluster's join data (`<prefix>/<cluster>/join/…`)
- *   and CA keys (`…/pki/…`, what a control plane restored from its etcd volume needs),
+ *   and CA keys (`…/pki/…`, what a control plane restored from its etcd volume needs), its
+ *   cluster's etcd snapshots in the backups bucket (`<bucket>/<cluster>/etcd/…`),
  *   and the AWS cloud controller manager's calls, each change conditioned on the
  *   cluster's tag (`kubernetes.io/cluster/<cluster>`), tags only at creation;
  * - node: read the three join parameters of its own cluster; pull images from ECR;
@@ -51,6 +52,8 @@ export interface HostPolicyScope {
   parameterKeyArn: string;
   /** The cluster's pod networking: the VPC CNI needs network interface grants on every host. */
   networking: 'cilium' | 'calico' | 'amazon-vpc-cni';
+  /** The deployment's backups bucket: a control plane writes and reads its cluster's etcd snapshots there. */
+  backupsBucket?: string;
 }
 
 /** The partition of a region (`cn-north-1` → `aws-cn`). */
@@ -169,6 +172,14 @@ export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPol
         ),
         usingKey(scope, ['kms:Encrypt', 'kms:Decrypt'], [parameter('join/*'), parameter('pki/*')]),
       ]),
+      ...(scope.backupsBucket
+        ? [
+            policy('etcd-backups', [
+              // Its own cluster's prefix only: one cluster's control plane never reads another's etcd.
+              allow(['s3:PutObject', 's3:GetObject'], [`arn:${scope.partition}:s3:::${scope.backupsBucket}/${cluster}/etcd/*`]),
+            ]),
+          ]
+        : []),
       policy('cloud-controller', cloudController(cluster, scope)),
       ...(scope.networking === 'amazon-vpc-cni' ? [policy('vpc-cni', vpcCni(cluster, scope))] : []),
     ];

@@ -11,7 +11,9 @@
  *   planes only: a control plane restored from its volume alone needs them, or every kubelet
  *   and service-account token the cluster issued stops being trusted.
  */
-import { shellQuote } from './shell';
+import { resolveContext } from './context';
+import { awsVariables, script, shellQuote } from './shell';
+import type { RenderContext } from './types';
 
 /** Where the volume is mounted, and etcd's data directory on it. */
 export const ETCD_MOUNT = '/var/lib/etcd';
@@ -65,3 +67,33 @@ for pki_file in ${DURABLE_PKI_FILES.join(' ')}; do
     printf '%s' "$pki_value" | base64 -d > "/etc/kubernetes/pki/$pki_file"
   fi
 done`;
+
+/** What a snapshot run needs: where it goes, and whose it is (the restore checks). */
+export interface SnapshotTarget {
+  bucket: string;
+  key: string;
+  cluster: string;
+  clusterUid: string;
+}
+
+/**
+ * An etcd snapshot of the local member (etcdctl with the etcd client certificates kubeadm
+ * made), on the seat's volume while it is written, then to `s3://bucket/key` with its
+ * revision, SHA-256 and the cluster's uid as metadata. A run that fails leaves nothing in the
+ * bucket: the object is written whole or not at all.
+ */
+export function renderEtcdSnapshotScript(ctx: RenderContext, target: SnapshotTarget): string {
+  const r = resolveContext(ctx);
+  return script(r, 'take an etcd snapshot to the backups bucket', [
+    awsVariables(r),
+    `ETCDCTL=(etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)
+SNAPSHOT=${ETCD_MOUNT}/hopper-snapshot.db
+trap 'rm -f "$SNAPSHOT"' EXIT
+ETCDCTL_API=3 "\${ETCDCTL[@]}" snapshot save "$SNAPSHOT" >/dev/null
+REVISION=$(ETCDCTL_API=3 etcdctl snapshot status "$SNAPSHOT" -w json | sed -n 's/.*"revision":\\([0-9]*\\).*/\\1/p')
+SHA256=$(sha256sum "$SNAPSHOT" | cut -d' ' -f1)
+SIZE=$(stat -c %s "$SNAPSHOT")
+aws s3 cp "$SNAPSHOT" ${shellQuote(`s3://${target.bucket}/${target.key}`)} --region "$REGION" --metadata "revision=$REVISION,sha256=$SHA256,cluster=${target.cluster},cluster-uid=${target.clusterUid}" >/dev/null
+echo "hopper: etcd snapshot at revision $REVISION ($SIZE bytes, sha256 $SHA256) stored at s3://${target.bucket}/${target.key}"`,
+  ]);
+}

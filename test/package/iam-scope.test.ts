@@ -155,7 +155,7 @@ describe('IAM scoped to the cluster, by evaluation', () => {
 const KEY_ARN = config.providerEnvironment.HOPPER_PARAMETER_KEY;
 const KEY_POLICY = resolveDeep((config.resources.ParameterKey.Properties as { KeyPolicy: unknown }).KeyPolicy, config, 'ParameterKey') as Record<string, unknown>;
 // With the VPC CNI: the widest host roles there are.
-const HOST_SCOPE = { partition: 'aws', parameterPrefix: '/hopper', parameterKeyArn: KEY_ARN, networking: 'amazon-vpc-cni' } as const;
+const HOST_SCOPE = { partition: 'aws', parameterPrefix: '/hopper', parameterKeyArn: KEY_ARN, networking: 'amazon-vpc-cni', backupsBucket: config.providerEnvironment.HOPPER_BACKUPS_BUCKET } as const;
 
 /** A request the statement's own conditions describe (each condition key at a concrete value of its pattern). */
 function contextOf(statement: IamStatement): Record<string, string> {

@@ -7,8 +7,10 @@
  * that fills the seat from its volume. Deleting the cluster deletes the volume.
  */
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OperationView } from '../../shared/api/types';
+import type { BackupsList, OperationView } from '../../shared/api/types';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
 import { onHost as onCloudHost } from '../helpers/on-host';
 import { clusterResources } from './world';
@@ -116,6 +118,30 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     const cluster = await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`);
     expect(cluster.body.status).toBe('Ready');
   }, 300_000);
+
+  it('is backed up: a snapshot in the bucket, listed with its time, revision, size and SHA-256', async () => {
+    const sent = (await cp.embedded.lambda.invoke('etcdBackups', {})) as { backups: { cluster: string; id?: string; skipped?: string }[] };
+    const mine = sent.backups.find((b) => b.cluster === NAME);
+    expect(mine?.skipped, JSON.stringify(sent)).toBeUndefined();
+    let list: BackupsList | undefined;
+    for (let i = 0; i < 200 && !list?.backups.length; i++) {
+      list = (await cp.request<BackupsList>('GET', `/v1/clusters/${NAME}/backups`)).body;
+      if (!list.backups.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(list?.backups).toHaveLength(1);
+    const [backup] = list!.backups;
+    expect(backup.id).toBe(mine?.id);
+    expect(backup.revision).toBeGreaterThan(1);
+    expect(list!.overdue).toBe(false);
+    // The checksum is the object's, and the snapshot holds the ConfigMap.
+    const s3 = new S3Client({ endpoint: cp.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+    const bucket = (await s3.send(new ListBucketsCommand({}))).Buckets!.find((b) => b.Name?.includes('backups'))!.Name!;
+    const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${NAME}/etcd/${backup.id}.db` }))).Body!.transformToByteArray());
+    s3.destroy();
+    expect(body.length).toBe(backup.sizeBytes);
+    expect(createHash('sha256').update(body).digest('hex')).toBe(backup.sha256);
+    expect(body.toString()).toContain('"keep"');
+  }, 120_000);
 
   it('goes with the cluster: delete removes the volume', async () => {
     const op = await accepted('DELETE', `/v1/clusters/${NAME}`);

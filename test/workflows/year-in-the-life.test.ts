@@ -49,5 +49,13 @@ describe('a year in the life', () => {
     expect(report.instances.running).toBe(report.expectedInstances);
     expect(Object.keys(report.instances).filter((s) => s !== 'running' && s !== 'terminated')).toEqual([]);
     expect(report.operations.filter((o) => o.status === 'Failed')).toEqual([]);
+    // etcd was backed up on its schedule (each jump a catch-up: one backup; between jumps the
+    // clock runs too), and the retention rule kept one a day for 90 days — the jumps of days 330,
+    // 360, 390 and 400, and the last day's — nothing older.
+    expect(report.backups.count, JSON.stringify(report.backups)).toBeGreaterThanOrEqual(4);
+    expect(report.backups.oldestAgeDays).toBeGreaterThanOrEqual(60);
+    expect(report.backups.oldestAgeDays).toBeLessThanOrEqual(90);
+    // The last one within the interval of the last jump (plus the minutes the year's end took).
+    expect(report.backups.newestAgeSeconds).toBeLessThan(2 * 15 * 60);
   });
 });

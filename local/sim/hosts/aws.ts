@@ -222,7 +222,9 @@ async function s3Command(a: Args, c: Parameters<Command>[1]): Promise<ShimResult
     if (!body) throw new ParamValidation(`The user-provided path ${src} does not exist.`);
     const target = s3Url(dst);
     const Key = target.Key.endsWith('/') || !target.Key ? `${target.Key}${src.split('/').pop()}` : target.Key;
-    await client.send(new s3.PutObjectCommand({ Bucket: target.Bucket, Key, Body: body }));
+    // `--metadata k=v,k2=v2` (the CLI's shorthand) → the object's x-amz-meta-* headers.
+    const metadata = Object.fromEntries((a.one('--metadata') ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    await client.send(new s3.PutObjectCommand({ Bucket: target.Bucket, Key, Body: body, Metadata: metadata }));
     return ok(`upload: ${src} to s3://${target.Bucket}/${Key}\n`);
   }
   if (src.startsWith('s3://') && !dst.startsWith('s3://')) {

@@ -13,6 +13,7 @@ import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -25,11 +26,12 @@ export interface AwsClients {
   sfn: SFNClient;
   ddb: DynamoDBDocumentClient;
   iam: IAMClient;
+  s3: S3Client;
 }
 
 export type ClientName = keyof AwsClients;
 
-const CLIENT_NAMES = ['ec2', 'autoscaling', 'ssm', 'elbv2', 'sfn', 'ddb', 'iam'] as const;
+const CLIENT_NAMES = ['ec2', 'autoscaling', 'ssm', 'elbv2', 'sfn', 'ddb', 'iam', 's3'] as const;
 
 /** What every client is built with. */
 export interface ClientConfig {

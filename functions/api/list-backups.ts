@@ -1,0 +1,44 @@
+/**
+ * `GET /v1/clusters/{name}/backups`: the cluster's etcd backups, newest first — when each was
+ * taken, the revision it holds, its size and SHA-256 — and the age of the newest, with whether
+ * it is overdue (older than twice the backup interval).
+ */
+import type * as z from 'zod';
+import { s3Client } from '../../shared/aws/clients/s3';
+import { NotFoundError } from '../../shared/errors';
+import { allow, getAtt, tableIndex } from '../../shared/aws/iam';
+import { listBackups } from '../backups/list';
+import { BACKUP_INTERVAL_MINUTES, backupsBucket } from '../backups/policy';
+import { defineFunction } from '../lib/function';
+import { apiDeps, type ApiDeps } from './deps';
+import { route, type ApiRequest, type ApiResponse } from './http';
+import { clusterParams } from './params';
+
+export async function listClusterBackups(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps([s3Client])): Promise<ApiResponse> {
+  const record = await deps.store.getCluster(req.params.name);
+  if (!record || record.status === 'Deleted') throw new NotFoundError(`cluster ${req.params.name} not found`);
+  if (!deps.s3) throw new Error('the backups route needs the s3 client');
+  const backups = (await listBackups(deps.s3, backupsBucket(), record.name, { details: true })).filter((b) => !b.clusterUid || b.clusterUid === record.uid);
+  const newest = backups[0];
+  const ageSeconds = newest ? Math.max(0, Math.round((deps.now().getTime() - Date.parse(newest.takenAt)) / 1000)) : undefined;
+  return {
+    status: 200,
+    body: {
+      intervalMinutes: BACKUP_INTERVAL_MINUTES,
+      lastBackupAgeSeconds: ageSeconds ?? null,
+      overdue: ageSeconds === undefined ? Date.now() - Date.parse(record.createdAt) > 2 * BACKUP_INTERVAL_MINUTES * 60_000 : ageSeconds > 2 * BACKUP_INTERVAL_MINUTES * 60,
+      backups: backups.map(({ key: _key, clusterUid: _uid, ...view }) => view),
+    },
+  };
+}
+
+export const lambda = defineFunction({
+  events: [{ httpApi: { method: 'GET', path: '/v1/clusters/{name}/backups', authorizer: { type: 'aws_iam' } } }],
+  permissions: [
+    allow(['dynamodb:GetItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
+    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
+    allow(['s3:GetObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
+  ],
+});
+
+export const handler = route({ params: clusterParams }, (req) => listClusterBackups(req));

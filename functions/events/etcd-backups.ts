@@ -1,0 +1,90 @@
+/**
+ * etcdBackups (every BACKUP_INTERVAL_MINUTES): an etcd snapshot of every live cluster to the
+ * deployment's backups bucket, and the backups the retention rule no longer keeps deleted
+ * (functions/backups/policy.ts).
+ *
+ * The snapshot is taken on one control-plane instance over SSM (etcdctl, then `aws s3 cp` with
+ * the host's role, which may write its own cluster's prefix only): fire and forget, one command
+ * per cluster and slot, so a retried invocation finds the command it sent, and a failure shows in
+ * the command's history, in the backups' ages (`GET /v1/clusters/{name}/backups`, validation) and
+ * is tried again next slot. A cluster being created, deleted or already deleted is skipped;
+ * a busy one is not: a backup is most worth having before and during a change.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
+import { renderEtcdSnapshotScript } from '../../shared/render';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { s3Client } from '../../shared/aws/clients/s3';
+import { ssmClient } from '../../shared/aws/clients/ssm';
+import { allow, anywhere, getAtt, runShellScript, tableIndex } from '../../shared/aws/iam';
+import type { ClusterRecord } from '../../shared/store';
+import { listBackups } from '../backups/list';
+import { BACKUP_INTERVAL_MINUTES, backupId, backupKey, backupsBucket, expiredBackups } from '../backups/policy';
+import { sendScript } from '../commands/send-script';
+import { loadRenderContext } from '../control-plane/render-context';
+import { defaultDeps, type StepDeps } from '../lib/deps';
+import { defineFunction } from '../lib/function';
+import { kubectlRunner } from '../rolling/common';
+import { scheduledAt } from './scheduled-at';
+
+const logger = new Logger({ serviceName: 'hopper-etcd-backups' });
+
+/** Statuses with a control plane whose etcd can be read. */
+const LIVE = new Set(['Ready', 'Updating', 'Upgrading', 'Degraded', 'Failed']);
+
+export type BackupRun = { cluster: string; id: string; commandId: string; instanceId: string; pruned: string[] } | { cluster: string; skipped: string };
+
+async function backupOne(deps: StepDeps, record: ClusterRecord, slot: Date): Promise<BackupRun> {
+  if (!LIVE.has(record.status)) return { cluster: record.name, skipped: `the cluster is ${record.status}` };
+  const bucket = backupsBucket();
+  const id = backupId(slot);
+  const instanceId = await kubectlRunner(deps, record.name);
+  const ctx = await loadRenderContext(deps, record.spec);
+  const commandId = await sendScript(deps, {
+    instanceIds: [instanceId],
+    script: renderEtcdSnapshotScript(ctx, { bucket, key: backupKey(record.name, id), cluster: record.name, clusterUid: record.uid }),
+    // One per cluster and slot: a retried invocation finds the command it sent.
+    comment: `hopper ${record.name} EtcdBackup ${id}`,
+    timeoutSeconds: 600,
+  });
+  const expired = expiredBackups((await listBackups(deps.clients.s3, bucket, record.name)).map((b) => b.id), slot);
+  if (expired.length) {
+    await deps.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: expired.map((e) => ({ Key: backupKey(record.name, e) })), Quiet: true } }));
+  }
+  return { cluster: record.name, id, commandId, instanceId, pruned: expired };
+}
+
+/** Every cluster, one at a time (a failure for one is logged and does not stop the rest). */
+export async function etcdBackups(deps: StepDeps, slot: Date = deps.now()): Promise<{ backups: BackupRun[] }> {
+  const backups: BackupRun[] = [];
+  for (const record of await deps.store.listClusters()) {
+    try {
+      backups.push(await backupOne(deps, record, slot));
+    } catch (err) {
+      logger.error('etcd backup failed for a cluster', { cluster: record.name, error: err as Error });
+      backups.push({ cluster: record.name, skipped: (err as Error).message });
+    }
+  }
+  logger.info('etcd backups sent', { backups });
+  return { backups };
+}
+
+export const lambda = defineFunction({
+  timeout: 120,
+  events: [{ schedule: `rate(${BACKUP_INTERVAL_MINUTES} minutes)` }],
+  permissions: [
+    allow(['dynamodb:GetItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
+    ...runShellScript(),
+    // Listing and pruning the clusters' backups (`<cluster>/etcd/…`); writing them is the hosts' part.
+    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
+    allow(['s3:DeleteObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
+  ],
+});
+
+export const handler = middy().handler((event: unknown) => {
+  const deps = defaultDeps([ec2Client, ssmClient, s3Client], 'etcdBackups');
+  // The slot is the schedule's: one backup per cluster and slot.
+  return etcdBackups(deps, scheduledAt(event, deps.now()));
+});
