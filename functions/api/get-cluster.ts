@@ -1,4 +1,8 @@
-/** `GET /v1/clusters/{name}`: spec, status, instance groups, resources and the last operation. */
+/**
+ * `GET /v1/clusters/{name}`: spec, status, instance groups, resources, the last operation, and
+ * the newest etcd backup with its age (left out, not an error, when the bucket cannot be read:
+ * the cluster's view does not depend on S3).
+ */
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterParams } from './params';
@@ -6,14 +10,35 @@ import { clusterView } from './views';
 import type * as z from 'zod';
 import { allow, getAtt, tableIndex } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { s3Client } from '../../shared/aws/clients/s3';
+import { listBackups } from '../backups/list';
+import { BACKUP_INTERVAL_MINUTES } from '../backups/policy';
 
-export async function getCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
+const logger = new Logger({ serviceName: 'hopper-api' });
+
+export async function getCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps([s3Client])): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
-  const [resources, lastOperation] = await Promise.all([
+  const [resources, lastOperation, lastBackup] = await Promise.all([
     deps.store.listResources(record.name),
     record.lastOperationId ? deps.store.getOperation(record.lastOperationId) : Promise.resolve(undefined),
+    newestBackup(deps, record.name),
   ]);
-  return { status: 200, body: clusterView(record, resources, lastOperation) };
+  return { status: 200, body: { ...clusterView(record, resources, lastOperation), ...(lastBackup ? { lastBackup } : {}) } };
+}
+
+async function newestBackup(deps: ApiDeps, cluster: string): Promise<{ id: string; takenAt: string; ageSeconds: number; overdue: boolean } | undefined> {
+  const bucket = process.env.HOPPER_BACKUPS_BUCKET;
+  if (!bucket || !deps.s3) return undefined;
+  try {
+    const [newest] = await listBackups(deps.s3, bucket, cluster);
+    if (!newest) return undefined;
+    const ageSeconds = Math.max(0, Math.round((deps.now().getTime() - Date.parse(newest.takenAt)) / 1000));
+    return { id: newest.id, takenAt: newest.takenAt, ageSeconds, overdue: ageSeconds > 2 * BACKUP_INTERVAL_MINUTES * 60 };
+  } catch (err) {
+    logger.warn('the backups bucket could not be read', { cluster, error: err as Error });
+    return undefined;
+  }
 }
 
 export const lambda = defineFunction({
@@ -22,6 +47,7 @@ export const lambda = defineFunction({
   ],
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
+    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
   ],
 });
 

@@ -78,6 +78,10 @@ export const clusterViewSchema = z.object({
   instanceGroups: z.array(instanceGroupViewSchema),
   resources: z.array(resourceViewSchema),
   lastOperation: operationViewSchema.optional(),
+  lastBackup: z
+    .object({ id: z.string(), takenAt: z.string(), ageSeconds: z.number().int(), overdue: z.boolean() })
+    .optional()
+    .describe('The newest etcd backup and its age; overdue when older than twice the backup interval.'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -133,6 +133,9 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect(backup.id).toBe(mine?.id);
     expect(backup.revision).toBeGreaterThan(1);
     expect(list!.overdue).toBe(false);
+    // The cluster's own view shows it too.
+    const view = (await cp.request<{ lastBackup?: { id: string; overdue: boolean } }>('GET', `/v1/clusters/${NAME}`)).body;
+    expect(view.lastBackup).toMatchObject({ id: backup.id, overdue: false });
     // The checksum is the object's, and the snapshot holds the ConfigMap.
     const s3 = new S3Client({ endpoint: cp.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
     const bucket = (await s3.send(new ListBucketsCommand({}))).Buckets!.find((b) => b.Name?.includes('backups'))!.Name!;
