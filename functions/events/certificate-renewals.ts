@@ -31,6 +31,7 @@ import { beginWorkflow, operationId, recordSkippedOperation } from '../api/opera
 import { RENEWABLE } from '../api/renew-certificates';
 import { defineFunction } from '../lib/function';
 import { scheduledAt } from './scheduled-at';
+import { eachCluster } from './each-cluster';
 
 const logger = new Logger({ serviceName: 'hopper-certificate-renewals' });
 
@@ -109,16 +110,8 @@ export async function renewalFor(deps: ApiDeps, cloud: StepDeps, record: Cluster
 
 /** Every cluster, one at a time (a failure for one is logged and does not stop the rest). */
 export async function certificateRenewals(deps: ApiDeps, now: Date = deps.now()): Promise<{ decisions: RenewalDecision[] }> {
-  const decisions: RenewalDecision[] = [];
   const cloud: StepDeps = { clients: clientsFor([ec2Client, ssmClient], 'certificateRenewals'), store: deps.store, parameterPrefix: deps.parameterPrefix, parameterKey: deps.parameterKey, now: () => deps.now() };
-  for (const record of await deps.store.listClusters()) {
-    try {
-      decisions.push(await renewalFor(deps, cloud, record, now));
-    } catch (err) {
-      logger.error('certificate renewal check failed for a cluster', { cluster: record.name, error: err as Error });
-      decisions.push({ cluster: record.name, action: 'failed', reason: (err as Error).message });
-    }
-  }
+  const decisions = await eachCluster<RenewalDecision>(deps, logger, 'certificate renewal check', (record) => renewalFor(deps, cloud, record, now), (record, reason) => ({ cluster: record.name, action: 'failed', reason }));
   logger.info('certificate renewals', { decisions });
   return { decisions };
 }

@@ -26,6 +26,7 @@ import { loadRenderContext } from '../control-plane/render-context';
 import { defaultDeps, type StepDeps } from '../lib/deps';
 import { defineFunction } from '../lib/function';
 import { kubectlRunner } from '../rolling/common';
+import { eachCluster } from './each-cluster';
 import { scheduledAt } from './scheduled-at';
 
 const logger = new Logger({ serviceName: 'hopper-etcd-backups' });
@@ -57,15 +58,7 @@ async function backupOne(deps: StepDeps, record: ClusterRecord, slot: Date): Pro
 
 /** Every cluster, one at a time (a failure for one is logged and does not stop the rest). */
 export async function etcdBackups(deps: StepDeps, slot: Date = deps.now()): Promise<{ backups: BackupRun[] }> {
-  const backups: BackupRun[] = [];
-  for (const record of await deps.store.listClusters()) {
-    try {
-      backups.push(await backupOne(deps, record, slot));
-    } catch (err) {
-      logger.error('etcd backup failed for a cluster', { cluster: record.name, error: err as Error });
-      backups.push({ cluster: record.name, skipped: (err as Error).message });
-    }
-  }
+  const backups = await eachCluster<BackupRun>(deps, logger, 'etcd backup', (record) => backupOne(deps, record, slot), (record, message) => ({ cluster: record.name, skipped: message }));
   logger.info('etcd backups sent', { backups });
   return { backups };
 }

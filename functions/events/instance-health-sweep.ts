@@ -20,6 +20,7 @@ import { describeTrouble } from '../repair/policy';
 import { startRepair, troubledInstances, type RepairDecision } from '../repair/start-repair';
 import { degradeGroup } from './degrade-group';
 import { eventDeps, type EventDeps } from './deps';
+import { eachCluster } from './each-cluster';
 
 const logger = new Logger({ serviceName: 'hopper-health-sweep' });
 
@@ -69,16 +70,13 @@ async function sweepCluster(deps: EventDeps, record: ClusterRecord): Promise<Swe
 
 /** Every live cluster, one at a time (a failure for one is logged and does not stop the rest). */
 export async function instanceHealthSweep(deps: EventDeps): Promise<{ findings: SweepFinding[] }> {
-  const findings: SweepFinding[] = [];
-  for (const record of await deps.store.listClusters()) {
-    if (!LOOKED_AFTER.has(record.status)) continue;
-    try {
-      findings.push(...(await sweepCluster(deps, record)));
-    } catch (err) {
-      logger.error('health sweep failed for a cluster', { cluster: record.name, error: err as Error });
-      findings.push({ action: 'failed', cluster: record.name, reason: (err as Error).message });
-    }
-  }
+  const findings = await eachCluster<SweepFinding>(
+    deps,
+    logger,
+    'health sweep',
+    async (record) => (LOOKED_AFTER.has(record.status) ? sweepCluster(deps, record) : []),
+    (record, reason) => ({ action: 'failed', cluster: record.name, reason }),
+  );
   if (findings.length) logger.info('health sweep', { findings });
   return { findings };
 }

@@ -21,6 +21,7 @@ import type { ClusterRecord } from '../../shared/store';
 import { sendScript } from '../commands/send-script';
 import { loadRenderContext } from '../control-plane/render-context';
 import { defaultDeps, type StepDeps } from '../lib/deps';
+import { eachCluster } from './each-cluster';
 import { scheduledAt } from './scheduled-at';
 import { defineFunction } from '../lib/function';
 import { kubectlRunner } from '../rolling/common';
@@ -49,15 +50,7 @@ async function refreshOne(deps: StepDeps, record: ClusterRecord, now: Date): Pro
 
 /** Every cluster, one at a time (a failure for one is logged and does not stop the rest). */
 export async function refreshJoinTokens(deps: StepDeps, now: Date = deps.now()): Promise<{ refreshed: Refresh[] }> {
-  const refreshed: Refresh[] = [];
-  for (const record of await deps.store.listClusters()) {
-    try {
-      refreshed.push(await refreshOne(deps, record, now));
-    } catch (err) {
-      logger.error('join token refresh failed for a cluster', { cluster: record.name, error: err as Error });
-      refreshed.push({ cluster: record.name, skipped: (err as Error).message });
-    }
-  }
+  const refreshed = await eachCluster<Refresh>(deps, logger, 'join token refresh', (record) => refreshOne(deps, record, now), (record, message) => ({ cluster: record.name, skipped: message }));
   logger.info('join tokens refreshed', { refreshed });
   return { refreshed };
 }

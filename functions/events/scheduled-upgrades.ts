@@ -23,6 +23,7 @@ import { currentWindowStart, upgradeTarget } from './maintenance-window';
 import { allow, getAtt, ref, tableIndex, stopExecutions } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 import { scheduledAt } from './scheduled-at';
+import { eachCluster } from './each-cluster';
 
 const logger = new Logger({ serviceName: 'hopper-scheduled-upgrades' });
 
@@ -80,14 +81,7 @@ export async function scheduleCluster(deps: ApiDeps, record: ClusterRecord, now:
 
 /** Every live cluster, one at a time (a failure for one is logged and does not stop the rest). */
 export async function scheduledUpgrades(deps: ApiDeps, now: Date = deps.now()): Promise<{ decisions: Decision[] }> {
-  const decisions: Decision[] = [];
-  for (const record of await deps.store.listClusters()) {
-    try {
-      decisions.push(await scheduleCluster(deps, record, now));
-    } catch (err) {
-      logger.error('scheduled upgrade failed for a cluster', { cluster: record.name, error: err as Error });
-    }
-  }
+  const decisions = await eachCluster<Decision>(deps, logger, 'scheduled upgrade', (record) => scheduleCluster(deps, record, now));
   logger.info('scheduled upgrades', { decisions });
   return { decisions };
 }
