@@ -1,0 +1,73 @@
+/**
+ * EnsureEtcdVolumes and AttachEtcdVolumes, run twice and after a lost output: one volume per
+ * seat, in the seat's zone, encrypted and tagged; each attached once, to the instance holding
+ * its seat; a volume a live instance holds is never taken.
+ */
+import * as ec2 from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachEtcdVolumes } from '../../functions/control-plane/attach-etcd-volumes';
+import { ensureEtcdVolumes } from '../../functions/control-plane/ensure-etcd-volumes';
+import { etcdVolumeClientToken, etcdVolumeTags } from '../../functions/control-plane/etcd-volumes';
+import { launchControlPlane } from '../../functions/control-plane/launch-control-plane';
+import { startWorld, type World } from './world';
+
+let w: World;
+
+beforeAll(async () => {
+  w = await startWorld({ name: 'vols', region: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], controlPlane: { count: 3 }, api: { loadBalancer: { type: 'internal' } } });
+});
+afterAll(() => w?.env.stop());
+
+const envelope = () => ({ cluster: w.spec.name, operationId: w.operationId });
+const simVolumes = () => [...w.env.sim.state.volumes.values()].filter((v) => v.tags['hopper:cluster'] === 'vols');
+const until = async (fn: () => boolean) => {
+  for (let i = 0; i < 500 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(fn()).toBe(true);
+};
+
+describe('etcd volumes', () => {
+  it('makes one encrypted volume per seat in its zone, and nothing new when run again', async () => {
+    const first = await ensureEtcdVolumes(envelope(), w.env.deps);
+    const again = await ensureEtcdVolumes(envelope(), w.env.deps);
+    expect(again.volumes).toEqual(first.volumes);
+    expect(first.volumes.map((v) => v.zone)).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    expect(simVolumes()).toHaveLength(3);
+    for (const v of simVolumes()) expect(v).toMatchObject({ encrypted: true, volumeType: 'gp3', size: 20 });
+    const recorded = (await w.env.deps.store.listResources('vols')).filter((r) => r.type === 'volume');
+    expect(recorded.map((r) => r.id).sort()).toEqual(first.volumes.map((v) => v.volumeId).sort());
+  });
+
+  it('gets the same volume back when the create happened but its output and record were lost', async () => {
+    const record = await w.env.deps.store.getCluster('vols');
+    // What a crash after CreateVolume leaves: the volume, untagged for the lookup, and no record.
+    const seat0 = simVolumes().find((v) => v.tags['hopper:control-plane-seat'] === '0')!;
+    seat0.tags['hopper:role'] = 'lost';
+    const replay = await w.env.deps.clients.ec2.send(
+      new ec2.CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 20, VolumeType: 'gp3', Encrypted: true, ClientToken: etcdVolumeClientToken(record!.uid, 0), TagSpecifications: [{ ResourceType: 'volume', Tags: etcdVolumeTags(w.spec, 0, 'us-east-1a') }] }),
+    );
+    expect(replay.VolumeId).toBe(seat0.volumeId);
+    seat0.tags['hopper:role'] = 'etcd';
+    expect(simVolumes()).toHaveLength(3);
+  });
+
+  it('attaches each seat its own volume once, and never takes one from a live instance', async () => {
+    const cp = await launchControlPlane({ ...envelope(), imageId: w.imageId, subnets: w.subnets, securityGroups: w.securityGroups, apiLoadBalancer: { state: 'none' } }, w.env.deps);
+    await until(() => cp.instanceIds.every((id) => w.env.sim.state.instances.get(id)?.state === 'running'));
+    const first = await attachEtcdVolumes({ ...envelope(), instanceIds: cp.instanceIds }, w.env.deps);
+    const again = await attachEtcdVolumes({ ...envelope(), instanceIds: cp.instanceIds }, w.env.deps);
+    expect(again.attached).toEqual(first.attached);
+    for (const [seat, id] of cp.instanceIds.entries()) {
+      const volume = simVolumes().find((v) => v.tags['hopper:control-plane-seat'] === String(seat))!;
+      expect(volume.attachment?.instanceId).toBe(id);
+    }
+    // Another instance claiming seat 0 while its holder runs is refused, naming the holder.
+    const intruder = (
+      await w.env.deps.clients.ec2.send(
+        new ec2.RunInstancesCommand({ ImageId: w.imageId, InstanceType: 't3.medium', MinCount: 1, MaxCount: 1, SubnetId: w.subnets[0].privateSubnetId, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'hopper:control-plane-seat', Value: '0' }] }] }),
+      )
+    ).Instances![0].InstanceId!;
+    await w.env.deps.store.recordResource('vols', { type: 'instance', id: intruder, ownership: 'owned', attrs: { role: 'control-plane', seat: 0 } });
+    await until(() => w.env.sim.state.instances.get(intruder)?.state === 'running');
+    await expect(attachEtcdVolumes({ ...envelope(), instanceIds: [intruder] }, w.env.deps)).rejects.toThrow(new RegExp(`attached to ${cp.instanceIds[0]}, which is running`));
+  });
+});
