@@ -106,6 +106,10 @@ export class HopperClient {
     return this.request('POST', `/v1/clusters/${enc(name)}/rolling-update`, { body });
   }
 
+  restoreCluster(name: string, backup: string): Promise<AcceptedView> {
+    return this.request('POST', `/v1/clusters/${enc(name)}/restore`, { body: { backup } });
+  }
+
   renewCertificates(name: string): Promise<AcceptedView> {
     return this.request('POST', `/v1/clusters/${enc(name)}/renew-certificates`);
   }

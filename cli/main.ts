@@ -11,6 +11,7 @@ import { registerEdit } from './commands/edit';
 import { registerExport } from './commands/export';
 import { registerGet } from './commands/get';
 import { registerRenew } from './commands/renew';
+import { registerRestore } from './commands/restore';
 import { registerRollingUpdate } from './commands/rolling-update';
 import { registerUpdate } from './commands/update';
 import { registerUpgrade } from './commands/upgrade';
@@ -38,6 +39,7 @@ export function buildProgram(ctx: Ctx): Command {
   registerRollingUpdate(program, ctx);
   registerUpgrade(program, ctx);
   registerRenew(program, ctx);
+  registerRestore(program, ctx);
   registerValidate(program, ctx);
   registerDelete(program, ctx);
   registerExport(program, ctx);

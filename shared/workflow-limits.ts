@@ -26,6 +26,8 @@ export const WORKFLOW_TIMEOUT_SECONDS = {
   'renew-certificates': 45 * 60,
   // A drain (at most 5 + 1 minutes), the group's replacement (15), the Node's deletion (5).
   'repair-node': 45 * 60,
+  // Fetch, restore and start (ten minutes each at most), a join token, about ten minutes of validation.
+  'restore-cluster': 60 * 60,
 } as const;
 
 export type StateMachineName = keyof typeof WORKFLOW_TIMEOUT_SECONDS;

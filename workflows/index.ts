@@ -9,11 +9,12 @@ import { deleteCluster } from './delete-cluster';
 import type { Workflow } from './lib/builder';
 import { renewCertificates } from './renew-certificates';
 import { repairNode } from './repair-node';
+import { restoreCluster } from './restore-cluster';
 import { rollingUpdate } from './rolling-update';
 import { updateCluster } from './update-cluster';
 import { upgradeCluster } from './upgrade-cluster';
 import { validateCluster } from './validate-cluster';
 
-export const WORKFLOWS: readonly Workflow[] = [createCluster, validateCluster, bakeImage, deleteCluster, updateCluster, rollingUpdate, upgradeCluster, renewCertificates, repairNode];
+export const WORKFLOWS: readonly Workflow[] = [createCluster, validateCluster, bakeImage, deleteCluster, updateCluster, rollingUpdate, upgradeCluster, renewCertificates, repairNode, restoreCluster];
 
-export { bakeImage, createCluster, deleteCluster, renewCertificates, repairNode, rollingUpdate, updateCluster, upgradeCluster, validateCluster };
+export { bakeImage, createCluster, deleteCluster, renewCertificates, repairNode, restoreCluster, rollingUpdate, updateCluster, upgradeCluster, validateCluster };

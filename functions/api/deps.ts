@@ -10,7 +10,7 @@ import { tableName } from '../../shared/config';
 import { ClusterStore } from '../../shared/store';
 
 /** The workflows the API starts, by operation type. */
-export type WorkflowName = 'create' | 'delete' | 'update' | 'rolling-update' | 'upgrade' | 'validate' | 'scale' | 'renew-certificates' | 'repair';
+export type WorkflowName = 'create' | 'delete' | 'update' | 'rolling-update' | 'upgrade' | 'validate' | 'scale' | 'renew-certificates' | 'repair' | 'restore';
 
 const STATE_MACHINE_ENV: Record<WorkflowName, string> = {
   create: 'CREATE_CLUSTER_STATE_MACHINE_ARN',
@@ -22,6 +22,7 @@ const STATE_MACHINE_ENV: Record<WorkflowName, string> = {
   scale: 'UPDATE_CLUSTER_STATE_MACHINE_ARN',
   'renew-certificates': 'RENEW_CERTIFICATES_STATE_MACHINE_ARN',
   repair: 'REPAIR_NODE_STATE_MACHINE_ARN',
+  restore: 'RESTORE_CLUSTER_STATE_MACHINE_ARN',
 };
 
 export interface ApiDeps {

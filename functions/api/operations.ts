@@ -27,6 +27,7 @@ const MACHINE: Record<WorkflowName, StateMachineName> = {
   scale: 'update-cluster',
   'renew-certificates': 'renew-certificates',
   repair: 'repair-node',
+  restore: 'restore-cluster',
 };
 
 /** How long an operation may hold the cluster before another may take it over: its workflow's timeout and a margin. */

@@ -44,7 +44,7 @@ async function backupOne(deps: StepDeps, record: ClusterRecord, slot: Date): Pro
   const ctx = await loadRenderContext(deps, record.spec);
   const commandId = await sendScript(deps, {
     instanceIds: [instanceId],
-    script: renderEtcdSnapshotScript(ctx, { bucket, key: backupKey(record.name, id), cluster: record.name, clusterUid: record.uid }),
+    script: renderEtcdSnapshotScript(ctx, { bucket, key: backupKey(record.name, id), cluster: record.name, clusterUid: record.uid, kubernetesVersion: record.kubernetesVersion ?? record.spec.kubernetesVersion }),
     // One per cluster and slot: a retried invocation finds the command it sent.
     comment: `hopper ${record.name} EtcdBackup ${id}`,
     timeoutSeconds: 600,

@@ -44,6 +44,14 @@ export const rollingUpdateBodySchema = z.strictObject({
   failOnValidationError: z.boolean().optional(),
 });
 
+export const restoreBodySchema = z.strictObject({
+  backup: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe('A backup id from GET /v1/clusters/{name}/backups (`2026-12-05T01-45-00Z`), or its object key (`<cluster>/etcd/<id>.db`).'),
+});
+
 export const upgradeBodySchema = z.strictObject({
   kubernetesVersion: z.string().optional().describe('Defaults to the latest patch of the next minor version.'),
 });
@@ -71,6 +79,10 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'GET', path: '/v1/clusters/{name}/kubeconfig', summary: 'A kubeconfig with a short-lived client certificate naming the caller, signed by the cluster CA', query: { ttl: kubeconfigTtlQuery },
     responses: { 200: { description: 'The kubeconfig', schema: kubeconfigViewSchema }, 400: errors[400], 404: errors[404], 503: { description: 'No control plane answered in time: retry' } },
+  },
+  {
+    method: 'POST', path: '/v1/clusters/{name}/restore', summary: 'Restore etcd from one of the cluster’s backups on every control plane, then validate', body: restoreBodySchema,
+    responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, 400: errors[400], 404: { description: 'No such cluster, or no such backup of it' }, 409: errors[409], 422: { description: 'Another cluster’s backup, or one that cannot be verified' } },
   },
   { method: 'GET', path: '/v1/clusters/{name}/backups', summary: 'The cluster’s etcd backups, newest first (time, revision, size, SHA-256), and whether the newest is overdue', responses: { 200: { description: 'Backups', schema: backupsListSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/clusters/{name}/operations', summary: 'The cluster’s operations, newest first', responses: { 200: { description: 'Operations', schema: operationsListSchema }, 404: errors[404] } },

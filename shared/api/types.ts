@@ -21,7 +21,7 @@ import type {
 
 export type ClusterStatus = z.infer<typeof clusterStatusSchema>;
 export type OperationStatus = z.infer<typeof operationStatusSchema>;
-export type OperationType = 'create' | 'delete' | 'update' | 'rolling-update' | 'upgrade' | 'validate' | 'scale' | 'scheduled-upgrade' | 'renew-certificates' | 'repair';
+export type OperationType = 'create' | 'delete' | 'update' | 'rolling-update' | 'upgrade' | 'validate' | 'scale' | 'scheduled-upgrade' | 'renew-certificates' | 'repair' | 'restore';
 export type StepView = z.infer<typeof stepViewSchema>;
 export type OperationView = z.infer<typeof operationViewSchema>;
 export type BackupsList = z.infer<typeof backupsListSchema>;

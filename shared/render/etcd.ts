@@ -12,7 +12,7 @@
  *   and service-account token the cluster issued stops being trusted.
  */
 import { resolveContext } from './context';
-import { awsVariables, script, shellQuote } from './shell';
+import { script, shellQuote } from './shell';
 import type { RenderContext } from './types';
 
 /** Where the volume is mounted, and etcd's data directory on it. */
@@ -74,18 +74,20 @@ export interface SnapshotTarget {
   key: string;
   cluster: string;
   clusterUid: string;
+  /** The version the control plane runs: a restore puts back the configuration of this version. */
+  kubernetesVersion: string;
 }
 
 /**
  * An etcd snapshot of the local member (etcdctl with the etcd client certificates kubeadm
  * made), on the seat's volume while it is written, then to `s3://bucket/key` with its
- * revision, SHA-256 and the cluster's uid as metadata. A run that fails leaves nothing in the
+ * revision, SHA-256, the cluster's uid and the Kubernetes version as metadata. A run that fails leaves nothing in the
  * bucket: the object is written whole or not at all.
  */
 export function renderEtcdSnapshotScript(ctx: RenderContext, target: SnapshotTarget): string {
   const r = resolveContext(ctx);
   return script(r, 'take an etcd snapshot to the backups bucket', [
-    awsVariables(r),
+    `REGION=${shellQuote(r.ctx.region)}`,
     `ETCDCTL=(etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)
 SNAPSHOT=${ETCD_MOUNT}/hopper-snapshot.db
 trap 'rm -f "$SNAPSHOT"' EXIT
@@ -93,7 +95,7 @@ ETCDCTL_API=3 "\${ETCDCTL[@]}" snapshot save "$SNAPSHOT" >/dev/null
 REVISION=$(ETCDCTL_API=3 etcdctl snapshot status "$SNAPSHOT" -w json | sed -n 's/.*"revision":\\([0-9]*\\).*/\\1/p')
 SHA256=$(sha256sum "$SNAPSHOT" | cut -d' ' -f1)
 SIZE=$(stat -c %s "$SNAPSHOT")
-aws s3 cp "$SNAPSHOT" ${shellQuote(`s3://${target.bucket}/${target.key}`)} --region "$REGION" --metadata "revision=$REVISION,sha256=$SHA256,cluster=${target.cluster},cluster-uid=${target.clusterUid}" >/dev/null
+aws s3 cp "$SNAPSHOT" ${shellQuote(`s3://${target.bucket}/${target.key}`)} --region "$REGION" --metadata "revision=$REVISION,sha256=$SHA256,cluster=${target.cluster},cluster-uid=${target.clusterUid},kubernetes-version=${target.kubernetesVersion}" >/dev/null
 echo "hopper: etcd snapshot at revision $REVISION ($SIZE bytes, sha256 $SHA256) stored at s3://${target.bucket}/${target.key}"`,
   ]);
 }

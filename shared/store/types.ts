@@ -33,6 +33,7 @@ export const OPERATION_TYPES = [
   'scheduled-upgrade',
   'renew-certificates',
   'repair',
+  'restore',
 ] as const;
 // `string & {}` keeps editor completion for the known names while accepting new ones.
 export type OperationType = (typeof OPERATION_TYPES)[number] | (string & {});

@@ -2,7 +2,8 @@
  * The same flow as cli-flow, over raw HTTP with fetch against `npm start` in a child
  * process: create an HA cluster, follow its operation, validate, scale the node group
  * through desired state + update, upgrade one minor version, force a rolling update (a
- * ConfigMap made over SSM outlives every control-plane member being replaced), delete, and
+ * ConfigMap made over SSM outlives every control-plane member being replaced), restore the
+ * backup taken before another ConfigMap was made (it is gone, on every member), delete, and
  * nothing tagged for it is left. Every function runs as its own role here, so
  * a grant missing from any of these workflows fails this flow as it would on AWS.
  */
@@ -23,9 +24,12 @@ async function controlPlaneIds(): Promise<string[]> {
 }
 
 let hopper: Hopper;
+/** The backup taken after the upgrade, before `later` was made. */
+let backupId = '';
 
 beforeAll(async () => {
-  hopper = await startHopper({ timeScale: 200 });
+  // The schedules run, on the simulated clock, as they do in AWS: backups among them.
+  hopper = await startHopper({ timeScale: 200, env: { HOPPER_SCHEDULES: 'on' } });
 }, 60_000);
 
 afterAll(() => hopper?.stop());
@@ -143,6 +147,24 @@ describe('the REST API against npm start', () => {
     expect(new Set(after.map((n) => n.kubeletVersion)), JSON.stringify(after)).toEqual(new Set([`v${cluster.body.kubernetesVersion}`]));
   }, 120_000);
 
+  it('backs etcd up on its schedule: a snapshot of the upgraded cluster, then an object made after it', async () => {
+    // Fifteen simulated minutes on: the backup schedule fires (a catch-up of the jump), on the upgraded cluster.
+    const before = ((await (await fetch(`${hopper.cloud}/_sim/clock`)).json()) as { now: string }).now;
+    const jumped = await fetch(`${hopper.cloud}/_sim/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 900 }) });
+    expect(jumped.status).toBe(200);
+    const deadline = Date.now() + 60_000;
+    let backups: { id: string; takenAt: string; revision?: number; sha256?: string }[] = [];
+    while (backups.length === 0 && Date.now() < deadline) {
+      backups = (await call<{ backups: typeof backups }>('GET', `/v1/clusters/${NAME}/backups`)).body.backups.filter((b) => b.takenAt > before);
+      if (backups.length === 0) await sleep(250);
+    }
+    expect(backups.length).toBeGreaterThan(0);
+    expect(backups[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    backupId = backups[0].id;
+    const made = await onHost(hopper.cloud, (await controlPlaneIds())[0], `${KUBECTL} create configmap later --from-literal=made=after-the-backup`);
+    expect(made.code, made.err).toBe(0);
+  }, 90_000);
+
   it('a forced rolling update replaces every instance again', async () => {
     const before = (await kubeNodes(hopper.cloud, NAME)).map((n) => n.name);
     const op = await accepted(await call('POST', `/v1/clusters/${NAME}/rolling-update`, { force: true }));
@@ -156,6 +178,23 @@ describe('the REST API against npm start', () => {
     const read = await onHost(hopper.cloud, (await controlPlaneIds())[0], `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
     expect(read.code, read.err).toBe(0);
     expect(read.out.trim()).toBe('yes');
+    const later = await onHost(hopper.cloud, (await controlPlaneIds())[0], `${KUBECTL} get configmap later -o name`);
+    expect(later.out.trim(), later.err).toBe('configmap/later');
+  }, 120_000);
+
+  it('restores the backup on all three members at once: the object made after it is gone, the cluster validates', async () => {
+    const op = await accepted(await call('POST', `/v1/clusters/${NAME}/restore`, { backup: backupId }));
+    expect(op.type).toBe('restore');
+    const done = await follow(op.id, 90_000);
+    expect(done.status, describeOp(done)).toBe('Succeeded');
+    for (const id of await controlPlaneIds()) {
+      const gone = await onHost(hopper.cloud, id, `${KUBECTL} get configmap later -o name`);
+      expect(gone.err, id).toContain('configmaps "later" not found');
+      const kept = await onHost(hopper.cloud, id, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
+      expect(kept.out.trim(), kept.err).toBe('yes');
+    }
+    expect((await kubeNodes(hopper.cloud, NAME)).filter((n) => n.ready)).toHaveLength(6);
+    expect((await call<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
   }, 120_000);
 
   it('deletes: 202, the operation succeeds, the cluster is gone and nothing tagged for it is left', async () => {

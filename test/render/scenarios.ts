@@ -16,12 +16,27 @@ import {
   renderRefreshJoinDataScript,
   renderRefreshJoinTokenScript,
   renderRenewCertificatesScript,
+  renderEtcdSnapshotScript,
+  renderRestoreScript,
+  type RestoreTarget,
   renderUncordonScript,
   renderUpgradeScripts,
 } from '../../shared/render';
 import { haCalicoChina, singleCilium, TOKEN, CA_HASH, CERT_KEY } from './fixtures';
 
 const node = { name: 'ip-10-0-1-10.ec2.internal', advertiseAddress: '10.0.1.10' };
+const restore: RestoreTarget = {
+  bucket: 'hopper-prod-backups-123456789012',
+  key: 'prod/etcd/2026-12-05T01-45-00Z.db',
+  backup: '2026-12-05T01-45-00Z',
+  sha256: 'a'.repeat(64),
+  token: 'hopper-restore-0123456789abcdef',
+  members: [
+    { name: 'ip-10-1-1-10.cn-north-1.compute.internal', address: '10.1.1.10' },
+    { name: 'ip-10-1-2-10.cn-north-1.compute.internal', address: '10.1.2.10' },
+    { name: 'ip-10-1-3-10.cn-north-1.compute.internal', address: '10.1.3.10' },
+  ],
+};
 
 /** Scenario name → file name → rendered content. Files ending in .sh are shell scripts. */
 export const SCENARIOS: Record<string, Record<string, string>> = {
@@ -61,6 +76,10 @@ export const SCENARIOS: Record<string, Record<string, string>> = {
     'cni.sh': renderCniInstallScript(haCalicoChina),
     'cloud-controller-manager.sh': renderCloudControllerManagerScript(haCalicoChina),
     'upgrade-other-full.sh': renderUpgradeScripts(haCalicoChina, { first: false, version: '1.33.0' }).full,
+    'etcd-snapshot.sh': renderEtcdSnapshotScript(haCalicoChina, { bucket: restore.bucket, key: restore.key, cluster: 'prod', clusterUid: 'c0ffee', kubernetesVersion: '1.32.1' }),
+    'restore-fetch.sh': renderRestoreScript(haCalicoChina, restore, 'fetch'),
+    'restore-member.sh': renderRestoreScript(haCalicoChina, restore, 'restore'),
+    'restore-start.sh': renderRestoreScript(haCalicoChina, restore, 'start'),
   },
   'node-user-data': {
     'user-data-gpu.sh': renderNodeUserData(haCalicoChina, 'gpu'),

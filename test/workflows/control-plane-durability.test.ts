@@ -7,7 +7,7 @@
  * that fills the seat from its volume. Deleting the cluster deletes the volume.
  */
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupsList, OperationView } from '../../shared/api/types';
@@ -145,6 +145,48 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect(createHash('sha256').update(body).digest('hex')).toBe(backup.sha256);
     expect(body.toString()).toContain('"keep"');
   }, 120_000);
+
+  it('is restored to a backup: what was made since is gone, what it held is there; bad requests change nothing', async () => {
+    const [instance] = await controlPlanes();
+    const later = await onHost(instance.id, `${KUBECTL} create configmap later --from-literal=made=after-the-backup`);
+    expect(later.code, later.err).toBe(0);
+    const [backup] = (await cp.request<BackupsList>('GET', `/v1/clusters/${NAME}/backups`)).body.backups;
+    const refused = async (body: unknown) => {
+      const res = await cp.request<{ error: { message: string } }>('POST', `/v1/clusters/${NAME}/restore`, body);
+      return `${res.status} ${res.body.error?.message}`;
+    };
+    expect(await refused({ backup: 'yesterday' })).toMatch(/^400 /);
+    expect(await refused({ backup: '2020-01-01T00-00-00Z' })).toBe(`404 cluster ${NAME} has no backup 2020-01-01T00-00-00Z (hopper get backups ${NAME} lists them)`);
+    expect(await refused({ backup: `other/etcd/${backup.id}.db` })).toBe(`422 backup other/etcd/${backup.id}.db is cluster other's: a cluster is restored from its own backups only`);
+    // Another operation holds the cluster.
+    const renewal = await cp.request<{ operation: OperationView }>('POST', `/v1/clusters/${NAME}/renew-certificates`);
+    expect(renewal.status).toBe(202);
+    expect(await refused({ backup: backup.id })).toMatch(/^409 /);
+    expect((await cp.waitForOperation(renewal.body.operation.id, 300_000)).status).toBe('Succeeded');
+
+    // A damaged copy (its bytes changed, its recorded checksum kept): refused on the hosts before anything stops.
+    const s3 = new S3Client({ endpoint: cp.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+    const bucket = (await s3.send(new ListBucketsCommand({}))).Buckets!.find((b) => b.Name?.includes('backups'))!.Name!;
+    const original = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${NAME}/etcd/${backup.id}.db` }));
+    const bytes = Buffer.from(await original.Body!.transformToByteArray());
+    const damagedId = '2020-02-02T02-02-02Z';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${NAME}/etcd/${damagedId}.db`, Body: Buffer.concat([bytes, Buffer.from(' ')]), Metadata: original.Metadata }));
+    s3.destroy();
+    const damaged = await accepted('POST', `/v1/clusters/${NAME}/restore`, { backup: damagedId });
+    expect(damaged.status).toBe('Failed');
+    expect(damaged.error?.message).toContain(`backup ${damagedId} is damaged: its SHA-256 is`);
+    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
+    expect((await onHost(instance.id, `${KUBECTL} get configmap later -o name`)).out.trim()).toBe('configmap/later');
+
+    const op = await accepted('POST', `/v1/clusters/${NAME}/restore`, { backup: backup.id });
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+    expect((await onHost(instance.id, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`)).out.trim()).toBe('yes');
+    const gone = await onHost(instance.id, `${KUBECTL} get configmap later -o name`);
+    expect(gone.code).not.toBe(0);
+    expect(gone.err).toContain('configmaps "later" not found');
+    expect(op.steps.map((st) => `${st.name} ${st.status}`)).toEqual(['Verify Succeeded', 'Restore Succeeded', 'Validate Succeeded']);
+    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
+  }, 300_000);
 
   it('goes with the cluster: delete removes the volume', async () => {
     const op = await accepted('DELETE', `/v1/clusters/${NAME}`);

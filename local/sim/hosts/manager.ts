@@ -64,6 +64,12 @@ export class HostManager {
       awsNodeError: (instanceId, clusterName) => awsNodeError(state, instanceId, clusterName),
       vpcOf: (instanceId) => state.instances.get(instanceId)?.vpcId,
       holdsEtcdData: (id, dataDir) => this.holdsEtcdData(id, dataDir),
+      readHostFile: (instanceId, path) => {
+        const inst = state.instances.get(instanceId);
+        const host = this.hosts.get(instanceId);
+        if (!host || inst?.state !== 'running' || !state.answers(inst)) return undefined;
+        return host.read(path.replace(/^\/+/, ''));
+      },
     });
   }
 

@@ -11,6 +11,7 @@
 import { fail, ok, type ShimResult } from '../hosts/protocol';
 import type { KubeCluster } from './cluster';
 import { flag, hasFlag, positionals } from './host';
+import { MANIFESTS, memberRunning, restartMember } from './etcd-members';
 import { adminFiles } from './kubeadm';
 import { uid } from './objects';
 import { issueServingCertificate } from './pki';
@@ -107,11 +108,30 @@ export async function renewAll(member: { cluster: KubeCluster; nodeName: string 
 /** The pod sandbox id of a node's static pod (stable, as crictl shows it). */
 const sandboxId = (nodeName: string, component: string) => uid(`sandbox/${nodeName}/${component}`).replace(/-/g, '') + uid(`sandbox2/${nodeName}/${component}`).replace(/-/g, '');
 
-/** `crictl pods` and `crictl stopp` for a node's static pods; undefined for any other crictl call. */
+/** A static pod's container id (stable). */
+const containerId = (nodeName: string, component: string) => sandboxId(`${nodeName}/container`, component);
+
+/** Whether the kubelet runs this static pod now: its manifest in place (and, for etcd, data to start from). */
+function staticPodRuns(member: { cluster: KubeCluster; nodeName: string }, component: string): boolean {
+  const read = member.cluster.readHostFile;
+  const instanceId = member.cluster.nodes.get(member.nodeName)?.instanceId;
+  if (!read || !instanceId) return true;
+  if (component === 'etcd') return memberRunning(member.cluster, member.nodeName);
+  return (read(instanceId, `${MANIFESTS}/${component}.yaml`) ?? '') !== '';
+}
+
+/** `crictl pods`, `crictl ps` and `crictl stopp` for a node's static pods; undefined for any other crictl call. */
 export function crictlStaticPods(member: { cluster: KubeCluster; nodeName: string } | undefined, args: string[]): ShimResult | undefined {
   const pos = positionals(args, ['--name', '--namespace', '-r', '--runtime-endpoint', '--state', '--label']);
-  if (pos[0] !== 'pods' && pos[0] !== 'stopp') return undefined;
-  const components = member && member.cluster.controlPlaneCerts.has(member.nodeName) ? STATIC_COMPONENTS : [];
+  if (pos[0] !== 'pods' && pos[0] !== 'stopp' && pos[0] !== 'ps') return undefined;
+  // The kubelet runs the static pods whose manifests are in /etc/kubernetes/manifests.
+  const components = member && member.cluster.controlPlaneCerts.has(member.nodeName) ? STATIC_COMPONENTS.filter((c) => staticPodRuns(member, c)) : [];
+  if (pos[0] === 'ps') {
+    const name = flag(args, '--name');
+    const mine = components.filter((c) => !name || new RegExp(name).test(c));
+    if (hasFlag(args, '-q', '--quiet')) return ok(mine.map((c) => `${containerId(member!.nodeName, c)}\n`).join(''));
+    return ok(`CONTAINER           IMAGE               CREATED             STATE               NAME                      ATTEMPT             POD ID              POD\n${mine.map((c) => `${containerId(member!.nodeName, c).slice(0, 13)}       ${c.padEnd(20)}1 hours ago         Running             ${c.padEnd(26)}0                   ${sandboxId(member!.nodeName, c).slice(0, 13)}       ${c}-${member!.nodeName}`).join('\n')}\n`);
+  }
   if (pos[0] === 'pods') {
     const name = flag(args, '--name');
     const ns = flag(args, '--namespace');
@@ -127,6 +147,7 @@ export function crictlStaticPods(member: { cluster: KubeCluster; nodeName: strin
     if (!component) return fail(`stopping the pod sandbox "${id}": rpc error: code = NotFound desc = an error occurred when try to find sandbox: not found`);
     // The kubelet sees its static pod stopped and starts it again from the manifest.
     member!.cluster.restartStaticPod(member!.nodeName, component);
+    if (component === 'etcd') restartMember(member!.cluster, member!.nodeName);
     out.push(`Stopped sandbox ${id}`);
   }
   return ok(`${out.join('\n')}\n`);

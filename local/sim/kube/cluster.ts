@@ -33,6 +33,11 @@ export interface KubeEnv {
    * simulator's clock). Without it (unit tests), what kubelets do on time is judged when looked at.
    */
   after?(simSeconds: number, fn: () => void): void;
+  /**
+   * A file on an instance's disk as its processes see it now: '' when missing, undefined when
+   * the instance does not answer or is gone. Without it (unit tests) static pods always run.
+   */
+  readHostFile?(instanceId: string, path: string): string | undefined;
 }
 
 /** The machine a node runs on. */
@@ -134,6 +139,12 @@ export class KubeCluster {
   /** Simulated epoch ms. */
   now(): number {
     return this.env.now();
+  }
+
+  /** What the hosts' disks say (static pod manifests, etcd data): see `etcd-members.ts`. */
+  get readHostFile(): ((instanceId: string, path: string) => string | undefined) | undefined {
+    const read = this.env.readHostFile;
+    return read ? (id, path) => read.call(this.env, id, path) : undefined;
   }
 
   constructor(

@@ -18,6 +18,14 @@ export interface EtcdMarker {
   cluster: string;
   /** The member (node) that wrote it. */
   member: string;
+  /**
+   * Which etcd cluster the data is of: absent for the one `kubeadm init` made, the
+   * `--initial-cluster-token` of a `snapshot restore` for one made from a snapshot (members
+   * of different ones refuse each other: "cluster ID mismatch").
+   */
+  lineage?: string;
+  /** Written by `etcdctl snapshot restore`: the members it was restored for, and what the snapshot held. */
+  restore?: { members: string[]; snapshot: { objects: Record<string, unknown[]>; overlays: Record<string, unknown>; revision: number } };
 }
 
 /**
@@ -41,7 +49,8 @@ export function readEtcdMarker(read: (path: string) => string, dataDir: string):
   if (!text) return undefined;
   try {
     const parsed = JSON.parse(text) as Partial<EtcdMarker>;
-    return typeof parsed.cluster === 'string' && typeof parsed.member === 'string' ? { cluster: parsed.cluster, member: parsed.member } : undefined;
+    if (typeof parsed.cluster !== 'string' || typeof parsed.member !== 'string') return undefined;
+    return { cluster: parsed.cluster, member: parsed.member, ...(parsed.lineage ? { lineage: parsed.lineage } : {}), ...(parsed.restore ? { restore: parsed.restore } : {}) };
   } catch {
     return undefined;
   }

@@ -14,6 +14,7 @@ import { checkExpiration, renewAll } from './certs';
 import { createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
 import { privateKeyPem } from '../../../shared/pki/x509';
 import { DEFAULT_ETCD_DATA_DIR, dirAvailableCheck, etcdMemberFile, readEtcdMarker } from './etcd';
+import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerAnswers, lineageOf, removeMember, resetMembers } from './etcd-members';
 import type { Taint } from './model';
 import type { KubeRegistry } from './registry';
 import { type KubeVersion, formatVersion, minorDistance, parseVersion } from './version';
@@ -216,7 +217,9 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   cluster.initNodeName = node.name;
   if (restored) registry.rekey(cluster, oldKey);
   // etcd's data is on disk before anyone can look for it (a disk check drops clusters without).
-  const memberFiles = etcdMemberFile(host, etcdDataDir, { cluster: cluster.id, member: node.name });
+  if (restored) resetMembers(cluster);
+  addMember(registry, cluster, node.name, host.instanceId, host.internalIp);
+  const memberFiles = etcdMemberFile(host, etcdDataDir, { cluster: cluster.id, member: node.name, ...lineage(cluster) });
   registry.add(cluster);
   registry.join(host.instanceId, cluster, node.name);
   const bt = docs.init?.bootstrapTokens?.[0];
@@ -284,9 +287,25 @@ async function controlPlaneFiles(cluster: KubeCluster, nodeName: string): Promis
     ...(await adminFiles(cluster, nodeName)),
     f('/etc/kubernetes/pki/ca.key', await privateKeyPem(cluster.ca.key)),
     ...(await workerFiles(cluster, nodeName)),
-    f('/etc/kubernetes/manifests/kube-apiserver.yaml', `apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  containers:\n  - image: registry.k8s.io/kube-apiserver:${formatVersion(cluster.version)}\n    name: kube-apiserver\n`),
+    ...staticPodManifests(cluster).map(([path, content]) => f(path, content)),
   ];
 }
+
+/** The control plane's static pods, which the kubelet runs from /etc/kubernetes/manifests. */
+function staticPodManifests(cluster: KubeCluster): [string, string][] {
+  const pod = (name: string, image: string, command: string[]) =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: kube-system\nspec:\n  hostNetwork: true\n  containers:\n  - name: ${name}\n    image: ${image}\n    command:\n${command.map((c) => `    - ${c}\n`).join('')}`;
+  const v = formatVersion(cluster.version);
+  return [
+    [ETCD_MANIFEST, pod('etcd', 'registry.k8s.io/etcd:3.5.16-0', ['etcd', `--data-dir=${cluster.etcdDataDir}`, '--listen-client-urls=https://127.0.0.1:2379'])],
+    [API_SERVER_MANIFEST, pod('kube-apiserver', `registry.k8s.io/kube-apiserver:${v}`, ['kube-apiserver', '--etcd-servers=https://127.0.0.1:2379'])],
+    [`${MANIFESTS}/kube-controller-manager.yaml`, pod('kube-controller-manager', `registry.k8s.io/kube-controller-manager:${v}`, ['kube-controller-manager'])],
+    [`${MANIFESTS}/kube-scheduler.yaml`, pod('kube-scheduler', `registry.k8s.io/kube-scheduler:${v}`, ['kube-scheduler'])],
+  ];
+}
+
+/** The marker's lineage field, when the cluster's data came from a restore. */
+const lineage = (cluster: KubeCluster) => (lineageOf(cluster) ? { lineage: lineageOf(cluster) } : {});
 
 /**
  * admin.conf and super-admin.conf with fresh one-year client certificates, and the API
@@ -378,6 +397,12 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
       `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${hostPart}:6443: connect: connection refused`,
     );
   }
+  if (!anyApiServerAnswers(cluster, registry)) {
+    await registry.runtime.sleep(registry.runtime.latency('node.joined'));
+    throw new KubeError(
+      `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}: connect: connection refused`,
+    );
+  }
   cluster.checkDiscovery(token, hashes, certificateKey, controlPlane);
   if (minorDistance(kubeadm, cluster.version) > 1 || (controlPlane && minorDistance(kubeadm, cluster.version) !== 0)) {
     throw new KubeError(`error execution phase preflight: this version of kubeadm only supports deploying clusters with the control plane version >= ${kubeadm.major}.${kubeadm.minor - (controlPlane ? 0 : 1)}.0. Current version: ${formatVersion(cluster.version)}`);
@@ -387,7 +412,8 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     throw new KubeError(`[preflight] Running pre-flight checks\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\nerror execution phase kubelet-start: timed out waiting for the condition`);
   }
   const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name'), docs.rotateCertificates), controlPlane ? 'control-plane' : 'worker');
-  const memberFiles = controlPlane ? etcdMemberFile(host, cluster.etcdDataDir, { cluster: cluster.id, member: node.name }) : [];
+  if (controlPlane) addMember(registry, cluster, node.name, host.instanceId, host.internalIp);
+  const memberFiles = controlPlane ? etcdMemberFile(host, cluster.etcdDataDir, { cluster: cluster.id, member: node.name, ...lineage(cluster) }) : [];
   registry.join(host.instanceId, cluster, node.name);
   registry.startAwsNode(cluster);
   const text = controlPlane
@@ -438,6 +464,7 @@ function reset(registry: KubeRegistry, host: KubeHost, args: string[]): ShimResu
     // The node object stays (kubeadm reset does not delete it); its kubelet stops.
     const node = m.cluster.nodes.get(m.nodeName);
     if (node) node.kubeletError = 'kubelet stopped (kubeadm reset)';
+    if (node?.role === 'control-plane') removeMember(m.cluster, m.nodeName);
     m.cluster.pods = m.cluster.pods.filter((p) => !(p.kind === 'static' && p.nodeName === m.nodeName));
     registry.members.delete(host.instanceId);
   }

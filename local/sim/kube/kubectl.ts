@@ -9,6 +9,7 @@ import { fetchUrl, recogniseManifest } from '../hosts/network';
 import type { ShimRequest, ShimResult } from '../hosts/protocol';
 import { fail, ok } from '../hosts/protocol';
 import { type KubeCluster, KubeError } from './cluster';
+import { anyApiServerAnswers } from './etcd-members';
 import { flag, hasFlag, parseGoDuration, positionals } from './host';
 import { kubeconfigClientCertificate, kubeconfigServer } from './kubeconfig';
 import { verifyClientCertificate } from './pki';
@@ -93,6 +94,8 @@ async function connect(registry: KubeRegistry, req: ShimRequest, instanceId?: st
   if (!cluster || !cluster.firstControlPlane()) {
     throw new KubeError(`The connection to the server ${target.replace(/^https?:\/\//, '')} was refused - did you specify the right host or port?`);
   }
+  // Every API server stopped (their manifests moved away) or without an etcd quorum behind it.
+  if (!anyApiServerAnswers(cluster, registry)) throw new KubeError(`The connection to the server ${target.replace(/^https?:\/\//, '')} was refused - did you specify the right host or port?`);
   const serving = cluster.servingCertificateProblem();
   if (serving) throw new KubeError(`Unable to connect to the server: ${serving}`);
   // The API server authenticates the kubeconfig's client certificate, on the simulated clock.

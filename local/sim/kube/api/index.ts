@@ -5,6 +5,7 @@
  */
 import { registerInstancePorts } from '../../core/instance-ports';
 import { hostManager } from '../../hosts/manager';
+import { apiServerAnswers } from '../etcd-members';
 import { serverFor } from './server';
 
 export const API_SERVER_PORT = 6443;
@@ -18,6 +19,8 @@ registerInstancePorts((state, instanceId, port) => {
   // An API server whose certificate expired is dropped here: clients outside check validity
   // on the wall clock, which cannot see the simulated expiry (the hosts' kubectl says x509).
   if (member.cluster.servingExpiredAt() !== undefined) return undefined;
+  // Its static pod stopped (manifest moved away), or its etcd has no quorum: nothing answers.
+  if (!apiServerAnswers(member.cluster, member.nodeName, instanceId, kube)) return undefined;
   const api = serverFor(kube, member.cluster);
   return api ? (socket) => api.server.emit('connection', socket) : undefined;
 });

@@ -65,6 +65,29 @@ export class ApiObjects {
     };
   }
 
+  /**
+   * etcd came back from a snapshot (`etcdctl snapshot restore` on a quorum of members): what
+   * clients made is what the snapshot holds — objects made since are gone, objects deleted
+   * since are back. Versions keep counting up (watchers relist: their logs start afresh), and
+   * Deployments run their pods as restored.
+   */
+  importStored(snapshot: { objects: Record<string, Obj[]>; overlays: Record<string, unknown>; revision: number }): void {
+    const before = [...this.bucket('deployments').values()];
+    this.stored.clear();
+    for (const [plural, list] of Object.entries(snapshot.objects)) {
+      const bucket = this.bucket(plural);
+      for (const obj of list) bucket.set(keyOf(obj), clone(obj));
+    }
+    this.overlays.clear();
+    for (const [k, v] of Object.entries(snapshot.overlays)) this.overlays.set(k, clone(v) as { labels?: Record<string, string>; annotations?: Record<string, string> });
+    this.counter = Math.max(this.counter, snapshot.revision) + 1;
+    for (const plural of [...this.logs.keys()]) this.logs.set(plural, { since: this.counter, events: [] });
+    this.seen.clear();
+    const restored = this.bucket('deployments');
+    for (const d of before) if (!restored.has(keyOf(d))) this.cluster.scaleDeployment(d.metadata.namespace, d.metadata.name, '', 0);
+    for (const d of restored.values()) this.runDeployment(d);
+  }
+
   private bucket(plural: string): Map<string, Obj> {
     let b = this.stored.get(plural);
     if (!b) this.stored.set(plural, (b = new Map()));

@@ -1,0 +1,135 @@
+/**
+ * Restoring a cluster's etcd from a backup, on every control plane at once, in three scripts
+ * the restore workflow sends one phase after the other (kubeadm's documented procedure for a
+ * stacked etcd):
+ *
+ * 1. `fetch`: the backup copied from S3 onto the etcd volume and checked — its SHA-256 must be
+ *    the one recorded when it was taken, and etcdctl must read it. Nothing is stopped yet: a
+ *    damaged backup changes nothing.
+ * 2. `restore`: the API server and etcd stopped (their static pod manifests moved aside), the
+ *    snapshot restored into a new data directory for this member of a new etcd cluster made of
+ *    all the members (its own `--initial-cluster-token`: members still on the old data cannot
+ *    join it by mistake), put in place of the old one, which is kept beside it until the next
+ *    restore.
+ * 3. `start`: the manifests put back; done once this control plane's API server answers,
+ *    which needs a quorum of restored members — hence the phases run on every member at once.
+ *
+ * Each is safe to run twice: a member restored already (its stamp on the volume) is not
+ * restored again, and manifests are moved only from where they are.
+ */
+import { resolveContext } from './context';
+import { ETCD_DATA_DIR, ETCD_MOUNT } from './etcd';
+import { IMDS, NODE_IDENTITY, REQUIRE_FORMAT, REQUIRE_INITIALISED_CONTROL_PLANE, script, shellQuote } from './shell';
+import type { RenderContext } from './types';
+
+export interface RestoreTarget {
+  bucket: string;
+  key: string;
+  /** The backup's id, as the user named it. */
+  backup: string;
+  /** Its SHA-256, from the object's metadata. */
+  sha256: string;
+  /** The new etcd cluster's `--initial-cluster-token` (one per restore operation). */
+  token: string;
+  /** Every member of the restored etcd: node name and address. */
+  members: { name: string; address: string }[];
+}
+
+export type RestorePhase = 'fetch' | 'restore' | 'start';
+
+const MANIFESTS = '/etc/kubernetes/manifests';
+/** Where the stopped static pods' manifests wait while etcd is restored. */
+const HELD = '/etc/kubernetes/hopper-restore-held';
+const CRICTL = 'crictl --runtime-endpoint unix:///run/containerd/containerd.sock';
+const ETCDCTL_OFFLINE = 'ETCDCTL_API=3 etcdctl';
+
+const snapshotFile = (t: RestoreTarget) => `${ETCD_MOUNT}/${t.token}.db`;
+
+export function renderRestoreScript(ctx: RenderContext, target: RestoreTarget, phase: RestorePhase): string {
+  const r = resolveContext(ctx);
+  if (!/^[0-9a-f]{64}$/.test(target.sha256)) throw new Error(`not a SHA-256: ${target.sha256}`);
+  if (!/^[a-z0-9-]{1,64}$/.test(target.token)) throw new Error(`not a restore token: ${target.token}`);
+  const snapshot = snapshotFile(target);
+  if (phase === 'fetch') {
+    return script(r, `fetch and verify etcd backup ${target.backup}`, [
+      REQUIRE_INITIALISED_CONTROL_PLANE,
+      `REGION=${shellQuote(r.ctx.region)}`,
+      `SNAPSHOT=${shellQuote(snapshot)}
+aws s3 cp ${shellQuote(`s3://${target.bucket}/${target.key}`)} "$SNAPSHOT.part" --region "$REGION" >/dev/null
+ACTUAL=$(sha256sum "$SNAPSHOT.part" | cut -d' ' -f1)
+if [[ $ACTUAL != ${target.sha256} ]]; then
+  rm -f "$SNAPSHOT.part"
+  echo "hopper: backup ${target.backup} is damaged: its SHA-256 is $ACTUAL, not ${target.sha256} as recorded when it was taken. Nothing was changed." >&2
+  exit 1
+fi
+if ! ${ETCDCTL_OFFLINE} snapshot status "$SNAPSHOT.part" -w json >/dev/null; then
+  rm -f "$SNAPSHOT.part"
+  echo "hopper: backup ${target.backup} is not an etcd snapshot etcdctl can read. Nothing was changed." >&2
+  exit 1
+fi
+mv "$SNAPSHOT.part" "$SNAPSHOT"
+echo "hopper: backup ${target.backup} fetched and verified (sha256 ${target.sha256})"`,
+    ]);
+  }
+  if (phase === 'restore') {
+    const initialCluster = target.members.map((m) => `${m.name}=https://${m.address}:2380`).join(',');
+    const restoreDir = `${ETCD_MOUNT}/${target.token}`;
+    const stamp = `${ETCD_MOUNT}/${target.token}.done`;
+    return script(r, `restore etcd from backup ${target.backup} on this member`, [
+      REQUIRE_INITIALISED_CONTROL_PLANE,
+      REQUIRE_FORMAT,
+      IMDS,
+      NODE_IDENTITY,
+      `INITIAL_CLUSTER=${shellQuote(initialCluster)}
+case ",$INITIAL_CLUSTER," in
+  *",$NODE_NAME=https://$NODE_IP:2380,"*) ;;
+  *) echo "hopper: this instance ($NODE_NAME) is not one of the members being restored" >&2; exit 1 ;;
+esac`,
+      `# The API server first (no more writes), then etcd: the kubelet stops what leaves its manifest directory.
+mkdir -p ${HELD}
+for component in kube-apiserver etcd; do
+  if [[ -f ${MANIFESTS}/$component.yaml ]]; then mv ${MANIFESTS}/$component.yaml ${HELD}/; fi
+done
+for _ in $(seq 60); do
+  if [[ -z $(${CRICTL} ps --name '^etcd$' -q) && -z $(${CRICTL} ps --name '^kube-apiserver$' -q) ]]; then break; fi
+  sleep 2
+done
+if [[ -n $(${CRICTL} ps --name '^etcd$' -q) ]]; then
+  echo "hopper: etcd did not stop within two minutes" >&2
+  exit 1
+fi`,
+      `if [[ ! -f ${stamp} ]]; then
+  if [[ ! -f ${shellQuote(snapshot)} ]]; then
+    echo "hopper: the verified backup is not on this instance (the fetch phase did not run here)" >&2
+    exit 1
+  fi
+  rm -rf ${restoreDir}
+  ${ETCDCTL_OFFLINE} snapshot restore ${shellQuote(snapshot)} --data-dir ${restoreDir} --name "$NODE_NAME" \\
+    --initial-cluster "$INITIAL_CLUSTER" --initial-advertise-peer-urls "https://$NODE_IP:2380" --initial-cluster-token ${target.token} >/dev/null
+  # The data it replaces stays beside it until the next restore.
+  if [[ -d ${ETCD_DATA_DIR} ]]; then
+    rm -rf ${ETCD_MOUNT}/data.before-restore
+    mv ${ETCD_DATA_DIR} ${ETCD_MOUNT}/data.before-restore
+  fi
+  mv ${restoreDir} ${ETCD_DATA_DIR}
+  touch ${stamp}
+fi
+rm -f ${shellQuote(snapshot)}
+echo "hopper: $NODE_NAME restored from backup ${target.backup}; its API server and etcd wait in ${HELD}"`,
+    ]);
+  }
+  return script(r, `start the control plane again on the data of backup ${target.backup}`, [
+    `${REQUIRE_INITIALISED_CONTROL_PLANE}\nexport KUBECONFIG=/etc/kubernetes/admin.conf`,
+    `# etcd first, then the API server that needs it.
+for component in etcd kube-apiserver; do
+  if [[ -f ${HELD}/$component.yaml ]]; then mv ${HELD}/$component.yaml ${MANIFESTS}/; fi
+done`,
+    `# Back once a quorum of members runs on the restored data (the others start at the same time).
+for _ in $(seq 90); do
+  if kubectl get nodes -o name >/dev/null 2>&1; then break; fi
+  sleep 2
+done
+kubectl get nodes -o name >/dev/null
+echo "hopper: the API server answers on the restored data"`,
+  ]);
+}
