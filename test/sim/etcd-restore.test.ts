@@ -105,10 +105,10 @@ describe('an etcd snapshot restored on a control plane', () => {
       expect(joined.Status, joined.StandardErrorContent).toBe('Success');
     }
     const list = await runScript(sim, first, [`${ETCDCTL} member list -w json`]);
-    const listed = JSON.parse(lastLine(list.StandardOutputContent)!) as { members: { ID: string; name: string; started: boolean }[] };
+    const listed = JSON.parse(lastLine(list.StandardOutputContent)!) as { members: { ID: string; name: string; peerURLs: string[]; started: boolean }[] };
     expect(listed.members.map((m) => m.started)).toEqual([true, true, true]);
-
-    const names = await Promise.all([first, ...others].map(async (i) => lastLine((await runScript(sim, i, [...IDENTITY, 'echo "$NAME=https://$IP:2380"'])).StandardOutputContent)!));
+    // In join order: the first, then the others.
+    const names = listed.members.map((m) => `${m.name}=${m.peerURLs[0]}`);
     const lonely = await runScript(sim, first, [
       'set -euo pipefail',
       ...IDENTITY,
