@@ -11,13 +11,16 @@
 import * as z from 'zod';
 import { renderControlPlaneInitScript, renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
 import { etcdVolumeOfInstance } from '../control-plane/etcd-volumes';
-import { sendOnce, type SentCommand } from '../control-plane/send-once';
+import { SSM_COMMAND_TYPE, sendOnce, type SentCommand } from '../control-plane/send-once';
 import { loadRenderContext } from '../control-plane/render-context';
 import { JOIN_TIMEOUT_SECONDS } from '../control-plane/seats';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { kubectlRunner, otherControlPlanes } from './common';
+import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
+import { describeInstances } from '../lib/ec2';
+import { roleFilters } from '../../shared/tags';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { anywhere, runShellScript, table } from '../../shared/aws/iam';
@@ -39,9 +42,22 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
   if (alone) return send('ReplacementJoin', input.instanceId, renderControlPlaneInitScript(ctx, { etcdVolumeId }), JOIN_TIMEOUT_SECONDS);
   if (input.phase === 'refresh') {
     const runner = await kubectlRunner(deps, spec.name, input.instanceId);
-    return send(`RefreshJoinData-${input.instanceId}`, runner, renderRefreshJoinDataScript(ctx), 300);
+    // Members of control planes lost behind Hopper's back (they never ran kubeadm reset) leave
+    // etcd first. A stopped instance is not lost: it may start again, and its member with it.
+    const notTerminated = await describeInstances(deps, [...roleFilters(spec.name, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }]);
+    const liveControlPlanes = notTerminated.filter((i) => i.PrivateIpAddress).map((i) => i.PrivateIpAddress!);
+    return send(refreshPurpose(input.instanceId), runner, renderRefreshJoinDataScript(ctx, { liveControlPlanes }), 300);
   }
-  return send('ReplacementJoin', input.instanceId, renderControlPlaneJoinScript(ctx, { etcdVolumeId }), JOIN_TIMEOUT_SECONDS);
+  // The refresh removed the seat's lost member, if there was one: what it left on the volume may go aside.
+  const staleMemberRemoved = await sentInOperation(deps, spec.name, input.operationId, refreshPurpose(input.instanceId));
+  return send('ReplacementJoin', input.instanceId, renderControlPlaneJoinScript(ctx, { etcdVolumeId, staleMemberRemoved }), JOIN_TIMEOUT_SECONDS);
+}
+
+const refreshPurpose = (instanceId: string) => `RefreshJoinData-${instanceId}`;
+
+/** Whether this operation sent the command of `purpose` (sendOnce records each in the inventory). */
+async function sentInOperation(deps: StepDeps, cluster: string, operationId: string, purpose: string): Promise<boolean> {
+  return (await deps.store.listResources(cluster)).some((r) => r.type === SSM_COMMAND_TYPE && r.attrs?.purpose === purpose && r.attrs?.operationId === operationId);
 }
 
 export const step = defineStep({

@@ -20,11 +20,18 @@ import {
   writeTemplate,
 } from './shell';
 import type { RenderContext } from './types';
-import { ETCD_DATA_DIR, ETCD_DATA_DIR_CHECK, ETCD_MOUNT, RESTORE_PKI, SAVE_PKI, mountEtcdVolume } from './etcd';
+import { ETCD_DATA_DIR, ETCD_DATA_DIR_CHECK, ETCD_MOUNT, RESTORE_PKI, SAVE_PKI, mountEtcdVolume, removeDeadMembers } from './etcd';
 
 /** Which instance a control-plane script runs on: its seat's etcd volume ('' for a cluster made before them). */
 export interface SeatOptions {
   etcdVolumeId?: string;
+  /**
+   * This operation removed from etcd every member no running instance backs (the refresh
+   * before the join, renderRefreshJoinDataScript with liveControlPlanes): data left on the
+   * seat's volume is of a member etcd no longer has, and is moved aside so that the new
+   * member starts empty.
+   */
+  staleMemberRemoved?: boolean;
 }
 
 const INIT_CONFIG = '/etc/kubernetes/kubeadm-init.yaml';
@@ -120,6 +127,13 @@ const STALE_MEMBER = `if [[ -e ${ETCD_DATA_DIR}/member ]]; then
   exit 1
 fi`;
 
+/** The seat's lost member was removed from etcd: what it left on the volume goes aside (kept until the next time). */
+const REMOVED_MEMBER = `if [[ -e ${ETCD_DATA_DIR}/member ]]; then
+  rm -rf ${ETCD_MOUNT}/data.removed-member
+  mv ${ETCD_DATA_DIR} ${ETCD_MOUNT}/data.removed-member
+  echo "hopper: the data of the seat's removed etcd member moved aside to ${ETCD_MOUNT}/data.removed-member"
+fi`;
+
 const indent = (text: string, spaces: number) => text.split('\n').map((l) => (l ? `${' '.repeat(spaces)}${l}` : l)).join('\n');
 
 /** A script for a working control-plane instance that publishes `body`'s join data to Parameter Store. */
@@ -136,11 +150,15 @@ function onInitialisedControlPlane(r: ResolvedContext, purpose: string, body: st
 /**
  * An SSM command for any working control-plane instance: a new token and certificate key
  * in Parameter Store, before joins that come after the old ones expired (the rolling
- * update, scale-up of the control plane).
+ * update, scale-up of the control plane). With `liveControlPlanes` (the addresses of the
+ * running control-plane instances), etcd members none of them backs are removed first: a
+ * replacement joins a cluster that no longer counts its seat's lost member.
  */
-export function renderRefreshJoinDataScript(ctx: RenderContext): string {
+export function renderRefreshJoinDataScript(ctx: RenderContext, options: { liveControlPlanes?: string[] } = {}): string {
   const r = resolveContext(ctx);
-  return onInitialisedControlPlane(r, 'refresh the join data in Parameter Store', publishJoinData(r));
+  const body = publishJoinData(r);
+  if (!options.liveControlPlanes) return onInitialisedControlPlane(r, 'refresh the join data in Parameter Store', body);
+  return onInitialisedControlPlane(r, 'remove lost etcd members and refresh the join data in Parameter Store', `export KUBECONFIG=/etc/kubernetes/admin.conf\n${removeDeadMembers(options.liveControlPlanes)}\n\n${body}`);
 }
 
 /**
@@ -207,7 +225,7 @@ export function renderControlPlaneJoinScript(ctx: RenderContext, seat: SeatOptio
     ALREADY_JOINED,
     PARAMETERS,
     RUN_LOGGED,
-    ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId), STALE_MEMBER] : []),
+    ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId), seat.staleMemberRemoved ? REMOVED_MEMBER : STALE_MEMBER] : []),
     readJoinData({ controlPlane: true }),
     [
       'mkdir -p /etc/kubernetes',

@@ -99,3 +99,26 @@ aws s3 cp "$SNAPSHOT" ${shellQuote(`s3://${target.bucket}/${target.key}`)} --reg
 echo "hopper: etcd snapshot at revision $REVISION ($SIZE bytes, sha256 $SHA256) stored at s3://${target.bucket}/${target.key}"`,
   ]);
 }
+
+/**
+ * On a working control plane: removes every etcd member that no running control-plane
+ * instance backs — one whose instance was terminated behind Hopper's back never ran `kubeadm
+ * reset`, so its member lingers, counting towards etcd's quorum — and its Node object. Members
+ * are matched by the address of their peer URL; `liveAddresses` are the private addresses of
+ * the cluster's control-plane instances that are not terminated (a stopped one may start
+ * again; a new one not yet joined is no member). A rerun finds nothing more to remove. Needs
+ * KUBECONFIG.
+ */
+export function removeDeadMembers(liveAddresses: string[]): string {
+  for (const a of liveAddresses) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new Error(`not an IPv4 address: ${a}`);
+  return `# etcd members no control-plane instance backs any more (lost instances) leave etcd, and their Nodes go.
+ETCDCTL=(env ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)
+LIVE_ADDRESSES=${shellQuote(` ${liveAddresses.join(' ')} `)}
+DEAD_MEMBERS=$("\${ETCDCTL[@]}" member list | awk -F', ' '{ split($4, url, "[/:]"); print $1, $3, url[4] }')
+while read -r MEMBER_ID MEMBER_NAME MEMBER_ADDRESS; do
+  [[ -z $MEMBER_ID || $LIVE_ADDRESSES == *" $MEMBER_ADDRESS "* ]] && continue
+  "\${ETCDCTL[@]}" member remove "$MEMBER_ID" >/dev/null
+  if kubectl get node "$MEMBER_NAME" -o name >/dev/null 2>&1; then kubectl delete node "$MEMBER_NAME" >/dev/null; fi
+  echo "hopper: etcd member $MEMBER_NAME ($MEMBER_ID) at $MEMBER_ADDRESS had no instance any more: removed, and its Node"
+done <<<"$DEAD_MEMBERS"`;
+}

@@ -3,10 +3,12 @@
  * process: create an HA cluster, follow its operation, validate, scale the node group
  * through desired state + update, upgrade one minor version, force a rolling update (a
  * ConfigMap made over SSM outlives every control-plane member being replaced), restore the
- * backup taken before another ConfigMap was made (it is gone, on every member), delete, and
+ * backup taken before another ConfigMap was made (it is gone, on every member), lose a
+ * control plane behind Hopper's back (its seat is filled again, its etcd member removed), delete, and
  * nothing tagged for it is left. Every function runs as its own role here, so
  * a grant missing from any of these workflows fails this flow as it would on AWS.
  */
+import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../shared/api/types';
 import { clusterResources, kubeNodes, simResources, sleep, startHopper, type Hopper } from './harness';
@@ -195,6 +197,32 @@ describe('the REST API against npm start', () => {
     }
     expect((await kubeNodes(hopper.cloud, NAME)).filter((n) => n.ready)).toHaveLength(6);
     expect((await call<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
+  }, 120_000);
+
+  it('replaces a member terminated behind its back: the lost member leaves etcd, the seat joins again, nothing is lost', async () => {
+    const [lost, ...rest] = await controlPlaneIds();
+    const ec2 = new EC2Client({ endpoint: hopper.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [lost] }));
+    ec2.destroy();
+    // The EC2 state-change event starts a repair of the seat.
+    const deadline = Date.now() + 60_000;
+    let repair: OperationView | undefined;
+    while (!repair && Date.now() < deadline) {
+      const { operations } = (await call<{ operations: OperationView[] }>('GET', `/v1/clusters/${NAME}/operations`)).body;
+      repair = operations.find((o) => o.type === 'repair' && JSON.stringify(o.input ?? {}).includes(lost));
+      if (!repair) await sleep(250);
+    }
+    expect(repair, 'no repair started').toBeDefined();
+    const done = await follow(repair!.id, 90_000);
+    expect(done.status, describeOp(done)).toBe('Succeeded');
+    const now = await controlPlaneIds();
+    expect(now).toHaveLength(3);
+    expect(now).not.toContain(lost);
+    const members = await onHost(hopper.cloud, rest[0], 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key member list');
+    expect(members.out.trim().split('\n').filter((l) => l.includes(', started, ')), members.out + members.err).toHaveLength(3);
+    const kept = await onHost(hopper.cloud, now.find((i) => !rest.includes(i))!, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
+    expect(kept.out.trim(), kept.err).toBe('yes');
+    expect((await kubeNodes(hopper.cloud, NAME)).filter((n) => n.ready)).toHaveLength(6);
   }, 120_000);
 
   it('deletes: 202, the operation succeeds, the cluster is gone and nothing tagged for it is left', async () => {

@@ -73,6 +73,8 @@ export const SCENARIOS: Record<string, Record<string, string>> = {
     ),
     'control-plane-init.sh': renderControlPlaneInitScript(haCalicoChina),
     'control-plane-join.sh': renderControlPlaneJoinScript(haCalicoChina),
+    'control-plane-join-seat-removed-member.sh': renderControlPlaneJoinScript(haCalicoChina, { etcdVolumeId: 'vol-0123456789abcdef0', staleMemberRemoved: true }),
+    'refresh-join-data-remove-lost-members.sh': renderRefreshJoinDataScript(haCalicoChina, { liveControlPlanes: ['10.1.1.10', '10.1.2.10', '10.1.3.11'] }),
     'cni.sh': renderCniInstallScript(haCalicoChina),
     'cloud-controller-manager.sh': renderCloudControllerManagerScript(haCalicoChina),
     'upgrade-other-full.sh': renderUpgradeScripts(haCalicoChina, { first: false, version: '1.33.0' }).full,
