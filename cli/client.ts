@@ -39,6 +39,8 @@ export interface ValidationView {
   ok: boolean;
   failures: ValidationFailure[];
   nodes: NodeStatus[];
+  /** What works but needs attention (an overdue etcd backup); the cluster is valid regardless. */
+  warnings?: ValidationFailure[];
 }
 
 export interface RollingUpdateRequest {

@@ -54,6 +54,10 @@ export function report(name: string, result: ValidationView, groups: string): st
     out.push('NODE STATUS');
     out.push(table(['NAME', 'ROLE', 'READY'], result.nodes.map((n) => [n.name, n.role, n.ready === undefined ? undefined : String(n.ready)])), '');
   }
+  if (result.warnings?.length) {
+    out.push('WARNINGS');
+    out.push(table(['KIND', 'NAME', 'MESSAGE'], result.warnings.map((w) => [w.kind, w.name, w.message])), '');
+  }
   if (result.failures.length > 0) {
     out.push('VALIDATION ERRORS');
     out.push(table(['KIND', 'NAME', 'MESSAGE'], result.failures.map((f) => [f.kind, f.name, f.message])), '');

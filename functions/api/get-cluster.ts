@@ -13,7 +13,8 @@ import { defineFunction } from '../lib/function';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { s3Client } from '../../shared/aws/clients/s3';
 import { listBackups } from '../backups/list';
-import { BACKUP_INTERVAL_MINUTES } from '../backups/policy';
+import { backupAge, backupPolicyOf } from '../backups/policy';
+import type { ClusterRecord } from '../../shared/store';
 
 const logger = new Logger({ serviceName: 'hopper-api' });
 
@@ -22,19 +23,20 @@ export async function getCluster(req: ApiRequest<unknown, z.infer<typeof cluster
   const [resources, lastOperation, lastBackup] = await Promise.all([
     deps.store.listResources(record.name),
     record.lastOperationId ? deps.store.getOperation(record.lastOperationId) : Promise.resolve(undefined),
-    newestBackup(deps, record.name),
+    newestBackup(deps, record),
   ]);
   return { status: 200, body: { ...clusterView(record, resources, lastOperation), ...(lastBackup ? { lastBackup } : {}) } };
 }
 
-async function newestBackup(deps: ApiDeps, cluster: string): Promise<{ id: string; takenAt: string; ageSeconds: number; overdue: boolean } | undefined> {
+async function newestBackup(deps: ApiDeps, record: ClusterRecord): Promise<{ id: string; takenAt: string; ageSeconds: number; overdue: boolean } | undefined> {
+  const cluster = record.name;
   const bucket = process.env.HOPPER_BACKUPS_BUCKET;
   if (!bucket || !deps.s3) return undefined;
   try {
     const [newest] = await listBackups(deps.s3, bucket, cluster);
     if (!newest) return undefined;
-    const ageSeconds = Math.max(0, Math.round((deps.now().getTime() - Date.parse(newest.takenAt)) / 1000));
-    return { id: newest.id, takenAt: newest.takenAt, ageSeconds, overdue: ageSeconds > 2 * BACKUP_INTERVAL_MINUTES * 60 };
+    const age = backupAge(backupPolicyOf(record.spec), new Date(newest.takenAt), record.createdAt, deps.now());
+    return { id: newest.id, takenAt: newest.takenAt, ageSeconds: age.ageSeconds ?? 0, overdue: age.overdue };
   } catch (err) {
     logger.warn('the backups bucket could not be read', { cluster, error: err as Error });
     return undefined;

@@ -8,7 +8,7 @@ import { s3Client } from '../../shared/aws/clients/s3';
 import { NotFoundError } from '../../shared/errors';
 import { allow, getAtt, tableIndex } from '../../shared/aws/iam';
 import { listBackups } from '../backups/list';
-import { BACKUP_INTERVAL_MINUTES, backupsBucket } from '../backups/policy';
+import { backupAge, backupPolicyOf, backupsBucket } from '../backups/policy';
 import { defineFunction } from '../lib/function';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
@@ -19,14 +19,14 @@ export async function listClusterBackups(req: ApiRequest<unknown, z.infer<typeof
   if (!record || record.status === 'Deleted') throw new NotFoundError(`cluster ${req.params.name} not found`);
   if (!deps.s3) throw new Error('the backups route needs the s3 client');
   const backups = (await listBackups(deps.s3, backupsBucket(), record.name, { details: true })).filter((b) => !b.clusterUid || b.clusterUid === record.uid);
-  const newest = backups[0];
-  const ageSeconds = newest ? Math.max(0, Math.round((deps.now().getTime() - Date.parse(newest.takenAt)) / 1000)) : undefined;
+  const policy = backupPolicyOf(record.spec);
+  const age = backupAge(policy, backups[0] ? new Date(backups[0].takenAt) : undefined, record.createdAt, deps.now());
   return {
     status: 200,
     body: {
-      intervalMinutes: BACKUP_INTERVAL_MINUTES,
-      lastBackupAgeSeconds: ageSeconds ?? null,
-      overdue: ageSeconds === undefined ? Date.now() - Date.parse(record.createdAt) > 2 * BACKUP_INTERVAL_MINUTES * 60_000 : ageSeconds > 2 * BACKUP_INTERVAL_MINUTES * 60,
+      intervalMinutes: policy.intervalMinutes,
+      lastBackupAgeSeconds: age.ageSeconds ?? null,
+      overdue: age.overdue,
       backups: backups.map(({ key: _key, clusterUid: _uid, ...view }) => view),
     },
   };

@@ -1,17 +1,41 @@
 /**
  * etcd backups: where each goes, how often, and which are kept.
  *
- * A snapshot every BACKUP_INTERVAL_MINUTES (kOps' etcd-manager takes one every 15 minutes),
- * to `<cluster>/etcd/<time>.db` in the deployment's backups bucket, with its revision, SHA-256
- * and the cluster's uid as object metadata (a restore refuses another cluster's). Kept: every
- * backup of the last day, the newest of each hour for KEEP_HOURLY_DAYS, the newest of each day
- * for KEEP_DAILY_DAYS; the rest are deleted (their versions expire by the bucket's lifecycle).
+ * The sweep runs every SWEEP_MINUTES (kOps' etcd-manager takes one every 15 minutes) and takes
+ * a snapshot of each cluster whose spec's `backups.intervalMinutes` has passed since its newest
+ * one, to `<cluster>/etcd/<time>.db` in the deployment's backups bucket, with its revision,
+ * SHA-256, the cluster's uid and Kubernetes version as object metadata (a restore refuses
+ * another cluster's). Kept: every backup of the last day, the newest of each hour for
+ * `keepHourlyDays`, the newest of each day for `keepDailyDays`; the rest are deleted (their
+ * versions expire by the bucket's lifecycle).
  */
-export const BACKUP_INTERVAL_MINUTES = 15;
-export const KEEP_HOURLY_DAYS = 7;
-export const KEEP_DAILY_DAYS = 90;
+import { DEFAULT_BACKUP_POLICY, type BackupPolicy } from '../../shared/spec';
+
+/** How often the backup sweep runs: the finest interval a cluster can ask for. */
+export const SWEEP_MINUTES = 15;
 /** Every backup younger than this is kept. */
 const KEEP_ALL_MS = 86_400_000;
+
+/** A cluster's backup policy: its spec's (clusters stored before there was one get the default). */
+export function backupPolicyOf(spec: { backups?: BackupPolicy }): BackupPolicy {
+  return spec.backups ?? DEFAULT_BACKUP_POLICY;
+}
+
+/**
+ * Whether a cluster is due a backup at `slot`: its interval has passed since its newest one,
+ * less half a sweep (the sweep's own timing wanders by that much).
+ */
+export function backupDue(policy: BackupPolicy, newest: Date | undefined, slot: Date): boolean {
+  return !newest || slot.getTime() - newest.getTime() >= (policy.intervalMinutes - SWEEP_MINUTES / 2) * 60_000;
+}
+
+/** How old the newest backup is, and whether it is overdue: older than twice the interval (or, with none yet, the cluster is). */
+export function backupAge(policy: BackupPolicy, newest: Date | undefined, clusterCreatedAt: string, now: Date): { ageSeconds?: number; overdue: boolean } {
+  const limit = 2 * policy.intervalMinutes * 60_000;
+  if (!newest) return { overdue: now.getTime() - Date.parse(clusterCreatedAt) > limit };
+  const age = Math.max(0, now.getTime() - newest.getTime());
+  return { ageSeconds: Math.round(age / 1000), overdue: age > limit };
+}
 
 /** The bucket the deployment keeps backups in (serverless/resources.yml BackupsBucket). */
 export function backupsBucket(): string {
@@ -37,7 +61,7 @@ export function takenAt(id: string): Date | undefined {
 }
 
 /** The ids to delete among `ids` (backup ids of one cluster) at `now`, by the retention rule. */
-export function expiredBackups(ids: readonly string[], now: Date): string[] {
+export function expiredBackups(ids: readonly string[], now: Date, policy: BackupPolicy = DEFAULT_BACKUP_POLICY): string[] {
   const dated = ids.map((id) => ({ id, at: takenAt(id) })).filter((b): b is { id: string; at: Date } => b.at !== undefined).sort((a, b) => b.at.getTime() - a.at.getTime());
   const keep = new Set<string>();
   const newestOf = new Map<string, string>();
@@ -46,8 +70,8 @@ export function expiredBackups(ids: readonly string[], now: Date): string[] {
     if (age < KEEP_ALL_MS) keep.add(b.id);
     const hour = `h${b.at.toISOString().slice(0, 13)}`;
     const day = `d${b.at.toISOString().slice(0, 10)}`;
-    if (age < KEEP_HOURLY_DAYS * 86_400_000 && !newestOf.has(hour)) newestOf.set(hour, b.id);
-    if (age < KEEP_DAILY_DAYS * 86_400_000 && !newestOf.has(day)) newestOf.set(day, b.id);
+    if (age < policy.keepHourlyDays * 86_400_000 && !newestOf.has(hour)) newestOf.set(hour, b.id);
+    if (age < policy.keepDailyDays * 86_400_000 && !newestOf.has(day)) newestOf.set(day, b.id);
   }
   for (const id of newestOf.values()) keep.add(id);
   return dated.filter((b) => !keep.has(b.id)).map((b) => b.id);

@@ -1,7 +1,7 @@
 /**
- * etcdBackups (every BACKUP_INTERVAL_MINUTES): an etcd snapshot of every live cluster to the
- * deployment's backups bucket, and the backups the retention rule no longer keeps deleted
- * (functions/backups/policy.ts).
+ * etcdBackups (every SWEEP_MINUTES): an etcd snapshot of every live cluster whose backup
+ * interval has passed (its spec's `backups`), to the deployment's backups bucket, and the
+ * backups its retention rule no longer keeps deleted (functions/backups/policy.ts).
  *
  * The snapshot is taken on one control-plane instance over SSM (etcdctl, then `aws s3 cp` with
  * the host's role, which may write its own cluster's prefix only): fire and forget, one command
@@ -20,7 +20,7 @@ import { ssmClient } from '../../shared/aws/clients/ssm';
 import { allow, anywhere, getAtt, runShellScript, tableIndex } from '../../shared/aws/iam';
 import type { ClusterRecord } from '../../shared/store';
 import { listBackups } from '../backups/list';
-import { BACKUP_INTERVAL_MINUTES, backupId, backupKey, backupsBucket, expiredBackups } from '../backups/policy';
+import { SWEEP_MINUTES, backupDue, backupId, backupKey, backupPolicyOf, backupsBucket, expiredBackups, takenAt } from '../backups/policy';
 import { sendScript } from '../commands/send-script';
 import { loadRenderContext } from '../control-plane/render-context';
 import { defaultDeps, type StepDeps } from '../lib/deps';
@@ -34,11 +34,22 @@ const logger = new Logger({ serviceName: 'hopper-etcd-backups' });
 /** Statuses with a control plane whose etcd can be read. */
 const LIVE = new Set(['Ready', 'Updating', 'Upgrading', 'Degraded', 'Failed']);
 
-export type BackupRun = { cluster: string; id: string; commandId: string; instanceId: string; pruned: string[] } | { cluster: string; skipped: string };
+export type BackupRun =
+  | { cluster: string; id: string; commandId: string; instanceId: string; pruned: string[] }
+  | { cluster: string; notDue: true; pruned: string[] }
+  | { cluster: string; skipped: string };
 
 async function backupOne(deps: StepDeps, record: ClusterRecord, slot: Date): Promise<BackupRun> {
   if (!LIVE.has(record.status)) return { cluster: record.name, skipped: `the cluster is ${record.status}` };
   const bucket = backupsBucket();
+  const policy = backupPolicyOf(record.spec);
+  const existing = (await listBackups(deps.clients.s3, bucket, record.name)).map((b) => b.id);
+  const expired = expiredBackups(existing, slot, policy);
+  if (expired.length) {
+    await deps.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: expired.map((e) => ({ Key: backupKey(record.name, e) })), Quiet: true } }));
+  }
+  // Newest first: its interval decides whether this slot takes one.
+  if (!backupDue(policy, existing.length ? takenAt(existing[0]) : undefined, slot)) return { cluster: record.name, notDue: true, pruned: expired };
   const id = backupId(slot);
   const instanceId = await kubectlRunner(deps, record.name);
   const ctx = await loadRenderContext(deps, record.spec);
@@ -49,10 +60,6 @@ async function backupOne(deps: StepDeps, record: ClusterRecord, slot: Date): Pro
     comment: `hopper ${record.name} EtcdBackup ${id}`,
     timeoutSeconds: 600,
   });
-  const expired = expiredBackups((await listBackups(deps.clients.s3, bucket, record.name)).map((b) => b.id), slot);
-  if (expired.length) {
-    await deps.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: expired.map((e) => ({ Key: backupKey(record.name, e) })), Quiet: true } }));
-  }
   return { cluster: record.name, id, commandId, instanceId, pruned: expired };
 }
 
@@ -65,7 +72,7 @@ export async function etcdBackups(deps: StepDeps, slot: Date = deps.now()): Prom
 
 export const lambda = defineFunction({
   timeout: 120,
-  events: [{ schedule: `rate(${BACKUP_INTERVAL_MINUTES} minutes)` }],
+  events: [{ schedule: `rate(${SWEEP_MINUTES} minutes)` }],
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),

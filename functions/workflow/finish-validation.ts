@@ -1,28 +1,65 @@
 /**
  * RecordValidation: the validate workflow's end. The report (nodes, failures, ok) becomes
  * the Validate step's detail, where `GET /v1/operations/{id}` shows it; the operation
- * Succeeded whether or not the cluster is valid (the report says which).
+ * Succeeded whether or not the cluster is valid (the report says which). An etcd backup older
+ * than twice the cluster's backup interval is flagged in the report's `warnings`: the cluster
+ * works, but losing it now would lose more than the interval promises.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
+import { s3Client } from '../../shared/aws/clients/s3';
+import { allow, table } from '../../shared/aws/iam';
+import type { ClusterRecord } from '../../shared/store';
+import { listBackups } from '../backups/list';
+import { backupAge, backupPolicyOf } from '../backups/policy';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
-import { table } from '../../shared/aws/iam';
+
+const logger = new Logger({ serviceName: 'hopper-validate' });
 
 const input = stepEnvelope.extend({
   result: z.looseObject({ ok: z.boolean(), failures: z.array(z.unknown()).optional(), nodes: z.array(z.unknown()).optional() }),
 });
 
+export interface ValidationWarning {
+  kind: 'Backup';
+  name: string;
+  message: string;
+}
+
+/** The warning for an overdue etcd backup, if it is; none when the bucket cannot be read (logged). */
+export async function backupWarnings(deps: StepDeps, record: ClusterRecord): Promise<ValidationWarning[]> {
+  const bucket = process.env.HOPPER_BACKUPS_BUCKET;
+  if (!bucket) return [];
+  try {
+    const [newest] = await listBackups(deps.clients.s3, bucket, record.name);
+    const policy = backupPolicyOf(record.spec);
+    const age = backupAge(policy, newest ? new Date(newest.takenAt) : undefined, record.createdAt, deps.now());
+    if (!age.overdue) return [];
+    const last = newest ? `the newest etcd backup (${newest.id}) is ${Math.round((age.ageSeconds ?? 0) / 60)} minutes old` : 'there is no etcd backup yet';
+    return [{ kind: 'Backup', name: 'etcd', message: `${last}, more than twice the ${policy.intervalMinutes}-minute interval: backups are failing (the EtcdBackup commands' output says why)` }];
+  } catch (err) {
+    logger.warn('the backups bucket could not be read', { cluster: record.name, error: err as Error });
+    return [];
+  }
+}
+
 export async function finishValidation(event: z.infer<typeof input>, deps: StepDeps): Promise<{ ok: boolean }> {
-  const report = { ok: event.result.ok, nodes: event.result.nodes ?? [], failures: event.result.failures ?? [] };
+  const record = await deps.store.requireCluster(event.cluster);
+  const warnings = await backupWarnings(deps, record);
+  const report = { ok: event.result.ok, nodes: event.result.nodes ?? [], failures: event.result.failures ?? [], warnings };
   await deps.store.endStep(event.operationId, 'Validate', { status: 'Succeeded', detail: report });
   await deps.store.finishOperation(event.operationId, { status: 'Succeeded' });
   return { ok: report.ok };
 }
 
 export const step = defineStep({
-  name: 'FinishValidation', input,
+  name: 'FinishValidation',
+  input,
+  clients: [s3Client],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
+    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
   ],
   run: finishValidation,
 });

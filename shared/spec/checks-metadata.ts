@@ -42,6 +42,9 @@ export function checkMetadata(spec: ClusterSpec, input: ClusterSpecInput): Findi
     if (spec.assets.registryMirrors.length === 0) findings.push({ path: ['assets', 'registryMirrors'], message: `at least one container registry mirror ${why}`, dependsOn: [['region']] });
   }
 
+  if (spec.backups.keepDailyDays < spec.backups.keepHourlyDays) {
+    findings.push({ path: ['backups', 'keepDailyDays'], message: `keeps daily backups ${spec.backups.keepDailyDays} days, fewer than the hourly ones (keepHourlyDays ${spec.backups.keepHourlyDays}): a day's newest is one of its hours'`, dependsOn: [['backups', 'keepHourlyDays']] });
+  }
   spec.upgradePolicy.window.days.forEach((day, i) => {
     if (spec.upgradePolicy.window.days.indexOf(day) < i) findings.push({ path: ['upgradePolicy', 'window', 'days', i], message: `${day} is listed twice` });
   });

@@ -8,7 +8,7 @@ import { isKnownRegion, zonesOf } from './regions';
 import type { ClusterSpecInput } from './schema';
 import { WEEKDAYS } from './schema';
 import { planSubnets } from './subnet-plan';
-import type { ClusterSpec, InstanceGroupSpec } from './types';
+import type { BackupPolicy, ClusterSpec, InstanceGroupSpec } from './types';
 import { DEFAULT_KUBERNETES_VERSION, resolveVersion } from './versions';
 
 /** kops' default network, pod and service ranges. */
@@ -19,6 +19,8 @@ export const DEFAULT_SERVICE_CIDR = '100.64.0.0/13';
 /** Size of the default node group and its disks. */
 export const DEFAULT_GROUP_SIZE = 2;
 export const DEFAULT_ROOT_VOLUME_GIB = 50;
+/** etcd backups every 15 minutes, hourly ones kept a week and daily ones 90 days (kOps' etcd-manager takes one every 15 minutes). */
+export const DEFAULT_BACKUP_POLICY: BackupPolicy = { intervalMinutes: 15, keepHourlyDays: 7, keepDailyDays: 90 };
 
 /**
  * Cluster zones when the spec names none: the region's first zone for a single control
@@ -99,6 +101,11 @@ export function fillDefaults(input: ClusterSpecInput): ClusterSpec {
       ...(input.assets?.packageBaseUrl === undefined ? {} : { packageBaseUrl: input.assets.packageBaseUrl }),
       ...(input.assets?.binaryBaseUrl === undefined ? {} : { binaryBaseUrl: input.assets.binaryBaseUrl }),
       registryMirrors: [...(input.assets?.registryMirrors ?? [])],
+    },
+    backups: {
+      intervalMinutes: input.backups?.intervalMinutes ?? DEFAULT_BACKUP_POLICY.intervalMinutes,
+      keepHourlyDays: input.backups?.keepHourlyDays ?? DEFAULT_BACKUP_POLICY.keepHourlyDays,
+      keepDailyDays: input.backups?.keepDailyDays ?? DEFAULT_BACKUP_POLICY.keepDailyDays,
     },
     upgradePolicy: {
       enabled: input.upgradePolicy?.enabled ?? false,

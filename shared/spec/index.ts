@@ -3,7 +3,7 @@
  * (regions and partitions, Kubernetes versions, CIDR arithmetic).
  */
 export { clusterSpecInputSchema, instanceGroupInputSchema, MAX_CLUSTER_NAME_LENGTH, MAX_GROUP_NAME_LENGTH, WEEKDAYS, type ClusterSpecInput } from './schema';
-export type { ClusterSpec, InstanceGroupSpec, Problem, SubnetSpec } from './types';
+export type { BackupPolicy, ClusterSpec, InstanceGroupSpec, Problem, SubnetSpec } from './types';
 export { parseClusterSpec, type ParseResult } from './parse';
 export {
   fillDefaults,
@@ -15,6 +15,7 @@ export {
   DEFAULT_SERVICE_CIDR,
   DEFAULT_GROUP_SIZE,
   DEFAULT_ROOT_VOLUME_GIB,
+  DEFAULT_BACKUP_POLICY,
 } from './defaults';
 export { immutableChanges, kubernetesVersionChangeProblems } from './immutable';
 export { needsApiLoadBalancer } from './api-endpoint';

@@ -110,6 +110,18 @@ export const clusterSpecInputSchema = z.strictObject({
       registryMirrors: z.array(httpUrl).optional(),
     })
     .optional(),
+  backups: z
+    .strictObject({
+      intervalMinutes: z
+        .int()
+        .min(15)
+        .max(1440)
+        .refine((m) => m % 15 === 0, { error: (issue) => `${quoted(issue.input)} is not a multiple of 15 minutes (backups are taken on a 15-minute sweep)` })
+        .optional(),
+      keepHourlyDays: z.int().min(0).max(90).optional(),
+      keepDailyDays: z.int().min(1).max(3650).optional(),
+    })
+    .optional(),
   upgradePolicy: z
     .strictObject({
       enabled: z.boolean().optional(),

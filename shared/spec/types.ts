@@ -69,9 +69,19 @@ export interface ClusterSpec {
   image: { id?: string };
   tags: Record<string, string>;
   assets: { packageBaseUrl?: string; binaryBaseUrl?: string; registryMirrors: string[] };
+  /** etcd backups: how often (a multiple of the 15-minute sweep) and how long hourly and daily ones are kept. */
+  backups: BackupPolicy;
   upgradePolicy: {
     enabled: boolean;
     channel: 'patch' | 'minor';
     window: { days: (typeof WEEKDAYS)[number][]; start: string; durationMinutes: number };
   };
+}
+
+export interface BackupPolicy {
+  intervalMinutes: number;
+  /** The newest backup of each hour is kept this many days (every backup of the last day is). */
+  keepHourlyDays: number;
+  /** The newest backup of each day is kept this many days. */
+  keepDailyDays: number;
 }

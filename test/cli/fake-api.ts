@@ -37,6 +37,7 @@ export interface ValidationReply {
   ok: boolean;
   failures: Array<{ kind: string; name: string; message: string }>;
   nodes: Array<{ name: string; role: string; ready: boolean }>;
+  warnings?: Array<{ kind: string; name: string; message: string }>;
 }
 
 const BASE = Date.parse('2025-01-01T00:00:00Z');
@@ -53,6 +54,8 @@ export class FakeApi {
   createSteps = ['CreateNetwork', 'BakeImage', 'CreateControlPlane', 'CreateNodes'];
   failAt?: string;
   validations: ValidationReply[] = [];
+  /** What `GET …/backups` lists, and `POST …/restore` accepts. */
+  backups = [{ id: '2026-12-05T01-45-00Z', takenAt: '2026-12-05T01:45:00.000Z', revision: 42, sizeBytes: 2048, sha256: 'ab'.repeat(32) }];
   private server?: Server;
   private nextOp = 1;
   url = '';
@@ -191,6 +194,13 @@ export class FakeApi {
       const target = (body as { kubernetesVersion?: string } | undefined)?.kubernetesVersion ?? '1.32.0';
       if (dryRun) return send(200, { from: cluster.spec.kubernetesVersion, to: target });
       const op = this.startOperation(name, 'upgrade', ['BakeImage', 'UpgradeControlPlane', 'RollNodes']);
+      return send(202, { cluster: this.summary(cluster), operation: op.view });
+    }
+    if (sub === 'backups') return send(200, { intervalMinutes: 15, lastBackupAgeSeconds: 60, overdue: false, backups: this.backups });
+    if (sub === 'restore' && rec.method === 'POST') {
+      const id = (body as { backup?: string } | undefined)?.backup;
+      if (!this.backups.some((b) => b.id === id)) return fail(404, 'NotFound', `cluster ${name} has no backup ${id} (hopper get backups ${name} lists them)`);
+      const op = this.startOperation(name, 'restore', ['Verify', 'Restore', 'Validate']);
       return send(202, { cluster: this.summary(cluster), operation: op.view });
     }
     if (sub === 'validate') {

@@ -176,6 +176,14 @@ describe('hopper validate cluster', () => {
     expect(api.requestsTo('POST', '/v1/clusters/demo/validate')).toHaveLength(1);
   });
 
+  it('prints what needs attention under WARNINGS and still calls a valid cluster ready', async () => {
+    api.validations = [{ ok: true, failures: [], nodes: [{ name: 'i-0cp', role: 'control-plane', ready: true }], warnings: [{ kind: 'Backup', name: 'etcd', message: 'there is no etcd backup yet' }] }];
+    const r = await hopper(['validate', 'cluster', 'demo'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/WARNINGS\nKIND\s+NAME\s+MESSAGE\nBackup\s+etcd\s+there is no etcd backup yet/);
+    expect(r.stdout).toContain('Your cluster demo is ready');
+  });
+
   it('rejects a malformed --wait duration', async () => {
     const r = await hopper(['validate', 'cluster', 'demo', '--wait', 'ten'], env);
     expect(r.code).toBe(1);
@@ -262,5 +270,30 @@ describe('hopper export kubeconfig', () => {
   it('prints to stdout with --kubeconfig -', async () => {
     const r = await hopper(['export', 'kubeconfig', 'demo', '--kubeconfig', '-'], env);
     expect(parse(r.stdout).kind).toBe('Config');
+  });
+});
+
+describe('hopper restore cluster', () => {
+  it('says what it would restore, and changes nothing, without --yes', async () => {
+    const r = await hopper(['restore', 'cluster', 'demo', '--backup', '2026-12-05T01-45-00Z'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Would restore demo to backup 2026-12-05T01-45-00Z (taken 2026-12-05T01:45:00.000Z, revision 42).');
+    expect(r.stdout).toContain('Must specify --yes to restore');
+    expect(api.requestsTo('POST', '/v1/clusters/demo/restore')).toHaveLength(0);
+  });
+
+  it('restores with --yes and follows the operation to its end', async () => {
+    const r = await hopper(['restore', 'cluster', 'demo', '--backup', '2026-12-05T01-45-00Z', '--yes'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(api.requestsTo('POST', '/v1/clusters/demo/restore').map((q) => q.body)).toEqual([{ backup: '2026-12-05T01-45-00Z' }]);
+    expect(r.stdout + r.stderr).toContain('Validate');
+  });
+
+  it('names an unknown backup, with --yes as the API refuses it and without', async () => {
+    const dry = await hopper(['restore', 'cluster', 'demo', '--backup', '2020-01-01T00-00-00Z'], env);
+    expect(dry.stdout).toContain('Cluster demo has no backup 2020-01-01T00-00-00Z: hopper get backups demo lists them.');
+    const r = await hopper(['restore', 'cluster', 'demo', '--backup', '2020-01-01T00-00-00Z', '--yes'], env);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('cluster demo has no backup 2020-01-01T00-00-00Z');
   });
 });

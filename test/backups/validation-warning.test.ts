@@ -1,0 +1,49 @@
+/**
+ * Validation flags a cluster whose newest etcd backup is older than twice its backup interval
+ * (the cluster is still valid: the warning is beside the failures, not among them).
+ */
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupId, backupKey } from '../../functions/backups/policy';
+import { backupWarnings } from '../../functions/workflow/finish-validation';
+import type { ClusterRecord } from '../../shared/store';
+import { startStepEnv, type StepEnv } from '../helpers/step-env';
+
+const BUCKET = 'hopper-test-backups';
+let env: StepEnv;
+let record: ClusterRecord;
+const savedBucket = process.env.HOPPER_BACKUPS_BUCKET;
+
+beforeAll(async () => {
+  env = await startStepEnv();
+  await env.deps.clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  process.env.HOPPER_BACKUPS_BUCKET = BUCKET;
+  await env.createCluster({ name: 'bk', region: 'us-east-1', zones: ['us-east-1a'], backups: { intervalMinutes: 60 } });
+  record = (await env.deps.store.getCluster('bk'))!;
+}, 60_000);
+afterAll(async () => {
+  if (savedBucket === undefined) delete process.env.HOPPER_BACKUPS_BUCKET;
+  else process.env.HOPPER_BACKUPS_BUCKET = savedBucket;
+  await env?.stop();
+});
+
+/** The warnings as validation would give them at `at`. */
+const warningsAt = (at: number) => backupWarnings({ ...env.deps, now: () => new Date(at) }, record);
+const created = () => Date.parse(record.createdAt);
+
+describe('validation and backups', () => {
+  it('says nothing of a cluster younger than two intervals, and flags one that has never been backed up', async () => {
+    expect(await warningsAt(created() + 90 * 60_000)).toEqual([]);
+    const [warning] = await warningsAt(created() + 3 * 3600_000);
+    expect(warning).toMatchObject({ kind: 'Backup', name: 'etcd' });
+    expect(warning.message).toMatch(/^there is no etcd backup yet, more than twice the 60-minute interval/);
+  });
+
+  it('flags a newest backup older than twice the interval, by its id and age', async () => {
+    const taken = new Date(created() + 3600_000);
+    await env.deps.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: backupKey('bk', backupId(taken)), Body: 'snapshot' }));
+    expect(await warningsAt(taken.getTime() + 119 * 60_000)).toEqual([]);
+    const [warning] = await warningsAt(taken.getTime() + 180 * 60_000);
+    expect(warning.message).toBe(`the newest etcd backup (${backupId(taken)}) is 180 minutes old, more than twice the 60-minute interval: backups are failing (the EtcdBackup commands' output says why)`);
+  });
+});
