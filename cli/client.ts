@@ -91,8 +91,8 @@ export class HopperClient {
     return this.request('GET', `/v1/clusters/${enc(name)}/spec`);
   }
 
-  deleteCluster(name: string): Promise<AcceptedView> {
-    return this.request('DELETE', `/v1/clusters/${enc(name)}`);
+  deleteCluster(name: string, options: { deleteBackups?: boolean } = {}): Promise<AcceptedView> {
+    return this.request('DELETE', `/v1/clusters/${enc(name)}${options.deleteBackups ? '?deleteBackups=true' : ''}`);
   }
 
   putInstanceGroup(cluster: string, group: InstanceGroupSpec): Promise<ClusterView> {

@@ -8,6 +8,7 @@ import { step as checkInstancesTerminated } from '../functions/delete/check-inst
 import { step as checkNatGatewaysDeleted } from '../functions/delete/check-nat-gateways-deleted';
 import { step as deleteAutoScalingGroups } from '../functions/delete/delete-auto-scaling-groups';
 import { step as deleteHostRoles } from '../functions/delete/delete-host-roles';
+import { step as deleteBackups } from '../functions/delete/delete-backups';
 import { step as deleteImages } from '../functions/delete/delete-images';
 import { step as deleteInternetGateways } from '../functions/delete/delete-internet-gateways';
 import { step as deleteLaunchTemplates } from '../functions/delete/delete-launch-templates';
@@ -158,6 +159,9 @@ export const deleteCluster = workflow({
         ],
         [
           task(deleteHostRoles, { params: { stage: 'Cleanup', hostRoles: ref('$.set.hostRoles') }, result: null, retry: 'dependencies' }),
+        ],
+        [
+          task(deleteBackups, { comment: 'Only when the delete asked for it: the backups outlive the cluster otherwise.', params: { stage: 'Cleanup' }, result: null }),
         ],
       ],
     }),

@@ -1,4 +1,7 @@
-/** `hopper delete cluster NAME --yes`: without --yes, lists what would be deleted and stops. */
+/**
+ * `hopper delete cluster NAME --yes [--delete-backups]`: without --yes, lists what would be
+ * deleted and stops. The cluster's etcd backups stay unless --delete-backups says otherwise.
+ */
 import type { Command } from 'commander';
 import { clusterName, follow, globals, type Ctx } from '../context';
 import { println } from '../io';
@@ -12,7 +15,8 @@ export function registerDelete(program: Command, ctx: Ctx): void {
     .argument('[name]', 'cluster name (or --name)')
     .option('--name <cluster>', 'cluster name')
     .option('--yes', 'really delete')
-    .action(async (arg: string | undefined, opts: { yes?: boolean }, cmd: Command) => {
+    .option('--delete-backups', "delete the cluster's etcd backups too (kept otherwise, until their retention ends)")
+    .action(async (arg: string | undefined, opts: { yes?: boolean; deleteBackups?: boolean }, cmd: Command) => {
       const { io } = ctx;
       const name = clusterName(arg, cmd);
       const client = ctx.client(cmd);
@@ -23,10 +27,11 @@ export function registerDelete(program: Command, ctx: Ctx): void {
         println(io.stdout, owned.length ? table(['TYPE', 'ID', 'ZONE', 'NAME'], owned.map((r) => [r.type, r.id, r.zone, r.name])) : 'No cloud resources recorded yet.');
         // Brought-your-own VPCs and subnets are only untagged, never deleted: say so.
         if (shared.length) println(io.stdout, `\nKept (not owned by the cluster): ${shared.map((r) => `${r.type}/${r.id}`).join(', ')}`);
+        println(io.stdout, opts.deleteBackups ? "\nIts etcd backups are deleted too (--delete-backups)." : "\nIts etcd backups are kept (--delete-backups deletes them too).");
         println(io.stdout, `\nMust specify --yes to delete cluster ${name}`);
         return;
       }
-      await follow(ctx, cmd, await client.deleteCluster(name));
+      await follow(ctx, cmd, await client.deleteCluster(name, { deleteBackups: opts.deleteBackups }));
       if (globals(cmd, io).wait) println(io.stdout, `Deleted cluster: "${name}"`);
     });
 }

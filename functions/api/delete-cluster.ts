@@ -1,16 +1,23 @@
-/** `DELETE /v1/clusters/{name}`: take the lock, mark the cluster Deleting, start delete-cluster. 202. */
-import type * as z from 'zod';
+/**
+ * `DELETE /v1/clusters/{name}`: take the lock, mark the cluster Deleting, start delete-cluster.
+ * 202. `?deleteBackups=true` deletes the cluster's etcd backups too; without it they stay.
+ */
+import * as z from 'zod';
 import { apiDeps, type ApiDeps } from './deps';
-import { route, type ApiRequest, type ApiResponse } from './http';
+import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
 import { allow, ref, table, stopExecutions } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
-export async function deleteCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
+const query = z.object({ deleteBackups: booleanQuery });
+
+export async function deleteCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, z.infer<typeof query>>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
-  const { cluster, operation } = await beginWorkflow(deps, record, { workflow: 'delete', body: {}, owner: req.requestId, status: 'Deleting' });
+  // The request's body is what the delete asked for; a plain delete keeps its old, empty one.
+  const body = req.query.deleteBackups ? { deleteBackups: true } : {};
+  const { cluster, operation } = await beginWorkflow(deps, record, { workflow: 'delete', body, owner: req.requestId, status: 'Deleting' });
   return { status: 202, body: { cluster: clusterSummary(cluster), operation: operationView(operation) } };
 }
 
@@ -27,4 +34,4 @@ export const lambda = defineFunction({
   ],
 });
 
-export const handler = route({ params: clusterParams }, (req) => deleteCluster(req));
+export const handler = route({ params: clusterParams, query }, (req) => deleteCluster(req));

@@ -66,7 +66,10 @@ export const ROUTES: RouteDoc[] = [
   { method: 'GET', path: '/v1/clusters', summary: 'List clusters', responses: { 200: { description: 'Clusters by name', schema: clustersListSchema } } },
   { method: 'GET', path: '/v1/clusters/{name}', summary: 'A cluster: spec, status, instance groups, resources, last operation', responses: { 200: { description: 'The cluster', schema: clusterViewSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/clusters/{name}/spec', summary: 'The full spec with every default filled in', responses: { 200: { description: 'The spec' }, 404: errors[404] } },
-  { method: 'DELETE', path: '/v1/clusters/{name}', summary: 'Delete a cluster and everything it owns', responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, 404: errors[404], 409: errors[409] } },
+  {
+    method: 'DELETE', path: '/v1/clusters/{name}', summary: 'Delete a cluster and everything it owns (its etcd backups only with deleteBackups)',
+    query: { deleteBackups: z.enum(['true', 'false']).describe('Delete the cluster’s etcd backups too (every version); without it they stay, and expire by their retention.') },
+    responses: { 202: { description: 'Accepted', schema: acceptedViewSchema }, 404: errors[404], 409: errors[409] } },
   {
     method: 'PUT', path: '/v1/clusters/{name}/instance-groups/{group}', summary: 'Store an instance group’s desired state (applied by update)', body: instanceGroupInputSchema.partial(),
     responses: { 200: { description: 'The cluster with the new desired state', schema: clusterViewSchema }, ...errors },

@@ -297,3 +297,13 @@ describe('hopper restore cluster', () => {
     expect(r.stderr).toContain('cluster demo has no backup 2020-01-01T00-00-00Z');
   });
 });
+
+describe('hopper delete cluster --delete-backups', () => {
+  it('keeps the backups unless asked, and asks the API to delete them with the flag', async () => {
+    const dry = await hopper(['delete', 'cluster', 'demo'], env);
+    expect(dry.stdout).toContain('Its etcd backups are kept (--delete-backups deletes them too).');
+    const r = await hopper(['delete', 'cluster', 'demo', '--yes', '--delete-backups'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(api.requests.filter((q) => q.method === 'DELETE').map((q) => `${q.path}?${q.query}`)).toEqual(['/v1/clusters/demo?deleteBackups=true']);
+  });
+});

@@ -25,6 +25,7 @@ import * as groupsSg from '../../functions/delete/delete-security-groups';
 import * as vpc from '../../functions/delete/delete-vpc';
 import * as templates from '../../functions/delete/delete-launch-templates';
 import * as parameters from '../../functions/delete/delete-parameters';
+import * as backups from '../../functions/delete/delete-backups';
 import * as images from '../../functions/delete/delete-images';
 import * as release from '../../functions/delete/release-shared';
 import * as prove from '../../functions/delete/prove-deleted';
@@ -60,6 +61,7 @@ const DELETE_STEPS = {
   deleteLaunchTemplates: templates.step,
   deleteParameters: parameters.step,
   deleteHostRoles: hostRoles.step,
+  deleteBackups: backups.step,
   deleteImages: images.step,
   releaseShared: release.step,
   proveDeleted: prove.step,

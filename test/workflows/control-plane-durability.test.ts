@@ -7,7 +7,7 @@
  * that fills the seat from its volume. Deleting the cluster deletes the volume.
  */
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListBucketsCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupsList, OperationView } from '../../shared/api/types';
@@ -188,10 +188,16 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
   }, 300_000);
 
-  it('goes with the cluster: delete removes the volume', async () => {
-    const op = await accepted('DELETE', `/v1/clusters/${NAME}`);
+  it('goes with the cluster: delete removes the volume, and the backups when asked to', async () => {
+    const op = await accepted('DELETE', `/v1/clusters/${NAME}?deleteBackups=true`);
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
     expect(await clusterResources(cp, NAME)).toEqual({});
     expect(await etcdVolumes()).toEqual([]);
+    // Every version of every backup: the bucket is versioned, a plain delete would only hide them.
+    const s3 = new S3Client({ endpoint: cp.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+    const bucket = (await s3.send(new ListBucketsCommand({}))).Buckets!.find((b) => b.Name?.includes('backups'))!.Name!;
+    const left = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `${NAME}/etcd/` }));
+    s3.destroy();
+    expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
   }, 300_000);
 });
