@@ -4,18 +4,26 @@
  * leaving the instance that held the seat before, or an instance not yet running, is waited
  * for (DependencyPendingError, retried); a volume held by another live instance is an error,
  * never taken. A cluster made before etcd volumes has none: nothing to attach.
+ *
+ * A seat whose volume is gone (deleted behind Hopper's back, or failed) gets a new, empty one
+ * when other control planes hold etcd's data: the refresh before the join has removed the
+ * seat's lost member, and the new member syncs from the others. Without another control plane
+ * the data is gone with the volume, and the step says so.
  */
-import { AttachVolumeCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import { AttachVolumeCommand, CreateVolumeCommand, DescribeVolumesCommand, type Instance, type Volume } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { DependencyPendingError, StepFailedError } from '../../shared/errors';
-import { tagRecord } from '../../shared/tags';
+import { roleFilters, tagRecord } from '../../shared/tags';
+import { loadCluster } from '../lib/cluster';
+import { tagSpec } from '../network/common';
+import { CONTROL_PLANE_ROLE } from './render-context';
 import { describeInstances } from '../lib/ec2';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { anywhere, arn, ofCluster, table } from '../../shared/aws/iam';
-import { ETCD_VOLUME_DEVICE, recordedSeatVolume } from './etcd-volumes';
+import { allow, anywhere, arn, creating, ofCluster, table } from '../../shared/aws/iam';
+import { ETCD_VOLUME_DEVICE, ETCD_VOLUME_GIB, ETCD_VOLUME_ROLE, etcdVolumeClientToken, etcdVolumeTags, recordedSeatVolume } from './etcd-volumes';
 import { SEAT_TAG } from './seats';
 
 export const attachEtcdVolumesInput = stepEnvelope.extend({ instanceIds: z.array(z.string().min(1)).min(1) });
@@ -29,8 +37,11 @@ export async function attachEtcdVolumes(input: z.infer<typeof attachEtcdVolumesI
     const seat = Number(tagRecord(instance.Tags)[SEAT_TAG]);
     const volumeId = Number.isInteger(seat) ? await recordedSeatVolume(deps, input.cluster, seat) : '';
     if (!volumeId) continue;
-    const volume = (await deps.clients.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes?.[0];
-    if (!volume) throw new StepFailedError(`the etcd volume ${volumeId} of control-plane seat ${seat} is gone; the seat's data cannot be brought to ${instanceId}`);
+    const volume = await describeVolume(deps, volumeId);
+    if (!volume || ['deleting', 'deleted', 'error'].includes(volume.State ?? '')) {
+      await replaceLostVolume(deps, input.cluster, instance, seat, volumeId);
+      throw new DependencyPendingError(`the etcd volume ${volumeId} of seat ${seat} is gone: a new one is being made`);
+    }
     const holder = volume.Attachments?.[0];
     if (holder?.InstanceId === instanceId) {
       attached.push({ instanceId, volumeId });
@@ -54,15 +65,57 @@ export async function attachEtcdVolumes(input: z.infer<typeof attachEtcdVolumesI
   return { attached };
 }
 
+/** The volume, or undefined when EC2 no longer knows it. */
+async function describeVolume(deps: StepDeps, volumeId: string): Promise<Volume | undefined> {
+  try {
+    return (await deps.clients.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes?.[0];
+  } catch (err) {
+    if (awsErrorCode(err) === 'InvalidVolume.NotFound') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A new, empty volume for a seat whose volume is lost, when another control plane holds
+ * etcd's data: made with a ClientToken of the lost volume (a retry gets the same one back),
+ * recorded at once in the lost one's place.
+ */
+async function replaceLostVolume(deps: StepDeps, cluster: string, instance: Instance, seat: number, lostVolumeId: string): Promise<void> {
+  const { record, spec } = await loadCluster(deps, cluster);
+  const others = await describeInstances(deps, [...roleFilters(cluster, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['pending', 'running'] }]);
+  if (!others.some((i) => i.InstanceId !== instance.InstanceId)) {
+    throw new StepFailedError(`the etcd volume ${lostVolumeId} of control-plane seat ${seat} is gone, and no other control plane holds etcd's data: the cluster's objects are only in its backups now`);
+  }
+  const zone = instance.Placement?.AvailabilityZone ?? spec.controlPlane.zones[seat];
+  const made = await deps.clients.ec2.send(
+    new CreateVolumeCommand({
+      AvailabilityZone: zone,
+      Size: ETCD_VOLUME_GIB,
+      VolumeType: 'gp3',
+      Encrypted: true,
+      ClientToken: `${etcdVolumeClientToken(record.uid, seat).slice(0, 40)}-${lostVolumeId.replace(/^vol-/, '').slice(0, 20)}`,
+      TagSpecifications: tagSpec('volume', etcdVolumeTags(spec, seat, zone)),
+    }),
+  );
+  if (!made.VolumeId) throw new StepFailedError(`CreateVolume returned no volume for control-plane seat ${seat}`);
+  // At once, in the lost one's place: the next look finds the new volume.
+  await deps.store.recordResource(cluster, { type: 'volume', id: made.VolumeId, zone, ownership: 'owned', name: `${spec.name}-etcd-${seat}`, attrs: { role: ETCD_VOLUME_ROLE, seat } });
+  await deps.store.forgetResource(cluster, 'volume', lostVolumeId);
+}
+
 export const step = defineStep({
   name: 'AttachEtcdVolumes',
   describeActivity: (i) => `attaching the etcd volume of ${i.instanceIds.join(', ')}`,
   clients: [ec2Client],
   input: attachEtcdVolumesInput,
+  creates: ['Volume'],
   permissions: [
-    table('GetItem', 'Query'),
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeVolumes'),
     ofCluster(['ec2:AttachVolume'], [arn('ec2', 'volume/*'), arn('ec2', 'instance/*')]),
+    // A lost seat volume's replacement, tagged at creation only.
+    creating(['ec2:CreateVolume'], [arn('ec2', 'volume/*')]),
+    allow(['ec2:CreateTags'], [arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'CreateVolume' } }),
   ],
   run: attachEtcdVolumes,
 });

@@ -70,4 +70,52 @@ describe('etcd volumes', () => {
     await until(() => w.env.sim.state.instances.get(intruder)?.state === 'running');
     await expect(attachEtcdVolumes({ ...envelope(), instanceIds: [intruder] }, w.env.deps)).rejects.toThrow(new RegExp(`attached to ${cp.instanceIds[0]}, which is running`));
   });
+
+  it('gives a seat whose volume is gone a new, empty one while other control planes hold the data, and says the data is gone when none does', async () => {
+    const ec2c = w.env.deps.clients.ec2;
+    const cps = [...w.env.sim.state.instances.values()].filter((i) => i.tags['hopper:cluster'] === 'vols' && i.tags['hopper:role'] === 'control-plane' && i.state === 'running');
+    const lostHolder = cps.find((i) => i.tags['hopper:control-plane-seat'] === '1')!;
+    const lost = simVolumes().find((v) => v.tags['hopper:control-plane-seat'] === '1')!.volumeId;
+    await ec2c.send(new ec2.TerminateInstancesCommand({ InstanceIds: [lostHolder.instanceId] }));
+    await until(() => w.env.sim.state.volumes.get(lost)?.state === 'available');
+    await ec2c.send(new ec2.DeleteVolumeCommand({ VolumeId: lost }));
+    // The seat's replacement: tagged as a control plane of the cluster, in the seat's zone.
+    const launchSeat1 = async () => {
+      const tags = Object.entries(lostHolder.tags).map(([Key, Value]) => ({ Key, Value }));
+      const id = (await ec2c.send(new ec2.RunInstancesCommand({ ImageId: w.imageId, InstanceType: 't3.medium', MinCount: 1, MaxCount: 1, SubnetId: lostHolder.subnetId, TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] }))).Instances![0].InstanceId!;
+      await w.env.deps.store.recordResource('vols', { type: 'instance', id, ownership: 'owned', attrs: { role: 'control-plane', seat: 1 } });
+      await until(() => w.env.sim.state.instances.get(id)?.state === 'running');
+      return id;
+    };
+    const replacement = await launchSeat1();
+    // Retried as the state machine retries a DependencyPendingError, until attached.
+    const attach = async (instanceId: string) => {
+      for (let i = 0; ; i++) {
+        try {
+          return await attachEtcdVolumes({ ...envelope(), instanceIds: [instanceId] }, w.env.deps);
+        } catch (err) {
+          if ((err as Error).name !== 'DependencyPendingError' || i > 200) throw err;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+    const first = await attach(replacement);
+    const again = await attach(replacement);
+    expect(again.attached).toEqual(first.attached);
+    const fresh = first.attached[0].volumeId;
+    expect(fresh).not.toBe(lost);
+    const seat1 = simVolumes().filter((v) => v.tags['hopper:control-plane-seat'] === '1' && v.state !== 'deleted');
+    expect(seat1.map((v) => v.volumeId)).toEqual([fresh]);
+    expect(seat1[0]).toMatchObject({ encrypted: true, availabilityZone: lostHolder.availabilityZone, attachment: { instanceId: replacement } });
+    const recorded = (await w.env.deps.store.listResources('vols')).filter((r) => r.type === 'volume' && r.attrs?.seat === 1).map((r) => r.id);
+    expect(recorded).toEqual([fresh]);
+
+    // Every other control plane gone too: a lost volume is lost data, said plainly.
+    const others = cps.filter((i) => i !== lostHolder).map((i) => i.instanceId);
+    await ec2c.send(new ec2.TerminateInstancesCommand({ InstanceIds: [...others, replacement] }));
+    await until(() => w.env.sim.state.volumes.get(fresh)?.state === 'available');
+    await ec2c.send(new ec2.DeleteVolumeCommand({ VolumeId: fresh }));
+    const alone = await launchSeat1();
+    await expect(attachEtcdVolumes({ ...envelope(), instanceIds: [alone] }, w.env.deps)).rejects.toThrow(/is gone, and no other control plane holds etcd's data/);
+  });
 });
