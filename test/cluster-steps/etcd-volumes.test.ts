@@ -104,7 +104,7 @@ describe('etcd volumes', () => {
     expect(again.attached).toEqual(first.attached);
     const fresh = first.attached[0].volumeId;
     expect(fresh).not.toBe(lost);
-    const seat1 = simVolumes().filter((v) => v.tags['hopper:control-plane-seat'] === '1' && v.state !== 'deleted');
+    const seat1 = simVolumes().filter((v) => v.tags['hopper:control-plane-seat'] === '1' && v.state !== 'deleting');
     expect(seat1.map((v) => v.volumeId)).toEqual([fresh]);
     expect(seat1[0]).toMatchObject({ encrypted: true, availabilityZone: lostHolder.availabilityZone, attachment: { instanceId: replacement } });
     const recorded = (await w.env.deps.store.listResources('vols')).filter((r) => r.type === 'volume' && r.attrs?.seat === 1).map((r) => r.id);
