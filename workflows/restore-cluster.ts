@@ -15,10 +15,10 @@ import { refreshJoinToken } from './refresh-join-token';
 import { validationLoop } from './validation-loop';
 
 /** One phase on every control plane at once: a restored member needs the others to form a quorum. */
-function onEveryMember(name: string, phase: 'fetch' | 'restore' | 'start', stage: string, comment: string): Node {
+function onEveryMember(name: string, phase: 'fetch' | 'restore' | 'start' | 'kubelet', stage: string, comment: string, items = '$.restore.members'): Node {
   return map(name, {
     comment,
-    items: '$.restore.members',
+    items,
     selector: { instanceId: ref('$$.Map.Item.Value.instanceId'), restore: ref('$.restore') },
     result: null,
     states: [
@@ -39,13 +39,14 @@ export const restoreCluster = workflow({
   name: 'restore-cluster',
   timeoutSeconds: WORKFLOW_TIMEOUT_SECONDS['restore-cluster'],
   comment:
-    "Restore a cluster's etcd from one of its backups: the backup checked and fetched onto every control plane (nothing stopped yet), then on every member at once the API server and etcd stopped and the snapshot restored as a new etcd cluster of those members, then started again; a fresh join token, and validation. Input: {cluster, operationId}; the operation request names the backup.",
+    "Restore a cluster's etcd from one of its backups: the backup checked and fetched onto every control plane (nothing stopped yet), then on every member at once the API server and etcd stopped and the snapshot restored as a new etcd cluster of those members, then started again; every kubelet restarted, a fresh join token, and validation. Input: {cluster, operationId}; the operation request names the backup.",
   states: [
     task(prepareRestore, { comment: 'The backup checked again (it exists, is this cluster incarnation’s, has a checksum), and the members named.', params: { stage: 'Verify' }, result: '$.restore' }),
     onEveryMember('FetchBackup', 'fetch', 'Verify', 'The backup on every member, its SHA-256 and format checked. A damaged backup fails here, before anything is stopped.'),
     task(beginWorkflow, { name: 'BeginRestore', comment: 'From here on the cluster changes: Updating, and a failure leaves it Degraded.', params: { type: 'restore', stage: 'Verify', endsStage: true }, result: '$.ctx' }),
     onEveryMember('RestoreMembers', 'restore', 'Restore', 'API servers and etcd stopped, the data directory replaced by the restored one.'),
     onEveryMember('StartMembers', 'start', 'Restore', 'etcd and the API servers started on the restored data; each waits for a quorum.'),
+    onEveryMember('RestartKubelets', 'kubelet', 'Restore', 'Every kubelet restarts: it registers its Node again if the backup predates it, and lists afresh.', '$.restore.kubelets'),
     // Tokens minted after the backup was taken are gone with the rest of etcd's data.
     ...refreshJoinToken('A fresh join token: the restored etcd holds only the tokens it had when the backup was taken.'),
     ...validationLoop({ stage: 'Validate', next: 'RecordRestore', failTo: 'Changed?' }),

@@ -11,7 +11,8 @@ import { restoreBodySchema } from '../../shared/api/routes';
 import { s3Client } from '../../shared/aws/clients/s3';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../../shared/errors';
 import { allow, ref, stopExecutions, table } from '../../shared/aws/iam';
-import { headBackup, parseBackupRef, restoreRefusal } from '../backups/object';
+import { headBackup, NO_ETCD_VOLUMES, parseBackupRef, restoreRefusal } from '../backups/object';
+import { everySeatHasVolume } from '../control-plane/etcd-volumes';
 import { backupsBucket } from '../backups/policy';
 import { defineFunction } from '../lib/function';
 import { apiDeps, type ApiDeps } from './deps';
@@ -38,6 +39,7 @@ export async function restoreCluster(req: ApiRequest<z.infer<typeof restoreBodyS
   if (!backup) throw new NotFoundError(`cluster ${record.name} has no backup ${named.id} (hopper get backups ${record.name} lists them)`);
   const refusal = restoreRefusal(backup, record);
   if (refusal) throw new UnprocessableError(refusal, [{ path: 'backup', message: refusal }]);
+  if (!(await everySeatHasVolume(deps, record.name, record.spec.controlPlane.count))) throw new UnprocessableError(`cluster ${record.name} cannot be restored: ${NO_ETCD_VOLUMES}`);
   const { cluster, operation } = await beginWorkflow(deps, record, { workflow: 'restore', body: { backup: named.id }, owner: req.requestId });
   return { status: 202, body: { cluster: clusterSummary(cluster), operation: operationView(operation) } };
 }

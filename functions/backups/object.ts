@@ -49,6 +49,9 @@ export async function headBackup(s3: S3Client, bucket: string, cluster: string, 
   }
 }
 
+/** Why a cluster made before etcd volumes cannot be restored: its etcd data is elsewhere on each instance. */
+export const NO_ETCD_VOLUMES = 'its control plane keeps etcd on its root volumes (it was made before etcd volumes): a restore works on the etcd volumes Hopper manages; replace its control plane first (a forced rolling update of the control plane gives every seat its volume)';
+
 /** Why a cluster incarnation may not be restored from this backup, or undefined when it may. */
 export function restoreRefusal(backup: BackupObject, cluster: { name: string; uid: string; kubernetesVersion?: string; spec: { kubernetesVersion: string } }): string | undefined {
   if (backup.clusterUid !== undefined && backup.clusterUid !== cluster.uid) {

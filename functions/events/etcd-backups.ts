@@ -37,17 +37,24 @@ const LIVE = new Set(['Ready', 'Updating', 'Upgrading', 'Degraded', 'Failed']);
 export type BackupRun =
   | { cluster: string; id: string; commandId: string; instanceId: string; pruned: string[] }
   | { cluster: string; notDue: true; pruned: string[] }
-  | { cluster: string; skipped: string };
+  | { cluster: string; skipped: string; pruned?: string[] };
+
+/** Deletes the backups of `record` its retention no longer keeps; returns what is left (newest first) and what went. */
+async function prune(deps: StepDeps, record: ClusterRecord, slot: Date): Promise<{ existing: string[]; expired: string[] }> {
+  const bucket = backupsBucket();
+  const all = (await listBackups(deps.clients.s3, bucket, record.name)).map((b) => b.id);
+  const expired = expiredBackups(all, slot, backupPolicyOf(record.spec));
+  if (expired.length) {
+    await deps.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: expired.map((e) => ({ Key: backupKey(record.name, e) })), Quiet: true } }));
+  }
+  return { existing: all.filter((id) => !expired.includes(id)), expired };
+}
 
 async function backupOne(deps: StepDeps, record: ClusterRecord, slot: Date): Promise<BackupRun> {
   if (!LIVE.has(record.status)) return { cluster: record.name, skipped: `the cluster is ${record.status}` };
   const bucket = backupsBucket();
   const policy = backupPolicyOf(record.spec);
-  const existing = (await listBackups(deps.clients.s3, bucket, record.name)).map((b) => b.id);
-  const expired = expiredBackups(existing, slot, policy);
-  if (expired.length) {
-    await deps.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: expired.map((e) => ({ Key: backupKey(record.name, e) })), Quiet: true } }));
-  }
+  const { existing, expired } = await prune(deps, record, slot);
   // Newest first: its interval decides whether this slot takes one.
   if (!backupDue(policy, existing.length ? takenAt(existing[0]) : undefined, slot)) return { cluster: record.name, notDue: true, pruned: expired };
   const id = backupId(slot);
@@ -66,6 +73,17 @@ async function backupOne(deps: StepDeps, record: ClusterRecord, slot: Date): Pro
 /** Every cluster, one at a time (a failure for one is logged and does not stop the rest). */
 export async function etcdBackups(deps: StepDeps, slot: Date = deps.now()): Promise<{ backups: BackupRun[] }> {
   const backups = await eachCluster<BackupRun>(deps, logger, 'etcd backup', (record) => backupOne(deps, record, slot), (record, message) => ({ cluster: record.name, skipped: message }));
+  // A deleted cluster's backups (kept by its delete) go as its retention says; none is taken.
+  const live = new Set(backups.map((b) => b.cluster));
+  for (const record of await deps.store.listClusters({ includeDeleted: true })) {
+    if (record.status !== 'Deleted' || live.has(record.name)) continue;
+    try {
+      const { expired } = await prune(deps, record, slot);
+      backups.push({ cluster: record.name, skipped: 'the cluster is Deleted', ...(expired.length ? { pruned: expired } : {}) });
+    } catch (err) {
+      logger.warn('pruning the backups of a deleted cluster failed', { cluster: record.name, error: err as Error });
+    }
+  }
   logger.info('etcd backups sent', { backups });
   return { backups };
 }

@@ -11,5 +11,7 @@ export const restorePlanSchema = z.object({
   revision: z.number().optional(),
   token: z.string(),
   members: z.array(z.object({ instanceId: z.string(), name: z.string(), address: z.string() })).min(1),
+  /** Every running control-plane and node instance: their kubelets restart once etcd is back. */
+  kubelets: z.array(z.object({ instanceId: z.string() })),
 });
 export type RestorePlan = z.infer<typeof restorePlanSchema>;

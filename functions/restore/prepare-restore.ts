@@ -10,9 +10,11 @@ import { roleFilters } from '../../shared/tags';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { s3Client } from '../../shared/aws/clients/s3';
 import { allow, anywhere, table } from '../../shared/aws/iam';
-import { headBackup, restoreRefusal } from '../backups/object';
+import { headBackup, NO_ETCD_VOLUMES, restoreRefusal } from '../backups/object';
+import { everySeatHasVolume } from '../control-plane/etcd-volumes';
 import { backupsBucket } from '../backups/policy';
 import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
+import { NODE_ROLE } from '../nodes/common';
 import { inSeatOrder } from '../control-plane/seats';
 import { loadCluster } from '../lib/cluster';
 import { describeInstances } from '../lib/ec2';
@@ -32,14 +34,17 @@ export async function prepareRestore(input: { cluster: string; operationId: stri
   if (!backup) throw new StepFailedError(`cluster ${record.name} has no backup ${request.backup} any more (deleted since the restore was asked for?)`);
   const refusal = restoreRefusal(backup, record);
   if (refusal) throw new StepFailedError(refusal);
+  if (!(await everySeatHasVolume(deps, record.name, record.spec.controlPlane.count))) throw new StepFailedError(`cluster ${record.name} cannot be restored: ${NO_ETCD_VOLUMES}`);
   const running = await describeInstances(deps, [...roleFilters(record.name, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['running'] }]);
   const members = inSeatOrder(running).map((i) => ({ instanceId: i.InstanceId!, name: nodeName(i.PrivateDnsName ?? ''), address: i.PrivateIpAddress ?? '' }));
   if (members.length === 0) throw new StepFailedError(`cluster ${record.name} has no running control-plane instance to restore etcd on`);
   const unnamed = members.find((m) => !m.name || !m.address);
   if (unnamed) throw new StepFailedError(`control-plane instance ${unnamed.instanceId} has no private DNS name or address yet`);
+  const nodes = await describeInstances(deps, [...roleFilters(record.name, NODE_ROLE), { Name: 'instance-state-name', Values: ['running'] }]);
+  const kubelets = [...members, ...nodes.map((i) => ({ instanceId: i.InstanceId! }))].map((m) => ({ instanceId: m.instanceId }));
   // One etcd cluster per restore operation: members left on older data never join it.
   const token = `hopper-restore-${createHash('sha256').update(input.operationId).digest('hex').slice(0, 16)}`;
-  return { backup: backup.id, bucket, key: backup.key, sha256: backup.sha256!, ...(backup.revision !== undefined ? { revision: backup.revision } : {}), token, members };
+  return { backup: backup.id, bucket, key: backup.key, sha256: backup.sha256!, ...(backup.revision !== undefined ? { revision: backup.revision } : {}), token, members, kubelets };
 }
 
 export const step = defineStep({

@@ -4,7 +4,7 @@
  * control-plane instance. Sent once per operation, phase and instance.
  */
 import * as z from 'zod';
-import { renderRestoreScript } from '../../shared/render';
+import { renderRestartKubeletScript, renderRestoreScript } from '../../shared/render';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { anywhere, runShellScript, table } from '../../shared/aws/iam';
 import { recordedApiEndpoint, renderContext } from '../control-plane/render-context';
@@ -14,10 +14,10 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { restorePlanSchema } from './plan';
 
-const PHASES = { fetch: 'FetchBackup', restore: 'RestoreMember', start: 'StartMember' } as const;
+const PHASES = { fetch: 'FetchBackup', restore: 'RestoreMember', start: 'StartMember', kubelet: 'RestartKubelet' } as const;
 
 export const sendRestorePhaseInput = stepEnvelope.extend({
-  phase: z.enum(['fetch', 'restore', 'start']),
+  phase: z.enum(['fetch', 'restore', 'start', 'kubelet']),
   instanceId: z.string().min(1),
   restore: restorePlanSchema,
 });
@@ -34,14 +34,17 @@ export async function sendRestorePhase(input: z.infer<typeof sendRestorePhaseInp
     operationId: input.operationId,
     purpose: PHASES[input.phase],
     instanceId: input.instanceId,
-    script: renderRestoreScript(ctx, { bucket: restore.bucket, key: restore.key, backup: restore.backup, sha256: restore.sha256, token: restore.token, members: restore.members }, input.phase),
+    script:
+      input.phase === 'kubelet'
+        ? renderRestartKubeletScript(ctx, restore.backup)
+        : renderRestoreScript(ctx, { bucket: restore.bucket, key: restore.key, backup: restore.backup, sha256: restore.sha256, token: restore.token, members: restore.members }, input.phase),
     timeoutSeconds: RESTORE_PHASE_TIMEOUT_SECONDS,
   });
 }
 
 export const step = defineStep({
   name: 'SendRestorePhase',
-  describeActivity: (i) => `${{ fetch: 'fetching and verifying the backup on', restore: 'restoring etcd on', start: 'starting the control plane again on' }[i.phase]} ${i.instanceId}`,
+  describeActivity: (i) => `${{ fetch: 'fetching and verifying the backup on', restore: 'restoring etcd on', start: 'starting the control plane again on', kubelet: 'restarting the kubelet on' }[i.phase]} ${i.instanceId}`,
   clients: [ssmClient],
   input: sendRestorePhaseInput,
   permissions: [

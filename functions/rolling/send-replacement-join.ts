@@ -45,7 +45,8 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
     // Members of control planes lost behind Hopper's back (they never ran kubeadm reset) leave
     // etcd first. A stopped instance is not lost: it may start again, and its member with it.
     const notTerminated = await describeInstances(deps, [...roleFilters(spec.name, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }]);
-    const liveControlPlanes = notTerminated.filter((i) => i.PrivateIpAddress).map((i) => i.PrivateIpAddress!);
+    // Not the replacement itself: it is no member yet, and one at its address is a lost predecessor's.
+    const liveControlPlanes = notTerminated.filter((i) => i.PrivateIpAddress && i.InstanceId !== input.instanceId).map((i) => i.PrivateIpAddress!);
     return send(refreshPurpose(input.instanceId), runner, renderRefreshJoinDataScript(ctx, { liveControlPlanes }), 300);
   }
   // The refresh removed the seat's lost member, if there was one: what it left on the volume may go aside.

@@ -106,19 +106,21 @@ echo "hopper: etcd snapshot at revision $REVISION ($SIZE bytes, sha256 $SHA256) 
  * reset`, so its member lingers, counting towards etcd's quorum — and its Node object. Members
  * are matched by the address of their peer URL; `liveAddresses` are the private addresses of
  * the cluster's control-plane instances that are not terminated (a stopped one may start
- * again; a new one not yet joined is no member). A rerun finds nothing more to remove. Needs
- * KUBECONFIG.
+ * again), less the replacement about to join (a member at its address can only be a lost
+ * predecessor's, when AWS gave it the same address). A rerun finds nothing more to remove.
+ * Needs KUBECONFIG.
  */
 export function removeDeadMembers(liveAddresses: string[]): string {
   for (const a of liveAddresses) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new Error(`not an IPv4 address: ${a}`);
   return `# etcd members no control-plane instance backs any more (lost instances) leave etcd, and their Nodes go.
 ETCDCTL=(env ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)
 LIVE_ADDRESSES=${shellQuote(` ${liveAddresses.join(' ')} `)}
-DEAD_MEMBERS=$("\${ETCDCTL[@]}" member list | awk -F', ' '{ split($4, url, "[/:]"); print $1, $3, url[4] }')
-while read -r MEMBER_ID MEMBER_NAME MEMBER_ADDRESS; do
-  [[ -z $MEMBER_ID || $LIVE_ADDRESSES == *" $MEMBER_ADDRESS "* ]] && continue
+# id|address|name: a member that never started has no name yet, so the fields are split on "|".
+MEMBERS=$("\${ETCDCTL[@]}" member list | awk -F', ' '{ split($4, url, "[/:]"); print $1 "|" url[4] "|" $3 }')
+while IFS='|' read -r MEMBER_ID MEMBER_ADDRESS MEMBER_NAME; do
+  [[ -z $MEMBER_ID || -z $MEMBER_ADDRESS || $LIVE_ADDRESSES == *" $MEMBER_ADDRESS "* ]] && continue
   "\${ETCDCTL[@]}" member remove "$MEMBER_ID" >/dev/null
-  if kubectl get node "$MEMBER_NAME" -o name >/dev/null 2>&1; then kubectl delete node "$MEMBER_NAME" >/dev/null; fi
-  echo "hopper: etcd member $MEMBER_NAME ($MEMBER_ID) at $MEMBER_ADDRESS had no instance any more: removed, and its Node"
-done <<<"$DEAD_MEMBERS"`;
+  if [[ -n $MEMBER_NAME ]] && kubectl get node "$MEMBER_NAME" -o name >/dev/null 2>&1; then kubectl delete node "$MEMBER_NAME" >/dev/null; fi
+  echo "hopper: etcd member \${MEMBER_NAME:-(never started)} ($MEMBER_ID) at $MEMBER_ADDRESS had no instance any more: removed, and its Node"
+done <<<"$MEMBERS"`;
 }

@@ -8,7 +8,7 @@ export { shellQuote } from './shell';
 export { INSTANCE_GROUP_LABEL, PLACEHOLDERS, renderKubeadmInitConfig, renderKubeadmJoinConfig, type JoinData, type NodeIdentity } from './kubeadm';
 export { renderBakeScript } from './bake';
 export { renderEtcdSnapshotScript, type SnapshotTarget } from './etcd';
-export { renderRestoreScript, type RestorePhase, type RestoreTarget } from './restore';
+export { renderRestartKubeletScript, renderRestoreScript, type RestorePhase, type RestoreTarget } from './restore';
 export {
   CLIENT_CERTIFICATE_OUTPUT,
   renderControlPlaneInitScript,

@@ -6,13 +6,14 @@
  * 1. `fetch`: the backup copied from S3 onto the etcd volume and checked — its SHA-256 must be
  *    the one recorded when it was taken, and etcdctl must read it. Nothing is stopped yet: a
  *    damaged backup changes nothing.
- * 2. `restore`: the API server and etcd stopped (their static pod manifests moved aside), the
+ * 2. `restore`: the control plane's static pods stopped (their manifests moved aside), the
  *    snapshot restored into a new data directory for this member of a new etcd cluster made of
  *    all the members (its own `--initial-cluster-token`: members still on the old data cannot
- *    join it by mistake), put in place of the old one, which is kept beside it until the next
- *    restore.
- * 3. `start`: the manifests put back; done once this control plane's API server answers,
- *    which needs a quorum of restored members — hence the phases run on every member at once.
+ *    join it by mistake), put in place of the old one, which is kept beside it until a later
+ *    restore succeeds.
+ * 3. `start`: the manifests put back; done once the API server answers, which needs a quorum
+ *    of restored members — hence the phases run on every member at once.
+ * Then every kubelet of the cluster restarts (renderRestartKubeletScript).
  *
  * Each is safe to run twice: a member restored already (its stamp on the volume) is not
  * restored again, and manifests are moved only from where they are.
@@ -41,6 +42,8 @@ const MANIFESTS = '/etc/kubernetes/manifests';
 /** Where the stopped static pods' manifests wait while etcd is restored. */
 const HELD = '/etc/kubernetes/hopper-restore-held';
 const CRICTL = 'crictl --runtime-endpoint unix:///run/containerd/containerd.sock';
+/** The control plane's static pods, in the order they stop (and the reverse of the one they start). */
+const STOP_ORDER = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
 const ETCDCTL_OFFLINE = 'ETCDCTL_API=3 etcdctl';
 
 const snapshotFile = (t: RestoreTarget) => `${ETCD_MOUNT}/${t.token}.db`;
@@ -85,17 +88,22 @@ case ",$INITIAL_CLUSTER," in
   *",$NODE_NAME=https://$NODE_IP:2380,"*) ;;
   *) echo "hopper: this instance ($NODE_NAME) is not one of the members being restored" >&2; exit 1 ;;
 esac`,
-      `# The API server first (no more writes), then etcd: the kubelet stops what leaves its manifest directory.
+      `# Every control-plane static pod stops (the kubelet stops what leaves its manifest directory):
+# the API server first (no more writes), etcd last; the controllers and the scheduler start
+# again on the restored data rather than act on what they cached.
 mkdir -p ${HELD}
-for component in kube-apiserver etcd; do
+for component in ${STOP_ORDER.join(' ')}; do
   if [[ -f ${MANIFESTS}/$component.yaml ]]; then mv ${MANIFESTS}/$component.yaml ${HELD}/; fi
 done
+STOPPED=""
 for _ in $(seq 60); do
-  if [[ -z $(${CRICTL} ps --name '^etcd$' -q) && -z $(${CRICTL} ps --name '^kube-apiserver$' -q) ]]; then break; fi
+  # A plain assignment: crictl failing (no runtime socket) stops the script instead of reading as "stopped".
+  RUNNING=$(${CRICTL} ps --name '^(etcd|kube-apiserver)$' -q)
+  if [[ -z $RUNNING ]]; then STOPPED=yes; break; fi
   sleep 2
 done
-if [[ -n $(${CRICTL} ps --name '^etcd$' -q) ]]; then
-  echo "hopper: etcd did not stop within two minutes" >&2
+if [[ -z $STOPPED ]]; then
+  echo "hopper: etcd and the API server did not stop within two minutes" >&2
   exit 1
 fi`,
       `if [[ ! -f ${stamp} ]]; then
@@ -106,10 +114,10 @@ fi`,
   rm -rf ${restoreDir}
   ${ETCDCTL_OFFLINE} snapshot restore ${shellQuote(snapshot)} --data-dir ${restoreDir} --name "$NODE_NAME" \\
     --initial-cluster "$INITIAL_CLUSTER" --initial-advertise-peer-urls "https://$NODE_IP:2380" --initial-cluster-token ${target.token} >/dev/null
-  # The data it replaces stays beside it until the next restore.
+  # The data it replaces stays beside it, under this restore's name, until a later restore
+  # has succeeded (the start phase prunes older ones): a failed attempt never costs the original.
   if [[ -d ${ETCD_DATA_DIR} ]]; then
-    rm -rf ${ETCD_MOUNT}/data.before-restore
-    mv ${ETCD_DATA_DIR} ${ETCD_MOUNT}/data.before-restore
+    mv ${ETCD_DATA_DIR} ${ETCD_MOUNT}/data.before-${target.token}
   fi
   mv ${restoreDir} ${ETCD_DATA_DIR}
   touch ${stamp}
@@ -120,8 +128,8 @@ echo "hopper: $NODE_NAME restored from backup ${target.backup}; its API server a
   }
   return script(r, `start the control plane again on the data of backup ${target.backup}`, [
     `${REQUIRE_INITIALISED_CONTROL_PLANE}\nexport KUBECONFIG=/etc/kubernetes/admin.conf`,
-    `# etcd first, then the API server that needs it.
-for component in etcd kube-apiserver; do
+    `# etcd first, then the API server that needs it, then the controllers.
+for component in ${[...STOP_ORDER].reverse().join(' ')}; do
   if [[ -f ${HELD}/$component.yaml ]]; then mv ${HELD}/$component.yaml ${MANIFESTS}/; fi
 done`,
     `# Back once a quorum of members runs on the restored data (the others start at the same time).
@@ -130,6 +138,26 @@ for _ in $(seq 90); do
   sleep 2
 done
 kubectl get nodes -o name >/dev/null
+# The restore succeeded here: what earlier restores set aside goes, this one's stays.
+find ${ETCD_MOUNT} -maxdepth 1 -name 'data.before-*' ! -name 'data.before-${target.token}' -exec rm -rf {} +
 echo "hopper: the API server answers on the restored data"`,
+  ]);
+}
+
+/**
+ * On every instance of the cluster after a restore: the kubelet restarted, so that it
+ * registers its Node again if the backup predates it and lists what it runs afresh rather
+ * than from watches whose versions the restore made meaningless.
+ */
+export function renderRestartKubeletScript(ctx: RenderContext, backup: string): string {
+  const r = resolveContext(ctx);
+  return script(r, `restart the kubelet after the restore of backup ${backup}`, [
+    `systemctl restart kubelet
+for _ in $(seq 30); do
+  if systemctl is-active --quiet kubelet; then break; fi
+  sleep 2
+done
+systemctl is-active --quiet kubelet
+echo "hopper: kubelet restarted on the restored cluster"`,
   ]);
 }

@@ -1,8 +1,10 @@
 /**
  * Validation flags a cluster whose newest etcd backup is older than twice its backup interval
- * (the cluster is still valid: the warning is beside the failures, not among them).
+ * (the cluster is still valid: the warning is beside the failures, not among them); a deleted
+ * cluster's backups, kept by its delete, go when their retention ends.
  */
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { etcdBackups } from '../../functions/events/etcd-backups';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupId, backupKey } from '../../functions/backups/policy';
 import { backupWarnings } from '../../functions/workflow/finish-validation';
@@ -45,5 +47,19 @@ describe('validation and backups', () => {
     expect(await warningsAt(taken.getTime() + 119 * 60_000)).toEqual([]);
     const [warning] = await warningsAt(taken.getTime() + 180 * 60_000);
     expect(warning.message).toBe(`the newest etcd backup (${backupId(taken)}) is 180 minutes old, more than twice the 60-minute interval: backups are failing (the EtcdBackup commands' output says why)`);
+  });
+});
+
+describe('a deleted cluster\'s backups', () => {
+  it('are pruned by the schedule as their retention says, and none is taken', async () => {
+    await env.createCluster({ name: 'gone', region: 'us-east-1', zones: ['us-east-1a'] });
+    await env.deps.store.mutateCluster('gone', () => ({ status: 'Deleted' }));
+    const now = new Date('2026-12-05T12:00:00Z');
+    const ids = [backupId(new Date(now.getTime() - 200 * 86_400_000)), backupId(new Date(now.getTime() - 86_400_000 / 2))];
+    for (const id of ids) await env.deps.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: backupKey('gone', id), Body: 'snapshot' }));
+    const run = await etcdBackups(env.deps, now);
+    expect(run.backups.find((b) => b.cluster === 'gone')).toEqual({ cluster: 'gone', skipped: 'the cluster is Deleted', pruned: [ids[0]] });
+    const left = await env.deps.clients.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'gone/etcd/' }));
+    expect((left.Contents ?? []).map((o) => o.Key)).toEqual([backupKey('gone', ids[1])]);
   });
 });

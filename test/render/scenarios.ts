@@ -18,6 +18,7 @@ import {
   renderRenewCertificatesScript,
   renderEtcdSnapshotScript,
   renderRestoreScript,
+  renderRestartKubeletScript,
   type RestoreTarget,
   renderUncordonScript,
   renderUpgradeScripts,
@@ -82,6 +83,7 @@ export const SCENARIOS: Record<string, Record<string, string>> = {
     'restore-fetch.sh': renderRestoreScript(haCalicoChina, restore, 'fetch'),
     'restore-member.sh': renderRestoreScript(haCalicoChina, restore, 'restore'),
     'restore-start.sh': renderRestoreScript(haCalicoChina, restore, 'start'),
+    'restore-restart-kubelet.sh': renderRestartKubeletScript(haCalicoChina, restore.backup),
   },
   'node-user-data': {
     'user-data-gpu.sh': renderNodeUserData(haCalicoChina, 'gpu'),

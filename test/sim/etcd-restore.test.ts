@@ -57,6 +57,8 @@ describe('an etcd snapshot restored on a control plane', () => {
     expect(refused.StandardErrorContent).toContain('Error: data-dir "/var/lib/etcd/data" exists');
     const stranger = await runScript(sim, cp, ['ETCDCTL_API=3 etcdctl snapshot restore /root/snap.db --data-dir /var/lib/etcd/other --name nobody --initial-cluster "somebody=https://10.0.0.9:2380"']);
     expect(stranger.StandardErrorContent).toContain('couldn\'t find local name "nobody" in the initial cluster configuration');
+    const elsewhere = await runScript(sim, cp, [...IDENTITY, 'ETCDCTL_API=3 etcdctl snapshot restore /root/snap.db --data-dir /var/lib/etcd/other --name "$NAME" --initial-cluster "$NAME=https://10.0.0.9:2380" --initial-advertise-peer-urls "https://$IP:2380"']);
+    expect(elsewhere.StandardErrorContent).toContain('but missing from --initial-advertise-peer-urls=');
 
     // Swapped under a running etcd, the new data changes nothing until etcd restarts.
     const swapped = await runScript(sim, cp, [
@@ -114,7 +116,7 @@ describe('an etcd snapshot restored on a control plane', () => {
       ...IDENTITY,
       'mkdir -p /etc/kubernetes/held && mv /etc/kubernetes/manifests/etcd.yaml /etc/kubernetes/held/',
       'test -z "$(crictl ps --name etcd -q)"',
-      `ETCDCTL_API=3 etcdctl snapshot restore /root/snap.db --data-dir /var/lib/etcd/restored --name "$NAME" --initial-cluster ${names.join(',')} --initial-cluster-token alone`,
+      `ETCDCTL_API=3 etcdctl snapshot restore /root/snap.db --data-dir /var/lib/etcd/restored --name "$NAME" --initial-cluster ${names.join(',')} --initial-advertise-peer-urls "https://$IP:2380" --initial-cluster-token alone`,
       'mv /var/lib/etcd/data /var/lib/etcd/data.before && mv /var/lib/etcd/restored /var/lib/etcd/data',
       'mv /etc/kubernetes/held/etcd.yaml /etc/kubernetes/manifests/',
     ]);

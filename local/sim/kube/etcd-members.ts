@@ -86,7 +86,9 @@ export function removeMember(cluster: KubeCluster, name: string): boolean {
 export function members(cluster: KubeCluster): { id: string; name: string; instanceId: string; peerUrl: string; started: boolean }[] {
   settle(cluster);
   const s = stateOf(cluster);
-  return [...s.members].map(([name, m]) => ({ id: memberId(name), name, instanceId: m.instanceId, peerUrl: m.peerUrl, started: s.running.has(name) }));
+  // A member is added here only as its etcd starts (kubeadm init, a control-plane join), so each
+  // has started once: `member list` says "started" for a member whose etcd is down now, as etcd does.
+  return [...s.members].map(([name, m]) => ({ id: memberId(name), name, instanceId: m.instanceId, peerUrl: m.peerUrl, started: true }));
 }
 
 /** The current lineage ('' before any restore). */
@@ -124,7 +126,9 @@ export function settle(cluster: KubeCluster, registry?: KubeRegistry): void {
   for (const [name, lineage] of s.running) if (lineage !== s.lineage && reachable(read, s, name)) byLineage.set(lineage, [...(byLineage.get(lineage) ?? []), name]);
   for (const [lineage, names] of byLineage) {
     const restore = names.map((n) => markers.get(n)).find((mk) => mk?.lineage === lineage && mk.restore)?.restore;
-    if (!restore || names.length <= restore.members.length / 2) continue;
+    // Members reach each other only at the peer URLs the restore listed: one listed elsewhere is alone.
+    const reachable = names.filter((n) => !restore?.peers || restore.peers[n] === s.members.get(n)?.peerUrl);
+    if (!restore || reachable.length <= restore.members.length / 2) continue;
     const reg = registry ?? s.registry;
     const api = reg ? serverFor(reg, cluster) : undefined;
     api?.objects.importStored(restore.snapshot as Parameters<typeof api.objects.importStored>[0]);

@@ -25,7 +25,12 @@ export interface EtcdMarker {
    */
   lineage?: string;
   /** Written by `etcdctl snapshot restore`: the members it was restored for, and what the snapshot held. */
-  restore?: { members: string[]; snapshot: { objects: Record<string, unknown[]>; overlays: Record<string, unknown>; revision: number } };
+  restore?: {
+    members: string[];
+    /** Each member's peer URL as `--initial-cluster` listed it: members find each other only there. */
+    peers?: Record<string, string>;
+    snapshot: { objects: Record<string, unknown[]>; overlays: Record<string, unknown>; revision: number };
+  };
 }
 
 /**

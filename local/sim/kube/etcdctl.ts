@@ -142,9 +142,15 @@ function restore(registry: KubeRegistry, host: KubeHost, req: ShimRequest, file:
   if (isResult(read)) return read;
   const name = flag(req.args, '--name') ?? 'default';
   const dataDir = absolute(req, flag(req.args, '--data-dir') ?? `${name}.etcd`).replace(/\/+$/, '');
-  const initial = (flag(req.args, '--initial-cluster') ?? 'default=http://localhost:2380').split(',').map((pair) => pair.split('=')[0]);
+  const initialFlag = flag(req.args, '--initial-cluster') ?? 'default=http://localhost:2380';
+  const peers = Object.fromEntries(initialFlag.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const initial = Object.keys(peers);
   const token = flag(req.args, '--initial-cluster-token') ?? 'etcd-cluster';
   if (!initial.includes(name)) return fail(`Error: couldn't find local name "${name}" in the initial cluster configuration`);
+  const advertised = flag(req.args, '--initial-advertise-peer-urls') ?? 'http://localhost:2380';
+  if (peers[name] !== advertised) {
+    return fail(`Error: --initial-cluster has ${name}=${peers[name]} but missing from --initial-advertise-peer-urls=${advertised} ("${advertised}"(resolved from "${advertised}"))`);
+  }
   if (!host.read || !host.write) return fail('Error: the data directory cannot be written');
   if (readEtcdMarker(host.read.bind(host), dataDir)) return fail(`Error: data-dir "${dataDir}" exists`);
   const { snapshot } = read;
@@ -153,7 +159,7 @@ function restore(registry: KubeRegistry, host: KubeHost, req: ShimRequest, file:
     cluster: owner,
     member: name,
     lineage: token,
-    restore: { members: initial, snapshot: { objects: snapshot.objects, overlays: snapshot.overlays, revision: snapshot.revision } },
+    restore: { members: initial, peers, snapshot: { objects: snapshot.objects, overlays: snapshot.overlays, revision: snapshot.revision } },
   };
   host.write(`${dataDir}/${ETCD_MARKER}`, `${JSON.stringify(marker)}\n`);
   const log = (msg: string, extra: Record<string, unknown>) => JSON.stringify({ level: 'info', ts: new Date(registry.runtime.now()).toISOString(), caller: 'snapshot/v3_snapshot.go:296', msg, ...extra });

@@ -37,13 +37,14 @@ export KUBECONFIG=/etc/kubernetes/admin.conf
 # etcd members no control-plane instance backs any more (lost instances) leave etcd, and their Nodes go.
 ETCDCTL=(env ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)
 LIVE_ADDRESSES=' 10.1.1.10 10.1.2.10 10.1.3.11 '
-DEAD_MEMBERS=$("${ETCDCTL[@]}" member list | awk -F', ' '{ split($4, url, "[/:]"); print $1, $3, url[4] }')
-while read -r MEMBER_ID MEMBER_NAME MEMBER_ADDRESS; do
-  [[ -z $MEMBER_ID || $LIVE_ADDRESSES == *" $MEMBER_ADDRESS "* ]] && continue
+# id|address|name: a member that never started has no name yet, so the fields are split on "|".
+MEMBERS=$("${ETCDCTL[@]}" member list | awk -F', ' '{ split($4, url, "[/:]"); print $1 "|" url[4] "|" $3 }')
+while IFS='|' read -r MEMBER_ID MEMBER_ADDRESS MEMBER_NAME; do
+  [[ -z $MEMBER_ID || -z $MEMBER_ADDRESS || $LIVE_ADDRESSES == *" $MEMBER_ADDRESS "* ]] && continue
   "${ETCDCTL[@]}" member remove "$MEMBER_ID" >/dev/null
-  if kubectl get node "$MEMBER_NAME" -o name >/dev/null 2>&1; then kubectl delete node "$MEMBER_NAME" >/dev/null; fi
-  echo "hopper: etcd member $MEMBER_NAME ($MEMBER_ID) at $MEMBER_ADDRESS had no instance any more: removed, and its Node"
-done <<<"$DEAD_MEMBERS"
+  if [[ -n $MEMBER_NAME ]] && kubectl get node "$MEMBER_NAME" -o name >/dev/null 2>&1; then kubectl delete node "$MEMBER_NAME" >/dev/null; fi
+  echo "hopper: etcd member ${MEMBER_NAME:-(never started)} ($MEMBER_ID) at $MEMBER_ADDRESS had no instance any more: removed, and its Node"
+done <<<"$MEMBERS"
 
 # Join data for the other instances. The join command holds the token: parsed, never printed.
 JOIN_COMMAND=$(kubeadm token create --ttl '2h0m0s' --print-join-command)

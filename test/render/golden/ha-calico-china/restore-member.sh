@@ -50,17 +50,22 @@ case ",$INITIAL_CLUSTER," in
   *) echo "hopper: this instance ($NODE_NAME) is not one of the members being restored" >&2; exit 1 ;;
 esac
 
-# The API server first (no more writes), then etcd: the kubelet stops what leaves its manifest directory.
+# Every control-plane static pod stops (the kubelet stops what leaves its manifest directory):
+# the API server first (no more writes), etcd last; the controllers and the scheduler start
+# again on the restored data rather than act on what they cached.
 mkdir -p /etc/kubernetes/hopper-restore-held
-for component in kube-apiserver etcd; do
+for component in kube-apiserver kube-controller-manager kube-scheduler etcd; do
   if [[ -f /etc/kubernetes/manifests/$component.yaml ]]; then mv /etc/kubernetes/manifests/$component.yaml /etc/kubernetes/hopper-restore-held/; fi
 done
+STOPPED=""
 for _ in $(seq 60); do
-  if [[ -z $(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name '^etcd$' -q) && -z $(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name '^kube-apiserver$' -q) ]]; then break; fi
+  # A plain assignment: crictl failing (no runtime socket) stops the script instead of reading as "stopped".
+  RUNNING=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name '^(etcd|kube-apiserver)$' -q)
+  if [[ -z $RUNNING ]]; then STOPPED=yes; break; fi
   sleep 2
 done
-if [[ -n $(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name '^etcd$' -q) ]]; then
-  echo "hopper: etcd did not stop within two minutes" >&2
+if [[ -z $STOPPED ]]; then
+  echo "hopper: etcd and the API server did not stop within two minutes" >&2
   exit 1
 fi
 
@@ -72,10 +77,10 @@ if [[ ! -f /var/lib/etcd/hopper-restore-0123456789abcdef.done ]]; then
   rm -rf /var/lib/etcd/hopper-restore-0123456789abcdef
   ETCDCTL_API=3 etcdctl snapshot restore '/var/lib/etcd/hopper-restore-0123456789abcdef.db' --data-dir /var/lib/etcd/hopper-restore-0123456789abcdef --name "$NODE_NAME" \
     --initial-cluster "$INITIAL_CLUSTER" --initial-advertise-peer-urls "https://$NODE_IP:2380" --initial-cluster-token hopper-restore-0123456789abcdef >/dev/null
-  # The data it replaces stays beside it until the next restore.
+  # The data it replaces stays beside it, under this restore's name, until a later restore
+  # has succeeded (the start phase prunes older ones): a failed attempt never costs the original.
   if [[ -d /var/lib/etcd/data ]]; then
-    rm -rf /var/lib/etcd/data.before-restore
-    mv /var/lib/etcd/data /var/lib/etcd/data.before-restore
+    mv /var/lib/etcd/data /var/lib/etcd/data.before-hopper-restore-0123456789abcdef
   fi
   mv /var/lib/etcd/hopper-restore-0123456789abcdef /var/lib/etcd/data
   touch /var/lib/etcd/hopper-restore-0123456789abcdef.done

@@ -12,8 +12,8 @@ if [[ ! -f /etc/kubernetes/admin.conf ]]; then
 fi
 export KUBECONFIG=/etc/kubernetes/admin.conf
 
-# etcd first, then the API server that needs it.
-for component in etcd kube-apiserver; do
+# etcd first, then the API server that needs it, then the controllers.
+for component in etcd kube-scheduler kube-controller-manager kube-apiserver; do
   if [[ -f /etc/kubernetes/hopper-restore-held/$component.yaml ]]; then mv /etc/kubernetes/hopper-restore-held/$component.yaml /etc/kubernetes/manifests/; fi
 done
 
@@ -23,4 +23,6 @@ for _ in $(seq 90); do
   sleep 2
 done
 kubectl get nodes -o name >/dev/null
+# The restore succeeded here: what earlier restores set aside goes, this one's stays.
+find /var/lib/etcd -maxdepth 1 -name 'data.before-*' ! -name 'data.before-hopper-restore-0123456789abcdef' -exec rm -rf {} +
 echo "hopper: the API server answers on the restored data"
