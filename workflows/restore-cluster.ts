@@ -7,6 +7,7 @@ import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
 import { step as checkCommand } from '../functions/commands/check-command';
 import { step as prepareRestore } from '../functions/restore/prepare-restore';
 import { step as recordRestore } from '../functions/restore/record-restore';
+import { step as resumeMembers } from '../functions/restore/resume-members';
 import { step as sendRestorePhase } from '../functions/restore/send-restore-phase';
 import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
@@ -54,10 +55,16 @@ export const restoreCluster = workflow({
     task(finishWorkflow, { name: 'FinishRestore', params: { status: 'Ready' }, result: null }),
   ],
   onFailure: [
-    choice('Changed?', [{ Variable: '$.ctx', IsPresent: true, Next: 'RecordFailure' }], 'RecordRefusal', {
+    choice('Changed?', [{ Variable: '$.ctx', IsPresent: true, Next: 'ResumeMembers' }], 'RecordRefusal', {
       comment: 'Before BeginRestore nothing was stopped: the cluster keeps its status; after it, the cluster is Degraded.',
     }),
     task(failWorkflow, { name: 'RecordRefusal', params: { failure: ref('$.failure') }, result: null, next: 'RestoreFailed' }),
+    task(resumeMembers, {
+      comment: 'No control plane stays stopped: each starts on the data it has (the lineage with a quorum serves). Its own failure does not stop the failure being recorded.',
+      params: { restore: ref('$.restore') },
+      result: '$.resumed',
+      catch: { next: 'RecordFailure', resultPath: '$.resumeFailure' },
+    }),
     task(failWorkflow, { name: 'RecordFailure', params: { status: 'Degraded', failure: ref('$.failure') }, result: null }),
     fail('RestoreFailed', { error: 'RestoreClusterFailed', cause: 'See the operation record: the failed step and its error.' }),
   ],

@@ -14,10 +14,10 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { restorePlanSchema } from './plan';
 
-const PHASES = { fetch: 'FetchBackup', restore: 'RestoreMember', start: 'StartMember', kubelet: 'RestartKubelet' } as const;
+const PHASES = { fetch: 'FetchBackup', restore: 'RestoreMember', start: 'StartMember', kubelet: 'RestartKubelet', resume: 'ResumeMember' } as const;
 
 export const sendRestorePhaseInput = stepEnvelope.extend({
-  phase: z.enum(['fetch', 'restore', 'start', 'kubelet']),
+  phase: z.enum(['fetch', 'restore', 'start', 'kubelet', 'resume']),
   instanceId: z.string().min(1),
   restore: restorePlanSchema,
 });
@@ -44,7 +44,7 @@ export async function sendRestorePhase(input: z.infer<typeof sendRestorePhaseInp
 
 export const step = defineStep({
   name: 'SendRestorePhase',
-  describeActivity: (i) => `${{ fetch: 'fetching and verifying the backup on', restore: 'restoring etcd on', start: 'starting the control plane again on', kubelet: 'restarting the kubelet on' }[i.phase]} ${i.instanceId}`,
+  describeActivity: (i) => `${{ fetch: 'fetching and verifying the backup on', restore: 'restoring etcd on', start: 'starting the control plane again on', kubelet: 'restarting the kubelet on', resume: 'starting the control plane again (the restore failed) on' }[i.phase]} ${i.instanceId}`,
   clients: [ssmClient],
   input: sendRestorePhaseInput,
   permissions: [

@@ -36,7 +36,7 @@ export interface RestoreTarget {
   members: { name: string; address: string }[];
 }
 
-export type RestorePhase = 'fetch' | 'restore' | 'start';
+export type RestorePhase = 'fetch' | 'restore' | 'start' | 'resume';
 
 const MANIFESTS = '/etc/kubernetes/manifests';
 /** Where the stopped static pods' manifests wait while etcd is restored. */
@@ -68,6 +68,14 @@ fi
 if ! ${ETCDCTL_OFFLINE} snapshot status "$SNAPSHOT.part" -w json >/dev/null; then
   rm -f "$SNAPSHOT.part"
   echo "hopper: backup ${target.backup} is not an etcd snapshot etcdctl can read. Nothing was changed." >&2
+  exit 1
+fi
+# Room on the volume for the restored copy beside the snapshot (the old data is moved, not copied).
+SIZE=$(stat -c %s "$SNAPSHOT.part")
+FREE=$(df --output=avail -B1 ${ETCD_MOUNT} | tail -1)
+if (( FREE < 2 * SIZE + 268435456 )); then
+  rm -f "$SNAPSHOT.part"
+  echo "hopper: ${ETCD_MOUNT} has $FREE bytes free; restoring backup ${target.backup} ($SIZE bytes) needs twice its size and 256 MiB. Nothing was changed." >&2
   exit 1
 fi
 mv "$SNAPSHOT.part" "$SNAPSHOT"
@@ -124,6 +132,18 @@ fi`,
 fi
 rm -f ${shellQuote(snapshot)}
 echo "hopper: $NODE_NAME restored from backup ${target.backup}; its API server and etcd wait in ${HELD}"`,
+    ]);
+  }
+  if (phase === 'resume') {
+    // A restore that failed part-way: no control plane stays stopped. Each member starts on the
+    // data it has; the lineage with a quorum — the restored one where enough members got it,
+    // else the old one — serves.
+    return script(r, `start the control plane again after the failed restore of backup ${target.backup}`, [
+      `for component in ${[...STOP_ORDER].reverse().join(' ')}; do
+  if [[ -f ${HELD}/$component.yaml ]]; then mv ${HELD}/$component.yaml ${MANIFESTS}/; fi
+done
+rm -f ${shellQuote(snapshot)}
+echo "hopper: the control plane's static pods are back in ${MANIFESTS}"`,
     ]);
   }
   return script(r, `start the control plane again on the data of backup ${target.backup}`, [

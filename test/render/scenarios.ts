@@ -83,6 +83,7 @@ export const SCENARIOS: Record<string, Record<string, string>> = {
     'restore-fetch.sh': renderRestoreScript(haCalicoChina, restore, 'fetch'),
     'restore-member.sh': renderRestoreScript(haCalicoChina, restore, 'restore'),
     'restore-start.sh': renderRestoreScript(haCalicoChina, restore, 'start'),
+    'restore-resume.sh': renderRestoreScript(haCalicoChina, restore, 'resume'),
     'restore-restart-kubelet.sh': renderRestartKubeletScript(haCalicoChina, restore.backup),
   },
   'node-user-data': {

@@ -178,6 +178,20 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
     expect((await onHost(instance.id, `${KUBECTL} get configmap later -o name`)).out.trim()).toBe('configmap/later');
 
+    // A restore that fails once the control plane is stopping (here: the container runtime gone,
+    // so nobody can tell etcd stopped) leaves no control plane stopped: the old data serves again.
+    expect((await onHost(instance.id, 'systemctl stop containerd')).code).toBe(0);
+    const broken = await accepted('POST', `/v1/clusters/${NAME}/restore`, { backup: backup.id });
+    expect(broken.status).toBe('Failed');
+    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Degraded');
+    expect((await onHost(instance.id, 'systemctl start containerd')).code).toBe(0);
+    let answered = '';
+    for (let i = 0; i < 100 && answered !== 'configmap/later'; i++) {
+      answered = (await onHost(instance.id, `${KUBECTL} get configmap later -o name`)).out.trim();
+      if (answered !== 'configmap/later') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(answered).toBe('configmap/later');
+
     const op = await accepted('POST', `/v1/clusters/${NAME}/restore`, { backup: backup.id });
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
     expect((await onHost(instance.id, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`)).out.trim()).toBe('yes');

@@ -26,5 +26,13 @@ if ! ETCDCTL_API=3 etcdctl snapshot status "$SNAPSHOT.part" -w json >/dev/null; 
   echo "hopper: backup 2026-12-05T01-45-00Z is not an etcd snapshot etcdctl can read. Nothing was changed." >&2
   exit 1
 fi
+# Room on the volume for the restored copy beside the snapshot (the old data is moved, not copied).
+SIZE=$(stat -c %s "$SNAPSHOT.part")
+FREE=$(df --output=avail -B1 /var/lib/etcd | tail -1)
+if (( FREE < 2 * SIZE + 268435456 )); then
+  rm -f "$SNAPSHOT.part"
+  echo "hopper: /var/lib/etcd has $FREE bytes free; restoring backup 2026-12-05T01-45-00Z ($SIZE bytes) needs twice its size and 256 MiB. Nothing was changed." >&2
+  exit 1
+fi
 mv "$SNAPSHOT.part" "$SNAPSHOT"
 echo "hopper: backup 2026-12-05T01-45-00Z fetched and verified (sha256 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa)"
