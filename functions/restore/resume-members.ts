@@ -36,9 +36,6 @@ export const step = defineStep({
   describeActivity: () => 'starting the control planes again after the failed restore',
   clients: [ssmClient],
   input: resumeMembersInput,
-  // It runs after the operation failed: the lock it would check is closing, and putting the
-  // manifests back is what the failure needs whoever holds the cluster next.
-  fenced: false,
   permissions: [
     table('GetItem', 'Query'),
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
