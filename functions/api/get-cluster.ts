@@ -12,7 +12,7 @@ import { allow, getAtt, tableIndex } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { s3Client } from '../../shared/aws/clients/s3';
-import { listBackups } from '../backups/list';
+import { newestBackupOf } from '../backups/list';
 import { backupAge, backupPolicyOf } from '../backups/policy';
 import type { ClusterRecord } from '../../shared/store';
 
@@ -33,7 +33,7 @@ async function newestBackup(deps: ApiDeps, record: ClusterRecord): Promise<{ id:
   const bucket = process.env.HOPPER_BACKUPS_BUCKET;
   if (!bucket || !deps.s3) return undefined;
   try {
-    const [newest] = await listBackups(deps.s3, bucket, cluster);
+    const newest = await newestBackupOf(deps.s3, bucket, record);
     if (!newest) return undefined;
     const age = backupAge(backupPolicyOf(record.spec), new Date(newest.takenAt), record.createdAt, deps.now());
     return { id: newest.id, takenAt: newest.takenAt, ageSeconds: age.ageSeconds ?? 0, overdue: age.overdue };
@@ -50,6 +50,8 @@ export const lambda = defineFunction({
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
     allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
+    // HeadObject of the newest backups: whose incarnation each is.
+    allow(['s3:GetObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
   ],
 });
 

@@ -42,3 +42,16 @@ export async function listBackups(s3: S3Client, bucket: string, cluster: string,
   }
   return found;
 }
+
+/**
+ * The newest backup of this cluster incarnation: a name used again keeps the earlier
+ * cluster's backups under the same prefix (its delete kept them), so the newest few are looked
+ * into (one HeadObject each) until one is this incarnation's. Undefined when none is.
+ */
+export async function newestBackupOf(s3: S3Client, bucket: string, cluster: { name: string; uid: string }, looks = 5): Promise<BackupView | undefined> {
+  for (const b of (await listBackups(s3, bucket, cluster.name)).slice(0, looks)) {
+    const meta = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: b.key }))).Metadata ?? {};
+    if (!meta['cluster-uid'] || meta['cluster-uid'] === cluster.uid) return b;
+  }
+  return undefined;
+}

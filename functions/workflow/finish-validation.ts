@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { s3Client } from '../../shared/aws/clients/s3';
 import { allow, table } from '../../shared/aws/iam';
 import type { ClusterRecord } from '../../shared/store';
-import { listBackups } from '../backups/list';
+import { newestBackupOf } from '../backups/list';
 import { backupAge, backupPolicyOf } from '../backups/policy';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
@@ -32,7 +32,7 @@ export async function backupWarnings(deps: StepDeps, record: ClusterRecord): Pro
   const bucket = process.env.HOPPER_BACKUPS_BUCKET;
   if (!bucket) return [];
   try {
-    const [newest] = await listBackups(deps.clients.s3, bucket, record.name);
+    const newest = await newestBackupOf(deps.clients.s3, bucket, record);
     const policy = backupPolicyOf(record.spec);
     const age = backupAge(policy, newest ? new Date(newest.takenAt) : undefined, record.createdAt, deps.now());
     if (!age.overdue) return [];
@@ -60,6 +60,8 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
+    // HeadObject of the newest backups: whose incarnation each is.
+    allow(['s3:GetObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
   ],
   run: finishValidation,
 });

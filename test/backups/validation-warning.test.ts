@@ -47,6 +47,11 @@ describe('validation and backups', () => {
     expect(await warningsAt(taken.getTime() + 119 * 60_000)).toEqual([]);
     const [warning] = await warningsAt(taken.getTime() + 180 * 60_000);
     expect(warning.message).toBe(`the newest etcd backup (${backupId(taken)}) is 180 minutes old, more than twice the 60-minute interval: backups are failing (the EtcdBackup commands' output says why)`);
+    // A newer backup of an earlier cluster of the same name (its delete kept it) is not this one's.
+    const earlier = backupId(new Date(taken.getTime() + 170 * 60_000));
+    await env.deps.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: backupKey('bk', earlier), Body: 'snapshot', Metadata: { 'cluster-uid': 'an-earlier-incarnation' } }));
+    const [still] = await warningsAt(taken.getTime() + 180 * 60_000);
+    expect(still.message).toContain(`(${backupId(taken)}) is 180 minutes old`);
   });
 });
 
