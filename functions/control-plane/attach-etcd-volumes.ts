@@ -10,20 +10,19 @@
  * seat's lost member, and the new member syncs from the others. Without another control plane
  * the data is gone with the volume, and the step says so.
  */
-import { AttachVolumeCommand, CreateVolumeCommand, DescribeVolumesCommand, type Instance, type Volume } from '@aws-sdk/client-ec2';
+import { AttachVolumeCommand, DescribeVolumesCommand, type Instance, type Volume } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { DependencyPendingError, StepFailedError } from '../../shared/errors';
 import { roleFilters, tagRecord } from '../../shared/tags';
 import { loadCluster } from '../lib/cluster';
-import { tagSpec } from '../network/common';
 import { CONTROL_PLANE_ROLE } from './render-context';
 import { describeInstances } from '../lib/ec2';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { allow, anywhere, arn, creating, ofCluster, table } from '../../shared/aws/iam';
-import { ETCD_VOLUME_DEVICE, ETCD_VOLUME_GIB, ETCD_VOLUME_ROLE, etcdVolumeClientToken, etcdVolumeTags, recordedSeatVolume } from './etcd-volumes';
+import { ETCD_VOLUME_DEVICE, createSeatVolume, etcdVolumeClientToken, recordSeatVolume, recordedSeatVolume } from './etcd-volumes';
 import { SEAT_TAG } from './seats';
 
 export const attachEtcdVolumesInput = stepEnvelope.extend({ instanceIds: z.array(z.string().min(1)).min(1) });
@@ -87,19 +86,10 @@ async function replaceLostVolume(deps: StepDeps, cluster: string, instance: Inst
     throw new StepFailedError(`the etcd volume ${lostVolumeId} of control-plane seat ${seat} is gone, and no other control plane holds etcd's data: the cluster's objects are only in its backups now`);
   }
   const zone = instance.Placement?.AvailabilityZone ?? spec.controlPlane.zones[seat];
-  const made = await deps.clients.ec2.send(
-    new CreateVolumeCommand({
-      AvailabilityZone: zone,
-      Size: ETCD_VOLUME_GIB,
-      VolumeType: 'gp3',
-      Encrypted: true,
-      ClientToken: `${etcdVolumeClientToken(record.uid, seat).slice(0, 40)}-${lostVolumeId.replace(/^vol-/, '').slice(0, 20)}`,
-      TagSpecifications: tagSpec('volume', etcdVolumeTags(spec, seat, zone)),
-    }),
-  );
-  if (!made.VolumeId) throw new StepFailedError(`CreateVolume returned no volume for control-plane seat ${seat}`);
+  const clientToken = `${etcdVolumeClientToken(record.uid, seat).slice(0, 40)}-${lostVolumeId.replace(/^vol-/, '').slice(0, 20)}`;
+  const volumeId = await createSeatVolume(deps, spec, seat, zone, clientToken);
   // At once, in the lost one's place: the next look finds the new volume.
-  await deps.store.recordResource(cluster, { type: 'volume', id: made.VolumeId, zone, ownership: 'owned', name: `${spec.name}-etcd-${seat}`, attrs: { role: ETCD_VOLUME_ROLE, seat } });
+  await recordSeatVolume(deps, spec, seat, zone, volumeId);
   await deps.store.forgetResource(cluster, 'volume', lostVolumeId);
 }
 

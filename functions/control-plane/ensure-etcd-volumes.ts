@@ -5,16 +5,14 @@
  * per (cluster incarnation, seat), so a retry after a lost response gets the same volume
  * back; each is recorded the moment its id is known.
  */
-import { CreateVolumeCommand } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
-import { tagSpec } from '../network/common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { anywhere, arn, allow, creating, table } from '../../shared/aws/iam';
-import { ETCD_VOLUME_GIB, ETCD_VOLUME_ROLE, etcdVolumeClientToken, etcdVolumeTags, seatVolumes } from './etcd-volumes';
+import { createSeatVolume, etcdVolumeClientToken, recordSeatVolume, seatVolumes } from './etcd-volumes';
 
 export const ensureEtcdVolumesInput = stepEnvelope;
 
@@ -33,23 +31,9 @@ export async function ensureEtcdVolumes(input: z.infer<typeof ensureEtcdVolumesI
   const existing = await seatVolumes(deps, spec.name);
   const volumes: EtcdVolume[] = [];
   for (const [seat, zone] of zones.entries()) {
-    let volumeId = existing.get(seat)?.VolumeId;
-    if (!volumeId) {
-      const made = await deps.clients.ec2.send(
-        new CreateVolumeCommand({
-          AvailabilityZone: zone,
-          Size: ETCD_VOLUME_GIB,
-          VolumeType: 'gp3',
-          Encrypted: true,
-          ClientToken: etcdVolumeClientToken(record.uid, seat),
-          TagSpecifications: tagSpec('volume', etcdVolumeTags(spec, seat, zone)),
-        }),
-      );
-      volumeId = made.VolumeId;
-      if (!volumeId) throw new StepFailedError(`CreateVolume returned no volume for control-plane seat ${seat}`);
-    }
+    const volumeId = existing.get(seat)?.VolumeId ?? (await createSeatVolume(deps, spec, seat, zone, etcdVolumeClientToken(record.uid, seat)));
     // At once: a crash after this leaves nothing the inventory does not know.
-    await deps.store.recordResource(spec.name, { type: 'volume', id: volumeId, zone, ownership: 'owned', name: `${spec.name}-etcd-${seat}`, attrs: { role: ETCD_VOLUME_ROLE, seat } });
+    await recordSeatVolume(deps, spec, seat, zone, volumeId);
     volumes.push({ seat, zone, volumeId });
   }
   return { volumes };

@@ -6,10 +6,12 @@
  * — what lets a single control plane be replaced without losing the cluster (kOps has kept
  * etcd on volumes like these since its first releases).
  */
-import { DescribeVolumesCommand, type Volume } from '@aws-sdk/client-ec2';
+import { CreateVolumeCommand, DescribeVolumesCommand, type Volume } from '@aws-sdk/client-ec2';
 import { createHash } from 'node:crypto';
 import type { ClusterSpec } from '../../shared/spec';
+import { StepFailedError } from '../../shared/errors';
 import { resourceTags, roleFilters, tagRecord, type Tag } from '../../shared/tags';
+import { tagSpec } from '../network/common';
 import type { StepDeps } from '../lib/deps';
 import { SEAT_TAG } from './seats';
 
@@ -59,4 +61,28 @@ export async function etcdVolumeOfInstance(deps: Pick<StepDeps, 'store'>, cluste
 export async function everySeatHasVolume(deps: Pick<StepDeps, 'store'>, cluster: string, seats: number): Promise<boolean> {
   const recorded = new Set((await deps.store.listResources(cluster)).filter((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE).map((r) => Number(r.attrs?.seat)));
   return seats > 0 && Array.from({ length: seats }, (_, i) => i).every((s) => recorded.has(s));
+}
+
+/**
+ * Creates seat `seat`'s volume in `zone` (encrypted gp3, tagged at creation) and records it at
+ * once; `clientToken` makes a retry after a lost response get the same volume back.
+ */
+export async function createSeatVolume(deps: StepDeps, spec: ClusterSpec, seat: number, zone: string, clientToken: string): Promise<string> {
+  const made = await deps.clients.ec2.send(
+    new CreateVolumeCommand({
+      AvailabilityZone: zone,
+      Size: ETCD_VOLUME_GIB,
+      VolumeType: 'gp3',
+      Encrypted: true,
+      ClientToken: clientToken,
+      TagSpecifications: tagSpec('volume', etcdVolumeTags(spec, seat, zone)),
+    }),
+  );
+  if (!made.VolumeId) throw new StepFailedError(`CreateVolume returned no volume for control-plane seat ${seat}`);
+  return made.VolumeId;
+}
+
+/** Records seat `seat`'s volume in the inventory (a crash after this leaves nothing it does not know). */
+export async function recordSeatVolume(deps: Pick<StepDeps, 'store'>, spec: ClusterSpec, seat: number, zone: string, volumeId: string): Promise<void> {
+  await deps.store.recordResource(spec.name, { type: 'volume', id: volumeId, zone, ownership: 'owned', name: `${spec.name}-etcd-${seat}`, attrs: { role: ETCD_VOLUME_ROLE, seat } });
 }
