@@ -8,7 +8,7 @@ import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterParams } from './params';
 import { clusterView } from './views';
 import type * as z from 'zod';
-import { allow, getAtt, tableIndex } from '../../shared/aws/iam';
+import { allow, getAtt, onBackupObjects, onBackupsBucket, tableIndex } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { s3Client } from '../../shared/aws/clients/s3';
@@ -49,9 +49,9 @@ export const lambda = defineFunction({
   ],
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
-    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
+    onBackupsBucket(['s3:ListBucket']),
     // HeadObject of the newest backups: whose incarnation each is.
-    allow(['s3:GetObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
+    onBackupObjects(['s3:GetObject']),
   ],
 });
 

@@ -6,7 +6,7 @@
 import type * as z from 'zod';
 import { s3Client } from '../../shared/aws/clients/s3';
 import { NotFoundError } from '../../shared/errors';
-import { allow, getAtt, tableIndex } from '../../shared/aws/iam';
+import { allow, getAtt, onBackupObjects, onBackupsBucket, tableIndex } from '../../shared/aws/iam';
 import { listBackups } from '../backups/list';
 import { backupAge, backupPolicyOf, backupsBucket } from '../backups/policy';
 import { defineFunction } from '../lib/function';
@@ -36,8 +36,8 @@ export const lambda = defineFunction({
   events: [{ httpApi: { method: 'GET', path: '/v1/clusters/{name}/backups', authorizer: { type: 'aws_iam' } } }],
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
-    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
-    allow(['s3:GetObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
+    onBackupsBucket(['s3:ListBucket']),
+    onBackupObjects(['s3:GetObject']),
   ],
 });
 

@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { restoreBodySchema } from '../../shared/api/routes';
 import { s3Client } from '../../shared/aws/clients/s3';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../../shared/errors';
-import { allow, ref, stopExecutions, table } from '../../shared/aws/iam';
+import { allow, onBackupObjects, onBackupsBucket, ref, stopExecutions, table } from '../../shared/aws/iam';
 import { headBackup, NO_ETCD_VOLUMES, parseBackupRef, restoreRefusal } from '../backups/object';
 import { everySeatHasVolume } from '../control-plane/etcd-volumes';
 import { backupsBucket } from '../backups/policy';
@@ -52,8 +52,8 @@ export const lambda = defineFunction({
     allow(['states:StartExecution'], [ref('RestoreClusterStateMachine')]),
     stopExecutions(),
     // HeadObject needs GetObject; ListBucket makes a missing backup a 404 rather than a 403.
-    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
-    allow(['s3:GetObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
+    onBackupsBucket(['s3:ListBucket']),
+    onBackupObjects(['s3:GetObject']),
   ],
 });
 

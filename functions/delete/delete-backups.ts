@@ -9,7 +9,7 @@
 import { DeleteObjectsCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import { s3Client } from '../../shared/aws/clients/s3';
-import { allow, table } from '../../shared/aws/iam';
+import { onBackupObjects, onBackupsBucket, table } from '../../shared/aws/iam';
 import { backupPrefix, backupsBucket } from '../backups/policy';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
@@ -41,8 +41,8 @@ export const step = defineStep({
   input: stepEnvelope.extend({}),
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    allow(['s3:ListBucketVersions', 's3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
-    allow(['s3:DeleteObject', 's3:DeleteObjectVersion'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
+    onBackupsBucket(['s3:ListBucketVersions', 's3:ListBucket']),
+    onBackupObjects(['s3:DeleteObject', 's3:DeleteObjectVersion']),
   ],
   run: (input: { cluster: string; operationId: string }, deps: StepDeps) => deleteBackups(input, deps),
 });

@@ -17,7 +17,7 @@ import { renderEtcdSnapshotScript } from '../../shared/render';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { s3Client } from '../../shared/aws/clients/s3';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, getAtt, runShellScript, tableIndex } from '../../shared/aws/iam';
+import { allow, anywhere, getAtt, onBackupObjects, onBackupsBucket, runShellScript, tableIndex } from '../../shared/aws/iam';
 import type { ClusterRecord } from '../../shared/store';
 import { listBackups } from '../backups/list';
 import { SWEEP_MINUTES, backupDue, backupId, backupKey, backupPolicyOf, backupsBucket, expiredBackups, takenAt } from '../backups/policy';
@@ -96,8 +96,8 @@ export const lambda = defineFunction({
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
     ...runShellScript(),
     // Listing and pruning the clusters' backups (`<cluster>/etcd/…`); writing them is the hosts' part.
-    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
-    allow(['s3:DeleteObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
+    onBackupsBucket(['s3:ListBucket']),
+    onBackupObjects(['s3:DeleteObject']),
   ],
 });
 

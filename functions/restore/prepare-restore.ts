@@ -9,7 +9,7 @@ import { StepFailedError } from '../../shared/errors';
 import { roleFilters } from '../../shared/tags';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { s3Client } from '../../shared/aws/clients/s3';
-import { allow, anywhere, table } from '../../shared/aws/iam';
+import { anywhere, onBackupObjects, onBackupsBucket, table } from '../../shared/aws/iam';
 import { headBackup, NO_ETCD_VOLUMES, restoreRefusal } from '../backups/object';
 import { everySeatHasVolume } from '../control-plane/etcd-volumes';
 import { backupsBucket } from '../backups/policy';
@@ -56,8 +56,8 @@ export const step = defineStep({
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeInstances'),
     // HeadObject needs GetObject; ListBucket makes a missing backup a 404 rather than a 403.
-    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
-    allow(['s3:GetObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
+    onBackupsBucket(['s3:ListBucket']),
+    onBackupObjects(['s3:GetObject']),
   ],
   run: (input: { cluster: string; operationId: string }, deps: StepDeps) => prepareRestore(input, deps),
 });

@@ -8,7 +8,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { s3Client } from '../../shared/aws/clients/s3';
-import { allow, table } from '../../shared/aws/iam';
+import { onBackupObjects, onBackupsBucket, table } from '../../shared/aws/iam';
 import type { ClusterRecord } from '../../shared/store';
 import { newestBackupOf } from '../backups/list';
 import { backupAge, backupPolicyOf } from '../backups/policy';
@@ -59,9 +59,9 @@ export const step = defineStep({
   clients: [s3Client],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    allow(['s3:ListBucket'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]),
+    onBackupsBucket(['s3:ListBucket']),
     // HeadObject of the newest backups: whose incarnation each is.
-    allow(['s3:GetObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]),
+    onBackupObjects(['s3:GetObject']),
   ],
   run: finishValidation,
 });

@@ -130,6 +130,16 @@ export function runShellScript(): IamStatement[] {
  * Stopping an execution of any of this stage's workflows: what a take-over does to the
  * operation whose lease expired (functions/api/operations.ts).
  */
+/** Bucket-level actions (ListBucket, ListBucketVersions) on the deployment's backups bucket. */
+export function onBackupsBucket(actions: string[]): IamStatement {
+  return allow(actions, [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}' }]);
+}
+
+/** Object actions on the clusters' etcd backups in it (`<cluster>/etcd/…`). */
+export function onBackupObjects(actions: string[]): IamStatement {
+  return allow(actions, [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]);
+}
+
 export function stopExecutions(): IamStatement {
   return allow(['states:StopExecution'], [arn('states', 'execution:hopper-${sls:stage}-*:*')]);
 }
