@@ -35,18 +35,19 @@ export function commandComment(cluster: string, purpose: string, operationId: st
   return `hopper ${cluster} ${purpose} ${operationId}`;
 }
 
+/** The commands sendOnce sent for `purpose` in `operationId` (on `instanceId`, when given), as the inventory remembers them. */
+export async function rememberedCommands(deps: Pick<StepDeps, 'store'>, cluster: string, purpose: string, operationId: string, instanceId?: string) {
+  return (await deps.store.listResources(cluster)).filter(
+    (r) => r.type === SSM_COMMAND_TYPE && r.attrs?.purpose === purpose && r.attrs?.operationId === operationId && (instanceId === undefined || r.attrs?.instanceId === instanceId),
+  );
+}
+
 /**
  * The command already sent for this (operation, purpose, instance) if it is pending,
  * running or succeeded; otherwise a new one, recorded at once.
  */
 export async function sendOnce(deps: StepDeps, input: SendOnceInput): Promise<SentCommand> {
-  const remembered = (await deps.store.listResources(input.cluster)).filter(
-    (r) =>
-      r.type === SSM_COMMAND_TYPE &&
-      r.attrs?.purpose === input.purpose &&
-      r.attrs?.operationId === input.operationId &&
-      r.attrs?.instanceId === input.instanceId,
-  );
+  const remembered = await rememberedCommands(deps, input.cluster, input.purpose, input.operationId, input.instanceId);
   for (const r of remembered) {
     if (await isLive(deps, r.id)) return { commandId: r.id, instanceId: input.instanceId };
   }

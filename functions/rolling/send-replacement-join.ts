@@ -11,7 +11,7 @@
 import * as z from 'zod';
 import { renderControlPlaneInitScript, renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
 import { etcdVolumeOfInstance } from '../control-plane/etcd-volumes';
-import { SSM_COMMAND_TYPE, sendOnce, type SentCommand } from '../control-plane/send-once';
+import { rememberedCommands, sendOnce, type SentCommand } from '../control-plane/send-once';
 import { loadRenderContext } from '../control-plane/render-context';
 import { JOIN_TIMEOUT_SECONDS } from '../control-plane/seats';
 import { loadCluster } from '../lib/cluster';
@@ -50,16 +50,11 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
     return send(refreshPurpose(input.instanceId), runner, renderRefreshJoinDataScript(ctx, { liveControlPlanes }), 300);
   }
   // The refresh removed the seat's lost member, if there was one: what it left on the volume may go aside.
-  const staleMemberRemoved = await sentInOperation(deps, spec.name, input.operationId, refreshPurpose(input.instanceId));
+  const staleMemberRemoved = (await rememberedCommands(deps, spec.name, refreshPurpose(input.instanceId), input.operationId)).length > 0;
   return send('ReplacementJoin', input.instanceId, renderControlPlaneJoinScript(ctx, { etcdVolumeId, staleMemberRemoved }), JOIN_TIMEOUT_SECONDS);
 }
 
 const refreshPurpose = (instanceId: string) => `RefreshJoinData-${instanceId}`;
-
-/** Whether this operation sent the command of `purpose` (sendOnce records each in the inventory). */
-async function sentInOperation(deps: StepDeps, cluster: string, operationId: string, purpose: string): Promise<boolean> {
-  return (await deps.store.listResources(cluster)).some((r) => r.type === SSM_COMMAND_TYPE && r.attrs?.purpose === purpose && r.attrs?.operationId === operationId);
-}
 
 export const step = defineStep({
   name: 'SendReplacementJoin',
