@@ -68,6 +68,10 @@ for pki_file in ${DURABLE_PKI_FILES.join(' ')}; do
   fi
 done`;
 
+/** `"${ETCDCTL[@]}" …`: etcdctl (API v3) against the local member, with the client certificates kubeadm made. */
+const ETCDCTL_LOCAL =
+  'ETCDCTL=(env ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)';
+
 /** What a snapshot run needs: where it goes, and whose it is (the restore checks). */
 export interface SnapshotTarget {
   bucket: string;
@@ -88,10 +92,10 @@ export function renderEtcdSnapshotScript(ctx: RenderContext, target: SnapshotTar
   const r = resolveContext(ctx);
   return script(r, 'take an etcd snapshot to the backups bucket', [
     `REGION=${shellQuote(r.ctx.region)}`,
-    `ETCDCTL=(etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)
+    `${ETCDCTL_LOCAL}
 SNAPSHOT=${ETCD_MOUNT}/hopper-snapshot.db
 trap 'rm -f "$SNAPSHOT"' EXIT
-ETCDCTL_API=3 "\${ETCDCTL[@]}" snapshot save "$SNAPSHOT" >/dev/null
+"\${ETCDCTL[@]}" snapshot save "$SNAPSHOT" >/dev/null
 REVISION=$(ETCDCTL_API=3 etcdctl snapshot status "$SNAPSHOT" -w json | sed -n 's/.*"revision":\\([0-9]*\\).*/\\1/p')
 SHA256=$(sha256sum "$SNAPSHOT" | cut -d' ' -f1)
 SIZE=$(stat -c %s "$SNAPSHOT")
@@ -113,7 +117,7 @@ echo "hopper: etcd snapshot at revision $REVISION ($SIZE bytes, sha256 $SHA256) 
 export function removeDeadMembers(liveAddresses: string[]): string {
   for (const a of liveAddresses) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new Error(`not an IPv4 address: ${a}`);
   return `# etcd members no control-plane instance backs any more (lost instances) leave etcd, and their Nodes go.
-ETCDCTL=(env ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)
+${ETCDCTL_LOCAL}
 LIVE_ADDRESSES=${shellQuote(` ${liveAddresses.join(' ')} `)}
 # id|address|name: a member that never started has no name yet, so the fields are split on "|".
 MEMBERS=$("\${ETCDCTL[@]}" member list | awk -F', ' '{ split($4, url, "[/:]"); print $1 "|" url[4] "|" $3 }')

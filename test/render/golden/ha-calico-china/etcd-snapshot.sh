@@ -8,10 +8,10 @@ export DEBIAN_FRONTEND=noninteractive
 
 REGION='cn-north-1'
 
-ETCDCTL=(etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)
+ETCDCTL=(env ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)
 SNAPSHOT=/var/lib/etcd/hopper-snapshot.db
 trap 'rm -f "$SNAPSHOT"' EXIT
-ETCDCTL_API=3 "${ETCDCTL[@]}" snapshot save "$SNAPSHOT" >/dev/null
+"${ETCDCTL[@]}" snapshot save "$SNAPSHOT" >/dev/null
 REVISION=$(ETCDCTL_API=3 etcdctl snapshot status "$SNAPSHOT" -w json | sed -n 's/.*"revision":\([0-9]*\).*/\1/p')
 SHA256=$(sha256sum "$SNAPSHOT" | cut -d' ' -f1)
 SIZE=$(stat -c %s "$SNAPSHOT")
