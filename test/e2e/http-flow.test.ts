@@ -9,8 +9,9 @@
  * a grant missing from any of these workflows fails this flow as it would on AWS.
  */
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupsBucket } from '../helpers/backups-bucket';
 import type { OperationView } from '../../shared/api/types';
 import { clusterResources, kubeNodes, simResources, sleep, startHopper, type Hopper } from './harness';
 import { onHost } from '../helpers/on-host';
@@ -236,8 +237,7 @@ describe('the REST API against npm start', () => {
     const list = await call<{ clusters: Array<{ name: string }> }>('GET', '/v1/clusters');
     expect(list.body.clusters.map((c) => c.name)).not.toContain(NAME);
     // Not asked to, the delete kept the etcd backups.
-    const s3 = new S3Client({ endpoint: hopper.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
-    const bucket = (await s3.send(new ListBucketsCommand({}))).Buckets!.find((b) => b.Name?.includes('backups'))!.Name!;
+    const { s3, bucket } = await backupsBucket(hopper.cloud);
     const kept = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${NAME}/etcd/` }));
     s3.destroy();
     expect((kept.Contents ?? []).map((o) => o.Key)).toContain(`${NAME}/etcd/${backupId}.db`);

@@ -7,9 +7,10 @@
  * that fills the seat from its volume. Deleting the cluster deletes the volume.
  */
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { GetObjectCommand, ListBucketsCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupsBucket } from '../helpers/backups-bucket';
 import type { BackupsList, OperationView } from '../../shared/api/types';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
 import { onHost as onCloudHost } from '../helpers/on-host';
@@ -137,8 +138,7 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     const view = (await cp.request<{ lastBackup?: { id: string; overdue: boolean } }>('GET', `/v1/clusters/${NAME}`)).body;
     expect(view.lastBackup).toMatchObject({ id: backup.id, overdue: false });
     // The checksum is the object's, and the snapshot holds the ConfigMap.
-    const s3 = new S3Client({ endpoint: cp.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
-    const bucket = (await s3.send(new ListBucketsCommand({}))).Buckets!.find((b) => b.Name?.includes('backups'))!.Name!;
+    const { s3, bucket } = await backupsBucket(cp.cloud);
     const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${NAME}/etcd/${backup.id}.db` }))).Body!.transformToByteArray());
     s3.destroy();
     expect(body.length).toBe(backup.sizeBytes);
@@ -165,8 +165,7 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect((await cp.waitForOperation(renewal.body.operation.id, 300_000)).status).toBe('Succeeded');
 
     // A damaged copy (its bytes changed, its recorded checksum kept): refused on the hosts before anything stops.
-    const s3 = new S3Client({ endpoint: cp.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
-    const bucket = (await s3.send(new ListBucketsCommand({}))).Buckets!.find((b) => b.Name?.includes('backups'))!.Name!;
+    const { s3, bucket } = await backupsBucket(cp.cloud);
     const original = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${NAME}/etcd/${backup.id}.db` }));
     const bytes = Buffer.from(await original.Body!.transformToByteArray());
     const damagedId = '2020-02-02T02-02-02Z';
@@ -208,8 +207,7 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect(await clusterResources(cp, NAME)).toEqual({});
     expect(await etcdVolumes()).toEqual([]);
     // Every version of every backup: the bucket is versioned, a plain delete would only hide them.
-    const s3 = new S3Client({ endpoint: cp.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
-    const bucket = (await s3.send(new ListBucketsCommand({}))).Buckets!.find((b) => b.Name?.includes('backups'))!.Name!;
+    const { s3, bucket } = await backupsBucket(cp.cloud);
     const left = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `${NAME}/etcd/` }));
     s3.destroy();
     expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
