@@ -218,6 +218,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   if (restored) registry.rekey(cluster, oldKey);
   // etcd's data is on disk before anyone can look for it (a disk check drops clusters without).
   if (restored) resetMembers(cluster);
+  runStaticPods(host, cluster);
   addMember(registry, cluster, node.name, host.instanceId, host.internalIp);
   const memberFiles = etcdMemberFile(host, etcdDataDir, { cluster: cluster.id, member: node.name, ...lineage(cluster) });
   registry.add(cluster);
@@ -289,6 +290,17 @@ async function controlPlaneFiles(cluster: KubeCluster, nodeName: string): Promis
     ...(await workerFiles(cluster, nodeName)),
     ...staticPodManifests(cluster).map(([path, content]) => f(path, content)),
   ];
+}
+
+/**
+ * The static pod manifests on the host before its member counts in etcd's quorum: kubeadm
+ * adds a joining member as a learner and promotes it only once its etcd runs, so a join (even
+ * one of several in parallel) never leaves the cluster without a quorum. (The command's output
+ * files write them again, unchanged.)
+ */
+function runStaticPods(host: KubeHost, cluster: KubeCluster): void {
+  if (!host.write) return;
+  for (const [path, content] of staticPodManifests(cluster)) host.write(path, content);
 }
 
 /** The control plane's static pods, which the kubelet runs from /etc/kubernetes/manifests. */
@@ -412,7 +424,10 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     throw new KubeError(`[preflight] Running pre-flight checks\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\nerror execution phase kubelet-start: timed out waiting for the condition`);
   }
   const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name'), docs.rotateCertificates), controlPlane ? 'control-plane' : 'worker');
-  if (controlPlane) addMember(registry, cluster, node.name, host.instanceId, host.internalIp);
+  if (controlPlane) {
+    runStaticPods(host, cluster);
+    addMember(registry, cluster, node.name, host.instanceId, host.internalIp);
+  }
   const memberFiles = controlPlane ? etcdMemberFile(host, cluster.etcdDataDir, { cluster: cluster.id, member: node.name, ...lineage(cluster) }) : [];
   registry.join(host.instanceId, cluster, node.name);
   registry.startAwsNode(cluster);
