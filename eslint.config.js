@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tmp/', '.esbuild/', '.serverless/', 'coverage/', 'docs/'] },
+  { ignores: ['node_modules/', 'console/dist/', 'test-artifacts/', '.tmp/', '.esbuild/', '.serverless/', 'coverage/', 'docs/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,6 +11,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // The web console runs in a browser.
+    files: ['console/**/*.ts'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', Blob: 'readonly', FormData: 'readonly', CSS: 'readonly', HTMLFormElement: 'readonly', KeyboardEvent: 'readonly', SubmitEvent: 'readonly', RequestInit: 'readonly', Response: 'readonly' } },
   },
   {
     // CommonJS files that tools load with require (the esbuild plugins of serverless-esbuild).

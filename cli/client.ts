@@ -104,8 +104,9 @@ export class HopperClient {
     return this.request('POST', `/v1/clusters/${enc(name)}/update`, { dryRun });
   }
 
-  rollingUpdate(name: string, body: RollingUpdateRequest): Promise<AcceptedView | Record<string, unknown>> {
-    return this.request('POST', `/v1/clusters/${enc(name)}/rolling-update`, { body });
+  rollingUpdate(name: string, request: RollingUpdateRequest): Promise<AcceptedView | Record<string, unknown>> {
+    const { dryRun, ...body } = request;
+    return this.request('POST', `/v1/clusters/${enc(name)}/rolling-update`, { body, dryRun });
   }
 
   restoreCluster(name: string, backup: string): Promise<AcceptedView> {

@@ -57,6 +57,7 @@ export async function handlerFunctionsConfig(): Promise<Record<string, FunctionC
       handler: file.replace(/\.ts$/, '.handler'),
       ...(wiring.timeout !== undefined ? { timeout: wiring.timeout } : {}),
       ...(wiring.environment ? { environment: wiring.environment } : {}),
+      ...(wiring.files ? { package: { patterns: wiring.files } } : {}),
       events: wiring.events,
       disableLogs: true,
       logs: { logGroup: logs.name, logFormat: 'JSON' },

@@ -55,16 +55,32 @@ export function registerRollingUpdate(program: Command, ctx: Ctx): void {
     });
 }
 
+/** What a rolling update would replace (the `plan` of the API's reply: functions/rolling/common.ts planView). */
+interface RollingPlan {
+  controlPlane?: { replace?: { seat?: string; instanceId?: string | null; reason?: string }[]; skipped?: string };
+  instanceGroups?: { name: string; desired?: number; upToDate?: number; replace?: { instanceId: string; reason?: string }[] }[];
+  remaining?: number;
+  message?: string;
+}
+
 /**
- * The dry-run reply: a plan, or (like kops) a list of groups with how many instances need
- * replacing. Anything else is shown as YAML rather than dropped.
+ * The dry-run reply, as kops shows it: a row per group with how many instances need
+ * replacing, then each of them with why. Anything else is shown as YAML rather than dropped.
  */
 function describeDryRun(reply: Record<string, unknown>): string {
   if (isPlan(reply)) return renderPlan(reply);
-  const groups = reply.instanceGroups;
-  if (Array.isArray(groups)) {
-    const rows = (groups as Array<Record<string, unknown>>).map((g) => [g.name, g.status, g.needUpdate, g.ready, g.min, g.max, g.nodes] as Array<string | number | undefined>);
-    return `${table(['NAME', 'STATUS', 'NEEDUPDATE', 'READY', 'MIN', 'MAX', 'NODES'], rows)}\n`;
-  }
-  return formatData(reply, 'yaml');
+  const plan = reply.plan as RollingPlan | undefined;
+  if (!plan || !Array.isArray(plan.instanceGroups)) return formatData(reply, 'yaml');
+  const status = (n: number) => (n > 0 ? 'NeedsUpdate' : 'Ready');
+  const cp = plan.controlPlane?.replace ?? [];
+  const rows: Array<Array<string | number | undefined>> = [
+    ['control-plane', plan.controlPlane?.skipped ? 'Skipped' : status(cp.length), cp.length, undefined, undefined],
+    ...plan.instanceGroups.map((g) => [g.name, status(g.replace?.length ?? 0), g.replace?.length ?? 0, g.upToDate, g.desired]),
+  ];
+  const lines = [table(['NAME', 'STATUS', 'NEEDUPDATE', 'UPTODATE', 'DESIRED'], rows)];
+  for (const r of cp) lines.push(`  ${r.seat ?? 'control plane'}${r.instanceId ? ` (${r.instanceId})` : ''}: ${r.reason ?? 'replace'}`);
+  if (plan.controlPlane?.skipped) lines.push(`  control plane skipped: ${plan.controlPlane.skipped}`);
+  for (const g of plan.instanceGroups) for (const r of g.replace ?? []) lines.push(`  ${g.name} ${r.instanceId}: ${r.reason ?? 'replace'}`);
+  if (plan.message) lines.push(plan.message);
+  return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,9 @@
  * first (body: rollingUpdateBodySchema — groups, force, maxSurge, maxUnavailable, drain
  * deadline, forceDrain, failOnValidationError). The plan is computed first from the cloud:
  * with nothing to replace (and no `force`) the answer is 200 with that plan and no workflow;
- * otherwise the rolling-update workflow starts under the cluster's lock: 202.
+ * otherwise the rolling-update workflow starts under the cluster's lock: 202. `?dryRun=true`
+ * answers 200 with the plan whatever it holds, and changes nothing (what `hopper
+ * rolling-update cluster` without --yes and the console show).
  */
 import * as z from 'zod';
 import { rollingUpdateBodySchema } from '../../shared/api/routes';
@@ -14,7 +16,7 @@ import { UnprocessableError } from '../../shared/errors';
 import type { StepDeps } from '../lib/deps';
 import { observeRollout, planView, remaining, rollingOptionsSchema } from '../rolling/common';
 import { apiDeps, type ApiDeps } from './deps';
-import { route, type ApiRequest, type ApiResponse } from './http';
+import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
@@ -23,13 +25,14 @@ import { defineFunction } from '../lib/function';
 
 const body = rollingUpdateBodySchema.optional();
 type Body = z.infer<typeof body>;
+const query = z.object({ dryRun: booleanQuery });
 
 /** What planning needs beside the store: the cloud's clients (Describe* only). */
 export function planningDeps(deps: ApiDeps): StepDeps {
   return { clients: clientsFor([ec2Client, autoscalingClient], 'the rolling-update API'), store: deps.store, parameterPrefix: deps.parameterPrefix, parameterKey: deps.parameterKey, now: () => deps.now() };
 }
 
-export async function rollingUpdate(req: ApiRequest<Body, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps(), cloud: StepDeps = planningDeps(deps)): Promise<ApiResponse> {
+export async function rollingUpdate(req: ApiRequest<Body, z.infer<typeof clusterParams>, Partial<z.infer<typeof query>>>, deps: ApiDeps = apiDeps(), cloud: StepDeps = planningDeps(deps)): Promise<ApiResponse> {
   const record = await deps.store.requireCluster(req.params.name);
   const spec = record.spec;
   const request = req.body ?? {};
@@ -38,6 +41,7 @@ export async function rollingUpdate(req: ApiRequest<Body, z.infer<typeof cluster
     throw new UnprocessableError(`cluster ${spec.name} has no instance group ${unknownGroups.join(', ')}`, unknownGroups.map((g) => ({ path: 'instanceGroups', message: `no instance group ${g}` })));
   }
   const rollout = await observeRollout(cloud, spec, rollingOptionsSchema.parse(request));
+  if (req.query?.dryRun) return { status: 200, body: { cluster: clusterSummary(record), plan: planView(rollout) } };
   if (remaining(rollout) === 0 && !request.force) {
     return { status: 200, body: { cluster: clusterSummary(record), plan: { ...planView(rollout), message: 'every instance is up to date: nothing to do' } } };
   }
@@ -60,4 +64,4 @@ export const lambda = defineFunction({
   ],
 });
 
-export const handler = route({ params: clusterParams, body }, (req) => rollingUpdate(req));
+export const handler = route({ params: clusterParams, body, query }, (req) => rollingUpdate(req));

@@ -16,6 +16,8 @@ export interface FunctionWiring {
   events: readonly Record<string, unknown>[];
   /** Seconds, when the provider's 30 are not right. */
   timeout?: number;
+  /** Files besides the bundle that the function reads at run time (serverless `package.patterns`). */
+  files?: readonly string[];
 }
 
 export function defineFunction(wiring: FunctionWiring): FunctionWiring {

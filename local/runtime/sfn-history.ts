@@ -37,6 +37,7 @@ export class HistoryBuilder {
    * (a retried Task counts again in AWS).
    */
   transitions = 0;
+  private readonly lastOfState = new Map<string, number>();
 
   constructor(private readonly resourceOf: (stateName: string) => string) {}
 
@@ -57,7 +58,7 @@ export class HistoryBuilder {
       case 'StateEntered':
         if (!state) return;
         this.transitions++;
-        this.push(event, `${state.type}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: json(state.input) } });
+        this.push(event, `${state.type}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: json(state.input) } }, state.name);
         if (state.type === 'Task') this.taskAttempt(event, state.name);
         return;
       case 'StateRetried':
@@ -68,12 +69,12 @@ export class HistoryBuilder {
       case 'StateExited':
         if (!state) return;
         if (state.type === 'Task' && !this.lastTaskFailed(state.name)) {
-          this.push(event, 'TaskSucceeded', { taskSucceededEventDetails: { ...this.resource(state.name), output: json(state.output) } });
+          this.push(event, 'TaskSucceeded', { taskSucceededEventDetails: { ...this.resource(state.name), output: json(state.output) } }, state.name);
         }
-        return this.push(event, `${state.type}StateExited`, { stateExitedEventDetails: { name: state.name, output: json(state.output) } });
+        return this.push(event, `${state.type}StateExited`, { stateExitedEventDetails: { name: state.name, output: json(state.output) } }, state.name);
       case 'StateFailed':
         if (state?.type !== 'Task') return;
-        return this.push(event, 'TaskFailed', { taskFailedEventDetails: { ...this.resource(state.name), error: event.Error, cause: text(event.Cause) } });
+        return this.push(event, 'TaskFailed', { taskFailedEventDetails: { ...this.resource(state.name), error: event.Error, cause: text(event.Cause) } }, state.name);
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed': {
@@ -87,8 +88,8 @@ export class HistoryBuilder {
   }
 
   private taskAttempt(event: LibraryEvent, stateName: string): void {
-    this.push(event, 'TaskScheduled', { taskScheduledEventDetails: { ...this.resource(stateName), region: 'local', parameters: json(event.state?.input) } });
-    this.push(event, 'TaskStarted', { taskStartedEventDetails: this.resource(stateName) });
+    this.push(event, 'TaskScheduled', { taskScheduledEventDetails: { ...this.resource(stateName), region: 'local', parameters: json(event.state?.input) } }, stateName);
+    this.push(event, 'TaskStarted', { taskStartedEventDetails: this.resource(stateName) }, stateName);
   }
 
   /** After a caught failure the library still reports the state as exited; AWS shows no TaskSucceeded then. */
@@ -106,8 +107,15 @@ export class HistoryBuilder {
     return { resourceType: 'lambda', resource: this.resourceOf(stateName), stateName };
   }
 
-  private push(event: LibraryEvent, type: string, details: Record<string, unknown>): void {
+  /**
+   * As in AWS, an event of a state points at the one before it in that state (a TaskFailed at
+   * its TaskStarted, back to the state's entry), so that events name their state even when Map
+   * iterations and Parallel branches interleave; an entry points at the event just before.
+   */
+  private push(event: LibraryEvent, type: string, details: Record<string, unknown>, stateName?: string): void {
     const id = this.events.length + 1;
-    this.events.push({ id, previousEventId: id - 1, timestamp: event.timestamp, type, ...details });
+    const previousEventId = stateName !== undefined && !type.endsWith('StateEntered') ? (this.lastOfState.get(stateName) ?? id - 1) : id - 1;
+    if (stateName !== undefined) this.lastOfState.set(stateName, id);
+    this.events.push({ id, previousEventId, timestamp: event.timestamp, type, ...details });
   }
 }

@@ -12,6 +12,7 @@ import {
   kubeconfigTtlQuery,
   kubeconfigViewSchema,
   backupsListSchema,
+  operationGraphViewSchema,
   operationsListSchema,
   operationViewSchema,
   planViewSchema,
@@ -59,6 +60,8 @@ export const upgradeBodySchema = z.strictObject({
 export const ROUTES: RouteDoc[] = [
   { method: 'GET', path: '/healthz', summary: 'The API answers', responses: { 200: { description: 'OK' } } },
   { method: 'GET', path: '/v1/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
+  { method: 'GET', path: '/', summary: 'The web console (not IAM-authorized: static files; the console signs its API calls)', responses: { 200: { description: 'HTML' }, 503: { description: 'The console is not built' } } },
+  { method: 'GET', path: '/console/{path+}', summary: 'The web console’s scripts and styles', responses: { 200: { description: 'A file' }, 404: { description: 'No such file' } } },
   {
     method: 'POST', path: '/v1/clusters', summary: 'Create a cluster (or, with dryRun, return its plan)', body: clusterSpecInputSchema, query: dryRun,
     responses: { 202: { description: 'Accepted: the create workflow runs', schema: acceptedViewSchema }, 200: { description: 'The plan (dry run)', schema: planViewSchema }, ...errors },
@@ -90,6 +93,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'GET', path: '/v1/clusters/{name}/backups', summary: 'The cluster’s etcd backups, newest first (time, revision, size, SHA-256), and whether the newest is overdue', responses: { 200: { description: 'Backups', schema: backupsListSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/clusters/{name}/operations', summary: 'The cluster’s operations, newest first', responses: { 200: { description: 'Operations', schema: operationsListSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/operations/{id}', summary: 'An operation: type, status, steps with times, error', responses: { 200: { description: 'The operation', schema: operationViewSchema }, 404: errors[404] } },
+  { method: 'GET', path: '/v1/operations/{id}/graph', summary: 'An operation’s workflow as a graph, with what each state did so far and the critical path', responses: { 200: { description: 'The graph and the state runs', schema: operationGraphViewSchema }, 404: errors[404] } },
 ];
 
 export { clusterNameParam };

@@ -86,6 +86,29 @@ export const clusterViewSchema = z.object({
   updatedAt: z.string(),
 });
 
+const stateRunSchema = z.object({
+  status: z.enum(['Running', 'Retrying', 'Succeeded', 'Failed', 'Aborted']),
+  entered: z.number().int(),
+  attempts: z.number().int(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  error: z.object({ error: z.string(), cause: z.string() }).optional(),
+  iterations: z.object({ started: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }).optional(),
+});
+
+export const operationGraphViewSchema = z.object({
+  operation: operationViewSchema.pick({ id: true, cluster: true, type: true, status: true, startedAt: true, endedAt: true, error: true }),
+  workflow: z.string().optional().describe('The state machine that runs the operation.'),
+  execution: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']),
+  graph: z.object({
+    nodes: z.array(z.object({ id: z.string(), state: z.string(), label: z.string(), type: z.string(), kind: z.enum(['start', 'end', 'state', 'join']), group: z.string().optional() })),
+    edges: z.array(z.object({ from: z.string(), to: z.string(), kind: z.enum(['next', 'choice', 'default', 'catch']), label: z.string().optional() })),
+    groups: z.array(z.object({ id: z.string(), label: z.string(), parent: z.string().optional() })),
+  }).describe('The workflow drawn from its state machine definition: a Parallel or Map state forks at its own node and joins at <name>#join.'),
+  states: z.record(z.string(), stateRunSchema).describe('What each state entered so far did, by state name.'),
+  criticalPath: z.array(z.string()).describe('Node ids the execution waited on: each state entered in sequence, and in a Parallel the branch that ended last.'),
+});
+
 export const acceptedViewSchema = z.object({ cluster: clusterSummarySchema, operation: operationViewSchema });
 
 export const planChangeSchema = z.object({

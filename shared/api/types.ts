@@ -11,6 +11,7 @@ import type {
   clusterViewSchema,
   errorBodySchema,
   instanceGroupViewSchema,
+  operationGraphViewSchema,
   operationStatusSchema,
   operationViewSchema,
   planChangeSchema,
@@ -38,3 +39,5 @@ export type PlanChange = z.infer<typeof planChangeSchema>;
 export type PlanView = z.infer<typeof planViewSchema>;
 /** Every error reply: `{"error": {...}}` with 400, 404, 409 or 422. */
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+/** `GET /v1/operations/{id}/graph`: the workflow as a graph with what each state did. */
+export type OperationGraphView = z.infer<typeof operationGraphViewSchema>;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as createCluster } from '../../functions/api/create-cluster';
 import { handler as deleteCluster } from '../../functions/api/delete-cluster';
 import { handler as putGroup } from '../../functions/api/put-instance-group';
+import { handler as validateCluster } from '../../functions/api/validate-cluster';
 import { finishWorkflow } from '../../functions/workflow/finish-workflow';
 import { httpEvent, lambdaContext, reply, startApiEnv, type ApiEnv } from './api-env';
 import type { StepDeps } from '../../functions/lib/deps';
@@ -34,6 +35,10 @@ describe('one operation per cluster', () => {
     expect((res.body.error as { details: Array<{ operationId: string }> }).details[0].operationId).toBe(opId);
     const edit = await put('busy', 'nodes', { max: 5 });
     expect(edit.status).toBe(409);
+    // Validation takes no lock, but a cluster being created has nothing to validate yet.
+    const validate = reply(await validateCluster(httpEvent({ method: 'POST', path: '/v1/clusters/busy/validate', pathParameters: { name: 'busy' } }), lambdaContext));
+    expect(validate.status).toBe(409);
+    expect((validate.body.error as { message: string }).message).toMatch(new RegExp(`busy is (Pending|Creating).*${opId}`));
     expect(await env.store.getCluster('busy')).toEqual(before);
     expect(env.sfn.commandCalls(StartExecutionCommand)).toHaveLength(starts);
   });

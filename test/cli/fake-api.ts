@@ -182,10 +182,13 @@ export class FakeApi {
       return send(202, { cluster: this.summary(cluster), operation: op.view });
     }
     if (sub === 'rolling-update') {
-      const req = (body ?? {}) as { dryRun?: boolean; instanceGroups?: string[] };
-      if (req.dryRun) {
+      const req = (body ?? {}) as { instanceGroups?: string[] };
+      if (dryRun) {
+        // The API's plan (functions/rolling/common.ts planView): every instance of the groups asked for is out of date.
         const groups = cluster.applied.filter((g) => !req.instanceGroups || req.instanceGroups.includes(g.name));
-        return send(200, { instanceGroups: groups.map((g) => ({ name: g.name, status: 'NeedsUpdate', needUpdate: g.max, ready: 0, min: g.min, max: g.max, nodes: g.max })) });
+        const replace = (g: { name: string; max: number }) => Array.from({ length: g.max }, (_, i) => ({ instanceId: `i-${g.name}-${i}`, reason: 'launch template version 1, not 2' }));
+        const plan = { controlPlane: { replace: [] }, instanceGroups: groups.map((g) => ({ name: g.name, desired: g.max, upToDate: 0, replace: replace(g) })), remaining: groups.reduce((n, g) => n + g.max, 0) };
+        return send(200, { cluster: this.summary(cluster), plan });
       }
       const op = this.startOperation(name, 'rolling-update', ['RollControlPlane', 'RollNodes']);
       return send(202, { cluster: this.summary(cluster), operation: op.view });

@@ -19,9 +19,13 @@ describe('hopper rolling-update cluster', () => {
   it('shows the groups that need replacing and asks for --yes', async () => {
     const r = await hopper(['rolling-update', 'cluster', 'demo', '--instance-group', 'nodes'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/NAME\s+STATUS\s+NEEDUPDATE\s+READY\s+MIN\s+MAX\s+NODES\nnodes\s+NeedsUpdate\s+2\s+0\s+2\s+2\s+2/);
+    expect(r.stdout).toMatch(/NAME\s+STATUS\s+NEEDUPDATE\s+UPTODATE\s+DESIRED\ncontrol-plane\s+Ready\s+0\s+-\s+-\nnodes\s+NeedsUpdate\s+2\s+0\s+2/);
+    expect(r.stdout).toContain('nodes i-nodes-0: launch template version 1, not 2');
     expect(r.stdout).toContain('Must specify --yes to rolling-update.');
-    expect(api.requestsTo('POST', '/v1/clusters/demo/rolling-update')[0].body).toEqual({ instanceGroups: ['nodes'], dryRun: true });
+    // The dry run is asked in the query, as the API takes it; the body holds only the request.
+    const [sent] = api.requestsTo('POST', '/v1/clusters/demo/rolling-update');
+    expect(sent.query.get('dryRun')).toBe('true');
+    expect(sent.body).toEqual({ instanceGroups: ['nodes'] });
   });
 
   it('sends the group list, force and surge limits with --yes and follows the operation', async () => {
@@ -32,7 +36,6 @@ describe('hopper rolling-update cluster', () => {
       force: true,
       maxSurge: 1,
       maxUnavailable: 0,
-      dryRun: false,
     });
     expect(r.stdout).toContain('✓ RollNodes (8s)');
   });

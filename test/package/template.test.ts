@@ -53,17 +53,27 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
-  it('routes every documented REST route to a function, with IAM authorization on all but /healthz', () => {
+  it('routes every documented REST route to a function, with IAM authorization on all but /healthz and the console’s static files', () => {
+    // The console's files hold nothing secret, and a browser cannot sign a page load: the console signs its API calls itself.
+    const PUBLIC = new Set(['/healthz', '/', '/console/{path+}']);
     const routes = new Map(ofType('AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey as string, r.Properties]));
     for (const route of ROUTES) {
       const key = `${route.method} ${route.path}`;
       const wired = routes.get(key);
       expect(wired, key).toBeDefined();
-      if (route.path !== '/healthz') expect(wired?.AuthorizationType, key).toBe('AWS_IAM');
+      if (!PUBLIC.has(route.path)) expect(wired?.AuthorizationType, key).toBe('AWS_IAM');
     }
     // …and nothing is served that the OpenAPI document does not describe.
     const documented = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
     for (const key of routes.keys()) expect(documented.has(key), key).toBe(true);
+  });
+
+  it('packages the web console’s built files with the function that serves them, where it reads them', () => {
+    const listing = execFileSync('unzip', ['-l', '.serverless/apiConsole.zip'], { encoding: 'utf8' });
+    expect(listing).toContain('functions/api/console.mjs');
+    // functions/api/console.ts reads ../../console/dist/ from its own file.
+    expect(listing).toContain('console/dist/index.html');
+    expect(listing).toMatch(/console\/dist\/assets\/index-[\w-]+\.js/);
   });
 
   it('creates a state machine for every definition in statemachines/, whose tasks name existing functions', () => {

@@ -23,6 +23,11 @@ describe('rolling update on the simulator', () => {
     const oldIds = new Set(before.clusters[0].nodes.map((n) => n.instanceId));
     expect(oldIds.size).toBe(9);
     const req = { body: { force: true, maxSurge: 2, drainTimeoutSeconds: 60 }, params: { name: 'roll' }, query: {}, headers: {}, requestId: 'r1' };
+    // A dry run answers the plan and starts nothing (the rolling update below then takes the lock).
+    const dry = await rollingUpdate({ ...req, query: { dryRun: true }, requestId: 'r0' }, apiDeps(), h.deps);
+    expect(dry.status).toBe(200);
+    const plan = (dry.body as { plan: { remaining: number; controlPlane: { replace: unknown[] } }; operation?: unknown }).plan;
+    expect([plan.remaining, plan.controlPlane.replace.length, 'operation' in (dry.body as object)]).toEqual([9, 3, false]);
     const res = await rollingUpdate(req, apiDeps(), h.deps);
     expect(res.status).toBe(202);
     const op = (res.body as { operation: { id: string; executionArn?: string } }).operation;
