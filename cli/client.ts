@@ -2,7 +2,7 @@
  * The HTTP client for Hopper's `/v1` API: one typed method per route, error replies turned
  * into `ApiError`, requests SigV4-signed when the endpoint is not on this machine.
  */
-import type { AcceptedView, BackupsList, ClusterSummary, ClusterView, OperationView, PlanView } from '../shared/api/types';
+import type { AcceptedView, BackupsList, ClusterSummary, ClusterView, EventsList, OperationGraphView, OperationView, PlanView } from '../shared/api/types';
 import { ApiError, UnreachableError } from './errors';
 import { defaultCredentials, isLoopback, regionFor, signRequest, type Credentials } from './sigv4';
 
@@ -144,6 +144,11 @@ export class HopperClient {
     return this.request('GET', `/v1/clusters/${enc(name)}/kubeconfig${ttl ? `?ttl=${enc(ttl)}` : ''}`);
   }
 
+  /** The cluster's events, newest first. */
+  listEvents(name: string, limit?: number): Promise<EventsList> {
+    return this.request('GET', `/v1/clusters/${enc(name)}/events${limit ? `?limit=${limit}` : ''}`);
+  }
+
   async listOperations(name: string): Promise<OperationView[]> {
     return listOf<OperationView>(await this.request('GET', `/v1/clusters/${enc(name)}/operations`), 'operations');
   }
@@ -155,6 +160,11 @@ export class HopperClient {
 
   getOperation(id: string): Promise<OperationView> {
     return this.request('GET', `/v1/operations/${enc(id)}`);
+  }
+
+  /** The operation's workflow, each state's run and (a running create) what remains of it. */
+  getOperationGraph(id: string): Promise<OperationGraphView> {
+    return this.request('GET', `/v1/operations/${enc(id)}/graph`);
   }
 
   /** One request: JSON in, JSON out, `ApiError` for any non-2xx. */

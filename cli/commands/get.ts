@@ -1,6 +1,6 @@
-/** `hopper get clusters|cluster NAME|ig|operations`: tables by default, `-o yaml|json` for scripts. */
+/** `hopper get clusters|cluster NAME|ig|operations|backups|events`: tables by default, `-o yaml|json` for scripts. */
 import type { Command } from 'commander';
-import type { BackupsList, ClusterSummary, ClusterView, InstanceGroupView, OperationView } from '../../shared/api/types';
+import type { BackupsList, ClusterSummary, ClusterView, EventsList, InstanceGroupView, OperationView } from '../../shared/api/types';
 import { clusterName, globals, type Ctx } from '../context';
 import { CliError } from '../errors';
 import { println } from '../io';
@@ -66,6 +66,17 @@ export function registerGet(program: Command, ctx: Ctx): void {
     });
 
   get
+    .command('events')
+    .description("a cluster's events, newest first: scaling, repairs, scheduled upgrades, certificate renewals")
+    .argument('<name>', 'cluster name')
+    .action(async (name: string, _opts, cmd: Command) => {
+      const { io } = ctx;
+      const list = await ctx.client(cmd).listEvents(name);
+      const format = globals(cmd, io).output;
+      io.stdout.write(format === 'table' ? `${eventsTable(list)}\n` : formatData(list, format));
+    });
+
+  get
     .command('operations')
     .alias('operation')
     .description('list the operations of a cluster, or of every cluster')
@@ -89,6 +100,11 @@ export function backupsTable(list: BackupsList): string {
   );
   const age = list.lastBackupAgeSeconds === null ? 'no backup yet' : `last backup ${formatDuration(list.lastBackupAgeSeconds * 1000)} ago`;
   return `${rows}\n${age} (every ${list.intervalMinutes} minutes)${list.overdue ? ': OVERDUE' : ''}`;
+}
+
+export function eventsTable(list: EventsList): string {
+  if (list.events.length === 0) return 'No events.';
+  return table(['AGE', 'TYPE', 'MESSAGE'], list.events.map((e) => [formatDuration(Date.now() - Date.parse(e.at)), e.type, e.message]));
 }
 
 export function clustersTable(clusters: ClusterSummary[]): string {

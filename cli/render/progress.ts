@@ -8,6 +8,7 @@ import { createLogUpdate } from 'log-update';
 import type { OperationView, StepView } from '../../shared/api/types';
 import type { HopperClient } from '../client';
 import { println, type Io } from '../io';
+import { Estimates } from './estimate';
 import { stageSummary, SUMMARISED_STAGES } from './stage-summary';
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Interrupted', 'Skipped']);
@@ -34,8 +35,9 @@ export function formatDuration(ms: number): string {
 /** Poll until the operation finishes; resolves with its last state. */
 export async function followOperation(client: HopperClient, initial: OperationView, io: Io, options: FollowOptions): Promise<OperationView> {
   const summaries = new Summaries(client);
-  const snapshots = summaries.attach(poll(client, initial, options.pollMs));
-  return options.tty ? followTty(snapshots, initial, io, summaries) : followPlain(snapshots, io, summaries);
+  const estimates = new Estimates(client);
+  const snapshots = estimates.attach(summaries.attach(poll(client, initial, options.pollMs)));
+  return options.tty ? followTty(snapshots, initial, io, summaries, estimates) : followPlain(snapshots, io, summaries, estimates);
 }
 
 /**
@@ -78,7 +80,7 @@ async function* poll(client: HopperClient, initial: OperationView, pollMs: numbe
   }
 }
 
-async function followPlain(snapshots: AsyncIterable<OperationView>, io: Io, summaries?: Summaries): Promise<OperationView> {
+async function followPlain(snapshots: AsyncIterable<OperationView>, io: Io, summaries?: Summaries, estimates?: Estimates): Promise<OperationView> {
   // Keyed by position, not name: a poll loop in the workflow may run the same state twice.
   const printed: string[] = [];
   let last: OperationView | undefined;
@@ -89,7 +91,8 @@ async function followPlain(snapshots: AsyncIterable<OperationView>, io: Io, summ
       const seen = step.status === 'Running' ? `Running ${step.activity?.text ?? ''}` : step.status;
       if (printed[i] === seen) return;
       printed[i] = seen;
-      println(io.stdout, plainLine(op, step, summaries?.get(step.name)));
+      const eta = isFinished(op) ? undefined : estimates?.text();
+      println(io.stdout, `${plainLine(op, step, summaries?.get(step.name))}${eta ? ` — ${eta}` : ''}`);
     });
   }
   return last!;
@@ -145,11 +148,14 @@ export function stageLines(op: OperationView, now: number, frame = 0, summary: (
  * On a terminal: the block of stage lines redrawn in place (log-update) at every poll and
  * spinner tick, so parallel stages run side by side; the last frame stays on screen.
  */
-async function followTty(snapshots: AsyncIterable<OperationView>, initial: OperationView, io: Io, summaries?: Summaries): Promise<OperationView> {
+async function followTty(snapshots: AsyncIterable<OperationView>, initial: OperationView, io: Io, summaries?: Summaries, estimates?: Estimates): Promise<OperationView> {
   const draw = createLogUpdate(io.stdout as NodeJS.WriteStream);
   let op = initial;
   let frame = 0;
-  const render = (): void => draw(stageLines(op, Date.now(), frame, (stage) => summaries?.get(stage)).join('\n'));
+  const render = (): void => {
+    const eta = isFinished(op) ? undefined : estimates?.text();
+    draw([...stageLines(op, Date.now(), frame, (stage) => summaries?.get(stage)), ...(eta ? [`  ${eta} (the latency model's critical path)`] : [])].join('\n'));
+  };
   const spinner = setInterval(() => {
     frame++;
     render();

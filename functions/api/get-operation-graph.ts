@@ -2,14 +2,20 @@
  * `GET /v1/operations/{id}/graph`: the operation's workflow as a graph (from the definition of
  * the state machine that runs it, as Step Functions holds it) with what each state did so far
  * (from the execution's history) and the states the execution waited on (its critical path).
- * The web console draws and refreshes it while the operation runs.
+ * The web console draws and refreshes it while the operation runs. A running create also gets
+ * an estimate of what remains: the rest of its critical path in the latency model (AWS-typical
+ * latencies), in this deployment's seconds (the embedded cloud runs HOPPER_TIME_SCALE times
+ * faster); the CLI shows it beside the progress.
  */
 import { DescribeStateMachineCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import type * as z from 'zod';
 import { NotFoundError } from '../../shared/errors';
 import { allow, arn, table } from '../../shared/aws/iam';
-import { observedCriticalPath, workflowGraph, type AslMachine } from '../../shared/workflow-run/graph';
-import { stateRuns, type ExecutionEnd } from '../../shared/workflow-run/states';
+import { timeScale } from '../../shared/config';
+import { DEFAULT_LATENCIES } from '../../shared/latency-model';
+import { createGraph, criticalPath, remainingPath } from '../../shared/plan/create-critical-path';
+import { findState, observedCriticalPath, workflowGraph, type AslMachine } from '../../shared/workflow-run/graph';
+import { stateRuns, type ExecutionEnd, type StateRun } from '../../shared/workflow-run/states';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { operationParams } from './params';
@@ -53,7 +59,26 @@ export async function getOperationGraph(req: ApiRequest<unknown, z.infer<typeof 
       graph: workflowGraph(definition),
       states: runs,
       criticalPath: observedCriticalPath(definition, runs, deps.now().getTime()),
+      ...(op.type === 'create' && end === 'RUNNING' ? { estimate: createEstimate(definition, runs, await deps.store.getCluster(op.cluster)) } : {}),
     },
+  };
+}
+
+/**
+ * The rest of a running create's critical path. Which variant it is shows in the run: a
+ * balancer being made (HA), the image known without a bake (ImageCached).
+ */
+function createEstimate(definition: AslMachine, runs: Record<string, StateRun>, record: { spec: { controlPlane: { count: number } } } | undefined) {
+  const wait = findState(definition, 'WaitBetweenPasses');
+  const graph = createGraph(typeof wait?.Seconds === 'number' ? wait.Seconds : 0);
+  const variant = { ha: runs.EnsureApiLoadBalancer !== undefined || (record?.spec.controlPlane.count ?? 1) > 1, cachedImage: runs.ImageCached !== undefined };
+  const progress = (state: string) => (runs[state] ? (runs[state].status === 'Succeeded' ? ('succeeded' as const) : ('started' as const)) : undefined);
+  const rest = remainingPath(graph, variant, DEFAULT_LATENCIES, progress);
+  const scale = timeScale();
+  return {
+    remainingSeconds: Math.round(rest.seconds / scale),
+    pathSeconds: Math.round(criticalPath(graph, variant, DEFAULT_LATENCIES).seconds / scale),
+    next: rest.path.filter((p) => p.seconds > 0).map((p) => p.id),
   };
 }
 

@@ -107,6 +107,18 @@ export const operationGraphViewSchema = z.object({
   }).describe('The workflow drawn from its state machine definition: a Parallel or Map state forks at its own node and joins at <name>#join.'),
   states: z.record(z.string(), stateRunSchema).describe('What each state entered so far did, by state name.'),
   criticalPath: z.array(z.string()).describe('Node ids the execution waited on: each state entered in sequence, and in a Parallel the branch that ended last.'),
+  estimate: z
+    .object({
+      remainingSeconds: z.number().int(),
+      pathSeconds: z.number().int(),
+      next: z.array(z.string()).describe('What remains on the critical path, first to last (the model’s node ids).'),
+    })
+    .optional()
+    .describe('A running create only: what remains of its critical path in the latency model (AWS-typical latencies), in this deployment’s seconds.'),
+});
+
+export const eventsListSchema = z.object({
+  events: z.array(z.object({ at: z.string(), type: z.string(), message: z.string(), detail: z.unknown().optional() })),
 });
 
 export const acceptedViewSchema = z.object({ cluster: clusterSummarySchema, operation: operationViewSchema });

@@ -10,6 +10,7 @@ import type {
   clusterSummarySchema,
   clusterViewSchema,
   errorBodySchema,
+  eventsListSchema,
   instanceGroupViewSchema,
   operationGraphViewSchema,
   operationStatusSchema,
@@ -41,3 +42,5 @@ export type PlanView = z.infer<typeof planViewSchema>;
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 /** `GET /v1/operations/{id}/graph`: the workflow as a graph with what each state did. */
 export type OperationGraphView = z.infer<typeof operationGraphViewSchema>;
+/** `GET /v1/clusters/{name}/events`: newest first. */
+export type EventsList = z.infer<typeof eventsListSchema>;

@@ -12,6 +12,7 @@ import type { StateRun } from './states';
 
 export interface AslState {
   Type: string;
+  Seconds?: number;
   Comment?: string;
   Next?: string;
   End?: boolean;
@@ -131,4 +132,16 @@ export function observedCriticalPath(machine: AslMachine, runs: Record<string, S
   };
   walk(machine);
   return path;
+}
+
+/** A state anywhere in the machine (inside Parallel branches and Map processors too). */
+export function findState(machine: AslMachine, name: string): AslState | undefined {
+  for (const [key, state] of Object.entries(machine.States)) {
+    if (key === name) return state;
+    for (const sub of [...(state.Branches ?? []), ...(itemsOf(state) ? [itemsOf(state)!] : [])]) {
+      const found = findState(sub, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

@@ -21,9 +21,11 @@ describe('hopper create cluster', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines).toContain('[0s] ▸ CreateNetwork');
-    expect(lines).toContain('[8s] ✓ CreateNetwork (8s)');
-    expect(lines).toContain('[32s] ✓ CreateNodes (8s)');
+    // Each line while it runs ends with what remains, as the API estimates it (the fake: 8 s a step).
+    expect(lines.find((l) => l.startsWith('[0s] ▸ CreateNetwork'))).toMatch(/^\[0s\] ▸ CreateNetwork — (about \d+s left|finishing)$/);
+    expect(lines.filter((l) => / — about \d+s left$/.test(l)).length).toBeGreaterThan(0);
+    expect(lines.map((l) => l.replace(/ — (about \S+ left|finishing)$/, ''))).toContain('[8s] ✓ CreateNetwork (8s)');
+    expect(lines.map((l) => l.replace(/ — (about \S+ left|finishing)$/, ''))).toContain('[32s] ✓ CreateNodes (8s)');
     expect(r.stdout).toMatch(/Operation op-\d+ \(create\) succeeded in 32s/);
     expect(api.clusters.get('demo')?.status).toBe('Ready');
     // Each step prints exactly twice (start, end): no repeats on polls that change nothing.

@@ -108,6 +108,14 @@ export class FakeApi {
     const [, resource, name, sub, group] = parts;
     const cluster = name ? this.clusters.get(name) : undefined;
 
+    if (resource === 'operations' && name && sub === 'graph') {
+      // What the CLI reads of the graph: a running create's estimate (8 s per step not yet done).
+      const op = this.operations.get(name);
+      if (!op) return fail(404, 'NotFound', `operation ${name} not found`);
+      const left = op.script.length - op.view.steps.filter((st) => st.status === 'Succeeded').length;
+      const running = op.view.type === 'create' && op.view.status === 'Running';
+      return send(200, { operation: op.view, execution: running ? 'RUNNING' : 'SUCCEEDED', graph: { nodes: [], edges: [], groups: [] }, states: {}, criticalPath: [], ...(running ? { estimate: { remainingSeconds: left * (STEP_MS / 1000), pathSeconds: op.script.length * (STEP_MS / 1000), next: [] } } : {}) });
+    }
     if (resource === 'operations' && name) {
       const op = this.operations.get(name);
       return op ? send(200, this.advance(op)) : fail(404, 'NotFound', `operation ${name} not found`);
@@ -199,6 +207,7 @@ export class FakeApi {
       const op = this.startOperation(name, 'upgrade', ['BakeImage', 'UpgradeControlPlane', 'RollNodes']);
       return send(202, { cluster: this.summary(cluster), operation: op.view });
     }
+    if (sub === 'events') return send(200, { events: [{ at: at(60_000), type: 'ScaleAccepted', message: 'scaling nodes (min 2 → 3) as operation op-9' }, { at: at(0), type: 'NodeRepairSkipped', message: 'repair of i-0abc skipped: the cluster is busy' }] });
     if (sub === 'backups') return send(200, { intervalMinutes: 15, lastBackupAgeSeconds: 60, overdue: false, backups: this.backups });
     if (sub === 'restore' && rec.method === 'POST') {
       const id = (body as { backup?: string } | undefined)?.backup;

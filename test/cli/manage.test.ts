@@ -41,6 +41,15 @@ describe('hopper get', () => {
     expect(lines).toHaveLength(3);
   });
 
+  it('lists a cluster’s events, newest first, as an AGE TYPE MESSAGE table', async () => {
+    const r = await hopper(['get', 'events', 'demo'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0].split(/\s+/)).toEqual(['AGE', 'TYPE', 'MESSAGE']);
+    expect(lines[1]).toMatch(/^\S+\s+ScaleAccepted\s+scaling nodes \(min 2 → 3\) as operation op-9$/);
+    expect(lines[2]).toMatch(/NodeRepairSkipped\s+repair of i-0abc skipped/);
+  });
+
   it('prints a cluster spec with -o yaml that parses back to the stored spec', async () => {
     const r = await hopper(['get', 'cluster', 'demo', '-o', 'yaml'], env);
     expect(r.code).toBe(0);

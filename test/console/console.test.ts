@@ -75,6 +75,8 @@ whenChromium(
         await running.waitFor({ timeout: 60_000 });
         const state = await running.getAttribute('data-state');
         expect(state).toBeTruthy();
+        // While it runs, what remains of the critical path is estimated.
+        expect(await page.locator('dl.facts').textContent()).toMatch(/Left\s*about \S+ \(the latency model/);
         await page.screenshot({ path: join(ARTIFACTS, 'console-operation.png'), fullPage: true });
         await page.locator(`svg.graph g.node[data-state="${state}"][data-status="Succeeded"]`).first().waitFor({ timeout: 240_000 });
         await waitForText(page.locator('h1'), /Succeeded/, 300_000);

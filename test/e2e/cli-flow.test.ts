@@ -88,6 +88,8 @@ describe('the hopper CLI against npm start', () => {
     // Finished stages say what they made, with ids.
     expect(r.stdout, show(r)).toMatch(/^\[\S+\] ✓ Network: VPC vpc-[0-9a-f]+, \d+ subnets, NATs? nat-[0-9a-f]+.*, load balancer e2e-api \(/m);
     expect(r.stdout, show(r)).toMatch(/^\[\S+\] ✓ ControlPlane: control plane i-[0-9a-f]+, i-[0-9a-f]+, i-[0-9a-f]+ \(/m);
+    // While it runs, lines end with what remains of the critical path (the API's estimate).
+    expect(r.stdout, show(r)).toMatch(/^\[\S+\] [▸✓] \w+.* — (about \S+ left|finishing)$/m);
     // Not a TTY: no spinner frames or cursor control, one line per step change.
     expect(r.stdout).not.toContain('\u001b[');
     expect(r.stdout).toMatch(/succeeded in/);

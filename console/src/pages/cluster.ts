@@ -5,7 +5,7 @@
  */
 import { html, nothing } from 'lit-html';
 import { stringify } from 'yaml';
-import type { AcceptedView, ClusterView, OperationView } from '../../../shared/api/types';
+import type { AcceptedView, ClusterView, EventsList, OperationView } from '../../../shared/api/types';
 import { api } from '../api';
 import { age, duration } from '../format';
 import { badge, errorBox, operationLink, type Page } from '../ui';
@@ -21,6 +21,7 @@ export class ClusterPage implements Page {
   title: string;
   private cluster: ClusterView | undefined;
   private operations: OperationView[] = [];
+  private events: EventsList['events'] = [];
   private error: unknown;
   private actionError: unknown;
   private actionResult: ReturnType<typeof html> | undefined;
@@ -40,9 +41,10 @@ export class ClusterPage implements Page {
 
   async load(): Promise<void> {
     try {
-      const [cluster, ops] = await Promise.all([api<ClusterView>('GET', this.path), api<{ operations: OperationView[] }>('GET', `${this.path}/operations`)]);
+      const [cluster, ops, events] = await Promise.all([api<ClusterView>('GET', this.path), api<{ operations: OperationView[] }>('GET', `${this.path}/operations`), api<EventsList>('GET', `${this.path}/events`)]);
       this.cluster = cluster;
       this.operations = ops.operations;
+      this.events = events.events;
       this.error = undefined;
     } catch (err) {
       this.error = err;
@@ -131,6 +133,15 @@ export class ClusterPage implements Page {
             )}
           </tbody>
         </table>
+      </section>
+      <section aria-labelledby="events">
+        <h2 id="events">Events</h2>
+        ${this.events.length === 0
+          ? html`<p>No events.</p>`
+          : html`<table class="list" aria-label="Events">
+              <thead><tr><th scope="col">When</th><th scope="col">Type</th><th scope="col">Message</th></tr></thead>
+              <tbody>${this.events.map((e) => html`<tr><td>${age(e.at)} ago</td><td>${e.type}</td><td>${e.message}</td></tr>`)}</tbody>
+            </table>`}
       </section>
       <section aria-labelledby="groups">
         <h2 id="groups">Instance groups</h2>

@@ -64,6 +64,7 @@ export class OperationPage implements Page {
         <dt>Started</dt><dd>${new Date(op.startedAt).toLocaleString()}</dd>
         <dt>Duration</dt><dd>${duration(ended - Date.parse(op.startedAt))}${op.endedAt ? '' : ' so far'}</dd>
         ${op.currentStep ? html`<dt>Now</dt><dd>${op.currentStep}</dd>` : nothing}
+        ${this.graph?.estimate ? html`<dt>Left</dt><dd>about ${duration(this.graph.estimate.remainingSeconds * 1000)} (the latency model's critical path: ${this.graph.estimate.next.join(' → ') || 'finishing'})</dd>` : nothing}
       </dl>
       ${op.error ? html`<div class="error-box" role="alert"><p><strong>${op.error.code}</strong>${op.error.step ? ` in ${op.error.step}` : ''}: ${op.error.message}</p></div>` : nothing}
       <section aria-labelledby="stages">

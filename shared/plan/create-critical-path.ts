@@ -1,0 +1,297 @@
+/**
+ * The critical path of the create workflow in the latency model: how long a create would take
+ * if every step started the moment its inputs were ready and every wait ended the moment the
+ * thing waited for was ready (no poll intervals, no Lambda or Step Functions overhead).
+ * `npm run bench` compares measured creates against it; the operation graph
+ * (`GET /v1/operations/{id}/graph`) estimates what remains of a running create with it.
+ *
+ * The dependency graph is written out below, one node per step that takes time, each with
+ * the workflow states it stands for (checked against the definition), the latency keys
+ * (`shared/latency-model.ts`) it costs and the edges (dependencies) it waits for. Keys the
+ * model does not define cost 1 s, as in the simulator's `LatencyModel.spec`.
+ */
+export interface LatencySpecLike {
+  typical: number;
+  min?: number;
+  max?: number;
+}
+
+export type Latencies = Record<string, LatencySpecLike>;
+
+export interface CreateVariant {
+  /** 3 control-plane instances over 3 zones behind a load balancer, vs 1 and no balancer. */
+  ha: boolean;
+  /** The image for (version, arch, region) was baked before: no bake chain. */
+  cachedImage: boolean;
+}
+
+export interface PathNode {
+  id: string;
+  /**
+   * The create-cluster states this node stands for, first to last (none for what happens on
+   * the hosts alone, like a node's kubeadm join from user data). test/workflows/views.test.ts
+   * checks them against the definition: they exist, and the workflow runs them after the
+   * states of every node in `after`.
+   */
+  states: string[];
+  /** Nodes this one waits for (its start = the latest of their finishes). */
+  after: string[];
+  /** Latency keys summed for this node's own duration. */
+  keys: string[];
+  /** Seconds that are workflow policy rather than cloud latency (e.g. time between validation passes). */
+  policySeconds?: number;
+  /** Why the edges and the keys are what they are. */
+  why: string;
+  /** Only in these variants (all when absent). */
+  when?: (v: CreateVariant) => boolean;
+}
+
+/**
+ * The create-cluster Tasks the model leaves out, and why. Every other Task of the main path
+ * is one of the nodes' `states` (checked by test/workflows/views.test.ts).
+ */
+export const OFF_THE_PATH: Record<string, string> = {
+  BeginCreate: 'bookkeeping in DynamoDB: no cloud latency',
+  EnsureBastion: 'nothing waits for the bastion: the instance is launched, not waited for',
+  EnsureHostRoles: 'IAM calls only (about a second), in a Provision branch beside the image bake and the NAT gateways, which take minutes',
+  EnsureEtcdVolumes: 'one CreateVolume per seat (available in seconds), in the same branch as EnsureHostRoles',
+  ControlPlaneReady: 'bookkeeping (the stage ends)',
+  DeleteCertificateKey: 'one Parameter Store call once the joins are done: no cloud latency to speak of',
+  NodesLaunched: 'bookkeeping (the stage ends)',
+  ImageCached: 'bookkeeping (the Image stage ends when the image was known)',
+  SecurityReady: "bookkeeping (the security branch's part of the Network stage ends)",
+  FinishCreate: 'bookkeeping (the operation ends)',
+};
+
+/**
+ * The create workflow's dependency graph (statemachines/create-cluster.asl.json), with the
+ * workflow's wait between validation passes (`WaitBetweenPasses`) in seconds.
+ */
+export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
+  return [
+    {
+      id: 'vpc',
+      states: ['EnsureVpc'],
+      after: [],
+      keys: ['vpc.available'],
+      why: 'EnsureVpc: the first resource; everything lives in the VPC.',
+    },
+    {
+      id: 'internetGateway',
+      states: ['EnsureInternetGateway'],
+      after: ['vpc'],
+      keys: ['igw.available'],
+      why: 'EnsureInternetGateway attaches to the VPC, so it waits for it.',
+    },
+    {
+      id: 'subnets',
+      states: ['EnsureZoneSubnets'],
+      after: ['vpc'],
+      keys: ['subnet.available'],
+      why: 'EnsureSubnets (Map over zones, in parallel): subnets need the VPC only. The workflow runs them after the gateway; the model lets them overlap.',
+    },
+    {
+      id: 'publicRouting',
+      states: ['EnsurePublicRouting'],
+      after: ['internetGateway', 'subnets'],
+      keys: ['route.active'],
+      why: 'EnsurePublicRouting: a route to the gateway, associated with the utility subnets — needs both. From here the bake builder has internet access.',
+    },
+    {
+      id: 'bake',
+      states: ['ResolveImage', 'CheckBake'],
+      after: ['publicRouting'],
+      keys: ['instance.running', 'ssm.online', 'bake.packages', 'instance.stopped', 'image.available'],
+      why: 'bake-image: a builder instance in a utility subnet boots, registers with SSM, installs the packages, is stopped, and the image is captured (CreateImage → available). Terminating the builder is off the path.',
+      when: (v) => !v.cachedImage,
+    },
+    {
+      id: 'cachedImage',
+      states: ['ResolveImage'],
+      after: ['publicRouting'],
+      keys: [],
+      why: 'ResolveImage finds the baked image by tags: no latency.',
+      when: (v) => v.cachedImage,
+    },
+    {
+      id: 'natGateway',
+      states: ['EnsureNatGateway', 'CheckNatGateway'],
+      after: ['subnets'],
+      keys: ['natGateway.available'],
+      why: 'EnsureNatGateway (per NAT zone, in parallel) sits in a utility subnet; pending → available. (The workflow creates it once the gateway is attached and the subnets exist.)',
+    },
+    {
+      id: 'privateRouting',
+      states: ['EnsurePrivateRouting'],
+      after: ['natGateway'],
+      keys: ['route.active'],
+      why: 'EnsurePrivateRouting: private subnets route to their zone\'s NAT gateway, so it waits for it to be available.',
+    },
+    {
+      id: 'securityGroups',
+      states: ['EnsureSecurityGroups'],
+      after: ['vpc'],
+      keys: ['securityGroup.available'],
+      why: 'EnsureSecurityGroups: only the VPC is needed.',
+    },
+    {
+      id: 'apiLoadBalancer',
+      states: ['EnsureApiLoadBalancer', 'CheckApiLoadBalancer'],
+      after: ['securityGroups', 'subnets'],
+      keys: ['loadBalancer.active'],
+      why: 'HA only: the API load balancer spans the utility subnets with its security group; provisioning → active.',
+      when: (v) => v.ha,
+    },
+    {
+      id: 'launchControlPlane',
+      states: ['LaunchControlPlane'],
+      after: ['bake', 'cachedImage', 'privateRouting', 'securityGroups', 'apiLoadBalancer'],
+      keys: ['instance.running'],
+      why: 'LaunchControlPlane needs the image, private subnets with a way out (NAT), the security groups and, for HA, the balancer\'s DNS name (controlPlaneEndpoint). pending → running.',
+    },
+    {
+      id: 'controlPlaneOnline',
+      states: ['CheckControlPlaneOnline'],
+      after: ['launchControlPlane'],
+      keys: ['ssm.online'],
+      why: 'CheckControlPlaneOnline: Run Command needs the SSM agent registered (ssm.online after running).',
+    },
+    {
+      id: 'etcdVolumes',
+      states: ['AttachEtcdVolumes'],
+      after: ['controlPlaneOnline'],
+      keys: ['volume.attached'],
+      why: "AttachEtcdVolumes: each running instance gets its seat's etcd volume; the init script waits for the device before kubeadm runs.",
+    },
+    {
+      id: 'kubeadmInit',
+      states: ['InitControlPlane', 'CheckInit'],
+      after: ['etcdVolumes'],
+      keys: ['ssm.invocationVisible', 'kubeadm.init'],
+      why: 'InitControlPlane: an SSM command runs kubeadm init on the first instance; it publishes the join data (SSM parameters) at its end.',
+    },
+    {
+      id: 'addons',
+      states: ['InstallAddons', 'CheckAddons'],
+      after: ['kubeadmInit'],
+      keys: ['ssm.invocationVisible'],
+      why: 'InstallAddons: CNI and cloud controller manager applied with kubectl over SSM; needs the API server. Nodes turn Ready only after the CNI is applied.',
+    },
+    {
+      id: 'controlPlaneJoins',
+      states: ['SendJoin', 'CheckJoin'],
+      after: ['addons'],
+      keys: ['ssm.invocationVisible', 'node.joined', 'node.ready'],
+      why: 'HA only: the other control-plane instances (already online) run kubeadm join --control-plane in parallel, after init and addons as the workflow orders them; then Ready.',
+      when: (v) => v.ha,
+    },
+    {
+      id: 'nodeGroupLaunch',
+      states: ['EnsureLaunchTemplate', 'EnsureAutoScalingGroup'],
+      after: ['bake', 'cachedImage', 'privateRouting', 'securityGroups'],
+      keys: ['asg.reconcile', 'instance.running'],
+      why: 'EnsureLaunchTemplate + EnsureAutoScalingGroup need the image and subnets; the group reconciles and its instances boot in parallel with the control plane.',
+    },
+    {
+      id: 'nodesJoined',
+      states: [],
+      after: ['nodeGroupLaunch', 'kubeadmInit'],
+      keys: ['node.joined'],
+      why: 'Node user data reads the join data (published by kubeadm init) and runs kubeadm join: the later of boot and init, then the join.',
+    },
+    {
+      id: 'nodesReady',
+      states: [],
+      after: ['nodesJoined', 'addons'],
+      keys: ['node.ready'],
+      why: 'A node is Ready node.ready after the later of its join and the CNI (the simulated kubelet\'s rule).',
+    },
+    {
+      id: 'controlPlaneReady',
+      states: [],
+      after: ['addons'],
+      keys: ['node.ready'],
+      why: 'The first control-plane node is Ready node.ready after the CNI is applied.',
+    },
+    {
+      id: 'validation',
+      states: ['SendValidation', 'CheckValidation'],
+      after: ['nodesReady', 'controlPlaneReady', 'controlPlaneJoins'],
+      keys: ['ssm.invocationVisible', 'ssm.invocationVisible'],
+      policySeconds: validationPassIntervalSeconds,
+      why: 'Validate: two passing passes in a row (each a kubectl command over SSM), spaced by the workflow\'s pass interval (policy).',
+    },
+  ];
+}
+
+export interface CriticalPathResult {
+  variant: CreateVariant;
+  /** Simulated seconds. */
+  seconds: number;
+  /** The nodes on the longest path, first to last, with their finish times. */
+  path: { id: string; finish: number; seconds: number }[];
+  /** Finish time of every node of the variant. */
+  finish: Record<string, number>;
+}
+
+/** Seconds a list of latency keys costs (typical values; unknown keys 1 s). */
+export function costOf(keys: string[], latencies: Latencies): number {
+  return keys.reduce((sum, key) => sum + (latencies[key]?.typical ?? 1), 0);
+}
+
+/** Longest path through the graph (earliest finish of every node, then walk back). */
+export function criticalPath(graph: PathNode[], variant: CreateVariant, latencies: Latencies): CriticalPathResult {
+  const nodes = new Map(graph.filter((n) => !n.when || n.when(variant)).map((n) => [n.id, n]));
+  const finish: Record<string, number> = {};
+  const via: Record<string, string | undefined> = {};
+  const visiting = new Set<string>();
+  const visit = (id: string): number => {
+    if (finish[id] !== undefined) return finish[id];
+    const node = nodes.get(id);
+    if (!node) throw new Error(`unknown node ${id}`);
+    if (visiting.has(id)) throw new Error(`cycle at ${id}`);
+    visiting.add(id);
+    let start = 0;
+    let from: string | undefined;
+    for (const dep of node.after) {
+      if (!nodes.has(dep)) continue; // a node of another variant (e.g. bake when the image is cached)
+      const f = visit(dep);
+      if (f >= start) {
+        start = f;
+        from = dep;
+      }
+    }
+    visiting.delete(id);
+    via[id] = from;
+    finish[id] = start + costOf(node.keys, latencies) + (node.policySeconds ?? 0);
+    return finish[id];
+  };
+  let last = '';
+  for (const id of nodes.keys()) if (visit(id) >= (finish[last] ?? -1)) last = id;
+  const path: CriticalPathResult['path'] = [];
+  for (let id: string | undefined = last; id; id = via[id]) {
+    const from = via[id];
+    const start = from ? finish[from] : 0;
+    path.unshift({ id, finish: finish[id], seconds: finish[id] - start });
+  }
+  return { variant, seconds: finish[last], path, finish };
+}
+
+/** What a state of the create did so far, as far as the estimate needs it. */
+export type StateProgress = 'succeeded' | 'started' | undefined;
+
+/**
+ * What remains of a running create on the critical path: the longest path through the nodes
+ * not done yet (a done node costs nothing). A node is done once every state it stands for has
+ * succeeded; one of the hosts alone (no states, like a node's join) once a node after it has
+ * started or is done. A node under way still costs all of it: the estimate errs long, not short.
+ */
+export function remainingPath(graph: PathNode[], variant: CreateVariant, latencies: Latencies, progress: (state: string) => StateProgress): CriticalPathResult {
+  const started = (n: PathNode) => n.states.some((s) => progress(s) !== undefined);
+  const done = (n: PathNode): boolean => (n.states.length > 0 ? n.states.every((s) => progress(s) === 'succeeded') : graph.some((m) => m.after.includes(n.id) && (started(m) || done(m))));
+  return criticalPath(
+    graph.map((n) => (done(n) ? { ...n, keys: [], policySeconds: 0 } : n)),
+    variant,
+    latencies,
+  );
+}
