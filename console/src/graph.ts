@@ -87,7 +87,7 @@ export function renderGraph(l: Layout, view: OperationGraphView, now: number, on
   const critical = new Set(view.criticalPath);
   if (view.criticalPath.length) critical.add('#start');
   if (view.execution === 'SUCCEEDED') critical.add('#end');
-  return html`<svg class="graph" role="img" aria-labelledby="graph-title" viewBox="0 0 ${l.width} ${l.height}" width=${l.width} height=${l.height}>
+  return html`<svg class="graph" role="group" aria-labelledby="graph-title" viewBox="0 0 ${l.width} ${l.height}" width=${l.width} height=${l.height}>
     <title id="graph-title">${view.workflow ?? 'workflow'}: ${view.execution.toLowerCase()}</title>
     <defs>
       <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"></path></marker>

@@ -59,7 +59,7 @@ export async function getOperationGraph(req: ApiRequest<unknown, z.infer<typeof 
       graph: workflowGraph(definition),
       states: runs,
       criticalPath: observedCriticalPath(definition, runs, deps.now().getTime()),
-      ...(op.type === 'create' && end === 'RUNNING' ? { estimate: createEstimate(definition, runs, await deps.store.getCluster(op.cluster)) } : {}),
+      ...(op.type === 'create' && end === 'RUNNING' ? { estimate: createEstimate(definition, runs, await deps.store.getCluster(op.cluster), deps.now().getTime()) } : {}),
     },
   };
 }
@@ -68,13 +68,18 @@ export async function getOperationGraph(req: ApiRequest<unknown, z.infer<typeof 
  * The rest of a running create's critical path. Which variant it is shows in the run: a
  * balancer being made (HA), the image known without a bake (ImageCached).
  */
-function createEstimate(definition: AslMachine, runs: Record<string, StateRun>, record: { spec: { controlPlane: { count: number } } } | undefined) {
+function createEstimate(definition: AslMachine, runs: Record<string, StateRun>, record: { spec: { controlPlane: { count: number } } } | undefined, now: number) {
   const wait = findState(definition, 'WaitBetweenPasses');
   const graph = createGraph(typeof wait?.Seconds === 'number' ? wait.Seconds : 0);
   const variant = { ha: runs.EnsureApiLoadBalancer !== undefined || (record?.spec.controlPlane.count ?? 1) > 1, cachedImage: runs.ImageCached !== undefined };
   const progress = (state: string) => (runs[state] ? (runs[state].status === 'Succeeded' ? ('succeeded' as const) : ('started' as const)) : undefined);
-  const rest = remainingPath(graph, variant, DEFAULT_LATENCIES, progress);
   const scale = timeScale();
+  // Model seconds a node under way has had so far: since its first state started.
+  const spent = (node: { states: string[] }) => {
+    const starts = node.states.map((s) => runs[s]?.startedAt).filter((t): t is string => !!t).map((t) => Date.parse(t));
+    return starts.length ? ((now - Math.min(...starts)) / 1000) * scale : 0;
+  };
+  const rest = remainingPath(graph, variant, DEFAULT_LATENCIES, progress, spent);
   return {
     remainingSeconds: Math.round(rest.seconds / scale),
     pathSeconds: Math.round(criticalPath(graph, variant, DEFAULT_LATENCIES).seconds / scale),

@@ -6,6 +6,7 @@
  * failed and the error. Screenshots of the list and of the graph mid-create are kept in
  * test-artifacts/.
  */
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -15,6 +16,7 @@ import { ARTIFACTS, launchChromium, whenChromium } from './browser';
 let hopper: Hopper;
 let browser: Browser;
 let page: Page;
+let createId: string;
 
 const spec = (name: string) => ({ name, region: 'us-east-1', zones: ['us-east-1a'], topology: 'public', instanceGroups: [{ name: 'nodes', min: 2, max: 2 }] });
 
@@ -60,7 +62,7 @@ whenChromium(
 
     describe('the web console in Chromium', () => {
       it('lists a cluster while it is being created, and draws its workflow with states moving from running to succeeded, without a reload', async () => {
-        await create('web');
+        createId = await create('web');
         await page.goto(`${hopper.api}/`);
         const row = page.locator('tr[data-cluster="web"]');
         const text = await waitForText(row, /Creating.*1\.\d+\.\d+.*1 control plane, 2 nodes.*create\s*Running/s, 30_000);
@@ -90,6 +92,27 @@ whenChromium(
         await page.keyboard.press('Enter');
         expect(await page.locator('table.states tr.selected').count()).toBe(1);
       }, 420_000);
+
+      it('passes axe-core’s WCAG 2 A and AA checks on the list, a cluster and an operation (labels, names, contrast)', async () => {
+        // axe is injected as a script of the test's own: allowed past the console's CSP in this context only.
+        const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 1000 } });
+        const axePage = await context.newPage();
+        try {
+          for (const [hash, ready] of [['#/', 'tr[data-cluster="web"]'], ['#/clusters/web', 'table[aria-label="Resources"]'], [`#/operations/${createId}`, 'svg.graph']]) {
+            await axePage.goto(`${hopper.api}/${hash}`);
+            await axePage.locator(ready).first().waitFor({ timeout: 30_000 });
+            await axePage.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+            const violations = await axePage.evaluate(async () => {
+              const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+              const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+              return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+            });
+            expect(violations, hash).toEqual([]);
+          }
+        } finally {
+          await context.close();
+        }
+      }, 120_000);
 
       it('shows the API’s 409 readably, and a failed create with the failed state and its error', async () => {
         await faults({ kubeadmInitFailures: 1 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LATENCIES } from '../../shared/latency-model';
-import { createGraph, criticalPath, remainingPath, type StateProgress } from '../../shared/plan/create-critical-path';
+import { costOf, createGraph, criticalPath, remainingPath, type StateProgress } from '../../shared/plan/create-critical-path';
 
 const graph = createGraph(10);
 const variant = { ha: false, cachedImage: true };
@@ -26,8 +26,14 @@ describe('the rest of a create’s critical path', () => {
     expect(afterNetwork).toBeLessThan(full);
     const initRunning = remaining({ ...network, ...succeeded('LaunchControlPlane', 'CheckControlPlaneOnline', 'AttachEtcdVolumes', 'EnsureLaunchTemplate', 'EnsureAutoScalingGroup'), InitControlPlane: 'succeeded', CheckInit: 'started' });
     expect(initRunning).toBeLessThan(afterNetwork);
-    // kubeadm init (90 s typical) is still counted while it runs.
+    // kubeadm init (90 s typical) is still counted while it runs, less what it has had so far.
     expect(initRunning).toBeGreaterThanOrEqual(DEFAULT_LATENCIES['kubeadm.init'].typical);
+    const initProgress = { ...network, ...succeeded('LaunchControlPlane', 'CheckControlPlaneOnline', 'AttachEtcdVolumes', 'EnsureLaunchTemplate', 'EnsureAutoScalingGroup'), InitControlPlane: 'succeeded' as const, CheckInit: 'started' as const };
+    const later = remainingPath(graph, variant, DEFAULT_LATENCIES, (s) => initProgress[s as keyof typeof initProgress], (n) => (n.id === 'kubeadmInit' ? 60 : 0)).seconds;
+    expect(initRunning - later).toBe(60);
+    // Past its model time, a node under way still costs a second: it is not done.
+    const overdue = remainingPath(graph, variant, DEFAULT_LATENCIES, (s) => initProgress[s as keyof typeof initProgress], (n) => (n.id === 'kubeadmInit' ? 1000 : 0)).seconds;
+    expect(overdue).toBe(initRunning - costOf(['ssm.invocationVisible', 'kubeadm.init'], DEFAULT_LATENCIES) + 1);
     const validating = remaining({ ...network, ...succeeded('LaunchControlPlane', 'CheckControlPlaneOnline', 'AttachEtcdVolumes', 'EnsureLaunchTemplate', 'EnsureAutoScalingGroup', 'InitControlPlane', 'CheckInit', 'InstallAddons', 'CheckAddons'), SendValidation: 'started' });
     // Only the validation (two passes and the wait between them) is left.
     expect(validating).toBe(10 + 2);
