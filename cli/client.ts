@@ -3,6 +3,7 @@
  * into `ApiError`, requests SigV4-signed when the endpoint is not on this machine.
  */
 import type { AcceptedView, BackupsList, ClusterSummary, ClusterView, EventsList, OperationGraphView, OperationView, PlanView } from '../shared/api/types';
+import { readReply } from '../shared/api/reply';
 import { ApiError, UnreachableError } from './errors';
 import { defaultCredentials, isLoopback, regionFor, signRequest, type Credentials } from './sigv4';
 
@@ -206,18 +207,9 @@ export class HopperClient {
     } catch (err) {
       throw new UnreachableError(this.endpoint, { cause: err });
     }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string; details?: unknown[] } } | undefined)?.error;
-      throw new ApiError(res.status, e?.code ?? `Http${res.status}`, e?.message ?? (text.trim() || res.statusText), e?.details ?? []);
-    }
-    return json as T;
+    const reply = readReply(res.status, res.statusText, await res.text());
+    if (!reply.ok) throw new ApiError(res.status, reply.code, reply.message, reply.details);
+    return reply.json as T;
   }
 }
 

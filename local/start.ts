@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmbeddedDynamo } from './dynamo';
+import { startDynamoGuard } from './runtime/dynamo-iam';
 import { startEventBridge, type EventBridgeServer } from './runtime/eventbridge';
 import { deployIam, simulatorCallers, simulatorJudge, stackEventBuses, type CredentialVariables } from './runtime/iam';
 import { startHttpApi } from './runtime/http-api';
@@ -110,7 +111,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       path: dataDir ? ensureDir(join(dataDir, 'dynamodb')) : undefined,
     });
     stops.push(() => dynamo.stop());
-    if (!env.AWS_ENDPOINT_URL_DYNAMODB) set('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
+    // Functions reach dynalite through IAM, as they reach DynamoDB in AWS (the simulator judges, once known).
+    const dynamoGuard = await startDynamoGuard({ target: dynamo.endpoint, region: config.region });
+    stops.push(() => dynamoGuard.stop());
+    if (!env.AWS_ENDPOINT_URL_DYNAMODB) set('AWS_ENDPOINT_URL_DYNAMODB', dynamoGuard.endpoint);
 
     let cloud: string | undefined;
     /** The Hopper simulator in use (ours or one started on its own): it judges IAM, EventBridge's calls too. */
@@ -140,6 +144,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       await deployBuckets(sim.url, config.region, stackBuckets(config));
       simulator = sim.url;
     }
+
+    if (simulator) dynamoGuard.judge = simulatorJudge(simulator);
 
     // The simulator's internet: where its internet-facing load balancers are reached from this
     // machine, so the kubeconfig the API serves points there (on AWS the endpoint is used as it is).
@@ -182,7 +188,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     const api = await startHttpApi({ port: options.port ?? numberOr(env.PORT, 3000), functions: config.functions, lambda, ...(simulator ? { identify: simulatorCallers(simulator) } : {}) });
     stops.push(() => api.close());
 
-    const urls = { api: api.url, stepFunctions: sfn.url, eventBridge: events.url, dynamodb: dynamo.endpoint, cloud };
+    const urls = { api: api.url, stepFunctions: sfn.url, eventBridge: events.url, dynamodb: dynamoGuard.endpoint, cloud };
     return { urls, config, lambda, stepFunctions: sfn.runtime, eventBridge: events, stop };
   } catch (error) {
     await stop();
@@ -263,6 +269,7 @@ async function main(): Promise<void> {
   const { urls } = embedded;
   console.log(`Hopper embedded control plane ready in ${Date.now() - started} ms`);
   console.log(`  HTTP API        ${urls.api}`);
+  console.log(`  web console     ${urls.api}/`);
   console.log(`  cloud simulator ${urls.cloud ?? '(external endpoints)'}`);
   if (urls.cloud) {
     const sandbox = hostSandbox();

@@ -9,6 +9,7 @@
  * 127.0.0.1 takes as the administrator's and API Gateway refuses (403, shown as such).
  */
 import { AwsClient } from 'aws4fetch';
+import { readReply } from '../../shared/api/reply';
 
 export interface Credentials {
   accessKeyId: string;
@@ -57,16 +58,7 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
   } catch (err) {
     throw new ApiError(0, 'Unreachable', `the API did not answer: ${(err as Error).message}`);
   }
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string; details?: { path?: string; message: string }[] }; message?: string } | undefined) ?? {};
-    throw new ApiError(res.status, e.error?.code ?? (res.status === 403 ? 'Forbidden' : `HTTP ${res.status}`), e.error?.message ?? e.message ?? (text || res.statusText), e.error?.details ?? []);
-  }
-  return json as T;
+  const reply = readReply(res.status, res.statusText, await res.text());
+  if (!reply.ok) throw new ApiError(res.status, reply.code, reply.message, reply.details);
+  return reply.json as T;
 }

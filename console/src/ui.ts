@@ -18,6 +18,14 @@ export const clusterLink = (name: string): TemplateResult => html`<a href="#/clu
 
 export const operationLink = (id: string, text: string = id): TemplateResult => html`<a href="#/operations/${encodeURIComponent(id)}">${text}</a>`;
 
+/** A labelled table with a header row; `rows` are its <tr>s. */
+export function listTable(label: string, headers: string[], rows: TemplateResult[]): TemplateResult {
+  return html`<table class="list" aria-label=${label}>
+    <thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
+    <tbody>${rows}</tbody>
+  </table>`;
+}
+
 /** A page: loads its data (again, while `live`), and draws it. */
 export interface Page {
   title: string;

@@ -47,7 +47,8 @@ export const lambda = defineFunction({
     { httpApi: { method: 'PUT', path: '/v1/clusters/{name}/instance-groups/{group}', authorizer: { type: 'aws_iam' } } },
   ],
   permissions: [
-    table('GetItem', 'UpdateItem'),
+    // The record, and the inventory the reply lists (a Query of the cluster's partition).
+    table('GetItem', 'UpdateItem', 'Query'),
   ],
 });
 

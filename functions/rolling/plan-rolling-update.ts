@@ -11,7 +11,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { observeRollout, planView, remaining, rollingOptionsSchema, type RollingOptions } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { autoscalingClient } from '../../shared/aws/clients/autoscaling';
-import { anywhere, table } from '../../shared/aws/iam';
+import { allow, anywhere, table, tableIndex } from '../../shared/aws/iam';
 
 export const planRollingUpdateInput = stepEnvelope.extend({ options: z.record(z.string(), z.unknown()).optional() });
 
@@ -89,6 +89,8 @@ export const step = defineStep({
   //
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    // The cluster's recent operations (a rolling update resumes an interrupted one's plan): gsi1.
+    allow(['dynamodb:Query'], [tableIndex()]),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups'),
   ],
   // `forced` is in the detail only when the run forces: a resumed run reads it back from there.

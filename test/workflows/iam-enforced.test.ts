@@ -68,6 +68,30 @@ describe('IAM enforced on the embedded runtime', () => {
     }
   }, 300_000);
 
+  it("refuses a function's DynamoDB call its role does not grant, as DynamoDB does, and only that one", async () => {
+    const created = await cp.request('POST', '/v1/clusters', { name: 'tabled', region: 'us-east-1', zones: ['us-east-1a'], topology: 'public' });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const roleName = functionRoleName(cp.embedded.config, 'apiListEvents');
+    const role = (await iam()).roles.find((r) => r.name === roleName)!;
+    const original = role.policies;
+    const withoutQuery = original.map((p) => ({ ...p, document: { ...p.document, Statement: p.document.Statement.map((st) => ({ ...st, Action: st.Action.filter((a) => a !== 'dynamodb:Query') })) } }));
+    const before = (await iam()).denials.length;
+    await putRole(roleName, withoutQuery);
+    try {
+      // The function's GetItem still passes (the cluster is found); its Query is refused: a 500, as API Gateway answers a failed function.
+      const res = await cp.request('GET', '/v1/clusters/tabled/events');
+      expect(res.status).toBe(500);
+      const denials = (await iam()).denials.slice(before);
+      expect(denials).toEqual([expect.objectContaining({ action: 'dynamodb:Query', resource: expect.stringMatching(/^arn:aws:dynamodb:us-east-1:000000000000:table\/[\w-]+$/), principal: expect.stringContaining(`assumed-role/${roleName}/`) })]);
+    } finally {
+      await putRole(roleName, original);
+    }
+    expect((await cp.request('GET', '/v1/clusters/tabled/events')).status).toBe(200);
+    // The create goes on meanwhile, every call of it allowed; it ends before the next test counts refusals.
+    const op = await cp.waitForOperation((created.body as { operation: { id: string } }).operation.id, 240_000);
+    expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
+  }, 300_000);
+
   it('creates a cluster with every call authorized, none refused on the way', async () => {
     const before = (await iam()).denials.length;
     const op = await create('granted');

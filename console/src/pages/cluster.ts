@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import type { AcceptedView, ClusterView, EventsList, OperationView } from '../../../shared/api/types';
 import { api } from '../api';
 import { age, duration } from '../format';
-import { badge, errorBox, operationLink, type Page } from '../ui';
+import { badge, errorBox, listTable, operationLink, type Page } from '../ui';
 
 interface RollingPlan {
   controlPlane?: { replace?: { seat?: string; instanceId?: string | null; reason?: string }[]; skipped?: string };
@@ -120,49 +120,31 @@ export class ClusterPage implements Page {
       </section>
       <section aria-labelledby="operations">
         <h2 id="operations">Operations</h2>
-        <table class="list" aria-label="Operations">
-          <thead><tr><th scope="col">Operation</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Error</th></tr></thead>
-          <tbody>
-            ${this.operations.map(
+        ${listTable('Operations', ['Operation', 'Type', 'Status', 'Started', 'Duration', 'Error'], this.operations.map(
               (o) => html`<tr>
                 <th scope="row">${operationLink(o.id)}</th><td>${o.type}</td><td>${badge(o.status)}</td>
                 <td>${age(o.startedAt)} ago</td>
                 <td>${duration((o.endedAt ? Date.parse(o.endedAt) : Date.now()) - Date.parse(o.startedAt))}</td>
                 <td class="error">${o.error ? `${o.error.code}: ${o.error.message}` : ''}</td>
               </tr>`,
-            )}
-          </tbody>
-        </table>
+            ))}
       </section>
       <section aria-labelledby="events">
         <h2 id="events">Events</h2>
         ${this.events.length === 0
           ? html`<p>No events.</p>`
-          : html`<table class="list" aria-label="Events">
-              <thead><tr><th scope="col">When</th><th scope="col">Type</th><th scope="col">Message</th></tr></thead>
-              <tbody>${this.events.map((e) => html`<tr><td>${age(e.at)} ago</td><td>${e.type}</td><td>${e.message}</td></tr>`)}</tbody>
-            </table>`}
+          : listTable('Events', ['When', 'Type', 'Message'], this.events.map((e) => html`<tr><td>${age(e.at)} ago</td><td>${e.type}</td><td>${e.message}</td></tr>`))}
       </section>
       <section aria-labelledby="groups">
         <h2 id="groups">Instance groups</h2>
-        <table class="list" aria-label="Instance groups">
-          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Machine type</th><th scope="col">Min</th><th scope="col">Max</th><th scope="col">Zones</th><th scope="col">Status</th></tr></thead>
-          <tbody>
-            ${c.instanceGroups.map(
+        ${listTable('Instance groups', ['Name', 'Role', 'Machine type', 'Min', 'Max', 'Zones', 'Status'], c.instanceGroups.map(
               (g) => html`<tr><th scope="row">${g.name}</th><td>${g.role}</td><td>${g.machineType}</td><td>${g.min}</td><td>${g.max}</td><td>${g.zones.join(', ')}</td>
                 <td>${g.status?.status ? badge(String(g.status.status)) : '-'}${g.status?.reason ? ` ${String(g.status.reason)}` : ''}</td></tr>`,
-            )}
-          </tbody>
-        </table>
+            ))}
       </section>
       <section aria-labelledby="resources">
         <h2 id="resources">Resources</h2>
-        <table class="list" aria-label="Resources">
-          <thead><tr><th scope="col">Type</th><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Zone</th><th scope="col">Role</th><th scope="col">Ownership</th></tr></thead>
-          <tbody>
-            ${c.resources.map((r) => html`<tr><td>${r.type}</td><td><code>${r.id}</code></td><td>${r.name ?? ''}</td><td>${r.zone ?? ''}</td><td>${r.role ?? ''}</td><td>${r.ownership}</td></tr>`)}
-          </tbody>
-        </table>
+        ${listTable('Resources', ['Type', 'Id', 'Name', 'Zone', 'Role', 'Ownership'], c.resources.map((r) => html`<tr><td>${r.type}</td><td><code>${r.id}</code></td><td>${r.name ?? ''}</td><td>${r.zone ?? ''}</td><td>${r.role ?? ''}</td><td>${r.ownership}</td></tr>`))}
       </section>
       <section aria-labelledby="spec">
         <h2 id="spec">Spec</h2>

@@ -3,7 +3,7 @@ import { html } from 'lit-html';
 import type { ClusterSummary, ClusterView } from '../../../shared/api/types';
 import { api } from '../api';
 import { age } from '../format';
-import { badge, clusterLink, errorBox, operationLink, type Page } from '../ui';
+import { badge, clusterLink, errorBox, listTable, operationLink, type Page } from '../ui';
 
 const BUSY = new Set(['Pending', 'Creating', 'Updating', 'Deleting']);
 
@@ -38,10 +38,7 @@ export class ClustersPage implements Page {
         ? html`<p aria-live="polite">Loading…</p>`
         : rows.length === 0
           ? html`<p>No clusters yet. Create one with <code>npx hopper create cluster --name demo --zones us-east-1a --yes</code>.</p>`
-          : html`<table class="list" aria-label="Clusters">
-              <thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Version</th><th scope="col">Nodes</th><th scope="col">Last operation</th><th scope="col">Last backup</th><th scope="col">Age</th></tr></thead>
-              <tbody>
-                ${rows.map((c) => {
+          : listTable('Clusters', ['Name', 'Status', 'Version', 'Nodes', 'Last operation', 'Last backup', 'Age'], rows.map((c) => {
                   const v = this.views.get(c.name);
                   const cp = v?.instanceGroups.find((g) => g.role === 'ControlPlane');
                   const nodes = v?.instanceGroups.filter((g) => g.role === 'Node') ?? [];
@@ -57,8 +54,6 @@ export class ClustersPage implements Page {
                     <td>${v?.lastBackup ? html`${age(v.lastBackup.takenAt)} ago${v.lastBackup.overdue ? html` <span class="badge status-Failed">overdue</span>` : ''}` : '-'}</td>
                     <td>${age(c.createdAt)}</td>
                   </tr>`;
-                })}
-              </tbody>
-            </table>`}`;
+                }))}`;
   }
 }

@@ -1,0 +1,110 @@
+/**
+ * DynamoDB as AWS serves it to a function: only what its role allows. dynalite knows nothing of
+ * IAM, so the embedded runtime puts this proxy in front of it: each request's action
+ * (`X-Amz-Target: DynamoDB_20120810.<Action>`) on each table or index it names is judged by the
+ * simulator for the key that signed it (`POST /_sim/iam/authorize`, the functions' roles from
+ * the packaged definitions), and a refusal is answered as DynamoDB answers it (400
+ * AccessDeniedException, AWS's message) before dynalite sees the request. Keys the simulator did
+ * not issue — the runtime's own, a test's, the user's — act as the account's administrator
+ * (design.md) and pass unasked.
+ */
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LOCAL_ACCOUNT_ID } from './serverless-config';
+
+export type Judge = (request: { accessKeyId?: string; action: string; resource: string; context: Record<string, string> }) => Promise<{ allowed: boolean; code?: string; message?: string }>;
+
+export interface DynamoGuard {
+  endpoint: string;
+  /** Who judges; until it is set (no simulator), every request passes as it would without IAM. */
+  judge: Judge | undefined;
+  stop(): Promise<void>;
+}
+
+const PREFIX = 'DynamoDB_20120810.';
+
+/** The resources one request acts on, as IAM names them (a table, an index, `*` for ListTables). */
+export function dynamoResources(action: string, body: Record<string, unknown>, region: string): string[] {
+  const table = (name: string) => `arn:aws:dynamodb:${region}:${LOCAL_ACCOUNT_ID}:table/${name}`;
+  if (action === 'ListTables') return ['*'];
+  if (typeof body.TableName === 'string') {
+    const index = (action === 'Query' || action === 'Scan') && typeof body.IndexName === 'string' ? `/index/${body.IndexName}` : '';
+    return [`${table(body.TableName)}${index}`];
+  }
+  if (body.RequestItems && typeof body.RequestItems === 'object') return Object.keys(body.RequestItems).map(table);
+  if (Array.isArray(body.TransactItems)) {
+    const names = body.TransactItems.flatMap((item) => Object.values(item as Record<string, { TableName?: string }>).map((op) => op?.TableName).filter((n): n is string => typeof n === 'string'));
+    return [...new Set(names)].map(table);
+  }
+  return [];
+}
+
+export async function startDynamoGuard(options: { target: string; region: string; port?: number }): Promise<DynamoGuard> {
+  const target = new URL(options.target);
+  const agent = new Agent({ keepAlive: true });
+  const guard: DynamoGuard = { endpoint: '', judge: undefined, stop: async () => undefined };
+
+  const refuse = (res: ServerResponse, type: string, message: string) => {
+    const body = JSON.stringify({ __type: type, message });
+    res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(body) }).end(body);
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const out = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host, 'content-length': String(body.length) }, agent },
+      (upstream) => {
+        res.writeHead(upstream.statusCode ?? 500, upstream.headers);
+        upstream.pipe(res);
+      },
+    );
+    out.on('error', (err) => {
+      if (!res.headersSent) refuse(res, 'com.amazonaws.dynamodb.v20120810#InternalServerError', err.message);
+      else res.destroy(err);
+    });
+    out.end(body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const judge = guard.judge;
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+    const targetHeader = String(req.headers['x-amz-target'] ?? '');
+    // Only the simulator's own session keys (ASIA…) belong to a role with limits.
+    if (judge && accessKeyId?.startsWith('ASIA') && targetHeader.startsWith(PREFIX)) {
+      const action = targetHeader.slice(PREFIX.length);
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+      } catch {
+        // dynalite answers a body it cannot read with DynamoDB's own error.
+      }
+      for (const resource of dynamoResources(action, parsed, options.region)) {
+        const decision = await judge({ accessKeyId, action: `dynamodb:${action}`, resource, context: {} });
+        if (decision.allowed) continue;
+        if (decision.code === 'UnrecognizedClientException') return refuse(res, 'com.amazon.coral.service#UnrecognizedClientException', decision.message ?? 'The security token included in the request is invalid.');
+        return refuse(res, 'com.amazonaws.dynamodb.v20120810#AccessDeniedException', decision.message ?? `not authorized to perform dynamodb:${action} on ${resource}`);
+      }
+    }
+    forward(req, res, body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      if (!res.headersSent) refuse(res, 'com.amazonaws.dynamodb.v20120810#InternalServerError', err.message);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  guard.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  guard.stop = () =>
+    new Promise<void>((resolve, reject) => {
+      agent.destroy();
+      server.close((err) => (err ? reject(err) : resolve()));
+      server.closeAllConnections();
+    });
+  return guard;
+}
