@@ -49,7 +49,16 @@ export async function startDynamoGuard(options: { target: string; region: string
     res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(body) }).end(body);
   };
 
+  // Requests on their way to dynalite: stopping waits for them, so that dynalite (stopped next)
+  // never handles a write after its database has closed.
+  const inFlight = new Set<Promise<void>>();
+
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    inFlight.add(finished);
+    void finished.then(() => inFlight.delete(finished));
+    res.once('close', done);
     const out = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host, 'content-length': String(body.length) }, agent },
       (upstream) => {
@@ -100,11 +109,15 @@ export async function startDynamoGuard(options: { target: string; region: string
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   guard.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  guard.stop = () =>
-    new Promise<void>((resolve, reject) => {
-      agent.destroy();
-      server.close((err) => (err ? reject(err) : resolve()));
-      server.closeAllConnections();
-    });
+  guard.stop = async () => {
+    const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    server.closeIdleConnections();
+    // What dynalite is doing finishes (a few seconds at most) before it may be stopped.
+    const deadline = Date.now() + 5000;
+    while (inFlight.size > 0 && Date.now() < deadline) await Promise.race([Promise.all([...inFlight]), new Promise((resolve) => setTimeout(resolve, 100).unref())]);
+    server.closeAllConnections();
+    agent.destroy();
+    await closed;
+  };
   return guard;
 }

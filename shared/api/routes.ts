@@ -13,6 +13,7 @@ import {
   kubeconfigViewSchema,
   backupsListSchema,
   eventsListSchema,
+  resourcesListSchema,
   operationGraphViewSchema,
   operationsListSchema,
   operationViewSchema,
@@ -94,6 +95,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'GET', path: '/v1/clusters/{name}/backups', summary: 'The cluster’s etcd backups, newest first (time, revision, size, SHA-256), and whether the newest is overdue', responses: { 200: { description: 'Backups', schema: backupsListSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/clusters/{name}/operations', summary: 'The cluster’s operations, newest first', responses: { 200: { description: 'Operations', schema: operationsListSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/clusters/{name}/events', summary: 'What happened to the cluster besides its operations (scaling, repairs, scheduled upgrades, renewals), newest first', query: { limit: z.string().regex(/^\d+$/).describe('At most this many (1–500, 50 by default).') }, responses: { 200: { description: 'The events', schema: eventsListSchema }, 404: errors[404] } },
+  { method: 'GET', path: '/v1/clusters/{name}/resources', summary: 'The cluster’s inventory, each resource with its state as the cloud reports it now', responses: { 200: { description: 'The resources', schema: resourcesListSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/operations/{id}', summary: 'An operation: type, status, steps with times, error', responses: { 200: { description: 'The operation', schema: operationViewSchema }, 404: errors[404] } },
   { method: 'GET', path: '/v1/operations/{id}/graph', summary: 'An operation’s workflow as a graph, with what each state did so far and the critical path', responses: { 200: { description: 'The graph and the state runs', schema: operationGraphViewSchema }, 404: errors[404] } },
 ];

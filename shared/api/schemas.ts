@@ -117,6 +117,10 @@ export const operationGraphViewSchema = z.object({
     .describe('A running create only: what remains of its critical path in the latency model (AWS-typical latencies), in this deployment’s seconds.'),
 });
 
+export const resourcesListSchema = z.object({
+  resources: z.array(resourceViewSchema.extend({ state: z.string().optional().describe('As the cloud reports it now; `not found` when it no longer has it.'), recordedAt: z.string() })),
+});
+
 export const eventsListSchema = z.object({
   events: z.array(z.object({ at: z.string(), type: z.string(), message: z.string(), detail: z.unknown().optional() })),
 });

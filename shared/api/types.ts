@@ -18,6 +18,7 @@ import type {
   planChangeSchema,
   planViewSchema,
   resourceViewSchema,
+  resourcesListSchema,
   stepViewSchema,
 } from './schemas';
 
@@ -44,3 +45,5 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 export type OperationGraphView = z.infer<typeof operationGraphViewSchema>;
 /** `GET /v1/clusters/{name}/events`: newest first. */
 export type EventsList = z.infer<typeof eventsListSchema>;
+/** `GET /v1/clusters/{name}/resources`: the inventory with each resource's state now. */
+export type ResourcesList = z.infer<typeof resourcesListSchema>;

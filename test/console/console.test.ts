@@ -91,6 +91,13 @@ whenChromium(
         await page.locator('svg.graph g.node.state[data-status="Succeeded"]').first().focus();
         await page.keyboard.press('Enter');
         expect(await page.locator('table.states tr.selected').count()).toBe(1);
+
+        // The cluster's page: its resources with their state as the cloud reports it now.
+        await page.goto(`${hopper.api}/#/clusters/web`);
+        const resources = page.locator('table[aria-label="Resources"]');
+        const inventory = await waitForText(resources, /instance\s*i-[0-9a-f]+.*running/s, 30_000);
+        expect(inventory).toMatch(/vpc\s*vpc-[0-9a-f]+.*available/s);
+        expect(inventory).toMatch(/autoscaling-group.*2\/2 in service/s);
       }, 420_000);
 
       it('passes axe-core’s WCAG 2 A and AA checks on the list, a cluster and an operation (labels, names, contrast)', async () => {

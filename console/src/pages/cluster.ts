@@ -5,7 +5,7 @@
  */
 import { html, nothing } from 'lit-html';
 import { stringify } from 'yaml';
-import type { AcceptedView, ClusterView, EventsList, OperationView } from '../../../shared/api/types';
+import type { AcceptedView, ClusterView, EventsList, OperationView, ResourcesList } from '../../../shared/api/types';
 import { api } from '../api';
 import { age, duration } from '../format';
 import { badge, errorBox, listTable, operationLink, type Page } from '../ui';
@@ -22,6 +22,9 @@ export class ClusterPage implements Page {
   private cluster: ClusterView | undefined;
   private operations: OperationView[] = [];
   private events: EventsList['events'] = [];
+  /** The inventory with each resource's state now (the cluster view's list, without states, until it answers). */
+  private resources: ResourcesList['resources'] | undefined;
+  private resourcesError: unknown;
   private error: unknown;
   private actionError: unknown;
   private actionResult: ReturnType<typeof html> | undefined;
@@ -45,6 +48,11 @@ export class ClusterPage implements Page {
       this.cluster = cluster;
       this.operations = ops.operations;
       this.events = events.events;
+      // The cloud's Describe calls behind it may be slow or refused: the rest of the page does not wait on them.
+      await api<ResourcesList>('GET', `${this.path}/resources`).then(
+        (r) => ((this.resources = r.resources), (this.resourcesError = undefined)),
+        (err: unknown) => (this.resourcesError = err),
+      );
       this.error = undefined;
     } catch (err) {
       this.error = err;
@@ -144,7 +152,14 @@ export class ClusterPage implements Page {
       </section>
       <section aria-labelledby="resources">
         <h2 id="resources">Resources</h2>
-        ${listTable('Resources', ['Type', 'Id', 'Name', 'Zone', 'Role', 'Ownership'], c.resources.map((r) => html`<tr><td>${r.type}</td><td><code>${r.id}</code></td><td>${r.name ?? ''}</td><td>${r.zone ?? ''}</td><td>${r.role ?? ''}</td><td>${r.ownership}</td></tr>`))}
+        ${errorBox(this.resourcesError)}
+        ${listTable(
+          'Resources',
+          ['Type', 'Id', 'Name', 'Zone', 'Role', 'Ownership', 'State'],
+          (this.resources ?? c.resources).map(
+            (r) => html`<tr data-resource=${r.id}><td>${r.type}</td><td><code>${r.id}</code></td><td>${r.name ?? ''}</td><td>${r.zone ?? ''}</td><td>${r.role ?? ''}</td><td>${r.ownership}</td><td>${'state' in r && r.state ? r.state : ''}</td></tr>`,
+          ),
+        )}
       </section>
       <section aria-labelledby="spec">
         <h2 id="spec">Spec</h2>
