@@ -20,6 +20,7 @@ import { defineFunction } from '../lib/function';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterParams } from './params';
+import { resourceView } from './views';
 
 type Cloud = Pick<AwsClients, 'ec2' | 'autoscaling' | 'elbv2'>;
 
@@ -99,12 +100,7 @@ export async function listClusterResources(
     status: 200,
     body: {
       resources: resources.map((r) => ({
-        type: r.type,
-        id: r.id,
-        ownership: r.ownership,
-        ...(r.zone ? { zone: r.zone } : {}),
-        ...(r.name ? { name: r.name } : {}),
-        ...(typeof r.attrs?.role === 'string' ? { role: r.attrs.role } : {}),
+        ...resourceView(r),
         ...(states.has(`${r.type} ${r.id}`) ? { state: states.get(`${r.type} ${r.id}`) } : {}),
         recordedAt: r.recordedAt,
       })),

@@ -1,5 +1,5 @@
 /** Store records → the API's views (`shared/api/types.ts`). */
-import type { ClusterSummary, ClusterView, InstanceGroupView, OperationView } from '../../shared/api/types';
+import type { ClusterSummary, ClusterView, InstanceGroupView, OperationView, ResourceView } from '../../shared/api/types';
 import type { ClusterRecord, OperationRecord, ResourceRecord } from '../../shared/store';
 
 export function operationView(op: OperationRecord): OperationView {
@@ -63,6 +63,18 @@ export function instanceGroupViews(record: ClusterRecord): InstanceGroupView[] {
   return views;
 }
 
+/** An inventory entry as the API shows it. */
+export function resourceView(r: ResourceRecord): ResourceView {
+  return {
+    type: r.type,
+    id: r.id,
+    ownership: r.ownership,
+    ...(r.zone ? { zone: r.zone } : {}),
+    ...(r.name ? { name: r.name } : {}),
+    ...(typeof r.attrs?.role === 'string' ? { role: r.attrs.role } : {}),
+  };
+}
+
 export function clusterView(record: ClusterRecord, resources: ResourceRecord[], lastOperation?: OperationRecord): ClusterView {
   return {
     name: record.name,
@@ -73,14 +85,7 @@ export function clusterView(record: ClusterRecord, resources: ResourceRecord[], 
     // The API shows the spec as the JSON object it is.
     spec: { ...record.spec },
     instanceGroups: instanceGroupViews(record),
-    resources: resources.map((r) => ({
-      type: r.type,
-      id: r.id,
-      ownership: r.ownership,
-      ...(r.zone ? { zone: r.zone } : {}),
-      ...(r.name ? { name: r.name } : {}),
-      ...(typeof r.attrs?.role === 'string' ? { role: r.attrs.role } : {}),
-    })),
+    resources: resources.map(resourceView),
     ...(lastOperation ? { lastOperation: operationView(lastOperation) } : {}),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
