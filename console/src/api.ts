@@ -52,9 +52,10 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
   const url = new URL(path, location.origin).toString();
   const init: RequestInit = { method, headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) };
   const creds = savedCredentials();
+  // No retries of its own (aws4fetch retries 5xx ten times by default): a POST sent again could start a second operation.
   let res: Response;
   try {
-    res = creds ? await new AwsClient({ ...creds, service: 'execute-api' }).fetch(url, init) : await fetch(url, init);
+    res = creds ? await new AwsClient({ ...creds, service: 'execute-api', retries: 0 }).fetch(url, init) : await fetch(url, init);
   } catch (err) {
     throw new ApiError(0, 'Unreachable', `the API did not answer: ${(err as Error).message}`);
   }

@@ -12,6 +12,9 @@ export function errorBox(err: unknown): TemplateResult | typeof nothing {
   </div>`;
 }
 
+/** Whether the API refused (4xx): asking again will not change the answer. */
+export const refused = (err: unknown): boolean => err instanceof ApiError && err.status >= 400 && err.status < 500;
+
 export const badge = (status: string): TemplateResult => html`<span class="badge status-${status}">${status}</span>`;
 
 export const clusterLink = (name: string): TemplateResult => html`<a href="#/clusters/${encodeURIComponent(name)}">${name}</a>`;

@@ -42,8 +42,9 @@ function read(relative: string): Buffer | undefined {
   }
 }
 
-export async function serveConsole(event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'headers' | 'pathParameters'>): Promise<APIGatewayProxyResultV2> {
-  const wanted = event.rawPath === '/' ? 'index.html' : (event.pathParameters?.path ?? '');
+export async function serveConsole(event: Pick<APIGatewayProxyEventV2, 'routeKey' | 'headers' | 'pathParameters'>): Promise<APIGatewayProxyResultV2> {
+  // By route, not raw path: behind a custom domain's API mapping the raw path has a prefix.
+  const wanted = event.routeKey === 'GET /' ? 'index.html' : (event.pathParameters?.path ?? '');
   // Only plain relative names under dist: no `..`, no absolute paths, no encoded tricks.
   if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(wanted) || wanted.split('/').some((part) => part === '..' || part === '.')) {
     return json(404, 'NotFound', `no console file ${wanted}`);

@@ -72,10 +72,13 @@ const STATES: Record<string, (cloud: Cloud, ids: string[]) => Promise<Map<string
   },
 };
 
-/** Up to 100 ids per call (the filters' and the groups' limits). */
+/** Ids per call: DescribeAutoScalingGroups takes 50 names, the EC2 filters more. */
+const BATCH: Record<string, number> = { 'autoscaling-group': 50 };
+
 async function statesOf(cloud: Cloud, type: string, ids: string[]): Promise<Map<string, string>> {
   const states = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += 100) for (const [id, state] of await STATES[type](cloud, ids.slice(i, i + 100))) states.set(id, state);
+  const size = BATCH[type] ?? 100;
+  for (let i = 0; i < ids.length; i += size) for (const [id, state] of await STATES[type](cloud, ids.slice(i, i + size))) states.set(id, state);
   return states;
 }
 

@@ -21,22 +21,31 @@ export interface DynamoGuard {
   stop(): Promise<void>;
 }
 
-const PREFIX = 'DynamoDB_20120810.';
-
-/** The resources one request acts on, as IAM names them (a table, an index, `*` for ListTables). */
+/**
+ * The resources one request acts on, as IAM names them: every table or index it names (a
+ * batch's and a transaction's tables, a tag call's ARN), and `*` when it names none (ListTables).
+ */
 export function dynamoResources(action: string, body: Record<string, unknown>, region: string): string[] {
   const table = (name: string) => `arn:aws:dynamodb:${region}:${LOCAL_ACCOUNT_ID}:table/${name}`;
-  if (action === 'ListTables') return ['*'];
+  const found = new Set<string>();
   if (typeof body.TableName === 'string') {
     const index = (action === 'Query' || action === 'Scan') && typeof body.IndexName === 'string' ? `/index/${body.IndexName}` : '';
-    return [`${table(body.TableName)}${index}`];
+    found.add(`${table(body.TableName)}${index}`);
   }
-  if (body.RequestItems && typeof body.RequestItems === 'object') return Object.keys(body.RequestItems).map(table);
+  if (body.RequestItems && typeof body.RequestItems === 'object') for (const name of Object.keys(body.RequestItems)) found.add(table(name));
   if (Array.isArray(body.TransactItems)) {
-    const names = body.TransactItems.flatMap((item) => Object.values(item as Record<string, { TableName?: string }>).map((op) => op?.TableName).filter((n): n is string => typeof n === 'string'));
-    return [...new Set(names)].map(table);
+    for (const item of body.TransactItems) for (const op of Object.values(item as Record<string, { TableName?: unknown }>)) if (typeof op?.TableName === 'string') found.add(table(op.TableName));
   }
-  return [];
+  if (typeof body.ResourceArn === 'string') found.add(body.ResourceArn);
+  return found.size ? [...found] : ['*'];
+}
+
+/** The access key a request is signed with: the Authorization header's, or a presigned URL's. */
+function signingKey(req: IncomingMessage): string | undefined {
+  const header = /Credential=([^/,\s]+)/.exec(String(req.headers.authorization ?? ''))?.[1];
+  if (header) return header;
+  const query = new URL(req.url ?? '/', 'http://local').searchParams.get('X-Amz-Credential');
+  return query?.split('/')[0] || undefined;
 }
 
 export async function startDynamoGuard(options: { target: string; region: string; port?: number }): Promise<DynamoGuard> {
@@ -78,11 +87,11 @@ export async function startDynamoGuard(options: { target: string; region: string
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const judge = guard.judge;
-    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
-    const targetHeader = String(req.headers['x-amz-target'] ?? '');
-    // Only the simulator's own session keys (ASIA…) belong to a role with limits.
-    if (judge && accessKeyId?.startsWith('ASIA') && targetHeader.startsWith(PREFIX)) {
-      const action = targetHeader.slice(PREFIX.length);
+    const accessKeyId = signingKey(req);
+    // Only the simulator's own session keys (ASIA…) belong to a role with limits. The action is
+    // what follows the last dot, whatever API version prefixes it (dynalite takes two).
+    if (judge && accessKeyId?.startsWith('ASIA')) {
+      const action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
       let parsed: Record<string, unknown> = {};
       try {
         parsed = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};

@@ -283,8 +283,8 @@ export type StateProgress = 'succeeded' | 'started' | undefined;
 /**
  * What remains of a running create on the critical path: the longest path through the nodes
  * not done yet (a done node costs nothing). A node is done once every state it stands for has
- * succeeded; one of the hosts alone (no states, like a node's join) once a node after it has
- * started or is done. A node under way costs what its model time has not yet used of it
+ * succeeded, or once a node after it has started or is done (what a node of the hosts alone,
+ * with no states, like a node's join, always waits for). A node under way costs what its model time has not yet used of it
  * (`spent`: seconds since its first state started), and at least a second: it is not done.
  */
 export function remainingPath(
@@ -295,7 +295,9 @@ export function remainingPath(
   spent: (node: PathNode) => number = () => 0,
 ): CriticalPathResult {
   const started = (n: PathNode) => n.states.some((s) => progress(s) !== undefined);
-  const done = (n: PathNode): boolean => (n.states.length > 0 ? n.states.every((s) => progress(s) === 'succeeded') : graph.some((m) => m.after.includes(n.id) && (started(m) || done(m))));
+  // Done when its states all succeeded, or once a node waiting on it has begun (a poll the
+  // workflow skips because the thing was ready at once never runs, yet the node is done).
+  const done = (n: PathNode): boolean => (n.states.length > 0 && n.states.every((s) => progress(s) === 'succeeded')) || graph.some((m) => m.after.includes(n.id) && (started(m) || done(m)));
   const cost = (n: PathNode) => costOf(n.keys, latencies) + (n.policySeconds ?? 0);
   return criticalPath(
     graph.map((n) => (done(n) ? { ...n, keys: [], policySeconds: 0 } : started(n) ? { ...n, keys: [], policySeconds: Math.max(1, cost(n) - spent(n)) } : n)),

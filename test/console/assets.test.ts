@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { serveConsole } from '../../functions/api/console';
 
 const get = (rawPath: string, gzip = true) =>
-  serveConsole({ rawPath, headers: gzip ? { 'accept-encoding': 'gzip, deflate, br' } : {}, pathParameters: rawPath === '/' ? undefined : { path: rawPath.replace(/^\/console\//, '') } }) as Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean }>;
+  serveConsole({ routeKey: rawPath === '/' ? 'GET /' : 'GET /console/{path+}', headers: gzip ? { 'accept-encoding': 'gzip, deflate, br' } : {}, pathParameters: rawPath === '/' ? undefined : { path: rawPath.replace(/^\/console\//, '') } }) as Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean }>;
 
 describe('the console’s files', () => {
   it('load under 300 KB compressed: the page and every script and stylesheet it names', async () => {

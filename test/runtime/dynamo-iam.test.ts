@@ -18,5 +18,8 @@ describe('the resources of a DynamoDB request', () => {
     expect(dynamoResources('BatchWriteItem', { RequestItems: { hopper: [], other: [] } }, 'us-east-1')).toEqual([table, 'arn:aws:dynamodb:us-east-1:000000000000:table/other']);
     expect(dynamoResources('TransactWriteItems', { TransactItems: [{ Put: { TableName: 'hopper' } }, { Update: { TableName: 'hopper' } }] }, 'us-east-1')).toEqual([table]);
     expect(dynamoResources('ListTables', {}, 'us-east-1')).toEqual(['*']);
+    // A batch that also names a table it does not write is judged on every table it names.
+    expect(dynamoResources('BatchWriteItem', { TableName: 'allowed', RequestItems: { hopper: [] } }, 'us-east-1')).toEqual(['arn:aws:dynamodb:us-east-1:000000000000:table/allowed', table]);
+    expect(dynamoResources('TagResource', { ResourceArn: table, Tags: [] }, 'us-east-1')).toEqual([table]);
   });
 });

@@ -128,6 +128,33 @@ describe('state runs from an execution history', () => {
     expect(runs.RecordFailure.status).toBe('Failed');
   });
 
+  it('reads AWS’s events for a Task that names a Lambda function’s ARN (LambdaFunction…) as it reads Task…', () => {
+    const direct = history([
+      ['TaskStateEntered', 'Prepare', 0],
+      ['LambdaFunctionScheduled', 'Prepare', 0],
+      ['LambdaFunctionStarted', 'Prepare', 0],
+      ['LambdaFunctionFailed', 'Prepare', 1, { lambdaFunctionFailedEventDetails: { error: 'ThrottlingException', cause: 'Rate exceeded' } }],
+      ['LambdaFunctionScheduled', 'Prepare', 3],
+      ['LambdaFunctionStarted', 'Prepare', 3],
+    ]);
+    expect(stateRuns(direct, 'RUNNING').Prepare).toMatchObject({ status: 'Running', attempts: 2, error: { error: 'ThrottlingException', cause: 'Rate exceeded' } });
+    const failedAgain = [...direct, ...history([['LambdaFunctionTimedOut', 'Prepare', 9]]).map((e) => ({ ...e, id: direct.length + 1, previousEventId: direct.length }))];
+    expect(stateRuns(failedAgain, 'RUNNING').Prepare).toMatchObject({ status: 'Retrying', error: { error: 'States.Timeout' } });
+  });
+
+  it('ends a branch stopped by its Parallel’s failure elsewhere as Aborted, not running', () => {
+    const stopped = history([
+      ['ParallelStateEntered', 'Build', 0],
+      ['TaskStateEntered', 'Network', 0],
+      ['TaskStateEntered', 'Image', 0],
+      ['TaskStateAborted', 'Image', 2],
+      ['TaskStateExited', 'Network', 2],
+    ]);
+    const runs = stateRuns(stopped, 'RUNNING');
+    expect(runs.Image).toMatchObject({ status: 'Aborted', endedAt: '2026-12-05T08:00:02.000Z' });
+    expect(observedCriticalPath(machine, runs, Date.UTC(2026, 11, 5, 8, 1, 0))).not.toContain('Image');
+  });
+
   it('counts a Map state’s iterations', () => {
     const mapped = history([
       ['MapStateEntered', 'Nodes', 0],

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import type { AcceptedView, ClusterView, EventsList, OperationView, ResourcesList } from '../../../shared/api/types';
 import { api } from '../api';
 import { age, duration } from '../format';
-import { badge, errorBox, listTable, operationLink, type Page } from '../ui';
+import { badge, errorBox, listTable, operationLink, refused, type Page } from '../ui';
 
 interface RollingPlan {
   controlPlane?: { replace?: { seat?: string; instanceId?: string | null; reason?: string }[]; skipped?: string };
@@ -60,7 +60,9 @@ export class ClusterPage implements Page {
   }
 
   live(): boolean {
-    return !this.cluster || this.operations.some((o) => o.status === 'Running' || o.status === 'Pending');
+    // A refusal (404, 403) is not asked again every two seconds; an unreachable API is.
+    if (!this.cluster) return !refused(this.error);
+    return this.operations.some((o) => o.status === 'Running' || o.status === 'Pending');
   }
 
   /** Runs an action once the user confirms it; its error (the API's) is shown under the buttons. */

@@ -7,7 +7,7 @@ import type { OperationGraphView, OperationView } from '../../../shared/api/type
 import { api, ApiError } from '../api';
 import { duration } from '../format';
 import { layoutGraph, renderGraph, statesTable, type Layout } from '../graph';
-import { badge, clusterLink, errorBox, type Page } from '../ui';
+import { badge, clusterLink, errorBox, refused, type Page } from '../ui';
 
 export class OperationPage implements Page {
   title: string;
@@ -43,7 +43,8 @@ export class OperationPage implements Page {
   }
 
   live(): boolean {
-    return !this.op || this.op.status === 'Running' || this.op.status === 'Pending' || this.graph?.execution === 'RUNNING';
+    if (!this.op) return !refused(this.error);
+    return this.op.status === 'Running' || this.op.status === 'Pending' || this.graph?.execution === 'RUNNING';
   }
 
   private select = (state: string) => {
