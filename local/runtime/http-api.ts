@@ -81,9 +81,29 @@ export async function startHttpApi(options: { port: number; functions: Record<st
   }, options.port);
 }
 
+/**
+ * Whether a request may come from another web site or through DNS rebinding: the embedded
+ * API takes unsigned requests as the administrator's, so a page elsewhere must not reach it
+ * through the user's browser. Its Host must name this machine, and a browser's Origin (sent
+ * with every cross-site request, and with same-origin POSTs) must be this very address.
+ */
+export function crossSite(req: Pick<IncomingMessage, 'headers'>): string | undefined {
+  const host = String(req.headers.host ?? '');
+  if (!/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i.test(host)) return `Host ${host || '(none)'} is not this machine`;
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) return `Origin ${origin} is another site`;
+  if (req.headers['sec-fetch-site'] === 'cross-site') return 'a cross-site request';
+  return undefined;
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[], lambda: LambdaInvoker, identify: IdentifyCaller): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
+  const foreign = crossSite(req);
+  if (foreign) {
+    sendJson(res, 403, { message: `Forbidden: ${foreign}` });
+    return;
+  }
   let matched: { route: Route; params: Record<string, string> } | undefined;
   for (const route of routes) {
     if (route.method !== '*' && route.method !== method) continue;

@@ -31,6 +31,26 @@ describe('HTTP API', () => {
     for (const name of Object.keys(env)) delete process.env[name];
   });
 
+  it('refuses what another web site sends through the browser, and a Host that is not this machine (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const send = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${api.url}/hello/world`, { method: 'GET', headers }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const host = new URL(api.url).host;
+    expect(await send({ host, origin: 'https://evil.example' })).toBe(403);
+    expect(await send({ host, 'sec-fetch-site': 'cross-site' })).toBe(403);
+    expect(await send({ host: `attacker.example:${new URL(api.url).port}` })).toBe(403);
+    // The console on this very address, and clients that send no Origin, are served.
+    expect(await send({ host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' })).toBe(200);
+    expect(await send({ host })).toBe(200);
+  });
+
   it('routes to the function with path parameters and a payload 2.0 event', async () => {
     const res = await fetch(`${api.url}/hello/world%20wide?dryRun=true&tag=a&tag=b`, { headers: { 'X-Custom': 'Yes' } });
     expect(res.status).toBe(200);
