@@ -2,12 +2,13 @@
  * `GET /v1/operations/{id}/graph`: the operation's workflow as a graph (from the definition of
  * the state machine that runs it, as Step Functions holds it) with what each state did so far
  * (from the execution's history) and the states the execution waited on (its critical path).
- * The web console draws and refreshes it while the operation runs. A running create also gets
+ * The definition is the one the execution runs (DescribeStateMachineForExecution). The web
+ * console draws and refreshes it while the operation runs. A running create also gets
  * an estimate of what remains: the rest of its critical path in the latency model (AWS-typical
  * latencies), in this deployment's seconds (the embedded cloud runs HOPPER_TIME_SCALE times
  * faster); the CLI shows it beside the progress.
  */
-import { DescribeStateMachineCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeStateMachineForExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import type * as z from 'zod';
 import { NotFoundError } from '../../shared/errors';
 import { allow, arn, table } from '../../shared/aws/iam';
@@ -28,18 +29,12 @@ const END_OF: Record<string, ExecutionEnd> = {
   ExecutionTimedOut: 'TIMED_OUT',
 };
 
-/** `arn:…:execution:<machine>:<name>` → `arn:…:stateMachine:<machine>` (the documented ARN forms). */
-export function stateMachineOf(executionArn: string): string {
-  const parts = executionArn.split(':');
-  if (parts.length < 8 || parts[5] !== 'execution') throw new Error(`not an execution ARN: ${executionArn}`);
-  return [...parts.slice(0, 5), 'stateMachine', parts[6]].join(':');
-}
-
 export async function getOperationGraph(req: ApiRequest<unknown, z.infer<typeof operationParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
   const op = await deps.store.getOperation(req.params.id);
   if (!op) throw new NotFoundError(`operation ${req.params.id} not found`);
   if (!op.executionArn) throw new NotFoundError(`operation ${op.id} has not started a workflow (yet)`);
-  const machine = await deps.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: stateMachineOf(op.executionArn) }));
+  // The definition this execution runs: a deploy during a long operation does not change it.
+  const machine = await deps.sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn: op.executionArn }));
   const definition = JSON.parse(machine.definition ?? '{}') as AslMachine;
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
@@ -93,8 +88,7 @@ export const lambda = defineFunction({
   ],
   permissions: [
     table('GetItem'),
-    allow(['states:DescribeStateMachine'], [arn('states', 'stateMachine:hopper-${sls:stage}-*')]),
-    allow(['states:GetExecutionHistory'], [arn('states', 'execution:hopper-${sls:stage}-*:*')]),
+    allow(['states:DescribeStateMachineForExecution', 'states:GetExecutionHistory'], [arn('states', 'execution:hopper-${sls:stage}-*:*')]),
   ],
 });
 

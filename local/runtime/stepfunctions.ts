@@ -103,6 +103,12 @@ function dispatch(runtime: StepFunctionsRuntime, action: string, body: Body): un
         creationDate: seconds(sm.createdAt),
       };
     }
+    case 'DescribeStateMachineForExecution': {
+      // The definition the execution runs (the machine's only one here: it is not updated while the runtime runs).
+      const execution = runtime.describe(requireArn(str('executionArn')));
+      const sm = runtime.describeStateMachine(execution.stateMachineArn);
+      return { stateMachineArn: sm.arn, name: sm.name, definition: sm.definition, roleArn: 'arn:aws:iam::000000000000:role/local', updateDate: seconds(sm.createdAt) };
+    }
     case 'ListStateMachines':
       return { stateMachines: runtime.listStateMachines().map((sm) => ({ stateMachineArn: sm.arn, name: sm.name, type: 'STANDARD', creationDate: seconds(sm.createdAt) })) };
     default:

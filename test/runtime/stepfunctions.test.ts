@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
+  DescribeStateMachineForExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
@@ -105,6 +106,11 @@ describe('local Step Functions endpoint', () => {
     expect(stateMachines!.map((s) => s.name).sort()).toEqual(['fixture-catch', 'fixture-retry', 'fixture-slow']);
     const sm = await f.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: f.arn('fixture-retry') }));
     expect(JSON.parse(sm.definition!).States.WaitUntilReady.Resource).toEqual({ 'Fn::GetAtt': ['flaky', 'Arn'] });
+    // The machine an execution runs, from the execution alone.
+    const execution = await run('fixture-catch', {});
+    const ran = await f.sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn: execution.executionArn }));
+    expect([ran.stateMachineArn, ran.name]).toEqual([f.arn('fixture-catch'), 'fixture-catch']);
+    expect(JSON.parse(ran.definition!).StartAt).toBeTruthy();
   });
 
   it('answers ExecutionDoesNotExist for an unknown execution', async () => {
