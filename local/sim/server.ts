@@ -13,6 +13,7 @@ import './elbv2';
 import './iam';
 import './kms';
 import './s3';
+import './sts';
 import { startSimServer, type SimServer, type SimServerOptions } from './core/server';
 
 export type { SimServer, SimServerOptions } from './core/server';

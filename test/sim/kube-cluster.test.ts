@@ -4,6 +4,7 @@
  * with join data from Parameter Store, a CNI applied, three Ready nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { parse } from 'yaml';
 import { caCertHash, clientSubject, newClientRequest, x509 } from '../../shared/pki/x509';
 import { INIT, JOIN_USER_DATA } from './kube-scripts';
@@ -113,5 +114,20 @@ describe('the seed recipe on the simulator', () => {
     expect(stuck.StandardErrorContent).toMatch(/error when evicting pods\/"web-[0-9a-f-]+" -n "default"/);
     const forced = await runScript(sim, controlPlane, [`${KUBECTL} drain ${second} --ignore-daemonsets --delete-emptydir-data --disable-eviction --timeout=30s`]);
     expect(forced.Status).toBe('Success');
+  });
+
+  it('signs service-account tokens that verify against the keys it publishes for its issuer', async () => {
+    const made = await runScript(sim, controlPlane, [`${KUBECTL} create serviceaccount reader -n default`, `${KUBECTL} create token reader -n default --audience sts.amazonaws.com --duration 20m`]);
+    expect(made.Status).toBe('Success');
+    const jwt = (made.StandardOutputContent ?? '').trim().split('\n').pop()!;
+    const docs = await runScript(sim, controlPlane, [`${KUBECTL} get --raw /.well-known/openid-configuration; echo; ${KUBECTL} get --raw /openid/v1/jwks; echo; test -s /etc/kubernetes/pki/sa.key && cat /etc/kubernetes/pki/sa.pub`]);
+    const [discovery, jwks, ...pub] = (docs.StandardOutputContent ?? '').split('\n');
+    expect(JSON.parse(discovery)).toMatchObject({ issuer: 'https://kubernetes.default.svc.cluster.local', id_token_signing_alg_values_supported: ['RS256'] });
+    expect(pub.join('\n')).toContain('BEGIN PUBLIC KEY');
+    const { payload } = await jwtVerify(jwt, createLocalJWKSet(JSON.parse(jwks) as JSONWebKeySet), { issuer: 'https://kubernetes.default.svc.cluster.local', audience: 'sts.amazonaws.com', currentDate: new Date(sim.server.state.clock.now()) });
+    expect(payload.sub).toBe('system:serviceaccount:default:reader');
+    expect(Number(payload.exp) - Number(payload.iat)).toBe(1200);
+    const missing = await runScript(sim, controlPlane, [`${KUBECTL} create token nobody -n default`]);
+    expect(missing.StandardErrorContent).toContain('serviceaccounts "nobody" not found');
   });
 });

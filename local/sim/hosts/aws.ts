@@ -1,7 +1,8 @@
 /**
- * The AWS CLI on a host, a real client of the simulator: it takes the instance profile's
- * credentials from the instance's metadata service (as the CLI's credential chain does on
- * EC2), signs each call with them and sends it over the service's own wire protocol, so
+ * The AWS CLI on a host, a real client of the simulator: it takes a web identity's credentials
+ * from STS when AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE are set (a pod's role for its
+ * service account), else the instance profile's from the instance's metadata service (as the
+ * CLI's credential chain does on EC2), signs each call with them and sends it over the service's own wire protocol, so
  * IAM decides what a host may do exactly as it decides for anyone. Output and errors are
  * the CLI's: JSON (or `--output text`, `--query a.b`), `An error occurred (Code) when
  * calling the Operation operation: message` with exit 254, exit 253 without credentials.
@@ -20,6 +21,8 @@ import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as events from '@aws-sdk/client-eventbridge';
 import * as s3 from '@aws-sdk/client-s3';
 import * as ssm from '@aws-sdk/client-ssm';
+import * as sts from '@aws-sdk/client-sts';
+import { fromWebToken } from '@aws-sdk/credential-providers';
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
 import { credentialsReach } from './metadata-hops';
@@ -236,6 +239,30 @@ async function s3Command(a: Args, c: Parameters<Command>[1]): Promise<ShimResult
   throw new ParamValidation('the simulated aws CLI copies between a local file and S3 only');
 }
 
+/** The credential provider failed: the CLI says so and exits 255. */
+class CredentialFailure extends Error {}
+
+/**
+ * AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE (what a pod's role for its service account
+ * sets): the SDK's own web identity provider exchanges the token with STS. Undefined when the
+ * variables are not set; STS's refusal when it refuses.
+ */
+async function webIdentitySession(endpoint: string, region: string, env: Record<string, string>, files: ReadonlyMap<string, Buffer>): Promise<Credentials | undefined> {
+  const roleArn = env.AWS_ROLE_ARN;
+  const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  if (!roleArn || !tokenFile) return undefined;
+  const token = files.get(tokenFile);
+  if (!token) throw new CredentialFailure(`Error when retrieving credentials from assume-role-with-web-identity: [Errno 2] No such file or directory: '${tokenFile}'`);
+  const provider = fromWebToken({ roleArn, webIdentityToken: token.toString('utf8').trim(), roleSessionName: env.AWS_ROLE_SESSION_NAME ?? `botocore-session-${Math.floor(Date.now() / 1000)}`, clientConfig: { endpoint, region } });
+  try {
+    const c = await provider();
+    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken ?? '' };
+  } catch (e) {
+    const err = e as { Code?: string; name?: string; message?: string };
+    throw new CredentialFailure(`Error when retrieving credentials from assume-role-with-web-identity: An error occurred (${err.Code ?? err.name}) when calling the AssumeRoleWithWebIdentity operation: ${err.message}`);
+  }
+}
+
 const NO_CREDENTIALS = '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n';
 
 export async function awsCli(
@@ -246,6 +273,7 @@ export async function awsCli(
   files: ReadonlyMap<string, Buffer> = new Map(),
   /** Network hops to the metadata service (2 from a pod: see metadata-hops.ts). */
   hops = 1,
+  env: Record<string, string> = {},
 ): Promise<ShimResult> {
   const a = new Args(args);
   const [service, op] = a.positional;
@@ -256,18 +284,22 @@ export async function awsCli(
   if (!command && !highLevelS3 && !(service === 'sts' && op === 'get-caller-identity')) {
     return fail(`\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\naws: error: the simulated aws CLI does not support "${service ?? ''} ${op ?? ''}"\n`, 252);
   }
-  // The credential chain on EC2: the metadata service, when it answers (a token first, then
-  // IMDSv1 if the instance allows it; from beyond the hop limit the token never comes).
-  const session = credentialsReach(inst, hops) ? instanceCredentials(state, inst) : undefined;
-  if (!session) return fail(NO_CREDENTIALS, 253);
   let out: unknown;
+  let session: Credentials | undefined;
   try {
+    // The CLI's credential chain: a web identity first (a pod's service-account token and
+    // role, exchanged with STS), then the metadata service when it answers (a token first,
+    // then IMDSv1 if the instance allows it; from beyond the hop limit the token never comes).
+    session = (await webIdentitySession(endpoint, region, env, files)) ?? (credentialsReach(inst, hops) ? instanceCredentials(state, inst) : undefined);
+    if (!session) return fail(NO_CREDENTIALS, 253);
     if (highLevelS3) {
       const credentials = { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken };
       return await s3Command(a, { endpoint, region, credentials, files });
     }
     if (!command) {
-      out = { UserId: `AROA${session.role.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 17)}:${session.sessionName}`, Account: state.accountId, Arn: session.arn };
+      const credentials = { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken };
+      const { $metadata: _, ...identity } = await new sts.STSClient(config({ endpoint, region, credentials, files })).send(new sts.GetCallerIdentityCommand({}));
+      out = identity;
     } else {
       const credentials = { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken };
       const eventsEndpoint = outsideEndpoint(state, 'events');
@@ -276,6 +308,7 @@ export async function awsCli(
     }
   } catch (e) {
     if (e instanceof ParamValidation) return fail(`\n${e.message}\n`, 252);
+    if (e instanceof CredentialFailure) return fail(`\n${e.message}\n`, 255);
     if (e instanceof ConnectFailure) return fail(`\nCould not connect to the endpoint URL: "${e.message}"\n`, 255);
     const err = e as { name?: string; message?: string };
     return fail(`\nAn error occurred (${err.name ?? 'Unknown'}) when calling the ${operation} operation: ${err.message ?? String(e)}\n`, 254);

@@ -73,7 +73,7 @@ export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimH
     case 'curl':
       return curl(state, host, inst, req, state.clock.now(), hopsToMetadata(req));
     case 'aws':
-      return awsCli(state, endpoint, inst, req.args, req.files, hopsToMetadata(req));
+      return awsCli(state, endpoint, inst, req.args, req.files, hopsToMetadata(req), req.env);
     default:
       return fail(`${req.cmd}: command not found`, 127);
   }

@@ -29,8 +29,10 @@ export interface ShimRequest {
   files: Map<string, Buffer>;
   stdin?: Buffer;
   /**
-   * The few environment variables commands honour: KUBECONFIG, HOME, and HOPPER_SIM_NETNS
-   * (set by `ip netns exec`: the command runs in a pod's network namespace).
+   * The few environment variables commands honour: KUBECONFIG, HOME, HOPPER_SIM_NETNS
+   * (set by `ip netns exec`: the command runs in a pod's network namespace), and the web
+   * identity the AWS CLI takes before the metadata service (AWS_ROLE_ARN,
+   * AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_SESSION_NAME: a pod's role for its service account).
    */
   env: Record<string, string>;
 }

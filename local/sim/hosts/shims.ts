@@ -32,9 +32,10 @@ for __a in "$@"; do
   __form+=(--form-string "arg=$__a")
   [ "$__a" = - ] && __stdin=1
 done
-for __v in KUBECONFIG HOME HOPPER_SIM_NETNS; do [ -n "${'$'}{!__v:-}" ] && __form+=(--form-string "env=$__v=${'$'}{!__v}"); done
+for __v in KUBECONFIG HOME HOPPER_SIM_NETNS AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME; do [ -n "${'$'}{!__v:-}" ] && __form+=(--form-string "env=$__v=${'$'}{!__v}"); done
 for __a in "$@"; do __file "${'$'}{__a#--*=}"; case $__a in file://*) __file "${'$'}{__a#file://}" ;; esac; done
 [ -n "${'$'}{KUBECONFIG:-}" ] && __file "$KUBECONFIG"
+[ -n "${'$'}{AWS_WEB_IDENTITY_TOKEN_FILE:-}" ] && __file "$AWS_WEB_IDENTITY_TOKEN_FILE"
 __file "${'$'}{HOME:-/root}/.kube/config"
 case $__n in
   apt-get|apt) for __x in /etc/apt/sources.list.d/* /etc/apt/keyrings/*; do __file "$__x"; done ;;

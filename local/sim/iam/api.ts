@@ -13,6 +13,7 @@ import { SimError } from '../core/errors';
 import type { QueryHandler, SimContext } from '../core/registry';
 import type { SimState } from '../core/state';
 import type { Tags } from '../core/types';
+import { oidcProviderHandlers } from './oidc-providers';
 import {
   PROFILE_PROPAGATION_SECONDS,
   iamOf,
@@ -230,6 +231,7 @@ const deleteInstanceProfile: QueryHandler = (input: { InstanceProfileName?: stri
 };
 
 export const iamHandlers: Record<string, QueryHandler> = {
+  ...oidcProviderHandlers,
   CreateRole: createRole,
   GetRole: (input: { RoleName?: string }, ctx: SimContext) => ({ Role: roleView(mustRole(ctx.state, input.RoleName)) }),
   DeleteRole: deleteRole,

@@ -107,6 +107,7 @@ export async function authorizeExternal(
 ): Promise<ExternalDecision> {
   const caller = callerOf(state, input.accessKeyId);
   if (caller.kind === 'unknown') return { allowed: false, code: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  if (caller.kind === 'expired') return { allowed: false, code: 'ExpiredTokenException', message: 'The security token included in the request is expired' };
   const role = caller.kind === 'session' ? caller.role : undefined;
   const check: AuthzCheck = { action: input.action, resource: input.resource, context: { ...(input.context ?? {}), 'aws:PrincipalArn': role?.arn ?? caller.arn } };
   const decision = await evaluate(
@@ -174,6 +175,11 @@ export async function authorizeCall(ctx: SimContext, input: unknown): Promise<vo
   if (caller.kind === 'unknown') {
     const code = ctx.service === 'ec2' ? 'AuthFailure' : ctx.service === 'ssm' ? 'UnrecognizedClientException' : 'InvalidClientTokenId';
     throw new SimError(code, 'The security token included in the request is invalid.', ctx.service === 'ssm' ? 400 : 403);
+  }
+  if (caller.kind === 'expired') {
+    // A web identity session past its DurationSeconds: the SDK's credential provider must fetch new ones.
+    const code = ctx.service === 'ssm' ? 'ExpiredTokenException' : ctx.service === 'ec2' ? 'RequestExpired' : 'ExpiredToken';
+    throw new SimError(code, 'The security token included in the request is expired', ctx.service === 'ssm' ? 400 : 403);
   }
   const iam = iamOf(ctx.state);
   const checks = authorizationChecks(ctx, input, { roleOfProfile: (profile) => roleOfProfile(ctx.state, profile)?.arn });

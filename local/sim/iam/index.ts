@@ -78,7 +78,9 @@ registerRoute('POST', '/_sim/iam/authorize', async (req, { state }) => {
 // Who signs with an access key: the embedded API Gateway's `aws_iam` authorizer asks, to name the caller.
 registerRoute('GET', '/_sim/iam/callers/*', (req, { state }) => {
   const caller = callerOf(state, decodeURIComponent(req.path.slice('/_sim/iam/callers/'.length)));
-  return caller.kind === 'unknown' ? { status: 404, body: { error: 'The security token included in the request is invalid.' } } : { body: { arn: caller.arn } };
+  if (caller.kind === 'unknown') return { status: 404, body: { error: 'The security token included in the request is invalid.' } };
+  if (caller.kind === 'expired') return { status: 404, body: { error: 'The security token included in the request is expired' } };
+  return { body: { arn: caller.arn } };
 });
 
 registerRoute('GET', '/_sim/iam', (_req, { state }) => {

@@ -14,7 +14,7 @@
  *
  * Kept beside the state (not in its resources): a `reset` of the simulated resources does
  * not undeploy the roles, as deleting EC2 resources leaves IAM alone. A snapshot keeps
- * roles, policies and profiles (`exportIam`/`importIam`); sessions are issued again.
+ * roles, policies, profiles and OIDC providers (`exportIam`/`importIam`); sessions are issued again.
  */
 import { randomBytes } from 'node:crypto';
 import type { SimState } from '../core/state';
@@ -71,6 +71,25 @@ export interface SimSession {
   sessionName: string;
   /** `arn:aws:sts::<account>:assumed-role/<role>/<session>`, as error messages name the caller. */
   arn: string;
+  /**
+   * When the credentials stop working (simulated ms): a web identity session's
+   * DurationSeconds. Instance profile sessions have none here (IMDS refreshes them).
+   */
+  expiresAt?: number;
+}
+
+/**
+ * An IAM OpenID Connect identity provider: whose tokens STS takes in
+ * AssumeRoleWithWebIdentity (a cluster's service-account issuer, for roles of pods).
+ */
+export interface SimOidcProvider {
+  /** `https://host/path`, as created. */
+  url: string;
+  arn: string;
+  clientIds: string[];
+  thumbprints: string[];
+  tags: Tags;
+  createdAt: number;
 }
 
 /** A denial, kept for `GET /_sim/iam` (newest last, the last 200). */
@@ -87,6 +106,8 @@ export interface IamRegistry {
   /** Customer managed policies by ARN. */
   policies: Map<string, SimManagedPolicy>;
   instanceProfiles: Map<string, SimInstanceProfile>;
+  /** OpenID Connect providers by ARN. */
+  oidcProviders: Map<string, SimOidcProvider>;
   sessions: Map<string, SimSession>;
   denials: SimDenial[];
   /** Bumped on every change of a role or policy: evaluation caches key on it. */
@@ -101,7 +122,7 @@ const registries = new WeakMap<SimState, IamRegistry>();
 export function iamOf(state: SimState): IamRegistry {
   let registry = registries.get(state);
   if (!registry) {
-    registry = { roles: new Map(), policies: new Map(), instanceProfiles: new Map(), sessions: new Map(), denials: [], generation: 0 };
+    registry = { roles: new Map(), policies: new Map(), instanceProfiles: new Map(), oidcProviders: new Map(), sessions: new Map(), denials: [], generation: 0 };
     registries.set(state, registry);
   }
   return registry;
@@ -113,6 +134,11 @@ export function roleArn(state: SimState, name: string, path = '/'): string {
 
 export function policyArn(state: SimState, name: string, path = '/'): string {
   return `arn:aws:iam::${state.accountId}:policy${path}${name}`;
+}
+
+/** `https://host/path` → `arn:aws:iam::<account>:oidc-provider/host/path`. */
+export function oidcProviderArn(state: SimState, url: string): string {
+  return `arn:aws:iam::${state.accountId}:oidc-provider/${url.replace(/^https:\/\//, '').replace(/\/+$/, '')}`;
 }
 
 export function instanceProfileArn(state: SimState, name: string, path = '/'): string {
@@ -189,8 +215,8 @@ export function instanceProfileProblem(state: SimState, profile: { Name?: string
     : `Value (${profile.Name}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`;
 }
 
-/** Temporary credentials for a session of `role` (what sts:AssumeRole returns). */
-export function assumeRole(state: SimState, roleName: string, sessionName: string): SimSession {
+/** Temporary credentials for a session of `role` (what sts:AssumeRole returns), for `durationSeconds` if given. */
+export function assumeRole(state: SimState, roleName: string, sessionName: string, durationSeconds?: number): SimSession {
   const iam = iamOf(state);
   const role = iam.roles.get(roleName);
   if (!role) throw new Error(`no role ${roleName}`);
@@ -201,12 +227,17 @@ export function assumeRole(state: SimState, roleName: string, sessionName: strin
     role: roleName,
     sessionName,
     arn: `arn:aws:sts::${state.accountId}:assumed-role/${roleName}/${sessionName}`,
+    ...(durationSeconds ? { expiresAt: state.clock.now() + durationSeconds * 1000 } : {}),
   };
   iam.sessions.set(session.accessKeyId, session);
   return session;
 }
 
-export type Caller = { kind: 'administrator'; arn: string } | { kind: 'session'; arn: string; session: SimSession; role: SimRole } | { kind: 'unknown'; accessKeyId: string };
+export type Caller =
+  | { kind: 'administrator'; arn: string }
+  | { kind: 'session'; arn: string; session: SimSession; role: SimRole }
+  | { kind: 'unknown'; accessKeyId: string }
+  | { kind: 'expired'; accessKeyId: string; arn: string };
 
 /** Who signed with `accessKeyId` (see the module comment). */
 export function callerOf(state: SimState, accessKeyId: string | undefined): Caller {
@@ -215,6 +246,7 @@ export function callerOf(state: SimState, accessKeyId: string | undefined): Call
   const session = iam.sessions.get(accessKeyId);
   const role = session && iam.roles.get(session.role);
   if (!session || !role) return { kind: 'unknown', accessKeyId };
+  if (session.expiresAt !== undefined && session.expiresAt <= state.clock.now()) return { kind: 'expired', accessKeyId, arn: session.arn };
   return { kind: 'session', arn: session.arn, session, role };
 }
 
@@ -227,14 +259,15 @@ export function recordDenial(state: SimState, denial: Omit<SimDenial, 'at'>): vo
 /** What a snapshot keeps of IAM: roles, managed policies and instance profiles. */
 export function exportIam(state: SimState): unknown {
   const iam = iamOf(state);
-  return { roles: [...iam.roles.values()], policies: [...iam.policies.values()], instanceProfiles: [...iam.instanceProfiles.values()] };
+  return { roles: [...iam.roles.values()], policies: [...iam.policies.values()], instanceProfiles: [...iam.instanceProfiles.values()], oidcProviders: [...iam.oidcProviders.values()] };
 }
 
 export function importIam(state: SimState, data: unknown): void {
-  const saved = (data ?? {}) as { roles?: SimRole[]; policies?: SimManagedPolicy[]; instanceProfiles?: SimInstanceProfile[] };
+  const saved = (data ?? {}) as { roles?: SimRole[]; policies?: SimManagedPolicy[]; instanceProfiles?: SimInstanceProfile[]; oidcProviders?: SimOidcProvider[] };
   const iam = iamOf(state);
   for (const r of saved.roles ?? []) iam.roles.set(r.name, r);
   for (const p of saved.policies ?? []) iam.policies.set(p.arn, p);
   for (const p of saved.instanceProfiles ?? []) iam.instanceProfiles.set(p.name, p);
+  for (const p of saved.oidcProviders ?? []) iam.oidcProviders.set(p.arn, p);
   iam.generation += 1;
 }

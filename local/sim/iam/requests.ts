@@ -19,7 +19,7 @@
 import type { SimContext } from '../core/registry';
 import type { SimState } from '../core/state';
 import type { Tags } from '../core/types';
-import { iamOf } from './principals';
+import { iamOf, oidcProviderArn } from './principals';
 import { AWS_SSM_KEY, findKey } from '../kms';
 import { findParameter, parametersByPath, type StoredParameter } from '../ssm/parameters';
 
@@ -462,6 +462,12 @@ function iamModels(): Record<string, (action: string) => Model> {
     if (!found) return { action, resource: `arn:aws:iam::${s.account}:instance-profile/${name}`, context: {}, missing: true };
     return { action, resource: found.arn, context: tagContext(found.tags, 'iam') };
   };
+  const provider = (action: string, arn: string, s: Scope): AuthzCheck => {
+    const found = iamOf(s.state).oidcProviders.get(arn);
+    if (!found) return { action, resource: String(arn), context: {}, missing: true };
+    return { action, resource: found.arn, context: tagContext(found.tags, 'iam') };
+  };
+  const onProvider = (a: string): Model => (input, s) => [provider(a, input.OpenIDConnectProviderArn, s)];
   const onRole = (a: string): Model => (input, s) => [role(a, input.RoleName, s)];
   const onProfile = (a: string): Model => (input, s) => [profile(a, input.InstanceProfileName, s)];
   return {
@@ -481,6 +487,11 @@ function iamModels(): Record<string, (action: string) => Model> {
     DetachRolePolicy: (a) => (input, s) => [role(a, input.RoleName, s, { 'iam:PolicyARN': input.PolicyArn })],
     CreateInstanceProfile: (a) => (input, s) =>
       createdTagged(a, `arn:aws:iam::${s.account}:instance-profile${input.Path ?? '/'}${input.InstanceProfileName}`, requestTags(input), 'iam:TagInstanceProfile'),
+    CreateOpenIDConnectProvider: (a) => (input, s) =>
+      createdTagged(a, oidcProviderArn(s.state, String(input.Url ?? '')), requestTags(input), 'iam:TagOpenIDConnectProvider'),
+    GetOpenIDConnectProvider: onProvider,
+    ListOpenIDConnectProviderTags: onProvider,
+    DeleteOpenIDConnectProvider: onProvider,
     GetInstanceProfile: onProfile,
     DeleteInstanceProfile: onProfile,
     RemoveRoleFromInstanceProfile: onProfile,
@@ -589,7 +600,15 @@ function s3Models(): Record<string, (action: string) => Model> {
 }
 
 /** IAM's service prefix of each simulated service. */
-const PREFIX: Record<string, string> = { ec2: 'ec2', autoscaling: 'autoscaling', elbv2: 'elasticloadbalancing', ssm: 'ssm', iam: 'iam', s3: 's3' };
+const PREFIX: Record<string, string> = { ec2: 'ec2', autoscaling: 'autoscaling', elbv2: 'elasticloadbalancing', ssm: 'ssm', iam: 'iam', s3: 's3', sts: 'sts' };
+
+/**
+ * STS: GetCallerIdentity needs no permission (AWS allows it even under an explicit deny), and
+ * AssumeRoleWithWebIdentity is not signed — the role's trust policy decides it (`../sts`).
+ */
+function stsModels(): Record<string, (action: string) => Model> {
+  return { GetCallerIdentity: () => () => [], AssumeRoleWithWebIdentity: () => () => [] };
+}
 
 /**
  * The checks for one call. Read-only calls (Describe*, Get* without resource-level
@@ -611,7 +630,9 @@ export function authorizationChecks(ctx: SimContext, input: Input, options: Mode
             ? iamModels()
             : ctx.service === 's3'
               ? s3Models()
-              : ssmModels();
+              : ctx.service === 'sts'
+                ? stsModels()
+                : ssmModels();
   const model = models[ctx.action];
   if (model) return withRequestContext(model(action)(input, scope)).filter((check) => !check.missing);
   if (/^(Describe|List|Get)/.test(ctx.action)) return anywhere(action)(input, scope);

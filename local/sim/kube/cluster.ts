@@ -89,6 +89,7 @@ const CNI_DAEMONSETS: Record<CniName, { ds: string; deployment: string; image: s
 import type { ClientCredentials, ClusterCa, ServingNames } from './pki';
 import { iso, templateHash } from './objects';
 import type { SimCsr } from './csr';
+import { DEFAULT_ISSUER, type ServiceAccountIssuer, type ServiceAccountSigner } from './service-accounts';
 
 export class KubeCluster {
   readonly nodes = new Map<string, SimKubeNode>();
@@ -106,6 +107,12 @@ export class KubeCluster {
   /** CertificateSigningRequests by name. */
   readonly csrs = new Map<string, SimCsr>();
   certificateKey?: { key: string; expiresAt: number };
+  /** The service-account signing key (`pki/sa.key`), from `kubeadm init`: see `service-accounts.ts`. */
+  serviceAccountSigner?: ServiceAccountSigner;
+  /** The API server's `--service-account-issuer` (first: the one it signs with) and `--service-account-jwks-uri`. */
+  serviceAccountIssuer: ServiceAccountIssuer = { issuers: [DEFAULT_ISSUER] };
+  /** ServiceAccounts clients made (`namespace/name` → uid); every namespace's `default` exists besides. */
+  readonly serviceAccounts = new Map<string, string>();
   /**
    * Each control plane's leaf certificates (apiserver, etcd, front proxy, the components'
    * kubeconfigs), made together at init or join: when those on disk expire (what `kubeadm

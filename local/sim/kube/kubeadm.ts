@@ -18,6 +18,7 @@ import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerA
 import type { Taint } from './model';
 import type { KubeRegistry } from './registry';
 import { type KubeVersion, formatVersion, minorDistance, parseVersion } from './version';
+import { issuerFromConfig, newServiceAccountSigner, serviceAccountSignerFromPem, type ServiceAccountSigner } from './service-accounts';
 
 const API_VERSIONS = ['kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1beta3'];
 const FLAGS_WITH_VALUES = ['--config', '--token', '--discovery-token-ca-cert-hash', '--certificate-key', '--node-name', '--ttl', '--kubernetes-version', '--control-plane-endpoint', '--pod-network-cidr', '--ignore-preflight-errors', '-o', '--output', '--cri-socket', '--apiserver-advertise-address', '--v'];
@@ -209,6 +210,8 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     ? await reopen(registry, restored, host, endpoint, spec.name)
     : new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, await createCa(registry.runtime.now()));
   cluster.etcdDataDir = etcdDataDir;
+  cluster.serviceAccountIssuer = issuerFromConfig(cc.apiServer);
+  cluster.serviceAccountSigner = await serviceAccountSigner(host, cluster);
   const node = cluster.addNode(spec, 'control-plane');
   const serviceSubnet = String(cc.networking?.serviceSubnet ?? '10.96.0.0/12');
   cluster.apiServerNames = servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []);
@@ -270,6 +273,18 @@ async function reopen(registry: KubeRegistry, cluster: KubeCluster, host: KubeHo
   return cluster;
 }
 
+/**
+ * The key the API server signs service-account tokens with: one already in
+ * `/etc/kubernetes/pki/sa.key` (kubeadm keeps it: a restore put the cluster's back), else the
+ * cluster's own (a control plane taking over its data keeps it), else a new one.
+ */
+async function serviceAccountSigner(host: KubeHost, cluster: KubeCluster): Promise<ServiceAccountSigner> {
+  const onDisk = host.read?.('/etc/kubernetes/pki/sa.key')?.trim();
+  const current = cluster.serviceAccountSigner;
+  if (onDisk && onDisk !== current?.keyPem.trim()) return serviceAccountSignerFromPem(onDisk);
+  return current ?? newServiceAccountSigner();
+}
+
 /** kubeadm's SANs for `apiserver.crt`: service names, node name, first service IP, advertise address, endpoint, certSANs. */
 function servingNames(endpoint: string, nodeName: string, advertiseIp: string, serviceSubnet: string, certSANs: unknown[]): ServingNames {
   const isIp = (v: string) => /^\d+\.\d+\.\d+\.\d+$/.test(v);
@@ -287,6 +302,7 @@ async function controlPlaneFiles(cluster: KubeCluster, nodeName: string): Promis
   return [
     ...(await adminFiles(cluster, nodeName)),
     f('/etc/kubernetes/pki/ca.key', await privateKeyPem(cluster.ca.key)),
+    ...(cluster.serviceAccountSigner ? [f('/etc/kubernetes/pki/sa.key', cluster.serviceAccountSigner.keyPem), f('/etc/kubernetes/pki/sa.pub', cluster.serviceAccountSigner.publicPem, '0644')] : []),
     ...(await workerFiles(cluster, nodeName)),
     ...staticPodManifests(cluster).map(([path, content]) => f(path, content)),
   ];

@@ -18,8 +18,9 @@ import { list, nodeObject, podObject } from './objects';
 import type { KubeRegistry } from './registry';
 import { formatVersion } from './version';
 import { CONFIGMAP_NAMES, createConfigMap, deleteConfigMap, getConfigMap } from './kubectl-configmaps';
+import { SERVICE_ACCOUNT_NAMES, createServiceAccount, createToken, rawIssuerDocument } from './kubectl-service-accounts';
 
-const FLAGS_WITH_VALUES = ['--kubeconfig', '-o', '--output', '-n', '--namespace', '-f', '--filename', '--timeout', '--for', '-l', '--selector', '--grace-period'];
+const FLAGS_WITH_VALUES = ['--kubeconfig', '-o', '--output', '-n', '--namespace', '-f', '--filename', '--timeout', '--for', '-l', '--selector', '--grace-period', '--raw', '--audience', '--duration'];
 
 /** Runs one kubectl command line. */
 /** `instanceId`: the host it runs on (its VPC decides which cluster an address means). */
@@ -32,11 +33,14 @@ export async function runKubectl(registry: KubeRegistry, req: ShimRequest, insta
     cluster.runControllers();
     switch (pos[0]) {
       case 'get':
+        if (hasFlag(args, '--raw')) return getRaw(cluster, flag(args, '--raw') ?? '');
         if (CONFIGMAP_NAMES.has(pos[1] ?? '')) return getConfigMap(registry, cluster, pos[2], args, jsonpath);
         return get(cluster, pos.slice(1), args);
       case 'create':
       case 'apply': {
         if (pos[0] === 'create' && CONFIGMAP_NAMES.has(pos[1] ?? '')) return createConfigMap(registry, cluster, pos[2], args);
+        if (pos[0] === 'create' && SERVICE_ACCOUNT_NAMES.has(pos[1] ?? '')) return createServiceAccount(cluster, pos[2], args);
+        if (pos[0] === 'create' && pos[1] === 'token') return await createToken(cluster, pos[2], args);
         const out = await apply(cluster, req, pos[0] === 'create');
         registry.startAwsNode(cluster);
         return out;
@@ -103,6 +107,15 @@ async function connect(registry: KubeRegistry, req: ShimRequest, instanceId?: st
     throw new KubeError('error: You must be logged in to the server (Unauthorized)');
   }
   return cluster;
+}
+
+/** `kubectl get --raw PATH`: the API server's answer as is. */
+function getRaw(cluster: KubeCluster, path: string): ShimResult {
+  if (path === '/version') return ok(`${JSON.stringify({ major: String(cluster.version.major), minor: String(cluster.version.minor), gitVersion: formatVersion(cluster.version) })}\n`);
+  if (['/healthz', '/livez', '/readyz'].includes(path)) return ok('ok');
+  const doc = rawIssuerDocument(cluster, path);
+  if (!doc) return fail('Error from server (NotFound): the server could not find the requested resource');
+  return ok(JSON.stringify(doc));
 }
 
 function nodeArg(pos: string[]): string {

@@ -25,6 +25,8 @@ import { apiGroupDoc, apiGroupList, apiVersionOf, apiVersions, findType, resourc
 import { fieldSelector, labelSelector } from './selectors';
 import { ApiObjects } from './store';
 import { table } from './tables';
+import { rawIssuerDocument, serviceAccountUid } from '../kubectl-service-accounts';
+import { issueToken } from '../service-accounts';
 
 /** Bodies above this are refused, as the API server's 3 MiB request limit does. */
 const MAX_BODY = 3 * 1024 * 1024;
@@ -125,6 +127,8 @@ async function handle(cluster: KubeCluster, objects: ApiObjects, req: IncomingMe
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = (req.method ?? 'GET').toUpperCase();
   try {
+    const tokenRequest = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(path);
+    if (tokenRequest) return send(res, 201, await requestToken(cluster, caller, method, tokenRequest[1], tokenRequest[2], req));
     const segs = path.split('/').filter(Boolean);
     const isResource = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3);
     if (!isResource) {
@@ -237,7 +241,38 @@ function paginate(items: Obj[], q: URLSearchParams): { items: Obj[]; next?: stri
   return { items: items.slice(start, end), ...(end < items.length ? { next: Buffer.from(String(end)).toString('base64url') } : {}) };
 }
 
+/**
+ * `POST …/serviceaccounts/<name>/token` (TokenRequest, authentication.k8s.io/v1): a token for
+ * the ServiceAccount, signed with the cluster's service-account key. Only administrators here
+ * (no RBAC grants `serviceaccounts/token` to anyone else in a kubeadm cluster's defaults).
+ */
+async function requestToken(cluster: KubeCluster, caller: Caller, method: string, namespace: string, name: string, req: IncomingMessage): Promise<unknown> {
+  if (method !== 'POST') throw methodNotAllowed();
+  const denied = forbidNonResource(caller, 'create', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`);
+  if (denied) throw new ApiError(403, 'Forbidden', `serviceaccounts "${name}" is forbidden: User "${caller.user}" cannot create resource "serviceaccounts/token" in API group "" in the namespace "${namespace}"`);
+  const uid = serviceAccountUid(cluster, namespace, name);
+  if (!uid) throw new ApiError(404, 'NotFound', `serviceaccounts "${name}" not found`, { name, kind: 'serviceaccounts' });
+  if (!cluster.serviceAccountSigner) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const body = decode(await readBody(req), req.headers['content-type']) as Obj;
+  const spec = (body?.spec ?? {}) as { audiences?: string[]; expirationSeconds?: number };
+  let issued: { token: string; expiresAt: number };
+  try {
+    issued = await issueToken(cluster.serviceAccountSigner, cluster.serviceAccountIssuer, { namespace, name, uid, audiences: spec.audiences ?? [], ...(spec.expirationSeconds ? { expirationSeconds: spec.expirationSeconds } : {}) }, cluster.now());
+  } catch (err) {
+    throw new ApiError(422, 'Invalid', (err as Error).message.replace(/^error: failed to create token: /, ''));
+  }
+  return {
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name, namespace, creationTimestamp: null },
+    spec: { audiences: spec.audiences?.length ? spec.audiences : [cluster.serviceAccountIssuer.issuers[0]], expirationSeconds: spec.expirationSeconds ?? 3600, boundObjectRef: null },
+    status: { token: issued.token, expirationTimestamp: new Date(issued.expiresAt).toISOString() },
+  };
+}
+
 function nonResource(cluster: KubeCluster, path: string): unknown {
+  const issuerDocument = rawIssuerDocument(cluster, path);
+  if (issuerDocument) return issuerDocument;
   const v = cluster.version;
   if (path === '/version') {
     return { major: String(v.major), minor: String(v.minor), gitVersion: formatVersion(v), gitCommit: '', gitTreeState: 'clean', buildDate: new Date(cluster.createdAt).toISOString(), goVersion: 'go1.24.0', compiler: 'gc', platform: 'linux/amd64' };
