@@ -15,6 +15,7 @@ import { step as ensureEtcdVolumes } from '../functions/control-plane/ensure-etc
 import { step as attachEtcdVolumes } from '../functions/control-plane/attach-etcd-volumes';
 import { step as markStage } from '../functions/control-plane/mark-stage';
 import { step as ensureHostRoles } from '../functions/identity/ensure-host-roles';
+import { step as ensureServiceAccountIssuer } from '../functions/identity/ensure-service-account-issuer';
 import { step as checkBake } from '../functions/image/check-bake';
 import { step as resolveImage } from '../functions/image/resolve-image';
 import { step as checkApiLoadBalancer } from '../functions/network/check-api-load-balancer';
@@ -144,6 +145,11 @@ export const createCluster = workflow({
         [
           task(ensureEtcdVolumes, {
             comment: "Each control-plane seat's encrypted etcd volume, in the seat's zone: the cluster's data outlives any one instance.",
+            params: { stage: 'Network' },
+            result: null,
+          }),
+          task(ensureServiceAccountIssuer, {
+            comment: "The IAM OpenID Connect provider for the cluster's service-account issuer: roles for pods trust it (the first control plane publishes the issuer's keys).",
             params: { stage: 'Network' },
             result: null,
           }),

@@ -8,6 +8,7 @@ import { step as checkInstancesTerminated } from '../functions/delete/check-inst
 import { step as checkNatGatewaysDeleted } from '../functions/delete/check-nat-gateways-deleted';
 import { step as deleteAutoScalingGroups } from '../functions/delete/delete-auto-scaling-groups';
 import { step as deleteHostRoles } from '../functions/delete/delete-host-roles';
+import { step as deleteServiceAccountIssuer } from '../functions/delete/delete-service-account-issuer';
 import { step as deleteBackups } from '../functions/delete/delete-backups';
 import { step as deleteImages } from '../functions/delete/delete-images';
 import { step as deleteInternetGateways } from '../functions/delete/delete-internet-gateways';
@@ -144,7 +145,7 @@ export const deleteCluster = workflow({
       retry: 'dependencies',
     }),
     parallel('DeleteTemplatesAndParameters', {
-      comment: "Pass 8: launch templates, the Parameter Store entries under /hopper/<cluster>/, and the cluster's host roles and profiles.",
+      comment: "Pass 8: launch templates, the Parameter Store entries under /hopper/<cluster>/, the cluster's host roles and profiles, and its service-account issuer.",
       result: null,
       branches: [
         [
@@ -159,6 +160,9 @@ export const deleteCluster = workflow({
         ],
         [
           task(deleteHostRoles, { params: { stage: 'Cleanup', hostRoles: ref('$.set.hostRoles') }, result: null, retry: 'dependencies' }),
+        ],
+        [
+          task(deleteServiceAccountIssuer, { params: { stage: 'Cleanup', oidcProviders: ref('$.set.oidcProviders') }, result: null, retry: 'dependencies' }),
         ],
         [
           task(deleteBackups, { comment: 'Only when the delete asked for it: the backups outlive the cluster otherwise.', params: { stage: 'Cleanup' }, result: null }),

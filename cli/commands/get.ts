@@ -32,7 +32,9 @@ export function registerGet(program: Command, ctx: Ctx): void {
         io.stdout.write(formatData(spec, format));
         return;
       }
-      println(io.stdout, clustersTable([summaryOf(await client.getCluster(name))]));
+      const view = await client.getCluster(name);
+      println(io.stdout, clustersTable([summaryOf(view)]));
+      if (view.serviceAccountIssuer) println(io.stdout, issuerLines(view.serviceAccountIssuer));
     });
 
   get
@@ -100,6 +102,11 @@ export function backupsTable(list: BackupsList): string {
   );
   const age = list.lastBackupAgeSeconds === null ? 'no backup yet' : `last backup ${formatDuration(list.lastBackupAgeSeconds * 1000)} ago`;
   return `${rows}\n${age} (every ${list.intervalMinutes} minutes)${list.overdue ? ': OVERDUE' : ''}`;
+}
+
+/** What a pod role's trust policy names: the issuer's provider and the audience of the pod's token. */
+export function issuerLines(issuer: NonNullable<ClusterView['serviceAccountIssuer']>): string {
+  return [`\nService-account issuer: ${issuer.url}`, `IAM OIDC provider:      ${issuer.providerArn ?? '(not created yet)'}`, `Token audience:         ${issuer.audience}`].join('\n');
 }
 
 export function eventsTable(list: EventsList): string {

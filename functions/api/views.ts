@@ -1,6 +1,7 @@
 /** Store records → the API's views (`shared/api/types.ts`). */
 import type { ClusterSummary, ClusterView, InstanceGroupView, OperationView, ResourceView } from '../../shared/api/types';
 import type { ClusterRecord, OperationRecord, ResourceRecord } from '../../shared/store';
+import { OIDC_PROVIDER_INVENTORY_TYPE, STS_AUDIENCE } from '../../shared/aws/service-account-issuer';
 
 export function operationView(op: OperationRecord): OperationView {
   return {
@@ -75,6 +76,13 @@ export function resourceView(r: ResourceRecord): ResourceView {
   };
 }
 
+/** The service-account issuer EnsureServiceAccountIssuer recorded, if any. */
+function issuerView(resources: ResourceRecord[]): Pick<ClusterView, 'serviceAccountIssuer'> {
+  const attrs = resources.find((r) => r.type === OIDC_PROVIDER_INVENTORY_TYPE)?.attrs;
+  if (typeof attrs?.url !== 'string') return {};
+  return { serviceAccountIssuer: { url: attrs.url, ...(typeof attrs.providerArn === 'string' ? { providerArn: attrs.providerArn } : {}), audience: STS_AUDIENCE } };
+}
+
 export function clusterView(record: ClusterRecord, resources: ResourceRecord[], lastOperation?: OperationRecord): ClusterView {
   return {
     name: record.name,
@@ -87,6 +95,7 @@ export function clusterView(record: ClusterRecord, resources: ResourceRecord[], 
     instanceGroups: instanceGroupViews(record),
     resources: resources.map(resourceView),
     ...(lastOperation ? { lastOperation: operationView(lastOperation) } : {}),
+    ...issuerView(resources),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

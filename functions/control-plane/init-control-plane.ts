@@ -9,7 +9,7 @@ import { loadCluster } from '../lib/cluster';
 import { registerTargets } from '../lib/elbv2';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
-import { renderContext } from './render-context';
+import { renderContext, withServiceAccountIssuer } from './render-context';
 import { recordedSeatVolume } from './etcd-volumes';
 import { sendOnce, type SentCommand } from './send-once';
 import { ec2Client } from '../../shared/aws/clients/ec2';
@@ -35,7 +35,8 @@ export async function initControlPlane(
   const { spec } = await loadCluster(deps, input.cluster);
   // The instances are online in SSM, so running: the target group takes them now (idempotent).
   if (input.targetGroupArn && input.instanceIds?.length) await registerTargets(deps, input.targetGroupArn, input.instanceIds);
-  const script = renderControlPlaneInitScript(renderContext(spec, input.apiEndpoint, deps), { etcdVolumeId: await recordedSeatVolume(deps, spec.name, 0) });
+  const ctx = await withServiceAccountIssuer(deps, spec.name, renderContext(spec, input.apiEndpoint, deps));
+  const script = renderControlPlaneInitScript(ctx, { etcdVolumeId: await recordedSeatVolume(deps, spec.name, 0) });
   return sendOnce(deps, {
     cluster: spec.name,
     operationId: input.operationId,

@@ -8,6 +8,7 @@ import type { NodeGroupContext, RenderContext, Taint } from '../../shared/render
 import { parseTaint } from '../../shared/spec/kubernetes-names';
 import type { ClusterSpec } from '../../shared/spec';
 import type { StepDeps } from '../lib/deps';
+import { OIDC_PROVIDER_INVENTORY_TYPE } from '../../shared/aws/service-account-issuer';
 
 /** The Kubernetes API port on the control-plane instances and the load balancer. */
 export const API_PORT = 6443;
@@ -88,4 +89,15 @@ export async function recordedApiEndpoint(deps: Pick<StepDeps, 'store'>, cluster
 /** The render context with the recorded API endpoint. */
 export async function loadRenderContext(deps: StepDeps, spec: ClusterSpec): Promise<RenderContext> {
   return renderContext(spec, await recordedApiEndpoint(deps, spec.name), deps);
+}
+
+/**
+ * `ctx` with the cluster's service-account issuer, if EnsureServiceAccountIssuer recorded one
+ * (clusters made before issuers were published keep the API server's default issuer).
+ */
+export async function withServiceAccountIssuer(deps: Pick<StepDeps, 'store'>, cluster: string, ctx: RenderContext): Promise<RenderContext> {
+  const recorded = (await deps.store.listResources(cluster)).find((r) => r.type === OIDC_PROVIDER_INVENTORY_TYPE)?.attrs;
+  const text = (key: string) => (typeof recorded?.[key] === 'string' ? (recorded[key] as string) : undefined);
+  const [url, bucket, region, prefix] = ['url', 'bucket', 'region', 'prefix'].map(text);
+  return url && bucket && region && prefix ? { ...ctx, serviceAccountIssuer: { url, bucket, region, prefix } } : ctx;
 }

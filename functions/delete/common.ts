@@ -40,6 +40,8 @@ export const deletionSetSchema = z.object({
   images: ids,
   /** The cluster's host roles (each with its instance profile of the same name), by name. */
   hostRoles: ids,
+  /** The cluster's service-account issuers (its IAM OpenID Connect provider and public documents), by host and path. */
+  oidcProviders: ids,
   /** EC2 ids of brought resources (or ones another cluster also uses): untag, never delete. */
   shared: ids,
 });
@@ -71,6 +73,7 @@ export const INVENTORY_TYPES: Record<DeletionKind, readonly string[]> = {
   parameters: ['parameter'],
   images: ['image'],
   hostRoles: ['host-role'],
+  oidcProviders: ['oidc-provider'],
 };
 
 /** The kind of an inventory type, if it names something in the cloud. */

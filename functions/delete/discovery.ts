@@ -146,6 +146,7 @@ export async function discoverResources(event: DiscoverInput, deps: StepDeps): P
   set.parameters = await parameterNames(deps, cluster);
   // Host roles as the inventory has them (recorded before they are made); the delete forgets each once gone.
   set.hostRoles = [...(candidates.get('hostRoles')?.keys() ?? [])];
+  set.oidcProviders = [...(candidates.get('oidcProviders')?.keys() ?? [])];
   set.images = input.deleteImages ? await deletableImages(deps, cluster, set.images) : [];
 
   for (const k of Object.keys(set) as (keyof DeletionSet)[]) set[k] = [...new Set(set[k])].sort();

@@ -49,6 +49,7 @@ const LABELS: Partial<Record<SetKind, string>> = {
   parameters: 'parameter',
   images: 'image',
   hostRoles: 'host role',
+  oidcProviders: 'service-account issuer',
   shared: 'brought resource still tagged',
 };
 

@@ -42,10 +42,12 @@ export const HOST_ROLE_INVENTORY_TYPE = 'host-role';
 export type EnsureHostRolesOutput = Record<'controlPlane' | 'node', string>;
 
 export async function ensureHostRoles(input: { cluster: string }, deps: StepDeps): Promise<EnsureHostRolesOutput> {
-  const { spec } = await loadCluster(deps, input.cluster);
+  const { spec, record } = await loadCluster(deps, input.cluster);
+  const uid = record.uid;
+  const issuerBucket = process.env.HOPPER_ISSUER_BUCKET;
   const boundary = requiredEnv('HOST_PERMISSIONS_BOUNDARY');
   const agentPolicy = requiredEnv('HOST_AGENT_POLICY');
-  const scope = { partition: partitionOf(spec.region), parameterPrefix: deps.parameterPrefix, parameterKeyArn: requiredEnv('HOPPER_PARAMETER_KEY'), networking: spec.networking, backupsBucket: process.env.HOPPER_BACKUPS_BUCKET };
+  const scope = { partition: partitionOf(spec.region), parameterPrefix: deps.parameterPrefix, parameterKeyArn: requiredEnv('HOPPER_PARAMETER_KEY'), networking: spec.networking, backupsBucket: process.env.HOPPER_BACKUPS_BUCKET, ...(issuerBucket ? { issuer: { bucket: issuerBucket, prefix: uid } } : {}) };
   const names = {} as EnsureHostRolesOutput;
   for (const kind of HOST_KINDS) {
     const name = hostRoleName(spec.name, kind);

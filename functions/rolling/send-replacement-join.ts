@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { renderControlPlaneInitScript, renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
 import { etcdVolumeOfInstance } from '../control-plane/etcd-volumes';
 import { rememberedCommands, sendOnce, type SentCommand } from '../control-plane/send-once';
-import { loadRenderContext } from '../control-plane/render-context';
+import { loadRenderContext, withServiceAccountIssuer } from '../control-plane/render-context';
 import { JOIN_TIMEOUT_SECONDS } from '../control-plane/seats';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
@@ -39,7 +39,7 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
   if (alone && input.phase === 'refresh') return { commandId: '', instanceId: input.instanceId, skipped: true };
   const send = (purpose: string, instanceId: string, script: string, timeoutSeconds: number) =>
     sendOnce(deps, { cluster: spec.name, operationId: input.operationId, purpose, instanceId, script, timeoutSeconds }).then((sent) => ({ ...sent, skipped: false }));
-  if (alone) return send('ReplacementJoin', input.instanceId, renderControlPlaneInitScript(ctx, { etcdVolumeId }), JOIN_TIMEOUT_SECONDS);
+  if (alone) return send('ReplacementJoin', input.instanceId, renderControlPlaneInitScript(await withServiceAccountIssuer(deps, spec.name, ctx), { etcdVolumeId }), JOIN_TIMEOUT_SECONDS);
   if (input.phase === 'refresh') {
     const runner = await kubectlRunner(deps, spec.name, input.instanceId);
     // Members of control planes lost behind Hopper's back (they never ran kubeadm reset) leave

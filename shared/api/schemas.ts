@@ -82,6 +82,10 @@ export const clusterViewSchema = z.object({
     .object({ id: z.string(), takenAt: z.string(), ageSeconds: z.number().int(), overdue: z.boolean() })
     .optional()
     .describe('The newest etcd backup and its age; overdue when older than twice the backup interval.'),
+  serviceAccountIssuer: z
+    .object({ url: z.string(), providerArn: z.string().optional(), audience: z.string() })
+    .optional()
+    .describe("The cluster's service-account issuer and its IAM OpenID Connect provider: a role whose trust policy names the provider (Federated) and the service account (`<issuer host/path>:sub` = `system:serviceaccount:<namespace>:<name>`) is what a pod can assume with its projected token (audience sts.amazonaws.com)."),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

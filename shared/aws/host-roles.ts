@@ -17,7 +17,8 @@
  *   and CA keys (`…/pki/…`, what a control plane restored from its etcd volume needs), its
  *   cluster's etcd snapshots in the backups bucket (`<bucket>/<cluster>/etcd/…`),
  *   and the AWS cloud controller manager's calls, each change conditioned on the
- *   cluster's tag (`kubernetes.io/cluster/<cluster>`), tags only at creation;
+ *   cluster's tag (`kubernetes.io/cluster/<cluster>`), tags only at creation; and publish its
+ *   cluster's service-account issuer documents (`<issuer bucket>/<cluster uid>/…`);
  * - node: read the three join parameters of its own cluster; pull images from ECR;
  * - both: use the deployment's parameter key through Parameter Store for those parameters only;
  *   with the VPC CNI, create and attach network interfaces tagged for the cluster (`vpcCni`).
@@ -54,6 +55,8 @@ export interface HostPolicyScope {
   networking: 'cilium' | 'calico' | 'amazon-vpc-cni';
   /** The deployment's backups bucket: a control plane writes and reads its cluster's etcd snapshots there. */
   backupsBucket?: string;
+  /** Where the cluster's service-account issuer is published: its first control plane writes the two documents. */
+  issuer?: { bucket: string; prefix: string };
 }
 
 /** The partition of a region (`cn-north-1` → `aws-cn`). */
@@ -177,6 +180,14 @@ export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPol
             policy('etcd-backups', [
               // Its own cluster's prefix only: one cluster's control plane never reads another's etcd.
               allow(['s3:PutObject', 's3:GetObject'], [`arn:${scope.partition}:s3:::${scope.backupsBucket}/${cluster}/etcd/*`]),
+            ]),
+          ]
+        : []),
+      ...(scope.issuer
+        ? [
+            policy('service-account-issuer', [
+              // The two documents of its own cluster's issuer, nothing else in the public bucket.
+              allow(['s3:PutObject'], ['.well-known/openid-configuration', 'openid/v1/jwks'].map((doc) => `arn:${scope.partition}:s3:::${scope.issuer!.bucket}/${scope.issuer!.prefix}/${doc}`)),
             ]),
           ]
         : []),

@@ -55,6 +55,7 @@ export const OFF_THE_PATH: Record<string, string> = {
   EnsureBastion: 'nothing waits for the bastion: the instance is launched, not waited for',
   EnsureHostRoles: 'IAM calls only (about a second), in a Provision branch beside the image bake and the NAT gateways, which take minutes',
   EnsureEtcdVolumes: 'one CreateVolume per seat (available in seconds), in the same branch as EnsureHostRoles',
+  EnsureServiceAccountIssuer: 'one IAM call (CreateOpenIDConnectProvider), in the same branch as EnsureHostRoles',
   ControlPlaneReady: 'bookkeeping (the stage ends)',
   DeleteCertificateKey: 'one Parameter Store call once the joins are done: no cloud latency to speak of',
   NodesLaunched: 'bookkeeping (the stage ends)',

@@ -70,10 +70,13 @@ export function createPlan(spec: ClusterSpec): PlanView {
   );
   for (const kind of HOST_KINDS) {
     const name = hostRoleName(n, kind);
-    const policies = hostRolePolicies(n, kind, { partition: 'aws', parameterPrefix: '/hopper', parameterKeyArn: 'the deployment parameter key', networking: spec.networking }).map((p) => p.name);
+    const policies = hostRolePolicies(n, kind, { partition: 'aws', parameterPrefix: '/hopper', parameterKeyArn: 'the deployment parameter key', networking: spec.networking, issuer: { bucket: 'issuer-bucket', prefix: 'uid' } }).map((p) => p.name);
     changes.push(create('IAMRole', name, { Path: HOST_ROLE_PATH, Policies: [...policies, 'host agent'].join(', '), Boundary: 'host permissions boundary' }));
     changes.push(create('InstanceProfile', name, { Role: name }));
   }
+  changes.push(
+    create('OIDCProvider', `service-account-issuer.${n}`, { Url: "https://<issuer bucket>.s3.<region>.amazonaws.com/<cluster uid>", Audience: 'sts.amazonaws.com', For: 'IAM roles for service accounts (pods with an AWS identity of their own)' }),
+  );
   spec.controlPlane.zones.forEach((zone, i) => {
     changes.push(create('Volume', `etcd-${i}.${n}`, { Size: '20 GiB', Type: 'gp3, encrypted', Zone: zone, Holds: 'the seat\'s etcd data, kept when its instance is replaced' }));
     changes.push(create('Instance', `control-plane-${zone}-${i + 1}.${n}`, { MachineType: spec.controlPlane.machineType, Zone: zone, IMDSv2: 'required', RootVolume: 'gp3, encrypted' }));

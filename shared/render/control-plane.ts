@@ -112,8 +112,33 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
       'fi',
     ].join('\n'),
     SAVE_PKI,
+    ...(ctx.serviceAccountIssuer ? [publishIssuer(ctx.serviceAccountIssuer)] : []),
     publishJoinData(r),
   ]);
+}
+
+/**
+ * The API server's issuer discovery document and public keys, copied where STS reads them
+ * (the control-plane role may write these two objects of its own cluster only). Public keys:
+ * printed nowhere, secret nowhere. Run again on every init: a rerun (or a control plane that
+ * came back with the cluster's key) publishes the same keys.
+ */
+function publishIssuer(issuer: NonNullable<RenderContext['serviceAccountIssuer']>): string {
+  const target = (doc: string) => shellQuote(`s3://${issuer.bucket}/${issuer.prefix}/${doc}`);
+  return `# The service-account issuer, for IAM roles of pods.
+ISSUER_DIR=/etc/kubernetes/issuer
+mkdir -p "$ISSUER_DIR"
+for attempt in 1 2 3 4 5; do
+  if kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /.well-known/openid-configuration > "$ISSUER_DIR/openid-configuration" &&
+    kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /openid/v1/jwks > "$ISSUER_DIR/jwks"; then
+    break
+  fi
+  [[ $attempt -lt 5 ]] || { echo "hopper: the API server did not give its issuer documents" >&2; exit 1; }
+  sleep 5
+done
+aws s3 cp "$ISSUER_DIR/openid-configuration" ${target('.well-known/openid-configuration')} --region ${shellQuote(issuer.region)} --content-type application/json >/dev/null
+aws s3 cp "$ISSUER_DIR/jwks" ${target('openid/v1/jwks')} --region ${shellQuote(issuer.region)} --content-type application/json >/dev/null
+echo "hopper: service-account issuer published at ${issuer.url}"`;
 }
 
 /**

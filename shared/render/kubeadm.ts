@@ -76,7 +76,19 @@ function clusterConfiguration(r: ResolvedContext): object {
     controlPlaneEndpoint: ctx.controlPlaneEndpoint,
     ...(r.imageRepository ? { imageRepository: r.imageRepository } : {}),
     networking: { podSubnet: ctx.podCidr, serviceSubnet: ctx.serviceCidr, dnsDomain: 'cluster.local' },
-    apiServer: { certSANs: [...ctx.apiServerCertSANs] },
+    apiServer: {
+      certSANs: [...ctx.apiServerCertSANs],
+      // Tokens name the published issuer (roles for pods: shared/aws/service-account-issuer.ts),
+      // and the discovery document names where its keys are public.
+      ...(ctx.serviceAccountIssuer
+        ? {
+            extraArgs: [
+              { name: 'service-account-issuer', value: ctx.serviceAccountIssuer.url },
+              { name: 'service-account-jwks-uri', value: `${ctx.serviceAccountIssuer.url}/openid/v1/jwks` },
+            ],
+          }
+        : {}),
+    },
     // On the seat's own volume (mounted at /var/lib/etcd), below its lost+found.
     etcd: { local: { dataDir: ETCD_DATA_DIR } },
     // The cloud loops run in the external cloud controller manager, not here.

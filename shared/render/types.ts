@@ -86,4 +86,10 @@ export interface RenderContext {
   tokenTtl?: string;
   /** Labels and taints per instance group, looked up by name by the node renderers. */
   instanceGroups?: NodeGroupContext[];
+  /**
+   * Where the cluster's service-account issuer is published for IAM (roles for pods): the
+   * API server signs with this issuer and the first control plane copies its discovery
+   * document and keys there. Absent for clusters made before issuers were published.
+   */
+  serviceAccountIssuer?: { url: string; bucket: string; region: string; prefix: string };
 }

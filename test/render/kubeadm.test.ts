@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { renderKubeadmInitConfig, renderKubeadmJoinConfig, RenderError } from '../../shared/render';
+import { renderControlPlaneInitScript, renderKubeadmInitConfig, renderKubeadmJoinConfig, RenderError } from '../../shared/render';
 import { CA_HASH, CERT_KEY, haCalicoChina, singleCilium, TOKEN } from './fixtures';
 
 const node = { name: 'ip-10-0-1-10.ec2.internal', advertiseAddress: '10.0.1.10' };
@@ -26,6 +26,21 @@ describe('renderKubeadmInitConfig', () => {
     expect(init.nodeRegistration.name).toBe('ip-10-0-1-10.ec2.internal');
     expect(init.nodeRegistration.kubeletExtraArgs).toEqual([{ name: 'cloud-provider', value: 'external' }]);
     expect(init.localAPIEndpoint).toEqual({ advertiseAddress: '10.0.1.10', bindPort: 6443 });
+  });
+
+  it("signs service-account tokens as the published issuer when the cluster has one, and the init script publishes its keys there", () => {
+    const issuer = { url: 'https://hopper-dev-oidc-1-us-east-1.s3.us-east-1.amazonaws.com/uid-1', bucket: 'hopper-dev-oidc-1-us-east-1', region: 'us-east-1', prefix: 'uid-1' };
+    expect(parse(renderKubeadmInitConfig(singleCilium, node))[1].apiServer.extraArgs).toBeUndefined();
+    expect(parse(renderKubeadmInitConfig({ ...singleCilium, serviceAccountIssuer: issuer }, node))[1].apiServer.extraArgs).toEqual([
+      { name: 'service-account-issuer', value: issuer.url },
+      { name: 'service-account-jwks-uri', value: `${issuer.url}/openid/v1/jwks` },
+    ]);
+    const script = renderControlPlaneInitScript({ ...singleCilium, serviceAccountIssuer: issuer });
+    expect(script).toContain("'s3://hopper-dev-oidc-1-us-east-1/uid-1/.well-known/openid-configuration'");
+    expect(script).toContain("'s3://hopper-dev-oidc-1-us-east-1/uid-1/openid/v1/jwks'");
+    // After kubeadm init made the key, before the join data (nodes wait for that, not for this).
+    expect(script.indexOf('kubeadm init --config')).toBeLessThan(script.indexOf('get --raw /openid/v1/jwks'));
+    expect(renderControlPlaneInitScript(singleCilium)).not.toContain('openid');
   });
 
   it('gives bootstrap tokens the configured TTL', () => {

@@ -5,7 +5,10 @@
  * cluster's own host roles (shared/aws/host-roles.ts), as AWS would: every probe is
  * refused, while A's own hosts still read what joining A takes.
  */
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { podRoleTrustPolicy } from '../../shared/aws/service-account-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
 import { onHost as onCloudHost } from '../helpers/on-host';
@@ -162,4 +165,104 @@ describe('a compromised host of one cluster against another', () => {
       other.destroy();
     }
   });
+});
+
+/**
+ * Pods that need AWS get a role of their own (IAM roles for service accounts), never their
+ * node's: the cluster's service-account issuer is published for IAM at create, a role trusts
+ * it for one service account, and the pod exchanges its projected token with STS — from its
+ * own network namespace, where the node's credentials are out of reach. What that role may do
+ * is all the pod gets: beta stays out of reach, and so does alpha's own join data.
+ */
+describe('a pod with a role of its own (IAM roles for service accounts)', () => {
+  const TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
+  let issuer: { url: string; providerArn: string; audience: string };
+  let appRole = '';
+  const iamAdmin = () => new IAMClient({ endpoint: cp.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+
+  /** A pod's shell: the env the pod identity webhook injects, in the pod's network namespace. */
+  const asPod = (role: string, command: string) => `AWS_ROLE_ARN=${role} AWS_WEB_IDENTITY_TOKEN_FILE=${TOKEN_FILE} AWS_ROLE_SESSION_NAME=reader-pod ip netns exec cni-app ${command}`;
+
+  /** A token for apps/reader, made on alpha's control plane and handed to the pod on alpha's node. */
+  async function projectToken(cluster: 'alpha' | 'beta', node: string): Promise<void> {
+    const controlPlane = cluster === 'alpha' ? hosts.aControlPlane : hosts.bControlPlane;
+    const kubectl = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
+    await onHost(controlPlane, `${kubectl} create serviceaccount reader -n apps`);
+    const made = await onHost(controlPlane, `${kubectl} create token reader -n apps --audience sts.amazonaws.com --duration 1h`);
+    expect(made.code, made.err).toBe(0);
+    const written = await onHost(node, `mkdir -p ${TOKEN_FILE.replace(/\/token$/, '')} && printf %s '${made.out.trim()}' > ${TOKEN_FILE}`);
+    expect(written.code, written.err).toBe(0);
+  }
+
+  beforeAll(async () => {
+    const view = await cp.request<{ serviceAccountIssuer?: typeof issuer }>('GET', '/v1/clusters/alpha');
+    issuer = view.body.serviceAccountIssuer!;
+    const iam = iamAdmin();
+    try {
+      const role = await iam.send(new CreateRoleCommand({ RoleName: 'alpha-apps-reader', AssumeRolePolicyDocument: JSON.stringify(podRoleTrustPolicy(issuer.providerArn, issuer.url, 'apps/reader')) }));
+      appRole = role.Role!.Arn!;
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'alpha-apps-reader', PolicyName: 'read-app-settings', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: 'arn:aws:ssm:us-east-1:000000000000:parameter/apps/*' }] }) }));
+    } finally {
+      iam.destroy();
+    }
+    await ssm.send(new PutParameterCommand({ Name: '/apps/greeting', Type: 'String', Value: 'hello from alpha', Overwrite: true }));
+    await projectToken('alpha', hosts.aNode);
+  }, 120_000);
+
+  it("publishes each cluster's issuer where IAM reads it: the API server's own keys, and a provider tagged for the cluster", async () => {
+    expect(issuer.url).toMatch(/^https:\/\/hopper-[\w-]+-oidc-000000000000-us-east-1\.s3\.us-east-1\.amazonaws\.com\/[\w-]+$/);
+    expect(issuer.providerArn).toBe(`arn:aws:iam::000000000000:oidc-provider/${issuer.url.replace('https://', '')}`);
+    expect(issuer.audience).toBe('sts.amazonaws.com');
+    const served = await onHost(hosts.aControlPlane, 'kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /openid/v1/jwks');
+    // What STS reads (it fetched these to let the pods below in): the API server's own keys.
+    const [, bucket, prefix] = /^https:\/\/([^.]+)\.s3\.[^/]+\/(.+)$/.exec(issuer.url)!;
+    const s3 = new S3Client({ endpoint: cp.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+    try {
+      const published = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/openid/v1/jwks` }));
+      expect(JSON.parse(await published.Body!.transformToString())).toEqual(JSON.parse(served.out));
+      const discovery = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/.well-known/openid-configuration` }));
+      expect(JSON.parse(await discovery.Body!.transformToString())).toMatchObject({ issuer: issuer.url, jwks_uri: `${issuer.url}/openid/v1/jwks` });
+    } finally {
+      s3.destroy();
+    }
+    const beta = await cp.request<{ serviceAccountIssuer?: typeof issuer }>('GET', '/v1/clusters/beta');
+    expect(beta.body.serviceAccountIssuer?.url).not.toBe(issuer.url);
+  });
+
+  it('gives the pod its own role through STS, and that role reads what it was given', async () => {
+    const who = await onHost(hosts.aNode, asPod(appRole, 'aws sts get-caller-identity --query Arn --output text'));
+    expect(who.code, who.err).toBe(0);
+    expect(who.out.trim()).toBe('arn:aws:sts::000000000000:assumed-role/alpha-apps-reader/reader-pod');
+    const read = await onHost(hosts.aNode, asPod(appRole, 'aws ssm get-parameter --name /apps/greeting --query Parameter.Value --output text'));
+    expect(read.out.trim()).toBe('hello from alpha');
+  });
+
+  it("from that pod: every probe against beta is refused, and alpha's join token too", async () => {
+    for (const [what, command] of Object.entries(probes())) {
+      const r = await onHost(hosts.aNode, asPod(appRole, command));
+      expect(r.code, `${what}: ${r.err || r.out}`).toBe(254);
+      expect(r.err, what).toMatch(/\((AccessDeniedException|UnauthorizedOperation|AccessDenied)\).*assumed-role\/alpha-apps-reader\/reader-pod/);
+    }
+    const own = await onHost(hosts.aNode, asPod(appRole, 'aws ssm get-parameter --name /hopper/alpha/join/token --with-decryption'));
+    expect(own.err).toContain('AccessDeniedException');
+  }, 120_000);
+
+  it("an alpha token is useless for beta's pod role, and a beta token for alpha's", async () => {
+    const beta = (await cp.request<{ serviceAccountIssuer?: typeof issuer }>('GET', '/v1/clusters/beta')).body.serviceAccountIssuer!;
+    const iam = iamAdmin();
+    let betaRole = '';
+    try {
+      betaRole = (await iam.send(new CreateRoleCommand({ RoleName: 'beta-apps-reader', AssumeRolePolicyDocument: JSON.stringify(podRoleTrustPolicy(beta.providerArn, beta.url, 'apps/reader')) }))).Role!.Arn!;
+    } finally {
+      iam.destroy();
+    }
+    const fromAlpha = await onHost(hosts.aNode, asPod(betaRole, 'aws sts get-caller-identity'));
+    expect(fromAlpha.code).toBe(255);
+    expect(fromAlpha.err).toContain('An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity');
+    await projectToken('beta', hosts.bNode);
+    const fromBeta = await onHost(hosts.bNode, asPod(appRole, 'aws sts get-caller-identity'));
+    expect(fromBeta.code).toBe(255);
+    expect(fromBeta.err).toContain('(AccessDenied)');
+    expect((await onHost(hosts.bNode, asPod(betaRole, 'aws sts get-caller-identity --query Arn --output text'))).out.trim()).toBe('arn:aws:sts::000000000000:assumed-role/beta-apps-reader/reader-pod');
+  }, 120_000);
 });

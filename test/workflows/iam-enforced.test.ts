@@ -3,6 +3,7 @@
  * function as its role: what a workflow does passes only if its packaged IAM grants it,
  * exactly as on AWS. A grant taken away fails the workflow with AWS's own refusal.
  */
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionRoleName } from '../../local/runtime/iam';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
@@ -17,11 +18,27 @@ interface IamView {
   roles: { name: string; arn: string; permissionsBoundary?: string; managedPolicyArns: string[]; policies: { name: string; document: { Statement: { Action: string[] }[] } }[] }[];
   policies: { name: string; arn: string }[];
   instanceProfiles: Record<string, string>;
+  oidcProviders: { arn: string; url: string; clientIds: string[]; tags: Record<string, string> }[];
   denials: { principal: string; action: string; resource: string }[];
 }
 
 async function iam(): Promise<IamView> {
   return (await (await fetch(`${cp.cloud}/_sim/iam`)).json()) as IamView;
+}
+
+let grantedIssuer = '';
+const issuerBucket = (url: string) => /^https:\/\/([^.]+)\.s3\./.exec(url)![1];
+const issuerPrefix = (url: string) => url.replace(/^https:\/\/[^/]+\//, '');
+
+/** The objects published under an issuer's prefix in its bucket. */
+async function issuerDocuments(url: string): Promise<string[]> {
+  const s3 = new S3Client({ endpoint: cp.cloud, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: issuerBucket(url), Prefix: `${issuerPrefix(url)}/` }));
+    return (listed.Contents ?? []).map((o) => o.Key!).sort();
+  } finally {
+    s3.destroy();
+  }
 }
 
 async function putRole(name: string, policies: unknown): Promise<void> {
@@ -111,6 +128,12 @@ describe('IAM enforced on the embedded runtime', () => {
     // The cluster's running hosts (its image builder, gone by now, had the stack's builder profile).
     const profiles = new Set(instances.filter((i) => i.tags['hopper:cluster'] === 'granted' && i.state === 'running').map((i) => i.iamInstanceProfile?.name));
     expect([...profiles].sort()).toEqual(['hopper-granted-control-plane', 'hopper-granted-node']);
+
+    // Its service-account issuer: a provider tagged for it, and the issuer's documents published.
+    const provider = view.oidcProviders.find((p) => p.tags['hopper:cluster'] === 'granted');
+    expect(provider).toMatchObject({ clientIds: ['sts.amazonaws.com'] });
+    expect(await issuerDocuments(provider!.url)).toEqual([`${issuerPrefix(provider!.url)}/.well-known/openid-configuration`, `${issuerPrefix(provider!.url)}/openid/v1/jwks`]);
+    grantedIssuer = provider!.url;
   }, 300_000);
 
   it("deletes a cluster's host roles and profiles with it, every call authorized", async () => {
@@ -123,5 +146,8 @@ describe('IAM enforced on the embedded runtime', () => {
     expect(view.denials.slice(before)).toEqual([]);
     expect(view.roles.filter((r) => r.name.startsWith('hopper-granted-'))).toEqual([]);
     expect(Object.keys(view.instanceProfiles).filter((p) => p.startsWith('hopper-granted-'))).toEqual([]);
+    // No role can trust its tokens any more, and its issuer's documents are gone.
+    expect(view.oidcProviders.filter((p) => p.url === grantedIssuer)).toEqual([]);
+    expect(await issuerDocuments(grantedIssuer)).toEqual([]);
   }, 300_000);
 });

@@ -1,8 +1,9 @@
 /**
- * IAM in the simulator: every call to EC2, Auto Scaling, ELBv2, SSM and IAM itself is
+ * IAM in the simulator: every call to EC2, Auto Scaling, ELBv2, SSM, S3 and IAM itself is
  * authorized for the principal that signed it (see `principals.ts` for who that is,
  * `requests.ts` for what each call is checked on, `evaluate.ts` for the evaluation and the
- * errors), and IAM's own API (`api.ts`) creates the roles and profiles a workflow needs.
+ * errors), and IAM's own API (`api.ts`, `oidc-providers.ts`) creates the roles, profiles and
+ * OpenID Connect providers a workflow needs.
  *
  * Routes (what a deployment does to IAM, and what tests inspect):
  * - `PUT /_sim/iam/policies/<name>` `{document}` creates or replaces a customer managed
@@ -15,7 +16,8 @@
  * - `POST /_sim/iam/authorize` `{accessKeyId, action, resource, context?, resourcePolicy?}` →
  *   `{allowed: true, principal}` or `{allowed: false, code, message}`: the judgement for a
  *   service outside the simulator (the embedded runtime's EventBridge and its bus policies);
- * - `GET /_sim/iam` → the roles, instance profiles, session count and the recent denials.
+ * - `GET /_sim/iam` → the roles, instance profiles, OpenID Connect providers, session count and
+ *   the recent denials.
  */
 import * as iamSdk from '@aws-sdk/client-iam';
 import { registerAuthorizer, registerPersisted, registerQueryService, registerRoute } from '../core/registry';
@@ -90,6 +92,7 @@ registerRoute('GET', '/_sim/iam', (_req, { state }) => {
       roles: [...iam.roles.values()],
       policies: [...iam.policies.values()],
       instanceProfiles: Object.fromEntries([...iam.instanceProfiles.values()].map((p) => [p.name, p.roles[0] ?? null])),
+      oidcProviders: [...iam.oidcProviders.values()],
       sessions: iam.sessions.size,
       denials: iam.denials,
     },
