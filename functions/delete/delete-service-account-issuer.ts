@@ -12,7 +12,7 @@ import { s3Client } from '../../shared/aws/clients/s3';
 import { allow, anywhere, table } from '../../shared/aws/iam';
 import { ISSUER_DOCUMENTS, issuerOfProviderArn } from '../../shared/aws/service-account-issuer';
 import { HOPPER_CLUSTER_TAG } from '../../shared/tags';
-import { findProvider } from '../identity/ensure-service-account-issuer';
+import { ISSUER_PROVIDERS, findProvider } from '../identity/oidc-providers';
 import type { StepDeps } from '../lib/deps';
 import { defineStep } from '../lib/step';
 import { deleteEach, passInput, type DeleteSummary } from './common';
@@ -34,7 +34,6 @@ export async function deleteServiceAccountIssuer(input: z.infer<typeof deleteSer
   });
 }
 
-const issuerProviders = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/${ServiceAccountIssuerBucket}.s3.*' };
 
 export const step = defineStep({
   name: 'DeleteServiceAccountIssuer',
@@ -43,8 +42,8 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
     anywhere('iam:ListOpenIDConnectProviders'),
-    allow(['iam:ListOpenIDConnectProviderTags'], [issuerProviders]),
-    allow(['iam:DeleteOpenIDConnectProvider'], [issuerProviders], { StringLike: { 'aws:ResourceTag/hopper:cluster': '?*' } }),
+    allow(['iam:ListOpenIDConnectProviderTags'], [ISSUER_PROVIDERS]),
+    allow(['iam:DeleteOpenIDConnectProvider'], [ISSUER_PROVIDERS], { StringLike: { 'aws:ResourceTag/hopper:cluster': '?*' } }),
     allow(
       ['s3:DeleteObject'],
       ISSUER_DOCUMENTS.map((doc) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${ServiceAccountIssuerBucket}/*/${doc}` })),

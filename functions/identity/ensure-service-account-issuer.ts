@@ -9,7 +9,7 @@
  * the cluster at creation. A rerun finds it and creates nothing; a provider for this issuer
  * that is not this cluster's fails the step rather than being adopted.
  */
-import { CreateOpenIDConnectProviderCommand, ListOpenIDConnectProviderTagsCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
+import { CreateOpenIDConnectProviderCommand, ListOpenIDConnectProviderTagsCommand } from '@aws-sdk/client-iam';
 import { iamClient } from '../../shared/aws/clients/iam';
 import { isAlreadyExists } from '../../shared/aws/errors';
 import { CLUSTER_TAG_KEYS, allow, anywhere, table } from '../../shared/aws/iam';
@@ -19,6 +19,7 @@ import { HOPPER_CLUSTER_TAG, clusterTagKey } from '../../shared/tags';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { ISSUER_PROVIDERS, findProvider } from './oidc-providers';
 
 export interface EnsureServiceAccountIssuerOutput {
   /** The tokens' issuer: `https://<bucket>.s3.<region>.amazonaws.com/<uid>`. */
@@ -61,14 +62,6 @@ export async function ensureServiceAccountIssuer(input: { cluster: string }, dep
   return { issuer: issuer.url, providerArn };
 }
 
-/** The provider of `url` among the account's (IAM names them by ARN only). */
-export async function findProvider(deps: Pick<StepDeps, 'clients'>, url: string): Promise<string | undefined> {
-  const list = (await deps.clients.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? [];
-  return list.map((p) => p.Arn ?? '').find((arn) => arn.endsWith(`:oidc-provider/${issuerHostPath(url)}`));
-}
-
-/** The providers of the deployment's issuer bucket only. */
-const issuerProviders = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/${ServiceAccountIssuerBucket}.s3.*' };
 
 export const step = defineStep({
   name: 'EnsureServiceAccountIssuer',
@@ -77,11 +70,11 @@ export const step = defineStep({
   creates: ['OIDCProvider'],
   permissions: [
     table('GetItem', 'UpdateItem'),
-    allow(['iam:CreateOpenIDConnectProvider', 'iam:TagOpenIDConnectProvider'], [issuerProviders], {
+    allow(['iam:CreateOpenIDConnectProvider', 'iam:TagOpenIDConnectProvider'], [ISSUER_PROVIDERS], {
       StringLike: { 'aws:RequestTag/hopper:cluster': '?*' },
       'ForAllValues:StringLike': { 'aws:TagKeys': CLUSTER_TAG_KEYS },
     }),
-    allow(['iam:ListOpenIDConnectProviderTags'], [issuerProviders]),
+    allow(['iam:ListOpenIDConnectProviderTags'], [ISSUER_PROVIDERS]),
     anywhere('iam:ListOpenIDConnectProviders'),
   ],
   run: ensureServiceAccountIssuer,

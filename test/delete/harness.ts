@@ -4,6 +4,7 @@
  * records, error classification) over the test environment's dependencies.
  */
 import * as hostRoles from '../../functions/delete/delete-host-roles';
+import * as issuer from '../../functions/delete/delete-service-account-issuer';
 import { readFileSync } from 'node:fs';
 import * as beginWorkflow from '../../functions/workflow/begin-workflow';
 import * as failWorkflow from '../../functions/workflow/fail-workflow';
@@ -61,6 +62,7 @@ const DELETE_STEPS = {
   deleteLaunchTemplates: templates.step,
   deleteParameters: parameters.step,
   deleteHostRoles: hostRoles.step,
+  deleteServiceAccountIssuer: issuer.step,
   deleteBackups: backups.step,
   deleteImages: images.step,
   releaseShared: release.step,
