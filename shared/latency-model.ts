@@ -39,4 +39,6 @@ export const DEFAULT_LATENCIES: Record<string, LatencySpec> = {
   'volume.attached': { typical: 5, min: 2, max: 10 },
   'volume.detached': { typical: 5, min: 2, max: 10 },
   'asg.reconcile': { typical: 10, min: 10, max: 10 },
+  // IAM's eventual consistency: EC2 refuses a new instance profile for a few seconds.
+  'instanceProfile.visible': { typical: 8, min: 8, max: 8 },
 };

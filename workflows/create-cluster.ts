@@ -63,10 +63,10 @@ export const createCluster = workflow({
       ],
     }),
     parallel('Provision', {
-      comment: "Once the subnets exist: public routing then the image bake, alongside the NAT gateways, the security groups then the load balancer and bastion, and the cluster's host roles.",
-      resultSelector: { imageId: ref('$[0].imageId'), natGateways: ref('$[1].natGateways'), securityGroups: ref('$[2].securityGroups'), apiLoadBalancer: ref('$[2].apiLoadBalancer') },
-      // The Network stage is the work of four branches: it ends when the last of them is done
-      // (each ends its part), not when the control plane launches after the image.
+      comment: "Once the subnets exist: public routing then the image bake, alongside the security groups then the load balancer (created, not waited for) and bastion, the cluster's host roles, and the NAT gateways (created, not waited for). What the control plane's launch needs, and nothing more: the NAT gateways and the balancer come up during Bootstrap.",
+      resultSelector: { imageId: ref('$[0].imageId'), securityGroups: ref('$[1].securityGroups'), apiLoadBalancer: ref('$[1].apiLoadBalancer'), natGateways: ref('$[3].natGateways') },
+      // The Network stage is the work of four parts: it ends when the last of them is done
+      // (each ends its part) — the NAT gateways' in Bootstrap, after the launch.
       result: '$.provisioned',
       branches: [
         [
@@ -92,30 +92,6 @@ export const createCluster = workflow({
           pass('ImageReady', { params: { imageId: ref('$.image.imageId') } }),
         ],
         [
-          map('EnsureNatGateways', {
-            items: '$.ctx.natZones',
-            selector: { vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), zone: ref('$$.Map.Item.Value') },
-            result: '$.natGateways',
-            states: [
-              task(ensureNatGateway, { params: { stage: 'Network', zone: ref('$.zone'), subnets: ref('$.subnets') }, result: '$.nat' }),
-              choice('NatKnown', [{ Variable: '$.nat.state', StringEquals: 'available', Next: 'NatReady' }], 'WaitForNatGateway'),
-              ...poll(checkNatGateway, {
-                params: { stage: 'Network', natGatewayId: ref('$.nat.natGatewayId'), zone: ref('$.zone') },
-                result: '$.nat',
-                wait: 80,
-                every: 2,
-                deadline: 300,
-              }),
-              pass('NatReady', { params: { zone: ref('$.zone'), natGatewayId: ref('$.nat.natGatewayId') } }),
-            ],
-          }),
-          task(ensurePrivateRouting, {
-            params: { stage: 'Network', endsPart: 'nat', parts: NETWORK_PARTS, vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), natGateways: ref('$.natGateways') },
-            result: '$.privateRouting',
-          }),
-          pass('NatBranchDone', { params: { natGateways: ref('$.natGateways') } }),
-        ],
-        [
           pass('DefaultLoadBalancer', { result: { state: 'none' }, resultPath: '$.apiLoadBalancer' }),
           task(ensureSecurityGroups, {
             comment: 'Control plane, nodes, API load balancer and bastion groups with the Kubernetes port matrix; no SSH from the world.',
@@ -126,14 +102,6 @@ export const createCluster = workflow({
           task(ensureApiLoadBalancer, {
             params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), securityGroups: ref('$.securityGroups') },
             result: '$.apiLoadBalancer',
-          }),
-          choice('LoadBalancerKnown', [{ Variable: '$.apiLoadBalancer.state', StringEquals: 'active', Next: 'NeedsBastion' }], 'WaitForApiLoadBalancer'),
-          ...poll(checkApiLoadBalancer, {
-            params: { stage: 'Network', loadBalancerArn: ref('$.apiLoadBalancer.loadBalancerArn') },
-            result: '$.apiLoadBalancer',
-            wait: 140,
-            every: 2,
-            deadline: 300,
           }),
           choice('NeedsBastion', [{ Variable: '$.ctx.bastion', BooleanEquals: true, Next: 'EnsureBastion' }], 'SecurityReady'),
           task(ensureBastion, {
@@ -159,31 +127,79 @@ export const createCluster = workflow({
             result: null,
           }),
         ],
+        [
+          map('EnsureNatGateways', {
+            comment: 'A NAT gateway per NAT zone, made now and waited for in Bootstrap: its minute and a half runs alongside the launch and boot of the control plane.',
+            items: '$.ctx.natZones',
+            selector: { vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), zone: ref('$$.Map.Item.Value') },
+            result: '$.natGateways',
+            states: [
+              task(ensureNatGateway, { params: { stage: 'Network', zone: ref('$.zone'), subnets: ref('$.subnets') }, result: '$.nat' }),
+              pass('NatCreated', { params: { zone: ref('$.zone'), natGatewayId: ref('$.nat.natGatewayId'), state: ref('$.nat.state') } }),
+            ],
+          }),
+        ],
       ],
     }),
     task(launchControlPlane, {
       comment: 'One instance per control-plane seat, spread over its zones; ClientToken makes a rerun launch nothing new.',
-      params: { stage: 'ControlPlane', completesStage: ['Network', 'Image'], imageId: ref('$.provisioned.imageId'), subnets: ref('$.network.subnets'), securityGroups: ref('$.provisioned.securityGroups'), apiLoadBalancer: ref('$.provisioned.apiLoadBalancer') },
+      params: { stage: 'ControlPlane', completesStage: 'Image', imageId: ref('$.provisioned.imageId'), subnets: ref('$.network.subnets'), securityGroups: ref('$.provisioned.securityGroups'), apiLoadBalancer: ref('$.provisioned.apiLoadBalancer') },
       result: '$.controlPlane',
     }),
     parallel('Bootstrap', {
-      comment: 'Node groups launch while the control plane initialises: their user data waits for the join data.',
+      comment: "The control plane boots while the NAT gateways and the API load balancer come up: a private instance's agent registers once its NAT gateway routes (the simulator holds it to that), and kubeadm init's API check waits for the balancer's healthy target itself. Node groups launch alongside: their user data waits for the join data.",
       result: null,
       branches: [
         [
+          map('WaitForNatGateways', {
+            comment: 'Each NAT gateway made in Provision, until available; then the private subnets route to them.',
+            items: '$.provisioned.natGateways',
+            selector: { zone: ref('$$.Map.Item.Value.zone'), nat: ref('$$.Map.Item.Value') },
+            result: '$.natGateways',
+            states: [
+              choice('NatKnown', [{ Variable: '$.nat.state', StringEquals: 'available', Next: 'NatReady' }], 'WaitForNatGateway'),
+              ...poll(checkNatGateway, {
+                params: { stage: 'Network', natGatewayId: ref('$.nat.natGatewayId'), zone: ref('$.zone') },
+                result: '$.nat',
+                wait: 75,
+                every: 2,
+                deadline: 300,
+              }),
+              pass('NatReady', { params: { zone: ref('$.zone'), natGatewayId: ref('$.nat.natGatewayId') } }),
+            ],
+          }),
+          task(ensurePrivateRouting, {
+            params: { stage: 'Network', endsPart: 'nat', parts: NETWORK_PARTS, vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), natGateways: ref('$.natGateways') },
+            result: '$.privateRouting',
+          }),
+        ],
+        [
+          choice('LoadBalancerKnown', [{ Variable: '$.provisioned.apiLoadBalancer.state', StringEquals: 'provisioning', Next: 'WaitForApiLoadBalancer' }], 'LoadBalancerReady'),
+          ...poll(checkApiLoadBalancer, {
+            comment: 'Only to fail plainly on a balancer that never comes up: kubeadm init and the joins wait for it through their endpoint, not for this.',
+            params: { stage: 'ControlPlane', loadBalancerArn: ref('$.provisioned.apiLoadBalancer.loadBalancerArn') },
+            result: null,
+            wait: 140,
+            every: 5,
+            deadline: 300,
+          }),
+          pass('LoadBalancerReady', { result: null }),
+        ],
+        [
+          wait('WaitForControlPlaneRunning', 35, { comment: 'pending → running takes about 30 s: the volumes attach then, while the SSM agent registers.' }),
+          task(attachEtcdVolumes, {
+            comment: "Each instance gets its seat's etcd volume (an instance still pending is waited for); the init and join scripts mount it before kubeadm runs.",
+            params: { stage: 'ControlPlane', instanceIds: ref('$.controlPlane.instanceIds') },
+            result: null,
+          }),
           ...poll(checkInstancesOnline, {
             name: 'CheckControlPlaneOnline',
             params: { stage: 'ControlPlane', instanceIds: ref('$.controlPlane.instanceIds') },
             result: '$.online',
-            wait: 70,
+            wait: 35,
             waitName: 'WaitForControlPlaneBoot',
             every: 2,
             deadline: 300,
-          }),
-          task(attachEtcdVolumes, {
-            comment: "Each instance gets its seat's etcd volume; the init and join scripts mount it before kubeadm runs.",
-            params: { stage: 'ControlPlane', instanceIds: ref('$.controlPlane.instanceIds') },
-            result: null,
           }),
           task(initControlPlane, {
             comment: 'kubeadm init (v1beta4 config, external cloud provider, --upload-certs) over SSM; join data goes to Parameter Store as SecureString.',

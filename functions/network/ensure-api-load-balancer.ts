@@ -13,6 +13,7 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
+  ModifyTargetGroupCommand,
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -26,7 +27,8 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { API_PORT, apiLoadBalancerName, apiTargetGroupName, securityGroupsSchema, subnetsSchema, tagsFor, type SecurityGroupIds, type ZoneSubnets } from './common';
 import { elbv2Client } from '../../shared/aws/clients/elbv2';
-import { allow, anywhere, arn, creating, table } from '../../shared/aws/iam';
+import { API_HEALTH_CHECK } from '../../shared/aws/api-load-balancer';
+import { allow, anywhere, arn, creating, ofCluster, table } from '../../shared/aws/iam';
 
 export const ensureApiLoadBalancerInput = stepEnvelope.extend({
   vpcId: z.string(),
@@ -98,6 +100,7 @@ async function ensureTargetGroup(spec: ClusterSpec, vpcId: string, deps: StepDep
           TargetType: 'instance',
           HealthCheckProtocol: 'TCP',
           HealthCheckPort: 'traffic-port',
+          ...API_HEALTH_CHECK,
           Tags: tagsFor(spec, 'api-target-group', name),
         }),
       );
@@ -110,6 +113,9 @@ async function ensureTargetGroup(spec: ClusterSpec, vpcId: string, deps: StepDep
   }
   await requireOurs(spec, group.TargetGroupArn!, 'target group', deps);
   await deps.store.recordResource(spec.name, { type: 'target-group', id: group.TargetGroupArn!, ownership: 'owned', name });
+  // A group made by an older Hopper (AWS's defaults: 5 checks 30 s apart) converges.
+  const settled = Object.entries(API_HEALTH_CHECK).every(([k, v]) => group[k as keyof typeof API_HEALTH_CHECK] === v);
+  if (!settled) await deps.clients.elbv2.send(new ModifyTargetGroupCommand({ TargetGroupArn: group.TargetGroupArn!, ...API_HEALTH_CHECK }));
   return group;
 }
 
@@ -177,6 +183,7 @@ export const step = defineStep({
     anywhere('elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags'),
     creating(['elasticloadbalancing:CreateLoadBalancer'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*')]),
     creating(['elasticloadbalancing:CreateTargetGroup'], [arn('elasticloadbalancing', 'targetgroup/*-api-6443/*')]),
+    ofCluster(['elasticloadbalancing:ModifyTargetGroup'], [arn('elasticloadbalancing', 'targetgroup/*-api-6443/*')]),
     creating(['elasticloadbalancing:CreateListener'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*'), arn('elasticloadbalancing', 'listener/net/*-api/*/*')]),
     allow(['elasticloadbalancing:AddTags'], [arn('elasticloadbalancing', 'loadbalancer/net/*-api/*'), arn('elasticloadbalancing', 'targetgroup/*-api-6443/*'), arn('elasticloadbalancing', 'listener/net/*-api/*/*')], { StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateLoadBalancer', 'CreateTargetGroup', 'CreateListener'] } }),
   ],

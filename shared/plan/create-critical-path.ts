@@ -10,6 +10,11 @@
  * (`shared/latency-model.ts`) it costs and the edges (dependencies) it waits for. Keys the
  * model does not define cost 1 s, as in the simulator's `LatencyModel.spec`.
  */
+import { API_HEALTHY_SECONDS } from '../aws/api-load-balancer';
+
+/** The share of `kubeadm.init` before its API check (the simulator's kubeadm splits it the same way). */
+export const KUBEADM_LOCAL_SHARE = 2 / 3;
+
 export interface LatencySpecLike {
   typical: number;
   min?: number;
@@ -38,6 +43,8 @@ export interface PathNode {
   after: string[];
   /** Latency keys summed for this node's own duration. */
   keys: string[];
+  /** Keys that count only in part here (`kubeadm.init`: its phases before and after the API check). */
+  fractions?: Record<string, number>;
   /** Seconds that are workflow policy rather than cloud latency (e.g. time between validation passes). */
   policySeconds?: number;
   /** Why the edges and the keys are what they are. */
@@ -53,9 +60,10 @@ export interface PathNode {
 export const OFF_THE_PATH: Record<string, string> = {
   BeginCreate: 'bookkeeping in DynamoDB: no cloud latency',
   EnsureBastion: 'nothing waits for the bastion: the instance is launched, not waited for',
-  EnsureHostRoles: 'IAM calls only (about a second), in a Provision branch beside the image bake and the NAT gateways, which take minutes',
   EnsureEtcdVolumes: 'one CreateVolume per seat (available in seconds), in the same branch as EnsureHostRoles',
   EnsureServiceAccountIssuer: 'one IAM call (CreateOpenIDConnectProvider), in the same branch as EnsureHostRoles',
+  NatCreated: 'bookkeeping (the NAT gateway made in Provision is waited for in Bootstrap)',
+  LoadBalancerReady: 'bookkeeping (the balancer is waited for by kubeadm, through its endpoint)',
   ControlPlaneReady: 'bookkeeping (the stage ends)',
   DeleteCertificateKey: 'one Parameter Store call once the joins are done: no cloud latency to speak of',
   NodesLaunched: 'bookkeeping (the stage ends)',
@@ -117,9 +125,9 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'natGateway',
       states: ['EnsureNatGateway', 'CheckNatGateway'],
-      after: ['subnets'],
+      after: ['subnets', 'internetGateway'],
       keys: ['natGateway.available'],
-      why: 'EnsureNatGateway (per NAT zone, in parallel) sits in a utility subnet; pending → available. (The workflow creates it once the gateway is attached and the subnets exist.)',
+      why: 'EnsureNatGateway (per NAT zone, in parallel, in Provision) sits in a utility subnet of a VPC with its internet gateway attached; pending → available, waited for in Bootstrap while the control plane boots.',
     },
     {
       id: 'privateRouting',
@@ -136,40 +144,94 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
       why: 'EnsureSecurityGroups: only the VPC is needed.',
     },
     {
+      id: 'hostRoles',
+      states: ['EnsureHostRoles'],
+      after: ['subnets'],
+      keys: ['instanceProfile.visible'],
+      why: "EnsureHostRoles (a Provision branch): the cluster's instance profiles, which EC2 accepts a few seconds after IAM made them (the launch retries until it does).",
+    },
+    {
       id: 'apiLoadBalancer',
       states: ['EnsureApiLoadBalancer', 'CheckApiLoadBalancer'],
       after: ['securityGroups', 'subnets'],
       keys: ['loadBalancer.active'],
-      why: 'HA only: the API load balancer spans the utility subnets with its security group; provisioning → active.',
+      why: 'HA only: the API load balancer spans the utility subnets with its security group; provisioning → active. Its DNS name is known at once: nothing but the API check waits for it.',
       when: (v) => v.ha,
     },
     {
       id: 'launchControlPlane',
       states: ['LaunchControlPlane'],
-      after: ['bake', 'cachedImage', 'privateRouting', 'securityGroups', 'apiLoadBalancer'],
+      after: ['bake', 'cachedImage', 'securityGroups', 'hostRoles'],
       keys: ['instance.running'],
-      why: 'LaunchControlPlane needs the image, private subnets with a way out (NAT), the security groups and, for HA, the balancer\'s DNS name (controlPlaneEndpoint). pending → running.',
+      why: "LaunchControlPlane needs the image, the subnets, the security groups, the instance profiles and, for HA, the balancer's DNS name (controlPlaneEndpoint, known when it is created) — not the NAT gateways, nor the balancer being active. pending → running.",
+    },
+    {
+      id: 'agentBooted',
+      states: [],
+      after: ['launchControlPlane'],
+      keys: ['ssm.online'],
+      why: 'The SSM agent is ready to register ssm.online after the instance runs.',
+    },
+    {
+      id: 'agentRegistered',
+      states: [],
+      after: ['agentBooted', 'privateRouting'],
+      keys: [],
+      why: "…and registers once it reaches Systems Manager: a private subnet's instance through its NAT gateway, which came up meanwhile.",
     },
     {
       id: 'controlPlaneOnline',
       states: ['CheckControlPlaneOnline'],
-      after: ['launchControlPlane'],
-      keys: ['ssm.online'],
-      why: 'CheckControlPlaneOnline: Run Command needs the SSM agent registered (ssm.online after running).',
+      after: ['agentRegistered'],
+      keys: [],
+      why: 'CheckControlPlaneOnline: Run Command needs the SSM agent registered.',
     },
     {
       id: 'etcdVolumes',
       states: ['AttachEtcdVolumes'],
-      after: ['controlPlaneOnline'],
+      after: ['launchControlPlane'],
       keys: ['volume.attached'],
-      why: "AttachEtcdVolumes: each running instance gets its seat's etcd volume; the init script waits for the device before kubeadm runs.",
+      why: "AttachEtcdVolumes: each instance, once running, gets its seat's etcd volume while its SSM agent registers; the init script waits for the device before kubeadm runs.",
+    },
+    {
+      id: 'kubeadmStart',
+      states: ['InitControlPlane'],
+      after: ['etcdVolumes', 'controlPlaneOnline'],
+      keys: ['ssm.invocationVisible'],
+      why: 'InitControlPlane: an SSM command runs kubeadm init on the first instance (and registers the control planes with the target group).',
+    },
+    {
+      id: 'apiServerUp',
+      states: [],
+      after: ['kubeadmStart'],
+      keys: ['kubeadm.init'],
+      fractions: { 'kubeadm.init': KUBEADM_LOCAL_SHARE },
+      why: "kubeadm init's certificates, kubeconfigs and static pods bring the API server up on the host after two thirds of kubeadm.init.",
+    },
+    {
+      id: 'targetRegistered',
+      states: [],
+      after: ['kubeadmStart'],
+      keys: ['target.healthy'],
+      why: 'HA only: InitControlPlane registers the control planes with the target group; registration takes target.healthy before health checks count.',
+      when: (v) => v.ha,
+    },
+    {
+      id: 'apiEndpointReady',
+      states: [],
+      after: ['apiServerUp', 'apiLoadBalancer', 'targetRegistered'],
+      keys: [],
+      policySeconds: API_HEALTHY_SECONDS,
+      why: "HA only: kubeadm's API check goes through the controlPlaneEndpoint: the balancer active, the target registered and its API server up, then the health checks (Hopper's: 2 × 5 s) pass.",
+      when: (v) => v.ha,
     },
     {
       id: 'kubeadmInit',
-      states: ['InitControlPlane', 'CheckInit'],
-      after: ['etcdVolumes'],
-      keys: ['ssm.invocationVisible', 'kubeadm.init'],
-      why: 'InitControlPlane: an SSM command runs kubeadm init on the first instance; it publishes the join data (SSM parameters) at its end.',
+      states: ['CheckInit'],
+      after: ['apiServerUp', 'apiEndpointReady'],
+      keys: ['kubeadm.init'],
+      fractions: { 'kubeadm.init': 1 - KUBEADM_LOCAL_SHARE },
+      why: 'The rest of kubeadm init after the API check (upload-config, upload-certs, bootstrap tokens, addons); the script publishes the join data at its end.',
     },
     {
       id: 'addons',
@@ -189,16 +251,16 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'nodeGroupLaunch',
       states: ['EnsureLaunchTemplate', 'EnsureAutoScalingGroup'],
-      after: ['bake', 'cachedImage', 'privateRouting', 'securityGroups'],
+      after: ['bake', 'cachedImage', 'securityGroups', 'hostRoles'],
       keys: ['asg.reconcile', 'instance.running'],
-      why: 'EnsureLaunchTemplate + EnsureAutoScalingGroup need the image and subnets; the group reconciles and its instances boot in parallel with the control plane.',
+      why: 'EnsureLaunchTemplate + EnsureAutoScalingGroup need the image, subnets and instance profiles; the group reconciles and its instances boot in parallel with the control plane.',
     },
     {
       id: 'nodesJoined',
       states: [],
-      after: ['nodeGroupLaunch', 'kubeadmInit'],
+      after: ['nodeGroupLaunch', 'kubeadmInit', 'privateRouting'],
       keys: ['node.joined'],
-      why: 'Node user data reads the join data (published by kubeadm init) and runs kubeadm join: the later of boot and init, then the join.',
+      why: 'Node user data reads the join data (published by kubeadm init; Parameter Store through the NAT gateway) and runs kubeadm join: the latest of boot, init and a way out, then the join.',
     },
     {
       id: 'nodesReady',
@@ -235,9 +297,9 @@ export interface CriticalPathResult {
   finish: Record<string, number>;
 }
 
-/** Seconds a list of latency keys costs (typical values; unknown keys 1 s). */
-export function costOf(keys: string[], latencies: Latencies): number {
-  return keys.reduce((sum, key) => sum + (latencies[key]?.typical ?? 1), 0);
+/** Seconds a list of latency keys costs (typical values; unknown keys 1 s), each in its `fractions` part if given. */
+export function costOf(keys: string[], latencies: Latencies, fractions: Record<string, number> = {}): number {
+  return keys.reduce((sum, key) => sum + (latencies[key]?.typical ?? 1) * (fractions[key] ?? 1), 0);
 }
 
 /** Longest path through the graph (earliest finish of every node, then walk back). */
@@ -264,7 +326,7 @@ export function criticalPath(graph: PathNode[], variant: CreateVariant, latencie
     }
     visiting.delete(id);
     via[id] = from;
-    finish[id] = start + costOf(node.keys, latencies) + (node.policySeconds ?? 0);
+    finish[id] = start + costOf(node.keys, latencies, node.fractions) + (node.policySeconds ?? 0);
     return finish[id];
   };
   let last = '';
@@ -299,7 +361,7 @@ export function remainingPath(
   // Done when its states all succeeded, or once a node waiting on it has begun (a poll the
   // workflow skips because the thing was ready at once never runs, yet the node is done).
   const done = (n: PathNode): boolean => (n.states.length > 0 && n.states.every((s) => progress(s) === 'succeeded')) || graph.some((m) => m.after.includes(n.id) && (started(m) || done(m)));
-  const cost = (n: PathNode) => costOf(n.keys, latencies) + (n.policySeconds ?? 0);
+  const cost = (n: PathNode) => costOf(n.keys, latencies, n.fractions) + (n.policySeconds ?? 0);
   return criticalPath(
     graph.map((n) => (done(n) ? { ...n, keys: [], policySeconds: 0 } : started(n) ? { ...n, keys: [], policySeconds: Math.max(1, cost(n) - spent(n)) } : n)),
     variant,

@@ -1,7 +1,7 @@
 /**
  * The image bake: run once per (Kubernetes version, architecture, region) over SSM on a
  * base Ubuntu LTS instance, which is then imaged. Everything a node needs before kubeadm:
- * kernel settings, containerd, pinned kubeadm/kubelet/kubectl.
+ * kernel settings, containerd, pinned kubeadm/kubelet/kubectl, and the control plane's images.
  */
 import { resolveContext, type ResolvedContext } from './context';
 import { installPinned, kubernetesRepository } from './packages';
@@ -102,6 +102,11 @@ export function renderBakeScript(ctx: RenderContext): string {
       'apt-get install -y etcd-client',
       // kubelet crash-loops until kubeadm configures it: that is expected.
       'systemctl enable --now containerd kubelet',
+      [
+        "# The control plane's images in containerd's store: kubeadm init and join pull nothing, so a",
+        '# host needs no way out to a registry to bootstrap, and no create waits on one.',
+        `kubeadm config images pull --kubernetes-version ${shellQuote(r.versionTag)}${r.imageRepository ? ` --image-repository ${shellQuote(r.imageRepository)}` : ''} --cri-socket unix:///var/run/containerd/containerd.sock`,
+      ].join('\n'),
       CLEANUP,
       `echo ${shellQuote(`hopper: image ready: Kubernetes ${r.versionTag}, containerd, ${ctx.architecture}`)}`,
     ],

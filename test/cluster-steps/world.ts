@@ -4,6 +4,7 @@
  * directly with the EC2 client (subnets per zone, the two security groups), plus an image.
  */
 import * as ec2 from '@aws-sdk/client-ec2';
+import { giveInternet } from '../helpers/internet';
 import type { ClusterSpec } from '../../shared/spec';
 import { startStepEnv, type StepEnv } from '../helpers/step-env';
 
@@ -56,6 +57,7 @@ export async function startWorld(specInput: Record<string, unknown> = baseSpec, 
     }
     subnets.push({ zone, utilitySubnetId: ids.utility, privateSubnetId: ids.private });
   }
+  await giveInternet(client, vpcId, { public: subnets.map((s) => s.utilitySubnetId), private: subnets.map((s) => s.privateSubnetId) });
   const group = async (name: string) =>
     (await eventually(() => client.send(new ec2.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: name })))).GroupId!;
   const securityGroups = { controlPlane: await group('control-plane'), nodes: await group('nodes') };

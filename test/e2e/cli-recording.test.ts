@@ -52,8 +52,8 @@ describe('hopper create cluster on a terminal', () => {
     const running = (stage: string) => new RegExp(`^${SPINNER} ${stage}\\b`);
     // The network and the bake run side by side.
     expect(frames.some((f) => line(f, running('Network')) && line(f, running('Image')))).toBe(true);
-    // The network is done while the bake still runs: a stage ends with its own work.
-    expect(frames.some((f) => line(f, /^✔ Network/) && line(f, running('Image')))).toBe(true);
+    // The control plane starts while the network's NAT gateway still comes up: nothing waits for what it does not need.
+    expect(frames.some((f) => line(f, running('Network')) && line(f, running('ControlPlane')))).toBe(true);
     // The bake says what it does, in words.
     expect(frames.some((f) => line(f, new RegExp(`^${SPINNER} Image: .+`)))).toBe(true);
     // What remains, from the latency model's critical path.

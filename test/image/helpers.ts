@@ -29,7 +29,9 @@ export interface ClusterWithNetwork {
 export async function clusterWithNetwork(env: StepEnv, name: string, spec: Record<string, unknown> = {}): Promise<ClusterWithNetwork> {
   const zones = ['us-east-1a'];
   const { operationId } = await env.createCluster({ name, region: 'us-east-1', zones, kubernetesVersion: '1.31.13', ...spec });
-  const net = await runNetwork(env, name, operationId, [], { natAndAfter: false });
+  // A NAT gateway for the private subnets: a host there reaches SSM and the registries only through it.
+  const firstZone = ((spec.zones as string[] | undefined) ?? zones)[0];
+  const net = await runNetwork(env, name, operationId, [firstZone]);
   return { cluster: name, operationId, vpcId: net.vpcId, subnets: net.subnets, subnetId: net.subnets[0].utilitySubnetId };
 }
 

@@ -2,6 +2,7 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../local/sim/server';
+import { balancerForwards } from '../../local/sim/elbv2/forwarding';
 import { credentials, ec2Client, startSim, until } from './sim-helpers';
 
 let sim: SimServer;
@@ -43,7 +44,7 @@ beforeAll(async () => {
   lbArn = (await lbc.send(new elb.CreateLoadBalancerCommand({ Name: 'api', Type: 'network', Scheme: 'internal', Subnets: [subnet] }))).LoadBalancers![0].LoadBalancerArn!;
   tgArn = (
     await lbc.send(
-      new elb.CreateTargetGroupCommand({ Name: 'api-6443', Protocol: 'TCP', Port: 6443, VpcId: vpc, TargetType: 'instance', HealthCheckProtocol: 'TCP', HealthCheckPort: 'traffic-port', HealthCheckIntervalSeconds: 10 }),
+      new elb.CreateTargetGroupCommand({ Name: 'app-8443', Protocol: 'TCP', Port: 8443, VpcId: vpc, TargetType: 'instance', HealthCheckProtocol: 'TCP', HealthCheckPort: 'traffic-port', HealthCheckIntervalSeconds: 10 }),
     )
   ).TargetGroups![0].TargetGroupArn!;
 });
@@ -51,9 +52,9 @@ afterAll(() => sim.stop());
 
 describe('target groups and listeners', () => {
   it('creates target groups idempotently, DuplicateTargetGroupName for other settings, and modifies health checks', async () => {
-    const again = (await lbc.send(new elb.CreateTargetGroupCommand({ Name: 'api-6443', Protocol: 'TCP', Port: 6443, VpcId: vpc, HealthCheckIntervalSeconds: 10 }))).TargetGroups![0];
+    const again = (await lbc.send(new elb.CreateTargetGroupCommand({ Name: 'app-8443', Protocol: 'TCP', Port: 8443, VpcId: vpc, HealthCheckIntervalSeconds: 10 }))).TargetGroups![0];
     expect(again.TargetGroupArn).toBe(tgArn);
-    expect(await codeOf(lbc.send(new elb.CreateTargetGroupCommand({ Name: 'api-6443', Protocol: 'TCP', Port: 443, VpcId: vpc })))).toBe('DuplicateTargetGroupName');
+    expect(await codeOf(lbc.send(new elb.CreateTargetGroupCommand({ Name: 'app-8443', Protocol: 'TCP', Port: 443, VpcId: vpc })))).toBe('DuplicateTargetGroupName');
     const modified = (await lbc.send(new elb.ModifyTargetGroupCommand({ TargetGroupArn: tgArn, HealthyThresholdCount: 3 }))).TargetGroups![0];
     expect(modified).toMatchObject({ HealthyThresholdCount: 3, HealthCheckIntervalSeconds: 10, HealthCheckProtocol: 'TCP', HealthCheckPort: 'traffic-port' });
     expect(await codeOf(lbc.send(new elb.ModifyTargetGroupCommand({ TargetGroupArn: tgArn, HealthCheckIntervalSeconds: 1 })))).toBe('ValidationError');
@@ -110,6 +111,20 @@ describe('target groups and listeners', () => {
     await until(async () => (await health(id)) === undefined);
     const notRegistered = (await lbc.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn, Targets: [{ Id: id }] }))).TargetHealthDescriptions!;
     expect(notRegistered[0].TargetHealth).toMatchObject({ State: 'unused', Reason: 'Target.NotRegistered' });
+  });
+
+  it("keeps a target initial while nothing answers on its port, and the balancer forwards nothing: a 6443 target without an API server", async () => {
+    const api = (await lbc.send(new elb.CreateTargetGroupCommand({ Name: 'kube-6443', Protocol: 'TCP', Port: 6443, VpcId: vpc, HealthCheckIntervalSeconds: 5, HealthyThresholdCount: 2 }))).TargetGroups![0].TargetGroupArn!;
+    const lb = (await lbc.send(new elb.CreateLoadBalancerCommand({ Name: 'kube', Type: 'network', Scheme: 'internal', Subnets: [subnet] }))).LoadBalancers![0];
+    await lbc.send(new elb.CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'TCP', Port: 6443, DefaultActions: [{ Type: 'forward', TargetGroupArn: api }] }));
+    const id = await launch();
+    await until(() => sim.state.instances.get(id)?.state === 'running');
+    await lbc.send(new elb.RegisterTargetsCommand({ TargetGroupArn: api, Targets: [{ Id: id }] }));
+    // Well past the balancer's provisioning, the registration and two checks: nothing listens on 6443.
+    await sim.state.clock.sleep(400);
+    const state = (await lbc.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: api }))).TargetHealthDescriptions![0].TargetHealth;
+    expect(state).toMatchObject({ State: 'initial', Reason: 'Elb.RegistrationInProgress' });
+    expect(balancerForwards(sim.state, lb.DNSName!, 6443)).toBe(false);
   });
 
   it('reports unused while no listener forwards to the group, and drops targets of an unused group at once', async () => {

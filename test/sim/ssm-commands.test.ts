@@ -1,7 +1,51 @@
-import { ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
-import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { CreateSubnetCommand, CreateVpcCommand, ModifyInstanceMetadataOptionsCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { giveInternet } from '../helpers/internet';
+import { PREPARE } from './kube-scripts';
+import { hostManager } from '../../local/sim/hosts/manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sim, launch, network, runScript, startSim, stopSim, until } from './ssm-helpers';
+import { SEED_PROFILE, type Sim, launch, network, runScript, startSim, stopSim, ubuntuImage, until } from './ssm-helpers';
+
+describe('a host without a way out', () => {
+  let sim: Sim;
+  beforeAll(async () => {
+    sim = await startSim();
+  });
+  afterAll(async () => stopSim(sim));
+
+  it("comes online in SSM only once its private subnet's NAT gateway is available; its aws CLI cannot connect and kubeadm pulls no image until then", async () => {
+    const vpc = (await sim.ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }))).Vpc!.VpcId!;
+    const pub = (await until(() => sim.ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.1.0.0/24', AvailabilityZone: 'us-east-1a' })))).Subnet!.SubnetId!;
+    const priv = (await until(() => sim.ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.1.1.0/24', AvailabilityZone: 'us-east-1a' })))).Subnet!.SubnetId!;
+    // The user data records what the CLI and kubeadm's image pull say before the NAT gateway is up.
+    const probe = [
+      '#!/bin/bash',
+      'aws ssm get-parameter --name /probe > /root/probe.out 2>&1; echo "exit $?" >> /root/probe.out',
+      ...PREPARE.filter((l) => !l.startsWith('set ') && !/^TOKEN=|^md\(\)|^IP=/.test(l)),
+      'kubeadm config images pull > /root/pull.out 2>&1; echo "exit $?" >> /root/pull.out',
+    ].join('\n');
+    const launched = await sim.ec2.send(
+      new RunInstancesCommand({ ImageId: (await ubuntuImage(sim)), InstanceType: 't3.medium', MinCount: 1, MaxCount: 1, SubnetId: priv, IamInstanceProfile: { Name: SEED_PROFILE }, UserData: Buffer.from(probe).toString('base64') }),
+    );
+    const id = launched.Instances![0].InstanceId!;
+    const online = async () => (await sim.ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [id] }] }))).InstanceInformationList?.[0]?.PingStatus;
+    // Well past boot and the agent's registration time, its user data done: still not online, with no route out.
+    await sim.server.state.clock.sleep(200);
+    await until(async () => (hostManager(sim.server.state)?.userData.get(id) ?? 'running') !== 'running' || undefined, 30_000);
+    expect(await online()).toBeUndefined();
+    await giveInternet(sim.ec2, vpc, { public: [pub], private: [priv] });
+    await until(async () => ((await online()) === 'Online' ? true : undefined), 30_000);
+    const out = await runScript(sim, id, ['cat /root/probe.out']);
+    expect(out.StandardOutputContent).toContain('Could not connect to the endpoint URL: "https://ssm.us-east-1.amazonaws.com/"');
+    expect(out.StandardOutputContent).toContain('exit 255');
+    const pull = await runScript(sim, id, ['cat /root/pull.out']);
+    expect(pull.StandardOutputContent).toMatch(/failed to pull image "registry\.k8s\.io\/kube-apiserver:v1\.31\.4".*i\/o timeout/);
+    expect(pull.StandardOutputContent).toContain('exit 1');
+    // With the NAT gateway up, the pull goes through and the images stay in containerd's store.
+    const again = await runScript(sim, id, ['kubeadm config images pull >/dev/null', 'cat /var/lib/containerd/io.containerd.content.v1.content/hopper-images']);
+    expect(again.StandardOutputContent).toContain('registry.k8s.io/kube-apiserver:v1.31.4');
+  });
+});
 
 describe('SSM Run Command on simulated hosts', () => {
   let sim: Sim;

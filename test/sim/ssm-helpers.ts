@@ -2,6 +2,7 @@
 import { EC2Client, RunInstancesCommand, CreateVpcCommand, CreateSubnetCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { SSMClient, DescribeInstanceInformationCommand, SendCommandCommand, GetCommandInvocationCommand, type GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
 import { startCloudSimulator, type SimServer } from '../../local/sim/server';
+import { giveInternet } from '../helpers/internet';
 
 export interface Sim {
   server: SimServer;
@@ -51,6 +52,8 @@ export async function network(sim: Sim): Promise<string> {
   const vpc = await sim.ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   await new Promise((r) => setTimeout(r, 20));
   const subnet = await until(() => sim.ec2.send(new CreateSubnetCommand({ VpcId: vpc.Vpc?.VpcId, CidrBlock: '10.0.0.0/20', AvailabilityZone: 'us-east-1a' })));
+  // A public subnet: its hosts reach Systems Manager through the internet gateway.
+  await giveInternet(sim.ec2, vpc.Vpc!.VpcId!, { public: [subnet.Subnet!.SubnetId!] });
   return subnet.Subnet?.SubnetId ?? '';
 }
 
@@ -77,7 +80,7 @@ export async function launch(sim: Sim, subnetId: string, userData?: string, imag
   return id;
 }
 
-async function ubuntuImage(sim: Sim): Promise<string> {
+export async function ubuntuImage(sim: Sim): Promise<string> {
   const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
   const p = await sim.ssm.send(new GetParameterCommand({ Name: '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id' }));
   return p.Parameter?.Value ?? '';

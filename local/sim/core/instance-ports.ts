@@ -13,9 +13,29 @@ export type PortService = (socket: Duplex) => void;
 export type PortResolver = (state: SimState, instanceId: string, port: number) => PortService | undefined;
 
 const resolvers: PortResolver[] = [];
+/** The ports some module models what answers on: on others, nothing of the simulation says. */
+const modelled = new Set<number>();
 
-export function registerInstancePorts(resolver: PortResolver): void {
+export function registerInstancePorts(resolver: PortResolver, ports: readonly number[] = []): void {
   resolvers.push(resolver);
+  for (const p of ports) modelled.add(p);
+}
+
+/**
+ * Whether a TCP connection to `instanceId:port` would be accepted, as a load balancer's health
+ * check sees it: on a modelled port, only when its service answers; on a port no module
+ * models (a workload's), whenever the instance is running and answers at all — the simulation
+ * knows nothing of what listens there.
+ */
+export function portAnswers(state: SimState, instanceId: string, port: number): boolean {
+  if (modelled.has(port)) return serviceAt(state, instanceId, port) !== undefined;
+  const inst = state.instances.get(instanceId);
+  return inst?.state === 'running' && state.answers(inst);
+}
+
+/** Tells whoever watches (health checks) that `instanceId:port` may answer now. */
+export function portOpened(state: SimState, instanceId: string, port: number): void {
+  state.events.emit('instance:listening', instanceId, port);
 }
 
 /** The service listening on `instanceId:port`, or undefined (the connection is refused). */

@@ -50,6 +50,8 @@ export interface SimEvents {
   'volume:detaching': [SimVolume];
   /** A volume is gone, with whatever it held. */
   'volume:deleted': [SimVolume];
+  /** Something started answering on an instance's port (kube-apiserver on 6443): health checks see it. */
+  'instance:listening': [string, number];
   /** After `POST /_sim/reset` cleared the state: plugins drop their own. */
   reset: [];
 }

@@ -27,6 +27,10 @@ export interface ElbTarget {
   registeredAt: number;
   /** While `initial`: when health checks will have passed. */
   healthyAt?: number;
+  /** While `initial`: since when the target's port has accepted connections. */
+  listeningSince?: number;
+  /** When its registration has gone through (health checks count from then). */
+  registeredBy?: number;
   /** While `draining`: when the target leaves the group. */
   drainUntil?: number;
 }

@@ -2,8 +2,12 @@
  * Target health, as a network load balancer reports it:
  *
  * - `unused` (Target.NotInUse) while no listener of a load balancer forwards to the group;
- * - `initial` (Elb.RegistrationInProgress) once it is in use, until the instance is running,
- *   a health-check interval (at least `target.healthy`) has passed and the load balancer is active;
+ * - `initial` (Elb.RegistrationInProgress) once it is in use, until the group's health checks
+ *   have passed `HealthyThresholdCount` times in a row, `HealthCheckIntervalSeconds` apart, from
+ *   when the load balancer is active, the registration has gone through (`target.healthy` after
+ *   RegisterTargets) and the target's port accepts connections
+ *   (`core/instance-ports.ts`: kube-apiserver on 6443 once kubeadm has started it; a port no
+ *   module models answers while the instance runs);
  * - `healthy` after that;
  * - `unhealthy` (Target.FailedHealthChecks) while the instance is stopping, shutting down or
  *   (re)starting; `unused` (Target.InvalidState) once it is stopped or terminated, as AWS says;
@@ -15,6 +19,7 @@
  * `initial`/`draining` deadline passes so `/_sim/resources` shows current states too.
  */
 import type { SimState } from '../core/state';
+import { portAnswers } from '../core/instance-ports';
 import { lbs, loadBalancersOf, tgs, type ElbTarget, type ElbTargetGroup } from './common';
 
 function set(t: ElbTarget, now: number, state: ElbTarget['state'], reason?: string, description?: string): void {
@@ -22,6 +27,12 @@ function set(t: ElbTarget, now: number, state: ElbTarget['state'], reason?: stri
   t.state = state;
   t.reason = reason;
   t.description = description;
+}
+
+/** The port a group's health checks connect to: the target's own (`traffic-port`) or the one configured. */
+function checkPort(tg: ElbTargetGroup, t: ElbTarget): number {
+  const configured = Number(tg.healthCheckPort);
+  return tg.healthCheckPort && tg.healthCheckPort !== 'traffic-port' && Number.isFinite(configured) ? configured : t.port;
 }
 
 /** Wakes the group's health evaluation at a simulated epoch ms. */
@@ -57,15 +68,25 @@ export function refreshTargetGroup(state: SimState, tg: ElbTargetGroup): void {
       set(t, now, 'unhealthy', 'Target.FailedHealthChecks', 'Health checks failed');
       t.healthyAt = undefined;
     } else if (t.state !== 'healthy') {
-      if (t.healthyAt === undefined) {
-        const delay = Math.max(tg.healthCheckIntervalSeconds, state.latency.sample('target.healthy')) * 1000;
-        t.healthyAt = Math.max(now + delay, activeAt);
-        if (t.state !== 'unhealthy') set(t, now, 'initial', 'Elb.RegistrationInProgress', 'Target registration is in progress');
-        wakeAt(state, tg, t.healthyAt);
-      }
-      if (now >= t.healthyAt) {
-        set(t, t.healthyAt, 'healthy');
+      // Health checks run once the balancer is active: `healthyThresholdCount` in a row,
+      // `healthCheckIntervalSeconds` apart, each a TCP connection the target's port accepts.
+      if (!portAnswers(state, t.id, checkPort(tg, t))) {
+        t.listeningSince = undefined;
         t.healthyAt = undefined;
+        if (t.state !== 'unhealthy') set(t, now, 'initial', 'Elb.RegistrationInProgress', 'Target registration is in progress');
+      } else {
+        t.listeningSince ??= now;
+        // Registration itself takes a while (`target.healthy`), whatever the checks say.
+        t.registeredBy ??= t.registeredAt + state.latency.sample('target.healthy') * 1000;
+        if (t.healthyAt === undefined) {
+          t.healthyAt = Math.max(t.listeningSince, activeAt, t.registeredBy) + tg.healthyThresholdCount * tg.healthCheckIntervalSeconds * 1000;
+          if (t.state !== 'unhealthy') set(t, now, 'initial', 'Elb.RegistrationInProgress', 'Target registration is in progress');
+          wakeAt(state, tg, t.healthyAt);
+        }
+        if (now >= t.healthyAt) {
+          set(t, t.healthyAt, 'healthy');
+          t.healthyAt = undefined;
+        }
       }
     }
   }

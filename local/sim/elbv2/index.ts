@@ -50,8 +50,11 @@ registerPlugin('elbv2', ({ state }) => {
   }
   resumeHealth(state);
   const onInstance = (inst: SimInstance) => refreshForInstance(state, inst.id);
+  const onListening = (instanceId: string) => refreshForInstance(state, instanceId);
   for (const e of INSTANCE_EVENTS) state.events.on(e, onInstance);
+  state.events.on('instance:listening', onListening);
   return () => {
     for (const e of INSTANCE_EVENTS) state.events.off(e, onInstance);
+    state.events.off('instance:listening', onListening);
   };
 });

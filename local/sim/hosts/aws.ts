@@ -26,6 +26,7 @@ import { fromWebToken } from '@aws-sdk/credential-providers';
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
 import { credentialsReach } from './metadata-hops';
+import { reachesInternet } from '../ec2/egress';
 import { outsideEndpoint } from '../core/outside-endpoints';
 import { instanceCredentials } from './instance-credentials';
 import type { ShimResult } from './protocol';
@@ -283,6 +284,12 @@ export async function awsCli(
   const highLevelS3 = service === 's3' && (op === 'cp' || op === 'ls');
   if (!command && !highLevelS3 && !(service === 'sts' && op === 'get-caller-identity')) {
     return fail(`\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\naws: error: the simulated aws CLI does not support "${service ?? ''} ${op ?? ''}"\n`, 252);
+  }
+  // AWS's endpoints are on the internet: a host without a way out (a private subnet whose NAT
+  // gateway is not up yet) cannot connect, whatever its credentials.
+  if (!reachesInternet(state, inst)) {
+    const host = service === 's3' ? `${service}.${region}.amazonaws.com` : `${service === 'elbv2' ? 'elasticloadbalancing' : service}.${region}.amazonaws.com`;
+    return fail(`\nCould not connect to the endpoint URL: "https://${host}/"\n`, 255);
   }
   let out: unknown;
   let session: Credentials | undefined;

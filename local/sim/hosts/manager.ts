@@ -19,6 +19,12 @@ import { unmount, unmountAll } from './volumes';
 import type { SimVolume } from '../core/types';
 import { existsSync, readFileSync } from 'node:fs';
 import { userDataScript } from './userdata';
+import { reachesInternet } from '../ec2/egress';
+import { balancerForwards } from '../elbv2/forwarding';
+import { portOpened } from '../core/instance-ports';
+
+/** How often an agent without a way out tries to register again (simulated seconds). */
+const AGENT_RETRY_SECONDS = 2;
 
 export class HostManager {
   readonly hosts = new Map<string, SimHost>();
@@ -64,6 +70,15 @@ export class HostManager {
       awsNodeError: (instanceId, clusterName) => awsNodeError(state, instanceId, clusterName),
       vpcOf: (instanceId) => state.instances.get(instanceId)?.vpcId,
       holdsEtcdData: (id, dataDir) => this.holdsEtcdData(id, dataDir),
+      endpointForwards: (endpoint) => {
+        const m = /^(.*):(\d+)$/.exec(endpoint);
+        return m ? balancerForwards(state, m[1], Number(m[2])) ?? true : true;
+      },
+      portOpened: (instanceId, port) => portOpened(state, instanceId, port),
+      reachesInternet: (instanceId) => {
+        const inst = state.instances.get(instanceId);
+        return inst ? reachesInternet(state, inst) : false;
+      },
       readHostFile: (instanceId, path) => {
         const inst = state.instances.get(instanceId);
         const host = this.hosts.get(instanceId);
@@ -119,9 +134,7 @@ export class HostManager {
       // runs it once per instance); the SSM agent registers again after its delay.
       existing.boot();
       this.kube.instanceUp(inst.instanceId);
-      this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
-        if (this.hosts.get(inst.instanceId) === existing && this.state.answers(inst)) existing.ssmOnline = true;
-      });
+      this.registerAgent(inst, existing);
       return;
     }
     this.captureMissingImages();
@@ -135,8 +148,29 @@ export class HostManager {
       this.userData.set(inst.instanceId, 'running');
       void this.timed('userData', host.run('/var/lib/cloud/instance/scripts/part-001', script, this.env(inst.instanceId))).then((r) => this.userData.set(inst.instanceId, r));
     }
+    this.registerAgent(inst, host);
+  }
+
+  /**
+   * The SSM agent registers `ssm.online` after boot — if the instance reaches Systems Manager's
+   * endpoint: through an internet gateway with a public address, or a NAT gateway that is
+   * available (`reachesInternet`). Without a way out it keeps trying (every few seconds, as
+   * the agent's backoff does early on) and registers once the route is there.
+   */
+  private registerAgent(inst: SimInstance, host: SimHost): void {
+    const current = () => this.hosts.get(inst.instanceId) === host && inst.state === 'running' && this.state.answers(inst);
     this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
-      if (this.hosts.get(inst.instanceId) === host && this.state.answers(inst)) host.ssmOnline = true;
+      if (!current()) return;
+      if (reachesInternet(this.state, inst)) {
+        host.ssmOnline = true;
+        return;
+      }
+      const retry = this.state.clock.every(AGENT_RETRY_SECONDS, () => {
+        if (!current()) return retry.cancel();
+        if (!reachesInternet(this.state, inst)) return;
+        host.ssmOnline = true;
+        retry.cancel();
+      });
     });
   }
 
@@ -151,9 +185,7 @@ export class HostManager {
     const host = this.hosts.get(inst.instanceId);
     if (!host) return;
     this.kube.instanceUp(inst.instanceId);
-    this.state.clock.after(this.state.latency.sample('ssm.online'), () => {
-      if (this.hosts.get(inst.instanceId) === host && inst.state === 'running' && this.state.answers(inst)) host.ssmOnline = true;
-    });
+    this.registerAgent(inst, host);
   }
 
   /** A stopped instance keeps its disk (an EBS root): CreateImage and a later start need it. */

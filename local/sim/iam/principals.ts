@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SimState } from '../core/state';
 import type { Tags } from '../core/types';
+import { DEFAULT_LATENCIES } from '../../../shared/latency-model';
 
 /** An IAM policy document (`Version`, `Statement`). */
 export type PolicyDocument = { Version?: string; Statement: unknown[] | unknown };
@@ -114,8 +115,8 @@ export interface IamRegistry {
   generation: number;
 }
 
-/** How long IAM takes to show EC2 a new instance profile (simulated seconds). */
-export const PROFILE_PROPAGATION_SECONDS = 8;
+/** How long IAM takes to show EC2 a new instance profile (simulated seconds; the latency model's `instanceProfile.visible`). */
+export const PROFILE_PROPAGATION_SECONDS = DEFAULT_LATENCIES['instanceProfile.visible'].typical;
 
 const registries = new WeakMap<SimState, IamRegistry>();
 

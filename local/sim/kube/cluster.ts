@@ -111,6 +111,8 @@ export class KubeCluster {
   serviceAccountSigner?: ServiceAccountSigner;
   /** The API server's `--service-account-issuer` (first: the one it signs with) and `--service-account-jwks-uri`. */
   serviceAccountIssuer: ServiceAccountIssuer = { issuers: [DEFAULT_ISSUER] };
+  /** ClusterConfiguration `imageRepository`: where joins pull the images the host lacks. */
+  imageRepository = 'registry.k8s.io';
   /** ServiceAccounts clients made (`namespace/name` → uid); every namespace's `default` exists besides. */
   readonly serviceAccounts = new Map<string, string>();
   /**

@@ -18,10 +18,12 @@ import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerA
 import type { Taint } from './model';
 import type { KubeRegistry } from './registry';
 import { type KubeVersion, formatVersion, minorDistance, parseVersion } from './version';
+import { KUBEADM_LOCAL_SHARE } from '../../../shared/plan/create-critical-path';
+import { DEFAULT_REPOSITORY, kubeadmImages, missingImages, pullError, storeWith } from './images';
 import { issuerFromConfig, newServiceAccountSigner, serviceAccountSignerFromPem, type ServiceAccountSigner } from './service-accounts';
 
 const API_VERSIONS = ['kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1beta3'];
-const FLAGS_WITH_VALUES = ['--config', '--token', '--discovery-token-ca-cert-hash', '--certificate-key', '--node-name', '--ttl', '--kubernetes-version', '--control-plane-endpoint', '--pod-network-cidr', '--ignore-preflight-errors', '-o', '--output', '--cri-socket', '--apiserver-advertise-address', '--v'];
+const FLAGS_WITH_VALUES = ['--image-repository', '--config', '--token', '--discovery-token-ca-cert-hash', '--certificate-key', '--node-name', '--ttl', '--kubernetes-version', '--control-plane-endpoint', '--pod-network-cidr', '--ignore-preflight-errors', '-o', '--output', '--cri-socket', '--apiserver-advertise-address', '--v'];
 
 /** Runs one kubeadm command line. */
 export async function runKubeadm(registry: KubeRegistry, host: KubeHost, req: ShimRequest): Promise<ShimResult> {
@@ -59,7 +61,7 @@ export async function runKubeadm(registry: KubeRegistry, host: KubeHost, req: Sh
       case 'reset':
         return reset(registry, host, args);
       case 'config images pull':
-        return ok(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'].map((c) => `[config/images] Pulled registry.k8s.io/${c}:${formatVersion(kubeadmVersion)}\n`).join(''));
+        return imagesPull(registry, host, req.args, kubeadmVersion);
       default:
         return fail(`unknown command "${pos.join(' ')}" for "kubeadm"\nRun 'kubeadm --help' for usage.`);
     }
@@ -105,11 +107,27 @@ function readConfig(req: ShimRequest): Docs {
   return docs;
 }
 
+/** `kubeadm config images pull [--kubernetes-version V] [--image-repository R]`: into containerd's store, through the host's way out. */
+function imagesPull(registry: KubeRegistry, host: KubeHost, args: string[], kubeadm: KubeVersion): ShimResult {
+  const version = parseVersion(flag(args, '--kubernetes-version') ?? formatVersion(kubeadm));
+  if (!version) throw new KubeError(`couldn't parse Kubernetes version "${flag(args, '--kubernetes-version')}"`);
+  const images = kubeadmImages(version, flag(args, '--image-repository') ?? DEFAULT_REPOSITORY);
+  const missing = missingImages(host, images);
+  if (missing.length && registry.runtime.reachesInternet?.(host.instanceId) === false) {
+    throw new KubeError(`failed to pull image "${missing[0]}": ${pullError(missing[0]).replace(/^\[ERROR ImagePull\]: failed to pull image [^:]+: /, '')}`);
+  }
+  return ok(images.map((i) => `[config/images] Pulled ${i}\n`).join(''), { files: [storeWith(host, images)] });
+}
+
 /** kubeadm's preflight checks that a script can get wrong. */
-function preflight(registry: KubeRegistry, host: KubeHost, args: string[], phase: 'init' | 'join', etcdDataDir?: string): void {
+function preflight(registry: KubeRegistry, host: KubeHost, args: string[], phase: 'init' | 'join', etcdDataDir?: string, images: string[] = []): void {
   const ignore = (flag(args, '--ignore-preflight-errors') ?? '').toLowerCase().split(',');
   if (ignore.includes('all')) return;
   const errors: string[] = [];
+  // Images the host's content store lacks are pulled now: through its way out, if it has one.
+  if (!ignore.includes('imagepull') && registry.runtime.reachesInternet?.(host.instanceId) === false) {
+    errors.push(...missingImages(host, images).map(pullError));
+  }
   // A control plane's etcd starts from an empty data directory unless told to use what is there.
   if (etcdDataDir && host.read && readEtcdMarker(host.read.bind(host), etcdDataDir) && !ignore.includes(dirAvailableCheck(etcdDataDir).toLowerCase())) {
     errors.push(`[ERROR ${dirAvailableCheck(etcdDataDir)}]: ${etcdDataDir} is not empty`);
@@ -184,7 +202,9 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     throw new KubeError(`${head}error execution phase preflight: this version of kubeadm only supports deploying clusters with the control plane version >= ${kubeadm.major}.${kubeadm.minor}.0. Current version: ${formatVersion(version)}`);
   }
   const etcdDataDir = String(cc.etcd?.local?.dataDir ?? DEFAULT_ETCD_DATA_DIR).replace(/\/+$/, '');
-  preflight(registry, host, req.args, 'init', etcdDataDir);
+  const repository = String(cc.imageRepository ?? DEFAULT_REPOSITORY);
+  const images = kubeadmImages(version, repository);
+  preflight(registry, host, req.args, 'init', etcdDataDir, images);
   const kubelet = installedKubelet(host);
   // etcd data already in the data directory (a volume that outlived its control plane): etcd
   // starts from it, and the cluster it holds comes back with its objects.
@@ -195,7 +215,11 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
       `${head}[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"\nerror execution phase wait-control-plane: etcd: the data in ${etcdDataDir} belongs to member "${found!.member}" of a cluster whose other members are running; a member cannot start a cluster of its own from it`,
     );
   }
-  await registry.runtime.sleep(registry.runtime.latency('kubeadm.init'));
+  // Certificates, kubeconfigs, static pod manifests and the kubelet starting them: the API
+  // server answers on this host after most of init's time; the phases after the API check
+  // (upload-config, upload-certs, marking the node, bootstrap tokens, addons) take the rest.
+  const duration = registry.runtime.latency('kubeadm.init');
+  await registry.runtime.sleep(duration * LOCAL_PHASES_SHARE);
   if (registry.takeFault('kubeadmInitFailures')) {
     throw new KubeError(
       `${head}[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"\n[kubelet-check] The kubelet is not healthy after 4m0.000s\n\nUnfortunately, an error has occurred:\n\tcontext deadline exceeded\n\nThis error is likely caused by:\n\t- The kubelet is not running\n\t- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)\nerror execution phase wait-control-plane: could not initialize a Kubernetes cluster`,
@@ -210,6 +234,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     ? await reopen(registry, restored, host, endpoint, spec.name)
     : new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, await createCa(registry.runtime.now()));
   cluster.etcdDataDir = etcdDataDir;
+  cluster.imageRepository = repository;
   cluster.serviceAccountIssuer = issuerFromConfig(cc.apiServer);
   cluster.serviceAccountSigner = await serviceAccountSigner(host, cluster);
   const node = cluster.addNode(spec, 'control-plane');
@@ -226,6 +251,14 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const memberFiles = etcdMemberFile(host, etcdDataDir, { cluster: cluster.id, member: node.name, ...lineage(cluster) });
   registry.add(cluster);
   registry.join(host.instanceId, cluster, node.name);
+  registry.runtime.portOpened?.(host.instanceId, API_PORT);
+  const checked = await apiCheck(registry, endpoint);
+  if (checked === undefined) {
+    throw new KubeError(
+      `${head}[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"\n[api-check] Waiting for a healthy API server. This can take up to 4m0s\n[api-check] The API server is not healthy after 4m0s\n\nUnfortunately, an error has occurred:\n\tcontext deadline exceeded\n\nerror execution phase wait-control-plane: could not initialize a Kubernetes cluster: Get "https://${endpoint}/healthz?timeout=10s": dial tcp ${endpoint}: connect: connection refused`,
+    );
+  }
+  await registry.runtime.sleep(duration * (1 - LOCAL_PHASES_SHARE));
   const bt = docs.init?.bootstrapTokens?.[0];
   const token = cluster.createToken(parseGoDuration(String(bt?.ttl ?? flag(req.args, '--token-ttl') ?? '24h0m0s')) ?? 86400, bt?.token ?? flag(req.args, '--token'));
   const upload = hasFlag(req.args, '--upload-certs');
@@ -237,7 +270,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     '[certs] Using certificateDir folder "/etc/kubernetes/pki"\n',
     '[kubeconfig] Writing "admin.conf" kubeconfig file\n',
     '[control-plane] Creating static Pod manifest for "kube-apiserver"\n',
-    `[api-check] The API server is healthy after ${(registry.runtime.latency('kubeadm.init') / 3).toFixed(6)}s\n`,
+    `[api-check] Waiting for a healthy API server. This can take up to 4m0s\n[api-check] The API server is healthy after ${checked.toFixed(6)}s\n`,
     ...(key ? ['[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n', `[upload-certs] Using certificate key:\n${key}\n`] : []),
     `[mark-control-plane] Marking the node ${node.name} as control-plane by adding the labels: [node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]\n`,
     `[bootstrap-token] Using token: ${token}\n`,
@@ -254,7 +287,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
       : []),
     `Then you can join any number of worker nodes by running the following on each as root:\n\n${join} \n`,
   ];
-  return ok(out.join(''), { files: [...(await controlPlaneFiles(cluster, node.name)), ...memberFiles] });
+  return ok(out.join(''), { files: [...(await controlPlaneFiles(cluster, node.name)), ...memberFiles, storeWith(host, images)] });
 }
 
 /**
@@ -271,6 +304,30 @@ async function reopen(registry: KubeRegistry, cluster: KubeCluster, host: KubeHo
   if (cluster.nodes.has(nodeName)) cluster.deleteNode(nodeName);
   cluster.endpoint = endpoint;
   return cluster;
+}
+
+/** The share of `kubeadm.init` before the API server answers on the host (the rest follows the API check). */
+const LOCAL_PHASES_SHARE = KUBEADM_LOCAL_SHARE;
+const API_PORT = 6443;
+/** kubeadm's API check gives up after four minutes. */
+const API_CHECK_TIMEOUT_SECONDS = 240;
+/** kubeadm join's discovery retries for five minutes. */
+const DISCOVERY_TIMEOUT_SECONDS = 300;
+
+/**
+ * kubeadm's `[api-check]`: the API server through the controlPlaneEndpoint (admin.conf's
+ * server). An address answers at once; a load balancer only once it is active with a healthy
+ * target — this host's API server, after the balancer's health checks passed. Resolves with
+ * the seconds waited, or undefined after the four minutes kubeadm allows.
+ */
+async function apiCheck(registry: KubeRegistry, endpoint: string, timeoutSeconds = API_CHECK_TIMEOUT_SECONDS): Promise<number | undefined> {
+  const forwards = registry.runtime.endpointForwards;
+  if (!forwards) return 0;
+  for (let waited = 0; waited <= timeoutSeconds; waited += 1) {
+    if (forwards(endpoint)) return waited;
+    await registry.runtime.sleep(1);
+  }
+  return undefined;
 }
 
 /**
@@ -415,7 +472,8 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     throw new KubeError(`discovery.bootstrapToken.token: Invalid value: "${token}": the bootstrap token is invalid`);
   }
   const cluster = registry.find(endpoint, host.instanceId);
-  preflight(registry, host, req.args, 'join', controlPlane ? cluster?.etcdDataDir ?? DEFAULT_ETCD_DATA_DIR : undefined);
+  const joinImages = cluster ? kubeadmImages(cluster.version, cluster.imageRepository, controlPlane) : [];
+  preflight(registry, host, req.args, 'join', controlPlane ? cluster?.etcdDataDir ?? DEFAULT_ETCD_DATA_DIR : undefined, joinImages);
   const kubelet = installedKubelet(host);
   if (!cluster) {
     // kubeadm keeps retrying discovery until its timeout; a short wait stands for that.
@@ -429,6 +487,12 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     await registry.runtime.sleep(registry.runtime.latency('node.joined'));
     throw new KubeError(
       `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}: connect: connection refused`,
+    );
+  }
+  // Discovery goes through the endpoint: a load balancer must forward to a serving API server.
+  if ((await apiCheck(registry, endpoint, DISCOVERY_TIMEOUT_SECONDS)) === undefined) {
+    throw new KubeError(
+      `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}: i/o timeout`,
     );
   }
   cluster.checkDiscovery(token, hashes, certificateKey, controlPlane);
@@ -446,11 +510,12 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   }
   const memberFiles = controlPlane ? etcdMemberFile(host, cluster.etcdDataDir, { cluster: cluster.id, member: node.name, ...lineage(cluster) }) : [];
   registry.join(host.instanceId, cluster, node.name);
+  if (controlPlane) registry.runtime.portOpened?.(host.instanceId, API_PORT);
   registry.startAwsNode(cluster);
   const text = controlPlane
     ? `[preflight] Running pre-flight checks\n[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[mark-control-plane] Marking the node ${node.name} as control-plane\n\nThis node has joined the cluster and a new control plane instance was created:\n\n* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n\nRun 'kubectl get nodes' to see this node join the cluster.\n`
     : `[preflight] Running pre-flight checks\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n`;
-  return ok(text, { files: controlPlane ? [...(await controlPlaneFiles(cluster, node.name)), ...memberFiles] : await workerFiles(cluster, node.name) });
+  return ok(text, { files: [...(controlPlane ? [...(await controlPlaneFiles(cluster, node.name)), ...memberFiles] : await workerFiles(cluster, node.name)), storeWith(host, joinImages)] });
 }
 
 function upgradePlan(registry: KubeRegistry, host: KubeHost, kubeadm: KubeVersion): ShimResult {

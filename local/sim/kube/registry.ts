@@ -32,6 +32,15 @@ export interface KubeRuntime extends KubeEnv {
   vpcOf?(instanceId: string): string | undefined;
   /** Whether any disk still holds etcd data of the cluster `id` under `dataDir` (`etcd.ts`). */
   holdsEtcdData?(id: string, dataDir: string): boolean;
+  /**
+   * Whether `host:port` reaches a serving target now: false for a load balancer that is not
+   * active or has no healthy target yet, true for an address (see `elbv2/forwarding.ts`).
+   */
+  endpointForwards?(endpoint: string): boolean;
+  /** The API server on an instance began answering on 6443 (health checks look again). */
+  portOpened?(instanceId: string, port: number): void;
+  /** Whether the instance reaches the internet (registries, AWS's endpoints): `ec2/egress.ts`. */
+  reachesInternet?(instanceId: string): boolean;
 }
 
 export class KubeRegistry {

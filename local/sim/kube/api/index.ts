@@ -23,4 +23,4 @@ registerInstancePorts((state, instanceId, port) => {
   if (!apiServerAnswers(member.cluster, member.nodeName, instanceId, kube)) return undefined;
   const api = serverFor(kube, member.cluster);
   return api ? (socket) => api.server.emit('connection', socket) : undefined;
-});
+}, [API_SERVER_PORT]);

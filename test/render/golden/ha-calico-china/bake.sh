@@ -65,6 +65,10 @@ apt-get install -y etcd-client
 
 systemctl enable --now containerd kubelet
 
+# The control plane's images in containerd's store: kubeadm init and join pull nothing, so a
+# host needs no way out to a registry to bootstrap, and no create waits on one.
+kubeadm config images pull --kubernetes-version 'v1.32.1' --image-repository 'registry.example.cn/k8s' --cri-socket unix:///var/run/containerd/containerd.sock
+
 # Leave nothing instance-specific in the image: each instance gets its own machine-id
 # and a first-boot cloud-init run (which is what runs the node user data).
 apt-get clean
