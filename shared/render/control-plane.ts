@@ -111,9 +111,10 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
       '  echo "hopper: kubeadm init finished on $NODE_NAME"',
       'fi',
     ].join('\n'),
+    // The join data first: the nodes wait for it, nothing waits for the two below.
+    publishJoinData(r),
     SAVE_PKI,
     ...(ctx.serviceAccountIssuer ? [publishIssuer(ctx.serviceAccountIssuer)] : []),
-    publishJoinData(r),
   ]);
 }
 

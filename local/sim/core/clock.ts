@@ -24,6 +24,9 @@ interface Pending {
   handle?: NodeJS.Timeout;
 }
 
+/** The longest delay setTimeout keeps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export class SimClock {
   readonly timeScale: number;
   private readonly realStart = Date.now();
@@ -78,12 +81,15 @@ export class SimClock {
 
   private arm(timer: Pending): void {
     clearTimeout(timer.handle);
-    timer.handle = setTimeout(() => this.fire(timer), this.realMs((timer.due - this.now()) / 1000));
+    // setTimeout holds at most 2^31 - 1 ms (24.8 days) and fires at once beyond: a far timer
+    // (a certificate's year at a low time scale) waits in steps instead.
+    timer.handle = setTimeout(() => this.fire(timer), Math.min(MAX_TIMEOUT_MS, this.realMs((timer.due - this.now()) / 1000)));
     timer.handle.unref?.();
   }
 
   private fire(timer: Pending): void {
     if (!this.timers.has(timer)) return; // cancelled, or fired by a jump
+    if (this.realMs((timer.due - this.now()) / 1000) > 1000) return this.arm(timer); // a step of a far timer
     clearTimeout(timer.handle);
     if (timer.periodMs === undefined) this.timers.delete(timer);
     else {

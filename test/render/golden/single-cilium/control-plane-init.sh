@@ -137,14 +137,6 @@ else
   echo "hopper: kubeadm init finished on $NODE_NAME"
 fi
 
-# The CA keys outlive this instance (Parameter Store, SecureString, control planes only).
-for pki_file in ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/ca.crt etcd/ca.key; do
-  if [[ -f /etc/kubernetes/pki/$pki_file ]]; then
-    put_param "pki/$pki_file" "$(base64 -w0 < "/etc/kubernetes/pki/$pki_file")"
-  fi
-done
-echo "hopper: the cluster's CA keys are stored under ${PARAM_PREFIX}pki/"
-
 # Join data for the other instances. The join command holds the token: parsed, never printed.
 JOIN_COMMAND=$(kubeadm token create --ttl '2h0m0s' --print-join-command)
 read -r -a JOIN_WORDS <<<"$JOIN_COMMAND"
@@ -169,3 +161,11 @@ put_param join/certificate-key "$CERTIFICATE_KEY"
 put_param join/endpoint "$JOIN_ENDPOINT"
 # admin.conf stays here: users get short-lived certificates of their own (renderIssueClientCertificateScript).
 echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint)"
+
+# The CA keys outlive this instance (Parameter Store, SecureString, control planes only).
+for pki_file in ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/ca.crt etcd/ca.key; do
+  if [[ -f /etc/kubernetes/pki/$pki_file ]]; then
+    put_param "pki/$pki_file" "$(base64 -w0 < "/etc/kubernetes/pki/$pki_file")"
+  fi
+done
+echo "hopper: the cluster's CA keys are stored under ${PARAM_PREFIX}pki/"
