@@ -25,12 +25,21 @@ export function evaluableContext<T>(context: Record<string, T>): Record<string, 
 
 /** A policy document (or one statement) with the encryption context keys of its conditions renamed. */
 export function evaluablePolicy<T>(policy: T): T {
-  if (Array.isArray(policy)) return policy.map((p) => evaluablePolicy(p)) as T;
+  return renameConditionKeys(policy, evaluableKey);
+}
+
+/**
+ * A policy document (or one statement) with every condition key renamed by `rename`, operators
+ * and values as they were: how keys the evaluator cannot read are made readable (here for KMS,
+ * in `../sts/web-identity.ts` for an OpenID Connect issuer's claims).
+ */
+export function renameConditionKeys<T>(policy: T, rename: (key: string) => string): T {
+  if (Array.isArray(policy)) return policy.map((p) => renameConditionKeys(p, rename)) as T;
   if (policy === null || typeof policy !== 'object') return policy;
   return Object.fromEntries(
     Object.entries(policy as Record<string, unknown>).map(([k, v]) => {
-      if (k !== 'Condition' || v === null || typeof v !== 'object') return [k, evaluablePolicy(v)];
-      const operators = Object.entries(v as Record<string, Record<string, unknown>>).map(([op, keys]) => [op, evaluableContext(keys)]);
+      if (k !== 'Condition' || v === null || typeof v !== 'object') return [k, renameConditionKeys(v, rename)];
+      const operators = Object.entries(v as Record<string, Record<string, unknown>>).map(([op, keys]) => [op, Object.fromEntries(Object.entries(keys).map(([key, value]) => [rename(key), value]))]);
       return [k, Object.fromEntries(operators)];
     }),
   ) as T;

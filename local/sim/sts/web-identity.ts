@@ -20,6 +20,7 @@ import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JSO
 import { SimError } from '../core/errors';
 import type { SimState } from '../core/state';
 import { assumeRole, iamOf, oidcProviderArn, type SimOidcProvider, type SimRole } from '../iam/principals';
+import { renameConditionKeys } from '../iam/kms-context';
 import { readPublicObject } from '../s3/public-read';
 
 /** IAM's default MaxSessionDuration (the simulated roles keep the default). */
@@ -129,16 +130,4 @@ async function trusts(state: SimState, role: SimRole, provider: SimOidcProvider,
     {},
   );
   return result.resultType !== 'error' && result.overallResult === 'Allowed';
-}
-
-function renameConditionKeys(value: unknown, rename: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((v) => renameConditionKeys(v, rename));
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([k, v]) => {
-      if (k !== 'Condition' || v === null || typeof v !== 'object') return [k, renameConditionKeys(v, rename)];
-      const operators = Object.entries(v as Record<string, Record<string, unknown>>).map(([op, keys]) => [op, Object.fromEntries(Object.entries(keys).map(([key, val]) => [rename(key), val]))]);
-      return [k, Object.fromEntries(operators)];
-    }),
-  );
 }
