@@ -53,10 +53,13 @@ export async function startDynamoGuard(options: { target: string; region: string
   const agent = new Agent({ keepAlive: true });
   const guard: DynamoGuard = { endpoint: '', judge: undefined, stop: async () => undefined };
 
-  const refuse = (res: ServerResponse, type: string, message: string) => {
+  const refuse = (res: ServerResponse, type: string, message: string, status = 400) => {
     const body = JSON.stringify({ __type: type, message });
-    res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(body) }).end(body);
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(body) }).end(body);
   };
+  // DynamoDB's own failure is a 500, which the SDKs retry: a connection to dynalite reset under
+  // a request (a kept-alive socket it had just closed) is one of those, not the caller's error.
+  const failed = (res: ServerResponse, message: string) => refuse(res, 'com.amazonaws.dynamodb.v20120810#InternalServerError', message, 500);
 
   // Requests on their way to dynalite: stopping waits for them, so that dynalite (stopped next)
   // never handles a write after its database has closed.
@@ -76,7 +79,7 @@ export async function startDynamoGuard(options: { target: string; region: string
       },
     );
     out.on('error', (err) => {
-      if (!res.headersSent) refuse(res, 'com.amazonaws.dynamodb.v20120810#InternalServerError', err.message);
+      if (!res.headersSent) failed(res, err.message);
       else res.destroy(err);
     });
     out.end(body);
@@ -110,7 +113,7 @@ export async function startDynamoGuard(options: { target: string; region: string
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
-      if (!res.headersSent) refuse(res, 'com.amazonaws.dynamodb.v20120810#InternalServerError', err.message);
+      if (!res.headersSent) failed(res, err.message);
     });
   });
   await new Promise<void>((resolve, reject) => {
