@@ -23,7 +23,9 @@ import { step as checkNatGateway } from '../functions/network/check-nat-gateway'
 import { step as ensureApiLoadBalancer } from '../functions/network/ensure-api-load-balancer';
 import { step as ensureBastion } from '../functions/network/ensure-bastion';
 import { step as ensureInternetGateway } from '../functions/network/ensure-internet-gateway';
+import { step as ensureNatAddresses } from '../functions/network/ensure-nat-addresses';
 import { step as ensureNatGateway } from '../functions/network/ensure-nat-gateway';
+import { step as ensurePrivateRouteTables } from '../functions/network/ensure-private-route-tables';
 import { step as ensurePrivateRouting } from '../functions/network/ensure-private-routing';
 import { step as ensurePublicRouting } from '../functions/network/ensure-public-routing';
 import { step as ensureSecurityGroups } from '../functions/network/ensure-security-groups';
@@ -52,19 +54,46 @@ export const createCluster = workflow({
       result: '$.ctx',
     }),
     task(ensureVpc, { params: { stage: 'Network' }, result: '$.network.vpc' }),
-    task(ensureInternetGateway, { params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') }, result: '$.network.internetGateway' }),
-    map('EnsureSubnets', {
-      comment: 'A utility (public) and a private subnet per zone.',
-      items: '$.ctx.zones',
-      selector: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), zone: ref('$$.Map.Item.Value') },
-      result: '$.network.subnets',
-      states: [
-        task(ensureZoneSubnets, { params: { stage: 'Network', vpcId: ref('$.vpcId'), zone: ref('$.zone') } }),
+    parallel('Foundation', {
+      comment: "What needs only the VPC (or nothing), side by side: the internet gateway, the subnets, the security groups, the cluster's host roles (EC2 takes an instance profile only seconds after IAM made it), and the NAT gateways' addresses and the private route tables — made now so that nothing on the way from the NAT gateway to the control plane's SSM agent waits for EC2 to catch up.",
+      resultSelector: { vpc: ref('$[0].network.vpc'), internetGateway: ref('$[0].network.internetGateway'), subnets: ref('$[1].network.subnets'), securityGroups: ref('$[2].securityGroups') },
+      result: '$.network',
+      branches: [
+        [task(ensureInternetGateway, { params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') }, result: '$.network.internetGateway' })],
+        [
+          map('EnsureSubnets', {
+            comment: 'A utility (public) and a private subnet per zone.',
+            items: '$.ctx.zones',
+            selector: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), zone: ref('$$.Map.Item.Value') },
+            result: '$.network.subnets',
+            states: [
+              task(ensureZoneSubnets, { params: { stage: 'Network', vpcId: ref('$.vpcId'), zone: ref('$.zone') } }),
+            ],
+          }),
+        ],
+        [
+          task(ensureSecurityGroups, {
+            comment: 'Control plane, nodes, API load balancer and bastion groups with the Kubernetes port matrix; no SSH from the world.',
+            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') },
+            result: '$.securityGroups',
+          }),
+        ],
+        [
+          task(ensureHostRoles, {
+            comment: "The cluster's own control-plane and node roles and instance profiles (no host reaches another cluster's data); long made by the time the first instance launches.",
+            params: { stage: 'Network', endsPart: 'host-roles', parts: NETWORK_PARTS },
+            result: null,
+          }),
+        ],
+        [
+          task(ensureNatAddresses, { params: { stage: 'Network', zones: ref('$.ctx.natZones') }, result: null }),
+          task(ensurePrivateRouteTables, { params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), zones: ref('$.ctx.zones') }, result: null }),
+        ],
       ],
     }),
     parallel('Provision', {
-      comment: "Once the subnets exist: public routing then the image bake, alongside the security groups then the load balancer (created, not waited for) and bastion, the cluster's host roles, and the NAT gateways (created, not waited for). What the control plane's launch needs, and nothing more: the NAT gateways and the balancer come up during Bootstrap.",
-      resultSelector: { imageId: ref('$[0].imageId'), securityGroups: ref('$[1].securityGroups'), apiLoadBalancer: ref('$[1].apiLoadBalancer'), natGateways: ref('$[3].natGateways') },
+      comment: "Once the subnets exist: public routing then the image bake, alongside the load balancer (created, not waited for) and bastion, the etcd volumes and the service-account issuer, and the NAT gateways (created, not waited for). What the control plane's launch needs, and nothing more: the NAT gateways and the balancer come up during Bootstrap.",
+      resultSelector: { imageId: ref('$[0].imageId'), securityGroups: ref('$[1].network.securityGroups'), apiLoadBalancer: ref('$[1].apiLoadBalancer'), natGateways: ref('$[3].natGateways') },
       // The Network stage is the work of four parts: it ends when the last of them is done
       // (each ends its part) — the NAT gateways' in Bootstrap, after the launch.
       result: '$.provisioned',
@@ -93,19 +122,14 @@ export const createCluster = workflow({
         ],
         [
           pass('DefaultLoadBalancer', { result: { state: 'none' }, resultPath: '$.apiLoadBalancer' }),
-          task(ensureSecurityGroups, {
-            comment: 'Control plane, nodes, API load balancer and bastion groups with the Kubernetes port matrix; no SSH from the world.',
-            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') },
-            result: '$.securityGroups',
-          }),
           choice('NeedsLoadBalancer', [{ Variable: '$.ctx.needsLoadBalancer', BooleanEquals: true, Next: 'EnsureApiLoadBalancer' }], 'NeedsBastion'),
           task(ensureApiLoadBalancer, {
-            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), securityGroups: ref('$.securityGroups') },
+            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), securityGroups: ref('$.network.securityGroups') },
             result: '$.apiLoadBalancer',
           }),
           choice('NeedsBastion', [{ Variable: '$.ctx.bastion', BooleanEquals: true, Next: 'EnsureBastion' }], 'SecurityReady'),
           task(ensureBastion, {
-            params: { stage: 'Network', subnets: ref('$.network.subnets'), securityGroups: ref('$.securityGroups') },
+            params: { stage: 'Network', subnets: ref('$.network.subnets'), securityGroups: ref('$.network.securityGroups') },
             result: '$.bastion',
           }),
           task(markStage, { name: 'SecurityReady', comment: 'Security groups, and the load balancer and bastion when asked: this part of the network is done.', params: { stage: 'Network', endsPart: 'security', parts: NETWORK_PARTS }, result: null }),
@@ -119,11 +143,6 @@ export const createCluster = workflow({
           task(ensureServiceAccountIssuer, {
             comment: "The IAM OpenID Connect provider for the cluster's service-account issuer: roles for pods trust it (the first control plane publishes the issuer's keys).",
             params: { stage: 'Network' },
-            result: null,
-          }),
-          task(ensureHostRoles, {
-            comment: "The cluster's own control-plane and node roles and instance profiles (no host reaches another cluster's data); long made by the time the first instance launches.",
-            params: { stage: 'Network', endsPart: 'host-roles', parts: NETWORK_PARTS },
             result: null,
           }),
         ],
@@ -206,41 +225,54 @@ export const createCluster = workflow({
             params: { stage: 'ControlPlane', instanceId: ref('$.controlPlane.first'), apiEndpoint: ref('$.controlPlane.apiEndpoint'), instanceIds: ref('$.controlPlane.instanceIds'), targetGroupArn: ref('$.controlPlane.targetGroupArn') },
             result: '$.command',
           }),
-          ...poll(checkCommand, {
-            name: 'CheckInit',
-            params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'InitControlPlane' },
-            result: '$.command',
-            wait: 80,
-            every: 2,
-            deadline: 900,
-          }),
-          task(installAddons, {
-            comment: 'The chosen CNI and the AWS cloud controller manager.',
-            params: { stage: 'ControlPlane', instanceId: ref('$.controlPlane.first') },
-            result: '$.command',
-          }),
-          ...poll(checkCommand, {
-            name: 'CheckAddons',
-            params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'InstallAddons' },
-            result: '$.command',
-            every: 2,
-            deadline: 900,
-          }),
-          map('JoinControlPlane', {
-            comment: 'The other control-plane instances join in parallel.',
-            items: '$.controlPlane.others',
-            selector: { instanceId: ref('$$.Map.Item.Value') },
+          parallel('InitAndJoin', {
+            comment: 'kubeadm init to its end and the addons after it, beside the joins of the other control-plane instances (which need only the API server, the token and the certificates: there well before init ends).',
             result: null,
-            states: [
-              task(joinControlPlane, { name: 'SendJoin', params: { stage: 'ControlPlane', instanceId: ref('$.instanceId') }, result: '$.command' }),
-              ...poll(checkCommand, {
-                name: 'CheckJoin',
-                params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'JoinControlPlane' },
-                result: null,
-                wait: 45,
-                every: 2,
-                deadline: 900,
-              }),
+            branches: [
+              [
+                ...poll(checkCommand, {
+                  name: 'CheckInit',
+                  params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'InitControlPlane' },
+                  result: '$.command',
+                  // kubeadm init takes about 90 s (more behind a balancer's health checks).
+                  wait: 90,
+                  every: 2,
+                  deadline: 900,
+                }),
+                task(installAddons, {
+                  comment: 'The chosen CNI and the AWS cloud controller manager.',
+                  params: { stage: 'ControlPlane', instanceId: ref('$.controlPlane.first') },
+                  result: '$.command',
+                }),
+                ...poll(checkCommand, {
+                  name: 'CheckAddons',
+                  params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'InstallAddons' },
+                  result: '$.command',
+                  every: 2,
+                  deadline: 900,
+                }),
+              ],
+              [
+                map('JoinControlPlane', {
+                  comment: 'The other control-plane instances join in parallel, sent as kubeadm init starts: each reads the join data the first one publishes before its init, and its kubeadm join discovers the cluster the moment the API server (through the endpoint) has the token and the certificates.',
+                  items: '$.controlPlane.others',
+                  selector: { instanceId: ref('$$.Map.Item.Value') },
+                  result: null,
+                  states: [
+                    task(joinControlPlane, { name: 'SendJoin', params: { stage: 'ControlPlane', instanceId: ref('$.instanceId') }, result: '$.command' }),
+                    ...poll(checkCommand, {
+                      name: 'CheckJoin',
+                      params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'JoinControlPlane' },
+                      result: null,
+                      // kubeadm init's API check (about 60 s), the balancer's health checks (10 s) and
+                      // discovery's next try, then the join (about 45 s).
+                      wait: 115,
+                      every: 2,
+                      deadline: 900,
+                    }),
+                  ],
+                }),
+              ],
             ],
           }),
           task(deleteCertificateKey, {
@@ -271,9 +303,9 @@ export const createCluster = workflow({
         ],
       ],
     }),
-    choice('WaitForNodes', [{ Variable: '$.controlPlane.others[0]', IsPresent: true, Next: 'WaitForJoinedReady' }], 'WaitForNodesToJoin', { comment: 'No validation pass before the machines can be Ready (typical latencies: a node joins about 45 s after init and is Ready about 20 s later; a control-plane join has ended here, so only its Ready remains).' }),
+    choice('WaitForNodes', [{ Variable: '$.controlPlane.others[0]', IsPresent: true, Next: 'WaitForJoinedReady' }], 'WaitForNodesToJoin', { comment: "No validation pass before the machines can be Ready (typical latencies: a node's join starts as init's last third does, takes about 45 s once discovery's next try (every 5 s) gets through, and the node is Ready about 20 s later — some 35 s after init and the addons end; a control-plane join has ended here, so only its Ready remains)." }),
     wait('WaitForJoinedReady', 18, { next: 'StartValidation' }),
-    wait('WaitForNodesToJoin', 58),
+    wait('WaitForNodesToJoin', 35),
     pass('StartValidation', { result: { attempts: 0, passes: 0 }, resultPath: '$.validation' }),
     task(validateCluster, {
       name: 'SendValidation',

@@ -3,13 +3,7 @@
  * is `single`) in the zone's utility subnet, with its own Elastic IP. A brought NAT
  * gateway is used as it is. Returns at once; CheckNatGateway waits for `available`.
  */
-import {
-  AllocateAddressCommand,
-  CreateNatGatewayCommand,
-  DescribeAddressesCommand,
-  DescribeNatGatewaysCommand,
-  type NatGateway,
-} from '@aws-sdk/client-ec2';
+import { CreateNatGatewayCommand, DescribeNatGatewaysCommand, type NatGateway } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
 import { roleFilters } from '../../shared/tags';
@@ -18,6 +12,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, clientToken, resourceName, subnetsSchema, tagSpec, tagsFor, type ZoneSubnets } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
+import { ensureNatAddress, NAT_ADDRESS_WRITES } from './nat-addresses';
 import { allow, anywhere, arn, creating, table } from '../../shared/aws/iam';
 
 export const ensureNatGatewayInput = stepEnvelope.extend({ zone: z.string(), subnets: subnetsSchema });
@@ -57,7 +52,8 @@ export async function ensureNatGateway(
   let nat: NatGateway | undefined = found.NatGateways?.[0];
   const name = resourceName(spec.name, ROLES.natGateway, input.zone);
   if (!nat) {
-    const allocationId = await ensureAddress(spec, input.zone, deps);
+    // Allocated early (EnsureNatAddresses) so EC2 knows it by now; made here if that was lost.
+    const allocationId = await ensureNatAddress(spec, input.zone, deps);
     const created = await ec2.send(
       new CreateNatGatewayCommand({
         SubnetId: subnetId,
@@ -74,22 +70,6 @@ export async function ensureNatGateway(
   return { natGatewayId, state: nat.State ?? 'pending' };
 }
 
-/** The zone's NAT Elastic IP: the tagged one, or a new one (AllocateAddress takes no ClientToken). */
-async function ensureAddress(spec: Parameters<typeof tagsFor>[0], zone: string, deps: StepDeps): Promise<string> {
-  const ec2 = deps.clients.ec2;
-  const found = await ec2.send(new DescribeAddressesCommand({ Filters: roleFilters(spec.name, ROLES.natAddress, zone) }));
-  const name = resourceName(spec.name, ROLES.natAddress, zone);
-  let allocationId = found.Addresses?.[0]?.AllocationId;
-  if (!allocationId) {
-    const created = await ec2.send(
-      new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpec('elastic-ip', tagsFor(spec, ROLES.natAddress, name, zone)) }),
-    );
-    allocationId = created.AllocationId!;
-  }
-  await deps.store.recordResource(spec.name, { type: 'elastic-ip', id: allocationId, zone, ownership: 'owned', name });
-  return allocationId;
-}
-
 export const step = defineStep({
   name: 'EnsureNatGateway',
   describeActivity: (i) => `creating the NAT gateway in ${i.zone}`,
@@ -98,10 +78,10 @@ export const step = defineStep({
   creates: ['ElasticIP', 'NatGateway'],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    anywhere('ec2:DescribeNatGateways', 'ec2:DescribeAddresses'),
-    creating(['ec2:AllocateAddress'], [arn('ec2', 'elastic-ip/*')]),
+    anywhere('ec2:DescribeNatGateways'),
+    ...NAT_ADDRESS_WRITES,
     creating(['ec2:CreateNatGateway'], [arn('ec2', 'natgateway/*'), arn('ec2', 'subnet/*'), arn('ec2', 'elastic-ip/*')]),
-    allow(['ec2:CreateTags'], [arn('ec2', 'natgateway/*'), arn('ec2', 'elastic-ip/*')], { StringEquals: { 'ec2:CreateAction': ['CreateNatGateway', 'AllocateAddress'] } }),
+    allow(['ec2:CreateTags'], [arn('ec2', 'natgateway/*')], { StringEquals: { 'ec2:CreateAction': 'CreateNatGateway' } }),
   ],
   run: ensureNatGateway,
 });

@@ -60,8 +60,10 @@ export interface PathNode {
 export const OFF_THE_PATH: Record<string, string> = {
   BeginCreate: 'bookkeeping in DynamoDB: no cloud latency',
   EnsureBastion: 'nothing waits for the bastion: the instance is launched, not waited for',
-  EnsureEtcdVolumes: 'one CreateVolume per seat (available in seconds), in the same branch as EnsureHostRoles',
-  EnsureServiceAccountIssuer: 'one IAM call (CreateOpenIDConnectProvider), in the same branch as EnsureHostRoles',
+  EnsureEtcdVolumes: 'one CreateVolume per seat (available in seconds), in a Provision branch of its own; the volumes are attached once the instances run',
+  EnsureServiceAccountIssuer: 'one IAM call (CreateOpenIDConnectProvider), after EnsureEtcdVolumes in their Provision branch',
+  EnsureNatAddresses: 'one AllocateAddress per NAT zone, in a Foundation branch: known to EC2 long before the NAT gateways use them',
+  EnsurePrivateRouteTables: 'one CreateRouteTable per private zone, in a Foundation branch: known to EC2 long before EnsurePrivateRouting routes them',
   NatCreated: 'bookkeeping (the NAT gateway made in Provision is waited for in Bootstrap)',
   LoadBalancerReady: 'bookkeeping (the balancer is waited for by kubeadm, through its endpoint)',
   ControlPlaneReady: 'bookkeeping (the stage ends)',
@@ -97,7 +99,7 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
       states: ['EnsureZoneSubnets'],
       after: ['vpc'],
       keys: ['subnet.available'],
-      why: 'EnsureSubnets (Map over zones, in parallel): subnets need the VPC only. The workflow runs them after the gateway; the model lets them overlap.',
+      why: 'EnsureSubnets (Map over zones, in parallel): subnets need the VPC only, and are made beside the gateway (Foundation).',
     },
     {
       id: 'publicRouting',
@@ -146,9 +148,9 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'hostRoles',
       states: ['EnsureHostRoles'],
-      after: ['subnets'],
+      after: ['vpc'],
       keys: ['instanceProfile.visible'],
-      why: "EnsureHostRoles (a Provision branch): the cluster's instance profiles, which EC2 accepts a few seconds after IAM made them (the launch retries until it does).",
+      why: "EnsureHostRoles (a Foundation branch, beside the subnets): the cluster's instance profiles, which EC2 accepts a few seconds after IAM made them (the launch retries until it does).",
     },
     {
       id: 'apiLoadBalancer',
@@ -226,6 +228,13 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
       when: (v) => v.ha,
     },
     {
+      id: 'tokenReady',
+      states: [],
+      after: ['apiServerUp', 'apiEndpointReady'],
+      keys: [],
+      why: "Right after the API check, init's upload-certs and bootstrap-token phases (a few API writes) make the token and the certificates the joins need: from here kubeadm join's discovery, retrying since the join data was published before init, gets through.",
+    },
+    {
       id: 'kubeadmInit',
       states: ['CheckInit'],
       after: ['apiServerUp', 'apiEndpointReady'],
@@ -243,9 +252,17 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'controlPlaneJoins',
       states: ['SendJoin', 'CheckJoin'],
-      after: ['addons'],
-      keys: ['ssm.invocationVisible', 'node.joined', 'node.ready'],
-      why: 'HA only: the other control-plane instances (already online) run kubeadm join --control-plane in parallel, after init and addons as the workflow orders them; then Ready.',
+      after: ['tokenReady'],
+      keys: ['node.joined'],
+      why: "HA only: the other control-plane instances (online with the first) are sent kubeadm join --control-plane as init starts; discovery gets through once the token and certificates exist, then the join takes node.joined.",
+      when: (v) => v.ha,
+    },
+    {
+      id: 'controlPlanesReady',
+      states: [],
+      after: ['controlPlaneJoins', 'addons'],
+      keys: ['node.ready'],
+      why: 'HA only: a joined control plane is Ready node.ready after the later of its join and the CNI.',
       when: (v) => v.ha,
     },
     {
@@ -258,9 +275,9 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'nodesJoined',
       states: [],
-      after: ['nodeGroupLaunch', 'kubeadmInit', 'privateRouting'],
+      after: ['nodeGroupLaunch', 'tokenReady', 'privateRouting'],
       keys: ['node.joined'],
-      why: 'Node user data reads the join data (published by kubeadm init; Parameter Store through the NAT gateway) and runs kubeadm join: the latest of boot, init and a way out, then the join.',
+      why: "Node user data reads the join data (published as init starts; Parameter Store through the NAT gateway) and runs kubeadm join, whose discovery gets through once the token exists: the latest of boot, the token and a way out, then the join.",
     },
     {
       id: 'nodesReady',
@@ -279,7 +296,7 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'validation',
       states: ['SendValidation', 'CheckValidation'],
-      after: ['nodesReady', 'controlPlaneReady', 'controlPlaneJoins'],
+      after: ['nodesReady', 'controlPlaneReady', 'controlPlanesReady'],
       keys: ['ssm.invocationVisible', 'ssm.invocationVisible'],
       policySeconds: validationPassIntervalSeconds,
       why: 'Validate: two passing passes in a row (each a kubectl command over SSM), spaced by the workflow\'s pass interval (policy).',

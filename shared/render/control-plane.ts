@@ -78,7 +78,8 @@ echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA
  */
 export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptions = {}): string {
   const r = resolveContext(ctx);
-  const template = renderKubeadmInitConfig(ctx, { name: PLACEHOLDERS.nodeName, advertiseAddress: PLACEHOLDERS.nodeIp });
+  const template = renderKubeadmInitConfig(ctx, { name: PLACEHOLDERS.nodeName, advertiseAddress: PLACEHOLDERS.nodeIp }, { token: PLACEHOLDERS.token, certificateKey: PLACEHOLDERS.certificateKey });
+  const fill = { [PLACEHOLDERS.nodeName]: 'NODE_NAME', [PLACEHOLDERS.nodeIp]: 'NODE_IP', [PLACEHOLDERS.token]: 'JOIN_TOKEN', [PLACEHOLDERS.certificateKey]: 'CERTIFICATE_KEY' };
   return script(r, 'initialise the first control-plane instance (kubeadm init)', [
     awsVariables(r),
     REQUIRE_FORMAT,
@@ -89,10 +90,11 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
     ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId)] : []),
     [
       'mkdir -p /etc/kubernetes',
-      writeTemplate(INIT_CONFIG, template, { [PLACEHOLDERS.nodeName]: 'NODE_NAME', [PLACEHOLDERS.nodeIp]: 'NODE_IP' }),
       'INIT_FLAGS=()',
       'if [[ -f /etc/kubernetes/admin.conf ]]; then',
       '  echo "hopper: control plane already initialised on $NODE_NAME; skipping kubeadm init"',
+      // A working control plane: fresh join data from it, as a refresh makes.
+      indent(publishJoinData(r), 2),
       'else',
       `  if [[ -e ${ETCD_DATA_DIR}/member ]]; then`,
       '    # The seat\'s volume holds the cluster\'s etcd data (its control plane was replaced):',
@@ -101,6 +103,9 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
       indent(RESTORE_PKI, 4),
       `    INIT_FLAGS+=(--ignore-preflight-errors=${ETCD_DATA_DIR_CHECK})`,
       '  fi',
+      indent(publishJoinDataBeforeInit(ctx), 2),
+      // The heredoc's end marker must start its line: the template is not indented.
+      writeTemplate(INIT_CONFIG, template, fill),
       `  if ! run_logged kubeadm-init kubeadm init --config ${INIT_CONFIG} --upload-certs "\${INIT_FLAGS[@]}"; then`,
       '    # A half-initialised host fails the preflight checks of the next attempt; the reset',
       "    # must not take the seat's etcd data with it, so the volume leaves first.",
@@ -111,11 +116,36 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
       '  echo "hopper: kubeadm init finished on $NODE_NAME"',
       'fi',
     ].join('\n'),
-    // The join data first: the nodes wait for it, nothing waits for the two below.
-    publishJoinData(r),
     SAVE_PKI,
     ...(ctx.serviceAccountIssuer ? [publishIssuer(ctx.serviceAccountIssuer)] : []),
   ]);
+}
+
+/**
+ * The join data, published before `kubeadm init` runs: the CA first (`kubeadm init phase certs
+ * ca`, or the cluster's own, put back from Parameter Store), its public key's hash, a token and
+ * a certificate key chosen now and given to init in its config, and the endpoint. Nodes and the
+ * other control-plane instances read it while init runs and join the moment the API server
+ * has the token and the certificates (kubeadm's discovery retries until then), instead of
+ * waiting for the whole of init and the script after it. Needs PARAMETERS and REQUIRE_FORMAT.
+ */
+function publishJoinDataBeforeInit(ctx: RenderContext): string {
+  const f = JOIN_FORMATS;
+  return `# Join data before kubeadm init: secrets to Parameter Store, never printed.
+[[ -f /etc/kubernetes/pki/ca.crt && -f /etc/kubernetes/pki/ca.key ]] || run_logged kubeadm-certs-ca kubeadm init phase certs ca
+CA_CERT_HASH="sha256:$(openssl x509 -pubkey -noout -in /etc/kubernetes/pki/ca.crt | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)"
+JOIN_TOKEN=$(kubeadm token generate)
+CERTIFICATE_KEY=$(kubeadm certs certificate-key)
+JOIN_ENDPOINT=${shellQuote(ctx.controlPlaneEndpoint)}
+require_format CA_CERT_HASH "$CA_CERT_HASH" '${f.caCertHash}'
+require_format JOIN_TOKEN "$JOIN_TOKEN" '${f.token}'
+require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '${f.certificateKey}'
+require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '${f.endpoint}'
+put_param join/token "$JOIN_TOKEN"
+put_param join/ca-cert-hash "$CA_CERT_HASH"
+put_param join/certificate-key "$CERTIFICATE_KEY"
+put_param join/endpoint "$JOIN_ENDPOINT"
+echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX before kubeadm init (token, CA hash, certificate key, endpoint)"`;
 }
 
 /**
@@ -236,6 +266,25 @@ export function joinFill(controlPlane: boolean): Record<string, string> {
   };
 }
 
+/** Seconds a control-plane join waits for the join data, and between its reads. */
+const JOIN_DATA_WAIT = { attempts: 60, pause: 5 } as const;
+
+/**
+ * A create sends the joins as kubeadm init starts, and the first control plane publishes the
+ * join data moments later: wait (five minutes at most) until all four parameters are there.
+ */
+const WAIT_FOR_CONTROL_PLANE_JOIN_DATA = `# The first control plane publishes the join data as its kubeadm init starts.
+for attempt in $(seq 1 ${JOIN_DATA_WAIT.attempts}); do
+  if get_param join/token >/dev/null 2>&1 && get_param join/ca-cert-hash >/dev/null 2>&1 && get_param join/certificate-key >/dev/null 2>&1 && get_param join/endpoint >/dev/null 2>&1; then
+    break
+  fi
+  if [[ $attempt -eq ${JOIN_DATA_WAIT.attempts} ]]; then
+    echo "hopper: no join data under $PARAM_PREFIX after $((${JOIN_DATA_WAIT.attempts} * ${JOIN_DATA_WAIT.pause}))s" >&2
+    exit 1
+  fi
+  sleep ${JOIN_DATA_WAIT.pause}
+done`;
+
 /**
  * The SSM command for an additional control-plane instance: reads the join data, writes a
  * JoinConfiguration with `controlPlane.certificateKey` and runs `kubeadm join`. Does
@@ -252,6 +301,7 @@ export function renderControlPlaneJoinScript(ctx: RenderContext, seat: SeatOptio
     PARAMETERS,
     RUN_LOGGED,
     ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId), seat.staleMemberRemoved ? REMOVED_MEMBER : STALE_MEMBER] : []),
+    WAIT_FOR_CONTROL_PLANE_JOIN_DATA,
     readJoinData({ controlPlane: true }),
     [
       'mkdir -p /etc/kubernetes',

@@ -97,22 +97,35 @@ function clusterConfiguration(r: ResolvedContext): object {
 }
 
 /**
- * InitConfiguration + ClusterConfiguration for the first control-plane instance. kubeadm
- * generates the bootstrap token (only its TTL is set); join tokens are created later with
- * `kubeadm token create`. Taints are left unset so kubeadm applies the control-plane taint.
+ * The bootstrap token and certificate key `kubeadm init` is to use, chosen before it runs
+ * (`kubeadm token generate`, `kubeadm certs certificate-key`) so that they can be published
+ * while it runs; absent, kubeadm generates them.
  */
-export function renderKubeadmInitConfig(ctx: RenderContext, node: NodeIdentity): string {
+export interface InitSecrets {
+  token: string;
+  certificateKey: string;
+}
+
+/**
+ * InitConfiguration + ClusterConfiguration for the first control-plane instance, with the
+ * bootstrap token's TTL (and the token and certificate key, when given); later join tokens
+ * are created with `kubeadm token create`. Taints are left unset so kubeadm applies the
+ * control-plane taint.
+ */
+export function renderKubeadmInitConfig(ctx: RenderContext, node: NodeIdentity, secrets?: InitSecrets): string {
   const r = resolveContext(ctx);
   const init = {
     apiVersion: API_VERSION,
     kind: 'InitConfiguration',
     bootstrapTokens: [
       {
+        ...(secrets ? { token: secrets.token } : {}),
         groups: ['system:bootstrappers:kubeadm:default-node-token'],
         ttl: r.tokenTtl,
         usages: ['signing', 'authentication'],
       },
     ],
+    ...(secrets ? { certificateKey: secrets.certificateKey } : {}),
     localAPIEndpoint: { advertiseAddress: node.advertiseAddress, bindPort: 6443 },
     nodeRegistration: {
       name: node.name,

@@ -125,7 +125,21 @@ describe('renderBakeScript', () => {
 describe('control plane scripts', () => {
   it('skips kubeadm init when admin.conf exists, but still refreshes the join data', () => {
     const script = renderControlPlaneInitScript(singleCilium);
-    expect(script).toMatch(/if \[\[ -f \/etc\/kubernetes\/admin.conf \]\]; then[\s\S]*kubeadm init --config \/etc\/kubernetes\/kubeadm-init.yaml --upload-certs[\s\S]*kubeadm token create --ttl '2h0m0s' --print-join-command/);
+    expect(script).toMatch(/if \[\[ -f \/etc\/kubernetes\/admin.conf \]\]; then[\s\S]*kubeadm token create --ttl '2h0m0s' --print-join-command[\s\S]*else[\s\S]*kubeadm init --config \/etc\/kubernetes\/kubeadm-init.yaml --upload-certs/);
+  });
+
+  it('publishes the join data before kubeadm init, with the token and certificate key init is given', () => {
+    const script = renderControlPlaneInitScript(singleCilium);
+    const init = script.indexOf('kubeadm init --config');
+    for (const name of ['token', 'ca-cert-hash', 'certificate-key', 'endpoint']) {
+      const put = script.indexOf(`put_param join/${name} `);
+      expect(put, name).toBeGreaterThan(0);
+      expect(put, name).toBeLessThan(init);
+    }
+    // The CA exists (made, or put back) before its hash is taken; the config gets the chosen secrets.
+    expect(script.indexOf('kubeadm init phase certs ca')).toBeLessThan(script.indexOf('CA_CERT_HASH="sha256:'));
+    expect(script).toContain('HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_TOKEN__/"$JOIN_TOKEN"}');
+    expect(script).toContain('HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}');
   });
 
   it("stores every join value as a SecureString under the cluster prefix, with the deployment's key, and prints none of them", () => {

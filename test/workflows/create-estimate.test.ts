@@ -21,25 +21,28 @@ describe('the rest of a create’s critical path', () => {
   });
 
   it('shrinks as the control plane comes up, keeps a state under way in full, and keeps the nodes’ join until validation starts', () => {
-    const network = succeeded('EnsureVpc', 'EnsureInternetGateway', 'EnsureZoneSubnets', 'EnsurePublicRouting', 'ResolveImage', 'EnsureNatGateway', 'CheckNatGateway', 'EnsurePrivateRouting', 'EnsureSecurityGroups');
+    const network = succeeded('EnsureVpc', 'EnsureInternetGateway', 'EnsureZoneSubnets', 'EnsurePublicRouting', 'ResolveImage', 'EnsureNatGateway', 'CheckNatGateway', 'EnsurePrivateRouting', 'EnsureSecurityGroups', 'EnsureHostRoles');
     const afterNetwork = remaining(network);
     expect(afterNetwork).toBeLessThan(full);
     // A poll the workflow skipped (the NAT gateway available at once) does not hold its node open.
     const { CheckNatGateway: _skipped, ...withoutPoll } = network;
     expect(remaining(withoutPoll)).toBe(afterNetwork);
+    // The NAT gateway under way: what its model time has not used yet, and at least a second.
+    const { CheckNatGateway: _polled, EnsurePrivateRouting: _routed, ...natPending } = network;
+    const natProgress = { ...natPending, CheckNatGateway: 'started' as const };
+    const natRemaining = (spent: number) => remainingPath(graph, variant, DEFAULT_LATENCIES, (s) => natProgress[s as keyof typeof natProgress], (n) => (n.id === 'natGateway' ? spent : 0)).seconds;
+    expect(natRemaining(0) - natRemaining(10)).toBeCloseTo(10, 6);
+    // Past its model time it still costs its second: no less than once it has succeeded.
+    const natDone = remaining({ ...natPending, CheckNatGateway: 'succeeded' });
+    expect(natRemaining(1000)).toBeLessThan(natRemaining(0));
+    expect(natRemaining(1000)).toBeGreaterThanOrEqual(natDone);
     const initRunning = remaining({ ...network, ...succeeded('LaunchControlPlane', 'CheckControlPlaneOnline', 'AttachEtcdVolumes', 'EnsureLaunchTemplate', 'EnsureAutoScalingGroup'), InitControlPlane: 'succeeded', CheckInit: 'started' });
     expect(initRunning).toBeLessThan(afterNetwork);
-    // While CheckInit polls, what kubeadm has left after its API check is still counted, and
-    // everything after it: the nodes' join, Ready, the validation.
+    // While CheckInit polls, the API server is up (the nodes' join data was published as init
+    // started): the nodes' join, which no state of the workflow reports, is still counted in
+    // full, then Ready and the validation.
     const rest = (key: string) => costOf([key], DEFAULT_LATENCIES);
-    const initTail = costOf(['kubeadm.init'], DEFAULT_LATENCIES, { 'kubeadm.init': 1 / 3 });
-    expect(initRunning).toBeCloseTo(initTail + rest('node.joined') + rest('node.ready') + 12, 6);
-    const initProgress = { ...network, ...succeeded('LaunchControlPlane', 'CheckControlPlaneOnline', 'AttachEtcdVolumes', 'EnsureLaunchTemplate', 'EnsureAutoScalingGroup'), InitControlPlane: 'succeeded' as const, CheckInit: 'started' as const };
-    const later = remainingPath(graph, variant, DEFAULT_LATENCIES, (s) => initProgress[s as keyof typeof initProgress], (n) => (n.id === 'kubeadmInit' ? 20 : 0)).seconds;
-    expect(initRunning - later).toBeCloseTo(20, 6);
-    // Past its model time, a node under way still costs a second: it is not done.
-    const overdue = remainingPath(graph, variant, DEFAULT_LATENCIES, (s) => initProgress[s as keyof typeof initProgress], (n) => (n.id === 'kubeadmInit' ? 1000 : 0)).seconds;
-    expect(overdue).toBeCloseTo(initRunning - initTail + 1, 6);
+    expect(initRunning).toBeCloseTo(rest('node.joined') + rest('node.ready') + 12, 6);
     const validating = remaining({ ...network, ...succeeded('LaunchControlPlane', 'CheckControlPlaneOnline', 'AttachEtcdVolumes', 'EnsureLaunchTemplate', 'EnsureAutoScalingGroup', 'InitControlPlane', 'CheckInit', 'InstallAddons', 'CheckAddons'), SendValidation: 'started' });
     // Only the validation (two passes and the wait between them) is left.
     expect(validating).toBe(10 + 2);

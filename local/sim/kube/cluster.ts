@@ -189,6 +189,12 @@ export class KubeCluster {
     return value;
   }
 
+  /** Whether `token` is a bootstrap token of the cluster, not expired (cluster-info carries its signature). */
+  hasToken(token: string): boolean {
+    const now = this.env.now();
+    return this.tokens.some((t) => t.token === token && (t.expiresAt === undefined || t.expiresAt > now));
+  }
+
   /** Checks the discovery data a `kubeadm join` brings, with kubeadm's messages. */
   checkDiscovery(token: string, caCertHashes: string[], certificateKey: string | undefined, controlPlane: boolean): void {
     const now = this.env.now();

@@ -11,7 +11,7 @@ import { KubeCluster, KubeError, type NewNode } from './cluster';
 import { type KubeHost, flag, hasFlag, parseGoDuration, positionals } from './host';
 import { renderKubeconfig } from './kubeconfig';
 import { checkExpiration, renewAll } from './certs';
-import { createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
+import { caFromFiles, createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
 import { privateKeyPem } from '../../../shared/pki/x509';
 import { DEFAULT_ETCD_DATA_DIR, dirAvailableCheck, etcdMemberFile, readEtcdMarker } from './etcd';
 import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerAnswers, lineageOf, removeMember, resetMembers } from './etcd-members';
@@ -39,6 +39,8 @@ export async function runKubeadm(registry: KubeRegistry, host: KubeHost, req: Sh
         return await init(registry, host, req, kubeadmVersion);
       case 'init phase upload-certs':
         return uploadCerts(registry, host, args);
+      case 'init phase certs ca':
+        return await certsCa(host, registry);
       case 'certs certificate-key':
         return ok(`${registry.runtime.hex(64)}\n`);
       case 'certs check-expiration':
@@ -47,6 +49,9 @@ export async function runKubeadm(registry: KubeRegistry, host: KubeHost, req: Sh
         return await renewAll(controlPlaneMember(registry, host));
       case 'token create':
         return tokenCreate(registry, host, args);
+      case 'token generate':
+        // Only prints a token in kubeadm's format; nothing knows it until init or `token create` makes it.
+        return ok(`${registry.runtime.hex(6)}.${registry.runtime.hex(16)}\n`);
       case 'token list':
         return tokenList(registry, host);
       case 'join':
@@ -232,7 +237,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const oldKey = restored ? registry.keyOf(restored) : '';
   const cluster = restored
     ? await reopen(registry, restored, host, endpoint, spec.name)
-    : new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, await createCa(registry.runtime.now()));
+    : new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, (await caOnHost(host)) ?? (await createCa(registry.runtime.now())));
   cluster.etcdDataDir = etcdDataDir;
   cluster.imageRepository = repository;
   cluster.serviceAccountIssuer = issuerFromConfig(cc.apiServer);
@@ -258,11 +263,15 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
       `${head}[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"\n[api-check] Waiting for a healthy API server. This can take up to 4m0s\n[api-check] The API server is not healthy after 4m0s\n\nUnfortunately, an error has occurred:\n\tcontext deadline exceeded\n\nerror execution phase wait-control-plane: could not initialize a Kubernetes cluster: Get "https://${endpoint}/healthz?timeout=10s": dial tcp ${endpoint}: connect: connection refused`,
     );
   }
-  await registry.runtime.sleep(duration * (1 - LOCAL_PHASES_SHARE));
+  // upload-config, upload-certs, mark-control-plane and bootstrap-token are a few API writes
+  // each, done within moments of the API check: from here a join can discover the cluster
+  // with the token and download the certificates. The addons and the kubelet's finalisation
+  // take the rest of init's time.
   const bt = docs.init?.bootstrapTokens?.[0];
   const token = cluster.createToken(parseGoDuration(String(bt?.ttl ?? flag(req.args, '--token-ttl') ?? '24h0m0s')) ?? 86400, bt?.token ?? flag(req.args, '--token'));
   const upload = hasFlag(req.args, '--upload-certs');
   const key = upload ? cluster.uploadCerts(docs.init?.certificateKey ?? flag(req.args, '--certificate-key')) : undefined;
+  await registry.runtime.sleep(duration * (1 - LOCAL_PHASES_SHARE));
   const join = `kubeadm join ${endpoint} --token ${token} \\\n\t--discovery-token-ca-cert-hash ${cluster.caCertHash}`;
   const out = [
     head,
@@ -304,6 +313,24 @@ async function reopen(registry: KubeRegistry, cluster: KubeCluster, host: KubeHo
   if (cluster.nodes.has(nodeName)) cluster.deleteNode(nodeName);
   cluster.endpoint = endpoint;
   return cluster;
+}
+
+/** The CA kubeadm would use from /etc/kubernetes/pki (certificate and key both there), if any. */
+async function caOnHost(host: KubeHost) {
+  if (!host.read) return undefined;
+  return caFromFiles(host.read('/etc/kubernetes/pki/ca.crt'), host.read('/etc/kubernetes/pki/ca.key'));
+}
+
+/**
+ * `kubeadm init phase certs ca`: the cluster CA (ten years) in /etc/kubernetes/pki, or the one
+ * there already — so that its hash, which joining nodes pin, is known before `kubeadm init`
+ * runs (the init then uses it).
+ */
+async function certsCa(host: KubeHost, registry: KubeRegistry): Promise<ShimResult> {
+  if (await caOnHost(host)) return ok('[certs] Using the existing "ca" certificate and key\n');
+  const ca = await createCa(registry.runtime.now());
+  const f = (path: string, content: string, mode: string): ProducedFile => ({ path, content, mode, createDirs: true });
+  return ok('[certs] Generating "ca" certificate and key\n', { files: [f('/etc/kubernetes/pki/ca.crt', ca.certPem, '0644'), f('/etc/kubernetes/pki/ca.key', await privateKeyPem(ca.key), '0600')] });
 }
 
 /** The share of `kubeadm.init` before the API server answers on the host (the rest follows the API check). */
@@ -459,6 +486,34 @@ function tokenList(registry: KubeRegistry, host: KubeHost): ShimResult {
   return ok(`TOKEN                     TTL         USAGES\n${rows.join('\n')}\n`);
 }
 
+/** kubeadm's discovery asks again every five seconds (DiscoveryRetryInterval). */
+const DISCOVERY_RETRY_SECONDS = 5;
+
+/**
+ * `kubeadm join`'s discovery: it asks the endpoint for the cluster-info ConfigMap, and again
+ * every five seconds for five minutes, until an API server answers there (a load balancer:
+ * active, with a healthy target) and the ConfigMap carries a signature for the token — so a
+ * node given its join data before the control plane is up joins the moment it can. Throws
+ * kubeadm's message for what was still missing at the end.
+ */
+async function discover(registry: KubeRegistry, host: KubeHost, endpoint: string, token: string): Promise<{ cluster: KubeCluster }> {
+  const forwards = registry.runtime.endpointForwards;
+  const hostPart = endpoint.replace(/:\d+$/, '');
+  const base = `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: `;
+  const cluster = () => registry.find(endpoint, host.instanceId);
+  let missing = '';
+  for (let waited = 0; ; waited += DISCOVERY_RETRY_SECONDS) {
+    const c = cluster();
+    if (!c) missing = `failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${hostPart}:6443: connect: connection refused`;
+    else if (!anyApiServerAnswers(c, registry)) missing = `failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}: connect: connection refused`;
+    else if (forwards && !forwards(endpoint)) missing = `failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}: i/o timeout`;
+    else if (!c.hasToken(token)) missing = `could not find a JWS signature in the cluster-info ConfigMap for token ID "${token.split('.')[0]}"`;
+    else return { cluster: c };
+    if (waited >= DISCOVERY_TIMEOUT_SECONDS) throw new KubeError(`${base}${missing}`);
+    await registry.runtime.sleep(DISCOVERY_RETRY_SECONDS);
+  }
+}
+
 async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, kubeadm: KubeVersion): Promise<ShimResult> {
   const docs = readConfig(req);
   const jc = docs.join ?? {};
@@ -471,30 +526,13 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   if (!/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token)) {
     throw new KubeError(`discovery.bootstrapToken.token: Invalid value: "${token}": the bootstrap token is invalid`);
   }
-  const cluster = registry.find(endpoint, host.instanceId);
-  const joinImages = cluster ? kubeadmImages(cluster.version, cluster.imageRepository, controlPlane) : [];
-  preflight(registry, host, req.args, 'join', controlPlane ? cluster?.etcdDataDir ?? DEFAULT_ETCD_DATA_DIR : undefined, joinImages);
+  // The host's own checks first; the images it needs are known once discovery found the cluster.
+  const etcdDataDir = controlPlane ? registry.find(endpoint, host.instanceId)?.etcdDataDir ?? DEFAULT_ETCD_DATA_DIR : undefined;
+  preflight(registry, host, req.args, 'join', etcdDataDir);
+  const { cluster } = await discover(registry, host, endpoint, token);
+  const joinImages = kubeadmImages(cluster.version, cluster.imageRepository, controlPlane);
+  preflight(registry, host, req.args, 'join', etcdDataDir, joinImages);
   const kubelet = installedKubelet(host);
-  if (!cluster) {
-    // kubeadm keeps retrying discovery until its timeout; a short wait stands for that.
-    await registry.runtime.sleep(registry.runtime.latency('node.joined'));
-    const hostPart = endpoint.replace(/:\d+$/, '');
-    throw new KubeError(
-      `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${hostPart}:6443: connect: connection refused`,
-    );
-  }
-  if (!anyApiServerAnswers(cluster, registry)) {
-    await registry.runtime.sleep(registry.runtime.latency('node.joined'));
-    throw new KubeError(
-      `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}: connect: connection refused`,
-    );
-  }
-  // Discovery goes through the endpoint: a load balancer must forward to a serving API server.
-  if ((await apiCheck(registry, endpoint, DISCOVERY_TIMEOUT_SECONDS)) === undefined) {
-    throw new KubeError(
-      `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}: i/o timeout`,
-    );
-  }
   cluster.checkDiscovery(token, hashes, certificateKey, controlPlane);
   if (minorDistance(kubeadm, cluster.version) > 1 || (controlPlane && minorDistance(kubeadm, cluster.version) !== 0)) {
     throw new KubeError(`error execution phase preflight: this version of kubeadm only supports deploying clusters with the control plane version >= ${kubeadm.major}.${kubeadm.minor - (controlPlane ? 0 : 1)}.0. Current version: ${formatVersion(cluster.version)}`);

@@ -5,7 +5,7 @@
  * `kubernetes.io/kube-apiserver-client` signer uses for approved CertificateSigningRequests.
  * Real X.509 throughout: a kubeconfig from the simulator parses and verifies as a real one.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { ECDSA_P256, RSA_2048, caCertHash, clientSubject, newKeyPair, privateKeyPem, subjectName, x509, type ClientSubject, type CryptoKey } from '../../../shared/pki/x509';
 
 const YEAR_MS = 365 * 86_400_000;
@@ -51,6 +51,23 @@ export async function createCa(nowMs: number): Promise<ClusterCa> {
     ],
   });
   return { cert, certPem: cert.toString('pem'), key: keys.privateKey, hash: caCertHash(cert) };
+}
+
+/**
+ * The CA kubeadm finds in /etc/kubernetes/pki (ca.crt + ca.key, e.g. from `kubeadm init phase
+ * certs ca` or put there before `kubeadm init`): it uses them instead of making one. Undefined
+ * when either file is missing or they do not parse as a certificate and its RSA key.
+ */
+export async function caFromFiles(certPem: string, keyPem: string): Promise<ClusterCa | undefined> {
+  if (!certPem.trim() || !keyPem.trim()) return undefined;
+  try {
+    const cert = new x509.X509Certificate(certPem);
+    const der = Buffer.from(keyPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const key = await webcrypto.subtle.importKey('pkcs8', der, RSA_2048, true, ['sign']);
+    return { cert, certPem: cert.toString('pem'), key, hash: caCertHash(cert) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A client certificate for `publicKey`, valid from now (backdated) for `lifetimeMs`, never past the CA. */

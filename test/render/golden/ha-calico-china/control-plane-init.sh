@@ -67,16 +67,73 @@ run_logged() {
 }
 
 mkdir -p /etc/kubernetes
+INIT_FLAGS=()
+if [[ -f /etc/kubernetes/admin.conf ]]; then
+  echo "hopper: control plane already initialised on $NODE_NAME; skipping kubeadm init"
+  # Join data for the other instances. The join command holds the token: parsed, never printed.
+  JOIN_COMMAND=$(kubeadm token create --ttl '2h0m0s' --print-join-command)
+  read -r -a JOIN_WORDS <<<"$JOIN_COMMAND"
+  JOIN_ENDPOINT=${JOIN_WORDS[2]:-}
+  JOIN_TOKEN=""
+  CA_CERT_HASH=""
+  for ((i = 3; i + 1 < ${#JOIN_WORDS[@]}; i++)); do
+    case ${JOIN_WORDS[i]} in
+      --token) JOIN_TOKEN=${JOIN_WORDS[i + 1]} ;;
+      --discovery-token-ca-cert-hash) CA_CERT_HASH=${JOIN_WORDS[i + 1]} ;;
+    esac
+  done
+  # The last line of upload-certs' output is the key that decrypts the uploaded certificates.
+  CERTIFICATE_KEY=$(kubeadm init phase upload-certs --upload-certs | tail -n 1)
+  require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '^[A-Za-z0-9.-]+:[0-9]{1,5}$'
+  require_format JOIN_TOKEN "$JOIN_TOKEN" '^[a-z0-9]{6}[.][a-z0-9]{16}$'
+  require_format CA_CERT_HASH "$CA_CERT_HASH" '^sha256:[0-9a-f]{64}$'
+  require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '^[0-9a-f]{64}$'
+  put_param join/token "$JOIN_TOKEN"
+  put_param join/ca-cert-hash "$CA_CERT_HASH"
+  put_param join/certificate-key "$CERTIFICATE_KEY"
+  put_param join/endpoint "$JOIN_ENDPOINT"
+  # admin.conf stays here: users get short-lived certificates of their own (renderIssueClientCertificateScript).
+  echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint)"
+else
+  if [[ -e /var/lib/etcd/data/member ]]; then
+    # The seat's volume holds the cluster's etcd data (its control plane was replaced):
+    # etcd starts from it, with the CA keys the cluster has always had.
+    echo "hopper: etcd data found on the seat's volume; restoring the control plane from it"
+    mkdir -p /etc/kubernetes/pki/etcd
+    for pki_file in ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/ca.crt etcd/ca.key; do
+      if pki_value=$(get_param "pki/$pki_file" 2>/dev/null); then
+        printf '%s' "$pki_value" | base64 -d > "/etc/kubernetes/pki/$pki_file"
+      fi
+    done
+    INIT_FLAGS+=(--ignore-preflight-errors=DirAvailable--var-lib-etcd-data)
+  fi
+  # Join data before kubeadm init: secrets to Parameter Store, never printed.
+  [[ -f /etc/kubernetes/pki/ca.crt && -f /etc/kubernetes/pki/ca.key ]] || run_logged kubeadm-certs-ca kubeadm init phase certs ca
+  CA_CERT_HASH="sha256:$(openssl x509 -pubkey -noout -in /etc/kubernetes/pki/ca.crt | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)"
+  JOIN_TOKEN=$(kubeadm token generate)
+  CERTIFICATE_KEY=$(kubeadm certs certificate-key)
+  JOIN_ENDPOINT='api-prod-0123456789.elb.cn-north-1.amazonaws.com.cn:6443'
+  require_format CA_CERT_HASH "$CA_CERT_HASH" '^sha256:[0-9a-f]{64}$'
+  require_format JOIN_TOKEN "$JOIN_TOKEN" '^[a-z0-9]{6}[.][a-z0-9]{16}$'
+  require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '^[0-9a-f]{64}$'
+  require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '^[A-Za-z0-9.-]+:[0-9]{1,5}$'
+  put_param join/token "$JOIN_TOKEN"
+  put_param join/ca-cert-hash "$CA_CERT_HASH"
+  put_param join/certificate-key "$CERTIFICATE_KEY"
+  put_param join/endpoint "$JOIN_ENDPOINT"
+  echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX before kubeadm init (token, CA hash, certificate key, endpoint)"
 HOPPER_TEMPLATE=$(cat <<'HOPPER_EOF'
 apiVersion: "kubeadm.k8s.io/v1beta4"
 kind: "InitConfiguration"
 bootstrapTokens:
-  - groups:
+  - token: "__HOPPER_TOKEN__"
+    groups:
       - "system:bootstrappers:kubeadm:default-node-token"
     ttl: "2h0m0s"
     usages:
       - "signing"
       - "authentication"
+certificateKey: "__HOPPER_CERTIFICATE_KEY__"
 localAPIEndpoint:
   advertiseAddress: "__HOPPER_NODE_IP__"
   bindPort: 6443
@@ -112,23 +169,9 @@ HOPPER_EOF
 )
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_NODE_NAME__/"$NODE_NAME"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_NODE_IP__/"$NODE_IP"}
+HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_TOKEN__/"$JOIN_TOKEN"}
+HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}
 printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-init.yaml
-INIT_FLAGS=()
-if [[ -f /etc/kubernetes/admin.conf ]]; then
-  echo "hopper: control plane already initialised on $NODE_NAME; skipping kubeadm init"
-else
-  if [[ -e /var/lib/etcd/data/member ]]; then
-    # The seat's volume holds the cluster's etcd data (its control plane was replaced):
-    # etcd starts from it, with the CA keys the cluster has always had.
-    echo "hopper: etcd data found on the seat's volume; restoring the control plane from it"
-    mkdir -p /etc/kubernetes/pki/etcd
-    for pki_file in ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/ca.crt etcd/ca.key; do
-      if pki_value=$(get_param "pki/$pki_file" 2>/dev/null); then
-        printf '%s' "$pki_value" | base64 -d > "/etc/kubernetes/pki/$pki_file"
-      fi
-    done
-    INIT_FLAGS+=(--ignore-preflight-errors=DirAvailable--var-lib-etcd-data)
-  fi
   if ! run_logged kubeadm-init kubeadm init --config /etc/kubernetes/kubeadm-init.yaml --upload-certs "${INIT_FLAGS[@]}"; then
     # A half-initialised host fails the preflight checks of the next attempt; the reset
     # must not take the seat's etcd data with it, so the volume leaves first.
@@ -138,31 +181,6 @@ else
   fi
   echo "hopper: kubeadm init finished on $NODE_NAME"
 fi
-
-# Join data for the other instances. The join command holds the token: parsed, never printed.
-JOIN_COMMAND=$(kubeadm token create --ttl '2h0m0s' --print-join-command)
-read -r -a JOIN_WORDS <<<"$JOIN_COMMAND"
-JOIN_ENDPOINT=${JOIN_WORDS[2]:-}
-JOIN_TOKEN=""
-CA_CERT_HASH=""
-for ((i = 3; i + 1 < ${#JOIN_WORDS[@]}; i++)); do
-  case ${JOIN_WORDS[i]} in
-    --token) JOIN_TOKEN=${JOIN_WORDS[i + 1]} ;;
-    --discovery-token-ca-cert-hash) CA_CERT_HASH=${JOIN_WORDS[i + 1]} ;;
-  esac
-done
-# The last line of upload-certs' output is the key that decrypts the uploaded certificates.
-CERTIFICATE_KEY=$(kubeadm init phase upload-certs --upload-certs | tail -n 1)
-require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '^[A-Za-z0-9.-]+:[0-9]{1,5}$'
-require_format JOIN_TOKEN "$JOIN_TOKEN" '^[a-z0-9]{6}[.][a-z0-9]{16}$'
-require_format CA_CERT_HASH "$CA_CERT_HASH" '^sha256:[0-9a-f]{64}$'
-require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '^[0-9a-f]{64}$'
-put_param join/token "$JOIN_TOKEN"
-put_param join/ca-cert-hash "$CA_CERT_HASH"
-put_param join/certificate-key "$CERTIFICATE_KEY"
-put_param join/endpoint "$JOIN_ENDPOINT"
-# admin.conf stays here: users get short-lived certificates of their own (renderIssueClientCertificateScript).
-echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint)"
 
 # The CA keys outlive this instance (Parameter Store, SecureString, control planes only).
 for pki_file in ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/ca.crt etcd/ca.key; do

@@ -99,6 +99,18 @@ if [[ -e /var/lib/etcd/data/member ]]; then
   echo "hopper: the data of the seat's removed etcd member moved aside to /var/lib/etcd/data.removed-member"
 fi
 
+# The first control plane publishes the join data as its kubeadm init starts.
+for attempt in $(seq 1 60); do
+  if get_param join/token >/dev/null 2>&1 && get_param join/ca-cert-hash >/dev/null 2>&1 && get_param join/certificate-key >/dev/null 2>&1 && get_param join/endpoint >/dev/null 2>&1; then
+    break
+  fi
+  if [[ $attempt -eq 60 ]]; then
+    echo "hopper: no join data under $PARAM_PREFIX after $((60 * 5))s" >&2
+    exit 1
+  fi
+  sleep 5
+done
+
 JOIN_TOKEN=$(get_param join/token)
 CA_CERT_HASH=$(get_param join/ca-cert-hash)
 JOIN_ENDPOINT=$(get_param join/endpoint)

@@ -1,0 +1,36 @@
+/**
+ * The Elastic IP of a zone's NAT gateway, found by its tags or allocated. EnsureNatAddresses
+ * allocates them while the VPC's subnets are still being made, so that EnsureNatGateway
+ * finds them already known to EC2 (an address used the moment it was allocated is answered
+ * InvalidAllocationID.NotFound, and the NAT gateway — on the create's critical path — would
+ * wait for a retry); EnsureNatGateway allocates one itself if that step's work was lost.
+ */
+import { AllocateAddressCommand, DescribeAddressesCommand } from '@aws-sdk/client-ec2';
+import type { ClusterSpec } from '../../shared/spec';
+import { roleFilters } from '../../shared/tags';
+import { allow, anywhere, arn, creating, type IamStatement } from '../../shared/aws/iam';
+import type { StepDeps } from '../lib/deps';
+import { ROLES, resourceName, tagSpec, tagsFor } from './common';
+
+/** The zone's NAT Elastic IP: the tagged one, or a new one (AllocateAddress takes no ClientToken), recorded at once. */
+export async function ensureNatAddress(spec: ClusterSpec, zone: string, deps: StepDeps): Promise<string> {
+  const ec2 = deps.clients.ec2;
+  const found = await ec2.send(new DescribeAddressesCommand({ Filters: roleFilters(spec.name, ROLES.natAddress, zone) }));
+  const name = resourceName(spec.name, ROLES.natAddress, zone);
+  let allocationId = found.Addresses?.[0]?.AllocationId;
+  if (!allocationId) {
+    const created = await ec2.send(
+      new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpec('elastic-ip', tagsFor(spec, ROLES.natAddress, name, zone)) }),
+    );
+    allocationId = created.AllocationId!;
+  }
+  await deps.store.recordResource(spec.name, { type: 'elastic-ip', id: allocationId, zone, ownership: 'owned', name });
+  return allocationId;
+}
+
+/** What allocating (or finding) a NAT address needs. */
+export const NAT_ADDRESS_WRITES: IamStatement[] = [
+  anywhere('ec2:DescribeAddresses'),
+  creating(['ec2:AllocateAddress'], [arn('ec2', 'elastic-ip/*')]),
+  allow(['ec2:CreateTags'], [arn('ec2', 'elastic-ip/*')], { StringEquals: { 'ec2:CreateAction': 'AllocateAddress' } }),
+];
