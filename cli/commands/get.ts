@@ -34,6 +34,7 @@ export function registerGet(program: Command, ctx: Ctx): void {
       }
       const view = await client.getCluster(name);
       println(io.stdout, clustersTable([summaryOf(view)]));
+      println(io.stdout, `\n${lastBackupLine(view.lastBackup)}`);
       if (view.serviceAccountIssuer) println(io.stdout, issuerLines(view.serviceAccountIssuer));
     });
 
@@ -102,6 +103,12 @@ export function backupsTable(list: BackupsList): string {
   );
   const age = list.lastBackupAgeSeconds === null ? 'no backup yet' : `last backup ${formatDuration(list.lastBackupAgeSeconds * 1000)} ago`;
   return `${rows}\n${age} (every ${list.intervalMinutes} minutes)${list.overdue ? ': OVERDUE' : ''}`;
+}
+
+/** The newest etcd backup as `get cluster` shows it: its age first, since that is what goes wrong. */
+export function lastBackupLine(last: ClusterView['lastBackup']): string {
+  if (!last) return 'Last etcd backup:       none (hopper get backups NAME)';
+  return `Last etcd backup:       ${formatDuration(last.ageSeconds * 1000)} ago (${last.id})${last.overdue ? ' — OVERDUE: older than twice the backup interval' : ''}`;
 }
 
 /** What a pod role's trust policy names: the issuer's provider and the audience of the pod's token. */

@@ -41,7 +41,8 @@ import { NODE_ROLE } from '../nodes/common';
 import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
 import { startRepair, type RepairDecision } from '../repair/start-repair';
 
-const logger = new Logger({ serviceName: 'hopper-instance-events' });
+/** This function's log (tests watch what it says about ignored events). */
+export const logger = new Logger({ serviceName: 'hopper-instance-events' });
 
 const stateChange = z.looseObject({
   source: z.literal('aws.ec2'),
@@ -136,7 +137,21 @@ async function onTrouble(deps: EventDeps, instanceId: string, trouble: 'spot-int
   return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: true };
 }
 
+/**
+ * Records an instance event for the cluster it concerns and starts what it calls for. An event
+ * that concerns no cluster (another team's instance, a health event that is not a retirement)
+ * changes nothing and is logged with why it was ignored.
+ */
 export async function recordInstanceEvent(raw: unknown, deps: EventDeps): Promise<InstanceEventResult> {
+  const result = await handleInstanceEvent(raw, deps);
+  if (!result.recorded) {
+    const detail = (raw as { detail?: Record<string, unknown> } | undefined)?.detail ?? {};
+    logger.info('instance event ignored', { reason: result.reason, detailType: (raw as { 'detail-type'?: string } | undefined)?.['detail-type'], instanceId: detail['instance-id'], eventId: (raw as { id?: string } | undefined)?.id });
+  }
+  return result;
+}
+
+async function handleInstanceEvent(raw: unknown, deps: EventDeps): Promise<InstanceEventResult> {
   const parsed = instanceEvent.safeParse(raw);
   if (!parsed.success) {
     logger.warn('ignoring an event that is not an instance state change, a failed launch, a spot warning or a health event', { issues: parsed.error.issues });

@@ -54,6 +54,8 @@ export class FakeApi {
   createSteps = ['CreateNetwork', 'BakeImage', 'CreateControlPlane', 'CreateNodes'];
   failAt?: string;
   validations: ValidationReply[] = [];
+  /** The cluster view's newest backup (none until a test sets it). */
+  lastBackup: ClusterView['lastBackup'];
   /** What `GET …/backups` lists, and `POST …/restore` accepts. */
   backups = [{ id: '2026-12-05T01-45-00Z', takenAt: '2026-12-05T01:45:00.000Z', revision: 42, sizeBytes: 2048, sha256: 'ab'.repeat(32) }];
   private server?: Server;
@@ -325,6 +327,7 @@ export class FakeApi {
         { type: 'VPC', id: 'vpc-0abc', ownership: 'owned' },
         { type: 'Subnet', id: 'subnet-0a', zone: 'us-east-1a', ownership: 'owned' },
       ],
+      ...(this.lastBackup ? { lastBackup: this.lastBackup } : {}),
       createdAt: at(0),
       updatedAt: at(0),
     };

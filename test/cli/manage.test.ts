@@ -63,6 +63,26 @@ describe('hopper get', () => {
     expect(api.requestsTo('GET', '/v1/clusters/demo/spec')).toHaveLength(1);
   });
 
+  it('shows the age of the newest etcd backup with the cluster, and says when it is overdue', async () => {
+    api.lastBackup = undefined;
+    expect((await hopper(['get', 'cluster', 'demo'], env)).stdout).toContain('Last etcd backup:       none (hopper get backups NAME)');
+    api.lastBackup = { id: '2026-12-05T01-45-00Z', takenAt: '2026-12-05T01:45:00.000Z', ageSeconds: 600, overdue: false };
+    const fresh = await hopper(['get', 'cluster', 'demo'], env);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toContain('Last etcd backup:       10m ago (2026-12-05T01-45-00Z)\n');
+    api.lastBackup = { ...api.lastBackup, ageSeconds: 7200, overdue: true };
+    expect((await hopper(['get', 'cluster', 'demo'], env)).stdout).toContain('Last etcd backup:       2h0m ago (2026-12-05T01-45-00Z) — OVERDUE: older than twice the backup interval');
+  });
+
+  it('lists the etcd backups newest first with their revision, size and checksum, and the last one\'s age', async () => {
+    const r = await hopper(['get', 'backups', 'demo'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0].split(/\s+/)).toEqual(['ID', 'TAKEN', 'REVISION', 'SIZE', 'SHA256']);
+    expect(lines[1].split(/\s+/)).toEqual(['2026-12-05T01-45-00Z', '2026-12-05T01:45:00.000Z', '42', '2048', 'ab'.repeat(8)]);
+    expect(lines[2]).toBe('last backup 1m ago (every 15 minutes)');
+  });
+
   it('reports a missing cluster with the API message and exit 1', async () => {
     const r = await hopper(['get', 'cluster', 'nope'], env);
     expect(r.code).toBe(1);

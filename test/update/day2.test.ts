@@ -7,12 +7,12 @@ import * as asg from '@aws-sdk/client-auto-scaling';
 import * as ec2 from '@aws-sdk/client-ec2';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { errorResponse } from '../../functions/api/http';
 import { putInstanceGroup } from '../../functions/api/put-instance-group';
 import { updateCluster, type UpdateDeps } from '../../functions/api/update-cluster';
 import { launchControlPlane } from '../../functions/control-plane/launch-control-plane';
-import { recordInstanceEvent } from '../../functions/events/record-instance-event';
+import { logger as instanceEventLog, recordInstanceEvent } from '../../functions/events/record-instance-event';
 import { scaleInstanceGroup } from '../../functions/events/scale-instance-group';
 import { scheduleCluster } from '../../functions/events/scheduled-upgrades';
 import { ensureAutoScalingGroup } from '../../functions/nodes/auto-scaling-groups';
@@ -303,7 +303,15 @@ describe('recordInstanceEvent', () => {
 
   it('ignores a spot warning or a retirement for an instance that is not a cluster’s, and health events that are not retirements', async () => {
     const deps = { ...api, clients: w.env.deps.clients };
-    const spot = await recordInstanceEvent({ source: 'aws.ec2', 'detail-type': 'EC2 Spot Instance Interruption Warning', detail: { 'instance-id': 'i-0123456789abcdef0', 'instance-action': 'terminate' } }, deps);
+    // The function's log says what it ignored and why.
+    const info = vi.spyOn(instanceEventLog, 'info');
+    let spot;
+    try {
+      spot = await recordInstanceEvent({ id: 'ev-1', source: 'aws.ec2', 'detail-type': 'EC2 Spot Instance Interruption Warning', detail: { 'instance-id': 'i-0123456789abcdef0', 'instance-action': 'terminate' } }, deps);
+      expect(info).toHaveBeenCalledWith('instance event ignored', { reason: 'not a Hopper cluster instance', instanceId: 'i-0123456789abcdef0', detailType: 'EC2 Spot Instance Interruption Warning', eventId: 'ev-1' });
+    } finally {
+      info.mockRestore();
+    }
     expect(spot).toEqual({ recorded: false, reason: 'not a Hopper cluster instance' });
     const retirement = await recordInstanceEvent(
       { source: 'aws.health', 'detail-type': 'AWS Health Event', detail: { eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED', affectedEntities: [{ entityValue: 'i-0123456789abcdef0' }] } },

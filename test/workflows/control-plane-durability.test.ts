@@ -155,9 +155,13 @@ describe('a single control plane with its etcd data on the seat volume', () => {
       const res = await cp.request<{ error: { message: string } }>('POST', `/v1/clusters/${NAME}/restore`, body);
       return `${res.status} ${res.body.error?.message}`;
     };
+    const operationCount = async () => (await cp.request<{ operations: OperationView[] }>('GET', `/v1/clusters/${NAME}/operations`)).body.operations.length;
+    const before = await operationCount();
     expect(await refused({ backup: 'yesterday' })).toMatch(/^400 /);
     expect(await refused({ backup: '2020-01-01T00-00-00Z' })).toBe(`404 cluster ${NAME} has no backup 2020-01-01T00-00-00Z (hopper get backups ${NAME} lists them)`);
     expect(await refused({ backup: `other/etcd/${backup.id}.db` })).toBe(`422 backup other/etcd/${backup.id}.db is cluster other's: a cluster is restored from its own backups only`);
+    // None of those became an operation: nothing was started, nothing changed.
+    expect(await operationCount()).toBe(before);
     // Another operation holds the cluster.
     const renewal = await cp.request<{ operation: OperationView }>('POST', `/v1/clusters/${NAME}/renew-certificates`);
     expect(renewal.status).toBe(202);
@@ -170,7 +174,14 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     const bytes = Buffer.from(await original.Body!.transformToByteArray());
     const damagedId = '2020-02-02T02-02-02Z';
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${NAME}/etcd/${damagedId}.db`, Body: Buffer.concat([bytes, Buffer.from(' ')]), Metadata: original.Metadata }));
+    // A snapshot under this cluster's prefix that another cluster took (or an earlier cluster of
+    // this name): its recorded uid is not this cluster's, so it is refused before anything starts.
+    const foreignId = '2020-03-03T03-03-03Z';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${NAME}/etcd/${foreignId}.db`, Body: bytes, Metadata: { ...original.Metadata, 'cluster-uid': 'uid-of-another-cluster' } }));
     s3.destroy();
+    const beforeForeign = await operationCount();
+    expect(await refused({ backup: foreignId })).toMatch(new RegExp(`^422 backup ${foreignId} was taken from an earlier cluster named ${NAME} \\(uid uid-of-another-cluster\\), not from this one \\(uid [^)]+\\): a cluster is restored from its own backups only$`));
+    expect(await operationCount()).toBe(beforeForeign);
     const damaged = await accepted('POST', `/v1/clusters/${NAME}/restore`, { backup: damagedId });
     expect(damaged.status).toBe('Failed');
     expect(damaged.error?.message).toContain(`backup ${damagedId} is damaged: its SHA-256 is`);
