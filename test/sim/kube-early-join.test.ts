@@ -3,7 +3,8 @@
  * hash taken with openssl, a token chosen with `kubeadm token generate` and given to init in
  * its config. A node that starts `kubeadm join` with them before the control plane exists
  * joins once init has made the token — kubeadm's discovery retries, as on a real host — and
- * one whose token the cluster never makes fails after discovery's five minutes.
+ * one whose token the cluster never made, deleted (`kubeadm token delete`) or let expire fails
+ * after discovery's five minutes with kubeadm's message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SendCommandCommand, GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
@@ -63,6 +64,24 @@ describe('kubeadm join data published before kubeadm init', () => {
     expect(join.StandardOutputContent).toContain('This node has joined the cluster');
     const nodes = await runScript(sim, controlPlane, ['kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o name']);
     expect((nodes.StandardOutputContent ?? '').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('fails a join with a deleted or an expired token, with kubeadm\'s message', async () => {
+    const ip = 'TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 600"); curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/local-ipv4';
+    const made = await runScript(sim, controlPlane, [`echo "${HASH}"`, ip, 'echo', 'kubeadm token create --ttl 10m', 'kubeadm token create --ttl 1h']);
+    const [hash, endpoint, expiring, deleted] = (made.StandardOutputContent ?? '').trim().split('\n');
+    const removal = await runScript(sim, controlPlane, [`kubeadm token delete ${deleted.split('.')[0]}`]);
+    expect(removal.StandardOutputContent).toBe(`bootstrap token "${deleted.split('.')[0]}" deleted\n`);
+    const join = (token: string) => runScript(sim, workers[1], [...PREPARE, joinConfig(`${endpoint}:6443`, token, hash), 'kubeadm join --config /etc/kubernetes/kubeadm-join.yaml']);
+    const withDeleted = await join(deleted);
+    expect(withDeleted.Status).toBe('Failed');
+    expect(withDeleted.StandardErrorContent).toContain(`could not find a JWS signature in the cluster-info ConfigMap for token ID "${deleted.split('.')[0]}"`);
+    // Ten simulated minutes later the other token has expired too.
+    const jump = await fetch(`${sim.server.url}/_sim/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 601 }) });
+    expect(jump.status).toBe(200);
+    const withExpired = await join(expiring);
+    expect(withExpired.Status).toBe('Failed');
+    expect(withExpired.StandardErrorContent).toContain(`could not find a JWS signature in the cluster-info ConfigMap for token ID "${expiring.split('.')[0]}"`);
   });
 
   it('fails a join whose token the cluster never made after the five minutes of discovery, with kubeadm\'s message', async () => {

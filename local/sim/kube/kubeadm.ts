@@ -54,6 +54,8 @@ export async function runKubeadm(registry: KubeRegistry, host: KubeHost, req: Sh
         return ok(`${registry.runtime.hex(6)}.${registry.runtime.hex(16)}\n`);
       case 'token list':
         return tokenList(registry, host);
+      case `token delete ${pos.slice(2).join(' ')}`:
+        return tokenDelete(registry, host, pos.slice(2));
       case 'join':
       case `join ${pos[1] ?? ''}`:
         return await join(registry, host, req, kubeadmVersion);
@@ -475,6 +477,21 @@ function tokenCreate(registry: KubeRegistry, host: KubeHost, args: string[]): Sh
   const token = cluster.createToken(ttl);
   if (!hasFlag(args, '--print-join-command')) return ok(`${token}\n`);
   return ok(`kubeadm join ${cluster.endpoint} --token ${token} --discovery-token-ca-cert-hash ${cluster.caCertHash} \n`);
+}
+
+/** `kubeadm token delete ID|TOKEN…`: the tokens go (a join with one then fails discovery). */
+function tokenDelete(registry: KubeRegistry, host: KubeHost, ids: string[]): ShimResult {
+  if (ids.length === 0) throw new KubeError('missing subcommand; "token delete" is missing token of form "[a-z0-9]{6}" or "[a-z0-9]{6}\\.[a-z0-9]{16}"');
+  const cluster = controlPlaneOf(registry, host);
+  const out: string[] = [];
+  for (const id of ids) {
+    const tokenId = id.split('.')[0];
+    if (!/^[a-z0-9]{6}$/.test(tokenId)) throw new KubeError(`given token didn't match pattern "[a-z0-9]{6}" or "[a-z0-9]{6}\\.[a-z0-9]{16}"`);
+    if (!cluster.tokens.some((t) => t.token.startsWith(`${tokenId}.`))) throw new KubeError(`secrets "bootstrap-token-${tokenId}" not found`);
+    cluster.tokens = cluster.tokens.filter((t) => !t.token.startsWith(`${tokenId}.`));
+    out.push(`bootstrap token "${tokenId}" deleted\n`);
+  }
+  return ok(out.join(''));
 }
 
 function tokenList(registry: KubeRegistry, host: KubeHost): ShimResult {
