@@ -240,7 +240,7 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
       after: ['apiServerUp', 'apiEndpointReady'],
       keys: ['kubeadm.init'],
       fractions: { 'kubeadm.init': 1 - KUBEADM_LOCAL_SHARE },
-      why: 'The rest of kubeadm init after the API check (upload-config, upload-certs, bootstrap tokens, addons); the script publishes the join data at its end.',
+      why: 'The rest of kubeadm init after the API check (upload-config, upload-certs, bootstrap tokens, addons): nothing waits for it but the addons (the join data was published before init).',
     },
     {
       id: 'addons',
