@@ -47,6 +47,14 @@ export interface YearReport {
   instances: Record<string, number>;
   expectedInstances: number;
   version: string;
+  /**
+   * The zone outage: the node groups' running instances per zone at its end and an hour after
+   * the zone came back, and the repairs started while it lasted (capped: the groups' own health
+   * checks move the capacity, Hopper does not replace half a fleet).
+   */
+  zoneOutage?: { zone: string; during: Record<string, number>; after: Record<string, number>; repairsStarted: number; repairsSkipped: number };
+  /** Cloud resources tagged for the cluster left over at the end: volumes beyond the seats', detached network interfaces, addresses. */
+  leftovers: { volumes: string[]; networkInterfaces: string[]; addresses: string[] };
   /** The etcd backups the schedule took (each jump is a catch-up: one backup per jump) and kept by the retention rule. */
   backups: { count: number; newestAgeSeconds: number | null; oldestAgeDays: number | null };
   wallSeconds: number;
@@ -172,13 +180,23 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
     disruptions.push({ ...d, kind: 'spot-interruption' });
     log(`day ${day}: spot ${victim.id} interrupted → repair ${d.repairStatus} in ${d.repairSeconds} s`);
   };
+  /** The node groups' running instances per zone. */
+  const spread = async (): Promise<Record<string, number>> => {
+    const counts: Record<string, number> = Object.fromEntries(ZONES.map((z) => [z, 0]));
+    for (const i of await instances()) if (i.state === 'running' && i.tags['hopper:role'] === 'node') counts[i.availabilityZone] = (counts[i.availabilityZone] ?? 0) + 1;
+    return counts;
+  };
+  let zoneOutage: YearReport['zoneOutage'];
   const impairZone = async (zone: string) => {
+    const opsBefore = new Set((await operations()).map((o) => o.id));
     await sim(`/_sim/zones/${zone}/impairment`, { impaired: true });
     // An hour of outage, in steps: the groups' health checks and Hopper's sweep see it.
     for (let minute = 0; minute < 60; minute += 5) {
       await settle();
       await sim('/_sim/clock', { advanceSeconds: 300 });
     }
+    const during = await spread();
+    const repairs = (await operations()).filter((o) => o.type === 'repair' && !opsBefore.has(o.id));
     await sim(`/_sim/zones/${zone}/impairment`, { impaired: false });
     // The zone is back: the groups rebalance into it over the next minutes.
     for (let minute = 0; minute < 60; minute += 5) {
@@ -186,6 +204,7 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
       await sim('/_sim/clock', { advanceSeconds: 300 });
     }
     await settle();
+    zoneOutage = { zone, during, after: await spread(), repairsStarted: repairs.filter((o) => o.status !== 'Skipped').length, repairsSkipped: repairs.filter((o) => o.status === 'Skipped').length };
     disruptions.push({ day, kind: 'zone-impairment' });
     log(`day ${day}: ${zone} impaired for an hour`);
   };
@@ -248,6 +267,14 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
   const byState: Record<string, number> = {};
   for (const i of await instances()) byState[i.state] = (byState[i.state] ?? 0) + 1;
   const repairs = ops.filter((o) => o.type === 'repair');
+  const tagged = <T extends { tags?: Record<string, string> }>(list: T[] | undefined) => (list ?? []).filter((r) => r.tags?.['hopper:cluster'] === name || r.tags?.[`kubernetes.io/cluster/${name}`] !== undefined);
+  type Tagged = { id: string; status?: string; attachment?: unknown; associationId?: string; tags?: Record<string, string> };
+  const ofKind = async (kind: string) => tagged((await sim<Record<string, Tagged[]>>(`/_sim/resources?kind=${kind}`))[kind]);
+  const leftovers: YearReport['leftovers'] = {
+    volumes: (await ofKind('volumes')).filter((v) => v.tags?.['hopper:role'] !== 'etcd' || !v.attachment).map((v) => v.id),
+    networkInterfaces: (await ofKind('networkInterfaces')).filter((n) => n.status === 'available').map((n) => n.id),
+    addresses: (await ofKind('addresses')).filter((a) => !a.associationId).map((a) => a.id),
+  };
   return {
     name,
     days: day,
@@ -263,6 +290,8 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
     simulatedEnd: new Date(await simNow()).toISOString(),
     instances: byState,
     expectedInstances: 3 + 5 + 3,
+    zoneOutage,
+    leftovers,
     version: view.kubernetesVersion ?? view.spec.kubernetesVersion,
     backups: {
       count: backups.backups.length,

@@ -5,17 +5,20 @@
  * or whose repair was skipped while the cluster was busy. A node-group or control-plane
  * instance gets a repair (functions/repair/start-repair.ts: at most one started per cluster and
  * sweep, never beside another operation, never past the group's repair budget); a bastion, or a
- * control plane of fewer than three, in trouble degrades the cluster, saying why.
+ * control plane of fewer than three, in trouble degrades the cluster, saying why. A
+ * control-plane seat left with no instance is filled again once the cluster is free.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ClusterRecord } from '../../shared/store';
+import { liveLock } from '../../shared/store/locks';
 import { clusterTagKey, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
 import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex } from '../../shared/aws/iam';
 import { describeInstances } from '../lib/ec2';
 import { defineFunction } from '../lib/function';
 import { NODE_ROLE } from '../nodes/common';
 import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
+import { SEAT_TAG } from '../control-plane/seats';
 import { describeTrouble } from '../repair/policy';
 import { startRepair, troubledInstances, type RepairDecision } from '../repair/start-repair';
 import { degradeGroup } from './degrade-group';
@@ -65,7 +68,42 @@ async function sweepCluster(deps: EventDeps, record: ClusterRecord): Promise<Swe
     }
     findings.push({ action: 'degraded', cluster: record.name, instanceId: inst.InstanceId!, trouble, group });
   }
+  if (!repairing) findings.push(...(await fillEmptySeat(deps, record)));
   return findings;
+}
+
+/**
+ * A control-plane seat with no instance at all — terminated behind Hopper's back while another
+ * operation held the cluster, so its EC2 event could start no repair then (and no event comes
+ * again) — is filled now, as that event would have had it: a repair of the seat (a forced
+ * rolling update, whose plan replaces a seat with no instance). Only once the cluster is free
+ * and at rest: an operation under way may be replacing that seat itself.
+ */
+async function fillEmptySeat(deps: EventDeps, record: ClusterRecord): Promise<SweepFinding[]> {
+  if (liveLock(record, deps.now().getTime()) || !['Ready', 'Degraded'].includes(record.status)) return [];
+  const held = await describeInstances(deps, [
+    { Name: `tag:${clusterTagKey(record.name)}`, Values: ['owned'] },
+    { Name: `tag:${HOPPER_ROLE_TAG}`, Values: [CONTROL_PLANE_ROLE] },
+    { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+  ]);
+  const occupied = new Set(held.map((i) => Number(tagRecord(i.Tags)[SEAT_TAG])));
+  const seat = record.spec.controlPlane.zones.findIndex((_zone, i) => !occupied.has(i));
+  if (seat < 0) return [];
+  // The seat's last instance names the repair (EC2 shows a terminated one for about an hour).
+  const gone = await describeInstances(deps, [
+    { Name: `tag:${clusterTagKey(record.name)}`, Values: ['owned'] },
+    { Name: `tag:${SEAT_TAG}`, Values: [String(seat)] },
+    { Name: 'instance-state-name', Values: ['shutting-down', 'terminated'] },
+  ]);
+  const last = gone.sort((a, b) => (b.LaunchTime?.getTime() ?? 0) - (a.LaunchTime?.getTime() ?? 0))[0]?.InstanceId ?? `control-plane-seat-${seat}`;
+  const decision = await startRepair(deps, record, { instanceId: last, trouble: 'terminated', group: CONTROL_PLANE_ROLE, owner: 'sweep', controlPlane: true });
+  if (decision.action !== 'unrepairable') return [decision];
+  const message = `control-plane seat ${seat} has no instance (${last} is gone): ${decision.reason}`;
+  if (record.instanceGroups?.[CONTROL_PLANE_ROLE]?.reason !== message) {
+    await deps.store.putEvent(record.name, { type: 'InstanceTrouble', message, detail: { group: CONTROL_PLANE_ROLE, trouble: 'terminated' } });
+    await degradeGroup(deps, record.name, CONTROL_PLANE_ROLE, message);
+  }
+  return [{ action: 'degraded', cluster: record.name, instanceId: last, trouble: 'terminated', group: CONTROL_PLANE_ROLE }];
 }
 
 /** Every live cluster, one at a time (a failure for one is logged and does not stop the rest). */

@@ -8,7 +8,7 @@
  * nothing tagged for it is left. Every function runs as its own role here, so
  * a grant missing from any of these workflows fails this flow as it would on AWS.
  */
-import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { DeleteVolumeCommand, DescribeVolumesCommand, DetachVolumeCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupsBucket } from '../helpers/backups-bucket';
@@ -223,6 +223,46 @@ describe('the REST API against npm start', () => {
     const members = await onHost(hopper.cloud, rest[0], 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key member list');
     expect(members.out.trim().split('\n').filter((l) => l.includes(', started, ')), members.out + members.err).toHaveLength(3);
     const kept = await onHost(hopper.cloud, now.find((i) => !rest.includes(i))!, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
+    expect(kept.out.trim(), kept.err).toBe('yes');
+    expect((await kubeNodes(hopper.cloud, NAME)).filter((n) => n.ready)).toHaveLength(6);
+  }, 120_000);
+
+  it('replaces a member lost with its etcd volume: a new, empty volume in the seat, the data from the other members', async () => {
+    const [lost, ...rest] = await controlPlaneIds();
+    const volumes = (await simResources(hopper.cloud, 'volumes')).volumes ?? [];
+    const volume = volumes.find((v) => v.tags?.['hopper:cluster'] === NAME && (v as { attachment?: { instanceId?: string } }).attachment?.instanceId === lost);
+    expect(volume, 'the member has its seat volume').toBeDefined();
+    // The volume fails under the instance (taken away and deleted), then the instance goes too.
+    const ec2 = new EC2Client({ endpoint: hopper.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+    await ec2.send(new DetachVolumeCommand({ VolumeId: volume!.id, Force: true }));
+    for (let i = 0; i < 100; i++) {
+      const state = (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [volume!.id] }))).Volumes?.[0]?.State;
+      if (state === 'available') break;
+      await sleep(50);
+    }
+    await ec2.send(new DeleteVolumeCommand({ VolumeId: volume!.id }));
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [lost] }));
+    ec2.destroy();
+    const deadline = Date.now() + 60_000;
+    let repair: OperationView | undefined;
+    while (!repair && Date.now() < deadline) {
+      const { operations } = (await call<{ operations: OperationView[] }>('GET', `/v1/clusters/${NAME}/operations`)).body;
+      repair = operations.find((o) => o.type === 'repair' && JSON.stringify(o.input ?? {}).includes(lost));
+      if (!repair) await sleep(250);
+    }
+    expect(repair, 'no repair started').toBeDefined();
+    const done = await follow(repair!.id, 90_000);
+    expect(done.status, describeOp(done)).toBe('Succeeded');
+    const now = await controlPlaneIds();
+    expect(now).toHaveLength(3);
+    const newcomer = now.find((i) => !rest.includes(i))!;
+    const seatVolumes = ((await simResources(hopper.cloud, 'volumes')).volumes ?? []).filter((v) => v.tags?.['hopper:cluster'] === NAME);
+    expect(seatVolumes.map((v) => v.id)).not.toContain(volume!.id);
+    expect(seatVolumes.find((v) => (v as { attachment?: { instanceId?: string } }).attachment?.instanceId === newcomer), 'the newcomer has a seat volume').toBeDefined();
+    const members = await onHost(hopper.cloud, rest[0], 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key member list');
+    expect(members.out.trim().split('\n').filter((l) => l.includes(', started, ')), members.out + members.err).toHaveLength(3);
+    // The new member synced from the others: the object is there on it.
+    const kept = await onHost(hopper.cloud, newcomer, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
     expect(kept.out.trim(), kept.err).toBe('yes');
     expect((await kubeNodes(hopper.cloud, NAME)).filter((n) => n.ready)).toHaveLength(6);
   }, 120_000);

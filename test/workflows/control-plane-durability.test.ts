@@ -120,6 +120,48 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect(cluster.body.status).toBe('Ready');
   }, 300_000);
 
+  it('has its seat filled by the health sweep when the event of its only instance going never came', async () => {
+    const [before] = await controlPlanes();
+    // EventBridge delivers EC2's events at most once and best effort (and one that finds the
+    // cluster busy starts nothing): here it is lost on the way.
+    const endpoints = async (events: string) => {
+      const res = await fetch(`${cp.cloud}/_sim/endpoints`, { method: 'PUT', body: JSON.stringify({ events }) });
+      expect(res.status, await res.text()).toBe(200);
+    };
+    await endpoints('http://127.0.0.1:9/');
+    try {
+      const ec2 = new EC2Client({ endpoint: cp.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [before.id] }));
+      ec2.destroy();
+      for (let i = 0; i < 200; i++) {
+        const all = (await cp.simResources()).instances as unknown as Instance[];
+        if (all.find((x) => x.id === before.id)?.state === 'terminated') break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await endpoints(cp.embedded.urls.eventBridge);
+    }
+    await cp.embedded.eventBridge.idle();
+    const repairsOf = async () => (await cp.request<{ operations: OperationView[] }>('GET', `/v1/clusters/${NAME}/operations`)).body.operations.filter((o) => o.type === 'repair' && JSON.stringify(o.input ?? {}).includes(before.id));
+    expect(await repairsOf()).toEqual([]);
+    expect(await controlPlanes()).toEqual([]);
+
+    // The sweep finds the seat empty and fills it from its volume.
+    const findings = ((await cp.embedded.lambda.invoke('instanceHealthSweep', {})) as { findings: { action: string; cluster: string; instanceId?: string; operationId?: string }[] }).findings;
+    const started = findings.find((f) => f.cluster === NAME);
+    expect(started, JSON.stringify(findings)).toMatchObject({ action: 'started', instanceId: before.id });
+    const repair = await cp.waitForOperation(started!.operationId!, 300_000);
+    expect(repair.status, JSON.stringify(repair.error)).toBe('Succeeded');
+    const [after] = await controlPlanes();
+    expect(after.privateIpAddress).toBe(before.privateIpAddress);
+    const read = await onHost(after.id, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
+    expect(read.out.trim(), read.err).toBe('yes');
+    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
+    // A full seat is left alone.
+    const again = ((await cp.embedded.lambda.invoke('instanceHealthSweep', {})) as { findings: { cluster: string }[] }).findings;
+    expect(again.filter((f) => f.cluster === NAME)).toEqual([]);
+  }, 300_000);
+
   it('is backed up: a snapshot in the bucket, listed with its time, revision, size and SHA-256', async () => {
     const sent = (await cp.embedded.lambda.invoke('etcdBackups', {})) as { backups: { cluster: string; id?: string; skipped?: string }[] };
     const mine = sent.backups.find((b) => b.cluster === NAME);

@@ -57,5 +57,21 @@ describe('a year in the life', () => {
     expect(report.backups.oldestAgeDays).toBeLessThanOrEqual(90);
     // The last one within the interval of the last jump (plus the minutes the year's end took).
     expect(report.backups.newestAgeSeconds).toBeLessThan(2 * 15 * 60);
+    // Nothing of the cluster's left lying about: only the seats' etcd volumes, each attached; no
+    // detached network interface, no loose address.
+    expect(report.leftovers).toEqual({ volumes: [], networkInterfaces: [], addresses: [] });
+  });
+
+  it('rides out an hour-long zone outage: the groups move their capacity to the other zones and back, and Hopper replaces nothing in a loop', () => {
+    const outage = report.zoneOutage!;
+    expect(outage, 'the year had its zone outage').toBeDefined();
+    const total = (counts: Record<string, number>) => Object.values(counts).reduce((n, c) => n + c, 0);
+    // While the zone is out, the node groups' whole running capacity is in the other zones; once
+    // it is back, every zone holds some of it again — the same capacity throughout.
+    expect(outage.during[outage.zone], JSON.stringify(outage)).toBe(0);
+    expect(total(outage.during)).toBe(total(outage.after));
+    for (const zone of Object.keys(outage.after)) expect(outage.after[zone], JSON.stringify(outage)).toBeGreaterThan(0);
+    // Repairs stay within their budget (a group's 40%, one control plane at a time).
+    expect(outage.repairsStarted).toBeLessThanOrEqual(2);
   });
 });
