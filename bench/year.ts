@@ -40,6 +40,22 @@ export function yearMarkdown(fig: Figure<YearReport>): string {
     '',
     table(['day', 'disruption', 'instance', 'repair', 'simulated s'], r.disruptions.map((d) => [d.day, d.kind, d.instanceId ?? '–', d.repairStatus ?? '–', d.repairSeconds ?? '–'])),
     '',
+    ...(r.zoneOutage
+      ? [
+          `The zone outage (${r.zoneOutage.zone}, an hour): the node groups' running instances per zone at its end and an hour after it, and the repairs Hopper started meanwhile (the groups' own health checks move the capacity).`,
+          '',
+          table(
+            ['when', ...Object.keys(r.zoneOutage.during), 'repairs started', 'skipped'],
+            [
+              ['end of the outage', ...Object.values(r.zoneOutage.during), r.zoneOutage.repairsStarted, r.zoneOutage.repairsSkipped],
+              ['an hour later', ...Object.values(r.zoneOutage.after), '', ''],
+            ],
+          ),
+          '',
+        ]
+      : []),
+    `Left over at the end (the cluster's, by tag): ${r.leftovers ? `${r.leftovers.volumes.length} volumes beyond the attached seat volumes, ${r.leftovers.networkInterfaces.length} detached network interfaces, ${r.leftovers.addresses.length} loose addresses` : 'not measured'}.`,
+    '',
     'Operations over the year:',
     '',
     table(['operation', 'count'], [...byType].sort().map(([k, n]) => [k, n])),
@@ -50,12 +66,13 @@ export function yearGoals(fig: Figure<YearReport>): Goal[] {
   if (!fig.ok) return [{ goal: 'a year in the life: every disruption repaired, validates at day 400', status: 'N/A', detail: fig.notAvailable }];
   const r = fig.value;
   const repaired = r.disruptions.filter((d) => d.kind !== 'zone-impairment');
-  const ok = repaired.every((d) => d.repairStatus === 'Succeeded') && r.repairs.failed === 0 && r.validation.ok && r.instances.running === r.expectedInstances;
+  const leftover = r.leftovers ? r.leftovers.volumes.length + r.leftovers.networkInterfaces.length + r.leftovers.addresses.length : 0;
+  const ok = repaired.every((d) => d.repairStatus === 'Succeeded') && r.repairs.failed === 0 && r.validation.ok && r.instances.running === r.expectedInstances && leftover === 0;
   return [
     {
       goal: 'a year in the life: every disruption repaired, validates at day 400',
       status: ok ? 'PASS' : 'FAIL',
-      detail: `${repaired.filter((d) => d.repairStatus === 'Succeeded').length}/${repaired.length} repaired, ${r.repairs.failed} failed, validation ${r.validation.ok ? 'ok' : 'failed'}, ${r.instances.running ?? 0}/${r.expectedInstances} instances running`,
+      detail: `${repaired.filter((d) => d.repairStatus === 'Succeeded').length}/${repaired.length} repaired, ${r.repairs.failed} failed, validation ${r.validation.ok ? 'ok' : 'failed'}, ${r.instances.running ?? 0}/${r.expectedInstances} instances running, ${leftover} resources left over`,
     },
   ];
 }
