@@ -71,6 +71,19 @@ function describeOp(op: OperationView): string {
   return JSON.stringify({ status: op.status, error: op.error, steps: op.steps.map((s) => `${s.name}:${s.status}`) });
 }
 
+/** The repair an EC2 event started about `instanceId`, once it has ended. */
+async function repairOf(instanceId: string): Promise<OperationView> {
+  const deadline = Date.now() + 60_000;
+  let repair: OperationView | undefined;
+  while (!repair && Date.now() < deadline) {
+    const { operations } = (await call<{ operations: OperationView[] }>('GET', `/v1/clusters/${NAME}/operations`)).body;
+    repair = operations.find((o) => o.type === 'repair' && JSON.stringify(o.input ?? {}).includes(instanceId));
+    if (!repair) await sleep(250);
+  }
+  expect(repair, `no repair of ${instanceId} started`).toBeDefined();
+  return follow(repair!.id, 90_000);
+}
+
 async function nodesGroup(): Promise<{ desiredCapacity: number; minSize: number; maxSize: number }> {
   const groups = (await simResources(hopper.cloud, 'autoScalingGroups')).autoScalingGroups ?? [];
   const mine = groups.filter((g) => g.tags?.[`kubernetes.io/cluster/${NAME}`] !== undefined);
@@ -207,15 +220,7 @@ describe('the REST API against npm start', () => {
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [lost] }));
     ec2.destroy();
     // The EC2 state-change event starts a repair of the seat.
-    const deadline = Date.now() + 60_000;
-    let repair: OperationView | undefined;
-    while (!repair && Date.now() < deadline) {
-      const { operations } = (await call<{ operations: OperationView[] }>('GET', `/v1/clusters/${NAME}/operations`)).body;
-      repair = operations.find((o) => o.type === 'repair' && JSON.stringify(o.input ?? {}).includes(lost));
-      if (!repair) await sleep(250);
-    }
-    expect(repair, 'no repair started').toBeDefined();
-    const done = await follow(repair!.id, 90_000);
+    const done = await repairOf(lost);
     expect(done.status, describeOp(done)).toBe('Succeeded');
     const now = await controlPlaneIds();
     expect(now).toHaveLength(3);
@@ -243,15 +248,7 @@ describe('the REST API against npm start', () => {
     await ec2.send(new DeleteVolumeCommand({ VolumeId: volume!.id }));
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [lost] }));
     ec2.destroy();
-    const deadline = Date.now() + 60_000;
-    let repair: OperationView | undefined;
-    while (!repair && Date.now() < deadline) {
-      const { operations } = (await call<{ operations: OperationView[] }>('GET', `/v1/clusters/${NAME}/operations`)).body;
-      repair = operations.find((o) => o.type === 'repair' && JSON.stringify(o.input ?? {}).includes(lost));
-      if (!repair) await sleep(250);
-    }
-    expect(repair, 'no repair started').toBeDefined();
-    const done = await follow(repair!.id, 90_000);
+    const done = await repairOf(lost);
     expect(done.status, describeOp(done)).toBe('Succeeded');
     const now = await controlPlaneIds();
     expect(now).toHaveLength(3);
