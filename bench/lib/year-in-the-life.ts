@@ -272,7 +272,12 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
   const ofKind = async (kind: string) => tagged((await sim<Record<string, Tagged[]>>(`/_sim/resources?kind=${kind}`))[kind]);
   const leftovers: YearReport['leftovers'] = {
     volumes: (await ofKind('volumes')).filter((v) => v.tags?.['hopper:role'] !== 'etcd' || !v.attachment).map((v) => v.id),
-    networkInterfaces: (await ofKind('networkInterfaces')).filter((n) => n.status === 'available').map((n) => n.id),
+    // Interfaces carry no cluster tag (the CNI's own do not either): the cluster's are those in its VPC.
+    networkInterfaces: await (async () => {
+      const vpcs = new Set((await ofKind('vpcs')).map((v) => v.id));
+      const all = (await sim<Record<string, (Tagged & { vpcId?: string })[]>>('/_sim/resources?kind=networkInterfaces')).networkInterfaces ?? [];
+      return all.filter((n) => n.vpcId !== undefined && vpcs.has(n.vpcId) && n.status === 'available').map((n) => n.id);
+    })(),
     addresses: (await ofKind('addresses')).filter((a) => !a.associationId).map((a) => a.id),
   };
   return {

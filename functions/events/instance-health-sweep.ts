@@ -27,6 +27,9 @@ import { eachCluster } from './each-cluster';
 
 const logger = new Logger({ serviceName: 'hopper-health-sweep' });
 
+/** How long after a failed repair of an empty control-plane seat the sweep waits before trying it again. */
+const EMPTY_SEAT_RETRY_MS = 3_600_000;
+
 /** Clusters whose machines are looked after (a create or delete in progress is left alone). */
 const LOOKED_AFTER = new Set(['Ready', 'Degraded', 'Updating']);
 
@@ -96,6 +99,14 @@ async function fillEmptySeat(deps: EventDeps, record: ClusterRecord): Promise<Sw
     { Name: 'instance-state-name', Values: ['shutting-down', 'terminated'] },
   ]);
   const last = gone.sort((a, b) => (b.LaunchTime?.getTime() ?? 0) - (a.LaunchTime?.getTime() ?? 0))[0]?.InstanceId ?? `control-plane-seat-${seat}`;
+  // A repair of this seat that failed within the hour (its zone may not launch now) is not
+  // started again every sweep: the failure degraded the cluster and says why; the seat is
+  // tried again once the hour has passed.
+  const now = deps.now().getTime();
+  const failedLately = (await deps.store.listOperations(record.name, { limit: 20 })).some(
+    (o) => o.type === 'repair' && o.status === 'Failed' && (o.input as { request?: { instanceId?: string } } | undefined)?.request?.instanceId === last && now - Date.parse(o.endedAt ?? o.startedAt) < EMPTY_SEAT_RETRY_MS,
+  );
+  if (failedLately) return [{ action: 'degraded', cluster: record.name, instanceId: last, trouble: 'terminated', group: CONTROL_PLANE_ROLE }];
   const decision = await startRepair(deps, record, { instanceId: last, trouble: 'terminated', group: CONTROL_PLANE_ROLE, owner: 'sweep', controlPlane: true });
   if (decision.action !== 'unrepairable') return [decision];
   const message = `control-plane seat ${seat} has no instance (${last} is gone): ${decision.reason}`;

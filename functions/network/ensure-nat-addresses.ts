@@ -33,7 +33,7 @@ export const step = defineStep({
   clients: [ec2Client],
   input: ensureNatAddressesInput,
   creates: ['ElasticIP'],
-  permissions: [table('GetItem', 'PutItem', 'UpdateItem'), ...NAT_ADDRESS_WRITES],
+  permissions: [table('GetItem', 'PutItem', 'UpdateItem', 'Query'), ...NAT_ADDRESS_WRITES],
   run: ensureNatAddresses,
 });
 export const { handler } = step;

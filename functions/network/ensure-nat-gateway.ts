@@ -77,7 +77,7 @@ export const step = defineStep({
   input: ensureNatGatewayInput,
   creates: ['ElasticIP', 'NatGateway'],
   permissions: [
-    table('GetItem', 'PutItem', 'UpdateItem'),
+    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     anywhere('ec2:DescribeNatGateways'),
     ...NAT_ADDRESS_WRITES,
     creating(['ec2:CreateNatGateway'], [arn('ec2', 'natgateway/*'), arn('ec2', 'subnet/*'), arn('ec2', 'elastic-ip/*')]),

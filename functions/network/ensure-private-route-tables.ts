@@ -13,7 +13,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { table } from '../../shared/aws/iam';
 import { ROLES } from './common';
-import { ROUTE_TABLE_WRITES, ensureRouteTable } from './routing';
+import { ROUTE_TABLE_CREATES, ensureRouteTable } from './routing';
 
 export const ensurePrivateRouteTablesInput = stepEnvelope.extend({ vpcId: z.string(), zones: z.array(z.string()) });
 
@@ -41,7 +41,7 @@ export const step = defineStep({
   clients: [ec2Client],
   input: ensurePrivateRouteTablesInput,
   creates: ['RouteTable'],
-  permissions: [table('GetItem', 'PutItem', 'UpdateItem'), ...ROUTE_TABLE_WRITES],
+  permissions: [table('GetItem', 'PutItem', 'UpdateItem'), ...ROUTE_TABLE_CREATES],
   run: ensurePrivateRouteTables,
 });
 export const { handler } = step;

@@ -12,11 +12,18 @@ import { allow, anywhere, arn, creating, type IamStatement } from '../../shared/
 import type { StepDeps } from '../lib/deps';
 import { ROLES, resourceName, tagSpec, tagsFor } from './common';
 
-/** The zone's NAT Elastic IP: the tagged one, or a new one (AllocateAddress takes no ClientToken), recorded at once. */
+/**
+ * The zone's NAT Elastic IP: the one recorded in the cluster's inventory (at once on
+ * allocation, and read back consistently — EC2's DescribeAddresses may not show a new address
+ * yet), else the tagged one (a record lost), else a new one (AllocateAddress takes no
+ * ClientToken), recorded at once.
+ */
 export async function ensureNatAddress(spec: ClusterSpec, zone: string, deps: StepDeps): Promise<string> {
   const ec2 = deps.clients.ec2;
-  const found = await ec2.send(new DescribeAddressesCommand({ Filters: roleFilters(spec.name, ROLES.natAddress, zone) }));
   const name = resourceName(spec.name, ROLES.natAddress, zone);
+  const recorded = (await deps.store.listResources(spec.name)).find((r) => r.type === 'elastic-ip' && r.zone === zone && r.ownership === 'owned');
+  if (recorded) return recorded.id;
+  const found = await ec2.send(new DescribeAddressesCommand({ Filters: roleFilters(spec.name, ROLES.natAddress, zone) }));
   let allocationId = found.Addresses?.[0]?.AllocationId;
   if (!allocationId) {
     const created = await ec2.send(

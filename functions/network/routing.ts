@@ -90,11 +90,16 @@ export async function associateSubnets(table: RouteTable, subnetIds: string[], d
   }
 }
 
-/** What a routing step needs: route tables created (in the VPC), tagged, given routes and subnets. */
-export const ROUTE_TABLE_WRITES: IamStatement[] = [
+/** What making route tables needs (found by tag, or created in the VPC and tagged at creation), and no more. */
+export const ROUTE_TABLE_CREATES: IamStatement[] = [
   anywhere('ec2:DescribeRouteTables'),
   creating(['ec2:CreateRouteTable'], [arn('ec2', 'route-table/*'), arn('ec2', 'vpc/*')]),
   allow(['ec2:CreateTags'], [arn('ec2', 'route-table/*')], { StringEquals: { 'ec2:CreateAction': 'CreateRouteTable' } }),
+];
+
+/** What a routing step needs: route tables created (in the VPC), tagged, given routes and subnets. */
+export const ROUTE_TABLE_WRITES: IamStatement[] = [
+  ...ROUTE_TABLE_CREATES,
   ofCluster(['ec2:CreateRoute', 'ec2:AssociateRouteTable'], [arn('ec2', 'route-table/*')]),
   unscoped(
     "the subnet may be a brought one, which carries no Hopper tag; the route table it is given is the cluster's, by tag",

@@ -111,8 +111,11 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
       "    # must not take the seat's etcd data with it, so the volume leaves first.",
       `    if mountpoint -q ${ETCD_MOUNT} && [[ \${#INIT_FLAGS[@]} -gt 0 ]]; then umount ${ETCD_MOUNT}; fi`,
       '    run_logged kubeadm-reset kubeadm reset -f || true',
+      `    rm -f ${INIT_CONFIG}`,
       '    exit 1',
       '  fi',
+      // The config holds the token and the certificate key: nothing reads it again.
+      `  rm -f ${INIT_CONFIG}`,
       '  echo "hopper: kubeadm init finished on $NODE_NAME"',
       'fi',
     ].join('\n'),
@@ -131,8 +134,10 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
  */
 function publishJoinDataBeforeInit(ctx: RenderContext): string {
   const f = JOIN_FORMATS;
+  const r = resolveContext(ctx);
+  // The version given: without it kubeadm asks dl.k8s.io for stable-1 first (a private host waits out the timeout).
   return `# Join data before kubeadm init: secrets to Parameter Store, never printed.
-[[ -f /etc/kubernetes/pki/ca.crt && -f /etc/kubernetes/pki/ca.key ]] || run_logged kubeadm-certs-ca kubeadm init phase certs ca
+[[ -f /etc/kubernetes/pki/ca.crt && -f /etc/kubernetes/pki/ca.key ]] || run_logged kubeadm-certs-ca kubeadm init phase certs ca --kubernetes-version ${shellQuote(r.versionTag)}
 CA_CERT_HASH="sha256:$(openssl x509 -pubkey -noout -in /etc/kubernetes/pki/ca.crt | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)"
 JOIN_TOKEN=$(kubeadm token generate)
 CERTIFICATE_KEY=$(kubeadm certs certificate-key)

@@ -10,7 +10,12 @@ import type { NodeGroupContext, RenderContext } from './types';
 
 /** EC2 refuses user data over 16 KB (before base64). */
 export const USER_DATA_LIMIT = 16 * 1024;
-/** Join attempts, and seconds between them: about ten minutes for a control plane still coming up. */
+/**
+ * Join attempts, and seconds between them: about ten minutes while the join data is not
+ * there yet. Once it is, an attempt's own discovery waits up to five minutes for the API
+ * server and the token (kubeadm's), so a control plane that never comes up keeps a node
+ * trying for hours: it joins whenever the cluster can take it.
+ */
 const ATTEMPTS = 120;
 // Short enough to add little after the join data appears (half the pause on average), long
 // enough that a large group stays inside Parameter Store's request rate: while the data is

@@ -130,14 +130,12 @@ describe('control plane scripts', () => {
 
   it('publishes the join data before kubeadm init, with the token and certificate key init is given', () => {
     const script = renderControlPlaneInitScript(singleCilium);
-    const init = script.indexOf('kubeadm init --config');
-    for (const name of ['token', 'ca-cert-hash', 'certificate-key', 'endpoint']) {
-      const put = script.indexOf(`put_param join/${name} `);
-      expect(put, name).toBeGreaterThan(0);
-      expect(put, name).toBeLessThan(init);
-    }
+    // The branch that runs kubeadm init (the one before it refreshes the data of a working control plane).
+    const fresh = script.slice(script.indexOf('\nelse\n'), script.indexOf('kubeadm init --config'));
+    for (const name of ['token', 'ca-cert-hash', 'certificate-key', 'endpoint']) expect(fresh, name).toContain(`put_param join/${name} `);
     // The CA exists (made, or put back) before its hash is taken; the config gets the chosen secrets.
-    expect(script.indexOf('kubeadm init phase certs ca')).toBeLessThan(script.indexOf('CA_CERT_HASH="sha256:'));
+    expect(fresh.indexOf('kubeadm init phase certs ca')).toBeLessThan(fresh.indexOf('CA_CERT_HASH="sha256:'));
+    expect(fresh.indexOf('CA_CERT_HASH="sha256:')).toBeGreaterThan(0);
     expect(script).toContain('HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_TOKEN__/"$JOIN_TOKEN"}');
     expect(script).toContain('HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}');
   });

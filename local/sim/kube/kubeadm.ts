@@ -317,10 +317,19 @@ async function reopen(registry: KubeRegistry, cluster: KubeCluster, host: KubeHo
   return cluster;
 }
 
-/** The CA kubeadm would use from /etc/kubernetes/pki (certificate and key both there), if any. */
+/**
+ * The CA kubeadm uses from /etc/kubernetes/pki: none when neither file is there (kubeadm makes
+ * one); kubeadm's error when only one is, or they do not load (this simulation has no
+ * external-CA mode, in which a lone ca.crt is used without its key).
+ */
 async function caOnHost(host: KubeHost) {
   if (!host.read) return undefined;
-  return caFromFiles(host.read('/etc/kubernetes/pki/ca.crt'), host.read('/etc/kubernetes/pki/ca.key'));
+  const cert = host.read('/etc/kubernetes/pki/ca.crt');
+  const key = host.read('/etc/kubernetes/pki/ca.key');
+  if (!cert.trim() && !key.trim()) return undefined;
+  const ca = await caFromFiles(cert, key);
+  if (!ca) throw new KubeError(`error execution phase certs/ca: failure loading ca certificate authority: couldn't load the ${cert.trim() ? 'private key' : 'certificate'} file /etc/kubernetes/pki/ca.${cert.trim() ? 'key' : 'crt'}`);
+  return ca;
 }
 
 /**

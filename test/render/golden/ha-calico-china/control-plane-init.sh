@@ -108,7 +108,7 @@ else
     INIT_FLAGS+=(--ignore-preflight-errors=DirAvailable--var-lib-etcd-data)
   fi
   # Join data before kubeadm init: secrets to Parameter Store, never printed.
-  [[ -f /etc/kubernetes/pki/ca.crt && -f /etc/kubernetes/pki/ca.key ]] || run_logged kubeadm-certs-ca kubeadm init phase certs ca
+  [[ -f /etc/kubernetes/pki/ca.crt && -f /etc/kubernetes/pki/ca.key ]] || run_logged kubeadm-certs-ca kubeadm init phase certs ca --kubernetes-version 'v1.32.1'
   CA_CERT_HASH="sha256:$(openssl x509 -pubkey -noout -in /etc/kubernetes/pki/ca.crt | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)"
   JOIN_TOKEN=$(kubeadm token generate)
   CERTIFICATE_KEY=$(kubeadm certs certificate-key)
@@ -177,8 +177,10 @@ printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-init.yaml
     # must not take the seat's etcd data with it, so the volume leaves first.
     if mountpoint -q /var/lib/etcd && [[ ${#INIT_FLAGS[@]} -gt 0 ]]; then umount /var/lib/etcd; fi
     run_logged kubeadm-reset kubeadm reset -f || true
+    rm -f /etc/kubernetes/kubeadm-init.yaml
     exit 1
   fi
+  rm -f /etc/kubernetes/kubeadm-init.yaml
   echo "hopper: kubeadm init finished on $NODE_NAME"
 fi
 
