@@ -98,8 +98,22 @@ export function childEnv(extra: Record<string, string | undefined>): NodeJS.Proc
   return env;
 }
 
-/** Start `npm start` on free ports and wait until it is ready and `/healthz` answers. */
+/**
+ * Start `npm start` on free ports and wait until it is ready and `/healthz` answers. A port
+ * found free can be taken by another process before the child binds it (tests run side by
+ * side): on EADDRINUSE the start is tried again on other ports.
+ */
 export async function startHopper(options: StartOptions = {}): Promise<Hopper> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startHopperOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String((error as Error).message))) throw error;
+    }
+  }
+}
+
+async function startHopperOnce(options: StartOptions): Promise<Hopper> {
   const port = await freePort();
   const cloudPort = await freePort();
   const env = childEnv({
