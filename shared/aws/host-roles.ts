@@ -173,6 +173,10 @@ export function hostRolePolicies(cluster: string, kind: HostKind, scope: HostPol
           "Scoped by path: only this cluster's join data and CA keys (parameters carry no tag at their first write)",
           allow(['ssm:GetParameter', 'ssm:PutParameter', 'ssm:AddTagsToResource'], [parameter('join/*'), parameter('pki/*')]),
         ),
+        unscoped(
+          'Scoped by path: a kubeadm init that failed withdraws the join data it published before it ran (never the CA keys)',
+          allow(['ssm:DeleteParameter'], [parameter('join/token'), parameter('join/certificate-key')]),
+        ),
         usingKey(scope, ['kms:Encrypt', 'kms:Decrypt'], [parameter('join/*'), parameter('pki/*')]),
       ]),
       ...(scope.backupsBucket

@@ -112,6 +112,11 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
       `    if mountpoint -q ${ETCD_MOUNT} && [[ \${#INIT_FLAGS[@]} -gt 0 ]]; then umount ${ETCD_MOUNT}; fi`,
       '    run_logged kubeadm-reset kubeadm reset -f || true',
       `    rm -f ${INIT_CONFIG}`,
+      // What was published before init names a token no cluster has (and a CA the reset took):
+      // withdrawn, so nodes wait for the next attempt's data instead of joining nothing.
+      '    for stale in token certificate-key; do',
+      '      aws ssm delete-parameter --region "$REGION" --name "${PARAM_PREFIX}join/$stale" >/dev/null 2>&1 || true',
+      '    done',
       '    exit 1',
       '  fi',
       // The config holds the token and the certificate key: nothing reads it again.

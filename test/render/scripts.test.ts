@@ -136,6 +136,10 @@ describe('control plane scripts', () => {
     // The CA exists (made, or put back) before its hash is taken; the config gets the chosen secrets.
     expect(fresh.indexOf('kubeadm init phase certs ca')).toBeLessThan(fresh.indexOf('CA_CERT_HASH="sha256:'));
     expect(fresh.indexOf('CA_CERT_HASH="sha256:')).toBeGreaterThan(0);
+    // A failed init withdraws the token and certificate key it published (nothing can use them).
+    const failed = script.slice(script.indexOf('if ! run_logged kubeadm-init'), script.indexOf('    exit 1', script.indexOf('if ! run_logged kubeadm-init')));
+    expect(failed).toContain('for stale in token certificate-key; do');
+    expect(failed).toContain('aws ssm delete-parameter --region "$REGION" --name "${PARAM_PREFIX}join/$stale"');
     expect(script).toContain('HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_TOKEN__/"$JOIN_TOKEN"}');
     expect(script).toContain('HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}');
   });

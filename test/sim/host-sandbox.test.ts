@@ -11,11 +11,15 @@ import { hostSandbox } from '../../local/sim/hosts/sandbox';
 import { useHostSandbox } from '../helpers/host-sandbox';
 import { type Sim, launch, network, runScript, startSim, stopSim } from './ssm-helpers';
 
-/** What the canary touches, as this machine has it: contents (hashed), or absent. */
+/** What the canary touches, as this machine has it: contents (hashed), or absent; the device nodes' modes. */
 function machineState(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const path of ['/etc/machine-id', '/etc/fstab', '/etc/hopper-canary', '/var/lib/canary', '/etc/hostname']) {
     out[path] = existsSync(path) ? `${statSync(path).size}:${createHash('sha256').update(readFileSync(path)).digest('hex')}` : 'absent';
+  }
+  for (const device of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
+    const path = `/dev/${device}`;
+    out[path] = existsSync(path) ? `mode ${(statSync(path).mode & 0o7777).toString(8)}` : 'absent';
   }
   return out;
 }
@@ -26,6 +30,9 @@ const CANARY = [
   'mkdir -p /var/lib && echo canary > /var/lib/canary',
   ': > /etc/machine-id',
   'echo "/dev/canary /canary ext4 defaults 0 0" >> /etc/fstab',
+  // A device written to (curl's output thrown away) keeps this machine's mode on it: apt, as
+  // _apt, cannot verify a signature once /dev/null is not writable to all.
+  'curl -s -o /dev/null http://169.254.169.254/latest/meta-data/instance-id || true',
   'echo "host=$(hostname) uid=$(id -u)"',
 ];
 
@@ -75,6 +82,16 @@ describe.each(['bwrap', 'unshare'] as const)('host scripts under %s', (kind) => 
     expect(readFileSync(join(root, 'etc/machine-id'), 'utf8')).toBe('');
     expect(readFileSync(join(root, 'etc/fstab'), 'utf8')).toMatch(/\/dev\/canary \/canary ext4/);
   });
+
+  if (kind === 'unshare') {
+    it('keeps this machine\'s device nodes out of reach: a chmod in the sandbox changes no mode here', async () => {
+      const before = machineState();
+      const inv = await runScript(host.sim, host.instanceId, ['chmod 600 /dev/null /dev/zero 2>&1 || true', 'echo written > /dev/null && echo write-ok']);
+      expect(inv.StandardOutputContent).toContain('Read-only file system');
+      expect(inv.StandardOutputContent).toContain('write-ok');
+      expect(machineState()).toEqual(before);
+    });
+  }
 
   it('gives the script no way out: /usr read-only, no capabilities, its own process tree', async () => {
     const inv = await runScript(host.sim, host.instanceId, [

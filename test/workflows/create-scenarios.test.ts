@@ -4,6 +4,7 @@
  * VPC, crash recovery with every step crashing once after its side effect, a kubeadm init
  * that fails, and the dry run.
  */
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/embedded';
 import { buildBroughtNetwork, snapshotBrought, withSharedTag } from './brought';
@@ -181,6 +182,15 @@ describe('create-cluster scenarios', () => {
       const cluster = await cp.request<{ status: string; lock?: unknown }>('GET', '/v1/clusters/noinit');
       expect(cluster.body.status).toBe('Failed');
       expect(cluster.body.lock).toBeUndefined();
+
+      // The token and certificate key published before init name nothing now: withdrawn, so no
+      // node joins with them (the CA hash and the endpoint stay; the next attempt rewrites all).
+      const ssm = new SSMClient({ endpoint: cp.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+      const param = (name: string) => ssm.send(new GetParameterCommand({ Name: `/hopper/noinit/join/${name}`, WithDecryption: true })).then(() => 'present', (err: { name?: string }) => err.name ?? 'error');
+      expect(await param('token')).toBe('ParameterNotFound');
+      expect(await param('certificate-key')).toBe('ParameterNotFound');
+      expect(await param('endpoint')).toBe('present');
+      ssm.destroy();
 
       const gaps = await inventoryGaps(cp, 'noinit');
       expect(gaps.unknown).toEqual([]);

@@ -158,5 +158,7 @@ export function curl(state: SimState, host: SimHost, inst: SimInstance, req: Shi
   if (c.fail && res.status >= 400) return err(22, `The requested URL returned error: ${res.status}`);
   if (!c.output) return { stdout: res.body, exitCode: 0 };
   const path = c.output.startsWith('/') ? c.output : `${req.cwd.replace(/\/$/, '')}/${c.output}`;
-  return { exitCode: 0, files: [{ path, content: res.body, mode: '0644' }] };
+  // curl opens its output as the shell would (a new file gets 0666 less the umask; an existing
+  // one, or a device such as /dev/null, keeps its mode): no chmod.
+  return { exitCode: 0, files: [{ path, content: res.body }] };
 }

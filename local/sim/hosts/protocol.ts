@@ -102,7 +102,8 @@ export function renderShimResult(r: ShimResult): string {
     if (f.createDirs) out.push(`mkdir -p -- ${q(dir)}`);
     // A failed write (missing directory) fails the command, as the real tool's open() would.
     out.push(emit(f.content, `> ${q(f.path)} || __rc=2`));
-    if (f.mode) out.push(`chmod ${f.mode} -- ${q(f.path)}`);
+    // Never the mode of a device: in a sandbox the device nodes may be this machine's own.
+    if (f.mode && !f.path.startsWith('/dev/')) out.push(`chmod ${f.mode} -- ${q(f.path)}`);
   }
   if (r.stdout && r.stdout.length > 0) out.push(emit(r.stdout));
   if (r.stderr) out.push(emit(r.stderr, '>&2'));

@@ -14,7 +14,9 @@
  * - `bwrap` (bubblewrap) when it works here;
  * - else util-linux `unshare` (on every stock Debian, Ubuntu and Fedora): as root plain
  *   namespaces, as an ordinary user inside a user namespace; the mounts come from a
- *   per-host fstab (one `mount --all` call), then `chroot` and `setpriv` drop into bash;
+ *   per-host fstab (one `mount --all` call; the device nodes bound read-only, so that a
+ *   script writes to them but cannot chmod this machine's own), then `chroot` and `setpriv`
+ *   drop into bash;
  * - else none: every script fails with what is missing, and nothing runs.
  *
  * `HOPPER_HOST_SANDBOX=bwrap|unshare` forces one (failing when it does not work here);
@@ -152,7 +154,9 @@ export function prepareHost(hostDir: string, shimDir: string): HostLayout {
   const lines = [
     line('/usr', 'usr', 'none', 'bind,ro,nosuid,nodev'),
     line('proc', 'proc', 'proc', 'nosuid,nodev,noexec'),
-    ...DEVICES.map((d) => line(`/dev/${d}`, `dev/${d}`, 'none', 'bind')),
+    // Read-only binds: a device is written to as before, but its node — this machine's own,
+    // whose owner the sandbox's root may be — cannot be chmod'ed or chown'ed (EROFS).
+    ...DEVICES.map((d) => line(`/dev/${d}`, `dev/${d}`, 'none', 'bind,ro')),
     line(shimDir, SHIM_MOUNT.slice(1), 'none', 'bind,ro,nosuid,nodev'),
   ];
   writeFileSync(fstab, `# Mounts of this host's sandbox (util-linux unshare), made in its private mount namespace.\n${lines.join('\n')}\n`);

@@ -176,6 +176,9 @@ printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-init.yaml
     if mountpoint -q /var/lib/etcd && [[ ${#INIT_FLAGS[@]} -gt 0 ]]; then umount /var/lib/etcd; fi
     run_logged kubeadm-reset kubeadm reset -f || true
     rm -f /etc/kubernetes/kubeadm-init.yaml
+    for stale in token certificate-key; do
+      aws ssm delete-parameter --region "$REGION" --name "${PARAM_PREFIX}join/$stale" >/dev/null 2>&1 || true
+    done
     exit 1
   fi
   rm -f /etc/kubernetes/kubeadm-init.yaml
