@@ -167,9 +167,14 @@ describe('node auto-repair', () => {
   it('replaces a node failing its status checks, which no event announces: the sweep finds it', async () => {
     const [victim] = await running('nodes');
     await post(`/_sim/instances/${victim.id}/status-checks`, { instance: 'failed' });
-    const [decision] = await sweep();
+    // The sweep runs every 5 minutes: the first one after EC2 reports the check impaired starts the repair.
+    let decision: Awaited<ReturnType<typeof sweep>>[number] | undefined;
+    for (let i = 0; i < 50 && !decision; i++) {
+      decision = (await sweep()).find((f) => f.instanceId === victim.id);
+      if (!decision) await new Promise((r) => setTimeout(r, 100));
+    }
     expect(decision).toMatchObject({ action: 'started', instanceId: victim.id });
-    const op = await cp.waitForOperation(decision.operationId!, 180_000);
+    const op = await cp.waitForOperation(decision!.operationId!, 180_000);
     expect(op.status, JSON.stringify(op)).toBe('Succeeded');
     expect(op.steps.find((s) => s.name === 'Plan')?.detail).toMatchObject({ instanceId: victim.id, trouble: 'status-check', group: 'nodes' });
     expect((await running('nodes')).map((i) => i.id)).not.toContain(victim.id);
