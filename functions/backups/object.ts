@@ -4,6 +4,7 @@
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { awsErrorCode } from '../../shared/aws/errors';
+import { listBackups } from './list';
 import { backupKey, takenAt } from './policy';
 
 export interface BackupObject {
@@ -68,3 +69,21 @@ export function restoreRefusal(backup: BackupObject, cluster: { name: string; ui
 }
 
 const minorOf = (version: string) => version.replace(/^v/, '').split('.').slice(0, 2).join('.');
+
+/**
+ * The newest backup a cluster incarnation may be restored from without a person choosing it
+ * (its only control plane lost with its etcd volume): the newest few are looked into, one
+ * HeadObject each, and the first that restoreRefusal lets through is it. Undefined when none is.
+ */
+export async function newestRestorableBackup(
+  s3: S3Client,
+  bucket: string,
+  cluster: { name: string; uid: string; kubernetesVersion?: string; spec: { kubernetesVersion: string } },
+  looks = 5,
+): Promise<(BackupObject & { takenAt: string; sha256: string }) | undefined> {
+  for (const listed of (await listBackups(s3, bucket, cluster.name)).slice(0, looks)) {
+    const backup = await headBackup(s3, bucket, cluster.name, listed.id);
+    if (backup?.sha256 && !restoreRefusal(backup, cluster)) return { ...backup, sha256: backup.sha256, takenAt: listed.takenAt };
+  }
+  return undefined;
+}

@@ -5,10 +5,13 @@
  * for (DependencyPendingError, retried); a volume held by another live instance is an error,
  * never taken. A cluster made before etcd volumes has none: nothing to attach.
  *
- * A seat whose volume is gone (deleted behind Hopper's back, or failed) gets a new, empty one
- * when other control planes hold etcd's data: the refresh before the join has removed the
+ * A seat whose volume is gone (deleted behind Hopper's back, or failed) gets a new, empty one.
+ * When other control planes hold etcd's data, the refresh before the join has removed the
  * seat's lost member, and the new member syncs from the others. Without another control plane
- * the data is gone with the volume, and the step says so.
+ * the data went with the volume: the new volume is recorded with the cluster's newest backup it
+ * may be restored from, the init script restores it before kubeadm runs (as Gardener's
+ * etcd-backup-restore does on its own), and the cluster's events say which backup and that what
+ * changed after it is lost. With no such backup the step stops and says the data is gone.
  */
 import { AttachVolumeCommand, DescribeVolumesCommand, type Instance, type Volume } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
@@ -21,7 +24,11 @@ import { describeInstances } from '../lib/ec2';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, creating, ofCluster, table } from '../../shared/aws/iam';
+import { s3Client } from '../../shared/aws/clients/s3';
+import { allow, anywhere, arn, creating, ofCluster, onBackupObjects, onBackupsBucket, table } from '../../shared/aws/iam';
+import type { SeatRestore } from '../../shared/render';
+import { newestRestorableBackup } from '../backups/object';
+import { backupsBucket } from '../backups/policy';
 import { ETCD_VOLUME_DEVICE, createSeatVolume, etcdVolumeClientToken, recordSeatVolume, recordedSeatVolume } from './etcd-volumes';
 import { SEAT_TAG } from './seats';
 
@@ -82,21 +89,37 @@ async function describeVolume(deps: StepDeps, volumeId: string): Promise<Volume 
 async function replaceLostVolume(deps: StepDeps, cluster: string, instance: Instance, seat: number, lostVolumeId: string): Promise<void> {
   const { record, spec } = await loadCluster(deps, cluster);
   const others = await describeInstances(deps, [...roleFilters(cluster, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['pending', 'running'] }]);
+  let restoreFrom: SeatRestore | undefined;
   if (!others.some((i) => i.InstanceId !== instance.InstanceId)) {
-    throw new StepFailedError(`the etcd volume ${lostVolumeId} of control-plane seat ${seat} is gone, and no other control plane holds etcd's data: the cluster's objects are only in its backups now`);
+    const bucket = backupsBucket();
+    const backup = await newestRestorableBackup(deps.clients.s3, bucket, record);
+    if (!backup) {
+      throw new StepFailedError(
+        `the etcd volume ${lostVolumeId} of control-plane seat ${seat} is gone, no other control plane holds etcd's data, and cluster ${cluster} has no backup it can be restored from (hopper get backups ${cluster}): its objects are lost`,
+      );
+    }
+    restoreFrom = { bucket, key: backup.key, backup: backup.id, takenAt: backup.takenAt, sha256: backup.sha256 };
   }
   const zone = instance.Placement?.AvailabilityZone ?? spec.controlPlane.zones[seat];
   const clientToken = `${etcdVolumeClientToken(record.uid, seat).slice(0, 40)}-${lostVolumeId.replace(/^vol-/, '').slice(0, 20)}`;
   const volumeId = await createSeatVolume(deps, spec, seat, zone, clientToken);
   // At once, in the lost one's place: the next look finds the new volume.
-  await recordSeatVolume(deps, spec, seat, zone, volumeId);
+  await recordSeatVolume(deps, spec, seat, zone, volumeId, restoreFrom);
   await deps.store.forgetResource(cluster, 'volume', lostVolumeId);
+  if (restoreFrom) {
+    // Once: a rerun finds the new volume recorded and never comes here again.
+    await deps.store.putEvent(cluster, {
+      type: 'EtcdRestoredFromBackup',
+      message: `the etcd volume of control-plane seat ${seat} was lost with the only control plane: its data comes back from backup ${restoreFrom.backup} (taken ${restoreFrom.takenAt}); what changed after it is lost`,
+      detail: { seat, lostVolumeId, volumeId, backup: restoreFrom.backup, takenAt: restoreFrom.takenAt },
+    });
+  }
 }
 
 export const step = defineStep({
   name: 'AttachEtcdVolumes',
   describeActivity: (i) => `attaching the etcd volume of ${i.instanceIds.join(', ')}`,
-  clients: [ec2Client],
+  clients: [ec2Client, s3Client],
   input: attachEtcdVolumesInput,
   creates: ['Volume'],
   permissions: [
@@ -106,6 +129,9 @@ export const step = defineStep({
     // A lost seat volume's replacement, tagged at creation only.
     creating(['ec2:CreateVolume'], [arn('ec2', 'volume/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'CreateVolume' } }),
+    // The newest backup, for a seat whose data went with its only control plane (HeadObject needs GetObject).
+    onBackupsBucket(['s3:ListBucket']),
+    onBackupObjects(['s3:GetObject']),
   ],
   run: attachEtcdVolumes,
 });

@@ -9,6 +9,7 @@
 import { CreateVolumeCommand, DescribeVolumesCommand, type Volume } from '@aws-sdk/client-ec2';
 import { createHash } from 'node:crypto';
 import type { ClusterSpec } from '../../shared/spec';
+import type { SeatRestore } from '../../shared/render';
 import { StepFailedError } from '../../shared/errors';
 import { resourceTags, roleFilters, tagRecord, type Tag } from '../../shared/tags';
 import { tagSpec } from '../network/common';
@@ -51,10 +52,21 @@ export async function recordedSeatVolume(deps: Pick<StepDeps, 'store'>, cluster:
 
 /** The etcd volume of the seat a control-plane instance holds, from the inventory ('' when none). */
 export async function etcdVolumeOfInstance(deps: Pick<StepDeps, 'store'>, cluster: string, instanceId: string): Promise<string> {
+  return (await seatVolumeOfInstance(deps, cluster, instanceId)).volumeId;
+}
+
+/**
+ * The etcd volume of the seat a control-plane instance holds, and the backup it is to be
+ * restored from when it replaced a volume lost with the only control plane (AttachEtcdVolumes
+ * recorded it so): '' and undefined when none.
+ */
+export async function seatVolumeOfInstance(deps: Pick<StepDeps, 'store'>, cluster: string, instanceId: string): Promise<{ volumeId: string; restoreFrom?: SeatRestore }> {
   const resources = await deps.store.listResources(cluster);
   const seat = resources.find((r) => r.type === 'instance' && r.id === instanceId)?.attrs?.seat;
-  if (seat === undefined) return '';
-  return resources.find((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === Number(seat))?.id ?? '';
+  if (seat === undefined) return { volumeId: '' };
+  const volume = resources.find((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === Number(seat));
+  const restoreFrom = volume?.attrs?.restoreFrom as SeatRestore | undefined;
+  return { volumeId: volume?.id ?? '', ...(restoreFrom ? { restoreFrom } : {}) };
 }
 
 /** Whether every seat of the cluster has its etcd volume recorded (clusters made before them have none). */
@@ -82,7 +94,18 @@ export async function createSeatVolume(deps: StepDeps, spec: ClusterSpec, seat: 
   return made.VolumeId;
 }
 
-/** Records seat `seat`'s volume in the inventory (a crash after this leaves nothing it does not know). */
-export async function recordSeatVolume(deps: Pick<StepDeps, 'store'>, spec: ClusterSpec, seat: number, zone: string, volumeId: string): Promise<void> {
-  await deps.store.recordResource(spec.name, { type: 'volume', id: volumeId, zone, ownership: 'owned', name: `${spec.name}-etcd-${seat}`, attrs: { role: ETCD_VOLUME_ROLE, seat } });
+/**
+ * Records seat `seat`'s volume in the inventory (a crash after this leaves nothing it does not
+ * know), with the backup its etcd data is to come from when it is a new volume for a seat whose
+ * data was lost with the only control plane.
+ */
+export async function recordSeatVolume(deps: Pick<StepDeps, 'store'>, spec: ClusterSpec, seat: number, zone: string, volumeId: string, restoreFrom?: SeatRestore): Promise<void> {
+  await deps.store.recordResource(spec.name, {
+    type: 'volume',
+    id: volumeId,
+    zone,
+    ownership: 'owned',
+    name: `${spec.name}-etcd-${seat}`,
+    attrs: { role: ETCD_VOLUME_ROLE, seat, ...(restoreFrom ? { restoreFrom: { ...restoreFrom } } : {}) },
+  });
 }

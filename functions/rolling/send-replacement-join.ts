@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 import { renderControlPlaneInitScript, renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
-import { etcdVolumeOfInstance } from '../control-plane/etcd-volumes';
+import { seatVolumeOfInstance } from '../control-plane/etcd-volumes';
 import { rememberedCommands, sendOnce, type SentCommand } from '../control-plane/send-once';
 import { loadRenderContext, withServiceAccountIssuer } from '../control-plane/render-context';
 import { JOIN_TIMEOUT_SECONDS } from '../control-plane/seats';
@@ -30,16 +30,17 @@ export const sendReplacementJoinInput = stepEnvelope.extend({ instanceId: z.stri
 export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJoinInput>, deps: StepDeps): Promise<SentCommand & { skipped: boolean }> {
   const { spec } = await loadCluster(deps, input.cluster);
   const ctx = await loadRenderContext(deps, spec);
-  const etcdVolumeId = await etcdVolumeOfInstance(deps, spec.name, input.instanceId);
+  const { volumeId: etcdVolumeId, restoreFrom } = await seatVolumeOfInstance(deps, spec.name, input.instanceId);
   // The only control plane was replaced: nobody to join. The new instance starts the control
-  // plane again from the seat's volume (kubeadm init over the etcd data), and publishes the
+  // plane again from the seat's volume (kubeadm init over the etcd data; a new volume for one
+  // lost with it is first filled from the backup AttachEtcdVolumes chose), and publishes the
   // join data itself.
   const alone = (await otherControlPlanes(deps, spec.name, input.instanceId)).length === 0;
   // `skipped` always answers, so the workflow's choice on it never meets a missing field.
   if (alone && input.phase === 'refresh') return { commandId: '', instanceId: input.instanceId, skipped: true };
   const send = (purpose: string, instanceId: string, script: string, timeoutSeconds: number) =>
     sendOnce(deps, { cluster: spec.name, operationId: input.operationId, purpose, instanceId, script, timeoutSeconds }).then((sent) => ({ ...sent, skipped: false }));
-  if (alone) return send('ReplacementJoin', input.instanceId, renderControlPlaneInitScript(await withServiceAccountIssuer(deps, spec.name, ctx), { etcdVolumeId }), JOIN_TIMEOUT_SECONDS);
+  if (alone) return send('ReplacementJoin', input.instanceId, renderControlPlaneInitScript(await withServiceAccountIssuer(deps, spec.name, ctx), { etcdVolumeId, ...(restoreFrom ? { restoreFrom } : {}) }), JOIN_TIMEOUT_SECONDS);
   if (input.phase === 'refresh') {
     const runner = await kubectlRunner(deps, spec.name, input.instanceId);
     // Members of control planes lost behind Hopper's back (they never ran kubeadm reset) leave

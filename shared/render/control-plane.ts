@@ -20,7 +20,7 @@ import {
   writeTemplate,
 } from './shell';
 import type { RenderContext } from './types';
-import { ETCD_DATA_DIR, ETCD_DATA_DIR_CHECK, ETCD_MOUNT, RESTORE_PKI, SAVE_PKI, mountEtcdVolume, removeDeadMembers } from './etcd';
+import { ETCD_DATA_DIR, ETCD_DATA_DIR_CHECK, ETCD_MOUNT, RESTORE_PKI, SAVE_PKI, mountEtcdVolume, removeDeadMembers, restoreSeatFromBackup, type SeatRestore } from './etcd';
 
 /** Which instance a control-plane script runs on: its seat's etcd volume ('' for a cluster made before them). */
 export interface SeatOptions {
@@ -32,6 +32,8 @@ export interface SeatOptions {
    * member starts empty.
    */
   staleMemberRemoved?: boolean;
+  /** The seat's volume is new, its data lost with the only control plane: init starts from this backup. */
+  restoreFrom?: SeatRestore;
 }
 
 const INIT_CONFIG = '/etc/kubernetes/kubeadm-init.yaml';
@@ -96,6 +98,7 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
       // A working control plane: fresh join data from it, as a refresh makes.
       indent(publishJoinData(r), 2),
       'else',
+      ...(seat.etcdVolumeId && seat.restoreFrom ? [indent(restoreSeatFromBackup(seat.restoreFrom), 2)] : []),
       `  if [[ -e ${ETCD_DATA_DIR}/member ]]; then`,
       '    # The seat\'s volume holds the cluster\'s etcd data (its control plane was replaced):',
       '    # etcd starts from it, with the CA keys the cluster has always had.',

@@ -68,6 +68,53 @@ for pki_file in ${DURABLE_PKI_FILES.join(' ')}; do
   fi
 done`;
 
+/**
+ * The backup a seat's new, empty volume is filled from: its only control plane was lost together
+ * with its etcd volume, and nothing else holds the cluster's data (AttachEtcdVolumes decides).
+ */
+export interface SeatRestore {
+  bucket: string;
+  key: string;
+  /** The backup's id, as `hopper get backups` lists it. */
+  backup: string;
+  /** When it was taken: what changed after is lost, and the scripts say so. */
+  takenAt: string;
+  /** Its SHA-256, from the object's metadata when it was taken. */
+  sha256: string;
+}
+
+/**
+ * etcd's data directory made from a backup, on a seat volume that has none (kubeadm's documented
+ * restore of a single control plane: `etcdctl snapshot restore` into the data directory, then
+ * `kubeadm init` over it). The snapshot is fetched onto the volume, checked against the SHA-256
+ * recorded when it was taken, and restored as the only member of a new etcd cluster at this
+ * instance's name and address, which are the ones kubeadm's etcd manifest gives it. A rerun finds
+ * the data directory and does nothing. Needs NODE_IDENTITY and REGION.
+ */
+export function restoreSeatFromBackup(target: SeatRestore): string {
+  if (!/^[0-9a-f]{64}$/.test(target.sha256)) throw new Error(`not a SHA-256: ${target.sha256}`);
+  const snapshot = `${ETCD_MOUNT}/hopper-seat-restore.db`;
+  const staging = `${ETCD_MOUNT}/hopper-seat-restore`;
+  return `if [[ ! -e ${ETCD_DATA_DIR}/member ]]; then
+  # The seat's volume was lost with the only control plane: etcd starts again from the newest
+  # backup (taken ${target.takenAt}); what changed after it is lost.
+  aws s3 cp ${shellQuote(`s3://${target.bucket}/${target.key}`)} ${snapshot} --region "$REGION" >/dev/null
+  RESTORE_SHA256=$(sha256sum ${snapshot} | cut -d' ' -f1)
+  if [[ $RESTORE_SHA256 != ${target.sha256} ]]; then
+    rm -f ${snapshot}
+    echo "hopper: backup ${target.backup} is damaged: its SHA-256 is $RESTORE_SHA256, not ${target.sha256} as recorded when it was taken" >&2
+    exit 1
+  fi
+  rm -rf ${staging}
+  ETCDCTL_API=3 etcdctl snapshot restore ${snapshot} --data-dir ${staging} --name "$NODE_NAME" \\
+    --initial-cluster "$NODE_NAME=https://$NODE_IP:2380" --initial-advertise-peer-urls "https://$NODE_IP:2380" \\
+    --initial-cluster-token ${shellQuote(`hopper-seat-${target.sha256.slice(0, 16)}`)} >/dev/null
+  mv ${staging} ${ETCD_DATA_DIR}
+  rm -f ${snapshot}
+  echo "hopper: etcd's data restored from backup ${target.backup} (taken ${target.takenAt}) onto the seat's new volume"
+fi`;
+}
+
 /** `"${ETCDCTL[@]}" …`: etcdctl (API v3) against the local member, with the client certificates kubeadm made. */
 const ETCDCTL_LOCAL =
   'ETCDCTL=(env ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key)';

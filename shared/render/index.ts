@@ -7,7 +7,7 @@ export { joinParameterNames, parseKubeVersion, RenderError, resolveContext, type
 export { shellQuote } from './shell';
 export { INSTANCE_GROUP_LABEL, PLACEHOLDERS, renderKubeadmInitConfig, renderKubeadmJoinConfig, type JoinData, type NodeIdentity } from './kubeadm';
 export { renderBakeScript } from './bake';
-export { renderEtcdSnapshotScript, type SnapshotTarget } from './etcd';
+export { renderEtcdSnapshotScript, type SeatRestore, type SnapshotTarget } from './etcd';
 export { renderRestartKubeletScript, renderRestoreScript, type RestorePhase, type RestoreTarget } from './restore';
 export {
   CLIENT_CERTIFICATE_OUTPUT,

@@ -73,6 +73,10 @@ export const SCENARIOS: Record<string, Record<string, string>> = {
       { apiServerEndpoint: haCalicoChina.controlPlaneEndpoint, token: TOKEN, caCertHash: CA_HASH, certificateKey: CERT_KEY },
     ),
     'control-plane-init.sh': renderControlPlaneInitScript(haCalicoChina),
+    'control-plane-init-restore-seat.sh': renderControlPlaneInitScript(haCalicoChina, {
+      etcdVolumeId: 'vol-0123456789abcdef0',
+      restoreFrom: { bucket: restore.bucket, key: restore.key, backup: restore.backup, takenAt: '2026-12-05T01:45:00.000Z', sha256: restore.sha256 },
+    }),
     'control-plane-join.sh': renderControlPlaneJoinScript(haCalicoChina),
     'control-plane-join-seat-removed-member.sh': renderControlPlaneJoinScript(haCalicoChina, { etcdVolumeId: 'vol-0123456789abcdef0', staleMemberRemoved: true }),
     'refresh-join-data-remove-lost-members.sh': renderRefreshJoinDataScript(haCalicoChina, { liveControlPlanes: ['10.1.1.10', '10.1.2.10', '10.1.3.11'] }),

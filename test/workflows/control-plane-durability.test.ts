@@ -4,9 +4,11 @@
  * kubectl over SSM before is still there after — the replacement took the seat's volume and
  * address, and started the control plane again from the data (the API was down meanwhile).
  * The same when the instance is terminated behind Hopper's back: the EC2 event starts a repair
- * that fills the seat from its volume. Deleting the cluster deletes the volume.
+ * that fills the seat from its volume. Lost together with its volume, the control plane comes
+ * back from the newest backup, with the node that kept running. Deleting the cluster deletes the
+ * volume.
  */
-import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { DeleteVolumeCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -252,6 +254,73 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect(gone.err).toContain('configmaps "later" not found');
     expect(op.steps.map((st) => `${st.name} ${st.status}`)).toEqual(['Verify Succeeded', 'Restore Succeeded', 'Validate Succeeded']);
     expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
+  }, 300_000);
+
+  it('comes back from its newest backup when its only instance and its etcd volume are lost together', async () => {
+    const [before] = await controlPlanes();
+    const [lostVolume] = await etcdVolumes();
+    // A backup of the cluster as it is now: the schedule's run at the simulated now, past the interval.
+    const simNow = ((await (await fetch(`${cp.cloud}/_sim/clock`)).json()) as { now: string }).now;
+    const sent = (await cp.embedded.lambda.invoke('etcdBackups', { 'detail-type': 'Scheduled Event', source: 'aws.events', time: simNow })) as { backups: { cluster: string; id?: string }[] };
+    const taken = sent.backups.find((b) => b.cluster === NAME);
+    expect(taken?.id, JSON.stringify(sent)).toBeDefined();
+    for (let i = 0; i < 200; i++) {
+      const list = (await cp.request<BackupsList>('GET', `/v1/clusters/${NAME}/backups`)).body;
+      if (list.backups.some((b) => b.id === taken!.id && b.sha256)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const since = await onHost(before.id, `${KUBECTL} create configmap since --from-literal=made=after-the-last-backup`);
+    expect(since.code, since.err).toBe(0);
+
+    // The instance and its volume go together (a lost event keeps the repair from racing the delete).
+    const endpoints = async (events: string) => {
+      const res = await fetch(`${cp.cloud}/_sim/endpoints`, { method: 'PUT', body: JSON.stringify({ events }) });
+      expect(res.status, await res.text()).toBe(200);
+    };
+    const ec2 = new EC2Client({ endpoint: cp.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+    await endpoints('http://127.0.0.1:9/');
+    try {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [before.id] }));
+      for (let i = 0; i < 300 && (await etcdVolumes()).find((v) => v.id === lostVolume.id)?.state !== 'available'; i++) await new Promise((r) => setTimeout(r, 20));
+      await ec2.send(new DeleteVolumeCommand({ VolumeId: lostVolume.id }));
+    } finally {
+      ec2.destroy();
+      await endpoints(cp.embedded.urls.eventBridge);
+    }
+    // Its data is nowhere now: the simulated cluster is gone with it.
+    const simClusters = async () => ((await (await fetch(`${cp.cloud}/_sim/kubernetes`)).json()) as { clusters: unknown[] }).clusters;
+    for (let i = 0; i < 200 && (await simClusters()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await simClusters()).toEqual([]);
+
+    const findings = ((await cp.embedded.lambda.invoke('instanceHealthSweep', {})) as { findings: { action: string; cluster: string; operationId?: string }[] }).findings;
+    const started = findings.find((f) => f.cluster === NAME);
+    expect(started, JSON.stringify(findings)).toMatchObject({ action: 'started' });
+    const repair = await cp.waitForOperation(started!.operationId!, 300_000);
+    expect(repair.status, JSON.stringify(repair.error)).toBe('Succeeded');
+
+    const [after] = await controlPlanes();
+    expect(after.privateIpAddress).toBe(before.privateIpAddress);
+    const [volume] = await etcdVolumes();
+    expect(volume.id).not.toBe(lostVolume.id);
+    expect(volume).toMatchObject({ encrypted: true, availabilityZone: lostVolume.availabilityZone, attachment: { instanceId: after.id, state: 'attached' } });
+    // What the backup held is back; what was made after it is not.
+    const kept = await onHost(after.id, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
+    expect(kept.out.trim(), kept.err).toBe('yes');
+    const gone = await onHost(after.id, `${KUBECTL} get configmap since -o name`);
+    expect(gone.err).toContain('configmaps "since" not found');
+    // The node that kept running reconnects: same endpoint, same CA.
+    let ready: string[] = [];
+    for (let i = 0; i < 100 && ready.length < 2; i++) {
+      ready = (await onHost(after.id, `${KUBECTL} get nodes`)).out.split('\n').filter((l) => / Ready /.test(l));
+      if (ready.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toHaveLength(2);
+    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
+    // Said plainly, once: which backup, and that what changed after it is lost.
+    const events = (await cp.request<{ events: { type: string; message: string }[] }>('GET', `/v1/clusters/${NAME}/events`)).body.events.filter((e) => e.type === 'EtcdRestoredFromBackup');
+    expect(events).toHaveLength(1);
+    expect(events[0].message).toContain(`from backup ${taken!.id}`);
+    expect(events[0].message).toContain('what changed after it is lost');
   }, 300_000);
 
   it('goes with the cluster: delete removes the volume, and the backups when asked to', async () => {

@@ -13,6 +13,7 @@ import { renderKubeconfig } from './kubeconfig';
 import { checkExpiration, renewAll } from './certs';
 import { caFromFiles, createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
 import { privateKeyPem } from '../../../shared/pki/x509';
+import { serverFor } from './api/server';
 import { DEFAULT_ETCD_DATA_DIR, dirAvailableCheck, etcdMemberFile, readEtcdMarker } from './etcd';
 import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerAnswers, lineageOf, removeMember, resetMembers } from './etcd-members';
 import type { Taint } from './model';
@@ -216,7 +217,14 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   // etcd data already in the data directory (a volume that outlived its control plane): etcd
   // starts from it, and the cluster it holds comes back with its objects.
   const found = host.read ? readEtcdMarker(host.read.bind(host), etcdDataDir) : undefined;
-  const restored = found ? registry.byId(found.cluster) : undefined;
+  let restored = found ? registry.byId(found.cluster) : undefined;
+  // Data `etcdctl snapshot restore` made from a snapshot of a cluster whose data was lost
+  // everywhere: that cluster comes back with the snapshot's objects, and its kubelets with it.
+  let reconnecting: [instanceId: string, nodeName: string][] = [];
+  if (!restored && found?.restore) {
+    const revived = registry.revive(found.cluster);
+    if (revived) ({ cluster: restored, kubelets: reconnecting } = revived);
+  }
   if (restored && [...registry.members].some(([, m]) => m.key === registry.keyOf(restored) && restored.nodes.get(m.nodeName)?.role === 'control-plane')) {
     throw new KubeError(
       `${head}[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"\nerror execution phase wait-control-plane: etcd: the data in ${etcdDataDir} belongs to member "${found!.member}" of a cluster whose other members are running; a member cannot start a cluster of its own from it`,
@@ -258,6 +266,14 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const memberFiles = etcdMemberFile(host, etcdDataDir, { cluster: cluster.id, member: node.name, ...lineage(cluster) });
   registry.add(cluster);
   registry.join(host.instanceId, cluster, node.name);
+  if (found?.restore) {
+    // etcd serves what the snapshot held: objects made since are gone, deleted ones are back.
+    const api = serverFor(registry, cluster);
+    api?.objects.importStored(found.restore.snapshot as Parameters<typeof api.objects.importStored>[0]);
+  }
+  // A kubelet that kept running reconnects with the kubeconfig it has: it needs the same endpoint
+  // and a CA that still signs its certificate (the CA put back in /etc/kubernetes/pki).
+  for (const [instanceId, nodeName] of reconnecting) if (cluster.nodes.get(nodeName)?.hostGoneAt === undefined) registry.join(instanceId, cluster, nodeName);
   registry.runtime.portOpened?.(host.instanceId, API_PORT);
   const checked = await apiCheck(registry, endpoint);
   if (checked === undefined) {

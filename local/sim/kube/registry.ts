@@ -51,6 +51,13 @@ export class KubeRegistry {
   readonly clusters = new Map<string, KubeCluster>();
   /** instance id → the cluster (its key) and node name it joined as. */
   readonly members = new Map<string, { key: string; nodeName: string }>();
+  /**
+   * Clusters whose etcd data no disk holds any more, by id, with the kubelets that still run
+   * (instance id → node name): their objects are gone, but a kubelet keeps its kubeconfig and
+   * reconnects when a control plane restored from a backup answers at the same endpoint with
+   * the same CA (`revive`).
+   */
+  private readonly lost = new Map<string, { cluster: KubeCluster; kubelets: Map<string, string> }>();
 
   constructor(readonly runtime: KubeRuntime) {}
 
@@ -144,6 +151,12 @@ export class KubeRegistry {
   instanceGone(instanceId: string): void {
     for (const cluster of this.clusters.values()) cluster.hostGone(instanceId);
     this.members.delete(instanceId);
+    for (const [id, lost] of [...this.lost]) {
+      if (!lost.kubelets.delete(instanceId)) continue;
+      lost.cluster.hostGone(instanceId);
+      // No kubelet left to reconnect: nothing of the cluster remains anywhere.
+      if (lost.kubelets.size === 0) this.lost.delete(id);
+    }
   }
 
   /** The cluster with this etcd id, if its data still exists. */
@@ -162,8 +175,27 @@ export class KubeRegistry {
     for (const [key, cluster] of [...this.clusters]) {
       if (holds(cluster.id, cluster.etcdDataDir)) continue;
       this.clusters.delete(key);
-      for (const [instanceId, m] of [...this.members]) if (m.key === key) this.members.delete(instanceId);
+      const kubelets = new Map<string, string>();
+      for (const [instanceId, m] of [...this.members]) {
+        if (m.key !== key) continue;
+        this.members.delete(instanceId);
+        if (cluster.nodes.get(m.nodeName)?.role === 'worker') kubelets.set(instanceId, m.nodeName);
+      }
+      if (kubelets.size) this.lost.set(cluster.id, { cluster, kubelets });
     }
+  }
+
+  /**
+   * A lost cluster whose data a control plane brings back from a backup (`kubeadm init` over a
+   * data directory `etcdctl snapshot restore` made of one of its snapshots): the cluster, and
+   * the kubelets that kept running and reconnect to it (`kubeadm init` adds them once it is
+   * serving). Undefined when nothing of that cluster is left.
+   */
+  revive(id: string): { cluster: KubeCluster; kubelets: [instanceId: string, nodeName: string][] } | undefined {
+    const lost = this.lost.get(id);
+    if (!lost) return undefined;
+    this.lost.delete(id);
+    return { cluster: lost.cluster, kubelets: [...lost.kubelets] };
   }
 
   /** A cluster that now answers at another endpoint (a control plane restored at a new address). */
