@@ -81,7 +81,7 @@ export const rollingUpdate = workflow({
         }),
         choice('LeavesControlPlane?', [{ Variable: '$.kind', StringEquals: 'control-plane', Next: 'SendLeave' }], 'TerminateOld'),
         task(sendLeave, {
-          comment: 'kubeadm reset on the old control-plane instance: its etcd member goes with it.',
+          comment: 'The old control-plane instance stops in place, its etcd member kept for the replacement at its address (kubeadm reset, member removed, for a cluster without seat volumes).',
           params: { instanceId: ref('$.instanceId') },
           result: '$.leave',
         }),

@@ -109,3 +109,25 @@ export async function recordSeatVolume(deps: Pick<StepDeps, 'store'>, spec: Clus
     attrs: { role: ETCD_VOLUME_ROLE, seat, ...(restoreFrom ? { restoreFrom: { ...restoreFrom } } : {}) },
   });
 }
+
+/** The inventory record of seat `seat`'s etcd volume, if the cluster has one. */
+export async function seatVolumeRecord(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number) {
+  return (await deps.store.listResources(cluster)).find((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === seat);
+}
+
+/**
+ * The private address of the etcd member whose data seat `seat`'s volume holds, as recorded when
+ * its instance was last taken away ('' when unknown): a replacement launched at that address
+ * can start that same member again from the data.
+ */
+export async function seatMemberAddress(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number): Promise<string> {
+  const address = (await seatVolumeRecord(deps, cluster, seat))?.attrs?.memberAddress;
+  return typeof address === 'string' ? address : '';
+}
+
+/** Records on seat `seat`'s volume the address of the member whose data it holds (see seatMemberAddress). */
+export async function recordSeatMemberAddress(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number, address: string): Promise<void> {
+  const volume = await seatVolumeRecord(deps, cluster, seat);
+  if (!volume || volume.attrs?.memberAddress === address) return;
+  await deps.store.recordResource(cluster, { type: volume.type, id: volume.id, zone: volume.zone, ownership: volume.ownership, name: volume.name, attrs: { ...volume.attrs, memberAddress: address } });
+}

@@ -3,9 +3,13 @@
  * drained, reset and terminated — on the target image, in the seat's zone and subnet, with
  * the settings of a surviving control-plane instance (type, security groups, instance
  * profile, IMDSv2, encrypted root), or of the spec and inventory when it replaces the only
- * one; without an API load balancer, at the seat's address (the endpoint everything uses). Its ClientToken is fixed per (cluster incarnation,
- * seat, operation), so a retry gets the same instance back. Recorded in the inventory at
- * once, registered with the API target group.
+ * one; at the seat's address: without an API load balancer it is the endpoint everything
+ * uses, and behind one it is the address of the etcd member whose data the seat's volume
+ * holds, so that member starts again from it (if another instance has taken the address
+ * meanwhile, the replacement gets a new one and joins as a new member). Its ClientToken is
+ * fixed per (cluster incarnation, seat, operation), so a retry gets the same instance back.
+ * Recorded in the inventory at once (the seat's lost instances leave it), registered with
+ * the API target group.
  */
 import { RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -13,7 +17,8 @@ import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { DependencyPendingError, StepFailedError } from '../../shared/errors';
 import { CONTROL_PLANE_HOP_LIMIT, CONTROL_PLANE_ROOT_GIB, controlPlaneTags } from '../control-plane/seats';
-import { rootDeviceName } from '../lib/ec2';
+import { ETCD_VOLUME_ROLE, recordSeatMemberAddress, seatMemberAddress } from '../control-plane/etcd-volumes';
+import { describeInstances, rootDeviceName } from '../lib/ec2';
 import { API_PORT, CONTROL_PLANE_ROLE, recordedApiEndpoint } from '../control-plane/render-context';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
@@ -44,28 +49,46 @@ export async function launchReplacement(input: z.infer<typeof launchReplacementI
   if (securityGroupIds.length === 0) throw new StepFailedError(`no control-plane security group recorded to launch seat ${seat} with`);
   const subnetId = input.seat.subnetId ?? (await seatSubnet(deps, spec.name, zone, spec.topology === 'public'));
   const endpoint = await recordedApiEndpoint(deps, spec.name);
+  // A retry after the launch finds the instance this operation launched for the seat.
+  const launched = await launchedForSeat(deps, spec.name, seat, input.operationId);
+  if (launched) return registered(deps, spec.name, launched);
   // Without a load balancer the API endpoint is the seat's own address: every kubeconfig and
   // kubelet points there, so the replacement takes it (free once the old instance is gone).
-  const seatAddress = /^\d+\.\d+\.\d+\.\d+:\d+$/.test(endpoint) ? endpoint.replace(/:\d+$/, '') : undefined;
+  const endpointAddress = /^\d+\.\d+\.\d+\.\d+:\d+$/.test(endpoint) ? endpoint.replace(/:\d+$/, '') : undefined;
+  // Behind a load balancer it takes its predecessor's address when it can: the seat's etcd
+  // member (same address, same node name) then starts again from its data on the volume.
+  const memberAddress = endpointAddress ? undefined : await predecessorAddress(deps, spec.name, seat);
+  const seatAddress = endpointAddress ?? memberAddress;
   const tags = controlPlaneTags(spec, seat, zone);
-  const launch = new RunInstancesCommand({
+  const rootDevice = await rootDeviceName(deps, imageId);
+  const launchAt = (address: string | undefined, token: string) => new RunInstancesCommand({
     ImageId: imageId,
     InstanceType: (model?.InstanceType ?? spec.controlPlane.machineType) as _InstanceType,
     MinCount: 1,
     MaxCount: 1,
     SubnetId: subnetId,
-    ...(seatAddress ? { PrivateIpAddress: seatAddress } : {}),
+    ...(address ? { PrivateIpAddress: address } : {}),
     SecurityGroupIds: securityGroupIds,
     IamInstanceProfile: { Name: hostRoleName(spec.name, 'control-plane') },
-    ClientToken: tokenOf('hopper-cp-roll', record.uid, String(seat), input.operationId),
+    ClientToken: token,
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: CONTROL_PLANE_HOP_LIMIT },
-    BlockDeviceMappings: [{ DeviceName: await rootDeviceName(deps, imageId), Ebs: { VolumeType: 'gp3', VolumeSize: CONTROL_PLANE_ROOT_GIB, Encrypted: true, DeleteOnTermination: true } }],
+    BlockDeviceMappings: [{ DeviceName: rootDevice, Ebs: { VolumeType: 'gp3', VolumeSize: CONTROL_PLANE_ROOT_GIB, Encrypted: true, DeleteOnTermination: true } }],
     TagSpecifications: [...tagSpec('instance', tags), ...tagSpec('volume', tags)],
   });
-  const out = await deps.clients.ec2.send(launch).catch((err: unknown) => {
-    if (awsErrorCode(err) === 'InvalidIPAddress.InUse') throw new DependencyPendingError(`the seat's address ${seatAddress} is still held by the instance being replaced`, { cause: err });
-    throw err;
-  });
+  const token = tokenOf('hopper-cp-roll', record.uid, String(seat), input.operationId);
+  let out;
+  try {
+    out = await deps.clients.ec2.send(launchAt(seatAddress, token));
+  } catch (err) {
+    if (awsErrorCode(err) !== 'InvalidIPAddress.InUse') throw err;
+    const holder = (await describeInstances(deps, [{ Name: 'private-ip-address', Values: [seatAddress!] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] }]))[0];
+    // The instance being replaced lets the address go once it is terminated.
+    if (endpointAddress || !holder || holder.State?.Name === 'shutting-down') {
+      throw new DependencyPendingError(`the seat's address ${seatAddress} is still held by ${holder?.InstanceId ?? 'the instance being replaced'}`, { cause: err });
+    }
+    // Something else took it meanwhile: a new address, and a new member that syncs from the others.
+    out = await deps.clients.ec2.send(launchAt(undefined, tokenOf('hopper-cp-new', record.uid, String(seat), input.operationId)));
+  }
   const instance = out.Instances?.[0];
   if (!instance?.InstanceId) throw new StepFailedError(`RunInstances returned no instance for control-plane seat ${seat}`);
   await deps.store.recordResource(spec.name, {
@@ -74,17 +97,56 @@ export async function launchReplacement(input: z.infer<typeof launchReplacementI
     zone,
     ownership: 'owned',
     name: `${spec.name}-control-plane-${seat}`,
-    attrs: { role: CONTROL_PLANE_ROLE, seat, ...(instance.PrivateIpAddress ? { privateIp: instance.PrivateIpAddress } : {}), apiEndpoint: endpoint },
+    attrs: { role: CONTROL_PLANE_ROLE, seat, ...(instance.PrivateIpAddress ? { privateIp: instance.PrivateIpAddress } : {}), apiEndpoint: endpoint, launchedBy: input.operationId },
   });
-  for (const tg of (await deps.store.listResources(spec.name)).filter((r) => r.type === 'target-group')) {
+  await forgetLostOccupants(deps, spec.name, seat, instance.InstanceId);
+  return registered(deps, spec.name, instance.InstanceId);
+}
+
+/** The seat's earlier instances that are gone (lost behind Hopper's back) leave the inventory: the seat has its new one. */
+async function forgetLostOccupants(deps: StepDeps, cluster: string, seat: number, current: string): Promise<void> {
+  const recorded = (await deps.store.listResources(cluster)).filter((r) => r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE && Number(r.attrs?.seat) === seat && r.id !== current);
+  if (recorded.length === 0) return;
+  const live = new Set((await describeInstances(deps, [{ Name: 'instance-id', Values: recorded.map((r) => r.id) }])).filter((i) => i.State?.Name !== 'terminated').map((i) => i.InstanceId));
+  for (const r of recorded) if (!live.has(r.id)) await deps.store.forgetResource(cluster, 'instance', r.id);
+}
+
+/** The instance registered with the API target groups (a retry registers it again: harmless). */
+async function registered(deps: StepDeps, cluster: string, instanceId: string): Promise<{ instanceId: string; instanceIds: string[] }> {
+  for (const tg of (await deps.store.listResources(cluster)).filter((r) => r.type === 'target-group')) {
     try {
-      await deps.clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg.id, Targets: [{ Id: instance.InstanceId, Port: API_PORT }] }));
+      await deps.clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg.id, Targets: [{ Id: instanceId, Port: API_PORT }] }));
     } catch (err) {
-      if (awsErrorCode(err) === 'InvalidTarget') throw new DependencyPendingError(`control-plane instance ${instance.InstanceId} is not running yet, so not registered with the API load balancer`, { cause: err });
+      if (awsErrorCode(err) === 'InvalidTarget') throw new DependencyPendingError(`control-plane instance ${instanceId} is not running yet, so not registered with the API load balancer`, { cause: err });
       throw err;
     }
   }
-  return { instanceId: instance.InstanceId, instanceIds: [instance.InstanceId] };
+  return { instanceId, instanceIds: [instanceId] };
+}
+
+/** The instance this operation launched for the seat, as the inventory recorded it (undefined before the launch). */
+async function launchedForSeat(deps: StepDeps, cluster: string, seat: number, operationId: string): Promise<string | undefined> {
+  const resources = await deps.store.listResources(cluster);
+  return resources.find((r) => r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE && Number(r.attrs?.seat) === seat && r.attrs?.launchedBy === operationId)?.id;
+}
+
+/**
+ * The address of the seat's last instance, whose etcd member's data is on the seat's volume
+ * ('' for a cluster without etcd volumes, or none known): the one TerminateOld recorded on the
+ * volume, or that of a lost instance the inventory still holds for the seat. Recorded on the
+ * volume, where the join looks for it (SendReplacementJoin).
+ */
+async function predecessorAddress(deps: StepDeps, cluster: string, seat: number): Promise<string | undefined> {
+  const resources = await deps.store.listResources(cluster);
+  if (!resources.some((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === seat)) return undefined;
+  // A lost instance is still recorded (nothing took it away in order); the newest is the seat's last.
+  const lost = resources
+    .filter((r) => r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE && Number(r.attrs?.seat) === seat && typeof r.attrs?.privateIp === 'string')
+    .sort((a, b) => b.recordedAt.localeCompare(a.recordedAt))[0];
+  const address = lost ? String(lost.attrs!.privateIp) : await seatMemberAddress(deps, cluster, seat);
+  if (!address) return undefined;
+  await recordSeatMemberAddress(deps, cluster, seat, address);
+  return address;
 }
 
 /** The control-plane security group, as EnsureSecurityGroups recorded it. */
@@ -106,7 +168,8 @@ export const step = defineStep({
   clients: [ec2Client, elbv2Client],
   input: launchReplacementInput,
   permissions: [
-    table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+    // DeleteItem: a seat's lost instances leave the inventory once it has its replacement.
+    table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeImages'),
     creating(['ec2:RunInstances'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*'), awsArn('ec2', 'image/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),

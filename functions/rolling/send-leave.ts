@@ -1,13 +1,19 @@
 /**
- * SendLeave: `kubeadm reset -f` on a control-plane instance about to be replaced. On a
- * control-plane node kubeadm removes the node's etcd member first; a member left behind by a
- * terminated instance would count against etcd's quorum for every replacement after it
- * (three seats replaced without it: six members, three dead, no quorum). CheckLeave
- * (checkCommand) waits for it. An instance SSM cannot reach is skipped: nothing to reset; so
- * is the last control plane, whose data its replacement needs.
+ * SendLeave: a control-plane instance about to be replaced leaves. With its seat's etcd data on
+ * the seat's volume it stops in place (LEAVE_IN_PLACE_SCRIPT): its member stays in etcd, and
+ * the replacement, launched at the same address, starts that member again from the data and
+ * catches up — no copy of everything, no member added and removed. If the replacement cannot
+ * have the address, the refresh before its join removes the member then, as for a lost one.
+ * Without a seat volume (a cluster made before them): `kubeadm reset -f`, which removes the
+ * node's etcd member first; a member left behind by a terminated instance would count against
+ * etcd's quorum for every replacement after it (three seats replaced without it: six members,
+ * three dead, no quorum). CheckLeave (checkCommand) waits for it. An instance SSM cannot reach
+ * is skipped: nothing to stop; so is the last control plane, whose data its replacement needs.
  */
 import * as z from 'zod';
+import { LEAVE_IN_PLACE_SCRIPT } from '../../shared/render';
 import { sendScript } from '../commands/send-script';
+import { etcdVolumeOfInstance } from '../control-plane/etcd-volumes';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
@@ -31,9 +37,10 @@ export async function sendLeave(input: z.infer<typeof sendLeaveInput>, deps: Ste
   // The last member does not leave: kubeadm reset would delete the only copy of etcd's data,
   // which its replacement restores from the seat's volume.
   if ((await otherControlPlanes(deps, spec.name, input.instanceId)).length === 0) return { commandId: '', instanceId: input.instanceId, skipped: true };
+  const inPlace = (await etcdVolumeOfInstance(deps, spec.name, input.instanceId)) !== '';
   const commandId = await sendScript(deps, {
     instanceIds: [input.instanceId],
-    script: LEAVE_SCRIPT,
+    script: inPlace ? LEAVE_IN_PLACE_SCRIPT : LEAVE_SCRIPT,
     comment: `hopper ${spec.name} Leave ${input.operationId}`.slice(0, 100),
     timeoutSeconds: 300,
   });
@@ -42,7 +49,7 @@ export async function sendLeave(input: z.infer<typeof sendLeaveInput>, deps: Ste
 
 export const step = defineStep({
   name: 'SendLeave',
-  describeActivity: (i) => `${i.instanceId} leaving the control plane (kubeadm reset)`,
+  describeActivity: (i) => `${i.instanceId} leaving the control plane`,
   clients: [ec2Client, ssmClient],
   input: sendLeaveInput,
   permissions: [

@@ -9,8 +9,9 @@
  * instance; checkCommand waits for it.
  */
 import * as z from 'zod';
-import { renderControlPlaneInitScript, renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
-import { seatVolumeOfInstance } from '../control-plane/etcd-volumes';
+import { GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
+import { SEAT_MEMBER_OUTPUT, renderControlPlaneInitScript, renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
+import { seatMemberAddress, seatVolumeOfInstance } from '../control-plane/etcd-volumes';
 import { rememberedCommands, sendOnce, type SentCommand } from '../control-plane/send-once';
 import { loadRenderContext, withServiceAccountIssuer } from '../control-plane/render-context';
 import { JOIN_TIMEOUT_SECONDS } from '../control-plane/seats';
@@ -46,13 +47,28 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
     // Members of control planes lost behind Hopper's back (they never ran kubeadm reset) leave
     // etcd first. A stopped instance is not lost: it may start again, and its member with it.
     const notTerminated = await describeInstances(deps, [...roleFilters(spec.name, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }]);
-    // Not the replacement itself: it is no member yet, and one at its address is a lost predecessor's.
+    // Not the replacement itself: it is no member yet, and one at its address is a lost predecessor's
+    // — unless the replacement took the address of the member whose data is on the seat's volume:
+    // that member stays, to start again from its data.
     const liveControlPlanes = notTerminated.filter((i) => i.PrivateIpAddress && i.InstanceId !== input.instanceId).map((i) => i.PrivateIpAddress!);
-    return send(refreshPurpose(input.instanceId), runner, renderRefreshJoinDataScript(ctx, { liveControlPlanes }), 300);
+    const replacementAddress = notTerminated.find((i) => i.InstanceId === input.instanceId)?.PrivateIpAddress;
+    const seat = (await deps.store.listResources(spec.name)).find((r) => r.type === 'instance' && r.id === input.instanceId)?.attrs?.seat;
+    const memberAddress = etcdVolumeId && seat !== undefined ? await seatMemberAddress(deps, spec.name, Number(seat)) : '';
+    const keepAddress = replacementAddress && replacementAddress === memberAddress ? replacementAddress : undefined;
+    return send(refreshPurpose(input.instanceId), runner, renderRefreshJoinDataScript(ctx, { liveControlPlanes, ...(keepAddress ? { keepAddress } : {}) }), 300);
   }
-  // The refresh removed the seat's lost member, if there was one: what it left on the volume may go aside.
-  const staleMemberRemoved = (await rememberedCommands(deps, spec.name, refreshPurpose(input.instanceId), input.operationId)).length > 0;
-  return send('ReplacementJoin', input.instanceId, renderControlPlaneJoinScript(ctx, { etcdVolumeId, staleMemberRemoved }), JOIN_TIMEOUT_SECONDS);
+  const refreshes = await rememberedCommands(deps, spec.name, refreshPurpose(input.instanceId), input.operationId);
+  // The refresh removed the seat's lost member, if there was one: what it left on the volume may
+  // go aside. Or it kept the seat's member at this instance's address: it starts from that data.
+  const keepMember = refreshes.length > 0 && (await seatMemberKept(deps, refreshes[refreshes.length - 1]));
+  return send('ReplacementJoin', input.instanceId, renderControlPlaneJoinScript(ctx, { etcdVolumeId, staleMemberRemoved: refreshes.length > 0 && !keepMember, keepMember }), JOIN_TIMEOUT_SECONDS);
+}
+
+/** Whether the refresh said etcd still has the seat's member at the replacement's address (a refresh without a kept address says nothing: no). */
+async function seatMemberKept(deps: StepDeps, refresh: { id: string; attrs?: Record<string, unknown> }): Promise<boolean> {
+  const instanceId = String(refresh.attrs?.instanceId ?? '');
+  const output = (await deps.clients.ssm.send(new GetCommandInvocationCommand({ CommandId: refresh.id, InstanceId: instanceId }))).StandardOutputContent ?? '';
+  return output.split('\n').some((line) => line.trim() === `${SEAT_MEMBER_OUTPUT}kept`);
 }
 
 const refreshPurpose = (instanceId: string) => `RefreshJoinData-${instanceId}`;
@@ -64,7 +80,7 @@ export const step = defineStep({
   input: sendReplacementJoinInput,
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
-    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ec2:DescribeInstances'),
     ...runShellScript(),
   ],
   run: sendReplacementJoin,

@@ -5,7 +5,7 @@
  * directly (a control-plane instance is deregistered from the API target group first and
  * forgotten by the inventory). Idempotent: an instance already gone is done.
  */
-import { ETCD_VOLUME_ROLE } from '../control-plane/etcd-volumes';
+import { ETCD_VOLUME_ROLE, recordSeatMemberAddress } from '../control-plane/etcd-volumes';
 import { DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
@@ -66,6 +66,10 @@ async function forgetControlPlaneInstance(deps: StepDeps, cluster: string, insta
       await deps.store.recordResource(cluster, { type: other.type, id: other.id, zone: other.zone, ownership: other.ownership, name: other.name, attrs: { ...other.attrs, apiEndpoint: endpoint } });
     }
   }
+  // Its etcd member's address goes on the seat's volume, which keeps that member's data: the
+  // replacement is launched at it, to start the same member again (LaunchReplacement).
+  const address = own?.attrs?.privateIp;
+  if (typeof address === 'string' && own?.attrs?.seat !== undefined) await recordSeatMemberAddress(deps, cluster, Number(own.attrs.seat), address);
   await deps.store.forgetResource(cluster, 'instance', instanceId);
 }
 

@@ -34,6 +34,13 @@ export interface SeatOptions {
   staleMemberRemoved?: boolean;
   /** The seat's volume is new, its data lost with the only control plane: init starts from this backup. */
   restoreFrom?: SeatRestore;
+  /**
+   * Set when the script fills a seat whose instance was replaced: whether etcd still has the
+   * seat's member at this instance's address (the seat's address, kept), whose data is on the
+   * volume (renderRefreshJoinDataScript with keepAddress said so). Then the member starts again
+   * from its data and catches up, rather than joining anew and copying everything.
+   */
+  keepMember?: boolean;
 }
 
 const INIT_CONFIG = '/etc/kubernetes/kubeadm-init.yaml';
@@ -125,6 +132,7 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
       // The config holds the token and the certificate key: nothing reads it again.
       `  rm -f ${INIT_CONFIG}`,
       '  echo "hopper: kubeadm init finished on $NODE_NAME"',
+      ...(seat.etcdVolumeId ? ['  if [[ ${#INIT_FLAGS[@]} -gt 0 ]]; then', indent(UNCORDON_SEAT, 4), '  fi'] : []),
       'fi',
     ].join('\n'),
     SAVE_PKI,
@@ -223,11 +231,11 @@ function onInitialisedControlPlane(r: ResolvedContext, purpose: string, body: st
  * running control-plane instances), etcd members none of them backs are removed first: a
  * replacement joins a cluster that no longer counts its seat's lost member.
  */
-export function renderRefreshJoinDataScript(ctx: RenderContext, options: { liveControlPlanes?: string[] } = {}): string {
+export function renderRefreshJoinDataScript(ctx: RenderContext, options: { liveControlPlanes?: string[]; keepAddress?: string } = {}): string {
   const r = resolveContext(ctx);
   const body = publishJoinData(r);
   if (!options.liveControlPlanes) return onInitialisedControlPlane(r, 'refresh the join data in Parameter Store', body);
-  return onInitialisedControlPlane(r, 'remove lost etcd members and refresh the join data in Parameter Store', `export KUBECONFIG=/etc/kubernetes/admin.conf\n${removeDeadMembers(options.liveControlPlanes)}\n\n${body}`);
+  return onInitialisedControlPlane(r, 'remove lost etcd members and refresh the join data in Parameter Store', `export KUBECONFIG=/etc/kubernetes/admin.conf\n${removeDeadMembers(options.liveControlPlanes, options.keepAddress)}\n\n${body}`);
 }
 
 /**
@@ -313,20 +321,42 @@ export function renderControlPlaneJoinScript(ctx: RenderContext, seat: SeatOptio
     ALREADY_JOINED,
     PARAMETERS,
     RUN_LOGGED,
-    ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId), seat.staleMemberRemoved ? REMOVED_MEMBER : STALE_MEMBER] : []),
+    'JOIN_FLAGS=()',
+    ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId), seat.keepMember ? KEPT_MEMBER : seat.staleMemberRemoved ? REMOVED_MEMBER : STALE_MEMBER] : []),
     WAIT_FOR_CONTROL_PLANE_JOIN_DATA,
     readJoinData({ controlPlane: true }),
     [
       'mkdir -p /etc/kubernetes',
       writeTemplate(JOIN_CONFIG, joinConfigTemplate(ctx, { controlPlane: true }), joinFill(true)),
-      `if ! run_logged kubeadm-join kubeadm join --config ${JOIN_CONFIG}; then`,
+      `if ! run_logged kubeadm-join kubeadm join --config ${JOIN_CONFIG} "\${JOIN_FLAGS[@]}"; then`,
+      // The kept member's data must outlive the reset (its next try decides again what to do with it).
+      `  if mountpoint -q ${ETCD_MOUNT} && [[ \${#JOIN_FLAGS[@]} -gt 0 ]]; then umount ${ETCD_MOUNT}; fi`,
       '  run_logged kubeadm-reset kubeadm reset -f || true',
       '  exit 1',
       'fi',
       'echo "hopper: $NODE_NAME joined the control plane at $JOIN_ENDPOINT"',
     ].join('\n'),
+    ...(seat.keepMember !== undefined ? [UNCORDON_SEAT] : []),
   ]);
 }
+
+/**
+ * The seat's member stays in etcd and its data is on the volume: etcd starts from it as that
+ * member (kubeadm's member add finds it there) and catches up on what it missed.
+ */
+const KEPT_MEMBER = `if [[ -e ${ETCD_DATA_DIR}/member ]]; then
+  echo "hopper: the seat's etcd member starts again from its data on the volume and catches up from the others"
+  JOIN_FLAGS+=(--ignore-preflight-errors=${ETCD_DATA_DIR_CHECK})
+fi`;
+
+/**
+ * A replacement at the seat's own address registers as the Node its predecessor had (same
+ * name), which the rolling update cordoned before taking it down: schedulable again.
+ */
+const UNCORDON_SEAT = `if [[ $(kubectl --kubeconfig /etc/kubernetes/admin.conf get node "$NODE_NAME" -o 'jsonpath={.spec.unschedulable}') == true ]]; then
+  kubectl --kubeconfig /etc/kubernetes/admin.conf uncordon "$NODE_NAME" >/dev/null
+  echo "hopper: $NODE_NAME took over its predecessor's Node, cordoned for the replacement: uncordoned"
+fi`;
 
 /** What `renderIssueClientCertificateScript` needs: the request and how long the certificate lives. */
 export interface ClientCertificateRequest {

@@ -159,13 +159,18 @@ echo "hopper: etcd snapshot at revision $REVISION ($SIZE bytes, sha256 $SHA256) 
  * the cluster's control-plane instances that are not terminated (a stopped one may start
  * again), less the replacement about to join (a member at its address can only be a lost
  * predecessor's, when AWS gave it the same address). A rerun finds nothing more to remove.
+ *
+ * With `keepAddress` (the replacement took its seat's address, and the seat's volume holds that
+ * address's member's data) the member there stays, to start again from its data, and the
+ * script says whether etcd still has one there (SEAT_MEMBER_OUTPUT): the join keeps it only then.
  * Needs KUBECONFIG.
  */
-export function removeDeadMembers(liveAddresses: string[]): string {
-  for (const a of liveAddresses) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new Error(`not an IPv4 address: ${a}`);
+export function removeDeadMembers(liveAddresses: string[], keepAddress?: string): string {
+  for (const a of [...liveAddresses, ...(keepAddress ? [keepAddress] : [])]) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new Error(`not an IPv4 address: ${a}`);
+  const live = keepAddress ? [...liveAddresses, keepAddress] : liveAddresses;
   return `# etcd members no control-plane instance backs any more (lost instances) leave etcd, and their Nodes go.
 ${ETCDCTL_LOCAL}
-LIVE_ADDRESSES=${shellQuote(` ${liveAddresses.join(' ')} `)}
+LIVE_ADDRESSES=${shellQuote(` ${live.join(' ')} `)}
 # id|address|name: a member that never started has no name yet, so the fields are split on "|".
 MEMBERS=$("\${ETCDCTL[@]}" member list | awk -F', ' '{ split($4, url, "[/:]"); print $1 "|" url[4] "|" $3 }')
 while IFS='|' read -r MEMBER_ID MEMBER_ADDRESS MEMBER_NAME; do
@@ -173,5 +178,57 @@ while IFS='|' read -r MEMBER_ID MEMBER_ADDRESS MEMBER_NAME; do
   "\${ETCDCTL[@]}" member remove "$MEMBER_ID" >/dev/null
   if [[ -n $MEMBER_NAME ]] && kubectl get node "$MEMBER_NAME" -o name >/dev/null 2>&1; then kubectl delete node "$MEMBER_NAME" >/dev/null; fi
   echo "hopper: etcd member \${MEMBER_NAME:-(never started)} ($MEMBER_ID) at $MEMBER_ADDRESS had no instance any more: removed, and its Node"
-done <<<"$MEMBERS"`;
+done <<<"$MEMBERS"${
+    keepAddress
+      ? `
+# The seat's member at ${keepAddress} stays: its replacement starts it again from the data on its volume.
+if awk -F'|' -v address=${shellQuote(keepAddress)} '$2 == address { found = 1 } END { exit !found }' <<<"$MEMBERS"; then
+  echo "${SEAT_MEMBER_OUTPUT}kept"
+else
+  echo "${SEAT_MEMBER_OUTPUT}none"
+fi`
+      : ''
+  }`;
 }
+
+/** The line the refresh prints about the seat's member at the kept address: `…kept` or `…none`. */
+export const SEAT_MEMBER_OUTPUT = 'hopper-seat-member: ';
+
+/**
+ * Before a control plane is replaced by one at its own address: it stops in place, and its etcd
+ * member stays in the cluster with its data on the seat's volume (etcd-manager keeps members
+ * so, kOps' way). The static pods stop as the kubelet finds their manifests gone — the API
+ * server first, etcd last, each shut down cleanly — then the kubelet, and the volume is
+ * unmounted with everything written. The replacement, at the same address, starts the same
+ * member from that data and catches up on what it missed from the others, instead of joining
+ * as a new member that copies everything. If the pods do not stop, the manifests go back and
+ * nothing has changed. Safe to run twice.
+ */
+export const LEAVE_IN_PLACE_SCRIPT = `#!/bin/bash
+# Hopper: stop this control plane for its replacement; its etcd member and data stay on the seat's volume.
+set -euo pipefail
+MANIFESTS=/etc/kubernetes/manifests
+HELD=/etc/kubernetes/hopper-leaving
+mkdir -p "$HELD"
+for component in kube-apiserver kube-controller-manager kube-scheduler etcd; do
+  if [[ -f $MANIFESTS/$component.yaml ]]; then mv "$MANIFESTS/$component.yaml" "$HELD/"; fi
+done
+STOPPED=""
+for _ in $(seq 60); do
+  # A plain assignment: crictl failing (no runtime socket) stops the script instead of reading as "stopped".
+  RUNNING=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name '^(etcd|kube-apiserver)$' -q)
+  if [[ -z $RUNNING ]]; then STOPPED=yes; break; fi
+  sleep 2
+done
+if [[ -z $STOPPED ]]; then
+  for component in etcd kube-scheduler kube-controller-manager kube-apiserver; do
+    if [[ -f $HELD/$component.yaml ]]; then mv "$HELD/$component.yaml" "$MANIFESTS/"; fi
+  done
+  echo "hopper: etcd and the API server did not stop within two minutes; they were started again" >&2
+  exit 1
+fi
+systemctl stop kubelet
+sync
+if mountpoint -q ${ETCD_MOUNT}; then umount ${ETCD_MOUNT}; fi
+echo "hopper: stopped in place; its etcd member and data stay on the seat's volume for the replacement"
+`;

@@ -7,7 +7,7 @@ export { joinParameterNames, parseKubeVersion, RenderError, resolveContext, type
 export { shellQuote } from './shell';
 export { INSTANCE_GROUP_LABEL, PLACEHOLDERS, renderKubeadmInitConfig, renderKubeadmJoinConfig, type JoinData, type NodeIdentity } from './kubeadm';
 export { renderBakeScript } from './bake';
-export { renderEtcdSnapshotScript, type SeatRestore, type SnapshotTarget } from './etcd';
+export { LEAVE_IN_PLACE_SCRIPT, SEAT_MEMBER_OUTPUT, renderEtcdSnapshotScript, type SeatRestore, type SnapshotTarget } from './etcd';
 export { renderRestartKubeletScript, renderRestoreScript, type RestorePhase, type RestoreTarget } from './restore';
 export {
   CLIENT_CERTIFICATE_OUTPUT,

@@ -19,6 +19,15 @@ import { onHost } from '../helpers/on-host';
 const NAME = 'e2e-http';
 const KUBECTL = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
 
+const ETCDCTL = 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key';
+
+/** etcd's members as `etcdctl member list` on a control plane shows them: id → "name at peer URL, status". */
+async function etcdMembers(on: string): Promise<Record<string, string>> {
+  const listed = await onHost(hopper.cloud, on, `${ETCDCTL} member list`);
+  expect(listed.code, listed.err).toBe(0);
+  return Object.fromEntries(listed.out.trim().split('\n').map((line) => line.split(', ')).map(([id, status, name, peer]) => [id, `${name} at ${peer}, ${status}`]));
+}
+
 /** The cluster's running control-plane instances. */
 async function controlPlaneIds(): Promise<string[]> {
   const instances = (await simResources(hopper.cloud, 'instances')).instances ?? [];
@@ -152,7 +161,8 @@ describe('the REST API against npm start', () => {
     // An object made with kubectl over SSM must outlive every control-plane member being replaced.
     const made = await onHost(hopper.cloud, (await controlPlaneIds())[0], `${KUBECTL} create configmap keep --from-literal=kept=yes`);
     expect(made.code, made.err).toBe(0);
-    const before = (await kubeNodes(hopper.cloud, NAME)).map((n) => n.name);
+    const before = await kubeNodes(hopper.cloud, NAME);
+    const membersBefore = await etcdMembers((await controlPlaneIds())[0]);
     const op = await accepted(await call('POST', `/v1/clusters/${NAME}/upgrade`, {}));
     expect(op.type).toBe('upgrade');
     const done = await follow(op.id, 90_000);
@@ -160,8 +170,14 @@ describe('the REST API against npm start', () => {
     const cluster = await call<{ status: string; kubernetesVersion: string }>('GET', `/v1/clusters/${NAME}`);
     expect(cluster.body.status).toBe('Ready');
     const after = await kubeNodes(hopper.cloud, NAME);
-    expect(after.filter((n) => before.includes(n.name)), 'nodes of the old version left').toEqual([]);
+    // Every instance is new; the control planes took their seats' addresses, so their names.
+    expect(after.filter((n) => before.some((b) => b.instanceId === n.instanceId)), 'instances of the old version left').toEqual([]);
+    expect(after.filter((n) => n.role === 'worker' && before.some((b) => b.name === n.name))).toEqual([]);
+    expect(after.filter((n) => n.role === 'control-plane').map((n) => n.name).sort()).toEqual(before.filter((n) => n.role === 'control-plane').map((n) => n.name).sort());
+    expect(after.filter((n) => n.unschedulable), 'cordoned nodes left').toEqual([]);
     expect(new Set(after.map((n) => n.kubeletVersion)), JSON.stringify(after)).toEqual(new Set([`v${cluster.body.kubernetesVersion}`]));
+    // Each etcd member started again from its data on the seat's volume: the same members, by id.
+    expect(await etcdMembers((await controlPlaneIds())[0])).toEqual(membersBefore);
   }, 120_000);
 
   it('backs etcd up on its schedule: a snapshot of the upgraded cluster, then an object made after it', async () => {
@@ -183,14 +199,16 @@ describe('the REST API against npm start', () => {
   }, 90_000);
 
   it('a forced rolling update replaces every instance again', async () => {
-    const before = (await kubeNodes(hopper.cloud, NAME)).map((n) => n.name);
+    const before = await kubeNodes(hopper.cloud, NAME);
+    const membersBefore = await etcdMembers((await controlPlaneIds())[0]);
     const op = await accepted(await call('POST', `/v1/clusters/${NAME}/rolling-update`, { force: true }));
     expect(op.type).toBe('rolling-update');
     const done = await follow(op.id, 90_000);
     expect(done.status, describeOp(done)).toBe('Succeeded');
     const after = await kubeNodes(hopper.cloud, NAME);
-    expect(after.filter((n) => n.ready)).toHaveLength(6);
-    expect(after.filter((n) => before.includes(n.name))).toEqual([]);
+    expect(after.filter((n) => n.ready && !n.unschedulable)).toHaveLength(6);
+    expect(after.filter((n) => before.some((b) => b.instanceId === n.instanceId))).toEqual([]);
+    expect(await etcdMembers((await controlPlaneIds())[0])).toEqual(membersBefore);
     // Every member replaced twice over (upgrade, then this), one seat at a time: the object is still there.
     const read = await onHost(hopper.cloud, (await controlPlaneIds())[0], `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
     expect(read.code, read.err).toBe(0);
@@ -214,8 +232,9 @@ describe('the REST API against npm start', () => {
     expect((await call<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
   }, 120_000);
 
-  it('replaces a member terminated behind its back: the lost member leaves etcd, the seat joins again, nothing is lost', async () => {
+  it('replaces a member terminated behind its back: the seat\'s member starts again from its volume at its address, nothing is lost', async () => {
     const [lost, ...rest] = await controlPlaneIds();
+    const membersBefore = await etcdMembers(rest[0]);
     const ec2 = new EC2Client({ endpoint: hopper.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [lost] }));
     ec2.destroy();
@@ -225,15 +244,16 @@ describe('the REST API against npm start', () => {
     const now = await controlPlaneIds();
     expect(now).toHaveLength(3);
     expect(now).not.toContain(lost);
-    const members = await onHost(hopper.cloud, rest[0], 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key member list');
-    expect(members.out.trim().split('\n').filter((l) => l.includes(', started, ')), members.out + members.err).toHaveLength(3);
+    // The lost member never left etcd: the replacement at its address is that member again.
+    expect(await etcdMembers(rest[0])).toEqual(membersBefore);
     const kept = await onHost(hopper.cloud, now.find((i) => !rest.includes(i))!, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
     expect(kept.out.trim(), kept.err).toBe('yes');
     expect((await kubeNodes(hopper.cloud, NAME)).filter((n) => n.ready)).toHaveLength(6);
   }, 120_000);
 
-  it('replaces a member lost with its etcd volume: a new, empty volume in the seat, the data from the other members', async () => {
+  it('replaces a member lost with its etcd volume: a new, empty volume in the seat, a new member that syncs from the others', async () => {
     const [lost, ...rest] = await controlPlaneIds();
+    const membersBefore = await etcdMembers(rest[0]);
     const volumes = (await simResources(hopper.cloud, 'volumes')).volumes ?? [];
     const volume = volumes.find((v) => v.tags?.['hopper:cluster'] === NAME && (v as { attachment?: { instanceId?: string } }).attachment?.instanceId === lost);
     expect(volume, 'the member has its seat volume').toBeDefined();
@@ -256,8 +276,11 @@ describe('the REST API against npm start', () => {
     const seatVolumes = ((await simResources(hopper.cloud, 'volumes')).volumes ?? []).filter((v) => v.tags?.['hopper:cluster'] === NAME);
     expect(seatVolumes.map((v) => v.id)).not.toContain(volume!.id);
     expect(seatVolumes.find((v) => (v as { attachment?: { instanceId?: string } }).attachment?.instanceId === newcomer), 'the newcomer has a seat volume').toBeDefined();
-    const members = await onHost(hopper.cloud, rest[0], 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key member list');
-    expect(members.out.trim().split('\n').filter((l) => l.includes(', started, ')), members.out + members.err).toHaveLength(3);
+    // Its data gone, the seat's member was removed and a new one (a new id) added.
+    const membersAfter = await etcdMembers(rest[0]);
+    expect(Object.keys(membersAfter)).toHaveLength(3);
+    expect(Object.values(membersAfter).every((m) => m.endsWith(', started'))).toBe(true);
+    expect(Object.keys(membersAfter).filter((id) => !(id in membersBefore))).toHaveLength(1);
     // The new member synced from the others: the object is there on it.
     const kept = await onHost(hopper.cloud, newcomer, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
     expect(kept.out.trim(), kept.err).toBe('yes');

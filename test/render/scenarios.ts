@@ -1,5 +1,6 @@
 /** The rendered files of each golden scenario, by file name. */
 import {
+  LEAVE_IN_PLACE_SCRIPT,
   renderBakeScript,
   renderCertificateExpiryScript,
   renderCloudControllerManagerScript,
@@ -80,6 +81,9 @@ export const SCENARIOS: Record<string, Record<string, string>> = {
     'control-plane-join.sh': renderControlPlaneJoinScript(haCalicoChina),
     'control-plane-join-seat-removed-member.sh': renderControlPlaneJoinScript(haCalicoChina, { etcdVolumeId: 'vol-0123456789abcdef0', staleMemberRemoved: true }),
     'refresh-join-data-remove-lost-members.sh': renderRefreshJoinDataScript(haCalicoChina, { liveControlPlanes: ['10.1.1.10', '10.1.2.10', '10.1.3.11'] }),
+    'refresh-join-data-keep-seat-member.sh': renderRefreshJoinDataScript(haCalicoChina, { liveControlPlanes: ['10.1.1.10', '10.1.2.10'], keepAddress: '10.1.3.10' }),
+    'control-plane-join-keep-member.sh': renderControlPlaneJoinScript(haCalicoChina, { etcdVolumeId: 'vol-0123456789abcdef0', keepMember: true }),
+    'leave-in-place.sh': LEAVE_IN_PLACE_SCRIPT,
     'cni.sh': renderCniInstallScript(haCalicoChina),
     'cloud-controller-manager.sh': renderCloudControllerManagerScript(haCalicoChina),
     'upgrade-other-full.sh': renderUpgradeScripts(haCalicoChina, { first: false, version: '1.33.0' }).full,

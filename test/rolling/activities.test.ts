@@ -17,7 +17,7 @@ describe('rolling update activities', () => {
     expect(terminateOld.activity({ ...envelope, instanceId: 'i-0a', kind: 'node', inGroup: true })).toBe('terminating node i-0a');
     expect(launchReplacement.activity({ ...envelope, seat: { seat: 1, zone: 'us-east-1b' } })).toBe('launching a replacement for control-plane seat 1 in us-east-1b');
     expect(sendReplacementJoin.activity({ ...envelope, instanceId: 'i-0n', phase: 'join' })).toBe('i-0n joining the control plane');
-    expect(sendLeave.activity({ ...envelope, instanceId: 'i-0o' })).toBe('i-0o leaving the control plane (kubeadm reset)');
+    expect(sendLeave.activity({ ...envelope, instanceId: 'i-0o' })).toBe('i-0o leaving the control plane');
     expect(detachSurge.activity({ ...envelope, group: 'nodes', instanceIds: ['i-1', 'i-2'] })).toBe('detaching i-1, i-2 from nodes (its replacements come first)');
   });
 });

@@ -232,11 +232,17 @@ export class KubeCluster {
   addNode(spec: NewNode, role: SimKubeNode['role']): SimKubeNode {
     const skew = kubeletSkewProblem(spec.kubeletVersion, this.version);
     if (skew) throw new KubeError(`error execution phase kubelet-start: ${skew}`);
-    if (this.nodes.has(spec.name)) {
+    // kubeadm refuses a name a Ready Node has; a Node whose kubelet is gone (its instance
+    // replaced at the same address) is taken over: the new kubelet registers as it, and what
+    // others set on the object — a cordon — stays.
+    const existing = this.nodes.get(spec.name);
+    if (existing && this.isReady(existing)) {
       throw new KubeError(
         `error execution phase kubelet-start: a Node with name "${spec.name}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`,
       );
     }
+    const cordoned = existing?.unschedulable === true;
+    if (existing) this.deleteNode(spec.name);
     const cp = role === 'control-plane';
     const taints = spec.taints ?? (cp ? [CONTROL_PLANE_TAINT] : []);
     const node: SimKubeNode = {
@@ -250,7 +256,7 @@ export class KubeCluster {
       controlPlaneVersion: cp ? this.version : undefined,
       joinedAt: this.env.now(),
       ...(spec.rotateCertificates === false ? { rotateCertificates: false } : {}),
-      unschedulable: false,
+      unschedulable: cordoned,
       labels: {
         'kubernetes.io/hostname': spec.name,
         'kubernetes.io/os': 'linux',

@@ -27,8 +27,13 @@ export const ETCD_MANIFEST = `${MANIFESTS}/etcd.yaml`;
 export const API_SERVER_MANIFEST = `${MANIFESTS}/kube-apiserver.yaml`;
 
 interface EtcdState {
-  /** The members etcd knows (`member list`), by name, with the instance each runs on. */
-  members: Map<string, { instanceId: string; peerUrl: string }>;
+  /**
+   * The members etcd knows (`member list`), by name, with the instance each runs on and the id
+   * etcd gave it when it was added (a member removed and added again gets a new one).
+   */
+  members: Map<string, { id: string; instanceId: string; peerUrl: string }>;
+  /** Members added so far: what makes each new member's id its own. */
+  added: number;
   /** The lineage whose data the cluster's objects are ('' for the one kubeadm init made). */
   lineage: string;
   /** Members whose etcd runs, with the lineage of the data it started from. */
@@ -41,7 +46,7 @@ const states = new WeakMap<KubeCluster, EtcdState>();
 
 function stateOf(cluster: KubeCluster): EtcdState {
   let s = states.get(cluster);
-  if (!s) states.set(cluster, (s = { members: new Map(), lineage: '', running: new Map() }));
+  if (!s) states.set(cluster, (s = { members: new Map(), lineage: '', running: new Map(), added: 0 }));
   return s;
 }
 
@@ -52,12 +57,26 @@ export function memberId(name: string): string {
   return h.toString(16).padStart(16, '0');
 }
 
-/** A control plane's member started (kubeadm init or a control-plane join): on the cluster's current data. */
+/**
+ * A control plane's member started (kubeadm init or a control-plane join): on the cluster's
+ * current data. A member etcd already has at this peer URL is the one that starts (kubeadm's
+ * member add takes etcd's "Peer URLs already exists" as the member being there), keeping its id.
+ */
 export function addMember(registry: KubeRegistry, cluster: KubeCluster, name: string, instanceId: string, address: string): void {
   const s = stateOf(cluster);
   s.registry = registry;
-  s.members.set(name, { instanceId, peerUrl: `https://${address}:2380` });
+  const peerUrl = `https://${address}:2380`;
+  const existing = memberAt(cluster, peerUrl);
+  if (existing && existing.name !== name) s.members.delete(existing.name);
+  const id = existing?.id ?? memberId(`${cluster.id}/${name}/${++s.added}`);
+  s.members.set(name, { id, instanceId, peerUrl });
   s.running.set(name, s.lineage);
+}
+
+/** The member etcd knows at a peer URL, if any. */
+export function memberAt(cluster: KubeCluster, peerUrl: string): { id: string; name: string } | undefined {
+  for (const [name, m] of stateOf(cluster).members) if (m.peerUrl === peerUrl) return { id: m.id, name };
+  return undefined;
 }
 
 /**
@@ -88,7 +107,7 @@ export function members(cluster: KubeCluster): { id: string; name: string; insta
   const s = stateOf(cluster);
   // A member is added here only as its etcd starts (kubeadm init, a control-plane join), so each
   // has started once: `member list` says "started" for a member whose etcd is down now, as etcd does.
-  return [...s.members].map(([name, m]) => ({ id: memberId(name), name, instanceId: m.instanceId, peerUrl: m.peerUrl, started: true }));
+  return [...s.members].map(([name, m]) => ({ id: m.id, name, instanceId: m.instanceId, peerUrl: m.peerUrl, started: true }));
 }
 
 /** The current lineage ('' before any restore). */

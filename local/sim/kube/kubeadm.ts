@@ -15,7 +15,7 @@ import { caFromFiles, createCa, issueServingCertificate, kubeadmClientCredential
 import { privateKeyPem } from '../../../shared/pki/x509';
 import { serverFor } from './api/server';
 import { DEFAULT_ETCD_DATA_DIR, dirAvailableCheck, etcdMemberFile, readEtcdMarker } from './etcd';
-import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerAnswers, lineageOf, removeMember, resetMembers } from './etcd-members';
+import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerAnswers, lineageOf, memberAt, removeMember, resetMembers } from './etcd-members';
 import type { Taint } from './model';
 import type { KubeRegistry } from './registry';
 import { type KubeVersion, formatVersion, minorDistance, parseVersion } from './version';
@@ -245,6 +245,9 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const podSubnet = flag(req.args, '--pod-network-cidr') ?? cc.networking?.podSubnet;
   const spec = nodeSpec(host, kubelet, docs.init?.nodeRegistration, flag(req.args, '--node-name'), docs.rotateCertificates);
   const oldKey = restored ? registry.keyOf(restored) : '';
+  // The Node of the control plane this one replaces (same address, same name) is in etcd's
+  // data: its kubelet registers as it, and a cordon on it stays.
+  const cordoned = restored?.nodes.get(spec.name)?.unschedulable === true;
   const cluster = restored
     ? await reopen(registry, restored, host, endpoint, spec.name)
     : new KubeCluster(endpoint, String(cc.clusterName ?? 'kubernetes'), version, podSubnet, registry.runtime, (await caOnHost(host)) ?? (await createCa(registry.runtime.now())));
@@ -253,6 +256,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   cluster.serviceAccountIssuer = issuerFromConfig(cc.apiServer);
   cluster.serviceAccountSigner = await serviceAccountSigner(host, cluster);
   const node = cluster.addNode(spec, 'control-plane');
+  if (cordoned) node.unschedulable = true;
   const serviceSubnet = String(cc.networking?.serviceSubnet ?? '10.96.0.0/12');
   cluster.apiServerNames = servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []);
   cluster.apiServerCertificate = await issueServingCertificate(cluster.ca, cluster.apiServerNames, cluster.now());
@@ -583,6 +587,7 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   if (registry.takeFault('kubeadmJoinFailures')) {
     throw new KubeError(`[preflight] Running pre-flight checks\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\nerror execution phase kubelet-start: timed out waiting for the condition`);
   }
+  if (controlPlane) checkMemberData(cluster, host);
   const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name'), docs.rotateCertificates), controlPlane ? 'control-plane' : 'worker');
   if (controlPlane) {
     runStaticPods(host, cluster);
@@ -596,6 +601,25 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     ? `[preflight] Running pre-flight checks\n[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[mark-control-plane] Marking the node ${node.name} as control-plane\n\nThis node has joined the cluster and a new control plane instance was created:\n\n* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n\nRun 'kubectl get nodes' to see this node join the cluster.\n`
     : `[preflight] Running pre-flight checks\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n`;
   return ok(text, { files: [...(controlPlane ? [...(await controlPlaneFiles(cluster, node.name)), ...memberFiles] : await workerFiles(cluster, node.name)), storeWith(host, joinImages)] });
+}
+
+/**
+ * A control-plane join over a data directory that is not empty (its preflight check skipped):
+ * etcd starts from that data only as the member it belongs to — the one etcd still has at this
+ * host's peer URL, of the cluster's current data — and then catches up from the others with
+ * what it missed. Data of a member etcd removed (or of another cluster, or of the data before a
+ * restore) makes etcd refuse to start, and the join fails waiting for it.
+ */
+function checkMemberData(cluster: KubeCluster, host: KubeHost): void {
+  const data = host.read ? readEtcdMarker(host.read.bind(host), cluster.etcdDataDir) : undefined;
+  if (!data) return;
+  const member = memberAt(cluster, `https://${host.internalIp}:2380`);
+  const ownLineage = (data.lineage ?? '') === lineageOf(cluster);
+  if (member && member.name === data.member && data.cluster === cluster.id && ownLineage) return;
+  const why = !member || member.name !== data.member ? `member "${data.member}" has already been removed from the cluster` : 'its data is of another etcd cluster (cluster ID mismatch)';
+  throw new KubeError(
+    `[control-plane-join] Adding etcd member\nerror execution phase control-plane-join/etcd: error creating local etcd static pod manifest file: timeout waiting for etcd cluster to be available: etcd in ${cluster.etcdDataDir} does not start: ${why}`,
+  );
 }
 
 function upgradePlan(registry: KubeRegistry, host: KubeHost, kubeadm: KubeVersion): ShimResult {

@@ -225,6 +225,12 @@ printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-init.yaml
   fi
   rm -f /etc/kubernetes/kubeadm-init.yaml
   echo "hopper: kubeadm init finished on $NODE_NAME"
+  if [[ ${#INIT_FLAGS[@]} -gt 0 ]]; then
+    if [[ $(kubectl --kubeconfig /etc/kubernetes/admin.conf get node "$NODE_NAME" -o 'jsonpath={.spec.unschedulable}') == true ]]; then
+      kubectl --kubeconfig /etc/kubernetes/admin.conf uncordon "$NODE_NAME" >/dev/null
+      echo "hopper: $NODE_NAME took over its predecessor's Node, cordoned for the replacement: uncordoned"
+    fi
+  fi
 fi
 
 # The CA keys outlive this instance (Parameter Store, SecureString, control planes only).

@@ -71,6 +71,8 @@ run_logged() {
   return "$status"
 }
 
+JOIN_FLAGS=()
+
 # etcd keeps its data on this seat's own EBS volume, which outlives the instance.
 ETCD_VOLUME='vol-0123456789abcdef0'
 ETCD_SERIAL=${ETCD_VOLUME//-/}
@@ -150,7 +152,8 @@ HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_TOKEN__/"$JOIN_TOKEN"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CA_CERT_HASH__/"$CA_CERT_HASH"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}
 printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-join.yaml
-if ! run_logged kubeadm-join kubeadm join --config /etc/kubernetes/kubeadm-join.yaml; then
+if ! run_logged kubeadm-join kubeadm join --config /etc/kubernetes/kubeadm-join.yaml "${JOIN_FLAGS[@]}"; then
+  if mountpoint -q /var/lib/etcd && [[ ${#JOIN_FLAGS[@]} -gt 0 ]]; then umount /var/lib/etcd; fi
   run_logged kubeadm-reset kubeadm reset -f || true
   exit 1
 fi

@@ -71,6 +71,8 @@ run_logged() {
   return "$status"
 }
 
+JOIN_FLAGS=()
+
 # The first control plane publishes the join data as its kubeadm init starts.
 for attempt in $(seq 1 60); do
   if get_param join/token >/dev/null 2>&1 && get_param join/ca-cert-hash >/dev/null 2>&1 && get_param join/certificate-key >/dev/null 2>&1 && get_param join/endpoint >/dev/null 2>&1; then
@@ -122,7 +124,8 @@ HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_TOKEN__/"$JOIN_TOKEN"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CA_CERT_HASH__/"$CA_CERT_HASH"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}
 printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-join.yaml
-if ! run_logged kubeadm-join kubeadm join --config /etc/kubernetes/kubeadm-join.yaml; then
+if ! run_logged kubeadm-join kubeadm join --config /etc/kubernetes/kubeadm-join.yaml "${JOIN_FLAGS[@]}"; then
+  if mountpoint -q /var/lib/etcd && [[ ${#JOIN_FLAGS[@]} -gt 0 ]]; then umount /var/lib/etcd; fi
   run_logged kubeadm-reset kubeadm reset -f || true
   exit 1
 fi
