@@ -88,7 +88,12 @@ export const repairNode = workflow({
       every: 5,
       deadline: 300,
     }),
-    task(finishWorkflow, { name: 'FinishRepair', params: { status: 'Ready' }, result: null }),
+    task(finishWorkflow, {
+      name: 'FinishRepair',
+      comment: "The repaired group's Degraded mark goes; the cluster is Ready unless another group is still Degraded.",
+      params: { status: 'Ready', repairedGroup: ref('$.repair.group') },
+      result: null,
+    }),
   ],
   onFailure: [
     task(failWorkflow, { name: 'RecordFailure', params: { status: 'Degraded', failure: ref('$.failure') }, result: null }),

@@ -29,7 +29,7 @@ import { allow, anywhere, arn, creating, ofCluster, onBackupObjects, onBackupsBu
 import type { SeatRestore } from '../../shared/render';
 import { newestRestorableBackup } from '../backups/object';
 import { backupsBucket } from '../backups/policy';
-import { ETCD_VOLUME_DEVICE, createSeatVolume, etcdVolumeClientToken, recordSeatVolume, recordedSeatVolume } from './etcd-volumes';
+import { ETCD_VOLUME_DEVICE, createSeatVolume, etcdVolumeClientToken, recordSeatVolume, seatVolumeRecord } from './etcd-volumes';
 import { SEAT_TAG } from './seats';
 
 export const attachEtcdVolumesInput = stepEnvelope.extend({ instanceIds: z.array(z.string().min(1)).min(1) });
@@ -41,11 +41,16 @@ export async function attachEtcdVolumes(input: z.infer<typeof attachEtcdVolumesI
     const instance = instances.find((i) => i.InstanceId === instanceId);
     if (!instance) throw new DependencyPendingError(`control-plane instance ${instanceId} is not visible yet`);
     const seat = Number(tagRecord(instance.Tags)[SEAT_TAG]);
-    const volumeId = Number.isInteger(seat) ? await recordedSeatVolume(deps, input.cluster, seat) : '';
-    if (!volumeId) continue;
+    const record = Number.isInteger(seat) ? await seatVolumeRecord(deps, input.cluster, seat) : undefined;
+    if (!record) continue;
+    const volumeId = record.id;
     const volume = await describeVolume(deps, volumeId);
+    // EC2 may not show a volume for a moment after creating it: one this operation made is not lost.
+    if (!volume && record.attrs?.createdBy === input.operationId) {
+      throw new DependencyPendingError(`the etcd volume ${volumeId} of seat ${seat} is not visible yet`);
+    }
     if (!volume || ['deleting', 'deleted', 'error'].includes(volume.State ?? '')) {
-      await replaceLostVolume(deps, input.cluster, instance, seat, volumeId);
+      await replaceLostVolume(deps, input.cluster, input.operationId, instance, seat, volumeId);
       throw new DependencyPendingError(`the etcd volume ${volumeId} of seat ${seat} is gone: a new one is being made`);
     }
     const holder = volume.Attachments?.[0];
@@ -86,11 +91,21 @@ async function describeVolume(deps: StepDeps, volumeId: string): Promise<Volume 
  * etcd's data: made with a ClientToken of the lost volume (a retry gets the same one back),
  * recorded at once in the lost one's place.
  */
-async function replaceLostVolume(deps: StepDeps, cluster: string, instance: Instance, seat: number, lostVolumeId: string): Promise<void> {
+async function replaceLostVolume(deps: StepDeps, cluster: string, operationId: string, instance: Instance, seat: number, lostVolumeId: string): Promise<void> {
   const { record, spec } = await loadCluster(deps, cluster);
-  const others = await describeInstances(deps, [...roleFilters(cluster, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['pending', 'running'] }]);
+  // A stopped control plane holds etcd's data too: it may start again.
+  const others = (await describeInstances(deps, [...roleFilters(cluster, CONTROL_PLANE_ROLE), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }])).filter(
+    (i) => i.InstanceId !== instance.InstanceId,
+  );
   let restoreFrom: SeatRestore | undefined;
-  if (!others.some((i) => i.InstanceId !== instance.InstanceId)) {
+  if (others.length === 0) {
+    // Only the only seat comes back from a backup: another seat's volume may hold newer data, and
+    // a cluster restored beside it would be a second etcd (hopper restore, with every seat, is the way).
+    if (spec.controlPlane.count > 1) {
+      throw new StepFailedError(
+        `the etcd volume ${lostVolumeId} of control-plane seat ${seat} is gone, and no other control plane runs: the other seats' volumes may hold etcd's data; replace those seats first, or restore the cluster from a backup (hopper restore cluster ${cluster})`,
+      );
+    }
     const bucket = backupsBucket();
     const backup = await newestRestorableBackup(deps.clients.s3, bucket, record);
     if (!backup) {
@@ -104,7 +119,7 @@ async function replaceLostVolume(deps: StepDeps, cluster: string, instance: Inst
   const clientToken = `${etcdVolumeClientToken(record.uid, seat).slice(0, 40)}-${lostVolumeId.replace(/^vol-/, '').slice(0, 20)}`;
   const volumeId = await createSeatVolume(deps, spec, seat, zone, clientToken);
   // At once, in the lost one's place: the next look finds the new volume.
-  await recordSeatVolume(deps, spec, seat, zone, volumeId, restoreFrom);
+  await recordSeatVolume(deps, spec, seat, zone, volumeId, { ...(restoreFrom ? { restoreFrom } : {}), createdBy: operationId });
   await deps.store.forgetResource(cluster, 'volume', lostVolumeId);
   if (restoreFrom) {
     // Once: a rerun finds the new volume recorded and never comes here again.

@@ -99,14 +99,21 @@ export async function createSeatVolume(deps: StepDeps, spec: ClusterSpec, seat: 
  * know), with the backup its etcd data is to come from when it is a new volume for a seat whose
  * data was lost with the only control plane.
  */
-export async function recordSeatVolume(deps: Pick<StepDeps, 'store'>, spec: ClusterSpec, seat: number, zone: string, volumeId: string, restoreFrom?: SeatRestore): Promise<void> {
+export async function recordSeatVolume(
+  deps: Pick<StepDeps, 'store'>,
+  spec: ClusterSpec,
+  seat: number,
+  zone: string,
+  volumeId: string,
+  made: { restoreFrom?: SeatRestore; createdBy?: string } = {},
+): Promise<void> {
   await deps.store.recordResource(spec.name, {
     type: 'volume',
     id: volumeId,
     zone,
     ownership: 'owned',
     name: `${spec.name}-etcd-${seat}`,
-    attrs: { role: ETCD_VOLUME_ROLE, seat, ...(restoreFrom ? { restoreFrom: { ...restoreFrom } } : {}) },
+    attrs: { role: ETCD_VOLUME_ROLE, seat, ...(made.restoreFrom ? { restoreFrom: { ...made.restoreFrom } } : {}), ...(made.createdBy ? { createdBy: made.createdBy } : {}) },
   });
 }
 

@@ -11,7 +11,7 @@
  * Recorded in the inventory at once (the seat's lost instances leave it), registered with
  * the API target group.
  */
-import { RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
+import { DescribeNetworkInterfacesCommand, RunInstancesCommand, type Instance, type _InstanceType } from '@aws-sdk/client-ec2';
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
@@ -49,15 +49,12 @@ export async function launchReplacement(input: z.infer<typeof launchReplacementI
   if (securityGroupIds.length === 0) throw new StepFailedError(`no control-plane security group recorded to launch seat ${seat} with`);
   const subnetId = input.seat.subnetId ?? (await seatSubnet(deps, spec.name, zone, spec.topology === 'public'));
   const endpoint = await recordedApiEndpoint(deps, spec.name);
-  // A retry after the launch finds the instance this operation launched for the seat.
-  const launched = await launchedForSeat(deps, spec.name, seat, input.operationId);
-  if (launched) return registered(deps, spec.name, launched);
   // Without a load balancer the API endpoint is the seat's own address: every kubeconfig and
   // kubelet points there, so the replacement takes it (free once the old instance is gone).
   const endpointAddress = /^\d+\.\d+\.\d+\.\d+:\d+$/.test(endpoint) ? endpoint.replace(/:\d+$/, '') : undefined;
   // Behind a load balancer it takes its predecessor's address when it can: the seat's etcd
   // member (same address, same node name) then starts again from its data on the volume.
-  const memberAddress = endpointAddress ? undefined : await predecessorAddress(deps, spec.name, seat);
+  const memberAddress = endpointAddress ? undefined : await predecessorAddress(deps, spec.name, seat, input.operationId);
   const seatAddress = endpointAddress ?? memberAddress;
   const tags = controlPlaneTags(spec, seat, zone);
   const rootDevice = await rootDeviceName(deps, imageId);
@@ -76,20 +73,21 @@ export async function launchReplacement(input: z.infer<typeof launchReplacementI
     TagSpecifications: [...tagSpec('instance', tags), ...tagSpec('volume', tags)],
   });
   const token = tokenOf('hopper-cp-roll', record.uid, String(seat), input.operationId);
-  let out;
-  try {
-    out = await deps.clients.ec2.send(launchAt(seatAddress, token));
-  } catch (err) {
-    if (awsErrorCode(err) !== 'InvalidIPAddress.InUse') throw err;
-    const holder = (await describeInstances(deps, [{ Name: 'private-ip-address', Values: [seatAddress!] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] }]))[0];
-    // The instance being replaced lets the address go once it is terminated.
-    if (endpointAddress || !holder || holder.State?.Name === 'shutting-down') {
-      throw new DependencyPendingError(`the seat's address ${seatAddress} is still held by ${holder?.InstanceId ?? 'the instance being replaced'}`, { cause: err });
+  const newAddressToken = tokenOf('hopper-cp-new', record.uid, String(seat), input.operationId);
+  // A retry finds what a run before it launched, at the seat's address or at a new one.
+  let instance: Instance | undefined = (await describeInstances(deps, [{ Name: 'client-token', Values: [token, newAddressToken] }]))[0];
+  if (!instance) {
+    try {
+      instance = (await deps.clients.ec2.send(launchAt(seatAddress, token))).Instances?.[0];
+    } catch (err) {
+      if (awsErrorCode(err) !== 'InvalidIPAddress.InUse') throw err;
+      const holder = await addressHolder(deps, seatAddress!);
+      // The instance being replaced lets the address go once it is terminated.
+      if (endpointAddress || holder.releasing) throw new DependencyPendingError(`the seat's address ${seatAddress} is still held by ${holder.by}`, { cause: err });
+      // Something else took it meanwhile: a new address, and a new member that syncs from the others.
+      instance = (await deps.clients.ec2.send(launchAt(undefined, newAddressToken))).Instances?.[0];
     }
-    // Something else took it meanwhile: a new address, and a new member that syncs from the others.
-    out = await deps.clients.ec2.send(launchAt(undefined, tokenOf('hopper-cp-new', record.uid, String(seat), input.operationId)));
   }
-  const instance = out.Instances?.[0];
   if (!instance?.InstanceId) throw new StepFailedError(`RunInstances returned no instance for control-plane seat ${seat}`);
   await deps.store.recordResource(spec.name, {
     type: 'instance',
@@ -124,10 +122,18 @@ async function registered(deps: StepDeps, cluster: string, instanceId: string): 
   return { instanceId, instanceIds: [instanceId] };
 }
 
-/** The instance this operation launched for the seat, as the inventory recorded it (undefined before the launch). */
-async function launchedForSeat(deps: StepDeps, cluster: string, seat: number, operationId: string): Promise<string | undefined> {
-  const resources = await deps.store.listResources(cluster);
-  return resources.find((r) => r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE && Number(r.attrs?.seat) === seat && r.attrs?.launchedBy === operationId)?.id;
+/**
+ * Who holds an address the launch was refused: an instance on its way out (or an interface
+ * still attached to one) lets it go soon; another live instance, or an interface of another
+ * service (a load balancer's, a Lambda's), keeps it.
+ */
+async function addressHolder(deps: StepDeps, address: string): Promise<{ releasing: boolean; by: string }> {
+  const instance = (await describeInstances(deps, [{ Name: 'private-ip-address', Values: [address] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] }]))[0];
+  if (instance) return { releasing: instance.State?.Name === 'shutting-down', by: `instance ${instance.InstanceId} (${instance.State?.Name})` };
+  const nic = (await deps.clients.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'private-ip-address', Values: [address] }] }))).NetworkInterfaces?.[0];
+  // None visible: the terminated instance's interface has just gone; the next try gets the address.
+  if (!nic) return { releasing: true, by: 'an interface being deleted' };
+  return { releasing: nic.Attachment?.InstanceId !== undefined, by: `network interface ${nic.NetworkInterfaceId}${nic.Description ? ` (${nic.Description})` : ''}` };
 }
 
 /**
@@ -136,12 +142,13 @@ async function launchedForSeat(deps: StepDeps, cluster: string, seat: number, op
  * volume, or that of a lost instance the inventory still holds for the seat. Recorded on the
  * volume, where the join looks for it (SendReplacementJoin).
  */
-async function predecessorAddress(deps: StepDeps, cluster: string, seat: number): Promise<string | undefined> {
+async function predecessorAddress(deps: StepDeps, cluster: string, seat: number, operationId: string): Promise<string | undefined> {
   const resources = await deps.store.listResources(cluster);
   if (!resources.some((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === seat)) return undefined;
-  // A lost instance is still recorded (nothing took it away in order); the newest is the seat's last.
+  // A lost instance is still recorded (nothing took it away in order); the newest is the seat's last
+  // (not the replacement this operation launched, which a retry finds recorded).
   const lost = resources
-    .filter((r) => r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE && Number(r.attrs?.seat) === seat && typeof r.attrs?.privateIp === 'string')
+    .filter((r) => r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE && Number(r.attrs?.seat) === seat && r.attrs?.launchedBy !== operationId && typeof r.attrs?.privateIp === 'string')
     .sort((a, b) => b.recordedAt.localeCompare(a.recordedAt))[0];
   const address = lost ? String(lost.attrs!.privateIp) : await seatMemberAddress(deps, cluster, seat);
   if (!address) return undefined;
@@ -170,7 +177,7 @@ export const step = defineStep({
   permissions: [
     // DeleteItem: a seat's lost instances leave the inventory once it has its replacement.
     table('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
-    anywhere('ec2:DescribeInstances', 'ec2:DescribeImages'),
+    anywhere('ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeNetworkInterfaces'),
     creating(['ec2:RunInstances'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*'), arn('ec2', 'network-interface/*'), arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*'), awsArn('ec2', 'image/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')], { StringEquals: { 'ec2:CreateAction': 'RunInstances' } }),
     passHostRole(),

@@ -15,6 +15,7 @@ import { seatMemberAddress, seatVolumeOfInstance } from '../control-plane/etcd-v
 import { rememberedCommands, sendOnce, type SentCommand } from '../control-plane/send-once';
 import { loadRenderContext, withServiceAccountIssuer } from '../control-plane/render-context';
 import { JOIN_TIMEOUT_SECONDS } from '../control-plane/seats';
+import { StepFailedError } from '../../shared/errors';
 import { loadCluster } from '../lib/cluster';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
@@ -60,15 +61,22 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
   const refreshes = await rememberedCommands(deps, spec.name, refreshPurpose(input.instanceId), input.operationId);
   // The refresh removed the seat's lost member, if there was one: what it left on the volume may
   // go aside. Or it kept the seat's member at this instance's address: it starts from that data.
-  const keepMember = refreshes.length > 0 && (await seatMemberKept(deps, refreshes[refreshes.length - 1]));
+  const keepMember = refreshes.length > 0 && (await seatMemberKept(deps, refreshes));
   return send('ReplacementJoin', input.instanceId, renderControlPlaneJoinScript(ctx, { etcdVolumeId, staleMemberRemoved: refreshes.length > 0 && !keepMember, keepMember }), JOIN_TIMEOUT_SECONDS);
 }
 
-/** Whether the refresh said etcd still has the seat's member at the replacement's address (a refresh without a kept address says nothing: no). */
-async function seatMemberKept(deps: StepDeps, refresh: { id: string; attrs?: Record<string, unknown> }): Promise<boolean> {
-  const instanceId = String(refresh.attrs?.instanceId ?? '');
-  const output = (await deps.clients.ssm.send(new GetCommandInvocationCommand({ CommandId: refresh.id, InstanceId: instanceId }))).StandardOutputContent ?? '';
-  return output.split('\n').some((line) => line.trim() === `${SEAT_MEMBER_OUTPUT}kept`);
+/**
+ * Whether the refresh that succeeded (CheckRefresh waited for it; an earlier, failed attempt may
+ * be remembered too) said etcd still has the seat's member at the replacement's address. A
+ * refresh without a kept address says nothing: no.
+ */
+async function seatMemberKept(deps: StepDeps, refreshes: { id: string; attrs?: Record<string, unknown> }[]): Promise<boolean> {
+  for (const refresh of refreshes) {
+    const invocation = await deps.clients.ssm.send(new GetCommandInvocationCommand({ CommandId: refresh.id, InstanceId: String(refresh.attrs?.instanceId ?? '') }));
+    if (invocation.Status !== 'Success') continue;
+    return (invocation.StandardOutputContent ?? '').split('\n').some((line) => line.trim() === `${SEAT_MEMBER_OUTPUT}kept`);
+  }
+  throw new StepFailedError('no refresh of the join data succeeded before this join: whether etcd kept the seat\'s member is not known');
 }
 
 const refreshPurpose = (instanceId: string) => `RefreshJoinData-${instanceId}`;

@@ -11,6 +11,7 @@ import { s3Client } from '../../shared/aws/clients/s3';
 import { onBackupObjects, onBackupsBucket, table } from '../../shared/aws/iam';
 import type { ClusterRecord } from '../../shared/store';
 import { newestBackupOf } from '../backups/list';
+import { withoutDegradedMarks } from '../events/degrade-group';
 import { backupAge, backupPolicyOf } from '../backups/policy';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
@@ -48,6 +49,16 @@ export async function finishValidation(event: z.infer<typeof input>, deps: StepD
   const record = await deps.store.requireCluster(event.cluster);
   const warnings = await backupWarnings(deps, record);
   const report = { ok: event.result.ok, nodes: event.result.nodes ?? [], failures: event.result.failures ?? [], warnings };
+  // Every group at its size and every node Ready: what degraded a group is over, and a cluster
+  // Degraded by it (and nothing else holding it) is Ready again.
+  if (report.ok) {
+    await deps.store.mutateCluster(event.cluster, (current) => {
+      const reasons = Object.values(current.instanceGroups ?? {}).filter((g) => g.status === 'Degraded').map((g) => g.reason);
+      if (reasons.length === 0) return undefined;
+      const byGroups = current.status === 'Degraded' && reasons.includes(current.message) && (!current.lock || current.lock.operationId === event.operationId);
+      return { instanceGroups: withoutDegradedMarks(current.instanceGroups), ...(byGroups ? { status: 'Ready' as const, message: '' } : {}) };
+    });
+  }
   await deps.store.endStep(event.operationId, 'Validate', { status: 'Succeeded', detail: report });
   await deps.store.finishOperation(event.operationId, { status: 'Succeeded' });
   return { ok: report.ok };

@@ -329,9 +329,7 @@ export function renderControlPlaneJoinScript(ctx: RenderContext, seat: SeatOptio
       'mkdir -p /etc/kubernetes',
       writeTemplate(JOIN_CONFIG, joinConfigTemplate(ctx, { controlPlane: true }), joinFill(true)),
       `if ! run_logged kubeadm-join kubeadm join --config ${JOIN_CONFIG} "\${JOIN_FLAGS[@]}"; then`,
-      // The kept member's data must outlive the reset (its next try decides again what to do with it).
-      `  if mountpoint -q ${ETCD_MOUNT} && [[ \${#JOIN_FLAGS[@]} -gt 0 ]]; then umount ${ETCD_MOUNT}; fi`,
-      '  run_logged kubeadm-reset kubeadm reset -f || true',
+      ...(seat.keepMember ? [indent(KEPT_MEMBER_FAILED, 2)] : ['  run_logged kubeadm-reset kubeadm reset -f || true']),
       '  exit 1',
       'fi',
       'echo "hopper: $NODE_NAME joined the control plane at $JOIN_ENDPOINT"',
@@ -342,12 +340,41 @@ export function renderControlPlaneJoinScript(ctx: RenderContext, seat: SeatOptio
 
 /**
  * The seat's member stays in etcd and its data is on the volume: etcd starts from it as that
- * member (kubeadm's member add finds it there) and catches up on what it missed.
+ * member (kubeadm's member add finds it at its peer URL) and catches up on what it missed.
+ * kubeadm's check that every member answers is skipped: the one that does not is this one.
+ * A member with no data on the volume cannot start again (it would have forgotten what it
+ * acknowledged): the join stops and says so.
  */
-const KEPT_MEMBER = `if [[ -e ${ETCD_DATA_DIR}/member ]]; then
-  echo "hopper: the seat's etcd member starts again from its data on the volume and catches up from the others"
-  JOIN_FLAGS+=(--ignore-preflight-errors=${ETCD_DATA_DIR_CHECK})
-fi`;
+const KEPT_MEMBER = `if [[ ! -e ${ETCD_DATA_DIR}/member ]]; then
+  echo "hopper: etcd still has this seat's member at $NODE_IP, but the seat's volume holds no data for it: remove the member (etcdctl member remove on a working control plane) and replace the seat again" >&2
+  exit 1
+fi
+echo "hopper: the seat's etcd member starts again from its data on the volume and catches up from the others"
+JOIN_FLAGS+=(--ignore-preflight-errors=${ETCD_DATA_DIR_CHECK} --skip-phases=check-etcd)`;
+
+/**
+ * A join that failed with the seat's member kept: the member stays in etcd and its data on the
+ * volume, for the next try. etcd stops first (its manifest gone), then the kubelet; the volume
+ * is unmounted before kubeadm reset, which would empty the data directory, and the reset leaves
+ * the member in etcd. A volume that stays busy is not reset under: kubelet.conf goes, so that
+ * the next try joins again instead of taking this host for joined.
+ */
+const KEPT_MEMBER_FAILED = `rm -f /etc/kubernetes/manifests/etcd.yaml
+for _ in $(seq 30); do
+  [[ -z $(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name '^etcd$' -q 2>/dev/null) ]] && break
+  sleep 2
+done
+systemctl stop kubelet || true
+for _ in $(seq 10); do
+  mountpoint -q ${ETCD_MOUNT} || break
+  umount ${ETCD_MOUNT} 2>/dev/null || sleep 2
+done
+if mountpoint -q ${ETCD_MOUNT}; then
+  rm -f /etc/kubernetes/kubelet.conf
+  echo "hopper: the seat's etcd volume is still busy; the host is not reset, so that the member's data stays" >&2
+  exit 1
+fi
+run_logged kubeadm-reset kubeadm reset -f --skip-phases=remove-etcd-member || true`;
 
 /**
  * A replacement at the seat's own address registers as the Node its predecessor had (same

@@ -89,13 +89,20 @@ export interface SeatRestore {
  * `kubeadm init` over it). The snapshot is fetched onto the volume, checked against the SHA-256
  * recorded when it was taken, and restored as the only member of a new etcd cluster at this
  * instance's name and address, which are the ones kubeadm's etcd manifest gives it. A rerun finds
- * the data directory and does nothing. Needs NODE_IDENTITY and REGION.
+ * the data directory and does nothing; data restored once and gone again is not restored from
+ * the same (by then old) backup without a person. Needs NODE_IDENTITY and REGION.
  */
 export function restoreSeatFromBackup(target: SeatRestore): string {
   if (!/^[0-9a-f]{64}$/.test(target.sha256)) throw new Error(`not a SHA-256: ${target.sha256}`);
   const snapshot = `${ETCD_MOUNT}/hopper-seat-restore.db`;
   const staging = `${ETCD_MOUNT}/hopper-seat-restore`;
+  const stamp = `${ETCD_MOUNT}/hopper-restored-${target.sha256.slice(0, 16)}`;
   return `if [[ ! -e ${ETCD_DATA_DIR}/member ]]; then
+  if [[ -e ${stamp} ]]; then
+    # Restored here once already, and the data is gone again: not silently from that (old) backup.
+    echo "hopper: the data restored from backup ${target.backup} onto this volume is gone; restore the cluster from the backup you choose (hopper restore cluster)" >&2
+    exit 1
+  fi
   # The seat's volume was lost with the only control plane: etcd starts again from the newest
   # backup (taken ${target.takenAt}); what changed after it is lost.
   aws s3 cp ${shellQuote(`s3://${target.bucket}/${target.key}`)} ${snapshot} --region "$REGION" >/dev/null
@@ -110,6 +117,7 @@ export function restoreSeatFromBackup(target: SeatRestore): string {
     --initial-cluster "$NODE_NAME=https://$NODE_IP:2380" --initial-advertise-peer-urls "https://$NODE_IP:2380" \\
     --initial-cluster-token ${shellQuote(`hopper-seat-${target.sha256.slice(0, 16)}`)} >/dev/null
   mv ${staging} ${ETCD_DATA_DIR}
+  touch ${stamp}
   rm -f ${snapshot}
   echo "hopper: etcd's data restored from backup ${target.backup} (taken ${target.takenAt}) onto the seat's new volume"
 fi`;
@@ -182,7 +190,11 @@ done <<<"$MEMBERS"${
     keepAddress
       ? `
 # The seat's member at ${keepAddress} stays: its replacement starts it again from the data on its volume.
-if awk -F'|' -v address=${shellQuote(keepAddress)} '$2 == address { found = 1 } END { exit !found }' <<<"$MEMBERS"; then
+KEPT_NAME=$(awk -F'|' -v address=${shellQuote(keepAddress)} '$2 == address { print $3 "."; exit }' <<<"$MEMBERS")
+if [[ -n $KEPT_NAME ]]; then
+  KEPT_NAME=\${KEPT_NAME%.}
+  # The predecessor's Node goes: the replacement registers its own (a new instance, a new provider ID).
+  if [[ -n $KEPT_NAME ]] && kubectl get node "$KEPT_NAME" -o name >/dev/null 2>&1; then kubectl delete node "$KEPT_NAME" >/dev/null; fi
   echo "${SEAT_MEMBER_OUTPUT}kept"
 else
   echo "${SEAT_MEMBER_OUTPUT}none"
@@ -229,6 +241,14 @@ if [[ -z $STOPPED ]]; then
 fi
 systemctl stop kubelet
 sync
-if mountpoint -q ${ETCD_MOUNT}; then umount ${ETCD_MOUNT}; fi
+if mountpoint -q ${ETCD_MOUNT} && ! umount ${ETCD_MOUNT}; then
+  # Not left half-stopped: the control plane starts again, and the replacement waits for a retry.
+  systemctl start kubelet
+  for component in etcd kube-scheduler kube-controller-manager kube-apiserver; do
+    if [[ -f $HELD/$component.yaml ]]; then mv "$HELD/$component.yaml" "$MANIFESTS/"; fi
+  done
+  echo "hopper: the seat's etcd volume could not be unmounted; the control plane was started again" >&2
+  exit 1
+fi
 echo "hopper: stopped in place; its etcd member and data stay on the seat's volume for the replacement"
 `;

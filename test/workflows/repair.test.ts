@@ -113,6 +113,31 @@ describe('node auto-repair', () => {
     expect((await nodes()).map((n) => n.instanceId)).not.toContain(victim.id);
   }, 240_000);
 
+  it('leaves the cluster Degraded after a repair while another group still is, and clears the repaired group', async () => {
+    // The spot group cannot launch (an Auto Scaling event says so): it is Degraded, and the cluster with it.
+    const failed = await cp.embedded.lambda.invoke('recordInstanceEvent', {
+      source: 'aws.autoscaling',
+      'detail-type': 'EC2 Instance Launch Unsuccessful',
+      detail: { AutoScalingGroupName: `spot.${NAME}`, StatusMessage: 'We currently do not have sufficient spot capacity in the Availability Zone you requested' },
+    });
+    expect(failed).toMatchObject({ recorded: true, degraded: true, group: 'spot' });
+    const [victim] = await running('nodes');
+    await post(`/_sim/instances/${victim.id}/retirement`, { inSeconds: 7 * DAY });
+    const op = await repairOf(victim.id);
+    expect(op.status, JSON.stringify(op)).toBe('Succeeded');
+    const view = (await cp.request<{ status: string; message?: string; instanceGroups: { name: string; status?: { status?: string } }[] }>('GET', `/v1/clusters/${NAME}`)).body;
+    const group = (name: string) => view.instanceGroups.find((g) => g.name === name)?.status?.status;
+    expect(view.status).toBe('Degraded');
+    expect(view.message).toContain('sufficient spot capacity');
+    expect(group('spot')).toBe('Degraded');
+    expect(group('nodes')).not.toBe('Degraded');
+    // A validation that finds every group whole clears it.
+    const validation = await cp.request<{ operation: { id: string } }>('POST', `/v1/clusters/${NAME}/validate`);
+    expect(validation.status, JSON.stringify(validation.body)).toBe(202);
+    expect((await cp.waitForOperation(validation.body.operation.id, 120_000)).status).toBe('Succeeded');
+    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
+  }, 240_000);
+
   it('repairs once when every step with a side effect crashes after it: one drain, one replacement, one Node deletion', async () => {
     const [victim] = await running('nodes');
     const commands = async (purpose: string) => {

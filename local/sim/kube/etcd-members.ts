@@ -196,4 +196,19 @@ export function memberRunning(cluster: KubeCluster, nodeName: string, registry?:
   return stateOf(cluster).running.has(nodeName);
 }
 
+/**
+ * The members that do not answer at their client URL now (their host gone or not answering,
+ * their manifest moved out, or on other data): what kubeadm join's check-etcd phase finds
+ * (it dials every member etcd lists).
+ */
+export function silentMembers(cluster: KubeCluster, registry?: KubeRegistry): { name: string; peerUrl: string }[] {
+  const read = cluster.readHostFile;
+  if (!read) return [];
+  settle(cluster, registry);
+  const s = stateOf(cluster);
+  return [...s.members]
+    .filter(([name, m]) => !read(m.instanceId, ETCD_MANIFEST) || s.running.get(name) !== s.lineage)
+    .map(([name, m]) => ({ name, peerUrl: m.peerUrl }));
+}
+
 export { ETCD_MARKER };

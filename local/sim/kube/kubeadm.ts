@@ -15,7 +15,7 @@ import { caFromFiles, createCa, issueServingCertificate, kubeadmClientCredential
 import { privateKeyPem } from '../../../shared/pki/x509';
 import { serverFor } from './api/server';
 import { DEFAULT_ETCD_DATA_DIR, dirAvailableCheck, etcdMemberFile, readEtcdMarker } from './etcd';
-import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerAnswers, lineageOf, memberAt, removeMember, resetMembers } from './etcd-members';
+import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerAnswers, lineageOf, memberAt, removeMember, resetMembers, silentMembers } from './etcd-members';
 import type { Taint } from './model';
 import type { KubeRegistry } from './registry';
 import { type KubeVersion, formatVersion, minorDistance, parseVersion } from './version';
@@ -587,6 +587,7 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   if (registry.takeFault('kubeadmJoinFailures')) {
     throw new KubeError(`[preflight] Running pre-flight checks\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\nerror execution phase kubelet-start: timed out waiting for the condition`);
   }
+  if (controlPlane && !skippedPhases(req.args).includes('check-etcd')) checkEtcd(registry, cluster);
   if (controlPlane) checkMemberData(cluster, host);
   const node = cluster.addNode(nodeSpec(host, kubelet, jc.nodeRegistration, flag(req.args, '--node-name'), docs.rotateCertificates), controlPlane ? 'control-plane' : 'worker');
   if (controlPlane) {
@@ -601,6 +602,24 @@ async function join(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
     ? `[preflight] Running pre-flight checks\n[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[mark-control-plane] Marking the node ${node.name} as control-plane\n\nThis node has joined the cluster and a new control plane instance was created:\n\n* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n\nRun 'kubectl get nodes' to see this node join the cluster.\n`
     : `[preflight] Running pre-flight checks\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n`;
   return ok(text, { files: [...(controlPlane ? [...(await controlPlaneFiles(cluster, node.name)), ...memberFiles] : await workerFiles(cluster, node.name)), storeWith(host, joinImages)] });
+}
+
+/** The phases `--skip-phases` names. */
+const skippedPhases = (args: string[]) => (flag(args, '--skip-phases') ?? '').split(',').filter(Boolean);
+
+/**
+ * kubeadm join's hidden check-etcd phase, before the kubelet starts: every member etcd lists
+ * must answer at its client URL, or the join stops ("etcd cluster is not healthy"). A member
+ * whose instance went without leaving fails it, and so does one stopped in place for its
+ * replacement — which skips the check (it is that member).
+ */
+function checkEtcd(registry: KubeRegistry, cluster: KubeCluster): void {
+  const silent = silentMembers(cluster, registry)[0];
+  if (!silent) return;
+  const endpoint = silent.peerUrl.replace(/:2380$/, ':2379');
+  throw new KubeError(
+    `[check-etcd] Checking that the etcd cluster is healthy\nerror execution phase check-etcd: etcd cluster is not healthy: failed to dial endpoint ${endpoint} with maintenance client: context deadline exceeded`,
+  );
 }
 
 /**
@@ -664,7 +683,8 @@ function reset(registry: KubeRegistry, host: KubeHost, args: string[]): ShimResu
     // The node object stays (kubeadm reset does not delete it); its kubelet stops.
     const node = m.cluster.nodes.get(m.nodeName);
     if (node) node.kubeletError = 'kubelet stopped (kubeadm reset)';
-    if (node?.role === 'control-plane') removeMember(m.cluster, m.nodeName);
+    // Its remove-etcd-member phase, unless skipped (the member is to start again from its data).
+    if (node?.role === 'control-plane' && !skippedPhases(args).includes('remove-etcd-member')) removeMember(m.cluster, m.nodeName);
     m.cluster.pods = m.cluster.pods.filter((p) => !(p.kind === 'static' && p.nodeName === m.nodeName));
     registry.members.delete(host.instanceId);
   }

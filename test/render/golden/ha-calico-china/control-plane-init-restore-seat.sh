@@ -118,6 +118,11 @@ if [[ -f /etc/kubernetes/admin.conf ]]; then
   echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint)"
 else
   if [[ ! -e /var/lib/etcd/data/member ]]; then
+    if [[ -e /var/lib/etcd/hopper-restored-aaaaaaaaaaaaaaaa ]]; then
+      # Restored here once already, and the data is gone again: not silently from that (old) backup.
+      echo "hopper: the data restored from backup 2026-12-05T01-45-00Z onto this volume is gone; restore the cluster from the backup you choose (hopper restore cluster)" >&2
+      exit 1
+    fi
     # The seat's volume was lost with the only control plane: etcd starts again from the newest
     # backup (taken 2026-12-05T01:45:00.000Z); what changed after it is lost.
     aws s3 cp 's3://hopper-prod-backups-123456789012/prod/etcd/2026-12-05T01-45-00Z.db' /var/lib/etcd/hopper-seat-restore.db --region "$REGION" >/dev/null
@@ -132,6 +137,7 @@ else
       --initial-cluster "$NODE_NAME=https://$NODE_IP:2380" --initial-advertise-peer-urls "https://$NODE_IP:2380" \
       --initial-cluster-token 'hopper-seat-aaaaaaaaaaaaaaaa' >/dev/null
     mv /var/lib/etcd/hopper-seat-restore /var/lib/etcd/data
+    touch /var/lib/etcd/hopper-restored-aaaaaaaaaaaaaaaa
     rm -f /var/lib/etcd/hopper-seat-restore.db
     echo "hopper: etcd's data restored from backup 2026-12-05T01-45-00Z (taken 2026-12-05T01:45:00.000Z) onto the seat's new volume"
   fi

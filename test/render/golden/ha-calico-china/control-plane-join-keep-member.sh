@@ -95,10 +95,12 @@ fi
 grep -q ' /var/lib/etcd ' /etc/fstab 2>/dev/null || echo "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_$ETCD_SERIAL /var/lib/etcd ext4 defaults,noatime,nofail 0 2" >> /etc/fstab
 echo "hopper: etcd volume $ETCD_VOLUME mounted at /var/lib/etcd"
 
-if [[ -e /var/lib/etcd/data/member ]]; then
-  echo "hopper: the seat's etcd member starts again from its data on the volume and catches up from the others"
-  JOIN_FLAGS+=(--ignore-preflight-errors=DirAvailable--var-lib-etcd-data)
+if [[ ! -e /var/lib/etcd/data/member ]]; then
+  echo "hopper: etcd still has this seat's member at $NODE_IP, but the seat's volume holds no data for it: remove the member (etcdctl member remove on a working control plane) and replace the seat again" >&2
+  exit 1
 fi
+echo "hopper: the seat's etcd member starts again from its data on the volume and catches up from the others"
+JOIN_FLAGS+=(--ignore-preflight-errors=DirAvailable--var-lib-etcd-data --skip-phases=check-etcd)
 
 # The first control plane publishes the join data as its kubeadm init starts.
 for attempt in $(seq 1 60); do
@@ -152,8 +154,22 @@ HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CA_CERT_HASH__/"$CA_CERT_HASH"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}
 printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-join.yaml
 if ! run_logged kubeadm-join kubeadm join --config /etc/kubernetes/kubeadm-join.yaml "${JOIN_FLAGS[@]}"; then
-  if mountpoint -q /var/lib/etcd && [[ ${#JOIN_FLAGS[@]} -gt 0 ]]; then umount /var/lib/etcd; fi
-  run_logged kubeadm-reset kubeadm reset -f || true
+  rm -f /etc/kubernetes/manifests/etcd.yaml
+  for _ in $(seq 30); do
+    [[ -z $(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name '^etcd$' -q 2>/dev/null) ]] && break
+    sleep 2
+  done
+  systemctl stop kubelet || true
+  for _ in $(seq 10); do
+    mountpoint -q /var/lib/etcd || break
+    umount /var/lib/etcd 2>/dev/null || sleep 2
+  done
+  if mountpoint -q /var/lib/etcd; then
+    rm -f /etc/kubernetes/kubelet.conf
+    echo "hopper: the seat's etcd volume is still busy; the host is not reset, so that the member's data stays" >&2
+    exit 1
+  fi
+  run_logged kubeadm-reset kubeadm reset -f --skip-phases=remove-etcd-member || true
   exit 1
 fi
 echo "hopper: $NODE_NAME joined the control plane at $JOIN_ENDPOINT"

@@ -153,7 +153,6 @@ HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CA_CERT_HASH__/"$CA_CERT_HASH"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}
 printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-join.yaml
 if ! run_logged kubeadm-join kubeadm join --config /etc/kubernetes/kubeadm-join.yaml "${JOIN_FLAGS[@]}"; then
-  if mountpoint -q /var/lib/etcd && [[ ${#JOIN_FLAGS[@]} -gt 0 ]]; then umount /var/lib/etcd; fi
   run_logged kubeadm-reset kubeadm reset -f || true
   exit 1
 fi

@@ -23,5 +23,13 @@ if [[ -z $STOPPED ]]; then
 fi
 systemctl stop kubelet
 sync
-if mountpoint -q /var/lib/etcd; then umount /var/lib/etcd; fi
+if mountpoint -q /var/lib/etcd && ! umount /var/lib/etcd; then
+  # Not left half-stopped: the control plane starts again, and the replacement waits for a retry.
+  systemctl start kubelet
+  for component in etcd kube-scheduler kube-controller-manager kube-apiserver; do
+    if [[ -f $HELD/$component.yaml ]]; then mv "$HELD/$component.yaml" "$MANIFESTS/"; fi
+  done
+  echo "hopper: the seat's etcd volume could not be unmounted; the control plane was started again" >&2
+  exit 1
+fi
 echo "hopper: stopped in place; its etcd member and data stay on the seat's volume for the replacement"

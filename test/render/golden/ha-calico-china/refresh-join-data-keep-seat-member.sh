@@ -46,7 +46,11 @@ while IFS='|' read -r MEMBER_ID MEMBER_ADDRESS MEMBER_NAME; do
   echo "hopper: etcd member ${MEMBER_NAME:-(never started)} ($MEMBER_ID) at $MEMBER_ADDRESS had no instance any more: removed, and its Node"
 done <<<"$MEMBERS"
 # The seat's member at 10.1.3.10 stays: its replacement starts it again from the data on its volume.
-if awk -F'|' -v address='10.1.3.10' '$2 == address { found = 1 } END { exit !found }' <<<"$MEMBERS"; then
+KEPT_NAME=$(awk -F'|' -v address='10.1.3.10' '$2 == address { print $3 "."; exit }' <<<"$MEMBERS")
+if [[ -n $KEPT_NAME ]]; then
+  KEPT_NAME=${KEPT_NAME%.}
+  # The predecessor's Node goes: the replacement registers its own (a new instance, a new provider ID).
+  if [[ -n $KEPT_NAME ]] && kubectl get node "$KEPT_NAME" -o name >/dev/null 2>&1; then kubectl delete node "$KEPT_NAME" >/dev/null; fi
   echo "hopper-seat-member: kept"
 else
   echo "hopper-seat-member: none"
