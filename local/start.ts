@@ -19,6 +19,7 @@ import { LOCAL_ACCOUNT_ID, loadServerlessConfig, type ServerlessConfig } from '.
 import { startStepFunctions, type ExecutionRecord, type StepFunctionsRuntime } from './runtime/stepfunctions';
 import { hostSandbox } from './sim/hosts/sandbox';
 import { startCloudSimulator } from './sim/server';
+import { followedClock, useWorldClock } from '../shared/clock';
 
 /** Endpoint variables the embedded runtime sets for the simulated cloud services. */
 const CLOUD_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL_IAM', 'AWS_ENDPOINT_URL_S3'];
@@ -128,6 +129,14 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         credentials = await deployIam(external, config);
         await deployBuckets(external, config.region, stackBuckets(config));
         simulator = external;
+        // Hopper judges the cloud's things by the simulator's time, followed over HTTP.
+        const followed = followedClock(simulatorClock(external), timeScale);
+        await followed.ready;
+        useWorldClock(followed.read);
+        stops.push(async () => {
+          followed.stop();
+          useWorldClock(undefined);
+        });
       }
     } else {
       const sim = await startCloudSimulator({
@@ -137,6 +146,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         dataDir: dataDir ? ensureDir(join(dataDir, 'cloud')) : undefined,
       });
       stops.push(() => sim.stop());
+      // Hopper judges the cloud's things by the simulator's time: its time scale and its jumps.
+      useWorldClock(() => sim.state.clock.now());
+      stops.push(async () => useWorldClock(undefined));
       cloud = sim.url;
       for (const name of CLOUD_ENDPOINT_VARS) set(name, sim.url);
       // Each function then acts as its own role, and the simulator enforces what that role may do.

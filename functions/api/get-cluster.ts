@@ -15,6 +15,7 @@ import { s3Client } from '../../shared/aws/clients/s3';
 import { newestBackupOf } from '../backups/list';
 import { backupAge, backupPolicyOf } from '../backups/policy';
 import type { ClusterRecord } from '../../shared/store';
+import { worldNow } from '../../shared/clock';
 
 const logger = new Logger({ serviceName: 'hopper-api' });
 
@@ -35,7 +36,7 @@ async function newestBackup(deps: ApiDeps, record: ClusterRecord): Promise<{ id:
   try {
     const newest = await newestBackupOf(deps.s3, bucket, record);
     if (!newest) return undefined;
-    const age = backupAge(backupPolicyOf(record.spec), new Date(newest.takenAt), record.createdAt, deps.now());
+    const age = backupAge(backupPolicyOf(record.spec), new Date(newest.takenAt), record.createdAt, worldNow());
     return { id: newest.id, takenAt: newest.takenAt, ageSeconds: age.ageSeconds ?? 0, overdue: age.overdue };
   } catch (err) {
     logger.warn('the backups bucket could not be read', { cluster, error: err as Error });

@@ -13,6 +13,7 @@ import { defineFunction } from '../lib/function';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
 import { clusterParams } from './params';
+import { worldNow } from '../../shared/clock';
 
 export async function listClusterBackups(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps([s3Client])): Promise<ApiResponse> {
   const record = await deps.store.getCluster(req.params.name);
@@ -20,7 +21,7 @@ export async function listClusterBackups(req: ApiRequest<unknown, z.infer<typeof
   if (!deps.s3) throw new Error('the backups route needs the s3 client');
   const backups = (await listBackups(deps.s3, backupsBucket(), record.name, { details: true })).filter((b) => !b.clusterUid || b.clusterUid === record.uid);
   const policy = backupPolicyOf(record.spec);
-  const age = backupAge(policy, backups[0] ? new Date(backups[0].takenAt) : undefined, record.createdAt, deps.now());
+  const age = backupAge(policy, backups[0] ? new Date(backups[0].takenAt) : undefined, record.createdAt, worldNow());
   return {
     status: 200,
     body: {

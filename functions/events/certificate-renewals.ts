@@ -32,6 +32,7 @@ import { RENEWABLE } from '../api/renew-certificates';
 import { defineFunction } from '../lib/function';
 import { scheduledAt } from './scheduled-at';
 import { eachCluster } from './each-cluster';
+import { worldNow } from '../../shared/clock';
 
 const logger = new Logger({ serviceName: 'hopper-certificate-renewals' });
 
@@ -109,7 +110,7 @@ export async function renewalFor(deps: ApiDeps, cloud: StepDeps, record: Cluster
 }
 
 /** Every cluster, one at a time (a failure for one is logged and does not stop the rest). */
-export async function certificateRenewals(deps: ApiDeps, now: Date = deps.now()): Promise<{ decisions: RenewalDecision[] }> {
+export async function certificateRenewals(deps: ApiDeps, now: Date = worldNow()): Promise<{ decisions: RenewalDecision[] }> {
   const cloud: StepDeps = { clients: clientsFor([ec2Client, ssmClient], 'certificateRenewals'), store: deps.store, parameterPrefix: deps.parameterPrefix, parameterKey: deps.parameterKey, now: () => deps.now() };
   const decisions = await eachCluster<RenewalDecision>(deps, logger, 'certificate renewal check', (record) => renewalFor(deps, cloud, record, now), (record, reason) => ({ cluster: record.name, action: 'failed', reason }));
   logger.info('certificate renewals', { decisions });
@@ -133,5 +134,5 @@ export const lambda = defineFunction({
 export const handler = middy().handler((event: unknown) => {
   const deps = apiDeps([ec2Client, ssmClient]);
   // The day (a skip's identity) is the schedule's; how long is left, the cluster's own measure.
-  return certificateRenewals(deps, scheduledAt(event, deps.now()));
+  return certificateRenewals(deps, scheduledAt(event, worldNow()));
 });

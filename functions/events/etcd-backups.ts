@@ -28,6 +28,7 @@ import { defineFunction } from '../lib/function';
 import { kubectlRunner } from '../rolling/common';
 import { eachCluster } from './each-cluster';
 import { scheduledAt } from './scheduled-at';
+import { worldNow } from '../../shared/clock';
 
 const logger = new Logger({ serviceName: 'hopper-etcd-backups' });
 
@@ -71,7 +72,7 @@ async function backupOne(deps: StepDeps, record: ClusterRecord, slot: Date): Pro
 }
 
 /** Every cluster, one at a time (a failure for one is logged and does not stop the rest). */
-export async function etcdBackups(deps: StepDeps, slot: Date = deps.now()): Promise<{ backups: BackupRun[] }> {
+export async function etcdBackups(deps: StepDeps, slot: Date = worldNow()): Promise<{ backups: BackupRun[] }> {
   const backups = await eachCluster<BackupRun>(deps, logger, 'etcd backup', (record) => backupOne(deps, record, slot), (record, message) => ({ cluster: record.name, skipped: message }));
   // A deleted cluster's backups (kept by its delete) go as its retention says; none is taken.
   const live = new Set(backups.map((b) => b.cluster));
@@ -104,5 +105,5 @@ export const lambda = defineFunction({
 export const handler = middy().handler((event: unknown) => {
   const deps = defaultDeps([ec2Client, ssmClient, s3Client], 'etcdBackups');
   // The slot is the schedule's: one backup per cluster and slot.
-  return etcdBackups(deps, scheduledAt(event, deps.now()));
+  return etcdBackups(deps, scheduledAt(event, worldNow()));
 });

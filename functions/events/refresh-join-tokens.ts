@@ -25,6 +25,7 @@ import { eachCluster } from './each-cluster';
 import { scheduledAt } from './scheduled-at';
 import { defineFunction } from '../lib/function';
 import { kubectlRunner } from '../rolling/common';
+import { worldNow } from '../../shared/clock';
 
 const logger = new Logger({ serviceName: 'hopper-refresh-join-tokens' });
 
@@ -49,7 +50,7 @@ async function refreshOne(deps: StepDeps, record: ClusterRecord, now: Date): Pro
 }
 
 /** Every cluster, one at a time (a failure for one is logged and does not stop the rest). */
-export async function refreshJoinTokens(deps: StepDeps, now: Date = deps.now()): Promise<{ refreshed: Refresh[] }> {
+export async function refreshJoinTokens(deps: StepDeps, now: Date = worldNow()): Promise<{ refreshed: Refresh[] }> {
   const refreshed = await eachCluster<Refresh>(deps, logger, 'join token refresh', (record) => refreshOne(deps, record, now), (record, message) => ({ cluster: record.name, skipped: message }));
   logger.info('join tokens refreshed', { refreshed });
   return { refreshed };
@@ -68,5 +69,5 @@ export const lambda = defineFunction({
 export const handler = middy().handler((event: unknown) => {
   const deps = defaultDeps([ec2Client, ssmClient], 'refreshJoinTokens');
   // The hour is the schedule's, not this function's clock: one token per scheduled hour.
-  return refreshJoinTokens(deps, scheduledAt(event, deps.now()));
+  return refreshJoinTokens(deps, scheduledAt(event, worldNow()));
 });

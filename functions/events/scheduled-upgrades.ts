@@ -24,6 +24,7 @@ import { allow, getAtt, ref, tableIndex, stopExecutions } from '../../shared/aws
 import { defineFunction } from '../lib/function';
 import { scheduledAt } from './scheduled-at';
 import { eachCluster } from './each-cluster';
+import { worldNow } from '../../shared/clock';
 
 const logger = new Logger({ serviceName: 'hopper-scheduled-upgrades' });
 
@@ -80,7 +81,7 @@ export async function scheduleCluster(deps: ApiDeps, record: ClusterRecord, now:
 }
 
 /** Every live cluster, one at a time (a failure for one is logged and does not stop the rest). */
-export async function scheduledUpgrades(deps: ApiDeps, now: Date = deps.now()): Promise<{ decisions: Decision[] }> {
+export async function scheduledUpgrades(deps: ApiDeps, now: Date = worldNow()): Promise<{ decisions: Decision[] }> {
   const decisions = await eachCluster<Decision>(deps, logger, 'scheduled upgrade', (record) => scheduleCluster(deps, record, now));
   logger.info('scheduled upgrades', { decisions });
   return { decisions };
@@ -104,5 +105,5 @@ export const lambda = defineFunction({
 
 export const handler = middy().handler((event: unknown) => {
   const deps = apiDeps();
-  return scheduledUpgrades(deps, scheduledAt(event, deps.now()));
+  return scheduledUpgrades(deps, scheduledAt(event, worldNow()));
 });

@@ -15,6 +15,7 @@ import { withoutDegradedMarks } from '../events/degrade-group';
 import { backupAge, backupPolicyOf } from '../backups/policy';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
+import { worldNow } from '../../shared/clock';
 
 const logger = new Logger({ serviceName: 'hopper-validate' });
 
@@ -28,14 +29,14 @@ export interface ValidationWarning {
   message: string;
 }
 
-/** The warning for an overdue etcd backup, if it is; none when the bucket cannot be read (logged). */
-export async function backupWarnings(deps: StepDeps, record: ClusterRecord): Promise<ValidationWarning[]> {
+/** The warning for an overdue etcd backup at `now` (the world's time), if it is; none when the bucket cannot be read (logged). */
+export async function backupWarnings(deps: StepDeps, record: ClusterRecord, now: Date = worldNow()): Promise<ValidationWarning[]> {
   const bucket = process.env.HOPPER_BACKUPS_BUCKET;
   if (!bucket) return [];
   try {
     const newest = await newestBackupOf(deps.clients.s3, bucket, record);
     const policy = backupPolicyOf(record.spec);
-    const age = backupAge(policy, newest ? new Date(newest.takenAt) : undefined, record.createdAt, deps.now());
+    const age = backupAge(policy, newest ? new Date(newest.takenAt) : undefined, record.createdAt, now);
     if (!age.overdue) return [];
     const last = newest ? `the newest etcd backup (${newest.id}) is ${Math.round((age.ageSeconds ?? 0) / 60)} minutes old` : 'there is no etcd backup yet';
     return [{ kind: 'Backup', name: 'etcd', message: `${last}, more than twice the ${policy.intervalMinutes}-minute interval: backups are failing (the EtcdBackup commands' output says why)` }];

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** The warnings as validation would give them at `at`. */
-const warningsAt = (at: number) => backupWarnings({ ...env.deps, now: () => new Date(at) }, record);
+const warningsAt = (at: number) => backupWarnings(env.deps, record, new Date(at));
 const created = () => Date.parse(record.createdAt);
 
 describe('validation and backups', () => {

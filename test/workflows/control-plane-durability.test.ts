@@ -323,6 +323,17 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect(events[0].message).toContain('what changed after it is lost');
   }, 300_000);
 
+  it('is flagged when its newest backup is older than twice the interval, by the simulated clock', async () => {
+    const view = async () => (await cp.request<{ lastBackup?: { id: string; overdue: boolean } }>('GET', `/v1/clusters/${NAME}`)).body.lastBackup;
+    expect((await view())?.overdue).toBe(false);
+    // Two hours pass (no schedule runs here): Hopper goes by the simulator's clock, not this machine's.
+    const jumped = await fetch(`${cp.cloud}/_sim/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 2 * 3600 }) });
+    expect(jumped.status).toBe(200);
+    expect((await view())?.overdue).toBe(true);
+    const list = (await cp.request<BackupsList>('GET', `/v1/clusters/${NAME}/backups`)).body;
+    expect(list.overdue).toBe(true);
+  }, 60_000);
+
   it('goes with the cluster: delete removes the volume, and the backups when asked to', async () => {
     const op = await accepted('DELETE', `/v1/clusters/${NAME}?deleteBackups=true`);
     expect(op.status, JSON.stringify(op.error)).toBe('Succeeded');
