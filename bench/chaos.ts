@@ -1,8 +1,9 @@
 /**
  * `npm run chaos [-- --smoke] [--cycles N] [--race-cycles N] [--seed S] [--time-scale N]`: create → rolling
- * update → delete cycles with random faults from the simulator (`POST /_sim/faults`):
- * throttling and 5xx answers, a step failing after its side effect, an instance crash, a
- * zone out of capacity, a kubeadm failure. Counted: completed, failed (with the reason),
+ * update → delete cycles with random faults from the simulator (`POST /_sim/faults` and the
+ * disruption routes): throttling and 5xx answers, a step failing after its side effect, an
+ * instance crash, a zone out of capacity, a kubeadm failure, a node scheduled for retirement, a
+ * node failing its status checks, a zone impaired for two simulated minutes. Counted: completed, failed (with the reason),
  * hung (no progress before a deadline), duplicate resources (two of a kind where one is
  * expected, by tags) and resources left after delete (anything tagged for the cluster).
  * Then race cycles (`--race-cycles`): a delete asked for the moment a create fails — while
@@ -15,8 +16,8 @@ import { fixLatenciesToTypical, quietStepLogs, reasonOf, sleep, startControlPlan
 import { runOperation, stateMachineNamed, type OperationRun } from './lib/operation-run';
 import { available, fmt, measure, printGoals, renderMarkdown, table, writeBenchmarks, type Figure, type Goal, type Section } from './lib/report';
 
-export type FaultKind = 'throttling+5xx' | 'fail-after-side-effect' | 'instance-crash' | 'zone-out-of-capacity' | 'kubeadm-failure';
-export const FAULT_KINDS: FaultKind[] = ['throttling+5xx', 'fail-after-side-effect', 'instance-crash', 'zone-out-of-capacity', 'kubeadm-failure'];
+export type FaultKind = 'throttling+5xx' | 'fail-after-side-effect' | 'instance-crash' | 'zone-out-of-capacity' | 'kubeadm-failure' | 'retirement' | 'status-checks-failed' | 'zone-impaired';
+export const FAULT_KINDS: FaultKind[] = ['throttling+5xx', 'fail-after-side-effect', 'instance-crash', 'zone-out-of-capacity', 'kubeadm-failure', 'retirement', 'status-checks-failed', 'zone-impaired'];
 
 /** Calls a step makes after its creating call: failing them fails the step after its side effect. */
 const AFTER_SIDE_EFFECT = ['ec2:CreateTags', 'ec2:AttachInternetGateway', 'ec2:AssociateRouteTable', 'ec2:CreateRoute', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:ModifyVpcAttribute', 'autoscaling:CreateOrUpdateTags', 'ssm:PutParameter'];
@@ -197,6 +198,45 @@ async function applyFaults(cp: BenchControlPlane, cluster: string, plan: FaultKi
         await cp.sim('POST', '/_sim/faults', { hosts: { kubeadmInitFailures: 1 } });
         notes.push('the next kubeadm init fails');
         break;
+      // AWS taking machines away (the disruption routes, `local/sim/ec2/disruptions.ts`), at a
+      // node of the cluster once one runs: what Hopper's events, sweep and the groups answer.
+      case 'retirement':
+      case 'status-checks-failed':
+        background.push(
+          (async () => {
+            for (let i = 0; i < 600 && !stopped; i++) {
+              const res = await clusterResources(cp, cluster).catch(() => ({}) as Record<string, SimResource[]>);
+              const nodes = (res.instances ?? []).filter((x) => x.state === 'running' && x.tags?.['hopper:role'] === 'node');
+              if (nodes.length) {
+                const victim = nodes[Math.floor(random() * nodes.length)];
+                if (kind === 'retirement') {
+                  // Two simulated minutes' notice: the instance is stopped at the deadline unless Hopper replaced it first.
+                  await cp.sim('POST', `/_sim/instances/${victim.id}/retirement`, { inSeconds: 120 }).catch(() => undefined);
+                  notes.push(`${victim.id} scheduled for retirement in 120 simulated s`);
+                } else {
+                  await cp.sim('POST', `/_sim/instances/${victim.id}/status-checks`, { system: 'failed' }).catch(() => undefined);
+                  notes.push(`${victim.id} fails its system status check`);
+                }
+                return;
+              }
+              await sleep(100);
+            }
+          })(),
+        );
+        break;
+      case 'zone-impaired': {
+        const zone = zones[Math.floor(random() * zones.length)];
+        const simSeconds = 120;
+        await cp.sim('POST', `/_sim/zones/${zone}/impairment`, { impaired: true });
+        notes.push(`${zone} impaired for ${simSeconds} simulated s`);
+        background.push(
+          (async () => {
+            await sleep((simSeconds * 1000) / cp.timeScale);
+            await cp.sim('POST', `/_sim/zones/${zone}/impairment`, { impaired: false }).catch(() => undefined);
+          })(),
+        );
+        break;
+      }
     }
   }
   return {
