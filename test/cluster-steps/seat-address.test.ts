@@ -13,7 +13,7 @@ import { seatMemberAddress } from '../../functions/control-plane/etcd-volumes';
 import { launchControlPlane } from '../../functions/control-plane/launch-control-plane';
 import { launchReplacement } from '../../functions/rolling/launch-replacement';
 import { terminateOld } from '../../functions/rolling/terminate-old';
-import { startWorld, type World } from './world';
+import { retriedWhilePending, startWorld, type World } from './world';
 
 let w: World;
 const NAME = 'seats';
@@ -28,17 +28,6 @@ const until = async (fn: () => boolean) => {
   expect(fn()).toBe(true);
 };
 const instance = (id: string) => w.env.sim.state.instances.get(id)!;
-/** Run as the state machine runs a step: a DependencyPendingError is retried. */
-async function retried<T>(fn: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if ((err as Error).name !== 'DependencyPendingError' || i > 300) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
 
 describe('a control-plane seat replaced behind a load balancer', () => {
   it('gets its predecessor\'s address, or a new one when another instance took it, and one instance per operation', async () => {
@@ -47,7 +36,7 @@ describe('a control-plane seat replaced behind a load balancer', () => {
     const cp = await launchControlPlane({ ...envelope, imageId: w.imageId, subnets: w.subnets, securityGroups: w.securityGroups, apiLoadBalancer: { dnsName: 'seats-api-0123.elb.us-east-1.amazonaws.com', state: 'provisioning' } }, w.env.deps);
     await until(() => cp.instanceIds.every((id) => instance(id).state === 'running'));
     const seat = { seat: 1, zone: 'us-east-1b', subnetId: w.subnets[1].privateSubnetId };
-    const replace = (operationId: string) => retried(() => launchReplacement({ cluster: NAME, operationId, seat, options: { controlPlaneImageId: w.imageId } }, w.env.deps));
+    const replace = (operationId: string) => retriedWhilePending(() => launchReplacement({ cluster: NAME, operationId, seat, options: { controlPlaneImageId: w.imageId } }, w.env.deps));
     const seatInstances = async () => (await w.env.deps.store.listResources(NAME)).filter((r) => r.type === 'instance' && r.attrs?.seat === 1).map((r) => r.id);
 
     // Planned: the old instance's address goes on the volume, and the replacement gets it.

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachEtcdVolumes } from '../../functions/control-plane/attach-etcd-volumes';
 import { ensureEtcdVolumes } from '../../functions/control-plane/ensure-etcd-volumes';
 import { launchControlPlane } from '../../functions/control-plane/launch-control-plane';
-import { startWorld, type World } from './world';
+import { retriedWhilePending, startWorld, type World } from './world';
 
 const NAME = 'solo-seat';
 const BUCKET = 'hopper-test-seat-restore';
@@ -34,17 +34,7 @@ const until = async (fn: () => boolean) => {
   expect(fn()).toBe(true);
 };
 const volumes = () => [...w.env.sim.state.volumes.values()].filter((v) => v.tags['hopper:cluster'] === NAME && !['deleting', 'deleted'].includes(v.state));
-/** As the state machine runs the step: a DependencyPendingError is retried. */
-async function attach(operationId: string, instanceId: string) {
-  for (let i = 0; ; i++) {
-    try {
-      return await attachEtcdVolumes({ cluster: NAME, operationId, instanceIds: [instanceId] }, w.env.deps);
-    } catch (err) {
-      if ((err as Error).name !== 'DependencyPendingError' || i > 200) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
+const attach = (operationId: string, instanceId: string) => retriedWhilePending(() => attachEtcdVolumes({ cluster: NAME, operationId, instanceIds: [instanceId] }, w.env.deps));
 
 describe('a single control plane lost with its etcd volume', () => {
   it('comes back from the newest backup it may be restored from, or is said to be lost without one', async () => {

@@ -32,6 +32,18 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Pro
   }
 }
 
+/** Runs a step as the state machine does: a DependencyPendingError is retried (every 20 ms, `tries` times at most). */
+export async function retriedWhilePending<T>(fn: () => Promise<T>, tries = 300): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as Error).name !== 'DependencyPendingError' || i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 export const baseSpec = {
   name: 'demo',
   region: 'us-east-1',
