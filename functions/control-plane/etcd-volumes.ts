@@ -10,6 +10,7 @@ import { CreateVolumeCommand, DescribeVolumesCommand, type Volume } from '@aws-s
 import { createHash } from 'node:crypto';
 import type { ClusterSpec } from '../../shared/spec';
 import type { SeatRestore } from '../../shared/render';
+import type { ResourceRecord } from '../../shared/store';
 import { StepFailedError } from '../../shared/errors';
 import { resourceTags, roleFilters, tagRecord, type Tag } from '../../shared/tags';
 import { tagSpec } from '../network/common';
@@ -44,10 +45,19 @@ export async function seatVolumes(deps: Pick<StepDeps, 'clients'>, cluster: stri
   return seats;
 }
 
+/** Seat `seat`'s etcd volume among a cluster's recorded resources. */
+export function seatVolumeIn(resources: readonly ResourceRecord[], seat: number): ResourceRecord | undefined {
+  return resources.find((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === seat);
+}
+
+/** The inventory record of seat `seat`'s etcd volume, if the cluster has one. */
+export async function seatVolumeRecord(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number): Promise<ResourceRecord | undefined> {
+  return seatVolumeIn(await deps.store.listResources(cluster), seat);
+}
+
 /** The volume id of `seat` as the inventory recorded it ('' for a cluster made before etcd volumes). */
 export async function recordedSeatVolume(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number): Promise<string> {
-  const found = (await deps.store.listResources(cluster)).find((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === seat);
-  return found?.id ?? '';
+  return (await seatVolumeRecord(deps, cluster, seat))?.id ?? '';
 }
 
 /** The etcd volume of the seat a control-plane instance holds, from the inventory ('' when none). */
@@ -56,17 +66,22 @@ export async function etcdVolumeOfInstance(deps: Pick<StepDeps, 'store'>, cluste
 }
 
 /**
- * The etcd volume of the seat a control-plane instance holds, and the backup it is to be
- * restored from when it replaced a volume lost with the only control plane (AttachEtcdVolumes
- * recorded it so): '' and undefined when none.
+ * The etcd volume of the seat a control-plane instance holds, with what its record says: the
+ * seat, the address of the member whose data it holds (seatMemberAddress), and the backup it is
+ * to be restored from when it replaced a volume lost with the only control plane
+ * (AttachEtcdVolumes recorded it so). '' and undefined when none.
  */
-export async function seatVolumeOfInstance(deps: Pick<StepDeps, 'store'>, cluster: string, instanceId: string): Promise<{ volumeId: string; restoreFrom?: SeatRestore }> {
+export async function seatVolumeOfInstance(
+  deps: Pick<StepDeps, 'store'>,
+  cluster: string,
+  instanceId: string,
+): Promise<{ volumeId: string; seat?: number; memberAddress: string; restoreFrom?: SeatRestore }> {
   const resources = await deps.store.listResources(cluster);
   const seat = resources.find((r) => r.type === 'instance' && r.id === instanceId)?.attrs?.seat;
-  if (seat === undefined) return { volumeId: '' };
-  const volume = resources.find((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === Number(seat));
+  if (seat === undefined) return { volumeId: '', memberAddress: '' };
+  const volume = seatVolumeIn(resources, Number(seat));
   const restoreFrom = volume?.attrs?.restoreFrom as SeatRestore | undefined;
-  return { volumeId: volume?.id ?? '', ...(restoreFrom ? { restoreFrom } : {}) };
+  return { volumeId: volume?.id ?? '', seat: Number(seat), memberAddress: memberAddressOf(volume), ...(restoreFrom ? { restoreFrom } : {}) };
 }
 
 /** Whether every seat of the cluster has its etcd volume recorded (clusters made before them have none). */
@@ -117,24 +132,23 @@ export async function recordSeatVolume(
   });
 }
 
-/** The inventory record of seat `seat`'s etcd volume, if the cluster has one. */
-export async function seatVolumeRecord(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number) {
-  return (await deps.store.listResources(cluster)).find((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === seat);
-}
-
 /**
- * The private address of the etcd member whose data seat `seat`'s volume holds, as recorded when
- * its instance was last taken away ('' when unknown): a replacement launched at that address
- * can start that same member again from the data.
+ * The private address of the etcd member whose data a seat's volume holds, as recorded when its
+ * instance was last taken away ('' when unknown): a replacement launched at that address can
+ * start that same member again from the data.
  */
-export async function seatMemberAddress(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number): Promise<string> {
-  const address = (await seatVolumeRecord(deps, cluster, seat))?.attrs?.memberAddress;
+export function memberAddressOf(volume: ResourceRecord | undefined): string {
+  const address = volume?.attrs?.memberAddress;
   return typeof address === 'string' ? address : '';
 }
 
-/** Records on seat `seat`'s volume the address of the member whose data it holds (see seatMemberAddress). */
-export async function recordSeatMemberAddress(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number, address: string): Promise<void> {
-  const volume = await seatVolumeRecord(deps, cluster, seat);
+/** seatMemberAddress of seat `seat`'s volume, read from the inventory. */
+export async function seatMemberAddress(deps: Pick<StepDeps, 'store'>, cluster: string, seat: number): Promise<string> {
+  return memberAddressOf(await seatVolumeRecord(deps, cluster, seat));
+}
+
+/** Records on a seat's volume (its inventory record, as read) the address of the member whose data it holds. */
+export async function recordSeatMemberAddress(deps: Pick<StepDeps, 'store'>, cluster: string, volume: ResourceRecord | undefined, address: string): Promise<void> {
   if (!volume || volume.attrs?.memberAddress === address) return;
   await deps.store.recordResource(cluster, { type: volume.type, id: volume.id, zone: volume.zone, ownership: volume.ownership, name: volume.name, attrs: { ...volume.attrs, memberAddress: address } });
 }

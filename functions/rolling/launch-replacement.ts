@@ -17,7 +17,7 @@ import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { DependencyPendingError, StepFailedError } from '../../shared/errors';
 import { CONTROL_PLANE_HOP_LIMIT, CONTROL_PLANE_ROOT_GIB, controlPlaneTags } from '../control-plane/seats';
-import { ETCD_VOLUME_ROLE, recordSeatMemberAddress, seatMemberAddress } from '../control-plane/etcd-volumes';
+import { memberAddressOf, recordSeatMemberAddress, seatVolumeIn } from '../control-plane/etcd-volumes';
 import { describeInstances, rootDeviceName } from '../lib/ec2';
 import { API_PORT, CONTROL_PLANE_ROLE, recordedApiEndpoint } from '../control-plane/render-context';
 import { loadCluster } from '../lib/cluster';
@@ -144,15 +144,16 @@ async function addressHolder(deps: StepDeps, address: string): Promise<{ releasi
  */
 async function predecessorAddress(deps: StepDeps, cluster: string, seat: number, operationId: string): Promise<string | undefined> {
   const resources = await deps.store.listResources(cluster);
-  if (!resources.some((r) => r.type === 'volume' && r.attrs?.role === ETCD_VOLUME_ROLE && Number(r.attrs?.seat) === seat)) return undefined;
+  const volume = seatVolumeIn(resources, seat);
+  if (!volume) return undefined;
   // A lost instance is still recorded (nothing took it away in order); the newest is the seat's last
   // (not the replacement this operation launched, which a retry finds recorded).
   const lost = resources
     .filter((r) => r.type === 'instance' && r.attrs?.role === CONTROL_PLANE_ROLE && Number(r.attrs?.seat) === seat && r.attrs?.launchedBy !== operationId && typeof r.attrs?.privateIp === 'string')
     .sort((a, b) => b.recordedAt.localeCompare(a.recordedAt))[0];
-  const address = lost ? String(lost.attrs!.privateIp) : await seatMemberAddress(deps, cluster, seat);
+  const address = lost ? String(lost.attrs!.privateIp) : memberAddressOf(volume);
   if (!address) return undefined;
-  await recordSeatMemberAddress(deps, cluster, seat, address);
+  await recordSeatMemberAddress(deps, cluster, volume, address);
   return address;
 }
 

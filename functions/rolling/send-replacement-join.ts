@@ -11,7 +11,7 @@
 import * as z from 'zod';
 import { GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import { SEAT_MEMBER_OUTPUT, renderControlPlaneInitScript, renderControlPlaneJoinScript, renderRefreshJoinDataScript } from '../../shared/render';
-import { seatMemberAddress, seatVolumeOfInstance } from '../control-plane/etcd-volumes';
+import { seatVolumeOfInstance } from '../control-plane/etcd-volumes';
 import { rememberedCommands, sendOnce, type SentCommand } from '../control-plane/send-once';
 import { loadRenderContext, withServiceAccountIssuer } from '../control-plane/render-context';
 import { JOIN_TIMEOUT_SECONDS } from '../control-plane/seats';
@@ -32,7 +32,7 @@ export const sendReplacementJoinInput = stepEnvelope.extend({ instanceId: z.stri
 export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJoinInput>, deps: StepDeps): Promise<SentCommand & { skipped: boolean }> {
   const { spec } = await loadCluster(deps, input.cluster);
   const ctx = await loadRenderContext(deps, spec);
-  const { volumeId: etcdVolumeId, restoreFrom } = await seatVolumeOfInstance(deps, spec.name, input.instanceId);
+  const { volumeId: etcdVolumeId, memberAddress, restoreFrom } = await seatVolumeOfInstance(deps, spec.name, input.instanceId);
   // The only control plane was replaced: nobody to join. The new instance starts the control
   // plane again from the seat's volume (kubeadm init over the etcd data; a new volume for one
   // lost with it is first filled from the backup AttachEtcdVolumes chose), and publishes the
@@ -53,9 +53,7 @@ export async function sendReplacementJoin(input: z.infer<typeof sendReplacementJ
     // that member stays, to start again from its data.
     const liveControlPlanes = notTerminated.filter((i) => i.PrivateIpAddress && i.InstanceId !== input.instanceId).map((i) => i.PrivateIpAddress!);
     const replacementAddress = notTerminated.find((i) => i.InstanceId === input.instanceId)?.PrivateIpAddress;
-    const seat = (await deps.store.listResources(spec.name)).find((r) => r.type === 'instance' && r.id === input.instanceId)?.attrs?.seat;
-    const memberAddress = etcdVolumeId && seat !== undefined ? await seatMemberAddress(deps, spec.name, Number(seat)) : '';
-    const keepAddress = replacementAddress && replacementAddress === memberAddress ? replacementAddress : undefined;
+    const keepAddress = etcdVolumeId && replacementAddress && replacementAddress === memberAddress ? replacementAddress : undefined;
     return send(refreshPurpose(input.instanceId), runner, renderRefreshJoinDataScript(ctx, { liveControlPlanes, ...(keepAddress ? { keepAddress } : {}) }), 300);
   }
   const refreshes = await rememberedCommands(deps, spec.name, refreshPurpose(input.instanceId), input.operationId);

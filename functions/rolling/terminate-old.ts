@@ -5,7 +5,7 @@
  * directly (a control-plane instance is deregistered from the API target group first and
  * forgotten by the inventory). Idempotent: an instance already gone is done.
  */
-import { ETCD_VOLUME_ROLE, recordSeatMemberAddress } from '../control-plane/etcd-volumes';
+import { ETCD_VOLUME_ROLE, recordSeatMemberAddress, seatVolumeRecord } from '../control-plane/etcd-volumes';
 import { DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
@@ -69,7 +69,8 @@ async function forgetControlPlaneInstance(deps: StepDeps, cluster: string, insta
   // Its etcd member's address goes on the seat's volume, which keeps that member's data: the
   // replacement is launched at it, to start the same member again (LaunchReplacement).
   const address = own?.attrs?.privateIp;
-  if (typeof address === 'string' && own?.attrs?.seat !== undefined) await recordSeatMemberAddress(deps, cluster, Number(own.attrs.seat), address);
+  // Read again: the loop above may have just written the endpoint on that very record.
+  if (typeof address === 'string' && own?.attrs?.seat !== undefined) await recordSeatMemberAddress(deps, cluster, await seatVolumeRecord(deps, cluster, Number(own.attrs.seat)), address);
   await deps.store.forgetResource(cluster, 'instance', instanceId);
 }
 

@@ -20,7 +20,7 @@ import {
   writeTemplate,
 } from './shell';
 import type { RenderContext } from './types';
-import { ETCD_DATA_DIR, ETCD_DATA_DIR_CHECK, ETCD_MOUNT, RESTORE_PKI, SAVE_PKI, mountEtcdVolume, removeDeadMembers, restoreSeatFromBackup, type SeatRestore } from './etcd';
+import { CRICTL, ETCD_DATA_DIR, ETCD_DATA_DIR_CHECK, ETCD_MOUNT, RESTORE_PKI, SAVE_PKI, mountEtcdVolume, removeDeadMembers, restoreSeatFromBackup, type SeatRestore } from './etcd';
 
 /** Which instance a control-plane script runs on: its seat's etcd volume ('' for a cluster made before them). */
 export interface SeatOptions {
@@ -361,7 +361,7 @@ JOIN_FLAGS+=(--ignore-preflight-errors=${ETCD_DATA_DIR_CHECK} --skip-phases=chec
  */
 const KEPT_MEMBER_FAILED = `rm -f /etc/kubernetes/manifests/etcd.yaml
 for _ in $(seq 30); do
-  [[ -z $(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name '^etcd$' -q 2>/dev/null) ]] && break
+  [[ -z $(${CRICTL} ps --name '^etcd$' -q 2>/dev/null) ]] && break
   sleep 2
 done
 systemctl stop kubelet || true

@@ -23,6 +23,11 @@ export const ETCD_DATA_DIR_CHECK = `DirAvailable-${ETCD_DATA_DIR.replace(/\//g, 
 /** The keys and certificates under /etc/kubernetes/pki that outlive any one control plane. */
 export const DURABLE_PKI_FILES = ['ca.crt', 'ca.key', 'sa.key', 'sa.pub', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'etcd/ca.crt', 'etcd/ca.key'];
 
+/** crictl against the container runtime kubeadm's kubelet uses. */
+export const CRICTL = 'crictl --runtime-endpoint unix:///run/containerd/containerd.sock';
+/** The control plane's static pods, in the order they stop (and the reverse of the one they start). */
+export const STOP_ORDER = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
+
 /** Waits for the seat's volume, formats it if new, mounts it at /var/lib/etcd (and in fstab, for reboots). */
 export function mountEtcdVolume(volumeId: string): string {
   return `# etcd keeps its data on this seat's own EBS volume, which outlives the instance.
@@ -222,18 +227,18 @@ set -euo pipefail
 MANIFESTS=/etc/kubernetes/manifests
 HELD=/etc/kubernetes/hopper-leaving
 mkdir -p "$HELD"
-for component in kube-apiserver kube-controller-manager kube-scheduler etcd; do
+for component in ${STOP_ORDER.join(' ')}; do
   if [[ -f $MANIFESTS/$component.yaml ]]; then mv "$MANIFESTS/$component.yaml" "$HELD/"; fi
 done
 STOPPED=""
 for _ in $(seq 60); do
   # A plain assignment: crictl failing (no runtime socket) stops the script instead of reading as "stopped".
-  RUNNING=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name '^(etcd|kube-apiserver)$' -q)
+  RUNNING=$(${CRICTL} ps --name '^(etcd|kube-apiserver)$' -q)
   if [[ -z $RUNNING ]]; then STOPPED=yes; break; fi
   sleep 2
 done
 if [[ -z $STOPPED ]]; then
-  for component in etcd kube-scheduler kube-controller-manager kube-apiserver; do
+  for component in ${[...STOP_ORDER].reverse().join(' ')}; do
     if [[ -f $HELD/$component.yaml ]]; then mv "$HELD/$component.yaml" "$MANIFESTS/"; fi
   done
   echo "hopper: etcd and the API server did not stop within two minutes; they were started again" >&2
@@ -244,7 +249,7 @@ sync
 if mountpoint -q ${ETCD_MOUNT} && ! umount ${ETCD_MOUNT}; then
   # Not left half-stopped: the control plane starts again, and the replacement waits for a retry.
   systemctl start kubelet
-  for component in etcd kube-scheduler kube-controller-manager kube-apiserver; do
+  for component in ${[...STOP_ORDER].reverse().join(' ')}; do
     if [[ -f $HELD/$component.yaml ]]; then mv "$HELD/$component.yaml" "$MANIFESTS/"; fi
   done
   echo "hopper: the seat's etcd volume could not be unmounted; the control plane was started again" >&2

@@ -19,7 +19,7 @@
  * restored again, and manifests are moved only from where they are.
  */
 import { resolveContext } from './context';
-import { ETCD_DATA_DIR, ETCD_MOUNT } from './etcd';
+import { CRICTL, ETCD_DATA_DIR, ETCD_MOUNT, STOP_ORDER } from './etcd';
 import { IMDS, NODE_IDENTITY, REQUIRE_FORMAT, REQUIRE_INITIALISED_CONTROL_PLANE, script, shellQuote } from './shell';
 import type { RenderContext } from './types';
 
@@ -41,9 +41,6 @@ export type RestorePhase = 'fetch' | 'restore' | 'start' | 'resume';
 const MANIFESTS = '/etc/kubernetes/manifests';
 /** Where the stopped static pods' manifests wait while etcd is restored. */
 const HELD = '/etc/kubernetes/hopper-restore-held';
-const CRICTL = 'crictl --runtime-endpoint unix:///run/containerd/containerd.sock';
-/** The control plane's static pods, in the order they stop (and the reverse of the one they start). */
-const STOP_ORDER = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
 const ETCDCTL_OFFLINE = 'ETCDCTL_API=3 etcdctl';
 
 const snapshotFile = (t: RestoreTarget) => `${ETCD_MOUNT}/${t.token}.db`;
