@@ -4,6 +4,8 @@
  */
 import { choice, fail, map, parallel, pass, poll, ref, task, wait, workflow } from './lib/builder';
 import { WORKFLOW_TIMEOUT_SECONDS } from '../shared/workflow-limits';
+import { DEFAULT_LATENCIES } from '../shared/latency-model';
+import { createGraph, criticalPath } from '../shared/plan/create-critical-path';
 import { step as checkCommand } from '../functions/commands/check-command';
 import { step as checkInstancesOnline } from '../functions/commands/check-instances-online';
 import { step as deleteCertificateKey } from '../functions/control-plane/delete-certificate-key';
@@ -41,6 +43,23 @@ import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 
 /** The branches of Provision that do network work: the Network stage ends when all four have. */
 const NETWORK_PARTS = ['public-routing', 'nat', 'security', 'host-roles'];
+
+/**
+ * How long after InitControlPlane a node can first be Ready, in the latency model (the API
+ * server up after init's local share, a node's join, its Ready): derived from the critical
+ * path's graph, so the wait moves with the model instead of restating it.
+ */
+/**
+ * How long the first validation pass may wait on the host for nodes still joining (a node's
+ * Ready comes node.ready after its join): a pass that ends the moment they are Ready, rather
+ * than a failed pass and a pause. Within SSM's command timeout for the pass.
+ */
+const FIRST_PASS_SETTLE_SECONDS = DEFAULT_LATENCIES['node.ready'].typical;
+
+const NODES_READY_AFTER_INIT_START = (() => {
+  const { finish } = criticalPath(createGraph(0), { ha: false, cachedImage: true }, DEFAULT_LATENCIES);
+  return Math.round(finish.nodesReady - finish.kubeadmStart);
+})();
 
 export const createCluster = workflow({
   name: 'create-cluster',
@@ -253,6 +272,11 @@ export const createCluster = workflow({
                 }),
               ],
               [
+                wait('UntilNodesCanBeReady', NODES_READY_AFTER_INIT_START, {
+                  comment: "No validation pass before a node can be Ready: counted from init's start (the API server up, a node's join, its Ready, as the latency model has them), not from the end of init and the addons, which run longer than kubeadm alone.",
+                }),
+              ],
+              [
                 map('JoinControlPlane', {
                   comment: 'The other control-plane instances join in parallel, sent as kubeadm init starts: each reads the join data the first one publishes before its init, and its kubeadm join discovers the cluster the moment the API server (through the endpoint) has the token and the certificates.',
                   items: '$.controlPlane.others',
@@ -303,26 +327,25 @@ export const createCluster = workflow({
         ],
       ],
     }),
-    choice('WaitForNodes', [{ Variable: '$.controlPlane.others[0]', IsPresent: true, Next: 'WaitForJoinedReady' }], 'WaitForNodesToJoin', { comment: "No validation pass before the machines can be Ready (typical latencies: a node's join starts as init's last third does, takes about 45 s once discovery's next try (every 5 s) gets through, and the node is Ready about 20 s later — some 35 s after init and the addons end; a control-plane join has ended here, so only its Ready remains)." }),
-    wait('WaitForJoinedReady', 18, { next: 'StartValidation' }),
-    wait('WaitForNodesToJoin', 35),
-    pass('StartValidation', { result: { attempts: 0, passes: 0 }, resultPath: '$.validation' }),
+    choice('WaitForNodes', [{ Variable: '$.controlPlane.others[0]', IsPresent: true, Next: 'WaitForJoinedReady' }], 'StartValidation', { comment: 'A control-plane join has ended here, so only its Ready (about 20 s) remains; the nodes were waited for beside init.' }),
+    wait('WaitForJoinedReady', 18),
+    pass('StartValidation', { result: { attempts: 0, passes: 0, settle: FIRST_PASS_SETTLE_SECONDS }, resultPath: '$.validation' }),
     task(validateCluster, {
       name: 'SendValidation',
-      comment: 'Sends the node and pod status query to a control-plane instance over SSM.',
-      params: { stage: 'Validate', controlPlane: ref('$.controlPlane') },
+      comment: 'Sends the node and pod status query to a control-plane instance over SSM; the first pass waits a little for the nodes still joining.',
+      params: { stage: 'Validate', controlPlane: ref('$.controlPlane'), settleSeconds: ref('$.validation.settle') },
       result: '$.validation.command',
     }),
     ...poll(checkValidation, {
       comment: 'Like kops validate: every group at size, every machine joined, nodes Ready, control-plane pods up. Counts passes in a row.',
       params: { stage: 'Validate', command: ref('$.validation.command'), passes: ref('$.validation.passes') },
       result: '$.validation.result',
-      wait: 3,
+      wait: 2,
       every: 2,
       deadline: 300,
     }),
     choice('ValidatedTwice', [{ Variable: '$.validation.result.passes', NumericGreaterThanEquals: 2, Next: 'FinishCreate' }], 'CountValidation'),
-    pass('CountValidation', { params: { attempts: ref('States.MathAdd($.validation.attempts, 1)'), passes: ref('$.validation.result.passes'), result: ref('$.validation.result') }, resultPath: '$.validation' }),
+    pass('CountValidation', { params: { attempts: ref('States.MathAdd($.validation.attempts, 1)'), passes: ref('$.validation.result.passes'), result: ref('$.validation.result'), settle: 0 }, resultPath: '$.validation' }),
     choice('ValidationDeadline', [{ Variable: '$.validation.attempts', NumericGreaterThanEquals: 75, Next: 'ValidationTimedOut' }, { Variable: '$.validation.passes', NumericEquals: 0, Next: 'WaitAfterFailedPass' }], 'WaitBetweenPasses', { comment: 'About 10 minutes of passes, then the create fails with what was last wrong.' }),
     wait('WaitAfterFailedPass', 5, { next: 'SendValidation' }),
     wait('WaitBetweenPasses', 10, { next: 'SendValidation' }),

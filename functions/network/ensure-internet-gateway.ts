@@ -19,6 +19,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, ownershipOf, resourceName, tagShared, tagSpec, tagsFor } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { allow, anywhere, arn, clusterTagKeysOnly, creating, ofCluster, table, unscoped } from '../../shared/aws/iam';
+import { onceVisible } from '../lib/once-visible';
 
 export const ensureInternetGatewayInput = stepEnvelope.extend({ vpcId: z.string() });
 
@@ -59,7 +60,7 @@ export async function ensureInternetGateway(
     throw new StepFailedError(`The internet gateway ${id} of cluster ${spec.name} is attached to ${attachedTo.join(', ')}, not ${input.vpcId}`);
   }
   try {
-    await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: input.vpcId }));
+    await onceVisible(() => ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: input.vpcId })));
   } catch (err) {
     // Attached by a run whose answer was lost: fine. Another gateway on the VPC: AWS says so.
     if (awsErrorCode(err) !== 'Resource.AlreadyAssociated' || !(await isAttached(deps, id, input.vpcId))) throw err;

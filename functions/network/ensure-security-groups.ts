@@ -43,6 +43,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { resourceName, tagSpec, tagsFor, type SecurityGroupIds } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { allow, anywhere, arn, creating, ofCluster, table } from '../../shared/aws/iam';
+import { onceVisible } from '../lib/once-visible';
 
 export const ensureSecurityGroupsInput = stepEnvelope.extend({ vpcId: z.string() });
 
@@ -196,7 +197,8 @@ async function ensureIngress(group: SecurityGroup, rules: IngressRule[], ids: Re
         : { IpRanges: [{ CidrIp: source, Description: rule.description }] }),
     };
     try {
-      await deps.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: [permission] }));
+      // The group, or the group a rule names, may have been made a moment ago in this step.
+      await onceVisible(() => deps.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: [permission] })));
     } catch (err) {
       if (awsErrorCode(err) !== 'InvalidPermission.Duplicate') throw err;
     }

@@ -22,6 +22,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, ownershipOf, resourceName, tagShared, tagSpec, tagsFor } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { allow, anywhere, arn, clusterTagKeysOnly, creating, ofCluster, table } from '../../shared/aws/iam';
+import { onceVisible } from '../lib/once-visible';
 
 export const ensureVpcInput = stepEnvelope;
 
@@ -63,7 +64,8 @@ export async function ensureVpc(input: { cluster: string }, deps: StepDeps): Pro
 /** DNS support first: AWS refuses hostnames without it. Looked at first, so a rerun changes nothing. */
 async function enableDns(vpcId: string, deps: StepDeps): Promise<void> {
   const ec2 = deps.clients.ec2;
-  const support = await ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsSupport' }));
+  // The first read of a VPC just made may come before EC2 knows it.
+  const support = await onceVisible(() => ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsSupport' })));
   if (!support.EnableDnsSupport?.Value) {
     await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: true } }));
   }

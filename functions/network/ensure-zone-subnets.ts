@@ -22,6 +22,7 @@ import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, resourceName, tagShared, tagSpec, tagsFor, type ZoneSubnets } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { allow, anywhere, arn, clusterTagKeysOnly, creating, ofCluster, table } from '../../shared/aws/iam';
+import { onceVisible } from '../lib/once-visible';
 
 export const ensureZoneSubnetsInput = stepEnvelope.extend({ vpcId: z.string(), zone: z.string() });
 
@@ -82,7 +83,7 @@ async function ensureSubnet(spec: ClusterSpec, vpcId: string, zone: string, type
   await deps.store.recordResource(spec.name, { type: 'subnet', id, zone, ownership: 'owned', name, attrs: { role: type, cidr: wanted.cidr } });
   // Instances in a utility or public subnet (bastion, NAT's neighbours) get a public address.
   if (type !== 'private' && !subnet.MapPublicIpOnLaunch) {
-    await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: id, MapPublicIpOnLaunch: { Value: true } }));
+    await onceVisible(() => ec2.send(new ModifySubnetAttributeCommand({ SubnetId: id, MapPublicIpOnLaunch: { Value: true } })));
   }
   return id;
 }

@@ -17,6 +17,7 @@ import { roleFilters } from '../../shared/tags';
 import type { StepDeps } from '../lib/deps';
 import { clientToken, resourceName, tagSpec, tagsFor } from './common';
 import { allow, anywhere, arn, creating, ofCluster, unscoped, type IamStatement } from '../../shared/aws/iam';
+import { onceVisible } from '../lib/once-visible';
 
 export interface RouteTableWanted {
   spec: ClusterSpec;
@@ -64,12 +65,15 @@ export async function ensureDefaultRoute(
     throw new StepFailedError(`Route table ${table.RouteTableId} sends 0.0.0.0/0 to ${currentTarget}, not to ${targetId}`);
   }
   try {
-    await deps.clients.ec2.send(
-      new CreateRouteCommand({
-        RouteTableId: table.RouteTableId,
-        DestinationCidrBlock: '0.0.0.0/0',
-        ...('gatewayId' in target ? { GatewayId: target.gatewayId } : { NatGatewayId: target.natGatewayId }),
-      }),
+    // The table may have been made a moment ago, in this very step.
+    await onceVisible(() =>
+      deps.clients.ec2.send(
+        new CreateRouteCommand({
+          RouteTableId: table.RouteTableId,
+          DestinationCidrBlock: '0.0.0.0/0',
+          ...('gatewayId' in target ? { GatewayId: target.gatewayId } : { NatGatewayId: target.natGatewayId }),
+        }),
+      ),
     );
   } catch (err) {
     // Created by a run whose answer was lost.

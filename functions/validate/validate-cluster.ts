@@ -35,8 +35,12 @@ export const controlPlaneSchema = z.object({
   apiEndpoint: z.string().min(1),
 });
 
-/** create-cluster passes the control plane it launched; the validate workflow lets the step find it. */
-export const validateClusterInput = stepEnvelope.extend({ controlPlane: controlPlaneSchema.optional() });
+/**
+ * create-cluster passes the control plane it launched; the validate workflow lets the step find it.
+ * `settleSeconds`: the create's first pass waits that long at most for the machines still
+ * joining (renderNodesStatusScript's settle), every later pass takes its snapshot at once.
+ */
+export const validateClusterInput = stepEnvelope.extend({ controlPlane: controlPlaneSchema.optional(), settleSeconds: z.number().min(0).max(30).default(0) });
 
 /** The cluster's running control-plane instances (oldest first) and its recorded API endpoint. */
 async function findControlPlane(deps: StepDeps, cluster: string): Promise<{ instanceIds: string[]; apiEndpoint: string }> {
@@ -48,7 +52,7 @@ async function findControlPlane(deps: StepDeps, cluster: string): Promise<{ inst
 }
 
 export async function validateCluster(
-  input: { cluster: string; operationId: string; controlPlane?: z.infer<typeof controlPlaneSchema> },
+  input: { cluster: string; operationId: string; controlPlane?: z.infer<typeof controlPlaneSchema>; settleSeconds?: number },
   deps: StepDeps,
 ): Promise<{ commandId: string; instanceId: string }> {
   const { spec } = await loadCluster(deps, input.cluster);
@@ -60,7 +64,9 @@ export async function validateCluster(
     controlPlane = await findControlPlane(deps, input.cluster).catch(() => controlPlane);
     instanceId = await pickOnline(deps, controlPlane.instanceIds);
   }
-  const script = renderNodesStatusScript(renderContext(spec, controlPlane.apiEndpoint, deps));
+  // The nodes a settled cluster has at least: every control plane and each group at its minimum.
+  const nodes = spec.controlPlane.count + spec.instanceGroups.reduce((n, g) => n + g.min, 0);
+  const script = renderNodesStatusScript(renderContext(spec, controlPlane.apiEndpoint, deps), { settle: { nodes, seconds: input.settleSeconds ?? 0 } });
   const commandId = await sendScript(deps, {
     instanceIds: [instanceId],
     script,

@@ -83,10 +83,11 @@ export const STATUS_MARKERS = { nodes: '### hopper:nodes', pods: '### hopper:kub
  * fit for clusters of a hundred-odd nodes (gzip and base64 are on every Ubuntu host).
  * See {@link parseNodesStatusOutput}.
  */
-export function renderNodesStatusScript(ctx: RenderContext): string {
+export function renderNodesStatusScript(ctx: RenderContext, options: { settle?: NodesSettle } = {}): string {
   const r = resolveContext(ctx);
   return script(r, 'report nodes and kube-system pods', [
     KUBECTL,
+    ...(options.settle && options.settle.seconds > 0 ? [settleNodes(options.settle)] : []),
     `pack() {
   gzip -c | base64 -w0
   echo
@@ -101,6 +102,30 @@ printf '%s\\n' "$PODS_JSON" | pack
 echo '${STATUS_MARKERS.certificates}'
 { kubeadm certs check-expiration 2>/dev/null || true; } | pack`,
   ]);
+}
+
+/** How long a status pass may wait for the machines still joining, and how many nodes it waits for. */
+export interface NodesSettle {
+  nodes: number;
+  seconds: number;
+}
+
+/**
+ * Before the snapshot, up to `seconds` for `nodes` nodes to be registered and every one
+ * Ready: the first pass of a create then reports the cluster the moment it has come up,
+ * instead of failing on a node seconds from Ready and trying again after a pause. Past that,
+ * the snapshot shows what is missing, as any pass does.
+ */
+function settleNodes(settle: NodesSettle): string {
+  const expected = Math.max(0, Math.floor(settle.nodes));
+  return `# Up to ${Math.ceil(settle.seconds)} s for the nodes still joining (${expected} expected), each try about a second.
+for ((try = 0; try < ${Math.ceil(settle.seconds)}; try++)); do
+  if [[ $(kc get nodes -o name 2>/dev/null | wc -l) -ge ${expected} ]]; then
+    kc wait --for=condition=Ready nodes --all --timeout=1s >/dev/null 2>&1 && break
+  else
+    sleep 1
+  fi
+done`;
 }
 
 /** The two kubectl lists printed by the status script, parsed. */

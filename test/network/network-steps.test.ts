@@ -390,3 +390,29 @@ describe('security groups', () => {
     await expect(ensureSecurityGroups({ cluster: name, vpcId }, env.deps)).rejects.toThrow(/0\.0\.0\.0\/0/);
   });
 });
+
+describe('EC2 a moment behind', () => {
+  it('makes the VPC, the gateway, the subnets and the security groups in one run each while new ids still answer NotFound, and leaves a longer lag to the retry', async () => {
+    const faults = env.sim.state.faults;
+    const saved = { ...faults.state.eventualConsistency };
+    try {
+      // New ids unknown for 100 simulated seconds: 0.1 s here (× 1000), within the step's own second or so of asking again.
+      faults.apply({ eventualConsistency: { enabled: true, windowSeconds: 100 } });
+      const name = uniqueName('lag');
+      const { operationId } = await env.createCluster({ name, region: 'us-east-1', zones: ['us-east-1a'] });
+      const net = await runNetwork(env, name, operationId, ['us-east-1a'], { natAndAfter: false });
+      await ensureSecurityGroups({ cluster: name, vpcId: net.vpcId }, env.deps);
+      const dns = await env.deps.clients.ec2.send(new DescribeVpcAttributeCommand({ VpcId: net.vpcId, Attribute: 'enableDnsHostnames' }));
+      expect(dns.EnableDnsHostnames?.Value).toBe(true);
+      expect((await simList(env, 'subnets')).find((s) => s.id === net.subnets[0].utilitySubnetId)?.mapPublicIpOnLaunch).toBe(true);
+
+      // Two seconds behind: past what the step waits for itself; the NotFound goes to the state machine's retry.
+      faults.apply({ eventualConsistency: { enabled: true, windowSeconds: 2000 } });
+      const other = uniqueName('lag');
+      await env.createCluster({ name: other, region: 'us-east-1', zones: ['us-east-1a'] });
+      await expect(ensureVpc({ cluster: other }, env.deps)).rejects.toMatchObject({ name: 'InvalidVpcID.NotFound' });
+    } finally {
+      faults.apply({ eventualConsistency: saved });
+    }
+  });
+});

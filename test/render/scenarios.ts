@@ -59,7 +59,7 @@ export const SCENARIOS: Record<string, Record<string, string>> = {
     'drain-forced.sh': renderDrainScript(singleCilium, { node: node.name, timeoutSeconds: 120, force: true }),
     'uncordon.sh': renderUncordonScript(singleCilium, { node: node.name }),
     'delete-node.sh': renderDeleteNodeScript(singleCilium, { node: node.name }),
-    'nodes-status.sh': renderNodesStatusScript(singleCilium),
+    'nodes-status.sh': renderNodesStatusScript(singleCilium, { settle: { nodes: 3, seconds: 20 } }),
     'renew-certificates.sh': renderRenewCertificatesScript(singleCilium),
     'certificate-expiry.sh': renderCertificateExpiryScript(singleCilium),
     'upgrade-first-kubeadm.sh': renderUpgradeScripts(singleCilium, { first: true, version: '1.32.0' }).kubeadm,

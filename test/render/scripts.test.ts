@@ -236,6 +236,24 @@ describe('renderNodesStatusScript', () => {
     expect(parseNodesStatusOutput(stdout).nodes).toEqual(JSON.parse(json));
   });
 
+  it('waits for the nodes still joining before its snapshot, and takes it anyway once the settle time is spent', () => {
+    // Two nodes registered; kubectl wait says NotReady twice, then Ready.
+    const stub = `case "$3" in
+  get) [[ "$6" == name ]] && printf 'node/a\\nnode/b\\n' || printf '{}' ;;
+  wait) n=$(cat /tmp/waits 2>/dev/null || echo 0); echo $((n + 1)) > /tmp/waits; [[ $n -ge 2 ]] ;;
+esac`;
+    const settled = runWithStubKubectl(renderNodesStatusScript(singleCilium, { settle: { nodes: 2, seconds: 10 } }), '', stub);
+    expect(settled.status).toBe(0);
+    expect(settled.args.filter((a) => a === 'wait')).toHaveLength(3);
+    expect(parseNodesStatusOutput(settled.stdout)).toMatchObject({ nodes: {}, pods: {} });
+    // Three nodes expected, two there: one try per second, then the snapshot shows what is missing.
+    const short = runWithStubKubectl(renderNodesStatusScript(singleCilium, { settle: { nodes: 3, seconds: 2 } }), '', stub);
+    expect(short.status).toBe(0);
+    expect(short.args.filter((a) => a === 'wait')).toHaveLength(0);
+    expect(short.args.filter((a) => a === 'name')).toHaveLength(2);
+    expect(parseNodesStatusOutput(short.stdout)).toMatchObject({ nodes: {}, pods: {} });
+  });
+
   it('throws on output cut short rather than returning half a cluster', () => {
     expect(() => parseNodesStatusOutput('### hopper:nodes\n{"items": [')).toThrow();
   });

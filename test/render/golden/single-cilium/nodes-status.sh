@@ -10,6 +10,15 @@ kc() {
   kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"
 }
 
+# Up to 20 s for the nodes still joining (3 expected), each try about a second.
+for ((try = 0; try < 20; try++)); do
+  if [[ $(kc get nodes -o name 2>/dev/null | wc -l) -ge 3 ]]; then
+    kc wait --for=condition=Ready nodes --all --timeout=1s >/dev/null 2>&1 && break
+  else
+    sleep 1
+  fi
+done
+
 pack() {
   gzip -c | base64 -w0
   echo
