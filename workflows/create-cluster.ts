@@ -50,11 +50,12 @@ const NETWORK_PARTS = ['public-routing', 'nat', 'security', 'host-roles'];
  * path's graph, so the wait moves with the model instead of restating it.
  */
 /**
- * How long the first validation pass may wait on the host for nodes still joining (a node's
- * Ready comes node.ready after its join): a pass that ends the moment they are Ready, rather
- * than a failed pass and a pause. Within SSM's command timeout for the pass.
+ * How long the first validation pass may wait on the host for machines still joining: a
+ * node's or a joined control plane's Ready comes node.ready after its join (at most its max),
+ * and the pass ends the moment they are all Ready, rather than failing and pausing. Within
+ * SSM's command timeout for the pass (VALIDATION_TIMEOUT_SECONDS).
  */
-const FIRST_PASS_SETTLE_SECONDS = DEFAULT_LATENCIES['node.ready'].typical;
+const FIRST_PASS_SETTLE_SECONDS = DEFAULT_LATENCIES['node.ready'].max;
 
 const NODES_READY_AFTER_INIT_START = (() => {
   const { finish } = criticalPath(createGraph(0), { ha: false, cachedImage: true }, DEFAULT_LATENCIES);
@@ -74,7 +75,7 @@ export const createCluster = workflow({
     }),
     task(ensureVpc, { params: { stage: 'Network' }, result: '$.network.vpc' }),
     parallel('Foundation', {
-      comment: "What needs only the VPC (or nothing), side by side: the internet gateway, the subnets, the security groups, the cluster's host roles (EC2 takes an instance profile only seconds after IAM made it), and the NAT gateways' addresses and the private route tables — made now so that nothing on the way from the NAT gateway to the control plane's SSM agent waits for EC2 to catch up.",
+      comment: "What needs only the VPC, side by side: the internet gateway, the subnets, the security groups, and the NAT gateways' addresses and the private route tables — made now so that nothing on the way from the NAT gateway to the control plane's SSM agent waits for EC2 to catch up. The host roles wait for Provision: the NAT gateways do not wait for IAM.",
       resultSelector: { vpc: ref('$[0].network.vpc'), internetGateway: ref('$[0].network.internetGateway'), subnets: ref('$[1].network.subnets'), securityGroups: ref('$[2].securityGroups') },
       result: '$.network',
       branches: [
@@ -95,13 +96,6 @@ export const createCluster = workflow({
             comment: 'Control plane, nodes, API load balancer and bastion groups with the Kubernetes port matrix; no SSH from the world.',
             params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') },
             result: '$.securityGroups',
-          }),
-        ],
-        [
-          task(ensureHostRoles, {
-            comment: "The cluster's own control-plane and node roles and instance profiles (no host reaches another cluster's data); long made by the time the first instance launches.",
-            params: { stage: 'Network', endsPart: 'host-roles', parts: NETWORK_PARTS },
-            result: null,
           }),
         ],
         [
@@ -175,6 +169,13 @@ export const createCluster = workflow({
               task(ensureNatGateway, { params: { stage: 'Network', zone: ref('$.zone'), subnets: ref('$.subnets') }, result: '$.nat' }),
               pass('NatCreated', { params: { zone: ref('$.zone'), natGatewayId: ref('$.nat.natGatewayId'), state: ref('$.nat.state') } }),
             ],
+          }),
+        ],
+        [
+          task(ensureHostRoles, {
+            comment: "The cluster's own control-plane and node roles and instance profiles (no host reaches another cluster's data), for the launch right after Provision (EC2 takes an instance profile only seconds after IAM made it: the launch retries until it does).",
+            params: { stage: 'Network', endsPart: 'host-roles', parts: NETWORK_PARTS },
+            result: null,
           }),
         ],
       ],
@@ -327,8 +328,6 @@ export const createCluster = workflow({
         ],
       ],
     }),
-    choice('WaitForNodes', [{ Variable: '$.controlPlane.others[0]', IsPresent: true, Next: 'WaitForJoinedReady' }], 'StartValidation', { comment: 'A control-plane join has ended here, so only its Ready (about 20 s) remains; the nodes were waited for beside init.' }),
-    wait('WaitForJoinedReady', 18),
     pass('StartValidation', { result: { attempts: 0, passes: 0, settle: FIRST_PASS_SETTLE_SECONDS }, resultPath: '$.validation' }),
     task(validateCluster, {
       name: 'SendValidation',

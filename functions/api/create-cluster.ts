@@ -12,7 +12,7 @@ import { apiDeps, type ApiDeps } from './deps';
 import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { LEASE_SECONDS, operationId, requestHash, startExecution, startOrRelease } from './operations';
 import { clusterSummary, operationView } from './views';
-import { allow, ref, table } from '../../shared/aws/iam';
+import { allow, ref, table, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 const query = z.object({ dryRun: booleanQuery });
@@ -69,7 +69,7 @@ export const lambda = defineFunction({
   ],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    allow(['states:StartExecution'], [ref('CreateClusterStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('create-cluster')]),
   ],
 });
 

@@ -8,7 +8,7 @@ import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
-import { allow, ref, table, stopExecutions } from '../../shared/aws/iam';
+import { allow, ref, table, stopExecutions, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 const query = z.object({ deleteBackups: booleanQuery });
@@ -28,7 +28,7 @@ export const lambda = defineFunction({
   ],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    allow(['states:StartExecution'], [ref('DeleteClusterStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('delete-cluster')]),
     // A take-over stops the execution of the operation whose lease ran out.
     stopExecutions(),
   ],

@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import { ConflictError } from '../../shared/errors';
-import { allow, ref, table, stopExecutions } from '../../shared/aws/iam';
+import { allow, ref, table, stopExecutions, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 import { apiDeps, type ApiDeps } from './deps';
 import { route, type ApiRequest, type ApiResponse } from './http';
@@ -34,7 +34,7 @@ export const lambda = defineFunction({
   events: [{ httpApi: { method: 'POST', path: '/v1/clusters/{name}/renew-certificates', authorizer: { type: 'aws_iam' } } }],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
-    allow(['states:StartExecution'], [ref('RenewCertificatesStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('renew-certificates')]),
     stopExecutions(),
   ],
 });

@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { restoreBodySchema } from '../../shared/api/routes';
 import { s3Client } from '../../shared/aws/clients/s3';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../../shared/errors';
-import { allow, onBackupObjects, onBackupsBucket, ref, stopExecutions, table } from '../../shared/aws/iam';
+import { allow, onBackupObjects, onBackupsBucket, ref, stopExecutions, table, stateMachineArn } from '../../shared/aws/iam';
 import { headBackup, NO_ETCD_VOLUMES, parseBackupRef, restoreRefusal } from '../backups/object';
 import { everySeatHasVolume } from '../control-plane/etcd-volumes';
 import { backupsBucket } from '../backups/policy';
@@ -49,7 +49,7 @@ export const lambda = defineFunction({
   events: [{ httpApi: { method: 'POST', path: '/v1/clusters/{name}/restore', authorizer: { type: 'aws_iam' } } }],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
-    allow(['states:StartExecution'], [ref('RestoreClusterStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('restore-cluster')]),
     stopExecutions(),
     // HeadObject needs GetObject; ListBucket makes a missing backup a 404 rather than a 403.
     onBackupsBucket(['s3:ListBucket']),

@@ -20,7 +20,7 @@ import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
-import { allow, anywhere, ref, table, stopExecutions } from '../../shared/aws/iam';
+import { allow, anywhere, ref, table, stopExecutions, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 const body = rollingUpdateBodySchema.optional();
@@ -58,7 +58,7 @@ export const lambda = defineFunction({
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
     // The plan: which instances run an old launch template version or image.
     anywhere('ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups'),
-    allow(['states:StartExecution'], [ref('RollingUpdateStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('rolling-update')]),
     // A take-over stops the execution of the operation whose lease ran out.
     stopExecutions(),
   ],

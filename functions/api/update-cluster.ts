@@ -17,7 +17,7 @@ import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
-import { allow, anywhere, ref, table, stopExecutions } from '../../shared/aws/iam';
+import { allow, anywhere, ref, table, stopExecutions, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 const query = z.object({ dryRun: booleanQuery });
@@ -56,7 +56,7 @@ export const lambda = defineFunction({
   ],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
-    allow(['states:StartExecution'], [ref('UpdateClusterStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('update-cluster')]),
     // A take-over stops the execution of the operation whose lease ran out.
     stopExecutions(),
     // The plan observes: Auto Scaling groups, launch template versions, the VPC, the control plane's image.

@@ -16,7 +16,7 @@ import { booleanQuery, route, type ApiRequest, type ApiResponse } from './http';
 import { beginWorkflow } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
-import { allow, ref, table, stopExecutions } from '../../shared/aws/iam';
+import { allow, ref, table, stopExecutions, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 const body = upgradeBodySchema.optional();
@@ -54,7 +54,7 @@ export const lambda = defineFunction({
   ],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    allow(['states:StartExecution'], [ref('UpgradeClusterStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('upgrade-cluster')]),
     // A take-over stops the execution of the operation whose lease ran out.
     stopExecutions(),
   ],

@@ -12,7 +12,7 @@ import { route, type ApiRequest, type ApiResponse } from './http';
 import { LEASE_SECONDS, operationId, startOrRelease } from './operations';
 import { clusterParams } from './params';
 import { clusterSummary, operationView } from './views';
-import { allow, ref, table } from '../../shared/aws/iam';
+import { allow, ref, table, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 export async function validateCluster(req: ApiRequest<unknown, z.infer<typeof clusterParams>, unknown>, deps: ApiDeps = apiDeps()): Promise<ApiResponse> {
@@ -34,7 +34,7 @@ export const lambda = defineFunction({
   ],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    allow(['states:StartExecution'], [ref('ValidateClusterStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('validate-cluster')]),
   ],
 });
 

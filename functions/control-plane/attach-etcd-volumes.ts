@@ -40,6 +40,12 @@ export async function attachEtcdVolumes(input: z.infer<typeof attachEtcdVolumesI
   for (const instanceId of input.instanceIds) {
     const instance = instances.find((i) => i.InstanceId === instanceId);
     if (!instance) throw new DependencyPendingError(`control-plane instance ${instanceId} is not visible yet`);
+    const state = instance.State?.Name ?? 'unknown';
+    if (!['pending', 'running'].includes(state)) {
+      // Gone or stopped before its volume could go on: waiting will not bring it back.
+      const why = instance.StateReason?.Message ? ` (${instance.StateReason.Message})` : '';
+      throw new StepFailedError(`control-plane instance ${instanceId} is ${state}${why}: it stopped before its etcd volume could be attached, so the control plane cannot come up on it`);
+    }
     const seat = Number(tagRecord(instance.Tags)[SEAT_TAG]);
     const record = Number.isInteger(seat) ? await seatVolumeRecord(deps, input.cluster, seat) : undefined;
     if (!record) continue;
@@ -68,7 +74,7 @@ export async function attachEtcdVolumes(input: z.infer<typeof attachEtcdVolumesI
     try {
       await deps.clients.ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Device: ETCD_VOLUME_DEVICE }));
     } catch (err) {
-      if (awsErrorCode(err) === 'IncorrectState') throw new DependencyPendingError(`control-plane instance ${instanceId} or its etcd volume ${volumeId} is not ready to attach yet`, { cause: err });
+      if (awsErrorCode(err) === 'IncorrectState') throw new DependencyPendingError(`control-plane instance ${instanceId} (${state}) or its etcd volume ${volumeId} is not ready to attach yet`, { cause: err });
       throw err;
     }
     attached.push({ instanceId, volumeId });

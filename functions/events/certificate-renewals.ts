@@ -20,7 +20,7 @@ import { liveLock, type ClusterRecord } from '../../shared/store';
 import { clientsFor } from '../../shared/aws/clients';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ssmClient } from '../../shared/aws/clients/ssm';
-import { allow, anywhere, getAtt, ref, runShellScript, stopExecutions, tableIndex } from '../../shared/aws/iam';
+import { allow, anywhere, getAtt, ref, runShellScript, stopExecutions, tableIndex, stateMachineArn } from '../../shared/aws/iam';
 import { checkCommand } from '../commands/check-command';
 import { sendScript } from '../commands/send-script';
 import { loadRenderContext } from '../control-plane/render-context';
@@ -126,7 +126,7 @@ export const lambda = defineFunction({
     // The question, on one control plane of each cluster.
     anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ec2:DescribeInstances'),
     ...runShellScript(),
-    allow(['states:StartExecution'], [ref('RenewCertificatesStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('renew-certificates')]),
     stopExecutions(),
   ],
 });

@@ -13,7 +13,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { ClusterRecord } from '../../shared/store';
 import { liveLock } from '../../shared/store/locks';
 import { clusterTagKey, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
-import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex } from '../../shared/aws/iam';
+import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex, stateMachineArn } from '../../shared/aws/iam';
 import { describeInstances } from '../lib/ec2';
 import { defineFunction } from '../lib/function';
 import { NODE_ROLE } from '../nodes/common';
@@ -137,7 +137,7 @@ export const lambda = defineFunction({
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'),
-    allow(['states:StartExecution'], [ref('RepairNodeStateMachine'), ref('RollingUpdateStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('repair-node'), stateMachineArn('rolling-update')]),
     stopExecutions(),
   ],
 });

@@ -34,7 +34,7 @@ import { liveLock, type ClusterRecord } from '../../shared/store';
 import { groupResourceName, HOPPER_CLUSTER_TAG, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
 import { degradeGroup } from './degrade-group';
 import { eventDeps, type EventDeps } from './deps';
-import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex } from '../../shared/aws/iam';
+import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 import { BUILDER_ROLE } from '../image/common';
 import { NODE_ROLE } from '../nodes/common';
@@ -228,7 +228,7 @@ export const lambda = defineFunction({
     allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
     anywhere('ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'autoscaling:DescribeAutoScalingGroups'),
     // A repair starts its workflow (a control plane's, the rolling update); a take-over stops the execution whose lease ran out.
-    allow(['states:StartExecution'], [ref('RepairNodeStateMachine'), ref('RollingUpdateStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('repair-node'), stateMachineArn('rolling-update')]),
     stopExecutions(),
   ],
 });

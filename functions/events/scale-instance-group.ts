@@ -27,7 +27,7 @@ import { immutableChanges, parseClusterSpec, type Problem } from '../../shared/s
 import type { ApiDeps } from '../api/deps';
 import { apiDeps } from '../api/deps';
 import { beginWorkflow } from '../api/operations';
-import { allow, getAtt, ref, table, stopExecutions } from '../../shared/aws/iam';
+import { allow, getAtt, ref, table, stopExecutions, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 
 const logger = new Logger({ serviceName: 'hopper-scaling' });
@@ -122,7 +122,7 @@ export const lambda = defineFunction({
   ],
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    allow(['states:StartExecution'], [ref('UpdateClusterStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('update-cluster')]),
     // A take-over stops the execution of the operation whose lease ran out.
     stopExecutions(),
   ],

@@ -20,7 +20,7 @@ import type { ApiDeps } from '../api/deps';
 import { beginWorkflow, operationId, recordSkippedOperation } from '../api/operations';
 import { apiDeps } from '../api/deps';
 import { currentWindowStart, upgradeTarget } from './maintenance-window';
-import { allow, getAtt, ref, tableIndex, stopExecutions } from '../../shared/aws/iam';
+import { allow, getAtt, ref, tableIndex, stopExecutions, stateMachineArn } from '../../shared/aws/iam';
 import { defineFunction } from '../lib/function';
 import { scheduledAt } from './scheduled-at';
 import { eachCluster } from './each-cluster';
@@ -97,7 +97,7 @@ export const lambda = defineFunction({
   ],
   permissions: [
     allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('HopperTable'), tableIndex()]),
-    allow(['states:StartExecution'], [ref('UpgradeClusterStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('upgrade-cluster')]),
     // A take-over stops the execution of the operation whose lease ran out.
     stopExecutions(),
   ],

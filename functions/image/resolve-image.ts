@@ -20,7 +20,7 @@ import { subnetsSchema } from '../network/common';
 import { bakeInput, findAvailableImage } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { sfnClient } from '../../shared/aws/clients/sfn';
-import { allow, anywhere, arn, ref, table } from '../../shared/aws/iam';
+import { allow, anywhere, arn, ref, table, stateMachineArn } from '../../shared/aws/iam';
 import { executionArn } from '../lib/sfn';
 
 export const resolveImageInput = stepEnvelope.extend({
@@ -103,7 +103,7 @@ export const step = defineStep({
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
     anywhere('ec2:DescribeImages'),
-    allow(['states:StartExecution'], [ref('BakeImageStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('bake-image')]),
     allow(['states:DescribeExecution'], [arn('states', 'execution:hopper-${sls:stage}-bake-image:*')]),
   ],
   run: resolveImage,

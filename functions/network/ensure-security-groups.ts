@@ -183,26 +183,41 @@ function existingKeys(group: SecurityGroup): Set<string> {
   return keys;
 }
 
-/** Authorize the rules a group lacks, one at a time (one duplicate fails a whole call). */
+/**
+ * Authorize the rules a group lacks: all in one call (a group is made with a dozen rules, and
+ * the call is on the way to the NAT gateway), and one at a time only when that call finds a
+ * duplicate — a rule another run authorized meanwhile fails the whole call.
+ */
 async function ensureIngress(group: SecurityGroup, rules: IngressRule[], ids: Record<GroupKey, string>, deps: StepDeps): Promise<void> {
   const present = existingKeys(group);
+  const missing: IpPermission[] = [];
   for (const rule of rules) {
     const source = 'group' in rule.source ? ids[rule.source.group] : rule.source.cidr;
-    if (present.has(ruleKey(rule.protocol, rule.fromPort, rule.toPort, source))) continue;
-    const permission: IpPermission = {
+    const key = ruleKey(rule.protocol, rule.fromPort, rule.toPort, source);
+    if (present.has(key)) continue;
+    present.add(key);
+    missing.push({
       IpProtocol: rule.protocol,
       ...(rule.protocol === '-1' ? {} : { FromPort: rule.fromPort, ToPort: rule.toPort }),
       ...('group' in rule.source
         ? { UserIdGroupPairs: [{ GroupId: source, Description: rule.description }] }
         : { IpRanges: [{ CidrIp: source, Description: rule.description }] }),
-    };
-    try {
-      // The group, or the group a rule names, may have been made a moment ago in this step.
-      await onceVisible(() => deps.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: [permission] })));
-    } catch (err) {
-      if (awsErrorCode(err) !== 'InvalidPermission.Duplicate') throw err;
+    });
+  }
+  if (missing.length === 0) return;
+  // The group, or the group a rule names, may have been made a moment ago in this step.
+  const authorize = (permissions: IpPermission[]) => onceVisible(() => deps.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: permissions })));
+  try {
+    await authorize(missing);
+  } catch (err) {
+    if (awsErrorCode(err) !== 'InvalidPermission.Duplicate') throw err;
+    for (const permission of missing) {
+      try {
+        await authorize([permission]);
+      } catch (one) {
+        if (awsErrorCode(one) !== 'InvalidPermission.Duplicate') throw one;
+      }
     }
-    present.add(ruleKey(rule.protocol, rule.fromPort, rule.toPort, source));
   }
 }
 

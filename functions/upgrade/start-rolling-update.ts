@@ -15,7 +15,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { sfnClient } from '../../shared/aws/clients/sfn';
-import { allow, ref, table } from '../../shared/aws/iam';
+import { allow, ref, table, stateMachineArn } from '../../shared/aws/iam';
 
 export const startRollingUpdateInput = stepEnvelope.extend({ imageId: z.string().min(1) });
 
@@ -44,7 +44,7 @@ export const step = defineStep({
   environment: { ROLLING_UPDATE_STATE_MACHINE_ARN: ref('RollingUpdateStateMachine') },
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem'),
-    allow(['states:StartExecution'], [ref('RollingUpdateStateMachine')]),
+    allow(['states:StartExecution'], [stateMachineArn('rolling-update')]),
   ],
   run: startRollingUpdate,
 });

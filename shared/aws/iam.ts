@@ -140,6 +140,16 @@ export function onBackupObjects(actions: string[]): IamStatement {
   return allow(actions, [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${BackupsBucket}/*/etcd/*' }]);
 }
 
+/**
+ * A state machine of Hopper's stack by its ARN (`hopper-<stage>-<name>`, serverless/state-machines.yml),
+ * for a role's grants. Not a Ref: a state machine waits for the functions its tasks call, and a
+ * function for its role, so a role that waited for a state machine would close a cycle once the
+ * roles live in their own stack (serverless/nest-function-roles.cjs).
+ */
+export function stateMachineArn(name: string): CfnValue {
+  return arn('states', `stateMachine:hopper-\${sls:stage}-${name}`);
+}
+
 export function stopExecutions(): IamStatement {
   return allow(['states:StopExecution'], [arn('states', 'execution:hopper-${sls:stage}-*:*')]);
 }

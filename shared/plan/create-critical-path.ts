@@ -148,9 +148,9 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'hostRoles',
       states: ['EnsureHostRoles'],
-      after: ['vpc'],
+      after: ['internetGateway', 'subnets', 'securityGroups'],
       keys: ['instanceProfile.visible'],
-      why: "EnsureHostRoles (a Foundation branch, beside the subnets): the cluster's instance profiles, which EC2 accepts a few seconds after IAM made them (the launch retries until it does).",
+      why: "EnsureHostRoles (a Provision branch, once Foundation is done: the NAT gateways do not wait for IAM): the cluster's instance profiles, which EC2 accepts a few seconds after IAM made them (the launch retries until it does).",
     },
     {
       id: 'apiLoadBalancer',

@@ -162,10 +162,13 @@ require_format CA_CERT_HASH "$CA_CERT_HASH" '${f.caCertHash}'
 require_format JOIN_TOKEN "$JOIN_TOKEN" '${f.token}'
 require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '${f.certificateKey}'
 require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '${f.endpoint}'
-put_param join/token "$JOIN_TOKEN"
-put_param join/ca-cert-hash "$CA_CERT_HASH"
-put_param join/certificate-key "$CERTIFICATE_KEY"
-put_param join/endpoint "$JOIN_ENDPOINT"
+# The four at once: each is an aws CLI run, and kubeadm init waits for them.
+JOIN_PUTS=()
+put_param join/token "$JOIN_TOKEN" & JOIN_PUTS+=($!)
+put_param join/ca-cert-hash "$CA_CERT_HASH" & JOIN_PUTS+=($!)
+put_param join/certificate-key "$CERTIFICATE_KEY" & JOIN_PUTS+=($!)
+put_param join/endpoint "$JOIN_ENDPOINT" & JOIN_PUTS+=($!)
+for put in "\${JOIN_PUTS[@]}"; do wait "$put"; done
 echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX before kubeadm init (token, CA hash, certificate key, endpoint)"`;
 }
 

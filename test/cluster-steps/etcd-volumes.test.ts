@@ -121,5 +121,12 @@ describe('etcd volumes', () => {
     // (A later repair: the operation that made that volume would take it for one still appearing.)
     await expect(attachEtcdVolumes({ cluster: 'vols', operationId: 'op-later-repair', instanceIds: [alone] }, w.env.deps)).rejects.toThrow(/is gone, and no other control plane runs: the other seats' volumes may hold etcd's data/);
     expect(simVolumes()).toHaveLength(volumeCount);
+
+    // That instance is gone before its volume goes on (it crashed at boot): the step says so at once, rather than waiting for it.
+    await ec2c.send(new ec2.TerminateInstancesCommand({ InstanceIds: [alone] }));
+    await expect(attachEtcdVolumes({ ...envelope(), instanceIds: [alone] }, w.env.deps)).rejects.toMatchObject({
+      name: 'StepFailedError',
+      message: expect.stringMatching(new RegExp(`control-plane instance ${alone} is (shutting-down|terminated).*stopped before its etcd volume could be attached`)),
+    });
   });
 });

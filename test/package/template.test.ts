@@ -23,9 +23,55 @@ interface FunctionConfig {
   events?: Array<Record<string, Record<string, unknown>>>;
 }
 
+interface Template {
+  Resources: Record<string, Resource & { DependsOn?: string | string[] }>;
+  Parameters?: Record<string, unknown>;
+  Outputs?: Record<string, { Value: unknown }>;
+}
+
+/** The root stack's template, and the nested one the function roles live in (serverless/nest-function-roles.cjs). */
+let root: Template;
+let nested: Template;
+/** Every resource of the deployment, whichever stack holds it. */
 let resources: Record<string, Resource>;
 let functions: Record<string, FunctionConfig>;
 let stage: string;
+
+const ROLES_STACK = 'FunctionRolesStack';
+
+/** The role a function runs as: in the roles' stack (through its output) or in the root stack. */
+function roleIdOf(fn: Resource): string {
+  const [id, attribute] = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+  return id === ROLES_STACK ? attribute.replace(/^Outputs\./, '').replace(/Arn$/, '') : id;
+}
+
+/** A piece of the roles' stack with each of its parameters replaced by what the root passes for it. */
+function inRoot<T>(node: T): T {
+  const passed = root.Resources[ROLES_STACK].Properties.Parameters as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(node), (_key, value: unknown) => {
+    const ref = (value as { Ref?: unknown } | null)?.Ref;
+    return typeof ref === 'string' && ref in passed && Object.keys(value as object).length === 1 ? passed[ref] : value;
+  }) as T;
+}
+
+/** The logical ids a piece of a template refers to: Ref, Fn::GetAtt, Fn::Sub variables (not its own) and DependsOn. */
+function referencedIds(node: unknown, ids = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const n of node) referencedIds(n, ids);
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (key === 'Ref' && typeof value === 'string') ids.add(value);
+      else if (key === 'Fn::GetAtt' && Array.isArray(value)) ids.add(String(value[0]));
+      else if (key === 'DependsOn') for (const d of ([] as string[]).concat(value as string | string[])) ids.add(d);
+      else if (key === 'Fn::Sub') {
+        const [text, vars] = typeof value === 'string' ? [value, {}] : (value as [string, Record<string, unknown>]);
+        for (const m of text.matchAll(/\$\{([A-Za-z0-9]+)[.}]/g)) if (!(m[1] in vars)) ids.add(m[1]);
+        referencedIds(vars, ids);
+      } else referencedIds(value, ids);
+    }
+  }
+  for (const id of ids) if (id.startsWith('AWS::')) ids.delete(id);
+  return ids;
+}
 
 /** The logical id the framework gives a function's resources (`apiHealthz` → `ApiHealthz`). */
 const logicalId = (fn: string) => fn.charAt(0).toUpperCase() + fn.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
@@ -36,7 +82,9 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 // loaded cores: the budget is generous so that a slow machine is not a failure.
 beforeAll(() => {
   execFileSync('npm', ['run', '--silent', 'package'], { stdio: 'pipe', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
-  resources = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8')).Resources;
+  root = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8')) as Template;
+  nested = JSON.parse(readFileSync('.serverless/function-roles-stack.json', 'utf8')) as Template;
+  resources = { ...root.Resources, ...nested.Resources };
   const state = JSON.parse(readFileSync('.serverless/serverless-state.json', 'utf8')) as { service: { functions: Record<string, FunctionConfig>; provider: { stage: string } } };
   functions = state.service.functions;
   stage = state.service.provider.stage;
@@ -88,12 +136,35 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
-  it('references only resources the template defines', () => {
-    const text = JSON.stringify(resources);
-    const refs = new Set([...text.matchAll(/"Ref":"([A-Za-z0-9]+)"/g)].map((m) => m[1]));
-    const getAtts = new Set([...text.matchAll(/"Fn::GetAtt":\["([A-Za-z0-9]+)"/g)].map((m) => m[1]));
-    const pseudo = new Set(['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::StackName', 'AWS::URLSuffix']);
-    for (const id of [...refs, ...getAtts]) if (!pseudo.has(id)) expect(resources[id], id).toBeDefined();
+  it('references only resources its own stack defines, and the roles\' stack only what the root passes it', () => {
+    for (const id of referencedIds(root.Resources)) expect(root.Resources[id], `root → ${id}`).toBeDefined();
+    const passed = root.Resources[ROLES_STACK].Properties.Parameters as Record<string, unknown>;
+    for (const id of referencedIds(nested.Resources)) expect(nested.Resources[id] ?? nested.Parameters?.[id], `roles' stack → ${id}`).toBeDefined();
+    expect(Object.keys(passed).sort()).toEqual(Object.keys(nested.Parameters ?? {}).sort());
+    // Every output the root reads exists.
+    const read = [...JSON.stringify(root).matchAll(new RegExp(`"${ROLES_STACK}","Outputs\\.([A-Za-z0-9]+)"`, 'g'))].map((m) => m[1]);
+    expect(read.length).toBeGreaterThan(Object.keys(functions).length - 1);
+    for (const name of read) expect(nested.Outputs?.[name], name).toBeDefined();
+  });
+
+  it('keeps 40% under CloudFormation\'s limits in each stack, with no stack waiting on itself', () => {
+    for (const [file, template] of [['root', root], ['roles', nested]] as const) {
+      expect(Object.keys(template.Resources).length, file).toBeLessThanOrEqual(300);
+      expect(Buffer.byteLength(JSON.stringify(template)), file).toBeLessThanOrEqual(0.6 * 1024 * 1024);
+    }
+    // Every function role is in the nested stack; none is left in the root.
+    const lambdaRoles = (t: Template) => Object.values(t.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r).includes('lambda.amazonaws.com'));
+    expect(lambdaRoles(root)).toEqual([]);
+    expect(lambdaRoles(nested).length).toBeGreaterThan(50);
+    // What the roles' stack is given must not wait for it: follow every reference from its parameters.
+    const seen = new Set<string>();
+    const visit = (id: string, path: string[]) => {
+      expect(id, `cycle: ${[...path, id].join(' → ')}`).not.toBe(ROLES_STACK);
+      if (seen.has(id) || !root.Resources[id]) return;
+      seen.add(id);
+      for (const next of referencedIds(root.Resources[id])) visit(next, [...path, id]);
+    };
+    for (const id of referencedIds(root.Resources[ROLES_STACK].Properties.Parameters)) visit(id, [ROLES_STACK]);
   });
 
   it('declares a schedule or EventBridge rule for every schedule and eventBridge event', () => {
@@ -119,12 +190,12 @@ describe('the packaged CloudFormation template', () => {
     // What each function declares (its defineStep / defineFunction), before roles are shared.
     const declared = { ...stepFunctions(WORKFLOWS), ...(await handlerFunctionsConfig()) };
     for (const name of Object.keys(functions)) {
-      const roleRef = (resources[`${logicalId(name)}LambdaFunction`].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const roleRef = roleIdOf(resources[`${logicalId(name)}LambdaFunction`]);
       const role = resources[roleRef];
       expect(role, `${name}'s role ${roleRef}`).toBeDefined();
       if (roleRef !== `${logicalId(name)}IamRoleLambdaExecution`) {
         // A shared role holds exactly the statements this function declares.
-        const statements = (role.Properties.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>).flatMap((p) => p.PolicyDocument.Statement);
+        const statements = (inRoot(role).Properties.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>).flatMap((p) => p.PolicyDocument.Statement);
         expect(JSON.stringify(statements), `${name} on ${roleRef}`).toBe(JSON.stringify(declared[name].iamRoleStatements).replaceAll('${sls:stage}', stage));
       }
       const policies = (role.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ?? [];

@@ -189,6 +189,31 @@ describe('node auto-repair', () => {
     expect(await sweep()).toEqual([]);
   }, 300_000);
 
+  it('a node failing its status checks: its group replaces it, the cloud controller manager deletes its Node, and nothing is left for a repair', async () => {
+    const [victim] = await running('nodes');
+    const node = victim.privateDnsName.toLowerCase();
+    await post(`/_sim/instances/${victim.id}/status-checks`, { instance: 'failed' });
+    // The group's EC2 health check takes it out of service (it is past its grace period) and launches another.
+    const until = async (what: string, done: () => Promise<boolean>) => {
+      for (const deadline = Date.now() + 60_000; !(await done()); await new Promise((r) => setTimeout(r, 200))) {
+        if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify({ instances: await instances('nodes'), nodes: await nodes() })}`);
+      }
+    };
+    await until('the group replaces the instance', async () => (await running('nodes')).length === 2 && !(await running('nodes')).some((i) => i.id === victim.id));
+    // A terminated instance's Node goes with it (the cloud controller manager's node lifecycle), and the new one joins.
+    await until('the Node is deleted and the replacement Ready', async () => {
+      const [now, group] = [await nodes(), new Set((await running('nodes')).map((i) => i.id))];
+      return !now.some((n) => n.name === node) && now.filter((n) => n.ready && group.has(n.instanceId)).length === 2;
+    });
+    expect((await instances('nodes')).find((i) => i.id === victim.id)?.state ?? 'terminated').toMatch(/shutting-down|terminated/);
+    // Nothing left for Hopper: the sweep finds no trouble, no repair ran, and the event is in the cluster's history.
+    expect((await sweep()).filter((f) => f.instanceId === victim.id)).toEqual([]);
+    expect((await operations()).filter((o) => o.type === 'repair' && JSON.stringify(o.input).includes(victim.id))).toEqual([]);
+    await cp.embedded.eventBridge.idle();
+    const events = (await cp.request<{ events: { type: string; message: string }[] }>('GET', `/v1/clusters/${NAME}/events`)).body.events;
+    expect(events.filter((e) => e.type === 'InstanceStateChange' && e.message.includes(victim.id)).map((e) => e.message).join('\n')).toMatch(/terminated/);
+  }, 180_000);
+
   it('a lone control plane failing its status checks degrades the cluster and says why it is not replaced', async () => {
     const [controlPlane] = await running('control-plane');
     await post(`/_sim/instances/${controlPlane.id}/status-checks`, { system: 'failed' });

@@ -117,10 +117,13 @@ else
   require_format JOIN_TOKEN "$JOIN_TOKEN" '^[a-z0-9]{6}[.][a-z0-9]{16}$'
   require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '^[0-9a-f]{64}$'
   require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '^[A-Za-z0-9.-]+:[0-9]{1,5}$'
-  put_param join/token "$JOIN_TOKEN"
-  put_param join/ca-cert-hash "$CA_CERT_HASH"
-  put_param join/certificate-key "$CERTIFICATE_KEY"
-  put_param join/endpoint "$JOIN_ENDPOINT"
+  # The four at once: each is an aws CLI run, and kubeadm init waits for them.
+  JOIN_PUTS=()
+  put_param join/token "$JOIN_TOKEN" & JOIN_PUTS+=($!)
+  put_param join/ca-cert-hash "$CA_CERT_HASH" & JOIN_PUTS+=($!)
+  put_param join/certificate-key "$CERTIFICATE_KEY" & JOIN_PUTS+=($!)
+  put_param join/endpoint "$JOIN_ENDPOINT" & JOIN_PUTS+=($!)
+  for put in "${JOIN_PUTS[@]}"; do wait "$put"; done
   echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX before kubeadm init (token, CA hash, certificate key, endpoint)"
 HOPPER_TEMPLATE=$(cat <<'HOPPER_EOF'
 apiVersion: "kubeadm.k8s.io/v1beta4"
