@@ -237,7 +237,8 @@ export const createCluster = workflow({
             result: '$.online',
             wait: 35,
             waitName: 'WaitForControlPlaneBoot',
-            every: 2,
+            // kubeadm init waits for this: a second apart (a private instance registers the moment its NAT gateway routes).
+            every: 1,
             deadline: 300,
           }),
           task(initControlPlane, {

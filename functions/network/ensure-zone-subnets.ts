@@ -43,19 +43,34 @@ export async function ensureZoneSubnets(input: { cluster: string; operationId?: 
   const { spec } = await loadCluster(deps, input.cluster);
   if (!spec.zones.includes(input.zone)) throw new StepFailedError(`Zone ${input.zone} is not one of cluster ${spec.name}'s zones`);
   if (spec.topology === 'public') {
-    const id = await ensureSubnet(spec, input.vpcId, input.zone, 'public', deps);
-    return { zone: input.zone, utilitySubnetId: id, privateSubnetId: id };
+    const subnet = await ensureSubnet(spec, input.vpcId, input.zone, 'public', deps);
+    await publicAddressing(subnet, deps);
+    return { zone: input.zone, utilitySubnetId: subnet.id, privateSubnetId: subnet.id };
   }
-  // One after the other: a crash between them leaves a tagged subnet the rerun adopts.
-  const utilitySubnetId = await ensureSubnet(spec, input.vpcId, input.zone, 'utility', deps);
-  const privateSubnetId = await ensureSubnet(spec, input.vpcId, input.zone, 'private', deps);
-  return { zone: input.zone, utilitySubnetId, privateSubnetId };
+  // One after the other: a crash between them leaves a tagged subnet the rerun adopts. The
+  // utility subnet's addressing last: by then EC2 has mostly caught up with its new id.
+  const utility = await ensureSubnet(spec, input.vpcId, input.zone, 'utility', deps);
+  const privateSubnet = await ensureSubnet(spec, input.vpcId, input.zone, 'private', deps);
+  await publicAddressing(utility, deps);
+  return { zone: input.zone, utilitySubnetId: utility.id, privateSubnetId: privateSubnet.id };
 }
 
-async function ensureSubnet(spec: ClusterSpec, vpcId: string, zone: string, type: SubnetSpec['type'], deps: StepDeps): Promise<string> {
+/** A subnet made (or found) and recorded, and whether its instances still need public addresses turned on. */
+interface EnsuredSubnet {
+  id: string;
+  needsPublicAddresses: boolean;
+}
+
+/** Instances in a utility or public subnet (bastion, the bake builder) get a public address. */
+async function publicAddressing(subnet: EnsuredSubnet, deps: StepDeps): Promise<void> {
+  if (!subnet.needsPublicAddresses) return;
+  await onceVisible(() => deps.clients.ec2.send(new ModifySubnetAttributeCommand({ SubnetId: subnet.id, MapPublicIpOnLaunch: { Value: true } })));
+}
+
+async function ensureSubnet(spec: ClusterSpec, vpcId: string, zone: string, type: SubnetSpec['type'], deps: StepDeps): Promise<EnsuredSubnet> {
   const wanted = spec.subnets.find((s) => s.zone === zone && s.type === type);
   if (!wanted) throw new StepFailedError(`The spec of cluster ${spec.name} has no ${type} subnet in ${zone}`);
-  if (wanted.id) return useBroughtSubnet(spec, vpcId, wanted, wanted.id, deps);
+  if (wanted.id) return { id: await useBroughtSubnet(spec, vpcId, wanted, wanted.id, deps), needsPublicAddresses: false };
 
   const ec2 = deps.clients.ec2;
   const role = SUBNET_ROLES[type];
@@ -81,11 +96,7 @@ async function ensureSubnet(spec: ClusterSpec, vpcId: string, zone: string, type
   }
   const id = subnet.SubnetId!;
   await deps.store.recordResource(spec.name, { type: 'subnet', id, zone, ownership: 'owned', name, attrs: { role: type, cidr: wanted.cidr } });
-  // Instances in a utility or public subnet (bastion, NAT's neighbours) get a public address.
-  if (type !== 'private' && !subnet.MapPublicIpOnLaunch) {
-    await onceVisible(() => ec2.send(new ModifySubnetAttributeCommand({ SubnetId: id, MapPublicIpOnLaunch: { Value: true } })));
-  }
-  return id;
+  return { id, needsPublicAddresses: type !== 'private' && !subnet.MapPublicIpOnLaunch };
 }
 
 /** A brought subnet must be where the spec says: in the VPC, the zone and the CIDR. */
