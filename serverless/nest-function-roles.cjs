@@ -22,7 +22,8 @@
  */
 'use strict';
 
-const { readFileSync, writeFileSync } = require('node:fs');
+const { createHash } = require('node:crypto');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const STACK_ID = 'FunctionRolesStack';
@@ -91,7 +92,12 @@ function nestFunctionRoles(template, templateUrl) {
     Outputs: {},
   };
   for (const id of moved) {
-    nested.Resources[id] = rewriteReferences(resources[id], fromParent);
+    const role = rewriteReferences(resources[id], fromParent);
+    // No fixed name: CloudFormation creates the nested stack's roles before it deletes the root
+    // stack's, so an existing deployment taking this layout would meet its own names. Nothing
+    // looks a function role up by name (functions are given the ARN).
+    delete role.Properties.RoleName;
+    nested.Resources[id] = role;
     delete resources[id];
   }
   for (const name of Object.keys(parameters).sort()) nested.Parameters[name] = { Type: 'String' };
@@ -102,8 +108,10 @@ function nestFunctionRoles(template, templateUrl) {
     nested.Outputs[name] = { Value: attribute ? { 'Fn::GetAtt': [id, attribute] } : { Ref: id } };
     return `Outputs.${name}`;
   };
+  const used = new Set();
   const toNested = (id, attribute) => {
     if (!moved.has(id)) return undefined;
+    used.add(id);
     const out = output(id, attribute);
     return { name: `${STACK_ID}.${out}`, value: { 'Fn::GetAtt': [STACK_ID, out] } };
   };
@@ -116,12 +124,21 @@ function nestFunctionRoles(template, templateUrl) {
     resources[id] = rewritten;
   }
   if (template.Outputs) template.Outputs = rewriteReferences(template.Outputs, toNested);
+  // A role nothing uses (the framework's default one, when every function has its own) is not made at all.
+  for (const role of Object.values(nested.Resources)) rewriteReferences(role, (id) => void used.add(id));
+  for (const id of moved) if (!used.has(id)) delete nested.Resources[id];
 
   resources[STACK_ID] = {
     Type: 'AWS::CloudFormation::Stack',
     Properties: { TemplateURL: templateUrl, Parameters: Object.fromEntries(Object.keys(nested.Parameters).map((n) => [n, parameters[n]])) },
   };
   return nested;
+}
+
+/** The deployment bucket's encryption settings (`provider.deploymentBucket`), as S3 upload parameters. */
+function encryptionOf(bucket) {
+  const fields = { serverSideEncryption: 'ServerSideEncryption', sseKMSKeyId: 'SSEKMSKeyId', sseCustomerAlgorithim: 'SSECustomerAlgorithm', sseCustomerKey: 'SSECustomerKey', sseCustomerKeyMD5: 'SSECustomerKeyMD5' };
+  return Object.fromEntries(Object.entries(fields).filter(([from]) => bucket?.[from]).map(([from, to]) => [to, bucket[from]]));
 }
 
 class NestFunctionRoles {
@@ -148,16 +165,24 @@ class NestFunctionRoles {
     writeFileSync(join(this.packagePath, FILE), JSON.stringify(nested, null, this.options['minify-template'] ? 0 : 2));
   }
 
+  /** Beside the root template, under the same artifact directory, as the framework uploads its own (SDK v3: osls has no `provider.request`). */
   async upload() {
     const service = this.serverless.service;
+    const file = join(this.packagePath, FILE);
+    if (service.provider.shouldNotDeploy || !existsSync(file)) return;
     const provider = this.serverless.getProvider('aws');
-    const bucket = await provider.getServerlessDeploymentBucketName();
-    await provider.request('S3', 'putObject', {
-      Bucket: bucket,
+    const body = readFileSync(file);
+    const params = {
+      Bucket: await provider.getServerlessDeploymentBucketName(),
       Key: `${service.package.artifactDirectoryName}/${FILE}`,
-      Body: readFileSync(join(this.packagePath, FILE)),
+      Body: body,
       ContentType: 'application/json',
-    });
+      Metadata: { filesha256: createHash('sha256').update(body).digest('base64') },
+      ...encryptionOf(service.provider.deploymentBucketObject),
+    };
+    const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');
+    const s3 = new S3Client(await provider.getAwsSdkV3Config());
+    await s3.send(new PutObjectCommand(params));
   }
 }
 

@@ -36,7 +36,7 @@ import { step as ensureZoneSubnets } from '../functions/network/ensure-zone-subn
 import { step as ensureAutoScalingGroup } from '../functions/nodes/ensure-auto-scaling-group';
 import { step as ensureLaunchTemplate } from '../functions/nodes/ensure-launch-template';
 import { step as checkValidation } from '../functions/validate/check-validation';
-import { step as validateCluster } from '../functions/validate/validate-cluster';
+import { MAX_SETTLE_SECONDS, step as validateCluster } from '../functions/validate/validate-cluster';
 import { step as beginWorkflow } from '../functions/workflow/begin-workflow';
 import { step as failWorkflow } from '../functions/workflow/fail-workflow';
 import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
@@ -55,7 +55,7 @@ const NETWORK_PARTS = ['public-routing', 'nat', 'security', 'host-roles'];
  * and the pass ends the moment they are all Ready, rather than failing and pausing. Within
  * SSM's command timeout for the pass (VALIDATION_TIMEOUT_SECONDS).
  */
-const FIRST_PASS_SETTLE_SECONDS = DEFAULT_LATENCIES['node.ready'].max;
+const FIRST_PASS_SETTLE_SECONDS = Math.min(DEFAULT_LATENCIES['node.ready'].max ?? DEFAULT_LATENCIES['node.ready'].typical, MAX_SETTLE_SECONDS);
 
 const NODES_READY_AFTER_INIT_START = (() => {
   const { finish } = criticalPath(createGraph(0), { ha: false, cachedImage: true }, DEFAULT_LATENCIES);

@@ -27,6 +27,9 @@ import { anywhere, runShellScript, table } from '../../shared/aws/iam';
  */
 export const VALIDATION_TIMEOUT_SECONDS = 50;
 
+/** How long a pass may settle at most: its kubectl calls and the snapshot still fit in its command's timeout. */
+export const MAX_SETTLE_SECONDS = VALIDATION_TIMEOUT_SECONDS - 20;
+
 export const controlPlaneSchema = z.object({
   /** Empty while a rollout replaces the only control plane: the step then finds the one running now. */
   instanceIds: z.array(z.string().min(1)),
@@ -40,7 +43,7 @@ export const controlPlaneSchema = z.object({
  * `settleSeconds`: the create's first pass waits that long at most for the machines still
  * joining (renderNodesStatusScript's settle), every later pass takes its snapshot at once.
  */
-export const validateClusterInput = stepEnvelope.extend({ controlPlane: controlPlaneSchema.optional(), settleSeconds: z.number().min(0).max(30).default(0) });
+export const validateClusterInput = stepEnvelope.extend({ controlPlane: controlPlaneSchema.optional(), settleSeconds: z.number().min(0).max(MAX_SETTLE_SECONDS).default(0) });
 
 /** The cluster's running control-plane instances (oldest first) and its recorded API endpoint. */
 async function findControlPlane(deps: StepDeps, cluster: string): Promise<{ instanceIds: string[]; apiEndpoint: string }> {

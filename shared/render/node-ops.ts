@@ -118,14 +118,16 @@ export interface NodesSettle {
  */
 function settleNodes(settle: NodesSettle): string {
   const expected = Math.max(0, Math.floor(settle.nodes));
-  return `# Up to ${Math.ceil(settle.seconds)} s for the nodes still joining (${expected} expected), each try about a second.
-for ((try = 0; try < ${Math.ceil(settle.seconds)}; try++)); do
-  if [[ $(kc get nodes -o name 2>/dev/null | wc -l) -ge ${expected} ]]; then
-    kc wait --for=condition=Ready nodes --all --timeout=1s >/dev/null 2>&1 && break
-  else
-    sleep 1
-  fi
-done`;
+  const seconds = Math.ceil(settle.seconds);
+  return `# Up to ${seconds} s for the nodes still joining (${expected} expected): registered, then Ready.
+SETTLE_LEFT=${seconds}
+while ((SETTLE_LEFT > 0)) && [[ $(kc get nodes -o name 2>/dev/null | wc -l) -lt ${expected} ]]; do
+  sleep 1
+  SETTLE_LEFT=$((SETTLE_LEFT - 1))
+done
+if ((SETTLE_LEFT > 0)); then
+  kc wait --for=condition=Ready nodes --all --timeout="\${SETTLE_LEFT}s" >/dev/null 2>&1 || true
+fi`;
 }
 
 /** The two kubectl lists printed by the status script, parsed. */

@@ -406,8 +406,8 @@ describe('EC2 a moment behind', () => {
       expect(dns.EnableDnsHostnames?.Value).toBe(true);
       expect((await simList(env, 'subnets')).find((s) => s.id === net.subnets[0].utilitySubnetId)?.mapPublicIpOnLaunch).toBe(true);
 
-      // Two seconds behind: past what the step waits for itself; the NotFound goes to the state machine's retry.
-      faults.apply({ eventualConsistency: { enabled: true, windowSeconds: 2000 } });
+      // Ten seconds behind: well past what the step waits for itself; the NotFound goes to the state machine's retry.
+      faults.apply({ eventualConsistency: { enabled: true, windowSeconds: 10_000 } });
       const other = uniqueName('lag');
       await env.createCluster({ name: other, region: 'us-east-1', zones: ['us-east-1a'] });
       await expect(ensureVpc({ cluster: other }, env.deps)).rejects.toMatchObject({ name: 'InvalidVpcID.NotFound' });

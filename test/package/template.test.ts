@@ -151,7 +151,12 @@ describe('the packaged CloudFormation template', () => {
     for (const [file, template] of [['root', root], ['roles', nested]] as const) {
       expect(Object.keys(template.Resources).length, file).toBeLessThanOrEqual(300);
       expect(Buffer.byteLength(JSON.stringify(template)), file).toBeLessThanOrEqual(0.6 * 1024 * 1024);
+      // 200 outputs and 200 parameters a stack: the roles' stack has one output a role.
+      expect(Object.keys(template.Outputs ?? {}).length, file).toBeLessThanOrEqual(120);
+      expect(Object.keys(template.Parameters ?? {}).length, file).toBeLessThanOrEqual(120);
     }
+    // No role of the nested stack has a fixed name: an existing stack taking this layout makes them before it deletes its own.
+    for (const [id, role] of Object.entries(nested.Resources)) expect(role.Properties.RoleName, id).toBeUndefined();
     // Every function role is in the nested stack; none is left in the root.
     const lambdaRoles = (t: Template) => Object.values(t.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r).includes('lambda.amazonaws.com'));
     expect(lambdaRoles(root)).toEqual([]);

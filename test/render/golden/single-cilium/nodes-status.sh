@@ -10,14 +10,15 @@ kc() {
   kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"
 }
 
-# Up to 20 s for the nodes still joining (3 expected), each try about a second.
-for ((try = 0; try < 20; try++)); do
-  if [[ $(kc get nodes -o name 2>/dev/null | wc -l) -ge 3 ]]; then
-    kc wait --for=condition=Ready nodes --all --timeout=1s >/dev/null 2>&1 && break
-  else
-    sleep 1
-  fi
+# Up to 20 s for the nodes still joining (3 expected): registered, then Ready.
+SETTLE_LEFT=20
+while ((SETTLE_LEFT > 0)) && [[ $(kc get nodes -o name 2>/dev/null | wc -l) -lt 3 ]]; do
+  sleep 1
+  SETTLE_LEFT=$((SETTLE_LEFT - 1))
 done
+if ((SETTLE_LEFT > 0)); then
+  kc wait --for=condition=Ready nodes --all --timeout="${SETTLE_LEFT}s" >/dev/null 2>&1 || true
+fi
 
 pack() {
   gzip -c | base64 -w0
