@@ -45,11 +45,6 @@ import { step as finishWorkflow } from '../functions/workflow/finish-workflow';
 const NETWORK_PARTS = ['public-routing', 'nat', 'security', 'host-roles'];
 
 /**
- * How long after InitControlPlane a node can first be Ready, in the latency model (the API
- * server up after init's local share, a node's join, its Ready): derived from the critical
- * path's graph, so the wait moves with the model instead of restating it.
- */
-/**
  * How long the first validation pass may wait on the host for machines still joining: a
  * node's or a joined control plane's Ready comes node.ready after its join (at most its max),
  * and the pass ends the moment they are all Ready, rather than failing and pausing. Within
@@ -57,6 +52,11 @@ const NETWORK_PARTS = ['public-routing', 'nat', 'security', 'host-roles'];
  */
 const FIRST_PASS_SETTLE_SECONDS = Math.min(DEFAULT_LATENCIES['node.ready'].max ?? DEFAULT_LATENCIES['node.ready'].typical, MAX_SETTLE_SECONDS);
 
+/**
+ * How long after InitControlPlane a node can first be Ready, in the latency model (the API
+ * server up after init's local share, a node's join, its Ready): derived from the critical
+ * path's graph, so the wait moves with the model instead of restating it.
+ */
 const NODES_READY_AFTER_INIT_START = (() => {
   const { finish } = criticalPath(createGraph(0), { ha: false, cachedImage: true }, DEFAULT_LATENCIES);
   return Math.round(finish.nodesReady - finish.kubeadmStart);
