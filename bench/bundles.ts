@@ -141,7 +141,8 @@ export async function measureBundles(options: { repackage: boolean; limit?: numb
         f.loadError = (error as Error).message.split('\n')[0].slice(0, 200);
       }
     }
-    return available({ packagedAt, packagedNow, functions: options.limit === undefined ? figures : toLoad, template: templateFigure(stackFigures()), stacks: stackFigures(), loadAverage, cores: cpus().length });
+    const stacks = stackFigures();
+    return available({ packagedAt, packagedNow, functions: options.limit === undefined ? figures : toLoad, template: templateFigure(stacks), stacks, loadAverage, cores: cpus().length });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
