@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmbeddedDynamo } from './dynamo';
+import { startTtlSweeper } from './dynamo-ttl';
 import { startDynamoGuard } from './runtime/dynamo-iam';
 import { startEventBridge, type EventBridgeServer } from './runtime/eventbridge';
 import { deployIam, simulatorCallers, simulatorJudge, stackEventBuses, type CredentialVariables } from './runtime/iam';
@@ -19,7 +20,8 @@ import { LOCAL_ACCOUNT_ID, loadServerlessConfig, type ServerlessConfig } from '.
 import { startStepFunctions, type ExecutionRecord, type StepFunctionsRuntime } from './runtime/stepfunctions';
 import { hostSandbox } from './sim/hosts/sandbox';
 import { startCloudSimulator } from './sim/server';
-import { followedClock, useWorldClock } from '../shared/clock';
+import { followedClock, useExecutionClock, useWorldClock, type SimulatorClockReading } from '../shared/clock';
+import { TIME_TO_LIVE } from '../shared/store/table';
 
 /** Endpoint variables the embedded runtime sets for the simulated cloud services. */
 const CLOUD_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL_IAM', 'AWS_ENDPOINT_URL_S3'];
@@ -64,6 +66,8 @@ export interface Embedded {
   lambda: LambdaInvoker;
   stepFunctions: StepFunctionsRuntime;
   eventBridge: EventBridgeServer;
+  /** Delete the table's expired items now, as DynamoDB's TTL does in its own time (the runtime also sweeps every few seconds). */
+  sweepExpiredItems(): Promise<number>;
   /** Stops every server this call started, in reverse order. */
   stop(): Promise<void>;
 }
@@ -112,6 +116,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       path: dataDir ? ensureDir(join(dataDir, 'dynamodb')) : undefined,
     });
     stops.push(() => dynamo.stop());
+    // dynalite has no TTL: expired items (events after 90 days) are swept by the clock of execution.
+    const ttl = startTtlSweeper({ ddb: dynamo.ddb, tableName: dynamo.tableName, attribute: TIME_TO_LIVE.AttributeName });
+    stops.push(async () => ttl.stop());
     // Functions reach dynalite through IAM, as they reach DynamoDB in AWS (the simulator judges, once known).
     const dynamoGuard = await startDynamoGuard({ target: dynamo.endpoint, region: config.region });
     stops.push(() => dynamoGuard.stop());
@@ -129,13 +136,16 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         credentials = await deployIam(external, config);
         await deployBuckets(external, config.region, stackBuckets(config));
         simulator = external;
-        // Hopper judges the cloud's things by the simulator's time, followed over HTTP.
+        // Hopper judges the cloud's things by the simulator's time, followed over HTTP, and
+        // its own timing by the wall clock plus the simulator's jumps (shared/clock.ts).
         const followed = followedClock(simulatorClock(external), timeScale);
         await followed.ready;
-        useWorldClock(followed.read);
+        useWorldClock(followed.world);
+        useExecutionClock(followed.execution);
         stops.push(async () => {
           followed.stop();
           useWorldClock(undefined);
+          useExecutionClock(undefined);
         });
       }
     } else {
@@ -146,9 +156,14 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         dataDir: dataDir ? ensureDir(join(dataDir, 'cloud')) : undefined,
       });
       stops.push(() => sim.stop());
-      // Hopper judges the cloud's things by the simulator's time: its time scale and its jumps.
+      // Hopper judges the cloud's things by the simulator's time (its time scale and its jumps),
+      // and its own timing by the wall clock plus the jumps (shared/clock.ts).
       useWorldClock(() => sim.state.clock.now());
-      stops.push(async () => useWorldClock(undefined));
+      useExecutionClock(() => Date.now() + sim.state.clock.jumpedMs());
+      stops.push(async () => {
+        useWorldClock(undefined);
+        useExecutionClock(undefined);
+      });
       cloud = sim.url;
       for (const name of CLOUD_ENDPOINT_VARS) set(name, sim.url);
       // Each function then acts as its own role, and the simulator enforces what that role may do.
@@ -187,7 +202,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       timeScale,
       schedules: options.schedules ?? env.HOPPER_SCHEDULES !== 'off',
       // On the simulator, schedules follow its clock: its time scale and its jumps.
-      ...(simulator ? { clock: simulatorClock(simulator) } : {}),
+      ...(simulator ? { clock: simulatorWorldClock(simulator) } : {}),
       buses: stackEventBuses(config),
       ...(simulator ? { authorize: simulatorJudge(simulator) } : {}),
     });
@@ -201,7 +216,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     stops.push(() => api.close());
 
     const urls = { api: api.url, stepFunctions: sfn.url, eventBridge: events.url, dynamodb: dynamoGuard.endpoint, cloud };
-    return { urls, config, lambda, stepFunctions: sfn.runtime, eventBridge: events, stop };
+    return { urls, config, lambda, stepFunctions: sfn.runtime, eventBridge: events, sweepExpiredItems: ttl.sweep, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -245,14 +260,21 @@ async function isSimulator(endpoint: string): Promise<boolean> {
   }
 }
 
-/** The simulator's clock (`GET /_sim/clock`), in epoch milliseconds. */
-function simulatorClock(endpoint: string): () => Promise<number> {
+/** The simulator's clock (`GET /_sim/clock`). */
+function simulatorClock(endpoint: string): () => Promise<SimulatorClockReading> {
   const url = `${endpoint.replace(/\/$/, '')}/_sim/clock`;
   return async () => {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
     if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-    return ((await res.json()) as { epochMs: number }).epochMs;
+    const { epochMs, jumpedMs } = (await res.json()) as SimulatorClockReading;
+    return { epochMs, jumpedMs };
   };
+}
+
+/** The simulator's simulated now, in epoch milliseconds. */
+function simulatorWorldClock(endpoint: string): () => Promise<number> {
+  const look = simulatorClock(endpoint);
+  return async () => (await look()).epochMs;
 }
 
 /** Tells the simulator where the services outside it are (`PUT /_sim/endpoints`). */

@@ -8,8 +8,10 @@
  * heard of; then another operation may take the cluster over once it has passed, and stops
  * the old execution. Steps with side effects renew the lease as they start.
  *
- * The embedded runner counts TimeoutSeconds in real seconds, not scaled: the hosts' scripts
- * take real time that HOPPER_TIME_SCALE does not shorten.
+ * Both count on the clock of execution (shared/clock.ts): in the embedded runtime the wall
+ * clock plus the simulator's jumps, not scaled — the hosts' scripts take real time that
+ * HOPPER_TIME_SCALE does not shorten — so a jump times out the executions it passes, and
+ * their leases after them.
  */
 
 /** State machine → its TimeoutSeconds. */

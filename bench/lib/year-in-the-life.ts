@@ -261,7 +261,7 @@ export async function liveAYear(world: YearWorld, name = 'year', log: (line: str
   const view = (await call<{ certificatesExpireAt?: string; kubernetesVersion?: string; spec: { kubernetesVersion: string } }>('GET', `/v1/clusters/${name}`)).body;
   const backups = (await call<{ backups: { takenAt: string }[] }>('GET', `/v1/clusters/${name}/backups`)).body;
   const [newest, oldest] = [backups.backups[0], backups.backups.at(-1)];
-  // Ages on the simulated clock (the API's are on the wall clock, which the jumps left behind).
+  // Ages on the simulated clock (the API's are on the clock of execution: the jumps without the time scale).
   const ageOf = async (b: { takenAt: string } | undefined) => (b ? Math.round(((await simNow()) - Date.parse(b.takenAt)) / 1000) : null);
   const ops = await operations();
   const byState: Record<string, number> = {};

@@ -7,6 +7,7 @@ import { clientsFor, type ClientFactory } from '../../shared/aws/clients';
 import { ddbClient } from '../../shared/aws/clients/ddb';
 import { sfnClient } from '../../shared/aws/clients/sfn';
 import { tableName } from '../../shared/config';
+import { executionNow } from '../../shared/clock';
 import { ClusterStore } from '../../shared/store';
 
 /** The workflows the API starts, by operation type. */
@@ -67,7 +68,7 @@ export function apiDeps(extra: readonly ClientFactory[] = []): ApiDeps {
         if (!arn) throw new Error(`Missing environment variable ${name}: this function cannot start ${workflow} workflows`);
         return arn;
       },
-      now: () => new Date(),
+      now: executionNow,
     };
     entry = { table: tableName(), deps };
     cached.set(clients, entry);

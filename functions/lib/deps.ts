@@ -5,6 +5,7 @@
 import { clientsFor, type AwsClients, type ClientFactory } from '../../shared/aws/clients';
 import { ddbClient } from '../../shared/aws/clients/ddb';
 import { tableName } from '../../shared/config';
+import { executionNow } from '../../shared/clock';
 import { ClusterStore } from '../../shared/store';
 
 export interface StepDeps {
@@ -38,7 +39,7 @@ export function defaultDeps(factories: readonly ClientFactory[] = [], owner?: st
         store: new ClusterStore({ ddb: clients.ddb, tableName: tableName() }),
         parameterPrefix: process.env.HOPPER_PARAMETER_PREFIX ?? '/hopper',
         parameterKey: process.env.HOPPER_PARAMETER_KEY ?? '',
-        now: () => new Date(),
+        now: executionNow,
       },
     };
     cached.set(clients, entry);

@@ -38,6 +38,8 @@ export class HistoryBuilder {
    */
   transitions = 0;
   private readonly lastOfState = new Map<string, number>();
+  /** Set when the runtime times the execution out itself: the library's abort is then a time-out. */
+  timedOut = false;
 
   constructor(private readonly resourceOf: (stateName: string) => string) {}
 
@@ -52,6 +54,7 @@ export class HistoryBuilder {
       case 'ExecutionFailed':
         return this.push(event, 'ExecutionFailed', { executionFailedEventDetails: { error: event.Error, cause: text(event.Cause) } });
       case 'ExecutionAborted':
+        if (this.timedOut) return this.push(event, 'ExecutionTimedOut', { executionTimedOutEventDetails: {} });
         return this.push(event, 'ExecutionAborted', { executionAbortedEventDetails: {} });
       case 'ExecutionTimeout':
         return this.push(event, 'ExecutionTimedOut', { executionTimedOutEventDetails: {} });

@@ -7,9 +7,15 @@
  * library stop as AWS does: once a Parallel branch or a Map iteration fails, or the
  * execution is stopped, no new state starts and no waiting retry fires — a Lambda already
  * running finishes (test/runtime/failed-branches.test.ts).
+ *
+ * The runtime keeps time by the clock of execution (shared/clock.ts): the wall clock plus the
+ * simulator's jumps. A state machine's TimeoutSeconds counts on it, so a jump past an
+ * execution's timeout times it out as that much time passing in AWS would (the library's own
+ * timer counts only wall time).
  */
 import './polyfills';
 import { randomUUID } from 'node:crypto';
+import { executionNowMs } from '../../shared/clock';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { crashAfterSideEffect } from './faults';
 import type { LambdaInvoker } from './lambda';
@@ -29,6 +35,9 @@ export class SfnError extends Error {
   }
 }
 
+/** How often (wall ms) running executions are checked against their TimeoutSeconds. */
+const WATCHDOG_MS = 250;
+
 /** Cause written on executions a restart found RUNNING. */
 export const INTERRUPTED_CAUSE = 'interrupted by runtime restart';
 
@@ -38,6 +47,8 @@ export interface StepFunctionsOptions {
   lambda: LambdaInvoker;
   /** Wait states and retry intervals last seconds × 1000 / timeScale ms. */
   timeScale?: number;
+  /** The runtime's clock, epoch ms: the clock of execution unless given. */
+  now?: () => number;
   /** Where executions are kept across restarts; in memory only when absent. */
   dataDir?: string;
   /**
@@ -60,11 +71,15 @@ interface Machine {
   taskFunctions: Map<string, string | undefined>;
   tasks: Map<string, unknown>;
   waits: Record<string, number>;
+  /** The definition's TimeoutSeconds, in ms. */
+  timeoutMs?: number;
   createdAt: number;
 }
 
 interface Live {
   abort(): void;
+  /** When the execution times out, by the runtime's clock. */
+  deadline?: number;
   history: HistoryBuilder;
   done: Promise<void>;
 }
@@ -77,10 +92,16 @@ export class StepFunctionsRuntime {
   private readonly histories = new Map<string, HistoryEvent[]>();
   private readonly store: ExecutionStore;
   private readonly timeScale: number;
+  private readonly now: () => number;
+  /** Looks for executions past their TimeoutSeconds (a jump may put them there at once). */
+  private readonly watchdog: NodeJS.Timeout;
   private closing = false;
 
   private constructor(private readonly options: StepFunctionsOptions) {
     this.timeScale = options.timeScale ?? 1;
+    this.now = options.now ?? executionNowMs;
+    this.watchdog = setInterval(() => this.timeOutOverdue(), WATCHDOG_MS);
+    this.watchdog.unref();
     this.store = new ExecutionStore(options.dataDir);
     for (const config of Object.values(options.stateMachines)) {
       const definition = config.definition as unknown as StateMachineDefinition;
@@ -93,6 +114,7 @@ export class StepFunctionsRuntime {
         tasks,
         taskFunctions: new Map([...tasks].map(([state, resource]) => [state, functionOfResource(resource)])),
         waits: waitTimeOverrides(config.definition, this.timeScale),
+        ...(typeof config.definition.TimeoutSeconds === 'number' ? { timeoutMs: config.definition.TimeoutSeconds * 1000 } : {}),
         createdAt: Date.now(),
       });
     }
@@ -108,7 +130,7 @@ export class StepFunctionsRuntime {
   private async recoverInterrupted(): Promise<void> {
     for (const record of this.store.all()) {
       if (record.status !== 'RUNNING') continue;
-      const aborted: ExecutionRecord = { ...record, status: 'ABORTED', stopDate: Date.now(), error: 'States.Runtime', cause: INTERRUPTED_CAUSE };
+      const aborted: ExecutionRecord = { ...record, status: 'ABORTED', stopDate: this.now(), error: 'States.Runtime', cause: INTERRUPTED_CAUSE };
       this.store.put(aborted);
       try {
         await this.options.onInterrupted?.(aborted);
@@ -161,7 +183,7 @@ export class StepFunctionsRuntime {
       name: executionName,
       input: inputText,
       status: 'RUNNING',
-      startDate: Date.now(),
+      startDate: this.now(),
       transitions: 0,
     };
     this.store.put(record);
@@ -215,11 +237,40 @@ export class StepFunctionsRuntime {
       if (this.closing) return;
       const current = this.store.get(record.executionArn) ?? record;
       if (current.status !== 'RUNNING') return; // StopExecution already closed it
-      const closed = { ...current, ...outcome, transitions: history.transitions, stopDate: Date.now() };
+      const closed = { ...current, ...outcome, transitions: history.transitions, stopDate: this.now() };
       this.store.put(closed);
       this.options.onClosed?.(closed);
     });
-    this.live.set(record.executionArn, { abort: execution.abort, history, done });
+    this.live.set(record.executionArn, {
+      abort: execution.abort,
+      history,
+      done,
+      ...(machine.timeoutMs === undefined ? {} : { deadline: record.startDate + machine.timeoutMs }),
+    });
+  }
+
+  /** Time out every running execution whose TimeoutSeconds has passed, as Step Functions does. */
+  private timeOutOverdue(): void {
+    const now = this.now();
+    for (const [arn, live] of this.live) {
+      if (live.deadline === undefined || live.deadline > now) continue;
+      const record = this.store.get(arn);
+      if (!record || record.status !== 'RUNNING') continue;
+      this.closeExecution(record, 'TIMED_OUT', 'States.Timeout', 'The execution ran past its TimeoutSeconds');
+    }
+  }
+
+  /** Close a running execution from outside (StopExecution, a timeout) and stop its states. */
+  private closeExecution(record: ExecutionRecord, status: 'ABORTED' | 'TIMED_OUT', error?: string, cause?: string): ExecutionRecord {
+    const closed: ExecutionRecord = { ...record, status, stopDate: this.now(), error, cause };
+    this.store.put(closed);
+    const live = this.live.get(record.executionArn);
+    if (live) {
+      live.history.timedOut = status === 'TIMED_OUT';
+      live.abort();
+    }
+    this.options.onClosed?.(closed);
+    return closed;
   }
 
   /** Call the Task's function; the optimised `lambda:invoke` integration wraps the result as AWS does. */
@@ -253,11 +304,7 @@ export class StepFunctionsRuntime {
   stop(executionArn: string, error?: string, cause?: string): ExecutionRecord {
     const record = this.describe(executionArn);
     if (record.status !== 'RUNNING') return record;
-    const stopped: ExecutionRecord = { ...record, status: 'ABORTED', stopDate: Date.now(), error, cause };
-    this.store.put(stopped);
-    this.live.get(executionArn)?.abort();
-    this.options.onClosed?.(stopped);
-    return stopped;
+    return this.closeExecution(record, 'ABORTED', error, cause);
   }
 
   list(stateMachineArnValue: string, statusFilter?: string): ExecutionRecord[] {
@@ -284,6 +331,7 @@ export class StepFunctionsRuntime {
   /** Abort every running execution without recording it, so a restart sees them interrupted. */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.watchdog);
     const running = [...this.live.values()];
     for (const live of running) live.abort();
     await Promise.all(running.map((live) => live.done));

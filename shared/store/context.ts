@@ -2,11 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { executionNow } from '../clock';
 
 export interface StoreOptions {
   ddb: DynamoDBDocumentClient;
   tableName: string;
-  /** Current time; tests inject a fake clock to expire leases without waiting. */
+  /** Current time (the clock of execution by default); tests inject a fake clock to expire leases without waiting. */
   clock?: () => Date;
   /** New unique ids (cluster uids); tests may make them predictable. */
   newId?: () => string;
@@ -23,7 +24,7 @@ export function storeContext(options: StoreOptions): StoreContext {
   return {
     ddb: options.ddb,
     table: options.tableName,
-    now: options.clock ?? (() => new Date()),
+    now: options.clock ?? executionNow,
     newId: options.newId ?? randomUUID,
   };
 }

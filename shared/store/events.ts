@@ -7,7 +7,7 @@ import { TTL_ATTRIBUTE } from './table';
 import type { EventRecord } from './types';
 
 /** Events expire after this long where the table has TTL enabled on `ttl`. */
-const EVENT_RETENTION_SECONDS = 90 * 24 * 3600;
+export const EVENT_RETENTION_SECONDS = 90 * 24 * 3600;
 
 let sequence = 0;
 
@@ -43,13 +43,19 @@ export async function putEvent(
   return record;
 }
 
-/** The latest `limit` events of a cluster name, newest first. */
+/**
+ * The latest `limit` events of a cluster name, newest first, without the expired: DynamoDB
+ * deletes an item some time after its TTL has passed, and until then reads still return it.
+ * (The filter applies after the limit, but the expired are the oldest: they are the tail.)
+ */
 export async function listEvents(ctx: StoreContext, cluster: string, limit = 50): Promise<EventRecord[]> {
   const out = await ctx.ddb.send(
     new QueryCommand({
       TableName: ctx.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': clusterPk(cluster), ':prefix': EVT_PREFIX },
+      FilterExpression: 'attribute_not_exists(#ttl) OR #ttl >= :now',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':pk': clusterPk(cluster), ':prefix': EVT_PREFIX, ':now': Math.floor(ctx.now().getTime() / 1000) },
       ScanIndexForward: false,
       Limit: limit,
     }),

@@ -8,5 +8,5 @@ export type { CloseResult, StepTicket } from './fencing';
 export type { UnreadableRecord } from './read-record';
 export type { StepOutcome } from './operations';
 export type { ResourceInput } from './resources';
-export { GSI1, TABLE_DEFINITION, TTL_ATTRIBUTE, createTable } from './table';
+export { GSI1, TABLE_DEFINITION, TIME_TO_LIVE, TTL_ATTRIBUTE, createTable } from './table';
 export * from './types';

@@ -5,6 +5,7 @@
  */
 import type { ClusterSpec } from '../spec';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { executionNowMs } from '../clock';
 import { ConflictError, NotFoundError } from '../errors';
 import { compact, isConditionFailed, type StoreContext } from './context';
 import { getCluster as readCluster, patchExpression } from './clusters';
@@ -77,7 +78,7 @@ export function liveLock(record: Pick<ClusterRecord, 'lock'>, nowMs: number): Op
 }
 
 /** ConflictError naming the operation that holds the cluster. */
-export function heldBy(name: string, lock: OperationLock, nowMs = Date.now(), operationEndedAt?: string): ConflictError {
+export function heldBy(name: string, lock: OperationLock, nowMs = executionNowMs(), operationEndedAt?: string): ConflictError {
   // An operation whose record says it ended, but whose lock is not closed yet (an
   // interruption is recorded before its lock is closed; a finisher may die in between):
   // as good as closing — ask again shortly.

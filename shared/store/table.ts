@@ -16,8 +16,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 /** Name of the table's one global secondary index (overloaded: cluster list by status, operations by cluster). */
 export const GSI1 = 'gsi1';
 
-/** Attribute a TTL specification may point at (events carry it; DynamoDB TTL is optional). */
+/** The attribute the table's TTL specification points at: epoch seconds after which DynamoDB deletes the item (events carry it). */
 export const TTL_ATTRIBUTE = 'ttl';
+
+/** The table's TimeToLiveSpecification (not part of CreateTable: the embedded runtime sweeps, local/dynamo-ttl.ts). */
+export const TIME_TO_LIVE = { AttributeName: TTL_ATTRIBUTE, Enabled: true } as const;
 
 /**
  * Key schema, attribute definitions, the GSI and billing mode: exactly the properties

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startStepEnv } from '../helpers/step-env';
 import { ROUTES } from '../../shared/api/routes';
-import { TABLE_DEFINITION } from '../../shared/store';
+import { TABLE_DEFINITION, TIME_TO_LIVE } from '../../shared/store';
 import { WORKFLOWS } from '../../workflows';
 import { handlerFunctionsConfig } from '../../workflows/handlers';
 import { stepFunctions } from '../../workflows/wiring';
@@ -183,6 +183,8 @@ describe('the packaged CloudFormation template', () => {
     expect(table.KeySchema).toEqual(TABLE_DEFINITION.KeySchema);
     expect(table.BillingMode).toBe('PAY_PER_REQUEST');
     expect(table.GlobalSecondaryIndexes).toEqual(TABLE_DEFINITION.GlobalSecondaryIndexes);
+    // Events expire on their own: the embedded runtime's sweep deletes by the same attribute.
+    expect(table.TimeToLiveSpecification).toEqual(TIME_TO_LIVE);
   });
 
   it('keeps the table when the stack is removed or the table replaced, and lets no one delete it by accident', () => {

@@ -47,6 +47,14 @@ export class SimClock {
     return this.simStart + this.offsetMs + (Date.now() - this.realStart) * this.timeScale;
   }
 
+  /**
+   * Simulated milliseconds added by jumps so far: what the clock of execution adds to the wall
+   * clock (shared/clock.ts `executionNow`) — jumps are time passing for Hopper's leases too.
+   */
+  jumpedMs(): number {
+    return this.offsetMs;
+  }
+
   /** Simulated now as a Date. */
   date(): Date {
     return new Date(this.now());

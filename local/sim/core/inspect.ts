@@ -6,7 +6,7 @@
  * - `GET|POST /_sim/faults` — read / change fault injection (see `FaultState`, plus
  *   registered fault actions such as `crashInstances`);
  * - `GET|POST /_sim/latencies` — read / override the latency model;
- * - `GET /_sim/clock` — the simulated now; `POST /_sim/clock {"advanceSeconds": N}` jumps
+ * - `GET /_sim/clock` — the simulated now (and `jumpedMs`, what jumps added); `POST /_sim/clock {"advanceSeconds": N}` jumps
  *   ahead, firing what falls inside the jump (never backwards: 400);
  * - `POST /_sim/reset` — forget everything;
  * - `GET /_sim/health`.
@@ -19,7 +19,12 @@ registerRoute('GET', '/_sim/health', (_req, { state }) => ({
   body: { ok: true, timeScale: state.clock.timeScale, now: state.clock.iso() },
 }));
 
-const clockView = (clock: { iso(): string; now(): number; timeScale: number }) => ({ now: clock.iso(), epochMs: clock.now(), timeScale: clock.timeScale });
+const clockView = (clock: { iso(): string; now(): number; jumpedMs(): number; timeScale: number }) => ({
+  now: clock.iso(),
+  epochMs: clock.now(),
+  jumpedMs: clock.jumpedMs(),
+  timeScale: clock.timeScale,
+});
 
 registerRoute('GET', '/_sim/clock', (_req, { state }) => ({ body: clockView(state.clock) }));
 
