@@ -101,13 +101,16 @@ async function fillEmptySeat(deps: EventDeps, record: ClusterRecord): Promise<Sw
   const last = gone.sort((a, b) => (b.LaunchTime?.getTime() ?? 0) - (a.LaunchTime?.getTime() ?? 0))[0]?.InstanceId ?? `control-plane-seat-${seat}`;
   // A repair of this seat that failed within the hour (its zone may not launch now) is not
   // started again every sweep: the failure degraded the cluster and says why; the seat is
-  // tried again once the hour has passed.
+  // tried again once the hour has passed. Found by its seat (or, for a repair that did not
+  // record one, its instance): EC2 may have stopped showing the instance before the hour is up.
   const now = deps.now().getTime();
-  const failedLately = (await deps.store.listOperations(record.name, { limit: 20 })).some(
-    (o) => o.type === 'repair' && o.status === 'Failed' && (o.input as { request?: { instanceId?: string } } | undefined)?.request?.instanceId === last && now - Date.parse(o.endedAt ?? o.startedAt) < EMPTY_SEAT_RETRY_MS,
-  );
+  const failedLately = (await deps.store.listOperations(record.name, { limit: 20 })).some((o) => {
+    const asked = (o.input as { request?: { instanceId?: string; seat?: number } } | undefined)?.request;
+    const ofSeat = asked?.seat === undefined ? asked?.instanceId === last : asked.seat === seat;
+    return o.type === 'repair' && o.status === 'Failed' && ofSeat && now - Date.parse(o.endedAt ?? o.startedAt) < EMPTY_SEAT_RETRY_MS;
+  });
   if (failedLately) return [{ action: 'degraded', cluster: record.name, instanceId: last, trouble: 'terminated', group: CONTROL_PLANE_ROLE }];
-  const decision = await startRepair(deps, record, { instanceId: last, trouble: 'terminated', group: CONTROL_PLANE_ROLE, owner: 'sweep', controlPlane: true });
+  const decision = await startRepair(deps, record, { instanceId: last, trouble: 'terminated', group: CONTROL_PLANE_ROLE, owner: 'sweep', controlPlane: true, seat });
   if (decision.action !== 'unrepairable') return [decision];
   const message = `control-plane seat ${seat} has no instance (${last} is gone): ${decision.reason}`;
   if (record.instanceGroups?.[CONTROL_PLANE_ROLE]?.reason !== message) {

@@ -32,6 +32,7 @@ import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { liveLock, type ClusterRecord } from '../../shared/store';
 import { groupResourceName, HOPPER_CLUSTER_TAG, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
+import { SEAT_TAG } from '../control-plane/seats';
 import { degradeGroup } from './degrade-group';
 import { eventDeps, type EventDeps } from './deps';
 import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex, stateMachineArn } from '../../shared/aws/iam';
@@ -82,6 +83,8 @@ export type InstanceEventResult =
 interface Owner {
   cluster: string;
   group: string;
+  /** A control plane's seat (its tag). */
+  seat?: number;
   role?: string;
 }
 
@@ -89,7 +92,8 @@ interface Owner {
 function ownerOf(tags: Record<string, string>): Owner | undefined {
   const cluster = tags[HOPPER_CLUSTER_TAG];
   if (!cluster) return undefined;
-  return { cluster, group: tags[HOPPER_GROUP_TAG] ?? tags[HOPPER_ROLE_TAG] ?? 'unknown', role: tags[HOPPER_ROLE_TAG] };
+  const seat = tags[SEAT_TAG] === undefined ? undefined : Number(tags[SEAT_TAG]);
+  return { cluster, group: tags[HOPPER_GROUP_TAG] ?? tags[HOPPER_ROLE_TAG] ?? 'unknown', role: tags[HOPPER_ROLE_TAG], ...(Number.isInteger(seat) ? { seat } : {}) };
 }
 
 async function instanceOwner(deps: EventDeps, instanceId: string): Promise<Owner | undefined> {
@@ -189,7 +193,7 @@ async function handleInstanceEvent(raw: unknown, deps: EventDeps): Promise<Insta
     const id = ec2.detail['instance-id'];
     const message = `control-plane instance ${id} was terminated outside Hopper`;
     await deps.store.putEvent(owner.cluster, { type: 'InstanceStateChange', message, detail: { group: owner.group, event: event.detail } });
-    const repair = await startRepair(deps, record, { instanceId: id, trouble: 'terminated', group: owner.group, owner: `eventbridge:${eventId ?? 'unknown'}`, controlPlane: true });
+    const repair = await startRepair(deps, record, { instanceId: id, trouble: 'terminated', group: owner.group, owner: `eventbridge:${eventId ?? 'unknown'}`, controlPlane: true, seat: owner.seat });
     if (repair.action !== 'unrepairable') return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: false, repair };
     await degradeGroup(deps, owner.cluster, owner.group, `${message}: ${repair.reason}`);
     return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: true, repair };

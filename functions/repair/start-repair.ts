@@ -37,6 +37,11 @@ export interface RepairRequest {
   owner: string;
   /** A control-plane instance (its seat is replaced), not a node-group one. */
   controlPlane?: boolean;
+  /**
+   * The control-plane seat it held, when known: kept on the operation, so a failed repair is
+   * found by its seat even after EC2 has stopped showing the instance (instance-health-sweep.ts).
+   */
+  seat?: number;
 }
 
 /** Fewer control planes than this cannot lose one to a replacement without losing etcd's quorum. */
@@ -83,7 +88,7 @@ async function recordSkip(deps: ApiDeps, record: ClusterRecord, request: RepairR
 
 export async function startRepair(deps: EventDeps, record: ClusterRecord, request: RepairRequest): Promise<RepairDecision> {
   const lock = liveLock(record, deps.now().getTime());
-  const body = { instanceId: request.instanceId, trouble: request.trouble };
+  const body = { instanceId: request.instanceId, trouble: request.trouble, ...(request.seat === undefined ? {} : { seat: request.seat }) };
   if (lock && lock.type !== 'repair') return recordSkip(deps, record, request, `operation ${lock.operationId} (${lock.type}) holds the cluster`, lock.operationId);
   if (lock) {
     // This very repair, asked again (the event and the sweep, or a redelivery): it runs already.

@@ -164,6 +164,39 @@ describe('a single control plane with its etcd data on the seat volume', () => {
     expect(again.filter((f) => f.cluster === NAME)).toEqual([]);
   }, 300_000);
 
+  it('has a seat whose repair failed tried again by the sweep once an hour has passed on the jumped clock, not before', async () => {
+    const [before] = await controlPlanes();
+    // The seat's zone has no capacity: the repair the termination starts cannot launch.
+    await cp.faults({ zonesOutOfCapacity: ['us-east-1a'] });
+    try {
+      const ec2 = new EC2Client({ endpoint: cp.cloud, region: 'us-east-1', credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [before.id] }));
+      ec2.destroy();
+      const failed = await operationOf('repair', before.id);
+      expect(failed.status).toBe('Failed');
+    } finally {
+      await cp.faults({ zonesOutOfCapacity: [] });
+    }
+    const sweep = async () => ((await cp.embedded.lambda.invoke('instanceHealthSweep', {})) as { findings: { action: string; cluster: string; operationId?: string }[] }).findings.filter((f) => f.cluster === NAME);
+    // Within the hour: the seat stays empty and the cluster says why, however often the sweep looks.
+    expect(await sweep()).toMatchObject([{ action: 'degraded' }]);
+    // Fifty minutes on, EC2 shows the terminated instance no more (an hour of simulated time has
+    // passed since it went); the sweep still knows the seat's repair failed.
+    await fetch(`${cp.cloud}/_sim/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 50 * 60 }) });
+    expect(await sweep()).toMatchObject([{ action: 'degraded' }]);
+    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Degraded');
+    // Past the hour: tried again, and the zone has room now.
+    await fetch(`${cp.cloud}/_sim/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 11 * 60 }) });
+    const [again] = await sweep();
+    expect(again).toMatchObject({ action: 'started' });
+    const repair = await cp.waitForOperation(again.operationId!, 300_000);
+    expect(repair.status, JSON.stringify(repair.error)).toBe('Succeeded');
+    const [after] = await controlPlanes();
+    const read = await onHost(after.id, `${KUBECTL} get configmap keep -o jsonpath='{.data.kept}'`);
+    expect(read.out.trim(), read.err).toBe('yes');
+    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
+  }, 300_000);
+
   it('is backed up: a snapshot in the bucket, listed with its time, revision, size and SHA-256', async () => {
     const sent = (await cp.embedded.lambda.invoke('etcdBackups', {})) as { backups: { cluster: string; id?: string; skipped?: string }[] };
     const mine = sent.backups.find((b) => b.cluster === NAME);
