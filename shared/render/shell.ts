@@ -131,6 +131,21 @@ put_param() {
   aws ssm put-parameter --region "$REGION" --name "$PARAM_PREFIX$1" --type SecureString --key-id "$PARAM_KEY" --tier Standard --value "$2" --overwrite >/dev/null
 }`;
 
+/**
+ * `wait_for_api HOST:PORT`: until an API server answers its /readyz there (kubeadm lets anyone
+ * read it), a look every second. kubeadm join's discovery asks only every five seconds, so a
+ * join started the second the API server answers is up to five seconds sooner. Bounded: after
+ * ten minutes the join runs anyway, and its discovery says what is wrong.
+ */
+export const WAIT_FOR_API = `wait_for_api() {
+  local _
+  for _ in $(seq 1 600); do
+    curl -ksf --max-time 2 "https://$1/readyz" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  return 0
+}`;
+
 /** Formats of the join data, shared by the scripts that write and read it. */
 export const JOIN_FORMATS = {
   token: '^[a-z0-9]{6}[.][a-z0-9]{16}$',

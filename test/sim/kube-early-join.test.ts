@@ -4,7 +4,9 @@
  * its config. A node that starts `kubeadm join` with them before the control plane exists
  * joins once init has made the token — kubeadm's discovery retries, as on a real host — and
  * one whose token the cluster never made, deleted (`kubeadm token delete`) or let expire fails
- * after discovery's five minutes with kubeadm's message.
+ * after discovery's five minutes with kubeadm's message. Meanwhile a health probe (`curl
+ * https://<endpoint>/readyz`, what a node may wait on before its join) is refused until an API
+ * server answers there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SendCommandCommand, GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
@@ -46,6 +48,11 @@ describe('kubeadm join data published before kubeadm init', () => {
     expect(hash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(token).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
 
+    // Nothing answers at the endpoint yet: a health probe from a host is refused, as curl says.
+    const probe = (path: string) => runScript(sim, workers[1], [`curl -ksSf --max-time 2 https://${endpoint}${path}; echo " exit $?"`]);
+    const early = await probe('/readyz');
+    expect(early.StandardOutputContent).toContain(' exit 7');
+    expect(early.StandardErrorContent).toContain("Couldn't connect to server");
     // The worker's join starts first: nothing answers at the endpoint yet.
     const joined = await start(sim, workers[0], [...PREPARE, joinConfig(endpoint, token, hash), 'kubeadm join --config /etc/kubernetes/kubeadm-join.yaml']);
     const init = await runScript(sim, controlPlane, [
@@ -58,6 +65,9 @@ describe('kubeadm join data published before kubeadm init', () => {
     expect(init.StandardOutputContent).toContain(`[bootstrap-token] Using token: ${token}`);
     // The CA made before init is the cluster's: joins pin the hash taken from the file.
     expect(init.StandardOutputContent).toContain(`--discovery-token-ca-cert-hash ${hash}`);
+    // The API server answers its health endpoints to anyone now, and nothing else without credentials.
+    expect((await probe('/readyz')).StandardOutputContent).toBe('ok exit 0\n');
+    expect((await probe('/api/v1/namespaces')).StandardOutputContent).toContain(' exit 22');
     const join = await joined();
     expect(join.StandardErrorContent ?? '').not.toMatch(/error/i);
     expect(join.Status).toBe('Success');

@@ -1,8 +1,10 @@
 /**
  * `curl` on a simulated host: the instance metadata service (IMDSv2: PUT a token,
- * then GET with it; 401 without one when the instance requires tokens) and the
- * simulated internet of `network.ts`. Exit codes and messages are curl's: 6 for an
- * unknown host, 22 for an HTTP error under `-f`.
+ * then GET with it; 401 without one when the instance requires tokens), a Kubernetes API
+ * server's health endpoints (port 6443: `/readyz`, `/livez`, `/healthz`, which kubeadm's RBAC
+ * lets anyone read; anything else there is 403 to an anonymous curl) and the simulated internet of `network.ts`. Exit codes and messages are
+ * curl's: 6 for an unknown host, 7 for a refused connection, 22 for an HTTP error under `-f`,
+ * 28 for a timeout.
  */
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
@@ -135,7 +137,15 @@ function imdsTime(iso: string): string {
   return new Date(iso).toUTCString().replace(/^\w+, /, '');
 }
 
-export function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number, hops = 1): ShimResult {
+/** The Kubernetes API port: what a host's curl reaches there is an API server (or nothing yet). */
+const API_PORT = '6443';
+/** The health endpoints anyone may read from an API server (kubeadm's system:public-info-viewer). */
+const HEALTH_PATHS = new Set(['/readyz', '/livez', '/healthz']);
+
+/** Whether an API server answers at host:port, as seen from this host. */
+export type ApiReachability = (endpoint: string) => 'ok' | 'refused' | 'timeout';
+
+export function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number, hops = 1, api?: ApiReachability): ShimResult {
   const c = parse(req.args);
   const err = (code: number, message: string): ShimResult => ({ exitCode: code, stderr: !c.silent || c.showError ? `curl: (${code}) ${message}\n` : '' });
   if (!c.url) return { exitCode: 2, stderr: 'curl: no URL specified\ncurl: try \'curl --help\' for more information\n' };
@@ -150,6 +160,11 @@ export function curl(state: SimState, host: SimHost, inst: SimInstance, req: Shi
     const answer = imds(state, host, inst, c, u.pathname, now, hops);
     if (answer === 'timeout') return err(28, `Operation timed out after ${Math.round((c.maxTime ?? 300) * 1000)} milliseconds with 0 bytes received`);
     res = answer;
+  } else if (u.port === API_PORT && api) {
+    const reach = api(`${u.hostname}:${u.port}`);
+    if (reach === 'refused') return err(7, `Failed to connect to ${u.hostname} port ${u.port} after 0 ms: Couldn't connect to server`);
+    if (reach === 'timeout') return err(28, `Connection timed out after ${Math.round((c.maxTime ?? 300) * 1000)} milliseconds`);
+    res = HEALTH_PATHS.has(u.pathname) ? { status: 200, body: 'ok' } : { status: 403, body: '{"kind":"Status","status":"Failure","reason":"Forbidden","code":403}' };
   } else {
     const r = fetchUrl(u.toString());
     if ('error' in r) return err(6, `Could not resolve host: ${r.host}`);

@@ -532,6 +532,20 @@ function tokenList(registry: KubeRegistry, host: KubeHost): ShimResult {
   return ok(`TOKEN                     TTL         USAGES\n${rows.join('\n')}\n`);
 }
 
+/**
+ * Whether an API server answers at `endpoint` (host:port) from `fromInstance`: `refused` while
+ * no cluster is there or none of its API servers runs, `timeout` while its load balancer does
+ * not forward yet (not active, or no healthy target), else `ok` — what kubeadm's discovery
+ * and a `curl https://<endpoint>/readyz` on a host meet.
+ */
+export function apiReachability(registry: KubeRegistry, endpoint: string, fromInstance?: string): 'ok' | 'refused' | 'timeout' {
+  const c = registry.find(endpoint, fromInstance);
+  if (!c || !anyApiServerAnswers(c, registry)) return 'refused';
+  const forwards = registry.runtime.endpointForwards;
+  if (forwards && !forwards(endpoint)) return 'timeout';
+  return 'ok';
+}
+
 /** kubeadm's discovery asks again every five seconds (DiscoveryRetryInterval). */
 const DISCOVERY_RETRY_SECONDS = 5;
 
@@ -543,17 +557,16 @@ const DISCOVERY_RETRY_SECONDS = 5;
  * kubeadm's message for what was still missing at the end.
  */
 async function discover(registry: KubeRegistry, host: KubeHost, endpoint: string, token: string): Promise<{ cluster: KubeCluster }> {
-  const forwards = registry.runtime.endpointForwards;
-  const hostPart = endpoint.replace(/:\d+$/, '');
   const base = `[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: `;
   const cluster = () => registry.find(endpoint, host.instanceId);
   let missing = '';
   for (let waited = 0; ; waited += DISCOVERY_RETRY_SECONDS) {
     const c = cluster();
-    if (!c) missing = `failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${hostPart}:6443: connect: connection refused`;
-    else if (!anyApiServerAnswers(c, registry)) missing = `failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}: connect: connection refused`;
-    else if (forwards && !forwards(endpoint)) missing = `failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}: i/o timeout`;
-    else if (!c.hasToken(token)) missing = `could not find a JWS signature in the cluster-info ConfigMap for token ID "${token.split('.')[0]}"`;
+    const reach = apiReachability(registry, endpoint, host.instanceId);
+    const dial = `failed to request the cluster-info ConfigMap: Get "https://${endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s": dial tcp ${endpoint}`;
+    if (reach === 'refused') missing = `${dial}: connect: connection refused`;
+    else if (reach === 'timeout') missing = `${dial}: i/o timeout`;
+    else if (!c?.hasToken(token)) missing = `could not find a JWS signature in the cluster-info ConfigMap for token ID "${token.split('.')[0]}"`;
     else return { cluster: c };
     if (waited >= DISCOVERY_TIMEOUT_SECONDS) throw new KubeError(`${base}${missing}`);
     await registry.runtime.sleep(DISCOVERY_RETRY_SECONDS);

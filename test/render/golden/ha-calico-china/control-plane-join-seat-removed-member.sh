@@ -71,6 +71,15 @@ run_logged() {
   return "$status"
 }
 
+wait_for_api() {
+  local _
+  for _ in $(seq 1 600); do
+    curl -ksf --max-time 2 "https://$1/readyz" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  return 0
+}
+
 JOIN_FLAGS=()
 
 # etcd keeps its data on this seat's own EBS volume, which outlives the instance.
@@ -152,6 +161,7 @@ HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_TOKEN__/"$JOIN_TOKEN"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CA_CERT_HASH__/"$CA_CERT_HASH"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}
 printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-join.yaml
+wait_for_api "$JOIN_ENDPOINT"
 if ! run_logged kubeadm-join kubeadm join --config /etc/kubernetes/kubeadm-join.yaml "${JOIN_FLAGS[@]}"; then
   run_logged kubeadm-reset kubeadm reset -f || true
   exit 1
