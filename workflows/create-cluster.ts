@@ -75,8 +75,8 @@ export const createCluster = workflow({
     }),
     task(ensureVpc, { params: { stage: 'Network' }, result: '$.network.vpc' }),
     parallel('Foundation', {
-      comment: "What needs only the VPC, side by side: the internet gateway, the subnets, the security groups, and the NAT gateways' addresses and the private route tables — made now so that nothing on the way from the NAT gateway to the control plane's SSM agent waits for EC2 to catch up. The host roles wait for Provision: the NAT gateways do not wait for IAM.",
-      resultSelector: { vpc: ref('$[0].network.vpc'), internetGateway: ref('$[0].network.internetGateway'), subnets: ref('$[1].network.subnets'), securityGroups: ref('$[2].securityGroups') },
+      comment: "What the NAT gateways need, side by side: the internet gateway, the subnets, and the NAT gateways' addresses and the private route tables — made now so that nothing on the way from the NAT gateway to the control plane's SSM agent waits for EC2 to catch up. The security groups and the host roles wait for Provision: the NAT gateways wait for neither.",
+      resultSelector: { vpc: ref('$[0].network.vpc'), internetGateway: ref('$[0].network.internetGateway'), subnets: ref('$[1].network.subnets') },
       result: '$.network',
       branches: [
         [task(ensureInternetGateway, { params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') }, result: '$.network.internetGateway' })],
@@ -89,13 +89,6 @@ export const createCluster = workflow({
             states: [
               task(ensureZoneSubnets, { params: { stage: 'Network', vpcId: ref('$.vpcId'), zone: ref('$.zone') } }),
             ],
-          }),
-        ],
-        [
-          task(ensureSecurityGroups, {
-            comment: 'Control plane, nodes, API load balancer and bastion groups with the Kubernetes port matrix; no SSH from the world.',
-            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') },
-            result: '$.securityGroups',
           }),
         ],
         [
@@ -134,6 +127,11 @@ export const createCluster = workflow({
           pass('ImageReady', { params: { imageId: ref('$.image.imageId') } }),
         ],
         [
+          task(ensureSecurityGroups, {
+            comment: 'Control plane, nodes, API load balancer and bastion groups with the Kubernetes port matrix; no SSH from the world. Before the balancer and bastion, which sit in them.',
+            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId') },
+            result: '$.network.securityGroups',
+          }),
           pass('DefaultLoadBalancer', { result: { state: 'none' }, resultPath: '$.apiLoadBalancer' }),
           choice('NeedsLoadBalancer', [{ Variable: '$.ctx.needsLoadBalancer', BooleanEquals: true, Next: 'EnsureApiLoadBalancer' }], 'NeedsBastion'),
           task(ensureApiLoadBalancer, {

@@ -141,14 +141,14 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'securityGroups',
       states: ['EnsureSecurityGroups'],
-      after: ['vpc'],
+      after: ['internetGateway', 'subnets'],
       keys: ['securityGroup.available'],
-      why: 'EnsureSecurityGroups: only the VPC is needed.',
+      why: 'EnsureSecurityGroups (a Provision branch, before the balancer and the bastion that sit in them): only the VPC is needed, but Foundation holds what the NAT gateways need, so they wait for nothing else.',
     },
     {
       id: 'hostRoles',
       states: ['EnsureHostRoles'],
-      after: ['internetGateway', 'subnets', 'securityGroups'],
+      after: ['internetGateway', 'subnets'],
       keys: ['instanceProfile.visible'],
       why: "EnsureHostRoles (a Provision branch, once Foundation is done: the NAT gateways do not wait for IAM): the cluster's instance profiles, which EC2 accepts a few seconds after IAM made them (the launch retries until it does).",
     },
