@@ -2,8 +2,8 @@
  * DynamoDB's Time to Live, which dynalite lacks. The table's TTL specification
  * (`TIME_TO_LIVE`, serverless/resources.yml) names an attribute of epoch seconds; DynamoDB
  * deletes the items whose time has passed, in the background, some time after — which is why
- * readers filter expired items out themselves (shared/store/events.ts). Here a sweep every few
- * seconds deletes them.
+ * readers filter expired items out themselves (shared/store/events.ts). Here a sweep every half
+ * minute deletes them.
  *
  * Expiry is judged by the clock of execution (shared/clock.ts): the clock the items' TTLs were
  * written by — in the embedded runtime the wall clock plus the simulator's jumps, so a jump of
@@ -16,11 +16,12 @@ import { isConditionFailed } from '../shared/store/context';
 export interface TtlSweeper {
   /** Delete what has expired now; resolves to how many items went. */
   sweep(): Promise<number>;
-  stop(): void;
+  /** No more sweeps; resolves once the one under way (if any) has ended. */
+  stop(): Promise<void>;
 }
 
-/** How often (wall ms) the background sweep runs. */
-const SWEEP_EVERY_MS = 10_000;
+/** How often (wall ms) the background sweep runs: a whole-table scan, so not often (readers filter anyway). */
+const SWEEP_EVERY_MS = 30_000;
 
 export function startTtlSweeper(options: { ddb: DynamoDBDocumentClient; tableName: string; attribute: string; now?: () => number; everyMs?: number }): TtlSweeper {
   const now = options.now ?? executionNowMs;
@@ -71,5 +72,11 @@ export function startTtlSweeper(options: { ddb: DynamoDBDocumentClient; tableNam
     sweep().catch((error: unknown) => console.error('[dynamodb] TTL sweep failed', error));
   }, options.everyMs ?? SWEEP_EVERY_MS);
   timer.unref();
-  return { sweep, stop: () => clearInterval(timer) };
+  return {
+    sweep,
+    stop: async () => {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmbeddedDynamo } from './dynamo';
 import { startTtlSweeper } from './dynamo-ttl';
+import { jumpsBetweenHandlers, type ExecutionClock } from './runtime/execution-clock';
 import { startDynamoGuard } from './runtime/dynamo-iam';
 import { startEventBridge, type EventBridgeServer } from './runtime/eventbridge';
 import { deployIam, simulatorCallers, simulatorJudge, stackEventBuses, type CredentialVariables } from './runtime/iam';
@@ -66,7 +67,7 @@ export interface Embedded {
   lambda: LambdaInvoker;
   stepFunctions: StepFunctionsRuntime;
   eventBridge: EventBridgeServer;
-  /** Delete the table's expired items now, as DynamoDB's TTL does in its own time (the runtime also sweeps every few seconds). */
+  /** Delete the table's expired items now, as DynamoDB's TTL does in its own time (the runtime also sweeps every half minute). */
   sweepExpiredItems(): Promise<number>;
   /** Stops every server this call started, in reverse order. */
   stop(): Promise<void>;
@@ -118,7 +119,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     stops.push(() => dynamo.stop());
     // dynalite has no TTL: expired items (events after 90 days) are swept by the clock of execution.
     const ttl = startTtlSweeper({ ddb: dynamo.ddb, tableName: dynamo.tableName, attribute: TIME_TO_LIVE.AttributeName });
-    stops.push(async () => ttl.stop());
+    stops.push(() => ttl.stop());
     // Functions reach dynalite through IAM, as they reach DynamoDB in AWS (the simulator judges, once known).
     const dynamoGuard = await startDynamoGuard({ target: dynamo.endpoint, region: config.region });
     stops.push(() => dynamoGuard.stop());
@@ -128,6 +129,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     /** The Hopper simulator in use (ours or one started on its own): it judges IAM, EventBridge's calls too. */
     let simulator: string | undefined;
     let credentials = new Map<string, CredentialVariables>();
+    /** The clock of execution on a simulator: its jumps, taken while no handler runs (bound below, once the invoker exists). */
+    let execution: ExecutionClock | undefined;
+    const invoker: { current?: LambdaInvoker } = {};
+    const idle = () => (invoker.current?.inFlight?.() ?? 0) === 0;
     if (isExternalCloud(env)) {
       if (!options.quiet) console.log('[start] external cloud endpoints set: the simulator is not started');
       // A simulator started on its own (`npm run cloud`) gets the stack's IAM too; LocalStack, moto or AWS do not.
@@ -141,7 +146,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         const followed = followedClock(simulatorClock(external), timeScale);
         await followed.ready;
         useWorldClock(followed.world);
-        useExecutionClock(followed.execution);
+        execution = jumpsBetweenHandlers(followed.jumped, idle);
+        useExecutionClock(execution.read);
         stops.push(async () => {
           followed.stop();
           useWorldClock(undefined);
@@ -159,7 +165,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       // Hopper judges the cloud's things by the simulator's time (its time scale and its jumps),
       // and its own timing by the wall clock plus the jumps (shared/clock.ts).
       useWorldClock(() => sim.state.clock.now());
-      useExecutionClock(() => Date.now() + sim.state.clock.jumpedMs());
+      execution = jumpsBetweenHandlers(() => sim.state.clock.jumpedMs(), idle);
+      useExecutionClock(execution.read);
       stops.push(async () => {
         useWorldClock(undefined);
         useExecutionClock(undefined);
@@ -177,7 +184,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     // The simulator's internet: where its internet-facing load balancers are reached from this
     // machine, so the kubeconfig the API serves points there (on AWS the endpoint is used as it is).
     if (simulator && !env.HOPPER_PUBLISHED_ENDPOINTS) set('HOPPER_PUBLISHED_ENDPOINTS', `${simulator}/_sim/published`);
-    const lambda = createLambdaInvoker(config.functions, config.region, { environmentOf: (name) => credentials.get(name) });
+    const lambda = createLambdaInvoker(config.functions, config.region, { environmentOf: (name) => credentials.get(name), onFirstInFlight: () => execution?.catchUp() });
+    invoker.current = lambda;
     // Step Functions reports closed executions to EventBridge, as in AWS (rules such as
     // Hopper's operationInterrupted match them); EventBridge starts next, so bind late.
     const bus: { current?: EventBridgeServer } = {};

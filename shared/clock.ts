@@ -30,7 +30,8 @@ export function useWorldClock(read: (() => number) | undefined): void {
  * lease counted in scaled time would run out under a step that is merely slow, and fencing
  * would let a superseded step act. A jump, though, is time passing for everyone: three hours
  * jumped are three hours on a lease, and on a running execution's TimeoutSeconds (which the
- * lease outlasts, shared/workflow-limits.ts) — as when three hours pass in AWS.
+ * lease outlasts, shared/workflow-limits.ts) — as when three hours pass in AWS. The runtime
+ * takes each jump between handlers, never under a running one (local/runtime/execution-clock.ts).
  */
 let executionSource: () => number = Date.now;
 
@@ -58,16 +59,16 @@ export interface SimulatorClockReading {
 }
 
 /**
- * The two clocks of a simulator reached over HTTP, followed between looks. `world`: the
- * simulated time at the last look plus the wall time since, scaled. `execution`: the wall
- * clock plus the jumps seen so far. Neither goes backwards. Looked at again every `everyMs`, so
- * a jump shows within that. `stop` ends the looking.
+ * A simulator reached over HTTP, followed between looks. `world`: the simulated time at the
+ * last look plus the wall time since, scaled, never going backwards. `jumped`: what its jumps
+ * had added at the last look. Looked at again every `everyMs`, so a jump shows within that.
+ * `stop` ends the looking.
  */
 export function followedClock(
   look: () => Promise<SimulatorClockReading>,
   timeScale: number,
   everyMs = 250,
-): { world: () => number; execution: () => number; ready: Promise<void>; stop: () => void } {
+): { world: () => number; jumped: () => number; ready: Promise<void>; stop: () => void } {
   let base = Date.now();
   let wallAtBase = Date.now();
   let jumped = 0;
@@ -82,8 +83,6 @@ export function followedClock(
   const timer = setInterval(() => void sync().catch(() => undefined), everyMs);
   timer.unref();
   let lastWorld = 0;
-  let lastExecution = 0;
   const world = () => (lastWorld = Math.max(lastWorld, base + (Date.now() - wallAtBase) * timeScale));
-  const execution = () => (lastExecution = Math.max(lastExecution, Date.now() + jumped));
-  return { world, execution, ready, stop: () => clearInterval(timer) };
+  return { world, jumped: () => jumped, ready, stop: () => clearInterval(timer) };
 }

@@ -56,7 +56,8 @@ async function sweepCluster(deps: EventDeps, record: ClusterRecord): Promise<Swe
     if (role === NODE_ROLE || role === CONTROL_PLANE_ROLE) {
       // One repair per cluster at a time: the next sweep takes the next instance.
       if (repairing) continue;
-      const decision = await startRepair(deps, record, { instanceId: inst.InstanceId!, trouble, group, owner: 'sweep', controlPlane: role === CONTROL_PLANE_ROLE });
+      const seat = role === CONTROL_PLANE_ROLE && tags[SEAT_TAG] !== undefined ? Number(tags[SEAT_TAG]) : undefined;
+      const decision = await startRepair(deps, record, { instanceId: inst.InstanceId!, trouble, group, owner: 'sweep', controlPlane: role === CONTROL_PLANE_ROLE, ...(Number.isInteger(seat) ? { seat } : {}) });
       if (decision.action !== 'unrepairable') {
         repairing = decision.action === 'started';
         findings.push(decision);

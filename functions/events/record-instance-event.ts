@@ -132,7 +132,7 @@ async function onTrouble(deps: EventDeps, instanceId: string, trouble: 'spot-int
   const message = `instance ${instanceId} of ${owner.group} ${what}`;
   await deps.store.putEvent(owner.cluster, { type: 'InstanceTrouble', message, detail: { group: owner.group, trouble, event } });
   if (owner.role === NODE_ROLE || owner.role === CONTROL_PLANE_ROLE) {
-    const repair = await startRepair(deps, record, { instanceId, trouble, group: owner.group, owner: `eventbridge:${eventId ?? 'unknown'}`, controlPlane: owner.role === CONTROL_PLANE_ROLE });
+    const repair = await startRepair(deps, record, { instanceId, trouble, group: owner.group, owner: `eventbridge:${eventId ?? 'unknown'}`, controlPlane: owner.role === CONTROL_PLANE_ROLE, seat: owner.role === CONTROL_PLANE_ROLE ? owner.seat : undefined });
     if (repair.action !== 'unrepairable') return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: false, repair };
     await degradeGroup(deps, owner.cluster, owner.group, `${message}: ${repair.reason}; it cannot be replaced without an outage`);
     return { recorded: true, cluster: owner.cluster, group: owner.group, degraded: true, repair };

@@ -33,6 +33,8 @@ export interface LambdaInvoker {
   /** The function's configuration, or undefined. */
   get(name: string): FunctionConfig | undefined;
   readonly region: string;
+  /** Invocations running now (0 for invokers that do not count). */
+  inFlight?(): number;
 }
 
 /**
@@ -73,6 +75,11 @@ export interface InvokerOptions {
    * role's credentials (local/runtime/iam.ts), as Lambda gives each function its own.
    */
   environmentOf?: (name: string) => Readonly<Record<string, string>> | undefined;
+  /**
+   * Called as an invocation starts while no other runs (before its handler): start.ts lets
+   * the clock of execution take the simulator's jumps then, between handlers, never under one.
+   */
+  onFirstInFlight?: () => void;
 }
 
 /** Create an invoker over the loaded functions. Handler modules are imported lazily, once. */
@@ -94,18 +101,26 @@ export function createLambdaInvoker(functions: Record<string, FunctionConfig>, r
     return handler;
   };
 
+  let running = 0;
   return {
     region,
     get: (name) => functions[name],
+    inFlight: () => running,
     async invoke(name, event) {
       const fn = functions[name];
       if (!fn) throw new Error(`No function named ${name}`);
-      const handler = await load(fn);
-      const context = lambdaContext(fn, region);
-      // Callback-style handlers are not used by Hopper (middy is async): no callback argument.
-      const own = options.environmentOf?.(name);
-      const run = () => handler(structuredCloneJson(event), context);
-      return await (own ? withEnvironment(own, run) : run());
+      if (running === 0) options.onFirstInFlight?.();
+      running++;
+      try {
+        const handler = await load(fn);
+        const context = lambdaContext(fn, region);
+        // Callback-style handlers are not used by Hopper (middy is async): no callback argument.
+        const own = options.environmentOf?.(name);
+        const run = () => handler(structuredCloneJson(event), context);
+        return await (own ? withEnvironment(own, run) : run());
+      } finally {
+        running--;
+      }
     },
   };
 }

@@ -41,7 +41,14 @@ export class HistoryBuilder {
   /** Set when the runtime times the execution out itself: the library's abort is then a time-out. */
   timedOut = false;
 
-  constructor(private readonly resourceOf: (stateName: string) => string) {}
+  /**
+   * `now`: the runtime's clock (the clock of execution), which stamps the events as it stamps
+   * the execution's start and stop — not the library's wall-clock times, which miss the jumps.
+   */
+  constructor(
+    private readonly resourceOf: (stateName: string) => string,
+    private readonly now?: () => number,
+  ) {}
 
   /** Append the history events for one library event. */
   add(event: LibraryEvent): void {
@@ -119,6 +126,6 @@ export class HistoryBuilder {
     const id = this.events.length + 1;
     const previousEventId = stateName !== undefined && !type.endsWith('StateEntered') ? (this.lastOfState.get(stateName) ?? id - 1) : id - 1;
     if (stateName !== undefined) this.lastOfState.set(stateName, id);
-    this.events.push({ id, previousEventId, timestamp: event.timestamp, type, ...details });
+    this.events.push({ id, previousEventId, timestamp: this.now ? this.now() : event.timestamp, type, ...details });
   }
 }

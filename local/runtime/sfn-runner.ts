@@ -194,7 +194,7 @@ export class StepFunctionsRuntime {
   private run(machine: Machine, record: ExecutionRecord, input: unknown): void {
     // The errors of each Task state's consecutive failures, for the retry backoff.
     const failures = new Map<string, string[]>();
-    const history = new HistoryBuilder((state) => describeResource(machine.tasks.get(state)));
+    const history = new HistoryBuilder((state) => describeResource(machine.tasks.get(state)), this.now);
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [state, fn] of machine.taskFunctions) {
       handlers[state] = async (taskInput) => {

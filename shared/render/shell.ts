@@ -133,14 +133,16 @@ put_param() {
 
 /**
  * `wait_for_api HOST:PORT`: until an API server answers its /readyz there (kubeadm lets anyone
- * read it), a look every second. kubeadm join's discovery asks only every five seconds, so a
- * join started the second the API server answers is up to five seconds sooner. Bounded: after
- * ten minutes the join runs anyway, and its discovery says what is wrong.
+ * read it), a look every second or so. kubeadm join's discovery asks only every five seconds,
+ * so a join started the second the API server answers is up to five seconds sooner. Bounded
+ * (four minutes, and as many looks): then the join runs anyway and its discovery, which waits
+ * five minutes more, says what is wrong — all inside a control-plane join's command timeout.
  */
 export const WAIT_FOR_API = `wait_for_api() {
-  local _
-  for _ in $(seq 1 600); do
-    curl -ksf --max-time 2 "https://$1/readyz" >/dev/null 2>&1 && return 0
+  local _ deadline=$((SECONDS + 240))
+  for _ in $(seq 1 240); do
+    curl -ksf --connect-timeout 1 --max-time 2 "https://$1/readyz" >/dev/null 2>&1 && return 0
+    (( SECONDS < deadline )) || return 0
     sleep 1
   done
   return 0

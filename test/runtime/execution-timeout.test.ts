@@ -56,7 +56,7 @@ describe('TimeoutSeconds on the clock of execution', () => {
 
   it('leaves an execution running while the clock has not passed its timeout', async () => {
     const { arn, jump, closed } = await start();
-    jump(599);
+    jump(570);
     await sleep(800); // three looks of the watchdog
     expect(runtime!.describe(arn).status).toBe('RUNNING');
     expect(closed).toEqual([]);

@@ -53,6 +53,7 @@ it('lists an event for ninety days, then neither lists nor keeps it; a newer one
   await jump(2 * DAY);
   // Day 91: the first has expired. Listed no more at once, and deleted by the next sweep.
   expect(await listed()).toEqual(['Newer']);
-  expect(await cp.embedded.sweepExpiredItems()).toBe(1);
+  // (The background sweep, every half minute, may have been first.)
+  await cp.embedded.sweepExpiredItems();
   expect(await stored()).toEqual(['Newer']);
 }, 60_000);

@@ -24,6 +24,8 @@ interface CurlArgs {
   output?: string;
   /** `-m`/`--max-time`, seconds. */
   maxTime?: number;
+  /** `--connect-timeout`, seconds. */
+  connectTimeout?: number;
 }
 
 function parse(args: string[]): CurlArgs {
@@ -40,6 +42,7 @@ function parse(args: string[]): CurlArgs {
       }
       if (a === '-o' || a === '--output') c.output = v;
       if (a === '-m' || a === '--max-time') c.maxTime = Number(v);
+      if (a === '--connect-timeout') c.connectTimeout = Number(v);
       continue;
     }
     if (a === '--fail' || a === '--fail-with-body') c.fail = true;
@@ -145,7 +148,7 @@ const HEALTH_PATHS = new Set(['/readyz', '/livez', '/healthz']);
 /** Whether an API server answers at host:port, as seen from this host. */
 export type ApiReachability = (endpoint: string) => 'ok' | 'refused' | 'timeout';
 
-export function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number, hops = 1, api?: ApiReachability): ShimResult {
+export async function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number, hops = 1, api?: ApiReachability): Promise<ShimResult> {
   const c = parse(req.args);
   const err = (code: number, message: string): ShimResult => ({ exitCode: code, stderr: !c.silent || c.showError ? `curl: (${code}) ${message}\n` : '' });
   if (!c.url) return { exitCode: 2, stderr: 'curl: no URL specified\ncurl: try \'curl --help\' for more information\n' };
@@ -163,7 +166,12 @@ export function curl(state: SimState, host: SimHost, inst: SimInstance, req: Shi
   } else if (u.port === API_PORT && api) {
     const reach = api(`${u.hostname}:${u.port}`);
     if (reach === 'refused') return err(7, `Failed to connect to ${u.hostname} port ${u.port} after 0 ms: Couldn't connect to server`);
-    if (reach === 'timeout') return err(28, `Connection timed out after ${Math.round((c.maxTime ?? 300) * 1000)} milliseconds`);
+    if (reach === 'timeout') {
+      // Nothing answers the connection: curl gives up after its connect timeout (or max time).
+      const seconds = Math.min(c.connectTimeout ?? 300, c.maxTime ?? 300);
+      await state.clock.sleep(seconds);
+      return err(28, `Connection timed out after ${Math.round(seconds * 1000)} milliseconds`);
+    }
     res = HEALTH_PATHS.has(u.pathname) ? { status: 200, body: 'ok' } : { status: 403, body: '{"kind":"Status","status":"Failure","reason":"Forbidden","code":403}' };
   } else {
     const r = fetchUrl(u.toString());

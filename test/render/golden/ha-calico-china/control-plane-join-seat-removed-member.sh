@@ -72,9 +72,10 @@ run_logged() {
 }
 
 wait_for_api() {
-  local _
-  for _ in $(seq 1 600); do
-    curl -ksf --max-time 2 "https://$1/readyz" >/dev/null 2>&1 && return 0
+  local _ deadline=$((SECONDS + 240))
+  for _ in $(seq 1 240); do
+    curl -ksf --connect-timeout 1 --max-time 2 "https://$1/readyz" >/dev/null 2>&1 && return 0
+    (( SECONDS < deadline )) || return 0
     sleep 1
   done
   return 0
