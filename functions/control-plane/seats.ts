@@ -9,6 +9,12 @@ import { CONTROL_PLANE_ROLE } from './render-context';
 
 /** The seat an instance fills (0 is the one `kubeadm init` runs on). */
 export const SEAT_TAG = 'hopper:control-plane-seat';
+
+/** The seat named by an instance's tags, or undefined when it has none (not a control plane, or tagged by hand). */
+export function seatOfTags(tags: Record<string, string>): number | undefined {
+  const seat = tags[SEAT_TAG] === undefined ? undefined : Number(tags[SEAT_TAG]);
+  return Number.isInteger(seat) ? seat : undefined;
+}
 /** Root volume of a control-plane instance, GiB (etcd and images; kops uses 64 too). */
 export const CONTROL_PLANE_ROOT_GIB = 64;
 /**

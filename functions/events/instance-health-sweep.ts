@@ -18,7 +18,7 @@ import { describeInstances } from '../lib/ec2';
 import { defineFunction } from '../lib/function';
 import { NODE_ROLE } from '../nodes/common';
 import { CONTROL_PLANE_ROLE } from '../control-plane/render-context';
-import { SEAT_TAG } from '../control-plane/seats';
+import { SEAT_TAG, seatOfTags } from '../control-plane/seats';
 import { describeTrouble } from '../repair/policy';
 import { startRepair, troubledInstances, type RepairDecision } from '../repair/start-repair';
 import { degradeGroup } from './degrade-group';
@@ -56,8 +56,8 @@ async function sweepCluster(deps: EventDeps, record: ClusterRecord): Promise<Swe
     if (role === NODE_ROLE || role === CONTROL_PLANE_ROLE) {
       // One repair per cluster at a time: the next sweep takes the next instance.
       if (repairing) continue;
-      const seat = role === CONTROL_PLANE_ROLE && tags[SEAT_TAG] !== undefined ? Number(tags[SEAT_TAG]) : undefined;
-      const decision = await startRepair(deps, record, { instanceId: inst.InstanceId!, trouble, group, owner: 'sweep', controlPlane: role === CONTROL_PLANE_ROLE, ...(Number.isInteger(seat) ? { seat } : {}) });
+      const controlPlane = role === CONTROL_PLANE_ROLE;
+      const decision = await startRepair(deps, record, { instanceId: inst.InstanceId!, trouble, group, owner: 'sweep', controlPlane, seat: controlPlane ? seatOfTags(tags) : undefined });
       if (decision.action !== 'unrepairable') {
         repairing = decision.action === 'started';
         findings.push(decision);

@@ -32,7 +32,7 @@ import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { liveLock, type ClusterRecord } from '../../shared/store';
 import { groupResourceName, HOPPER_CLUSTER_TAG, HOPPER_GROUP_TAG, HOPPER_ROLE_TAG, tagRecord } from '../../shared/tags';
-import { SEAT_TAG } from '../control-plane/seats';
+import { seatOfTags } from '../control-plane/seats';
 import { degradeGroup } from './degrade-group';
 import { eventDeps, type EventDeps } from './deps';
 import { allow, anywhere, getAtt, ref, stopExecutions, tableIndex, stateMachineArn } from '../../shared/aws/iam';
@@ -92,8 +92,8 @@ interface Owner {
 function ownerOf(tags: Record<string, string>): Owner | undefined {
   const cluster = tags[HOPPER_CLUSTER_TAG];
   if (!cluster) return undefined;
-  const seat = tags[SEAT_TAG] === undefined ? undefined : Number(tags[SEAT_TAG]);
-  return { cluster, group: tags[HOPPER_GROUP_TAG] ?? tags[HOPPER_ROLE_TAG] ?? 'unknown', role: tags[HOPPER_ROLE_TAG], ...(Number.isInteger(seat) ? { seat } : {}) };
+  const seat = seatOfTags(tags);
+  return { cluster, group: tags[HOPPER_GROUP_TAG] ?? tags[HOPPER_ROLE_TAG] ?? 'unknown', role: tags[HOPPER_ROLE_TAG], ...(seat === undefined ? {} : { seat }) };
 }
 
 async function instanceOwner(deps: EventDeps, instanceId: string): Promise<Owner | undefined> {
