@@ -19,12 +19,11 @@ registerRoute('GET', '/_sim/health', (_req, { state }) => ({
   body: { ok: true, timeScale: state.clock.timeScale, now: state.clock.iso() },
 }));
 
-const clockView = (clock: { iso(): string; now(): number; jumpedMs(): number; timeScale: number }) => ({
-  now: clock.iso(),
-  epochMs: clock.now(),
-  jumpedMs: clock.jumpedMs(),
-  timeScale: clock.timeScale,
-});
+/** The clock as the routes answer it: `now` and `epochMs` from one reading, so they always agree. */
+const clockView = (clock: { now(): number; jumpedMs(): number; timeScale: number }) => {
+  const epochMs = clock.now();
+  return { now: new Date(epochMs).toISOString(), epochMs, jumpedMs: clock.jumpedMs(), timeScale: clock.timeScale };
+};
 
 registerRoute('GET', '/_sim/clock', (_req, { state }) => ({ body: clockView(state.clock) }));
 
