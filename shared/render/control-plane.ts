@@ -17,7 +17,7 @@ import {
   RUN_LOGGED,
   script,
   shellQuote,
-  WAIT_FOR_API,
+  WAIT_FOR_DISCOVERY,
   writeTemplate,
 } from './shell';
 import type { RenderContext } from './types';
@@ -325,7 +325,7 @@ export function renderControlPlaneJoinScript(ctx: RenderContext, seat: SeatOptio
     ALREADY_JOINED,
     PARAMETERS,
     RUN_LOGGED,
-    WAIT_FOR_API,
+    WAIT_FOR_DISCOVERY,
     'JOIN_FLAGS=()',
     ...(seat.etcdVolumeId ? [mountEtcdVolume(seat.etcdVolumeId), seat.keepMember ? KEPT_MEMBER : seat.staleMemberRemoved ? REMOVED_MEMBER : STALE_MEMBER] : []),
     WAIT_FOR_CONTROL_PLANE_JOIN_DATA,
@@ -333,7 +333,7 @@ export function renderControlPlaneJoinScript(ctx: RenderContext, seat: SeatOptio
     [
       'mkdir -p /etc/kubernetes',
       writeTemplate(JOIN_CONFIG, joinConfigTemplate(ctx, { controlPlane: true }), joinFill(true)),
-      'wait_for_api "$JOIN_ENDPOINT"',
+      'wait_for_discovery "$JOIN_ENDPOINT" "$JOIN_TOKEN"',
       `if ! run_logged kubeadm-join kubeadm join --config ${JOIN_CONFIG} "\${JOIN_FLAGS[@]}"; then`,
       ...(seat.keepMember ? [indent(KEPT_MEMBER_FAILED, 2)] : ['  run_logged kubeadm-reset kubeadm reset -f || true']),
       '  exit 1',

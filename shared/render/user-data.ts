@@ -5,7 +5,7 @@
 import { findGroup, RenderError, resolveContext, validateGroup } from './context';
 import { joinFill, readJoinData } from './control-plane';
 import { joinConfigTemplate } from './kubeadm';
-import { awsVariables, IMDS, ALREADY_JOINED, NODE_IDENTITY, PARAMETERS, REQUIRE_FORMAT, RUN_LOGGED, script, WAIT_FOR_API, writeTemplate } from './shell';
+import { awsVariables, IMDS, ALREADY_JOINED, NODE_IDENTITY, PARAMETERS, REQUIRE_FORMAT, RUN_LOGGED, script, WAIT_FOR_DISCOVERY, writeTemplate } from './shell';
 import type { NodeGroupContext, RenderContext } from './types';
 
 /** EC2 refuses user data over 16 KB (before base64). */
@@ -41,7 +41,7 @@ export function renderNodeUserData(ctx: RenderContext, group: NodeGroupContext |
     ALREADY_JOINED,
     PARAMETERS,
     RUN_LOGGED,
-    WAIT_FOR_API,
+    WAIT_FOR_DISCOVERY,
     'mkdir -p /etc/kubernetes',
     `# get_param fails while the parameters do not exist yet: retry those reads.
 read_join_data() {
@@ -60,7 +60,7 @@ read_join_data() {
         .join('\n'),
       // The heredoc inside the template must start at column 0, so this block is not indented.
       writeTemplate('/etc/kubernetes/kubeadm-join.yaml', joinConfigTemplate(ctx, { controlPlane: false, group: g }), joinFill(false)),
-      '    wait_for_api "$JOIN_ENDPOINT"',
+      '    wait_for_discovery "$JOIN_ENDPOINT" "$JOIN_TOKEN"',
       '    if run_logged kubeadm-join kubeadm join --config /etc/kubernetes/kubeadm-join.yaml; then',
       '      joined=true',
       '      break',

@@ -4,10 +4,12 @@
  * its config. A node that starts `kubeadm join` with them before the control plane exists
  * joins once init has made the token — kubeadm's discovery retries, as on a real host — and
  * one whose token the cluster never made, deleted (`kubeadm token delete`) or let expire fails
- * after discovery's five minutes with kubeadm's message. Meanwhile a health probe (`curl
- * https://<endpoint>/readyz`, what a node may wait on before its join) is refused until an API
- * server answers there.
+ * after discovery's five minutes with kubeadm's message. Meanwhile what a host may look at
+ * before its join (`curl -k https://<endpoint>/readyz`, and kube-public's cluster-info with
+ * the token's signature, which discovery needs) is refused until an API server answers there,
+ * and cluster-info is signed for a token exactly while the token is live.
  */
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SendCommandCommand, GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import { PREPARE } from './kube-scripts';
@@ -17,6 +19,17 @@ const HASH = 'sha256:$(openssl x509 -pubkey -noout -in /etc/kubernetes/pki/ca.cr
 
 const joinConfig = (endpoint: string, token: string, hash: string) =>
   `printf 'apiVersion: kubeadm.k8s.io/v1beta4\\nkind: JoinConfiguration\\ndiscovery:\\n  bootstrapToken:\\n    apiServerEndpoint: ${endpoint}\\n    token: ${token}\\n    caCertHashes:\\n    - ${hash}\\nnodeRegistration:\\n  name: %s\\n' "$NAME" > /etc/kubernetes/kubeadm-join.yaml`;
+
+const CLUSTER_INFO = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
+
+/** Whether `jws` is a detached HS256 JWS of `payload` keyed by the token's secret, as kubeadm's discovery checks it. */
+function verifies(jws: string | undefined, payload: string, token: string): boolean {
+  const [header, empty, signature] = (jws ?? '').split('.');
+  if (empty !== '' || !header || !signature) return false;
+  const [id, secret] = token.split('.');
+  if (JSON.parse(Buffer.from(header, 'base64url').toString()).kid !== id) return false;
+  return createHmac('sha256', secret).update(`${header}.${Buffer.from(payload).toString('base64url')}`).digest('base64url') === signature;
+}
 
 /** Sends a script without waiting; the returned function waits for its end. */
 async function start(sim: Sim, instanceId: string, commands: string[]) {
@@ -68,6 +81,10 @@ describe('kubeadm join data published before kubeadm init', () => {
     // The API server answers its health endpoints to anyone now, and nothing else without credentials.
     expect((await probe('/readyz')).StandardOutputContent).toBe('ok exit 0\n');
     expect((await probe('/api/v1/namespaces')).StandardOutputContent).toContain(' exit 22');
+    // cluster-info, as discovery reads it: the kubeconfig and the token's detached JWS (HS256, keyed by its secret).
+    const info = JSON.parse((await probe(CLUSTER_INFO)).StandardOutputContent!.replace(/ exit 0\n$/, '')) as { data: Record<string, string> };
+    expect(info.data.kubeconfig).toContain(`server: https://${endpoint}`);
+    expect(verifies(info.data[`jws-kubeconfig-${token.split('.')[0]}`], info.data.kubeconfig, token)).toBe(true);
     const join = await joined();
     expect(join.StandardErrorContent ?? '').not.toMatch(/error/i);
     expect(join.Status).toBe('Success');
@@ -82,6 +99,9 @@ describe('kubeadm join data published before kubeadm init', () => {
     const [hash, endpoint, expiring, deleted] = (made.StandardOutputContent ?? '').trim().split('\n');
     const removal = await runScript(sim, controlPlane, [`kubeadm token delete ${deleted.split('.')[0]}`]);
     expect(removal.StandardOutputContent).toBe(`bootstrap token "${deleted.split('.')[0]}" deleted\n`);
+    const signed = async () => Object.keys((JSON.parse((await runScript(sim, workers[1], [`curl -ksf https://${endpoint}:6443${CLUSTER_INFO}`])).StandardOutputContent!) as { data: object }).data);
+    expect(await signed()).toContain(`jws-kubeconfig-${expiring.split('.')[0]}`);
+    expect(await signed()).not.toContain(`jws-kubeconfig-${deleted.split('.')[0]}`);
     const join = (token: string) => runScript(sim, workers[1], [...PREPARE, joinConfig(`${endpoint}:6443`, token, hash), 'kubeadm join --config /etc/kubernetes/kubeadm-join.yaml']);
     const withDeleted = await join(deleted);
     expect(withDeleted.Status).toBe('Failed');
@@ -89,6 +109,7 @@ describe('kubeadm join data published before kubeadm init', () => {
     // Ten simulated minutes later the other token has expired too.
     const jump = await fetch(`${sim.server.url}/_sim/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 601 }) });
     expect(jump.status).toBe(200);
+    expect(await signed()).not.toContain(`jws-kubeconfig-${expiring.split('.')[0]}`);
     const withExpired = await join(expiring);
     expect(withExpired.Status).toBe('Failed');
     expect(withExpired.StandardErrorContent).toContain(`could not find a JWS signature in the cluster-info ConfigMap for token ID "${expiring.split('.')[0]}"`);

@@ -1,8 +1,9 @@
 /**
  * `curl` on a simulated host: the instance metadata service (IMDSv2: PUT a token,
  * then GET with it; 401 without one when the instance requires tokens), a Kubernetes API
- * server's health endpoints (port 6443: `/readyz`, `/livez`, `/healthz`, which kubeadm's RBAC
- * lets anyone read; anything else there is 403 to an anonymous curl) and the simulated internet of `network.ts`. Exit codes and messages are
+ * server's answers to an anonymous GET (port 6443: the health endpoints and kube-public's
+ * cluster-info, which kubeadm's RBAC lets anyone read; anything else there is 403) and the
+ * simulated internet of `network.ts`. Exit codes and messages are
  * curl's: 6 for an unknown host, 7 for a refused connection, 22 for an HTTP error under `-f`,
  * 28 for a timeout.
  */
@@ -142,13 +143,10 @@ function imdsTime(iso: string): string {
 
 /** The Kubernetes API port: what a host's curl reaches there is an API server (or nothing yet). */
 const API_PORT = '6443';
-/** The health endpoints anyone may read from an API server (kubeadm's system:public-info-viewer). */
-const HEALTH_PATHS = new Set(['/readyz', '/livez', '/healthz']);
+/** What an anonymous GET of a path at host:port meets, as seen from this host: nothing yet, or the API server's answer. */
+export type AnonymousApiGet = (endpoint: string, path: string) => 'refused' | 'timeout' | { status: number; body: string };
 
-/** Whether an API server answers at host:port, as seen from this host. */
-export type ApiReachability = (endpoint: string) => 'ok' | 'refused' | 'timeout';
-
-export async function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number, hops = 1, api?: ApiReachability): Promise<ShimResult> {
+export async function curl(state: SimState, host: SimHost, inst: SimInstance, req: ShimRequest, now: number, hops = 1, api?: AnonymousApiGet): Promise<ShimResult> {
   const c = parse(req.args);
   const err = (code: number, message: string): ShimResult => ({ exitCode: code, stderr: !c.silent || c.showError ? `curl: (${code}) ${message}\n` : '' });
   if (!c.url) return { exitCode: 2, stderr: 'curl: no URL specified\ncurl: try \'curl --help\' for more information\n' };
@@ -164,7 +162,7 @@ export async function curl(state: SimState, host: SimHost, inst: SimInstance, re
     if (answer === 'timeout') return err(28, `Operation timed out after ${Math.round((c.maxTime ?? 300) * 1000)} milliseconds with 0 bytes received`);
     res = answer;
   } else if (u.port === API_PORT && api) {
-    const reach = api(`${u.hostname}:${u.port}`);
+    const reach = api(`${u.hostname}:${u.port}`, u.pathname);
     if (reach === 'refused') return err(7, `Failed to connect to ${u.hostname} port ${u.port} after 0 ms: Couldn't connect to server`);
     if (reach === 'timeout') {
       // Nothing answers the connection: curl gives up after its connect timeout (or max time).
@@ -172,7 +170,7 @@ export async function curl(state: SimState, host: SimHost, inst: SimInstance, re
       await state.clock.sleep(seconds);
       return err(28, `Connection timed out after ${Math.round(seconds * 1000)} milliseconds`);
     }
-    res = HEALTH_PATHS.has(u.pathname) ? { status: 200, body: 'ok' } : { status: 403, body: '{"kind":"Status","status":"Failure","reason":"Forbidden","code":403}' };
+    res = reach;
   } else {
     const r = fetchUrl(u.toString());
     if ('error' in r) return err(6, `Could not resolve host: ${r.host}`);

@@ -2,7 +2,7 @@
 import type { SimState } from '../core/state';
 import type { SimInstance } from '../core/types';
 import { crictlStaticPods } from '../kube/certs';
-import { apiReachability, runKubeadm } from '../kube/kubeadm';
+import { anonymousApiGet, runKubeadm } from '../kube/kubeadm';
 import { runKubectl } from '../kube/kubectl';
 import { runEtcdctl } from '../kube/etcdctl';
 import type { KubeRegistry } from '../kube/registry';
@@ -71,7 +71,7 @@ export async function execOnHost(state: SimState, kube: KubeRegistry, host: SimH
     case 'hostnamectl':
       return hostnamectl(host, req.args);
     case 'curl':
-      return curl(state, host, inst, req, state.clock.now(), hopsToMetadata(req), (at) => apiReachability(kube, at, host.instanceId));
+      return curl(state, host, inst, req, state.clock.now(), hopsToMetadata(req), (at, path) => anonymousApiGet(kube, at, path, host.instanceId));
     case 'aws':
       return awsCli(state, endpoint, inst, req.args, req.files, hopsToMetadata(req), req.env);
     default:

@@ -13,7 +13,7 @@ import { renderKubeconfig } from './kubeconfig';
 import { checkExpiration, renewAll } from './certs';
 import { caFromFiles, createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
 import { privateKeyPem } from '../../../shared/pki/x509';
-import { serverFor } from './api/server';
+import { anonymousGet, serverFor } from './api/server';
 import { DEFAULT_ETCD_DATA_DIR, dirAvailableCheck, etcdMemberFile, readEtcdMarker } from './etcd';
 import { API_SERVER_MANIFEST, ETCD_MANIFEST, MANIFESTS, addMember, anyApiServerAnswers, lineageOf, memberAt, removeMember, resetMembers, silentMembers } from './etcd-members';
 import type { Taint } from './model';
@@ -544,6 +544,19 @@ export function apiReachability(registry: KubeRegistry, endpoint: string, fromIn
   const forwards = registry.runtime.endpointForwards;
   if (forwards && !forwards(endpoint)) return 'timeout';
   return 'ok';
+}
+
+/**
+ * What a host's `curl -k https://<endpoint><path>` (no client certificate) meets: nothing
+ * (`refused`, `timeout`) until an API server answers there, then that API server's answer to
+ * an anonymous GET — the health paths and cluster-info, with a token's signature once the
+ * token exists, as discovery reads it.
+ */
+export function anonymousApiGet(registry: KubeRegistry, endpoint: string, path: string, fromInstance?: string): 'refused' | 'timeout' | { status: number; body: string } {
+  const reach = apiReachability(registry, endpoint, fromInstance);
+  const c = registry.find(endpoint, fromInstance);
+  if (reach !== 'ok' || !c) return reach === 'ok' ? 'refused' : reach;
+  return anonymousGet(registry, c, path);
 }
 
 /** kubeadm's discovery asks again every five seconds (DiscoveryRetryInterval). */

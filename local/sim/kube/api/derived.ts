@@ -5,6 +5,7 @@
  * `kube-dns` services, `kube-root-ca.crt` in every namespace, kube-public's `cluster-info`,
  * and a `RegisteredNode` event per node.
  */
+import { createHmac } from 'node:crypto';
 import type { KubeCluster } from '../cluster';
 import type { SimPod } from '../model';
 import { iso, nodeObject, podObject, uid } from '../objects';
@@ -105,8 +106,29 @@ export function systemConfigMaps(cluster: KubeCluster, namespaces: string[]): Ob
   const clusterInfo = ['apiVersion: v1', 'clusters:', '- cluster:', `    certificate-authority-data: ${caData}`, `    server: https://${cluster.endpoint}`, '  name: ""', 'contexts: null', 'current-context: ""', 'kind: Config', 'preferences: {}', 'users: null', ''].join('\n');
   return [
     ...namespaces.map((ns) => cm('kube-root-ca.crt', ns, { 'ca.crt': cluster.ca.certPem })),
-    cm('cluster-info', 'kube-public', { kubeconfig: clusterInfo }),
+    cm('cluster-info', 'kube-public', { kubeconfig: clusterInfo, ...tokenSignatures(cluster, clusterInfo) }),
   ];
+}
+
+const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+
+/**
+ * What the bootstrap signer (kube-controller-manager) adds to cluster-info for each live
+ * bootstrap token: `jws-kubeconfig-<token id>`, a detached JWS (HS256, keyed with the
+ * token's secret) of the kubeconfig — what kubeadm join's discovery looks for, and what a
+ * host may look for before it starts one. An expired or deleted token's goes with it.
+ */
+function tokenSignatures(cluster: KubeCluster, kubeconfig: string): Record<string, string> {
+  const now = cluster.now();
+  const signatures: Record<string, string> = {};
+  for (const { token, expiresAt } of cluster.tokens) {
+    if (expiresAt !== undefined && expiresAt <= now) continue;
+    const [id, secret] = token.split('.');
+    const header = base64url(JSON.stringify({ alg: 'HS256', kid: id }));
+    const signature = createHmac('sha256', secret).update(`${header}.${base64url(kubeconfig)}`).digest('base64url');
+    signatures[`jws-kubeconfig-${id}`] = `${header}..${signature}`;
+  }
+  return signatures;
 }
 
 /** The node controller's `RegisteredNode` event for each node. */

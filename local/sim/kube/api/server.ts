@@ -62,6 +62,37 @@ export function serverFor(registry: KubeRegistry, cluster: KubeCluster): { serve
   return entry;
 }
 
+/**
+ * An anonymous GET of `path` (a host's `curl -k https://<endpoint>/...` with no client
+ * certificate), answered by the same rules as a request through the server: the health paths
+ * and kube-public's cluster-info to anyone, a 403 for the rest.
+ */
+export function anonymousGet(registry: KubeRegistry, cluster: KubeCluster, path: string): { status: number; body: string } {
+  const answer = (status: number, body: unknown) => ({ status, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const objects = serverFor(registry, cluster)?.objects;
+  const clean = path.replace(/\/+$/, '') || '/';
+  const segs = clean.split('/').filter(Boolean);
+  try {
+    if (!((segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3))) {
+      const denied = forbidNonResource(ANONYMOUS, 'get', clean);
+      if (denied) return answer(403, statusOf(403, denied));
+      const doc = nonResource(cluster, clean);
+      if (doc === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      return answer(200, doc);
+    }
+    const [group, version, rest] = segs[0] === 'api' ? ['', segs[1], segs.slice(2)] : [segs[1], segs[2], segs.slice(3)];
+    const target = resolve(group, version, rest);
+    if (!target || !objects) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    const verb = target.name ? 'get' : 'list';
+    const denied = forbidResource(ANONYMOUS, { verb, type: target.type, ...(target.namespace ? { namespace: target.namespace } : {}), ...(target.name ? { name: target.name } : {}) });
+    if (denied || !target.name) return answer(403, statusOf(403, denied ?? 'forbidden'));
+    return answer(200, objects.get(target.type, target.namespace, target.name));
+  } catch (err) {
+    if (err instanceof ApiError) return answer(err.code, err.status());
+    throw err;
+  }
+}
+
 function send(res: ServerResponse, code: number, body: unknown): void {
   if (res.headersSent) return void res.end();
   const text = typeof body === 'string' ? body : JSON.stringify(body);

@@ -71,10 +71,11 @@ run_logged() {
   return "$status"
 }
 
-wait_for_api() {
-  local _ deadline=$((SECONDS + 240))
+wait_for_discovery() {
+  local _ info deadline=$((SECONDS + 240))
   for _ in $(seq 1 240); do
-    curl -ksf --connect-timeout 1 --max-time 2 "https://$1/readyz" >/dev/null 2>&1 && return 0
+    info=$(curl -ksf --connect-timeout 1 --max-time 2 "https://$1/api/v1/namespaces/kube-public/configmaps/cluster-info" 2>/dev/null) &&
+      [[ $info == *""jws-kubeconfig-${2%%.*}""* ]] && return 0
     (( SECONDS < deadline )) || return 0
     sleep 1
   done
@@ -163,7 +164,7 @@ HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_TOKEN__/"$JOIN_TOKEN"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CA_CERT_HASH__/"$CA_CERT_HASH"}
 HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_CERTIFICATE_KEY__/"$CERTIFICATE_KEY"}
 printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-join.yaml
-wait_for_api "$JOIN_ENDPOINT"
+wait_for_discovery "$JOIN_ENDPOINT" "$JOIN_TOKEN"
 if ! run_logged kubeadm-join kubeadm join --config /etc/kubernetes/kubeadm-join.yaml "${JOIN_FLAGS[@]}"; then
   rm -f /etc/kubernetes/manifests/etcd.yaml
   for _ in $(seq 30); do
