@@ -21,6 +21,7 @@ import { LOCAL_ACCOUNT_ID, loadServerlessConfig, type ServerlessConfig } from '.
 import { startStepFunctions, type ExecutionRecord, type StepFunctionsRuntime } from './runtime/stepfunctions';
 import { hostSandbox } from './sim/hosts/sandbox';
 import { startCloudSimulator } from './sim/server';
+import { authorizeExternal } from './sim/iam/evaluate';
 import { followedClock, useExecutionClock, useWorldClock, type SimulatorClockReading } from '../shared/clock';
 import { TIME_TO_LIVE } from '../shared/store/table';
 
@@ -126,6 +127,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     if (!env.AWS_ENDPOINT_URL_DYNAMODB) set('AWS_ENDPOINT_URL_DYNAMODB', dynamoGuard.endpoint);
 
     let cloud: string | undefined;
+    /** The simulator's judge in this process: asked directly, not over HTTP (it answers every DynamoDB request a function makes). */
+    let localJudge: typeof dynamoGuard.judge;
     /** The Hopper simulator in use (ours or one started on its own): it judges IAM, EventBridge's calls too. */
     let simulator: string | undefined;
     let credentials = new Map<string, CredentialVariables>();
@@ -172,6 +175,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         useExecutionClock(undefined);
       });
       cloud = sim.url;
+      localJudge = (request) => authorizeExternal(sim.state, request);
       for (const name of CLOUD_ENDPOINT_VARS) set(name, sim.url);
       // Each function then acts as its own role, and the simulator enforces what that role may do.
       credentials = await deployIam(sim.url, config);
@@ -179,7 +183,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       simulator = sim.url;
     }
 
-    if (simulator) dynamoGuard.judge = simulatorJudge(simulator);
+    if (simulator) dynamoGuard.judge = localJudge ?? simulatorJudge(simulator);
 
     // The simulator's internet: where its internet-facing load balancers are reached from this
     // machine, so the kubeconfig the API serves points there (on AWS the endpoint is used as it is).

@@ -139,3 +139,19 @@ describe('instance profiles and EC2', () => {
     client.destroy();
   });
 });
+
+describe('the judgement the embedded runtime asks for (DynamoDB, EventBridge)', () => {
+  it('follows a policy change at once, though decisions are remembered', async () => {
+    await admin.send(new iam.CreateRoleCommand({ RoleName: 'judged', AssumeRolePolicyDocument: TRUST }));
+    await admin.send(new iam.PutRolePolicyCommand({ RoleName: 'judged', PolicyName: 'table', PolicyDocument: doc({ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/hopper' }) }));
+    const { accessKeyId } = await session('judged');
+    const ask = async () =>
+      (await (await fetch(`${sim.url}/_sim/iam/authorize`, { method: 'POST', body: JSON.stringify({ accessKeyId, action: 'dynamodb:GetItem', resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/hopper' }) })).json()) as { allowed: boolean; message?: string };
+    expect((await ask()).allowed).toBe(true);
+    expect((await ask()).allowed).toBe(true);
+    await admin.send(new iam.DeleteRolePolicyCommand({ RoleName: 'judged', PolicyName: 'table' }));
+    const after = await ask();
+    expect(after.allowed).toBe(false);
+    expect(after.message).toContain('is not authorized to perform: dynamodb:GetItem');
+  });
+});

@@ -14,7 +14,7 @@ import { callerOf, iamOf, recordDenial, roleOfProfile, type IamRegistry, type Si
 /** `BoundaryDenied`: identity policies allow it, the role's permissions boundary does not. */
 type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied' | 'BoundaryDenied';
 
-/** Decisions by role generation, principal and check: a workflow repeats the same calls. */
+/** Decisions by IAM generation, role, principal and check (with any resource policy): a workflow repeats the same calls. */
 const cache = new Map<string, Decision>();
 const CACHE_LIMIT = 20_000;
 const UNKNOWN_RESOURCE_TYPE = new Set(['no.resource.types', 'multiple.resource.types']);
@@ -73,8 +73,9 @@ function kmsEvaluable(simulation: Simulation): Simulation {
   };
 }
 
-async function decide(iam: IamRegistry, role: SimRole, principal: string, account: string, check: AuthzCheck): Promise<Decision> {
-  const key = JSON.stringify([iam.generation, role.name, check]);
+/** `role` undefined: the administrator. */
+async function decide(iam: IamRegistry, role: SimRole | undefined, principal: string, account: string, check: AuthzCheck): Promise<Decision> {
+  const key = JSON.stringify([iam.generation, role?.name ?? null, principal, check]);
   const hit = cache.get(key);
   if (hit) return hit;
   const decision = await evaluate(
@@ -109,17 +110,14 @@ export async function authorizeExternal(
   if (caller.kind === 'unknown') return { allowed: false, code: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
   if (caller.kind === 'expired') return { allowed: false, code: 'ExpiredTokenException', message: 'The security token included in the request is expired' };
   const role = caller.kind === 'session' ? caller.role : undefined;
-  const check: AuthzCheck = { action: input.action, resource: input.resource, context: { ...(input.context ?? {}), 'aws:PrincipalArn': role?.arn ?? caller.arn } };
-  const decision = await evaluate(
-    {
-      ...policiesOf(iamOf(state), role),
-      ...(input.resourcePolicy ? { resourcePolicy: input.resourcePolicy } : {}),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      request: { action: check.action, principal: caller.arn, resource: { resource: check.resource, accountId: state.accountId }, contextVariables: check.context },
-    },
-    check,
-  );
+  const check: AuthzCheck = {
+    action: input.action,
+    resource: input.resource,
+    context: { ...(input.context ?? {}), 'aws:PrincipalArn': role?.arn ?? caller.arn },
+    ...(input.resourcePolicy ? { resourcePolicy: input.resourcePolicy } : {}),
+  };
+  // Cached as a service call's decision is: DynamoDB asks for every request a function makes.
+  const decision = await decide(iamOf(state), role, caller.arn, state.accountId, check);
   if (decision === 'Allowed') return { allowed: true, principal: caller.arn };
   recordDenial(state, { principal: caller.arn, action: check.action, resource: check.resource, reason: decision === 'ExplicitlyDenied' ? 'explicit' : 'implicit' });
   const why = decision === 'ExplicitlyDenied' ? 'with an explicit deny in a resource-based policy' : `because no identity-based policy allows the ${check.action} action`;

@@ -11,7 +11,7 @@ import { KubeCluster, KubeError, type NewNode } from './cluster';
 import { type KubeHost, flag, hasFlag, parseGoDuration, positionals } from './host';
 import { renderKubeconfig } from './kubeconfig';
 import { checkExpiration, renewAll } from './certs';
-import { caFromFiles, createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
+import { caFromFiles, createCa, issueServingCertificate, kubeadmClientCredentials, newServingKeys, type ServingNames } from './pki';
 import { privateKeyPem } from '../../../shared/pki/x509';
 import { anonymousGet, serverFor } from './api/server';
 import { DEFAULT_ETCD_DATA_DIR, dirAvailableCheck, etcdMemberFile, readEtcdMarker } from './etcd';
@@ -234,6 +234,11 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   // server answers on this host after most of init's time; the phases after the API check
   // (upload-config, upload-certs, marking the node, bootstrap tokens, addons) take the rest.
   const duration = registry.runtime.latency('kubeadm.init');
+  // kubeadm's certs phase comes first: the keys (RSA, seconds of work at a time scale) are
+  // made while the local phases' time runs, not after the API server is up.
+  const servingKeys = newServingKeys();
+  const freshSigner = newServiceAccountSigner();
+  for (const made of [servingKeys, freshSigner]) made.catch(() => undefined);
   await registry.runtime.sleep(duration * LOCAL_PHASES_SHARE);
   if (registry.takeFault('kubeadmInitFailures')) {
     throw new KubeError(
@@ -254,12 +259,12 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   cluster.etcdDataDir = etcdDataDir;
   cluster.imageRepository = repository;
   cluster.serviceAccountIssuer = issuerFromConfig(cc.apiServer);
-  cluster.serviceAccountSigner = await serviceAccountSigner(host, cluster);
+  cluster.serviceAccountSigner = await serviceAccountSigner(host, cluster, freshSigner);
   const node = cluster.addNode(spec, 'control-plane');
   if (cordoned) node.unschedulable = true;
   const serviceSubnet = String(cc.networking?.serviceSubnet ?? '10.96.0.0/12');
   cluster.apiServerNames = servingNames(endpoint, node.name, host.internalIp, serviceSubnet, cc.apiServer?.certSANs ?? []);
-  cluster.apiServerCertificate = await issueServingCertificate(cluster.ca, cluster.apiServerNames, cluster.now());
+  cluster.apiServerCertificate = await issueServingCertificate(cluster.ca, cluster.apiServerNames, cluster.now(), servingKeys);
   cluster.network = registry.runtime.vpcOf?.(host.instanceId) ?? '';
   cluster.initNodeName = node.name;
   if (restored) registry.rekey(cluster, oldKey);
@@ -372,20 +377,26 @@ const API_CHECK_TIMEOUT_SECONDS = 240;
 /** kubeadm join's discovery retries for five minutes. */
 const DISCOVERY_TIMEOUT_SECONDS = 300;
 
+/** kubeadm's API check looks again every half second (APICallRetryInterval). */
+const API_CHECK_INTERVAL_SECONDS = 0.5;
+
 /**
  * kubeadm's `[api-check]`: the API server through the controlPlaneEndpoint (admin.conf's
  * server). An address answers at once; a load balancer only once it is active with a healthy
  * target — this host's API server, after the balancer's health checks passed. Resolves with
- * the seconds waited, or undefined after the four minutes kubeadm allows.
+ * the seconds waited, or undefined after the four minutes kubeadm allows. The looks keep
+ * kubeadm's schedule from the first one, so a late wake-up does not push the next ones back.
  */
 async function apiCheck(registry: KubeRegistry, endpoint: string, timeoutSeconds = API_CHECK_TIMEOUT_SECONDS): Promise<number | undefined> {
   const forwards = registry.runtime.endpointForwards;
   if (!forwards) return 0;
-  for (let waited = 0; waited <= timeoutSeconds; waited += 1) {
+  const start = registry.runtime.now();
+  for (let look = 1; ; look++) {
+    const waited = (registry.runtime.now() - start) / 1000;
     if (forwards(endpoint)) return waited;
-    await registry.runtime.sleep(1);
+    if (waited >= timeoutSeconds) return undefined;
+    await registry.runtime.sleep(Math.max(0, look * API_CHECK_INTERVAL_SECONDS - waited));
   }
-  return undefined;
 }
 
 /**
@@ -393,11 +404,11 @@ async function apiCheck(registry: KubeRegistry, endpoint: string, timeoutSeconds
  * `/etc/kubernetes/pki/sa.key` (kubeadm keeps it: a restore put the cluster's back), else the
  * cluster's own (a control plane taking over its data keeps it), else a new one.
  */
-async function serviceAccountSigner(host: KubeHost, cluster: KubeCluster): Promise<ServiceAccountSigner> {
+async function serviceAccountSigner(host: KubeHost, cluster: KubeCluster, fresh?: Promise<ServiceAccountSigner>): Promise<ServiceAccountSigner> {
   const onDisk = host.read?.('/etc/kubernetes/pki/sa.key')?.trim();
   const current = cluster.serviceAccountSigner;
   if (onDisk && onDisk !== current?.keyPem.trim()) return serviceAccountSignerFromPem(onDisk);
-  return current ?? newServiceAccountSigner();
+  return current ?? (await (fresh ?? newServiceAccountSigner()));
 }
 
 /** kubeadm's SANs for `apiserver.crt`: service names, node name, first service IP, advertise address, endpoint, certSANs. */

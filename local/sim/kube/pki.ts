@@ -6,7 +6,7 @@
  * Real X.509 throughout: a kubeconfig from the simulator parses and verifies as a real one.
  */
 import { randomBytes, webcrypto } from 'node:crypto';
-import { ECDSA_P256, RSA_2048, caCertHash, clientSubject, newKeyPair, privateKeyPem, subjectName, x509, type ClientSubject, type CryptoKey } from '../../../shared/pki/x509';
+import { ECDSA_P256, RSA_2048, caCertHash, clientSubject, newKeyPair, privateKeyPem, subjectName, x509, type ClientSubject, type CryptoKey, type CryptoKeyPair } from '../../../shared/pki/x509';
 
 const YEAR_MS = 365 * 86_400_000;
 /** kube-controller-manager backdates what it signs by five minutes, for clock skew. */
@@ -104,14 +104,19 @@ export interface ServingNames {
   ips: string[];
 }
 
+/** The serving certificate's key pair: made at the start of `kubeadm init` (its certs phase comes first), used once the names are known. */
+export function newServingKeys(): Promise<CryptoKeyPair> {
+  return newKeyPair(RSA_2048);
+}
+
 /**
  * The API server's serving certificate, as kubeadm's `certs apiserver` phase makes it: a
  * one-year RSA certificate signed by the cluster CA for `kube-apiserver`, whose SANs are the
  * service names, the node's name, the first service IP, the advertise address, the
  * controlPlaneEndpoint and every `certSANs` entry.
  */
-export async function issueServingCertificate(ca: ClusterCa, names: ServingNames, nowMs: number): Promise<ClientCredentials & { notAfter: number }> {
-  const keys = await newKeyPair(RSA_2048);
+export async function issueServingCertificate(ca: ClusterCa, names: ServingNames, nowMs: number, madeKeys?: Promise<CryptoKeyPair>): Promise<ClientCredentials & { notAfter: number }> {
+  const keys = await (madeKeys ?? newServingKeys());
   const notAfter = Math.min(nowMs + YEAR_MS, ca.cert.notAfter.getTime());
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
