@@ -91,10 +91,8 @@ export const createCluster = workflow({
             ],
           }),
         ],
-        [
-          task(ensureNatAddresses, { params: { stage: 'Network', zones: ref('$.ctx.natZones') }, result: null }),
-          task(ensurePrivateRouteTables, { params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), zones: ref('$.ctx.zones') }, result: null }),
-        ],
+        [task(ensureNatAddresses, { params: { stage: 'Network', zones: ref('$.ctx.natZones') }, result: null })],
+        [task(ensurePrivateRouteTables, { params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), zones: ref('$.ctx.zones') }, result: null })],
       ],
     }),
     parallel('Provision', {

@@ -185,10 +185,25 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
       : undefined;
     const text = activityOf(input);
     const activity = text === undefined ? undefined : { step: definition.name, text };
-    if (envelope.stage && envelope.operationId) await deps.store.startStep(envelope.operationId, envelope.stage, activity);
-    else if (activity && envelope.reportsTo && envelope.operationId) await deps.store.noteActivity(envelope.operationId, envelope.reportsTo, activity);
+    // What the operation shows while the step works is written beside the work, not before it:
+    // the parallel branches of a stage start together and contend for the one operation record
+    // (optimistic retries), and none of its work depends on it. It is settled before the step
+    // ends, so a step's end is never written before its start; its failure fails the step.
+    const shown =
+      envelope.stage && envelope.operationId ? deps.store.startStep(envelope.operationId, envelope.stage, activity)
+      : activity && envelope.reportsTo && envelope.operationId ? deps.store.noteActivity(envelope.operationId, envelope.reportsTo, activity)
+      : undefined;
+    const started = shown?.then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    const startRecorded = async () => {
+      const failed = await started;
+      if (failed) throw failed.error;
+    };
     try {
       const output = await core(input, deps);
+      await startRecorded();
       if (envelope.stage && envelope.endsStage && envelope.operationId) {
         const described = definition.describeStage?.(output, input) ?? {};
         await deps.store.endStep(envelope.operationId, envelope.stage, { ...described, status: described.status ?? 'Succeeded' });
@@ -197,6 +212,7 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
       }
       return output;
     } catch (err) {
+      await started;
       const classified = classify(err, definition.name);
       const retryable = classified instanceof HopperError && classified.retryable;
       if (!retryable && envelope.stage && envelope.operationId) {

@@ -125,11 +125,13 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
       `    rm -f ${INIT_CONFIG}`,
       // What was published before init names a token no cluster has (and a CA the reset took):
       // withdrawn, so nodes wait for the next attempt's data instead of joining nothing.
+      '    for put in "${JOIN_PUTS[@]}"; do wait "$put" || true; done',
       '    for stale in token certificate-key; do',
       '      aws ssm delete-parameter --region "$REGION" --name "${PARAM_PREFIX}join/$stale" >/dev/null 2>&1 || true',
       '    done',
       '    exit 1',
       '  fi',
+      indent(JOIN_PUTS_DONE, 2),
       // The config holds the token and the certificate key: nothing reads it again.
       `  rm -f ${INIT_CONFIG}`,
       '  echo "hopper: kubeadm init finished on $NODE_NAME"',
@@ -142,12 +144,14 @@ export function renderControlPlaneInitScript(ctx: RenderContext, seat: SeatOptio
 }
 
 /**
- * The join data, published before `kubeadm init` runs: the CA first (`kubeadm init phase certs
+ * The join data, published as `kubeadm init` starts: the CA first (`kubeadm init phase certs
  * ca`, or the cluster's own, put back from Parameter Store), its public key's hash, a token and
  * a certificate key chosen now and given to init in its config, and the endpoint. Nodes and the
  * other control-plane instances read it while init runs and join the moment the API server
  * has the token and the certificates (kubeadm's discovery retries until then), instead of
- * waiting for the whole of init and the script after it. Needs PARAMETERS and REQUIRE_FORMAT.
+ * waiting for the whole of init and the script after it. The writes run beside init: the
+ * script waits for them after it (JOIN_PUTS_DONE), and fails if one failed. Needs PARAMETERS
+ * and REQUIRE_FORMAT.
  */
 function publishJoinDataBeforeInit(ctx: RenderContext): string {
   const f = JOIN_FORMATS;
@@ -163,15 +167,18 @@ require_format CA_CERT_HASH "$CA_CERT_HASH" '${f.caCertHash}'
 require_format JOIN_TOKEN "$JOIN_TOKEN" '${f.token}'
 require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '${f.certificateKey}'
 require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '${f.endpoint}'
-# The four at once: each is an aws CLI run, and kubeadm init waits for them.
+# The four at once, beside kubeadm init (which has what it needs): each is an aws CLI run,
+# done long before the API server can answer a join. Waited for after init (JOIN_PUTS_DONE).
 JOIN_PUTS=()
 put_param join/token "$JOIN_TOKEN" & JOIN_PUTS+=($!)
 put_param join/ca-cert-hash "$CA_CERT_HASH" & JOIN_PUTS+=($!)
 put_param join/certificate-key "$CERTIFICATE_KEY" & JOIN_PUTS+=($!)
-put_param join/endpoint "$JOIN_ENDPOINT" & JOIN_PUTS+=($!)
-for put in "\${JOIN_PUTS[@]}"; do wait "$put"; done
-echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX before kubeadm init (token, CA hash, certificate key, endpoint)"`;
+put_param join/endpoint "$JOIN_ENDPOINT" & JOIN_PUTS+=($!)`;
 }
+
+/** After kubeadm init: the join data written beside it is stored (a failed write fails the script, and a rerun publishes fresh data). */
+const JOIN_PUTS_DONE = `for put in "\${JOIN_PUTS[@]}"; do wait "$put"; done
+echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint)"`;
 
 /**
  * The API server's issuer discovery document and public keys, copied where STS reads them

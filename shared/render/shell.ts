@@ -135,20 +135,20 @@ put_param() {
  * `wait_for_discovery HOST:PORT TOKEN`: until the API server there has what kubeadm join's
  * discovery looks for — kube-public's cluster-info (which kubeadm's RBAC lets anyone read)
  * signed for the token (`jws-kubeconfig-<token id>`, added by the bootstrap signer once init
- * made the token) — a look every second or so. Discovery itself asks only every five
- * seconds, and a look at /readyz alone can find the API server answering a moment before
- * the token exists: a join started on the signature is up to five seconds sooner. Bounded
- * (four minutes, and as many looks): then the join runs anyway and its discovery, which
- * waits five minutes more, says what is wrong — all inside a control-plane join's command
- * timeout.
+ * made the token) — a look every half second, as kubeadm's own API check looks. Discovery
+ * itself asks only every five seconds, and a look at /readyz alone can find the API server
+ * answering a moment before the token exists: a join started on the signature is up to five
+ * seconds sooner. Bounded (four minutes, and twice as many looks): then the join runs anyway
+ * and its discovery, which waits five minutes more, says what is wrong — all inside a
+ * control-plane join's command timeout.
  */
 export const WAIT_FOR_DISCOVERY = `wait_for_discovery() {
   local _ info deadline=$((SECONDS + 240))
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 480); do
     info=$(curl -ksf --connect-timeout 1 --max-time 2 "https://$1/api/v1/namespaces/kube-public/configmaps/cluster-info" 2>/dev/null) &&
-      [[ $info == *"\"jws-kubeconfig-\${2%%.*}\""* ]] && return 0
+      [[ $info == *"\\"jws-kubeconfig-\${2%%.*}\\":"* ]] && return 0
     (( SECONDS < deadline )) || return 0
-    sleep 1
+    sleep 0.5
   done
   return 0
 }`;

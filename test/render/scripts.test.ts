@@ -128,7 +128,7 @@ describe('control plane scripts', () => {
     expect(script).toMatch(/if \[\[ -f \/etc\/kubernetes\/admin.conf \]\]; then[\s\S]*kubeadm token create --ttl '2h0m0s' --print-join-command[\s\S]*else[\s\S]*kubeadm init --config \/etc\/kubernetes\/kubeadm-init.yaml --upload-certs/);
   });
 
-  it('publishes the join data before kubeadm init, with the token and certificate key init is given', () => {
+  it('publishes the join data as kubeadm init starts, with the token and certificate key init is given', () => {
     const script = renderControlPlaneInitScript(singleCilium);
     // The branch that runs kubeadm init (the one before it refreshes the data of a working control plane).
     const fresh = script.slice(script.indexOf('\nelse\n'), script.indexOf('kubeadm init --config'));
@@ -138,6 +138,13 @@ describe('control plane scripts', () => {
     expect(fresh.indexOf('CA_CERT_HASH="sha256:')).toBeGreaterThan(0);
     // A failed init withdraws the token and certificate key it published (nothing can use them).
     const failed = script.slice(script.indexOf('if ! run_logged kubeadm-init'), script.indexOf('    exit 1', script.indexOf('if ! run_logged kubeadm-init')));
+    // The writes run beside init: a failed init lets them finish before withdrawing, a good one
+    // waits for them (a failed write fails the script), before anything after init.
+    expect(fresh).toMatch(/put_param join\/token "\$JOIN_TOKEN" & JOIN_PUTS\+=\(\$!\)/);
+    expect(failed.indexOf('wait "$put" || true')).toBeLessThan(failed.indexOf('for stale in token certificate-key; do'));
+    const after = script.slice(script.indexOf('    exit 1', script.indexOf('if ! run_logged kubeadm-init')));
+    expect(after.indexOf('for put in "${JOIN_PUTS[@]}"; do wait "$put"; done')).toBeGreaterThan(0);
+    expect(after.indexOf('for put in "${JOIN_PUTS[@]}"; do wait "$put"; done')).toBeLessThan(after.indexOf('kubeadm init finished'));
     expect(failed).toContain('for stale in token certificate-key; do');
     expect(failed).toContain('aws ssm delete-parameter --region "$REGION" --name "${PARAM_PREFIX}join/$stale"');
     expect(script).toContain('HOPPER_TEMPLATE=${HOPPER_TEMPLATE//__HOPPER_TOKEN__/"$JOIN_TOKEN"}');

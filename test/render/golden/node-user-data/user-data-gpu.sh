@@ -73,11 +73,11 @@ run_logged() {
 
 wait_for_discovery() {
   local _ info deadline=$((SECONDS + 240))
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 480); do
     info=$(curl -ksf --connect-timeout 1 --max-time 2 "https://$1/api/v1/namespaces/kube-public/configmaps/cluster-info" 2>/dev/null) &&
-      [[ $info == *""jws-kubeconfig-${2%%.*}""* ]] && return 0
+      [[ $info == *"\"jws-kubeconfig-${2%%.*}\":"* ]] && return 0
     (( SECONDS < deadline )) || return 0
-    sleep 1
+    sleep 0.5
   done
   return 0
 }

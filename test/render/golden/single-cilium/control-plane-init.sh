@@ -117,14 +117,13 @@ else
   require_format JOIN_TOKEN "$JOIN_TOKEN" '^[a-z0-9]{6}[.][a-z0-9]{16}$'
   require_format CERTIFICATE_KEY "$CERTIFICATE_KEY" '^[0-9a-f]{64}$'
   require_format JOIN_ENDPOINT "$JOIN_ENDPOINT" '^[A-Za-z0-9.-]+:[0-9]{1,5}$'
-  # The four at once: each is an aws CLI run, and kubeadm init waits for them.
+  # The four at once, beside kubeadm init (which has what it needs): each is an aws CLI run,
+  # done long before the API server can answer a join. Waited for after init (JOIN_PUTS_DONE).
   JOIN_PUTS=()
   put_param join/token "$JOIN_TOKEN" & JOIN_PUTS+=($!)
   put_param join/ca-cert-hash "$CA_CERT_HASH" & JOIN_PUTS+=($!)
   put_param join/certificate-key "$CERTIFICATE_KEY" & JOIN_PUTS+=($!)
   put_param join/endpoint "$JOIN_ENDPOINT" & JOIN_PUTS+=($!)
-  for put in "${JOIN_PUTS[@]}"; do wait "$put"; done
-  echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX before kubeadm init (token, CA hash, certificate key, endpoint)"
 HOPPER_TEMPLATE=$(cat <<'HOPPER_EOF'
 apiVersion: "kubeadm.k8s.io/v1beta4"
 kind: "InitConfiguration"
@@ -179,11 +178,14 @@ printf '%s\n' "$HOPPER_TEMPLATE" >/etc/kubernetes/kubeadm-init.yaml
     if mountpoint -q /var/lib/etcd && [[ ${#INIT_FLAGS[@]} -gt 0 ]]; then umount /var/lib/etcd; fi
     run_logged kubeadm-reset kubeadm reset -f || true
     rm -f /etc/kubernetes/kubeadm-init.yaml
+    for put in "${JOIN_PUTS[@]}"; do wait "$put" || true; done
     for stale in token certificate-key; do
       aws ssm delete-parameter --region "$REGION" --name "${PARAM_PREFIX}join/$stale" >/dev/null 2>&1 || true
     done
     exit 1
   fi
+  for put in "${JOIN_PUTS[@]}"; do wait "$put"; done
+  echo "hopper: join data for $JOIN_ENDPOINT stored under $PARAM_PREFIX (token, CA hash, certificate key, endpoint)"
   rm -f /etc/kubernetes/kubeadm-init.yaml
   echo "hopper: kubeadm init finished on $NODE_NAME"
 fi
