@@ -186,11 +186,16 @@ export const createCluster = workflow({
       result: null,
       branches: [
         [
+          task(ensurePrivateRouting, {
+            comment: 'The private subnets route to their NAT gateways as made in Provision: EC2 takes a route to a pending gateway, and traffic flows the moment it is available — no wait between the two.',
+            params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), natGateways: ref('$.provisioned.natGateways') },
+            result: '$.privateRouting',
+          }),
           map('WaitForNatGateways', {
-            comment: 'Each NAT gateway made in Provision, until available; then the private subnets route to them.',
+            comment: 'Each NAT gateway made in Provision, until available (a private instance registers with SSM through it meanwhile): one that fails fails the create plainly.',
             items: '$.provisioned.natGateways',
             selector: { zone: ref('$$.Map.Item.Value.zone'), nat: ref('$$.Map.Item.Value') },
-            result: '$.natGateways',
+            result: null,
             states: [
               choice('NatKnown', [{ Variable: '$.nat.state', StringEquals: 'available', Next: 'NatReady' }], 'WaitForNatGateway'),
               ...poll(checkNatGateway, {
@@ -200,13 +205,10 @@ export const createCluster = workflow({
                 every: 2,
                 deadline: 300,
               }),
-              pass('NatReady', { params: { zone: ref('$.zone'), natGatewayId: ref('$.nat.natGatewayId') } }),
+              pass('NatReady', { result: null }),
             ],
           }),
-          task(ensurePrivateRouting, {
-            params: { stage: 'Network', endsPart: 'nat', parts: NETWORK_PARTS, vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), natGateways: ref('$.natGateways') },
-            result: '$.privateRouting',
-          }),
+          task(markStage, { name: 'NatGatewaysReady', params: { stage: 'Network', endsPart: 'nat', parts: NETWORK_PARTS }, result: null }),
         ],
         [
           choice('LoadBalancerKnown', [{ Variable: '$.provisioned.apiLoadBalancer.state', StringEquals: 'provisioning', Next: 'WaitForApiLoadBalancer' }], 'LoadBalancerReady'),

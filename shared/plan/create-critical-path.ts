@@ -132,11 +132,18 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
       why: 'EnsureNatGateway (per NAT zone, in parallel, in Provision) sits in a utility subnet of a VPC with its internet gateway attached; pending → available, waited for in Bootstrap while the control plane boots.',
     },
     {
+      id: 'natGatewaysReady',
+      states: ['NatGatewaysReady'],
+      after: ['natGateway'],
+      keys: [],
+      why: "NatGatewaysReady: every NAT gateway available (or made available at once, its poll skipped): the network's NAT part is done. Nothing else waits for this mark.",
+    },
+    {
       id: 'privateRouting',
       states: ['EnsurePrivateRouting'],
-      after: ['natGateway'],
+      after: ['subnets', 'internetGateway'],
       keys: ['route.active'],
-      why: 'EnsurePrivateRouting: private subnets route to their zone\'s NAT gateway, so it waits for it to be available.',
+      why: "EnsurePrivateRouting (first in Bootstrap's NAT branch): private subnets route to their zone's NAT gateway as soon as it exists — EC2 takes a route to a pending one, and traffic flows the moment it is available.",
     },
     {
       id: 'securityGroups',
@@ -177,9 +184,9 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'agentRegistered',
       states: [],
-      after: ['agentBooted', 'privateRouting'],
+      after: ['agentBooted', 'privateRouting', 'natGateway'],
       keys: [],
-      why: "…and registers once it reaches Systems Manager: a private subnet's instance through its NAT gateway, which came up meanwhile.",
+      why: "…and registers once it reaches Systems Manager: a private subnet's instance through its route to the NAT gateway, once that is available.",
     },
     {
       id: 'controlPlaneOnline',
@@ -275,7 +282,7 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     {
       id: 'nodesJoined',
       states: [],
-      after: ['nodeGroupLaunch', 'tokenReady', 'privateRouting'],
+      after: ['nodeGroupLaunch', 'tokenReady', 'privateRouting', 'natGateway'],
       keys: ['node.joined'],
       why: "Node user data reads the join data (published as init starts; Parameter Store through the NAT gateway) and runs kubeadm join, whose discovery gets through once the token exists: the latest of boot, the token and a way out, then the join.",
     },

@@ -21,14 +21,14 @@ describe('the rest of a create’s critical path', () => {
   });
 
   it('shrinks as the control plane comes up, keeps a state under way in full, and keeps the nodes’ join until validation starts', () => {
-    const network = succeeded('EnsureVpc', 'EnsureInternetGateway', 'EnsureZoneSubnets', 'EnsurePublicRouting', 'ResolveImage', 'EnsureNatGateway', 'CheckNatGateway', 'EnsurePrivateRouting', 'EnsureSecurityGroups', 'EnsureHostRoles');
+    const network = succeeded('EnsureVpc', 'EnsureInternetGateway', 'EnsureZoneSubnets', 'EnsurePublicRouting', 'ResolveImage', 'EnsureNatGateway', 'CheckNatGateway', 'EnsurePrivateRouting', 'NatGatewaysReady', 'EnsureSecurityGroups', 'EnsureHostRoles');
     const afterNetwork = remaining(network);
     expect(afterNetwork).toBeLessThan(full);
     // A poll the workflow skipped (the NAT gateway available at once) does not hold its node open.
     const { CheckNatGateway: _skipped, ...withoutPoll } = network;
     expect(remaining(withoutPoll)).toBe(afterNetwork);
     // The NAT gateway under way: what its model time has not used yet, and at least a second.
-    const { CheckNatGateway: _polled, EnsurePrivateRouting: _routed, ...natPending } = network;
+    const { CheckNatGateway: _polled, NatGatewaysReady: _ready, ...natPending } = network;
     const natProgress = { ...natPending, CheckNatGateway: 'started' as const };
     const natRemaining = (spent: number) => remainingPath(graph, variant, DEFAULT_LATENCIES, (s) => natProgress[s as keyof typeof natProgress], (n) => (n.id === 'natGateway' ? spent : 0)).seconds;
     expect(natRemaining(0) - natRemaining(10)).toBeCloseTo(10, 6);

@@ -6,6 +6,7 @@
  * Real X.509 throughout: a kubeconfig from the simulator parses and verifies as a real one.
  */
 import { randomBytes, webcrypto } from 'node:crypto';
+import { rsaKeyPair } from './key-pool';
 import { ECDSA_P256, RSA_2048, caCertHash, clientSubject, newKeyPair, privateKeyPem, subjectName, x509, type ClientSubject, type CryptoKey, type CryptoKeyPair } from '../../../shared/pki/x509';
 
 const YEAR_MS = 365 * 86_400_000;
@@ -36,7 +37,7 @@ export interface ClientCredentials {
 const serial = () => randomBytes(16).toString('hex').replace(/^[89a-f]/, '1');
 
 export async function createCa(nowMs: number): Promise<ClusterCa> {
-  const keys = await newKeyPair(RSA_2048);
+  const keys = await rsaKeyPair();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: 'CN=kubernetes',
@@ -106,7 +107,7 @@ export interface ServingNames {
 
 /** The serving certificate's key pair: made at the start of `kubeadm init` (its certs phase comes first), used once the names are known. */
 export function newServingKeys(): Promise<CryptoKeyPair> {
-  return newKeyPair(RSA_2048);
+  return rsaKeyPair();
 }
 
 /**

@@ -8,8 +8,9 @@
  * tokens (roles for service accounts). Real JWTs (jose): STS verifies them as AWS would.
  */
 import { createHash } from 'node:crypto';
-import { SignJWT, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, type CryptoKey as JoseKey, type JWK } from 'jose';
+import { SignJWT, exportJWK, exportPKCS8, exportSPKI, importPKCS8, type CryptoKey as JoseKey, type JWK } from 'jose';
 import { KubeError } from './cluster';
+import { rsaKeyPair } from './key-pool';
 
 /** kube-apiserver's issuer when none is given (kubeadm sets this one). */
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -41,7 +42,7 @@ async function signerOf(privateKey: JoseKey, publicKey: JoseKey): Promise<Servic
 
 /** A new signing key, as kubeadm's `certs sa` phase makes it. */
 export async function newServiceAccountSigner(): Promise<ServiceAccountSigner> {
-  const pair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+  const pair = await rsaKeyPair();
   return signerOf(pair.privateKey, pair.publicKey);
 }
 
