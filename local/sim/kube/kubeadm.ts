@@ -11,7 +11,8 @@ import { KubeCluster, KubeError, type NewNode } from './cluster';
 import { type KubeHost, flag, hasFlag, parseGoDuration, positionals } from './host';
 import { renderKubeconfig } from './kubeconfig';
 import { checkExpiration, renewAll } from './certs';
-import { caFromFiles, createCa, issueServingCertificate, kubeadmClientCredentials, newServingKeys, type ServingNames } from './pki';
+import { caFromFiles, createCa, issueServingCertificate, kubeadmClientCredentials, type ServingNames } from './pki';
+import { rsaKeyPair } from './key-pool';
 import { privateKeyPem } from '../../../shared/pki/x509';
 import { anonymousGet, serverFor } from './api/server';
 import { DEFAULT_ETCD_DATA_DIR, dirAvailableCheck, etcdMemberFile, readEtcdMarker } from './etcd';
@@ -236,7 +237,7 @@ async function init(registry: KubeRegistry, host: KubeHost, req: ShimRequest, ku
   const duration = registry.runtime.latency('kubeadm.init');
   // kubeadm's certs phase comes first: the keys (RSA, seconds of work at a time scale) are
   // made while the local phases' time runs, not after the API server is up.
-  const servingKeys = newServingKeys();
+  const servingKeys = rsaKeyPair();
   const freshSigner = newServiceAccountSigner();
   for (const made of [servingKeys, freshSigner]) made.catch(() => undefined);
   await registry.runtime.sleep(duration * LOCAL_PHASES_SHARE);
@@ -565,9 +566,8 @@ export function apiReachability(registry: KubeRegistry, endpoint: string, fromIn
  */
 export function anonymousApiGet(registry: KubeRegistry, endpoint: string, path: string, fromInstance?: string): 'refused' | 'timeout' | { status: number; body: string } {
   const reach = apiReachability(registry, endpoint, fromInstance);
-  const c = registry.find(endpoint, fromInstance);
-  if (reach !== 'ok' || !c) return reach === 'ok' ? 'refused' : reach;
-  return anonymousGet(registry, c, path);
+  // 'ok' means a cluster answers there (apiReachability found it).
+  return reach === 'ok' ? anonymousGet(registry, registry.find(endpoint, fromInstance)!, path) : reach;
 }
 
 /** kubeadm's discovery asks again every five seconds (DiscoveryRetryInterval). */

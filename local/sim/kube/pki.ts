@@ -105,19 +105,15 @@ export interface ServingNames {
   ips: string[];
 }
 
-/** The serving certificate's key pair: made at the start of `kubeadm init` (its certs phase comes first), used once the names are known. */
-export function newServingKeys(): Promise<CryptoKeyPair> {
-  return rsaKeyPair();
-}
-
 /**
  * The API server's serving certificate, as kubeadm's `certs apiserver` phase makes it: a
  * one-year RSA certificate signed by the cluster CA for `kube-apiserver`, whose SANs are the
  * service names, the node's name, the first service IP, the advertise address, the
  * controlPlaneEndpoint and every `certSANs` entry.
  */
-export async function issueServingCertificate(ca: ClusterCa, names: ServingNames, nowMs: number, madeKeys?: Promise<CryptoKeyPair>): Promise<ClientCredentials & { notAfter: number }> {
-  const keys = await (madeKeys ?? newServingKeys());
+export async function issueServingCertificate(ca: ClusterCa, names: ServingNames, nowMs: number, madeKeys: Promise<CryptoKeyPair> = rsaKeyPair()): Promise<ClientCredentials & { notAfter: number }> {
+  // `madeKeys`: a pair kubeadm init started making at its certs phase, before the names were known.
+  const keys = await madeKeys;
   const notAfter = Math.min(nowMs + YEAR_MS, ca.cert.notAfter.getTime());
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),

@@ -16,7 +16,7 @@ import type { KubeCluster } from '../cluster';
 import { verifyClientCertificate } from '../pki';
 import type { KubeRegistry } from '../registry';
 import { formatVersion } from '../version';
-import { ANONYMOUS, type Caller, forbidNonResource, forbidResource, statusOf } from './access';
+import { ANONYMOUS, type Caller, forbidNonResource, forbidResource, type ResourceRequest, statusOf } from './access';
 import type { Obj } from './derived';
 import { ApiError, badRequest } from './errors';
 import { applyPatch } from './patch';
@@ -64,33 +64,57 @@ export function serverFor(registry: KubeRegistry, cluster: KubeCluster): { serve
 
 /**
  * An anonymous GET of `path` (a host's `curl -k https://<endpoint>/...` with no client
- * certificate), answered by the same rules as a request through the server: the health paths
- * and kube-public's cluster-info to anyone, a 403 for the rest.
+ * certificate), answered by the same routing and rules as a request through the server: the
+ * health paths and kube-public's cluster-info to anyone, a 403 for the rest.
  */
 export function anonymousGet(registry: KubeRegistry, cluster: KubeCluster, path: string): { status: number; body: string } {
   const answer = (status: number, body: unknown) => ({ status, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const objects = serverFor(registry, cluster)?.objects;
   const clean = path.replace(/\/+$/, '') || '/';
-  const segs = clean.split('/').filter(Boolean);
   try {
-    if (!((segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3))) {
-      const denied = forbidNonResource(ANONYMOUS, 'get', clean);
-      if (denied) return answer(403, statusOf(403, denied));
-      const doc = nonResource(cluster, clean);
-      if (doc === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      return answer(200, doc);
-    }
-    const [group, version, rest] = segs[0] === 'api' ? ['', segs[1], segs.slice(2)] : [segs[1], segs[2], segs.slice(3)];
-    const target = resolve(group, version, rest);
-    if (!target || !objects) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    const verb = target.name ? 'get' : 'list';
-    const denied = forbidResource(ANONYMOUS, { verb, type: target.type, ...(target.namespace ? { namespace: target.namespace } : {}), ...(target.name ? { name: target.name } : {}) });
-    if (denied || !target.name) return answer(403, statusOf(403, denied ?? 'forbidden'));
+    const target = resourceTarget(clean);
+    if (!target) return answer(200, nonResourceGet(cluster, ANONYMOUS, 'GET', clean));
+    const denied = forbidResource(ANONYMOUS, resourceRequest(target, target.name ? 'get' : 'list'));
+    if (denied) return answer(403, forbiddenStatus(target, denied));
+    const objects = serverFor(registry, cluster)?.objects;
+    if (!objects || !target.name) throw noSuchPath();
     return answer(200, objects.get(target.type, target.namespace, target.name));
   } catch (err) {
     if (err instanceof ApiError) return answer(err.code, err.status());
     throw err;
   }
+}
+
+/** A path the server serves nothing at. */
+const noSuchPath = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+
+/** The resource a path names (`/api/v1/...`, `/apis/<group>/<version>/...`), undefined for a non-resource path; a 404 for a resource the server does not serve. */
+function resourceTarget(path: string): Target | undefined {
+  const segs = path.split('/').filter(Boolean);
+  const isResource = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3);
+  if (!isResource) return undefined;
+  const [group, version, rest] = segs[0] === 'api' ? ['', segs[1], segs.slice(2)] : [segs[1], segs[2], segs.slice(3)];
+  const target = resolve(group, version, rest);
+  if (!target) throw noSuchPath();
+  return target;
+}
+
+/** A non-resource path's document, as `caller` may read it: a 403 when it may not, a 404 for any other method or an unknown path. */
+function nonResourceGet(cluster: KubeCluster, caller: Caller, method: string, path: string): unknown {
+  const denied = forbidNonResource(caller, method === 'GET' ? 'get' : method.toLowerCase(), path);
+  if (denied) throw new ApiError(403, 'Forbidden', denied);
+  const doc = nonResource(cluster, path);
+  if (doc === undefined || method !== 'GET') throw noSuchPath();
+  return doc;
+}
+
+/** What the authorizer is asked for a request on `target`. */
+function resourceRequest(target: Target, verb: string): ResourceRequest {
+  return { verb, type: target.type, ...(target.subresource ? { subresource: target.subresource } : {}), ...(target.namespace ? { namespace: target.namespace } : {}), ...(target.name ? { name: target.name } : {}) };
+}
+
+/** The API server's 403 for a resource request, with the details it gives. */
+function forbiddenStatus(target: Target, denied: string) {
+  return statusOf(403, denied, { ...(target.name ? { name: target.name } : {}), ...(target.type.group ? { group: target.type.group } : {}), kind: target.type.plural });
 }
 
 function send(res: ServerResponse, code: number, body: unknown): void {
@@ -160,19 +184,8 @@ async function handle(cluster: KubeCluster, objects: ApiObjects, req: IncomingMe
   try {
     const tokenRequest = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(path);
     if (tokenRequest) return send(res, 201, await requestToken(cluster, caller, method, tokenRequest[1], tokenRequest[2], req));
-    const segs = path.split('/').filter(Boolean);
-    const isResource = (segs[0] === 'api' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3);
-    if (!isResource) {
-      const verb = method === 'GET' ? 'get' : method.toLowerCase();
-      const denied = forbidNonResource(caller, verb, path);
-      if (denied) return send(res, 403, statusOf(403, denied));
-      const doc = nonResource(cluster, path);
-      if (doc === undefined || method !== 'GET') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      return send(res, 200, doc);
-    }
-    const [group, version, rest] = segs[0] === 'api' ? ['', segs[1], segs.slice(2)] : [segs[1], segs[2], segs.slice(3)];
-    const target = resolve(group, version, rest);
-    if (!target) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    const target = resourceTarget(path);
+    if (!target) return send(res, 200, nonResourceGet(cluster, caller, method, path));
     const q = url.searchParams;
     const watching = q.get('watch') === 'true' || q.get('watch') === '1';
     const verb =
@@ -182,8 +195,8 @@ async function handle(cluster: KubeCluster, objects: ApiObjects, req: IncomingMe
       : method === 'PATCH' ? 'patch'
       : method === 'DELETE' ? (target.name ? 'delete' : 'deletecollection')
       : method.toLowerCase();
-    const denied = forbidResource(caller, { verb, type: target.type, ...(target.subresource ? { subresource: target.subresource } : {}), ...(target.namespace ? { namespace: target.namespace } : {}), ...(target.name ? { name: target.name } : {}) });
-    if (denied) return send(res, 403, statusOf(403, denied, { ...(target.name ? { name: target.name } : {}), ...(target.type.group ? { group: target.type.group } : {}), kind: target.type.plural }));
+    const denied = forbidResource(caller, resourceRequest(target, verb));
+    if (denied) return send(res, 403, forbiddenStatus(target, denied));
     const asTable = /as=Table/.test(req.headers.accept ?? '');
     const dryRun = q.get('dryRun') === 'All';
     const { type, namespace, name } = target;
