@@ -12,6 +12,7 @@ import { onBackupObjects, onBackupsBucket, table } from '../../shared/aws/iam';
 import type { ClusterRecord } from '../../shared/store';
 import { newestBackupOf } from '../backups/list';
 import { withoutDegradedMarks } from '../events/degrade-group';
+import { liveLock } from '../../shared/store/locks';
 import { backupAge, backupPolicyOf } from '../backups/policy';
 import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
@@ -56,7 +57,10 @@ export async function finishValidation(event: z.infer<typeof input>, deps: StepD
     await deps.store.mutateCluster(event.cluster, (current) => {
       const reasons = Object.values(current.instanceGroups ?? {}).filter((g) => g.status === 'Degraded').map((g) => g.reason);
       if (reasons.length === 0) return undefined;
-      const byGroups = current.status === 'Degraded' && reasons.includes(current.message) && (!current.lock || current.lock.operationId === event.operationId);
+      // An operation still at work may change the groups; one that has ended (its lock closing)
+      // or whose lease ran out holds nothing any more.
+      const held = liveLock(current, deps.now().getTime());
+      const byGroups = current.status === 'Degraded' && reasons.includes(current.message) && (!held || held.closing !== undefined || held.operationId === event.operationId);
       return { instanceGroups: withoutDegradedMarks(current.instanceGroups), ...(byGroups ? { status: 'Ready' as const, message: '' } : {}) };
     });
   }

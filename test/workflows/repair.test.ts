@@ -60,6 +60,19 @@ async function repairOf(instanceId: string, status?: string): Promise<OperationV
   }
 }
 
+/** Waits (real time, up to a minute) until `done`; else fails with the cluster's instances and Nodes. */
+async function until(what: string, done: () => Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 60_000; !(await done()); await new Promise((r) => setTimeout(r, 200))) {
+    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify({ instances: await instances(), nodes: await nodes() })}`);
+  }
+}
+
+/** Every running worker (both groups) has a Ready Node. */
+async function workersReady(): Promise<boolean> {
+  const [now, workers] = [await nodes(), [...(await running('nodes')), ...(await running('spot'))]];
+  return workers.every((i) => now.some((n) => n.instanceId === i.id && n.ready));
+}
+
 const sweep = async () => ((await cp.embedded.lambda.invoke('instanceHealthSweep', {})) as { findings: { action: string; instanceId?: string; reason?: string; operationId?: string }[] }).findings;
 
 beforeAll(async () => {
@@ -131,11 +144,15 @@ describe('node auto-repair', () => {
     expect(view.message).toContain('sufficient spot capacity');
     expect(group('spot')).toBe('Degraded');
     expect(group('nodes')).not.toBe('Degraded');
-    // A validation that finds every group whole clears it.
+    // A validation that finds every group whole clears it. The repair ends when the group has
+    // its capacity in service; its replacement's Node joins a little later.
+    await until('the replacement joins', workersReady);
     const validation = await cp.request<{ operation: { id: string } }>('POST', `/v1/clusters/${NAME}/validate`);
     expect(validation.status, JSON.stringify(validation.body)).toBe(202);
-    expect((await cp.waitForOperation(validation.body.operation.id, 120_000)).status).toBe('Succeeded');
-    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status).toBe('Ready');
+    const validated = await cp.waitForOperation(validation.body.operation.id, 120_000);
+    expect(validated.status).toBe('Succeeded');
+    const report = validated.steps.find((s) => s.name === 'Validate')?.detail;
+    expect((await cp.request<{ status: string }>('GET', `/v1/clusters/${NAME}`)).body.status, JSON.stringify(report)).toBe('Ready');
   }, 240_000);
 
   it('repairs once when every step with a side effect crashes after it: one drain, one replacement, one Node deletion', async () => {
@@ -194,11 +211,6 @@ describe('node auto-repair', () => {
     const node = victim.privateDnsName.toLowerCase();
     await post(`/_sim/instances/${victim.id}/status-checks`, { instance: 'failed' });
     // The group's EC2 health check takes it out of service (it is past its grace period) and launches another.
-    const until = async (what: string, done: () => Promise<boolean>) => {
-      for (const deadline = Date.now() + 60_000; !(await done()); await new Promise((r) => setTimeout(r, 200))) {
-        if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify({ instances: await instances('nodes'), nodes: await nodes() })}`);
-      }
-    };
     await until('the group replaces the instance', async () => (await running('nodes')).length === 2 && !(await running('nodes')).some((i) => i.id === victim.id));
     // A terminated instance's Node goes with it (the cloud controller manager's node lifecycle), and the new one joins.
     await until('the Node is deleted and the replacement Ready', async () => {
