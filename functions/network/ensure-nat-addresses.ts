@@ -19,12 +19,10 @@ export async function ensureNatAddresses(
   deps: StepDeps,
 ): Promise<{ allocationIds: string[] }> {
   const { spec } = await loadCluster(deps, input.cluster);
-  const allocationIds: string[] = [];
-  for (const zone of input.zones) {
-    if (spec.natGateways.some((n) => n.zone === zone)) continue;
-    allocationIds.push(await ensureNatAddress(spec, zone, deps));
-  }
-  return { allocationIds };
+  // The inventory read once, the zones side by side: each zone's address is its own.
+  const inventory = await deps.store.listResources(spec.name);
+  const zones = input.zones.filter((zone) => !spec.natGateways.some((n) => n.zone === zone));
+  return { allocationIds: await Promise.all(zones.map((zone) => ensureNatAddress(spec, zone, deps, inventory))) };
 }
 
 export const step = defineStep({

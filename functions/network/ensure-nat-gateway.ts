@@ -44,16 +44,20 @@ export async function ensureNatGateway(
   const subnetId = input.subnets.find((s) => s.zone === input.zone)?.utilitySubnetId;
   if (!subnetId) throw new StepFailedError(`No utility subnet in ${input.zone} for its NAT gateway`);
 
-  const found = await ec2.send(
-    new DescribeNatGatewaysCommand({
-      Filter: [...roleFilters(spec.name, ROLES.natGateway, input.zone), { Name: 'state', Values: LIVE_STATES }],
-    }),
-  );
+  // The gateway (a rerun finds it) and the inventory (the address EnsureNatAddresses recorded) side by side.
+  const [found, inventory] = await Promise.all([
+    ec2.send(
+      new DescribeNatGatewaysCommand({
+        Filter: [...roleFilters(spec.name, ROLES.natGateway, input.zone), { Name: 'state', Values: LIVE_STATES }],
+      }),
+    ),
+    deps.store.listResources(spec.name),
+  ]);
   let nat: NatGateway | undefined = found.NatGateways?.[0];
   const name = resourceName(spec.name, ROLES.natGateway, input.zone);
   if (!nat) {
     // Allocated early (EnsureNatAddresses) so EC2 knows it by now; made here if that was lost.
-    const allocationId = await ensureNatAddress(spec, input.zone, deps);
+    const allocationId = await ensureNatAddress(spec, input.zone, deps, inventory);
     const created = await ec2.send(
       new CreateNatGatewayCommand({
         SubnetId: subnetId,

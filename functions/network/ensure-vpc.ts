@@ -64,12 +64,13 @@ export async function ensureVpc(input: { cluster: string }, deps: StepDeps): Pro
 /** DNS support first: AWS refuses hostnames without it. Looked at first, so a rerun changes nothing. */
 async function enableDns(vpcId: string, deps: StepDeps): Promise<void> {
   const ec2 = deps.clients.ec2;
-  // The first read of a VPC just made may come before EC2 knows it.
-  const support = await onceVisible(() => ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsSupport' })));
+  // The first reads of a VPC just made may come before EC2 knows it; both looked at together.
+  const [support, hostnames] = await Promise.all(
+    (['enableDnsSupport', 'enableDnsHostnames'] as const).map((Attribute) => onceVisible(() => ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute })))),
+  );
   if (!support.EnableDnsSupport?.Value) {
     await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: true } }));
   }
-  const hostnames = await ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsHostnames' }));
   if (!hostnames.EnableDnsHostnames?.Value) {
     await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
   }

@@ -7,6 +7,7 @@
  */
 import { AllocateAddressCommand, DescribeAddressesCommand } from '@aws-sdk/client-ec2';
 import type { ClusterSpec } from '../../shared/spec';
+import type { ResourceRecord } from '../../shared/store';
 import { roleFilters } from '../../shared/tags';
 import { allow, anywhere, arn, creating, type IamStatement } from '../../shared/aws/iam';
 import type { StepDeps } from '../lib/deps';
@@ -18,11 +19,11 @@ import { ROLES, resourceName, tagSpec, tagsFor } from './common';
  * yet), else the tagged one (a record lost), else a new one (AllocateAddress takes no
  * ClientToken), recorded at once.
  */
-export async function ensureNatAddress(spec: ClusterSpec, zone: string, deps: StepDeps): Promise<string> {
+export async function ensureNatAddress(spec: ClusterSpec, zone: string, deps: StepDeps, inventory?: ResourceRecord[]): Promise<string> {
   const ec2 = deps.clients.ec2;
   const name = resourceName(spec.name, ROLES.natAddress, zone);
-  const recorded = (await deps.store.listResources(spec.name)).find((r) => r.type === 'elastic-ip' && r.zone === zone && r.ownership === 'owned');
-  if (recorded) return recorded.id;
+  const recorded = recordedNatAddress(inventory ?? (await deps.store.listResources(spec.name)), zone);
+  if (recorded) return recorded;
   const found = await ec2.send(new DescribeAddressesCommand({ Filters: roleFilters(spec.name, ROLES.natAddress, zone) }));
   let allocationId = found.Addresses?.[0]?.AllocationId;
   if (!allocationId) {
@@ -33,6 +34,11 @@ export async function ensureNatAddress(spec: ClusterSpec, zone: string, deps: St
   }
   await deps.store.recordResource(spec.name, { type: 'elastic-ip', id: allocationId, zone, ownership: 'owned', name });
   return allocationId;
+}
+
+/** The zone's NAT address in the cluster's inventory (`listResources`), if recorded. */
+export function recordedNatAddress(inventory: ResourceRecord[], zone: string): string | undefined {
+  return inventory.find((r) => r.type === 'elastic-ip' && r.zone === zone && r.ownership === 'owned')?.id;
 }
 
 /** What allocating (or finding) a NAT address needs. */
