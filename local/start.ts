@@ -122,7 +122,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     const ttl = startTtlSweeper({ ddb: dynamo.ddb, tableName: dynamo.tableName, attribute: TIME_TO_LIVE.AttributeName });
     stops.push(() => ttl.stop());
     // Functions reach dynalite through IAM, as they reach DynamoDB in AWS (the simulator judges, once known).
-    const dynamoGuard = await startDynamoGuard({ target: dynamo.endpoint, region: config.region });
+    const dynamoGuard = await startDynamoGuard({ target: dynamo.endpoint, serve: dynamo.serve, region: config.region });
     stops.push(() => dynamoGuard.stop());
     if (!env.AWS_ENDPOINT_URL_DYNAMODB) set('AWS_ENDPOINT_URL_DYNAMODB', dynamoGuard.endpoint);
 

@@ -2,6 +2,7 @@
  * What a step core needs from the outside world, built once per Lambda container and
  * passed in (tests pass their own: a store on dynalite, clients on the simulator).
  */
+import type { ClusterRecord } from '../../shared/store';
 import { clientsFor, type AwsClients, type ClientFactory } from '../../shared/aws/clients';
 import { ddbClient } from '../../shared/aws/clients/ddb';
 import { tableName } from '../../shared/config';
@@ -19,6 +20,11 @@ export interface StepDeps {
    */
   parameterKey: string;
   now: () => Date;
+  /**
+   * The cluster as this invocation's fenced entry left it, taken by the step's first
+   * `loadCluster` (a later one reads the store again): set per invocation by defineStep.
+   */
+  entered?: { record?: ClusterRecord };
 }
 
 const cached = new Map<AwsClients, { table: string; deps: StepDeps }>();

@@ -202,7 +202,8 @@ export function defineStep<S extends z.ZodType, O>(definition: StepDefinition<S,
       if (failed) throw failed.error;
     };
     try {
-      const output = await core(input, deps);
+      // The entry's record serves the core's first loadCluster (an object of this invocation's own).
+      const output = await core(input, ticket?.record ? { ...deps, entered: { record: ticket.record } } : deps);
       await startRecorded();
       if (envelope.stage && envelope.endsStage && envelope.operationId) {
         const described = definition.describeStage?.(output, input) ?? {};

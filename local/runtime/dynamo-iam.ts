@@ -10,6 +10,7 @@
  */
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { LOCAL_ACCOUNT_ID } from './serverless-config';
 
 export type Judge = (request: { accessKeyId?: string; action: string; resource: string; context: Record<string, string> }) => Promise<{ allowed: boolean; code?: string; message?: string }>;
@@ -48,7 +49,11 @@ function signingKey(req: IncomingMessage): string | undefined {
   return query?.split('/')[0] || undefined;
 }
 
-export async function startDynamoGuard(options: { target: string; region: string; port?: number }): Promise<DynamoGuard> {
+/**
+ * `target`: dynalite's endpoint; `serve`: dynalite in this process, asked directly (a request
+ * then costs one HTTP exchange, not two — every step makes several).
+ */
+export async function startDynamoGuard(options: { target: string; region: string; port?: number; serve?: (req: IncomingMessage, res: ServerResponse) => void }): Promise<DynamoGuard> {
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true });
   const guard: DynamoGuard = { endpoint: '', judge: undefined, stop: async () => undefined };
@@ -71,6 +76,12 @@ export async function startDynamoGuard(options: { target: string; region: string
     inFlight.add(finished);
     void finished.then(() => inFlight.delete(finished));
     res.once('close', done);
+    if (options.serve) {
+      // What dynalite reads of a request: its headers, method, url and body (as a stream).
+      const local = Object.assign(Readable.from(body.length ? [body] : []), { headers: { ...req.headers, 'content-length': String(body.length) }, method: req.method, url: req.url });
+      options.serve(local as unknown as IncomingMessage, res);
+      return;
+    }
     const out = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host, 'content-length': String(body.length) }, agent },
       (upstream) => {

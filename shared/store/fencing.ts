@@ -26,11 +26,17 @@ import { isConditionFailed, type StoreContext } from './context';
 import { getCluster } from './clusters';
 import { CLUSTER_SK, clusterPk, stripKeys } from './keys';
 import type { ClusterRecord, OperationLock } from './types';
+import { readClusterItem } from './read-record';
 
 /** An invocation registered in the lock; `exitStep` takes it back. */
 export interface StepTicket {
   key: string;
   until: number;
+  /**
+   * The cluster as the entry left it (the update's ALL_NEW): the step's first read of its
+   * cluster, one GetItem fewer per step (functions/lib/cluster.ts `loadCluster`).
+   */
+  record?: ClusterRecord;
 }
 
 /** What `closeLock` did. */
@@ -59,7 +65,7 @@ async function updateHeldLock(
   name: string,
   operationId: string,
   update: { expression: string; also?: string; names?: Record<string, string>; values?: Record<string, unknown>; returnLock?: boolean },
-): Promise<{ held: boolean; lock?: OperationLock }> {
+): Promise<{ held: boolean; lock?: OperationLock; record?: ClusterRecord }> {
   try {
     const out = await ctx.ddb.send(
       new UpdateCommand({
@@ -72,7 +78,10 @@ async function updateHeldLock(
         ...(update.returnLock ? { ReturnValues: 'ALL_NEW' as const } : {}),
       }),
     );
-    return { held: true, lock: out.Attributes ? stripKeys<ClusterRecord>(out.Attributes).lock : undefined };
+    if (!out.Attributes) return { held: true };
+    // A record this code cannot read is left to the step's own read, which says why.
+    const read = readClusterItem(out.Attributes);
+    return { held: true, lock: stripKeys<ClusterRecord>(out.Attributes).lock, ...('record' in read ? { record: read.record } : {}) };
   } catch (error) {
     if (!isConditionFailed(error)) throw error;
     return { held: false };
@@ -92,9 +101,10 @@ export async function enterStep(ctx: StoreContext, name: string, operationId: st
     also: 'attribute_not_exists(#lock.closing) AND attribute_exists(#lock.#inflight)',
     names: { '#inflight': 'inflight', '#ticket': ticket.key },
     values: { ':until': ticket.until, ':nowMs': nowMs, ':now': new Date(nowMs).toISOString() },
+    returnLock: true,
   });
   if (!entered.held) throw superseded(name, operationId, step, await getCluster(ctx, name));
-  return ticket;
+  return { ...ticket, ...(entered.record ? { record: entered.record } : {}) };
 }
 
 function superseded(name: string, operationId: string, step: string, current: ClusterRecord | undefined): SupersededError {

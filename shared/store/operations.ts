@@ -132,6 +132,13 @@ const isFinished = (status: OperationStatus) => FINISHED_OPERATION_STATUSES.incl
  * moved on) is written at once.
  */
 export const ACTIVITY_REFRESH_SECONDS = 3;
+/**
+ * Another step's activity replaces the shown one once that has been up this long: the
+ * parallel branches of a stage start within moments of each other, and each rewriting the one
+ * operation record (a read and a conditional write, again on every conflict) was most of the
+ * store's traffic at a create's start — for texts no watcher would have seen.
+ */
+export const ACTIVITY_SWITCH_SECONDS = 0.1;
 
 type Activity = { step: string; text: string };
 
@@ -140,16 +147,18 @@ function activityDue(stage: OperationStep | undefined, next: Activity | undefine
   if (!next) return false;
   const current = stage?.status === 'Running' ? stage.activity : undefined;
   if (!current) return true;
-  if (current.step !== next.step) return true;
+  const shownFor = Date.parse(now) - Date.parse(current.since);
+  if (current.step !== next.step) return shownFor >= ACTIVITY_SWITCH_SECONDS * 1000;
   if (current.text === next.text) return false;
-  return Date.parse(now) - Date.parse(current.since) >= ACTIVITY_REFRESH_SECONDS * 1000;
+  return shownFor >= ACTIVITY_REFRESH_SECONDS * 1000;
 }
 
 /**
  * Mark a step as running. Starting a running step again changes nothing; starting a step
  * that ended (a retried Lambda) runs it again and counts the attempt. `activity` says what
- * it does now (the workflow step it runs, in words): written when another step's, at most
- * every ACTIVITY_REFRESH_SECONDS when the same step's with another subject.
+ * it does now (the workflow step it runs, in words): written when another step's (once the
+ * shown one has been up ACTIVITY_SWITCH_SECONDS), at most every ACTIVITY_REFRESH_SECONDS when
+ * the same step's with another subject.
  */
 export function startStep(ctx: StoreContext, opId: string, step: string, activity?: Activity): Promise<OperationRecord> {
   const now = ctx.now().toISOString();

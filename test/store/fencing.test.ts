@@ -27,6 +27,8 @@ describe('fenced steps', () => {
     await held('enter', 'op-1');
     clock.ms += 30 * 60_000;
     const ticket = await store.enterStep('enter', 'op-1', 'EnsureVpc', 60);
+    // The entry hands the step its cluster as a read right after would find it.
+    expect(ticket.record).toEqual(await store.getCluster('enter'));
     const during = (await store.getCluster('enter'))!.lock!;
     expect(during.expiresAt).toBe(clock.ms + 3600_000);
     expect(Object.keys(during.inflight ?? {})).toEqual([ticket.key]);

@@ -55,6 +55,11 @@ describe('operation records', () => {
     const v = await version();
     await store.startStep('op-busy', 'Network', { step: 'EnsureNatGateway', text: 'creating the NAT gateway in us-east-1a' });
     expect(await version()).toBe(v);
+    // Another branch's step starting in the same moment: the record is left as it is (the
+    // stage's parallel branches start together, and each would rewrite it).
+    await store.startStep('op-busy', 'Network', { step: 'EnsureSecurityGroups', text: 'creating the security groups' });
+    expect((await activity())?.step).toBe('EnsureNatGateway');
+    expect(await version()).toBe(v);
     // The stage moves on to another step: written at once.
     clock.ms += 1_000;
     await store.startStep('op-busy', 'Network', { step: 'CheckNatGateway', text: 'waiting for NAT gateway nat-1 in us-east-1a' });
