@@ -338,8 +338,10 @@ export const createCluster = workflow({
       comment: 'Like kops validate: every group at size, every machine joined, nodes Ready, control-plane pods up. Counts passes in a row.',
       params: { stage: 'Validate', command: ref('$.validation.command'), passes: ref('$.validation.passes') },
       result: '$.validation.result',
+      // A pass answers a moment after the cluster is (the first waits on the host for the
+      // machines still joining): looked for every second, not two.
       wait: 2,
-      every: 2,
+      every: 1,
       deadline: 300,
     }),
     choice('ValidatedTwice', [{ Variable: '$.validation.result.passes', NumericGreaterThanEquals: 2, Next: 'FinishCreate' }], 'CountValidation'),

@@ -308,6 +308,9 @@ function label(cluster: KubeCluster, pos: string[], overwrite: boolean): ShimRes
   return ok(`node/${node.name} labeled\n`);
 }
 
+/** How often the simulated `kubectl wait` looks at the model (simulated seconds). */
+const WAIT_LOOK_SECONDS = 0.1;
+
 /** `kubectl wait --for=condition=Ready node/NAME|nodes --all --timeout=Ns`: polls the model. */
 async function wait(registry: KubeRegistry, cluster: KubeCluster, pos: string[], args: string[]): Promise<ShimResult> {
   const cond = flag(args, '--for') ?? '';
@@ -322,7 +325,7 @@ async function wait(registry: KubeRegistry, cluster: KubeCluster, pos: string[],
     const pending = names.filter((n) => !cluster.nodes.get(n) || !cluster.isReady(cluster.node(n)));
     if (pending.length === 0) return ok(names.map((n) => `node/${n} condition met\n`).join(''));
     if (cluster.now() >= deadline) return fail(pending.map((n) => `error: timed out waiting for the condition on nodes/${n}`).join('\n'));
-    // kubectl watches; half a second is close enough to its answer the moment a node turns Ready.
-    await registry.runtime.sleep(Math.min(0.5, timeout));
+    // kubectl watches, and answers the moment a node turns Ready: a tenth of a second comes close.
+    await registry.runtime.sleep(Math.min(WAIT_LOOK_SECONDS, timeout));
   }
 }
