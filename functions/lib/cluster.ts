@@ -16,7 +16,7 @@ export async function loadCluster(deps: StepDeps, name: string): Promise<LoadedC
   // The record the step's fenced entry returned serves its first read: it is what a read
   // right after would have found, and the step's later reads go to the store.
   const entered = deps.entered?.record;
-  if (entered && deps.entered) deps.entered.record = undefined;
+  if (deps.entered) deps.entered.record = undefined;
   const record = entered?.name === name && entered.status !== 'Deleted' ? entered : await deps.store.requireCluster(name);
   return { record, spec: record.spec };
 }

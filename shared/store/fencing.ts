@@ -58,13 +58,14 @@ export function liveSteps(lock: OperationLock, nowMs: number): { step: string; u
 
 /**
  * One conditional update of the lock while `operationId` holds it (and `also`, if given).
- * `held: false` when the condition failed; `lock`: the lock after the update, when asked.
+ * `held: false` when the condition failed; `lock` and `record`: the lock and the cluster after
+ * the update, when asked (`returnItem`).
  */
 async function updateHeldLock(
   ctx: StoreContext,
   name: string,
   operationId: string,
-  update: { expression: string; also?: string; names?: Record<string, string>; values?: Record<string, unknown>; returnLock?: boolean },
+  update: { expression: string; also?: string; names?: Record<string, string>; values?: Record<string, unknown>; returnItem?: boolean },
 ): Promise<{ held: boolean; lock?: OperationLock; record?: ClusterRecord }> {
   try {
     const out = await ctx.ddb.send(
@@ -75,7 +76,7 @@ async function updateHeldLock(
         ConditionExpression: `#lock.operationId = :operationId${update.also ? ` AND ${update.also}` : ''}`,
         ExpressionAttributeNames: { '#lock': 'lock', ...update.names },
         ExpressionAttributeValues: { ':operationId': operationId, ...update.values },
-        ...(update.returnLock ? { ReturnValues: 'ALL_NEW' as const } : {}),
+        ...(update.returnItem ? { ReturnValues: 'ALL_NEW' as const } : {}),
       }),
     );
     if (!out.Attributes) return { held: true };
@@ -101,7 +102,7 @@ export async function enterStep(ctx: StoreContext, name: string, operationId: st
     also: 'attribute_not_exists(#lock.closing) AND attribute_exists(#lock.#inflight)',
     names: { '#inflight': 'inflight', '#ticket': ticket.key },
     values: { ':until': ticket.until, ':nowMs': nowMs, ':now': new Date(nowMs).toISOString() },
-    returnLock: true,
+    returnItem: true,
   });
   if (!entered.held) throw superseded(name, operationId, step, await getCluster(ctx, name));
   return { ...ticket, ...(entered.record ? { record: entered.record } : {}) };
@@ -127,7 +128,7 @@ export async function exitStep(ctx: StoreContext, name: string, operationId: str
   const { lock } = await updateHeldLock(ctx, name, operationId, {
     expression: 'REMOVE #lock.#inflight.#ticket',
     names: { '#inflight': 'inflight', '#ticket': ticket.key },
-    returnLock: true,
+    returnItem: true,
   });
   if (lock?.closing && liveSteps(lock, ctx.now().getTime()).length === 0) await removeClosingLock(ctx, name, operationId);
 }
@@ -142,7 +143,7 @@ export async function closeLock(ctx: StoreContext, name: string, operationId: st
   const closed = await updateHeldLock(ctx, name, operationId, {
     expression: 'SET #lock.closing = if_not_exists(#lock.closing, :now)',
     values: { ':now': new Date(nowMs).toISOString() },
-    returnLock: true,
+    returnItem: true,
   });
   if (!closed.held) {
     const current = await getCluster(ctx, name);

@@ -129,7 +129,7 @@ const isFinished = (status: OperationStatus) => FINISHED_OPERATION_STATUSES.incl
  * other subjects. Parallel branches of one stage run the same poll on several things (a NAT
  * gateway per zone, control planes joining), each saying what it waits for; without a floor
  * every poll of each would rewrite the record in turn. Another step's activity (the stage
- * moved on) is written at once.
+ * moved on) is written as soon as the shown one has been up ACTIVITY_SWITCH_SECONDS.
  */
 export const ACTIVITY_REFRESH_SECONDS = 3;
 /**
