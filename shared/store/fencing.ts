@@ -58,15 +58,15 @@ export function liveSteps(lock: OperationLock, nowMs: number): { step: string; u
 
 /**
  * One conditional update of the lock while `operationId` holds it (and `also`, if given).
- * `held: false` when the condition failed; `lock` and `record`: the lock and the cluster after
- * the update, when asked (`returnItem`).
+ * `held: false` when the condition failed; `lock` and `item`: the lock and the stored item
+ * after the update, when asked (`returnItem`).
  */
 async function updateHeldLock(
   ctx: StoreContext,
   name: string,
   operationId: string,
   update: { expression: string; also?: string; names?: Record<string, string>; values?: Record<string, unknown>; returnItem?: boolean },
-): Promise<{ held: boolean; lock?: OperationLock; record?: ClusterRecord }> {
+): Promise<{ held: boolean; lock?: OperationLock; item?: Record<string, unknown> }> {
   try {
     const out = await ctx.ddb.send(
       new UpdateCommand({
@@ -79,10 +79,7 @@ async function updateHeldLock(
         ...(update.returnItem ? { ReturnValues: 'ALL_NEW' as const } : {}),
       }),
     );
-    if (!out.Attributes) return { held: true };
-    // A record this code cannot read is left to the step's own read, which says why.
-    const read = readClusterItem(out.Attributes);
-    return { held: true, lock: stripKeys<ClusterRecord>(out.Attributes).lock, ...('record' in read ? { record: read.record } : {}) };
+    return out.Attributes ? { held: true, lock: stripKeys<ClusterRecord>(out.Attributes).lock, item: out.Attributes } : { held: true };
   } catch (error) {
     if (!isConditionFailed(error)) throw error;
     return { held: false };
@@ -105,7 +102,10 @@ export async function enterStep(ctx: StoreContext, name: string, operationId: st
     returnItem: true,
   });
   if (!entered.held) throw superseded(name, operationId, step, await getCluster(ctx, name));
-  return { ...ticket, ...(entered.record ? { record: entered.record } : {}) };
+  // Read as a record only here (exits and closes need the lock alone); a record this code
+  // cannot read is left to the step's own read, which says why.
+  const read = entered.item ? readClusterItem(entered.item) : undefined;
+  return read && 'record' in read ? { ...ticket, record: read.record } : ticket;
 }
 
 function superseded(name: string, operationId: string, step: string, current: ClusterRecord | undefined): SupersededError {
