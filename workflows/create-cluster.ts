@@ -27,7 +27,6 @@ import { step as ensureBastion } from '../functions/network/ensure-bastion';
 import { step as ensureInternetGateway } from '../functions/network/ensure-internet-gateway';
 import { step as ensureNatAddresses } from '../functions/network/ensure-nat-addresses';
 import { step as ensureNatGateway } from '../functions/network/ensure-nat-gateway';
-import { step as ensurePrivateRouteTables } from '../functions/network/ensure-private-route-tables';
 import { step as ensurePrivateRouting } from '../functions/network/ensure-private-routing';
 import { step as ensurePublicRouting } from '../functions/network/ensure-public-routing';
 import { step as ensureSecurityGroups } from '../functions/network/ensure-security-groups';
@@ -75,7 +74,7 @@ export const createCluster = workflow({
     }),
     task(ensureVpc, { params: { stage: 'Network' }, result: '$.network.vpc' }),
     parallel('Foundation', {
-      comment: "What the NAT gateways need, side by side: the internet gateway, the subnets, and the NAT gateways' addresses and the private route tables — made now so that nothing on the way from the NAT gateway to the control plane's SSM agent waits for EC2 to catch up. The security groups and the host roles wait for Provision: the NAT gateways wait for neither.",
+      comment: "What the NAT gateways need, side by side: the internet gateway, the subnets and the NAT gateways' addresses (allocated now, so EC2 knows them when the gateways are made). Nothing else: the security groups and the host roles wait for Provision, the private route tables for Bootstrap — the NAT gateways wait for none of them.",
       resultSelector: { vpc: ref('$[0].network.vpc'), internetGateway: ref('$[0].network.internetGateway'), subnets: ref('$[1].network.subnets') },
       result: '$.network',
       branches: [
@@ -92,7 +91,6 @@ export const createCluster = workflow({
           }),
         ],
         [task(ensureNatAddresses, { params: { stage: 'Network', zones: ref('$.ctx.natZones') }, result: null })],
-        [task(ensurePrivateRouteTables, { params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), zones: ref('$.ctx.zones') }, result: null })],
       ],
     }),
     parallel('Provision', {
@@ -187,7 +185,7 @@ export const createCluster = workflow({
       branches: [
         [
           task(ensurePrivateRouting, {
-            comment: 'The private subnets route to their NAT gateways as made in Provision: EC2 takes a route to a pending gateway, and traffic flows the moment it is available — no wait between the two.',
+            comment: "Each private subnet's route table, routing to its zone's NAT gateway as made in Provision: EC2 takes a route to a pending gateway, and traffic flows the moment it is available — no wait between the two. Made here, not in Foundation: the gateway's minute and a half leaves ample time, and Foundation holds only what the NAT gateways need.",
             params: { stage: 'Network', vpcId: ref('$.network.vpc.vpcId'), subnets: ref('$.network.subnets'), natGateways: ref('$.provisioned.natGateways') },
             result: '$.privateRouting',
           }),

@@ -2,6 +2,8 @@
  * EnsurePrivateRouting: per zone, a route table sending 0.0.0.0/0 to that zone's NAT
  * gateway (or the single one), associated with the zone's private subnet. Public topology
  * has no private subnets and gets none; brought private subnets keep their own routing.
+ * The zones side by side: a table just made is routed once EC2 knows it (a second or so),
+ * and each zone's wait need not follow the last.
  */
 import * as z from 'zod';
 import { StepFailedError } from '../../shared/errors';
@@ -32,21 +34,22 @@ export async function ensurePrivateRouting(
   deps: StepDeps,
 ): Promise<{ routeTableIds: string[] }> {
   const { record, spec } = await loadCluster(deps, input.cluster);
-  const routeTableIds: string[] = [];
-  for (const zone of input.subnets) {
-    const subnetId = zone.privateSubnetId;
-    if (spec.topology === 'public' || subnetId === zone.utilitySubnetId || isBroughtSubnet(spec, subnetId)) continue;
-    // natMode single: every zone goes out through the one gateway (first zone's).
-    const nat = input.natGateways.find((n) => n.zone === zone.zone) ?? input.natGateways[0];
-    if (!nat) throw new StepFailedError(`No NAT gateway for the private subnet ${subnetId} in ${zone.zone}`);
-    const table = await ensureRouteTable(
-      { spec, uid: record.uid, operationId: input.operationId, vpcId: input.vpcId, role: ROLES.privateRouteTable, zone: zone.zone },
-      deps,
-    );
-    await ensureDefaultRoute(table, { natGatewayId: nat.natGatewayId }, deps);
-    await associateSubnets(table, [subnetId], deps);
-    routeTableIds.push(table.RouteTableId!);
-  }
+  const routed = input.subnets.filter((zone) => spec.topology !== 'public' && zone.privateSubnetId !== zone.utilitySubnetId && !isBroughtSubnet(spec, zone.privateSubnetId));
+  // natMode single: every zone goes out through the one gateway (first zone's).
+  const natOf = (zone: string) => input.natGateways.find((n) => n.zone === zone) ?? input.natGateways[0];
+  const unrouted = routed.filter((zone) => !natOf(zone.zone)).map((zone) => `${zone.privateSubnetId} in ${zone.zone}`);
+  if (unrouted.length > 0) throw new StepFailedError(`No NAT gateway for the private subnets ${unrouted.join(', ')}`);
+  const routeTableIds = await Promise.all(
+    routed.map(async (zone) => {
+      const table = await ensureRouteTable(
+        { spec, uid: record.uid, operationId: input.operationId, vpcId: input.vpcId, role: ROLES.privateRouteTable, zone: zone.zone },
+        deps,
+      );
+      await ensureDefaultRoute(table, { natGatewayId: natOf(zone.zone)!.natGatewayId }, deps);
+      await associateSubnets(table, [zone.privateSubnetId], deps);
+      return table.RouteTableId!;
+    }),
+  );
   return { routeTableIds };
 }
 

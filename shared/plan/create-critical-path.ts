@@ -63,7 +63,6 @@ export const OFF_THE_PATH: Record<string, string> = {
   EnsureEtcdVolumes: 'one CreateVolume per seat (available in seconds), in a Provision branch of its own; the volumes are attached once the instances run',
   EnsureServiceAccountIssuer: 'one IAM call (CreateOpenIDConnectProvider), after EnsureEtcdVolumes in their Provision branch',
   EnsureNatAddresses: 'one AllocateAddress per NAT zone, in a Foundation branch: known to EC2 long before the NAT gateways use them',
-  EnsurePrivateRouteTables: 'one CreateRouteTable per private zone, in a Foundation branch: known to EC2 long before EnsurePrivateRouting routes them',
   NatCreated: 'bookkeeping (the NAT gateway made in Provision is waited for in Bootstrap)',
   LoadBalancerReady: 'bookkeeping (the balancer is waited for by kubeadm, through its endpoint)',
   ControlPlaneReady: 'bookkeeping (the stage ends)',
@@ -143,7 +142,7 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
       states: ['EnsurePrivateRouting'],
       after: ['subnets', 'internetGateway'],
       keys: ['route.active'],
-      why: "EnsurePrivateRouting (first in Bootstrap's NAT branch): private subnets route to their zone's NAT gateway as soon as it exists — EC2 takes a route to a pending one, and traffic flows the moment it is available.",
+      why: "EnsurePrivateRouting (first in Bootstrap's NAT branch): each private subnet's route table, routing to its zone's NAT gateway as soon as it exists — EC2 takes a route to a pending one, and traffic flows the moment it is available.",
     },
     {
       id: 'securityGroups',

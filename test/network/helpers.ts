@@ -5,7 +5,6 @@ import { ensureInternetGateway } from '../../functions/network/ensure-internet-g
 import { ensureZoneSubnets } from '../../functions/network/ensure-zone-subnets';
 import { ensurePublicRouting } from '../../functions/network/ensure-public-routing';
 import { ensureNatAddresses } from '../../functions/network/ensure-nat-addresses';
-import { ensurePrivateRouteTables } from '../../functions/network/ensure-private-route-tables';
 import { ensureNatGateway } from '../../functions/network/ensure-nat-gateway';
 import { ensurePrivateRouting } from '../../functions/network/ensure-private-routing';
 import { ensureSecurityGroups } from '../../functions/network/ensure-security-groups';
@@ -51,10 +50,9 @@ export async function runNetwork(
   const { vpcId } = await ensureVpc(base, deps);
   const record = await deps.store.requireCluster(cluster);
   const zones = (record.spec as { zones: string[] }).zones;
-  // Foundation: the NAT gateways' addresses and the private route tables, made before the
-  // subnets (EnsureNatGateway and EnsurePrivateRouting find them by their tags).
+  // Foundation: the NAT gateways' addresses, made before the subnets (EnsureNatGateway finds
+  // them by their tags).
   await ensureNatAddresses({ ...base, zones: natZones }, deps);
-  await ensurePrivateRouteTables({ ...base, vpcId, zones }, deps);
   const { internetGatewayId } = await ensureInternetGateway({ ...base, vpcId }, deps);
   const subnets: ZoneSubnets[] = [];
   for (const zone of zones) subnets.push(await ensureZoneSubnets({ ...base, vpcId, zone }, deps));

@@ -42,6 +42,13 @@ describe('resource types of an ARN', () => {
     expect(await typesOf('s3', 'arn:aws:s3:::bucket')).toEqual(['bucket']);
   });
 
+  it('takes any text without a separator for a component that is one variable', () => {
+    const subnet = 'arn:${Partition}:ec2:${Region}:${Account}:subnet/${SubnetId}';
+    expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:eu-west-3:123456789012:subnet/subnet-1', subnet)).toBe(true);
+    expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:eu/west-3:123456789012:subnet/subnet-1', subnet)).toBe(false);
+    expect(resourceStringMatchesResourceTypePattern('arn:aws:s3:::bucket/key', 'arn:${Partition}:s3:::${BucketName}')).toBe(false);
+  });
+
   it('matches a type without variables only by the whole text', () => {
     expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:us-east-1:1:subnet', 'arn:aws:ec2:us-east-1:1:subnet')).toBe(true);
     expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:us-east-1:1:subnets', 'arn:aws:ec2:us-east-1:1:subnet')).toBe(false);
