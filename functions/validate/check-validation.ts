@@ -20,6 +20,7 @@ import { GetCommandInvocationCommand, type GetCommandInvocationCommandOutput } f
 import * as z from 'zod';
 import { awsErrorCode } from '../../shared/aws/errors';
 import { NotReadyError } from '../../shared/errors';
+import { worldNow } from '../../shared/clock';
 import { parseNodesStatusOutput, type NodesStatus } from '../../shared/render';
 import type { ClusterSpec } from '../../shared/spec';
 import type { InstanceGroupStatus } from '../../shared/store';
@@ -58,6 +59,8 @@ export interface ValidationFailure {
 export interface CheckValidationOutput {
   ok: boolean;
   passes: number;
+  /** When the pass ended on the host (SSM's ExecutionEndDateTime, ISO 8601): the next pass is spaced from it. */
+  endedAt: string;
   nodes: ValidationNode[];
   failures: ValidationFailure[];
 }
@@ -266,7 +269,13 @@ export async function checkValidation(
       : { nodes: [], ready: {}, failures: [{ kind: 'Command', name: instanceId, message: failureMessage('ValidateCluster', instanceId, state, inv) }] };
   await recordGroupStatus(deps, spec.name, groups, result.ready, result.certificatesExpireAt);
   const ok = result.failures.length === 0;
-  return { ok, passes: ok ? input.passes + 1 : 0, nodes: result.nodes, failures: result.failures };
+  return { ok, passes: ok ? input.passes + 1 : 0, endedAt: endOf(inv), nodes: result.nodes, failures: result.failures };
+}
+
+/** The invocation's end on the host, or now (by the same, world's clock) when SSM gives none. */
+function endOf(inv: GetCommandInvocationCommandOutput): string {
+  const ended = Date.parse(inv.ExecutionEndDateTime ?? '');
+  return new Date(Number.isNaN(ended) ? worldNow().getTime() : ended).toISOString();
 }
 
 /** The status output judged; output that cannot be read (cut at SSM's limit) is a failed pass. */

@@ -11,6 +11,7 @@ import { renderNodesStatusScript } from '../../shared/render';
 import { sendScript } from '../commands/send-script';
 import { CONTROL_PLANE_ROLE, recordedApiEndpoint, renderContext } from '../control-plane/render-context';
 import { StepFailedError } from '../../shared/errors';
+import { worldNow } from '../../shared/clock';
 import { roleFilters } from '../../shared/tags';
 import { describeInstances } from '../lib/ec2';
 import { loadCluster } from '../lib/cluster';
@@ -42,8 +43,26 @@ export const controlPlaneSchema = z.object({
  * create-cluster passes the control plane it launched; the validate workflow lets the step find it.
  * `settleSeconds`: the create's first pass waits that long at most for the machines still
  * joining (renderNodesStatusScript's settle), every later pass takes its snapshot at once.
+ * `lastPassEndedAt` (CheckValidation's `endedAt` of the pass that passed before this one) and
+ * `passIntervalSeconds`: this pass's snapshot waits on the host until that long after it.
  */
-export const validateClusterInput = stepEnvelope.extend({ controlPlane: controlPlaneSchema.optional(), settleSeconds: z.number().min(0).max(MAX_SETTLE_SECONDS).default(0) });
+export const validateClusterInput = stepEnvelope.extend({
+  controlPlane: controlPlaneSchema.optional(),
+  settleSeconds: z.number().min(0).max(MAX_SETTLE_SECONDS).default(0),
+  lastPassEndedAt: z.iso.datetime().optional(),
+  passIntervalSeconds: z.number().min(0).max(MAX_SETTLE_SECONDS).default(0),
+});
+
+/**
+ * How long a pass's snapshot waits on the host so that it comes `intervalSeconds` after the
+ * end of the pass before (kops validate's interval between validations): counted from the
+ * host's end of that pass, not from when a later poll found it, and never longer than the interval.
+ */
+export function passDelaySeconds(lastPassEndedAt: string | undefined, intervalSeconds: number, now: Date): number {
+  if (!lastPassEndedAt) return 0;
+  const due = Date.parse(lastPassEndedAt) + intervalSeconds * 1000;
+  return Math.min(intervalSeconds, Math.max(0, (due - now.getTime()) / 1000));
+}
 
 /** The cluster's running control-plane instances (oldest first) and its recorded API endpoint. */
 async function findControlPlane(deps: StepDeps, cluster: string): Promise<{ instanceIds: string[]; apiEndpoint: string }> {
@@ -55,7 +74,7 @@ async function findControlPlane(deps: StepDeps, cluster: string): Promise<{ inst
 }
 
 export async function validateCluster(
-  input: { cluster: string; operationId: string; controlPlane?: z.infer<typeof controlPlaneSchema>; settleSeconds?: number },
+  input: { cluster: string; operationId: string; controlPlane?: z.infer<typeof controlPlaneSchema>; settleSeconds?: number; lastPassEndedAt?: string; passIntervalSeconds?: number },
   deps: StepDeps,
 ): Promise<{ commandId: string; instanceId: string }> {
   const { spec } = await loadCluster(deps, input.cluster);
@@ -69,7 +88,9 @@ export async function validateCluster(
   }
   // The nodes a settled cluster has at least: every control plane and each group at its minimum.
   const nodes = spec.controlPlane.count + spec.instanceGroups.reduce((n, g) => n + g.min, 0);
-  const script = renderNodesStatusScript(renderContext(spec, controlPlane.apiEndpoint, deps), { settle: { nodes, seconds: input.settleSeconds ?? 0 } });
+  // The world's clock, as the host's end of the last pass was stamped by (SSM's, not this function's).
+  const delaySeconds = passDelaySeconds(input.lastPassEndedAt, input.passIntervalSeconds ?? 0, worldNow());
+  const script = renderNodesStatusScript(renderContext(spec, controlPlane.apiEndpoint, deps), { settle: { nodes, seconds: input.settleSeconds ?? 0 }, delaySeconds });
   const commandId = await sendScript(deps, {
     instanceIds: [instanceId],
     script,

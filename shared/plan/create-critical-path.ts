@@ -301,7 +301,7 @@ export function createGraph(validationPassIntervalSeconds: number): PathNode[] {
     },
     {
       id: 'validation',
-      states: ['SendValidation', 'CheckValidation'],
+      states: ['SendValidation', 'CheckValidation', 'SendNextPass'],
       after: ['nodesReady', 'controlPlaneReady', 'controlPlanesReady'],
       keys: ['ssm.invocationVisible', 'ssm.invocationVisible'],
       policySeconds: validationPassIntervalSeconds,

@@ -83,10 +83,12 @@ export const STATUS_MARKERS = { nodes: '### hopper:nodes', pods: '### hopper:kub
  * fit for clusters of a hundred-odd nodes (gzip and base64 are on every Ubuntu host).
  * See {@link parseNodesStatusOutput}.
  */
-export function renderNodesStatusScript(ctx: RenderContext, options: { settle?: NodesSettle } = {}): string {
+export function renderNodesStatusScript(ctx: RenderContext, options: { settle?: NodesSettle; delaySeconds?: number } = {}): string {
   const r = resolveContext(ctx);
+  const delay = Math.round((options.delaySeconds ?? 0) * 10) / 10;
   return script(r, 'report nodes and kube-system pods', [
     KUBECTL,
+    ...(delay > 0 ? [`# Not before the pass interval has passed since the last pass ended on the host.\nsleep ${delay}`] : []),
     ...(options.settle && options.settle.seconds > 0 ? [settleNodes(options.settle)] : []),
     `pack() {
   gzip -c | base64 -w0

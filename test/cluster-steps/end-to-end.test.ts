@@ -76,7 +76,7 @@ describe('a cluster on the simulator’s hosts', () => {
     const launchTemplate = await ensureLaunchTemplate({ cluster: 'demo', group: 'nodes', imageId, securityGroups: w.securityGroups }, deps);
     await poll(() => ensureAutoScalingGroup({ cluster: 'demo', group: 'nodes', subnets: w.subnets, launchTemplate }, deps));
 
-    let result: CheckValidationOutput = { ok: false, passes: 0, nodes: [], failures: [] };
+    let result: CheckValidationOutput = { ok: false, passes: 0, endedAt: new Date().toISOString(), nodes: [], failures: [] };
     const end = Date.now() + 40000;
     while (result.passes < 2 && Date.now() < end) {
       const command = await validateCluster({ cluster: 'demo', operationId: w.operationId, controlPlane: cp }, deps);

@@ -22,6 +22,8 @@ export interface FakeCommand {
   RequestedDateTime: Date;
   stdout: string;
   stderr: string;
+  /** When the test finished it (ExecutionEndDateTime). */
+  EndedAt?: Date;
 }
 
 export class FakeSsm {
@@ -39,7 +41,7 @@ export class FakeSsm {
 
   finish(commandId: string, status: string, stdout = '', stderr = ''): void {
     const c = this.commands.find((x) => x.CommandId === commandId)!;
-    Object.assign(c, { Status: status, stdout, stderr });
+    Object.assign(c, { Status: status, stdout, stderr, EndedAt: new Date() });
   }
 
   async send(command: unknown): Promise<unknown> {
@@ -69,7 +71,13 @@ export class FakeSsm {
     if (command instanceof GetCommandInvocationCommand) {
       const c = this.commands.find((x) => x.CommandId === command.input.CommandId && x.InstanceIds.includes(command.input.InstanceId!));
       if (!c) throw Object.assign(new Error('no invocation'), { name: 'InvocationDoesNotExist' });
-      return { Status: c.Status, StandardOutputContent: c.stdout, StandardErrorContent: c.stderr, ResponseCode: c.Status === 'Success' ? 0 : 1 };
+      return {
+        Status: c.Status,
+        StandardOutputContent: c.stdout,
+        StandardErrorContent: c.stderr,
+        ResponseCode: c.Status === 'Success' ? 0 : 1,
+        ExecutionEndDateTime: c.EndedAt?.toISOString() ?? '',
+      };
     }
     if (command instanceof DescribeInstanceInformationCommand) {
       const ids = command.input.Filters?.[0]?.Values ?? [];

@@ -5,7 +5,8 @@ import { launchControlPlane, type LaunchControlPlaneOutput } from '../../functio
 import { ensureAutoScalingGroup } from '../../functions/nodes/auto-scaling-groups';
 import { ensureLaunchTemplate } from '../../functions/nodes/launch-templates';
 import { checkValidation } from '../../functions/validate/check-validation';
-import { validateCluster } from '../../functions/validate/validate-cluster';
+import { passDelaySeconds, validateCluster } from '../../functions/validate/validate-cluster';
+import { worldNow } from '../../shared/clock';
 import type { StepDeps } from '../../functions/lib/deps';
 import { NotReadyError } from '../../shared/errors';
 import { STATUS_MARKERS } from '../../shared/render';
@@ -129,6 +130,32 @@ describe('checkValidation', () => {
     expect(out).toMatchObject({ ok: false, passes: 0 });
     expect(out.failures[0]).toMatchObject({ kind: 'Command', name: cp.first });
     expect(out.failures[0].message).toContain('refused');
+  });
+
+  it("spaces the next pass from the host's end of the last one: its snapshot waits only what is left of the interval", async () => {
+    const ssm = new FakeSsm();
+    ssm.online.add(cp.first);
+    const deps = withFakeSsm(w.env.deps, ssm);
+    const first = await validateCluster({ cluster: 'demo', operationId: w.operationId, controlPlane: cp }, deps);
+    ssm.finish(first.commandId, 'Success', statusOutput());
+    const passed = await checkValidation({ cluster: 'demo', command: first, passes: 0 }, deps);
+    expect(passed).toMatchObject({ ok: true, passes: 1, endedAt: ssm.commands[0].EndedAt!.toISOString() });
+
+    const delayOf = (commandId: string) => Number(/^sleep ([0-9.]+)$/m.exec(ssm.script(ssm.commands.find((c) => c.CommandId === commandId)!))?.[1] ?? 0);
+    expect(delayOf(first.commandId)).toBe(0);
+    const ago = (seconds: number) => new Date(worldNow().getTime() - seconds * 1000).toISOString();
+    const soon = await validateCluster({ cluster: 'demo', operationId: w.operationId, controlPlane: cp, lastPassEndedAt: ago(3), passIntervalSeconds: 10 }, deps);
+    expect(delayOf(soon.commandId)).toBeGreaterThan(6);
+    expect(delayOf(soon.commandId)).toBeLessThanOrEqual(7);
+    const late = await validateCluster({ cluster: 'demo', operationId: w.operationId, controlPlane: cp, lastPassEndedAt: ago(12), passIntervalSeconds: 10 }, deps);
+    expect(delayOf(late.commandId)).toBe(0);
+  });
+
+  it('never waits longer than the interval, whatever the clock of the last pass said', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    expect(passDelaySeconds(undefined, 10, now)).toBe(0);
+    expect(passDelaySeconds('2026-01-01T00:00:04Z', 10, now)).toBe(10);
+    expect(passDelaySeconds('2025-12-31T23:59:58Z', 10, now)).toBe(8);
   });
 
   it('is not ready while the command runs', async () => {
