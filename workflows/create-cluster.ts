@@ -232,7 +232,8 @@ export const createCluster = workflow({
           }),
           ...poll(checkInstancesOnline, {
             name: 'CheckControlPlaneOnline',
-            params: { stage: 'ControlPlane', instanceIds: ref('$.controlPlane.instanceIds') },
+            comment: "The first control-plane instance, where kubeadm init runs: the others' joins each wait for their own instance (SendJoin), so init does not wait for the last NAT gateway of three.",
+            params: { stage: 'ControlPlane', instanceIds: ref('States.Array($.controlPlane.first)') },
             result: '$.online',
             wait: 35,
             waitName: 'WaitForControlPlaneBoot',
@@ -284,7 +285,14 @@ export const createCluster = workflow({
                   selector: { instanceId: ref('$$.Map.Item.Value') },
                   result: null,
                   states: [
-                    task(joinControlPlane, { name: 'SendJoin', params: { stage: 'ControlPlane', instanceId: ref('$.instanceId') }, result: '$.command' }),
+                    ...poll(joinControlPlane, {
+                      name: 'SendJoin',
+                      comment: 'Sent as soon as its instance is Online in SSM (until then the step says NotReady and is asked again a second later).',
+                      params: { stage: 'ControlPlane', instanceId: ref('$.instanceId') },
+                      result: '$.command',
+                      every: 1,
+                      deadline: 300,
+                    }),
                     ...poll(checkCommand, {
                       name: 'CheckJoin',
                       params: { stage: 'ControlPlane', commandId: ref('$.command.commandId'), instanceId: ref('$.command.instanceId'), step: 'JoinControlPlane' },

@@ -1,7 +1,8 @@
 /**
  * SendJoin (joinControlPlane): `kubeadm join --control-plane` on one of the other
  * control-plane instances, with the join data the init published. Sent once per
- * operation and instance; the Map's CheckJoin waits for it.
+ * operation and instance, as soon as the instance's SSM agent is Online (NotReadyError
+ * until then: the state machine asks again); the Map's CheckJoin waits for it.
  */
 import * as z from 'zod';
 import { renderControlPlaneJoinScript } from '../../shared/render';
@@ -12,6 +13,8 @@ import { loadRenderContext } from './render-context';
 import { etcdVolumeOfInstance } from './etcd-volumes';
 import { sendOnce, type SentCommand } from './send-once';
 import { ssmClient } from '../../shared/aws/clients/ssm';
+import { ec2Client } from '../../shared/aws/clients/ec2';
+import { requireOnline } from '../commands/instances-online';
 import { anywhere, runShellScript, table } from '../../shared/aws/iam';
 import { JOIN_TIMEOUT_SECONDS } from './seats';
 
@@ -19,6 +22,8 @@ export const joinControlPlaneInput = stepEnvelope.extend({ instanceId: z.string(
 
 export async function joinControlPlane(input: { cluster: string; operationId: string; instanceId: string }, deps: StepDeps): Promise<SentCommand> {
   const { spec } = await loadCluster(deps, input.cluster);
+  // kubeadm init goes first on its own instance; this one may register a moment later.
+  await requireOnline(deps, [input.instanceId]);
   const script = renderControlPlaneJoinScript(await loadRenderContext(deps, spec), { etcdVolumeId: await etcdVolumeOfInstance(deps, spec.name, input.instanceId) });
   return sendOnce(deps, {
     cluster: spec.name,
@@ -33,11 +38,11 @@ export async function joinControlPlane(input: { cluster: string; operationId: st
 export const step = defineStep({
   name: 'JoinControlPlane',
   describeActivity: (i) => `joining control plane ${i.instanceId}`,
-  clients: [ssmClient],
+  clients: [ssmClient, ec2Client],
   input: joinControlPlaneInput,
   permissions: [
     table('GetItem', 'PutItem', 'UpdateItem', 'Query'),
-    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation'),
+    anywhere('ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'),
     ...runShellScript(),
   ],
   run: joinControlPlane,

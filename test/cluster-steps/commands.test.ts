@@ -9,6 +9,7 @@ import { renderContext } from '../../functions/control-plane/render-context';
 import { commandComment } from '../../functions/control-plane/send-once';
 import { validateCluster } from '../../functions/validate/validate-cluster';
 import type { StepDeps } from '../../functions/lib/deps';
+import { NotReadyError } from '../../shared/errors';
 import { renderControlPlaneInitScript, renderControlPlaneJoinScript } from '../../shared/render';
 import { FakeSsm, withFakeSsm } from './fake-ssm';
 import { baseSpec, startWorld, type World } from './world';
@@ -81,12 +82,23 @@ describe('installAddons', () => {
 
 describe('joinControlPlane', () => {
   it('sends the join script once per other instance', async () => {
+    for (const id of cp.others) ssm.online.add(id);
     const outs = [];
     for (const id of cp.others) outs.push(await joinControlPlane({ ...op(), instanceId: id }, deps));
     for (const id of cp.others) await joinControlPlane({ ...op(), instanceId: id }, deps);
     expect(ssm.commands).toHaveLength(2);
     expect(outs.map((o) => o.instanceId)).toEqual(cp.others);
     expect(ssm.script(ssm.commands[0])).toBe(renderControlPlaneJoinScript(renderContext(w.spec, cp.apiEndpoint, w.env.deps)));
+  });
+
+  it('sends nothing to an instance whose SSM agent has not registered yet, and says it is not ready', async () => {
+    const [waiting, online] = cp.others;
+    ssm.online.add(online);
+    await expect(joinControlPlane({ ...op(), instanceId: waiting }, deps)).rejects.toThrow(new NotReadyError(`not yet online in SSM: ${waiting} (0 of 1 online)`));
+    expect(ssm.commands).toHaveLength(0);
+    ssm.online.add(waiting);
+    await joinControlPlane({ ...op(), instanceId: waiting }, deps);
+    expect(ssm.commands.map((c) => c.InstanceIds)).toEqual([[waiting]]);
   });
 });
 
