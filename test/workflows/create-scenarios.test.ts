@@ -29,7 +29,8 @@ const SIDE_EFFECT_STEPS = [
   ...new Set(
     [createCluster, bakeImage]
       .flatMap((w) => w.tasks())
-      .filter((t) => !t.poll && !t.onFailurePath)
+      // Every step that acts: not the checks a poll repeats, but a poll that sends (SendJoin, once its instance is online).
+      .filter((t) => (!t.poll || t.step.fenced) && !t.onFailurePath)
       .map((t) => t.step.name),
   ),
 ];

@@ -21,6 +21,8 @@ export interface StepRef<S extends z.ZodType = z.ZodType> {
   input: S;
   /** The resource kinds the step may create (see `defineStep`). */
   creates?: readonly string[];
+  /** Whether the step acts on the cloud (more than reads): fenced by the cluster's lock (see `defineStep`). */
+  fenced?: boolean;
 }
 
 /** A value read from the state's input at run time (`key.$` in ASL): a JSONPath or an intrinsic function. */
