@@ -105,7 +105,7 @@ export const createCluster = workflow({
       branches: [
         [
           task(ensurePublicRouting, {
-            comment: 'The utility subnets route to the internet gateway: the bake builder needs it. The other branches need only the subnets (and the attached gateway, for NAT), so they do not wait for it.',
+            comment: 'The utility subnets route to the internet gateway and give their instances public addresses: the bake builder and the bastion need that. The other branches need only the subnets (and the attached gateway, for NAT), so they do not wait for it.',
             params: { stage: 'Network', endsPart: 'public-routing', parts: NETWORK_PARTS, vpcId: ref('$.network.vpc.vpcId'), internetGatewayId: ref('$.network.internetGateway.internetGatewayId'), subnets: ref('$.network.subnets') },
             result: '$.publicRouting',
           }),

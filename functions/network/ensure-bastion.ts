@@ -52,8 +52,8 @@ export async function ensureBastion(
         InstanceType: spec.bastion.machineType as _InstanceType,
         MinCount: 1,
         MaxCount: 1,
-        SubnetId: subnet.utilitySubnetId,
-        SecurityGroupIds: [groupId],
+        // A public address of its own, whatever the subnet's default: that is how SSH reaches it.
+        NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnet.utilitySubnetId, Groups: [groupId], AssociatePublicIpAddress: true, DeleteOnTermination: true }],
         ClientToken: clientToken(record.uid, input.operationId, ROLES.bastion),
         MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
         BlockDeviceMappings: [

@@ -14,6 +14,7 @@ import { ROLES, clientToken, resourceName, subnetsSchema, tagSpec, tagsFor, type
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { ensureNatAddress, NAT_ADDRESS_WRITES } from './nat-addresses';
 import { allow, anywhere, arn, creating, table } from '../../shared/aws/iam';
+import { onceVisible } from '../lib/once-visible';
 
 export const ensureNatGatewayInput = stepEnvelope.extend({ zone: z.string(), subnets: subnetsSchema });
 
@@ -58,14 +59,18 @@ export async function ensureNatGateway(
   if (!nat) {
     // Allocated early (EnsureNatAddresses) so EC2 knows it by now; made here if that was lost.
     const allocationId = await ensureNatAddress(spec, input.zone, deps, inventory);
-    const created = await ec2.send(
-      new CreateNatGatewayCommand({
-        SubnetId: subnetId,
-        AllocationId: allocationId,
-        ConnectivityType: 'public',
-        ClientToken: clientToken(record.uid, input.operationId, ROLES.natGateway, input.zone),
-        TagSpecifications: tagSpec('natgateway', tagsFor(spec, ROLES.natGateway, name, input.zone)),
-      }),
+    // The utility subnet may be a second old (EnsureZoneSubnets returns as it makes it); the
+    // ClientToken makes asking again safe.
+    const created = await onceVisible(() =>
+      ec2.send(
+        new CreateNatGatewayCommand({
+          SubnetId: subnetId,
+          AllocationId: allocationId,
+          ConnectivityType: 'public',
+          ClientToken: clientToken(record.uid, input.operationId, ROLES.natGateway, input.zone),
+          TagSpecifications: tagSpec('natgateway', tagsFor(spec, ROLES.natGateway, name, input.zone)),
+        }),
+      ),
     );
     nat = created.NatGateway!;
   }

@@ -1,16 +1,12 @@
 /**
- * EnsureZoneSubnets: one zone's subnets. Private topology: a `utility` subnet (public
- * addresses, `kubernetes.io/role/elb`) for load balancers, NAT and bastion, and a `private`
- * one (`kubernetes.io/role/internal-elb`) for the instances. Public topology: one `public`
+ * EnsureZoneSubnets: one zone's subnets. Private topology: a `utility` subnet
+ * (`kubernetes.io/role/elb`) for load balancers, NAT and bastion, and a `private` one
+ * (`kubernetes.io/role/internal-elb`) for the instances. Public topology: one `public`
  * subnet, returned as both. A brought subnet (spec `id`) is checked against the spec and
- * only tagged `shared`.
+ * only tagged `shared`. Returns as soon as they are made: their public addressing waits for
+ * EnsurePublicRouting, by when EC2 knows the new ids — the NAT gateways do not wait for it.
  */
-import {
-  CreateSubnetCommand,
-  DescribeSubnetsCommand,
-  ModifySubnetAttributeCommand,
-  type Subnet,
-} from '@aws-sdk/client-ec2';
+import { CreateSubnetCommand, DescribeSubnetsCommand, type Subnet } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { isNotFound } from '../../shared/aws/errors';
 import { StepFailedError } from '../../shared/errors';
@@ -21,8 +17,7 @@ import type { StepDeps } from '../lib/deps';
 import { defineStep, stepEnvelope } from '../lib/step';
 import { ROLES, resourceName, tagShared, tagSpec, tagsFor, type ZoneSubnets } from './common';
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { allow, anywhere, arn, clusterTagKeysOnly, creating, ofCluster, table } from '../../shared/aws/iam';
-import { onceVisible } from '../lib/once-visible';
+import { allow, anywhere, arn, clusterTagKeysOnly, creating, table } from '../../shared/aws/iam';
 
 export const ensureZoneSubnetsInput = stepEnvelope.extend({ vpcId: z.string(), zone: z.string() });
 
@@ -44,33 +39,22 @@ export async function ensureZoneSubnets(input: { cluster: string; operationId?: 
   if (!spec.zones.includes(input.zone)) throw new StepFailedError(`Zone ${input.zone} is not one of cluster ${spec.name}'s zones`);
   if (spec.topology === 'public') {
     const subnet = await ensureSubnet(spec, input.vpcId, input.zone, 'public', deps);
-    await publicAddressing(subnet, deps);
-    return { zone: input.zone, utilitySubnetId: subnet.id, privateSubnetId: subnet.id };
+    return { zone: input.zone, utilitySubnetId: subnet, privateSubnetId: subnet };
   }
-  // One after the other: a crash between them leaves a tagged subnet the rerun adopts. The
-  // utility subnet's addressing last: by then EC2 has mostly caught up with its new id.
-  const utility = await ensureSubnet(spec, input.vpcId, input.zone, 'utility', deps);
-  const privateSubnet = await ensureSubnet(spec, input.vpcId, input.zone, 'private', deps);
-  await publicAddressing(utility, deps);
-  return { zone: input.zone, utilitySubnetId: utility.id, privateSubnetId: privateSubnet.id };
+  // Side by side: each is tagged as it is made and recorded the moment it exists, so a crash
+  // between them leaves tagged subnets the rerun adopts.
+  const [utility, privateSubnet] = await Promise.all([
+    ensureSubnet(spec, input.vpcId, input.zone, 'utility', deps),
+    ensureSubnet(spec, input.vpcId, input.zone, 'private', deps),
+  ]);
+  return { zone: input.zone, utilitySubnetId: utility, privateSubnetId: privateSubnet };
 }
 
-/** A subnet made (or found) and recorded, and whether its instances still need public addresses turned on. */
-interface EnsuredSubnet {
-  id: string;
-  needsPublicAddresses: boolean;
-}
-
-/** Instances in a utility or public subnet (bastion, the bake builder) get a public address. */
-async function publicAddressing(subnet: EnsuredSubnet, deps: StepDeps): Promise<void> {
-  if (!subnet.needsPublicAddresses) return;
-  await onceVisible(() => deps.clients.ec2.send(new ModifySubnetAttributeCommand({ SubnetId: subnet.id, MapPublicIpOnLaunch: { Value: true } })));
-}
-
-async function ensureSubnet(spec: ClusterSpec, vpcId: string, zone: string, type: SubnetSpec['type'], deps: StepDeps): Promise<EnsuredSubnet> {
+/** The subnet's id: made (or found) and recorded. */
+async function ensureSubnet(spec: ClusterSpec, vpcId: string, zone: string, type: SubnetSpec['type'], deps: StepDeps): Promise<string> {
   const wanted = spec.subnets.find((s) => s.zone === zone && s.type === type);
   if (!wanted) throw new StepFailedError(`The spec of cluster ${spec.name} has no ${type} subnet in ${zone}`);
-  if (wanted.id) return { id: await useBroughtSubnet(spec, vpcId, wanted, wanted.id, deps), needsPublicAddresses: false };
+  if (wanted.id) return useBroughtSubnet(spec, vpcId, wanted, wanted.id, deps);
 
   const ec2 = deps.clients.ec2;
   const role = SUBNET_ROLES[type];
@@ -96,7 +80,7 @@ async function ensureSubnet(spec: ClusterSpec, vpcId: string, zone: string, type
   }
   const id = subnet.SubnetId!;
   await deps.store.recordResource(spec.name, { type: 'subnet', id, zone, ownership: 'owned', name, attrs: { role: type, cidr: wanted.cidr } });
-  return { id, needsPublicAddresses: type !== 'private' && !subnet.MapPublicIpOnLaunch };
+  return id;
 }
 
 /** A brought subnet must be where the spec says: in the VPC, the zone and the CIDR. */
@@ -127,7 +111,6 @@ export const step = defineStep({
     anywhere('ec2:DescribeSubnets'),
     creating(['ec2:CreateSubnet'], [arn('ec2', 'subnet/*'), arn('ec2', 'vpc/*')]),
     allow(['ec2:CreateTags'], [arn('ec2', 'subnet/*')], { StringEquals: { 'ec2:CreateAction': 'CreateSubnet' } }),
-    ofCluster(['ec2:ModifySubnetAttribute'], [arn('ec2', 'subnet/*')]),
     // A brought subnet is only marked as the cluster's (`kubernetes.io/cluster/<name>=shared`).
     clusterTagKeysOnly(['ec2:CreateTags'], [arn('ec2', 'subnet/*')]),
   ],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, ModifySubnetAttributeCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startStepEnv, type StepEnv } from '../helpers/step-env';
@@ -8,6 +8,7 @@ import { ensureApiLoadBalancer } from '../../functions/network/ensure-api-load-b
 import { checkApiLoadBalancer } from '../../functions/network/check-api-load-balancer';
 import { NotReadyError } from '../../shared/errors';
 import { resourceIds, runNetwork } from './helpers';
+import { eventually } from '../cluster-steps/world';
 
 let env: StepEnv;
 beforeAll(async () => {
@@ -36,9 +37,17 @@ describe('bastion', () => {
     }
     const { operationId } = await env.createCluster({ name: 'bastion1', region: 'us-east-1', zones: ['us-east-1a', 'us-east-1b'], bastion: { enabled: true } });
     const net = await runNetwork(env, 'bastion1', operationId, ['us-east-1a']);
+    // The create launches it beside EnsurePublicRouting, which turns on the subnet's public
+    // addressing: the bastion must not depend on that having happened yet.
+    await env.deps.clients.ec2.send(new ModifySubnetAttributeCommand({ SubnetId: net.subnets[0].utilitySubnetId, MapPublicIpOnLaunch: { Value: false } }));
     const input = { cluster: 'bastion1', operationId, subnets: net.subnets, securityGroups: net.securityGroups };
     const { instanceId } = await ensureBastion(input, env.deps);
-    const instance = (await env.deps.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0].Instances![0];
+    const instance = await eventually(async () => {
+      const found = (await env.deps.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0].Instances![0];
+      if (found.State?.Name !== 'running') throw new Error(`bastion ${instanceId} is ${found.State?.Name}`);
+      return found;
+    }, 15_000);
+    expect(instance.PublicIpAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(instance.SubnetId).toBe(net.subnets[0].utilitySubnetId);
     expect(instance.SecurityGroups?.map((g) => g.GroupId)).toEqual([net.securityGroups.bastion]);
     expect(instance.MetadataOptions?.HttpTokens).toBe('required');
