@@ -97,8 +97,8 @@ export const createCluster = workflow({
       ],
     }),
     parallel('Provision', {
-      comment: "Once the subnets exist: public routing then the image bake, alongside the load balancer (created, not waited for) and bastion, the etcd volumes and the service-account issuer, and the NAT gateways (created, not waited for). What the control plane's launch needs, and nothing more: the NAT gateways and the balancer come up during Bootstrap.",
-      resultSelector: { imageId: ref('$[0].imageId'), securityGroups: ref('$[1].network.securityGroups'), apiLoadBalancer: ref('$[1].apiLoadBalancer'), natGateways: ref('$[3].natGateways') },
+      comment: "Once the subnets exist: public routing then the image bake, alongside the load balancer (created, not waited for) and bastion, the NAT gateways (created, not waited for) and the host roles. What the control plane's launch needs, and nothing more: the NAT gateways and the balancer come up during Bootstrap, the etcd volumes and the service-account issuer are made there.",
+      resultSelector: { imageId: ref('$[0].imageId'), securityGroups: ref('$[1].network.securityGroups'), apiLoadBalancer: ref('$[1].apiLoadBalancer'), natGateways: ref('$[2].natGateways') },
       // The Network stage is the work of four parts: it ends when the last of them is done
       // (each ends its part) — the NAT gateways' in Bootstrap, after the launch.
       result: '$.provisioned',
@@ -143,18 +143,6 @@ export const createCluster = workflow({
             result: '$.bastion',
           }),
           task(markStage, { name: 'SecurityReady', comment: 'Security groups, and the load balancer and bastion when asked: this part of the network is done.', params: { stage: 'Network', endsPart: 'security', parts: NETWORK_PARTS }, result: null }),
-        ],
-        [
-          task(ensureEtcdVolumes, {
-            comment: "Each control-plane seat's encrypted etcd volume, in the seat's zone: the cluster's data outlives any one instance.",
-            params: { stage: 'Network' },
-            result: null,
-          }),
-          task(ensureServiceAccountIssuer, {
-            comment: "The IAM OpenID Connect provider for the cluster's service-account issuer: roles for pods trust it (the first control plane publishes the issuer's keys).",
-            params: { stage: 'Network' },
-            result: null,
-          }),
         ],
         [
           map('EnsureNatGateways', {
@@ -224,6 +212,16 @@ export const createCluster = workflow({
           pass('LoadBalancerReady', { result: null }),
         ],
         [
+          task(ensureEtcdVolumes, {
+            comment: "Each control-plane seat's encrypted etcd volume, in the seat's zone: the cluster's data outlives any one instance. Made once the instances are launched: they attach only when those run, and Provision holds what the NAT gateways and the launch wait for, nothing more.",
+            params: { stage: 'ControlPlane' },
+            result: null,
+          }),
+          task(ensureServiceAccountIssuer, {
+            comment: "The IAM OpenID Connect provider for the cluster's service-account issuer: roles for pods trust it (the first control plane publishes the issuer's keys, a minute and more from now).",
+            params: { stage: 'ControlPlane' },
+            result: null,
+          }),
           wait('WaitForControlPlaneRunning', 35, { comment: 'pending → running takes about 30 s: the volumes attach then, while the SSM agent registers.' }),
           task(attachEtcdVolumes, {
             comment: "Each instance gets its seat's etcd volume (an instance still pending is waited for); the init and join scripts mount it before kubeadm runs.",

@@ -60,8 +60,8 @@ export interface PathNode {
 export const OFF_THE_PATH: Record<string, string> = {
   BeginCreate: 'bookkeeping in DynamoDB: no cloud latency',
   EnsureBastion: 'nothing waits for the bastion: the instance is launched, not waited for',
-  EnsureEtcdVolumes: 'one CreateVolume per seat (available in seconds), in a Provision branch of its own; the volumes are attached once the instances run',
-  EnsureServiceAccountIssuer: 'one IAM call (CreateOpenIDConnectProvider), after EnsureEtcdVolumes in their Provision branch',
+  EnsureEtcdVolumes: "one CreateVolume per seat (available in seconds), first in Bootstrap's control-plane branch; the volumes are attached once the instances run, half a minute later",
+  EnsureServiceAccountIssuer: "one IAM call (CreateOpenIDConnectProvider), after EnsureEtcdVolumes: the first control plane publishes the issuer's keys a minute and more later",
   EnsureNatAddresses: 'one AllocateAddress per NAT zone, in a Foundation branch: known to EC2 long before the NAT gateways use them',
   NatCreated: 'bookkeeping (the NAT gateway made in Provision is waited for in Bootstrap)',
   LoadBalancerReady: 'bookkeeping (the balancer is waited for by kubeadm, through its endpoint)',
