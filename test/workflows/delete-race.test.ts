@@ -1,7 +1,7 @@
 /**
  * The race a delete right after a failed create used to lose: the create's Image branch
- * fails while another Provision branch is still creating an etcd volume (the simulator holds
- * CreateVolume back), and the delete is asked for the moment the create reports
+ * fails while another Provision branch is still creating a security group (the simulator
+ * holds CreateSecurityGroup back), and the delete is asked for the moment the create reports
  * Failed. The create's lock holds the cluster until that step has returned (the delete gets
  * 409 naming it meanwhile, and is asked again), so the delete sees everything — in every run.
  */
@@ -50,12 +50,12 @@ describe('delete immediately after a create that failed while another branch was
     const refused: string[] = [];
     for (let first = 0; first < RUNS; first += BATCH) {
       const names = Array.from({ length: Math.min(BATCH, RUNS - first) }, (_, i) => `race-${first + i}`);
-      // Each image branch fails after 40 simulated seconds; each cluster's etcd volume takes 1200 (3 s) to appear.
+      // Each image branch fails after 40 simulated seconds; a security group of each cluster takes 1200 (3 s) to appear.
       await cp.faults({
         errorRates: [{ service: 'ec2', action: 'DescribeImages', code: 'UnauthorizedOperation', rate: 1 }],
         slowCalls: [
           { service: 'ec2', action: 'DescribeImages', seconds: 40, count: names.length },
-          { service: 'ec2', action: 'CreateVolume', seconds: 1200, count: names.length },
+          { service: 'ec2', action: 'CreateSecurityGroup', seconds: 1200, count: names.length },
         ],
       });
       try {
@@ -70,6 +70,6 @@ describe('delete immediately after a create that failed while another branch was
     }
     expect(leaks).toEqual({});
     // The race did happen: the deletes had to wait for the creating step.
-    expect(refused.some((m) => /still holds it until its step EnsureEtcdVolumes returns/.test(m)), refused.slice(0, 3).join('\n')).toBe(true);
+    expect(refused.some((m) => /still holds it until its step EnsureSecurityGroups returns/.test(m)), refused.slice(0, 3).join('\n')).toBe(true);
   }, 600_000);
 });
